@@ -1,0 +1,114 @@
+using ColorKernels.Engine.Launch;
+using ColorKernels.Engine.Tensors;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ColorKernels.Engine.Devices;
+
+/// <summary>
+/// One accelerator in use: its stream, its kernels (compiled once), its launcher, and the tensors
+/// allocated on it. Open one with <see cref="Open(string)"/> or <see cref="DeviceCatalog.Open"/>.
+/// </summary>
+public sealed class ComputeDevice : IDisposable
+{
+    private readonly DeviceCatalog? ownedCatalog;
+
+    private ComputeDevice(DeviceEntry entry, Accelerator accelerator, DeviceCatalog? ownedCatalog)
+    {
+        Entry = entry;
+        Accelerator = accelerator;
+        this.ownedCatalog = ownedCatalog;
+        Kernels = new KernelSet(accelerator);
+        Launcher = new Launcher(accelerator, accelerator.DefaultStream);
+    }
+
+    public DeviceEntry Entry { get; }
+
+    public DeviceKind Kind => Entry.Kind;
+
+    public string Name => Entry.Name;
+
+    /// <summary>"cpu:0 ILGPU CPU accelerator (8 threads)": the form every report names a device in.</summary>
+    public string Description => $"{Entry.Id} {Entry.Name}";
+
+    internal Accelerator Accelerator { get; }
+
+    internal AcceleratorStream Stream => Accelerator.DefaultStream;
+
+    public KernelSet Kernels { get; }
+
+    public Launcher Launcher { get; }
+
+    /// <summary>Discovers the machine's devices and opens the one <paramref name="spec"/> names (auto, cuda:1, cpu ...).</summary>
+    public static ComputeDevice Open(string spec)
+    {
+        DeviceSpec parsed = DeviceSpec.Parse(spec);
+        DeviceCatalog catalog = DeviceCatalog.Discover();
+        try
+        {
+            return Create(catalog, catalog.Select(parsed), ownsCatalog: true);
+        }
+        catch
+        {
+            catalog.Dispose();
+            throw;
+        }
+    }
+
+    internal static ComputeDevice Create(DeviceCatalog catalog, DeviceEntry entry, bool ownsCatalog = false)
+    {
+        Accelerator accelerator;
+        try
+        {
+            accelerator = entry.Device!.CreateAccelerator(catalog.Context);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new UserErrorException($"cannot open {entry.Id} ({entry.Name}): {DeviceCatalog.OneLine(e.Message)}", e);
+        }
+        return new ComputeDevice(entry, accelerator, ownsCatalog ? catalog : null);
+    }
+
+    /// <summary>Allocates an uninitialised tensor; running out of device memory is a <see cref="UserErrorException"/>.</summary>
+    public Tensor<T> Allocate<T>(string name, Shape shape) where T : unmanaged
+    {
+        try
+        {
+            return new Tensor<T>(this, name, shape, Accelerator.Allocate1D<T>(shape.Elements));
+        }
+        catch (Exception e) when (e is OutOfMemoryException || e is AcceleratorException)
+        {
+            long bytes = (long)shape.Elements * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            throw new UserErrorException(
+                $"out of memory on {Description}: tensor '{name}' {shape} needs {bytes / (1024.0 * 1024.0):F1} MiB " +
+                $"(device has {Entry.MemoryBytes / (1024.0 * 1024.0):F0} MiB); use smaller images or batches", e);
+        }
+    }
+
+    /// <summary>Allocates a tensor and fills it from <paramref name="data"/>.</summary>
+    public Tensor<T> Upload<T>(string name, Shape shape, ReadOnlySpan<T> data) where T : unmanaged
+    {
+        Tensor<T> tensor = Allocate<T>(name, shape);
+        try
+        {
+            tensor.Upload(data);
+            return tensor;
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until every queued launch and copy has finished.</summary>
+    public void Synchronize() => Stream.Synchronize();
+
+    public override string ToString() => Description;
+
+    public void Dispose()
+    {
+        Accelerator.Dispose();
+        ownedCatalog?.Dispose();
+    }
+}

@@ -1,0 +1,13 @@
+namespace ColorKernels.Engine;
+
+/// <summary>
+/// A failure caused by the user's input (arguments, files, model data) or by the machine (no such device,
+/// out of device memory). The CLI prints <see cref="Exception.Message"/> as one line and exits non-zero;
+/// the message must therefore say everything: what, where, and what was expected.
+/// </summary>
+public class UserErrorException : Exception
+{
+    public UserErrorException(string message) : base(message) { }
+
+    public UserErrorException(string message, Exception inner) : base(message, inner) { }
+}

@@ -1,0 +1,31 @@
+using ColorKernels.Engine.Devices;
+
+namespace ColorKernels.Tests.Support;
+
+/// <summary>
+/// Theory data for kernel tests: every usable accelerator on this machine, the CPU accelerator always,
+/// CUDA and OpenCL devices when present. Devices are opened once per test process and shared; ILGPU
+/// accelerators are safe to use from parallel test classes (measured on this machine kind).
+/// </summary>
+public static class TestDevices
+{
+    private static readonly Lazy<DeviceCatalog> Catalog = new(DeviceCatalog.Discover);
+    private static readonly Dictionary<string, ComputeDevice> Open = new();
+
+    /// <summary>Ids of every usable device, e.g. "cpu:0", "cuda:0".</summary>
+    public static IEnumerable<object[]> All =>
+        Catalog.Value.Entries.Where(e => e.Usable).Select(e => new object[] { e.Id });
+
+    public static ComputeDevice Get(string id)
+    {
+        lock (Open)
+        {
+            if (!Open.TryGetValue(id, out ComputeDevice? device))
+            {
+                DeviceEntry entry = Catalog.Value.Entries.Single(e => e.Id == id);
+                Open[id] = device = Catalog.Value.Open(new DeviceSpec(entry.Kind, entry.Index));
+            }
+            return device;
+        }
+    }
+}
