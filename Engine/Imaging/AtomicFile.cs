@@ -1,0 +1,54 @@
+namespace ColorKernels.Engine.Imaging;
+
+/// <summary>
+/// Writes a file so that readers see either the old file or the complete new one: the bytes go to a
+/// temporary file in the target folder, which is then renamed over the target (atomic on one file system).
+/// </summary>
+public static class AtomicFile
+{
+    public static void Write(string path, Action<Stream> write)
+    {
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full) ?? ".";
+        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new UserErrorException($"cannot write '{path}': {Describe(e)}", e);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    internal static string Describe(Exception e) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        DirectoryNotFoundException => "the folder does not exist or is not a folder",
+        PathTooLongException => "path too long",
+        _ => e.Message,
+    };
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing more can be done; the target itself was not touched.
+        }
+    }
+}
