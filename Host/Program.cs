@@ -1,1 +1,29 @@
-namespace ColorKernels.Host; public static class Program { public static int Main(string[] args) => 0; }
+using System.CommandLine;
+using ColorKernels.Host.Commands;
+
+namespace ColorKernels.Host;
+
+public static class Program
+{
+    public static int Main(string[] args) => Run(args);
+
+    /// <summary>Parses and runs a command line; returns the exit code (tests call this directly).</summary>
+    public static int Run(string[] args)
+    {
+        var root = new RootCommand("colorkernels: colourize greyscale photographs with custom ILGPU kernels, on any GPU or the CPU.");
+        root.Options.Add(Cli.Device);
+        root.Subcommands.Add(DevicesCommand.Create());
+        root.Subcommands.Add(DesaturateCommand.Create());
+
+        ParseResult result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors)
+                Cli.Error(error.Message);
+            string command = result.CommandResult.Command == root ? "" : " " + result.CommandResult.Command.Name;
+            Console.Error.WriteLine($"Run 'colorkernels{command} --help' for usage.");
+            return Cli.Usage;
+        }
+        return Cli.Guard(() => result.Invoke());
+    }
+}

@@ -22,7 +22,7 @@ public sealed record DeviceEntry(DeviceKind Kind, int Index, string Name, long M
 /// </summary>
 public sealed class DeviceCatalog : IDisposable
 {
-    private DeviceCatalog(Context context, IReadOnlyList<DeviceEntry> entries)
+    private DeviceCatalog(Context context, List<DeviceEntry> entries)
     {
         Context = context;
         Entries = entries;
@@ -38,8 +38,12 @@ public sealed class DeviceCatalog : IDisposable
     /// </summary>
     public static CPUDevice CpuDevice { get; } = new(4, 1, Math.Max(1, Environment.ProcessorCount));
 
-    /// <summary>Builds a context with CUDA, OpenCL and the CPU accelerator, and lists what it found.</summary>
-    public static DeviceCatalog Discover()
+    /// <summary>
+    /// Builds a context with CUDA, OpenCL and the CPU accelerator, and lists what it found. With
+    /// <paramref name="probe"/>, each device that looks usable is also opened and runs one small kernel,
+    /// so a broken driver shows up here with its reason instead of in the middle of a job.
+    /// </summary>
+    public static DeviceCatalog Discover(bool probe = false)
     {
         var entries = new List<DeviceEntry>();
         Context context;
@@ -74,10 +78,36 @@ public sealed class DeviceCatalog : IDisposable
             string name = device is CPUDevice
                 ? $"ILGPU CPU accelerator ({((CPUDevice)device).NumThreads} threads)"
                 : device.Name.Trim();
-            entries.Add(new DeviceEntry(kind, index, name, device.MemorySize, device.WarpSize,
+            // The CPU accelerator reports an unbounded size; what bounds it is the host's memory.
+            long memory = device is CPUDevice ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : device.MemorySize;
+            entries.Add(new DeviceEntry(kind, index, name, memory, device.WarpSize,
                 device.MaxNumThreadsPerGroup, device.NumMultiprocessors, reason, device));
         }
-        return new DeviceCatalog(context, entries);
+        var catalog = new DeviceCatalog(context, entries);
+        if (probe)
+            for (int i = 0; i < entries.Count; i++)
+                if (entries[i].Usable && catalog.Probe(entries[i]) is { } failure)
+                    entries[i] = entries[i] with { UnusableReason = failure };
+        return catalog;
+    }
+
+    /// <summary>Opens <paramref name="entry"/> and converts one pixel to Lab and back; null when that works, else why not.</summary>
+    private string? Probe(DeviceEntry entry)
+    {
+        try
+        {
+            using ComputeDevice device = ComputeDevice.Create(this, entry);
+            using var rgb = device.Upload<byte>("probe-rgb", new Tensors.Shape(1, 1, 1, 3), new byte[] { 200, 100, 50 });
+            using var lab = device.Allocate<float>("probe-lab", Tensors.Shape.Nchw(1, 3, 1, 1));
+            Color.LabOps.SrgbBytesToLab(rgb, lab);
+            Color.LabOps.LabToSrgbBytes(lab, rgb);
+            byte[] back = rgb.Download();
+            return back is [200, 100, 50] ? null : $"test kernel gave wrong results ({string.Join(",", back)})";
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return "test kernel failed: " + OneLine(e.Message);
+        }
     }
 
     /// <summary>The device <paramref name="spec"/> names; auto prefers CUDA, then OpenCL, then the CPU.</summary>

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using ColorKernels.Engine;
+using ColorKernels.Engine.Devices;
+
+namespace ColorKernels.Host;
+
+/// <summary>Options every command shares, and the error boundary every command runs inside.</summary>
+public static class Cli
+{
+    /// <summary>Exit code of a run in which some inputs failed, or of a user error.</summary>
+    public const int Failure = 1;
+
+    /// <summary>Exit code of a command line that does not parse.</summary>
+    public const int Usage = 2;
+
+    /// <summary>Exit code of a bug: an exception nobody expected.</summary>
+    public const int Internal = 70;
+
+    public static readonly Option<string> Device = new("--device")
+    {
+        Description = "auto | cuda | opencl | cpu, with :N to pick one of several (see 'colorkernels devices')",
+        DefaultValueFactory = _ => "auto",
+        Recursive = true,
+    };
+
+    /// <summary>
+    /// Runs a command body. A <see cref="UserErrorException"/> becomes one line on stderr and exit code 1;
+    /// anything else is a bug, reported in one line with its type and exit code 70; never a stack trace
+    /// (set COLORKERNELS_TRACE=1 to get one).
+    /// </summary>
+    public static int Guard(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (UserErrorException e)
+        {
+            Error(e.Message);
+            return Failure;
+        }
+        catch (Exception e)
+        {
+            Error($"internal error ({e.GetType().Name}): {OneLine(e.Message)}");
+            if (Environment.GetEnvironmentVariable("COLORKERNELS_TRACE") == "1")
+                Console.Error.WriteLine(e);
+            return Internal;
+        }
+    }
+
+    public static void Error(string message) => Console.Error.WriteLine("colorkernels: error: " + message);
+
+    public static void Warning(string message) => Console.Error.WriteLine("colorkernels: warning: " + message);
+
+    public static string OneLine(string text) =>
+        string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>Opens the device the --device option names.</summary>
+    public static ComputeDevice OpenDevice(ParseResult result) => ComputeDevice.Open(result.GetValue(Device) ?? "auto");
+}

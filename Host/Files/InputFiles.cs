@@ -1,0 +1,105 @@
+using System.Text.RegularExpressions;
+using ColorKernels.Engine.Imaging;
+
+namespace ColorKernels.Host.Files;
+
+/// <summary>An input picture and the path of its output relative to the output folder.</summary>
+public sealed record InputFile(string FullPath, string RelativeOutput);
+
+/// <summary>
+/// Expands command-line inputs: files as given; folders recursively (files with an image extension);
+/// globs with <c>*</c>, <c>?</c> and <c>**</c> (for shells that pass them through quoted). Outputs keep
+/// the path below the folder or glob base, so a folder tree is mirrored.
+/// </summary>
+public static class InputFiles
+{
+    public sealed record Expansion(IReadOnlyList<InputFile> Files, IReadOnlyList<string> Errors, bool SingleFile);
+
+    public static Expansion Expand(IEnumerable<string> arguments)
+    {
+        var files = new List<InputFile>();
+        var errors = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int argumentCount = 0;
+        bool onlyFile = true;
+        void Add(string path, string relative)
+        {
+            string full = Path.GetFullPath(path);
+            if (seen.Add(full))
+                files.Add(new InputFile(full, relative));
+        }
+
+        foreach (string argument in arguments)
+        {
+            argumentCount++;
+            if (File.Exists(argument))
+            {
+                Add(argument, Path.GetFileName(argument));
+            }
+            else if (Directory.Exists(argument))
+            {
+                onlyFile = false;
+                List<string> found = Enumerate(argument).Where(ImageIO.HasImageExtension).ToList();
+                if (found.Count == 0)
+                    errors.Add($"'{argument}': folder holds no image files ({string.Join(", ", ImageIO.Extensions)})");
+                foreach (string file in found)
+                    Add(file, Path.GetRelativePath(argument, file));
+            }
+            else if (argument.IndexOfAny(new[] { '*', '?' }) >= 0)
+            {
+                onlyFile = false;
+                var (root, pattern) = SplitGlob(argument);
+                List<string> found = Directory.Exists(root)
+                    ? Enumerate(root).Where(f => pattern.IsMatch(Path.GetRelativePath(root, f).Replace('\\', '/'))).ToList()
+                    : new List<string>();
+                if (found.Count == 0)
+                    errors.Add($"'{argument}': no file matches");
+                foreach (string file in found)
+                    Add(file, Path.GetRelativePath(root, file));
+            }
+            else
+            {
+                errors.Add($"'{argument}': no such file or folder");
+            }
+        }
+        return new Expansion(files, errors, onlyFile && argumentCount == 1 && files.Count == 1);
+    }
+
+    private static IEnumerable<string> Enumerate(string folder) =>
+        Directory.EnumerateFiles(folder, "*", new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            IgnoreInaccessible = true,
+            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
+        }).Order(StringComparer.Ordinal);
+
+    /// <summary>Splits "photos/2024/**/*.jpg" into the folder without wildcards ("photos/2024") and a regex for the rest.</summary>
+    internal static (string Root, Regex Pattern) SplitGlob(string glob)
+    {
+        string[] parts = glob.Replace('\\', '/').Split('/');
+        int firstWild = Array.FindIndex(parts, p => p.IndexOfAny(new[] { '*', '?' }) >= 0);
+        string root = string.Join('/', parts[..firstWild]);
+        if (root.Length == 0)
+            root = glob.StartsWith('/') ? "/" : ".";
+        var regex = new System.Text.StringBuilder("^");
+        string[] rest = parts[firstWild..];
+        for (int i = 0; i < rest.Length; i++)
+        {
+            if (rest[i] == "**")
+            {
+                regex.Append(i == rest.Length - 1 ? ".*" : "(?:.*/)?");
+                continue;
+            }
+            foreach (char c in rest[i])
+                regex.Append(c switch
+                {
+                    '*' => "[^/]*",
+                    '?' => "[^/]",
+                    _ => Regex.Escape(c.ToString()),
+                });
+            if (i < rest.Length - 1)
+                regex.Append('/');
+        }
+        return (root, new Regex(regex.Append('$').ToString(), RegexOptions.CultureInvariant));
+    }
+}
