@@ -4,6 +4,9 @@ using ILGPU.Runtime;
 
 namespace ColorKernels.Engine.Launch;
 
+/// <summary>Launch geometry of an element-wise kernel: the grid, and how many consecutive elements a thread takes per step.</summary>
+public readonly record struct ElementLaunch(KernelConfig Config, int RunLength);
+
 /// <summary>Per-kernel totals gathered while profiling is on.</summary>
 public sealed class KernelTiming
 {
@@ -31,25 +34,34 @@ public sealed class Launcher
 
     public bool Profiling { get; set; }
 
+    /// <summary>
+    /// Forces the run length of element-wise launches; tests use 1 to run the GPU's grid-stride mapping on
+    /// the CPU accelerator, and odd values to check partial runs. Null: the device's own choice.
+    /// </summary>
+    internal int? RunLengthOverride { get; set; }
+
     public IReadOnlyDictionary<string, KernelTiming> Timings => timings;
 
     public void ResetTimings() => timings.Clear();
 
     /// <summary>
-    /// Launch shape for a grid-stride kernel over <paramref name="elements"/> independent items: groups of
-    /// the device's preferred size, enough of them to fill every multiprocessor a few times over on a GPU,
-    /// and exactly one per core on the CPU accelerator (each group thread there is an OS thread).
+    /// Launch shape for an element-wise kernel over <paramref name="elements"/> independent items (see
+    /// Kernels.Common.GridStride). GPU: groups of up to 256, enough to fill every multiprocessor a few times,
+    /// run length 1 (coalesced grid-stride). CPU accelerator: one group per core (each group thread is an
+    /// OS thread) and one contiguous run per thread, so cores never share the cache lines they write.
     /// </summary>
-    public KernelConfig ForElements(int elements)
+    public ElementLaunch ForElements(int elements)
     {
-        int group = accelerator.AcceleratorType == AcceleratorType.CPU
-            ? accelerator.MaxNumThreadsPerGroup
-            : Math.Min(256, accelerator.MaxNumThreadsPerGroup);
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
+        int group = cpu ? accelerator.MaxNumThreadsPerGroup : Math.Min(256, accelerator.MaxNumThreadsPerGroup);
         int wanted = (Math.Max(elements, 1) + group - 1) / group;
-        int resident = accelerator.AcceleratorType == AcceleratorType.CPU
+        int resident = cpu
             ? accelerator.NumMultiprocessors
             : accelerator.NumMultiprocessors * Math.Max(1, accelerator.MaxNumThreadsPerMultiprocessor / group) * 4;
-        return new KernelConfig(Math.Max(1, Math.Min(wanted, resident)), group);
+        int groups = Math.Max(1, Math.Min(wanted, resident));
+        int threads = groups * group;
+        int run = RunLengthOverride ?? (cpu ? (Math.Max(elements, 1) + threads - 1) / threads : 1);
+        return new ElementLaunch(new KernelConfig(groups, group), run);
     }
 
     public void Launch<T1, T2>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>> kernel,

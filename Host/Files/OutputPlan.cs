@@ -49,6 +49,14 @@ public sealed class OutputPlan
         if (claimed.TryGetValue(full, out string? other))
             throw new UserErrorException($"'{input.FullPath}': its output '{full}' is already the output of '{other}'");
         claimed[full] = input.FullPath;
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException($"cannot write '{full}': cannot create its folder ({e.Message})", e);
+        }
         return full;
     }
 }

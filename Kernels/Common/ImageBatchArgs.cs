@@ -7,23 +7,29 @@ namespace ColorKernels.Kernels.Common;
 /// </summary>
 public readonly struct ImageBatchArgs
 {
-    public ImageBatchArgs(int images, int pixelsPerImage)
+    public ImageBatchArgs(int images, int pixelsPerImage, int runLength)
     {
         Images = images;
         PixelsPerImage = pixelsPerImage;
+        RunLength = runLength;
     }
 
     public int Images { get; }
     public int PixelsPerImage { get; }
 
+    /// <summary>Consecutive pixels per thread per step (see <see cref="GridStride"/>); chosen by the launcher.</summary>
+    public int RunLength { get; }
+
     /// <summary>All pixels of the batch: the index space of a per-pixel kernel.</summary>
     public int TotalPixels => Images * PixelsPerImage;
 
-    /// <summary>Offset of channel <paramref name="channel"/> of pixel <paramref name="pixel"/> in an NCHW tensor with <paramref name="channels"/> channels.</summary>
-    public int PlanarIndex(int pixel, int channel, int channels)
+    /// <summary>
+    /// Offset of channel 0 of pixel <paramref name="pixel"/> (counted over the whole batch) in an NCHW tensor
+    /// with <paramref name="channels"/> channels; channel c is <c>c * PixelsPerImage</c> further on.
+    /// </summary>
+    public int PlanarIndex(int pixel, int channels)
     {
         int image = pixel / PixelsPerImage;
-        int within = pixel - image * PixelsPerImage;
-        return (image * channels + channel) * PixelsPerImage + within;
+        return image * (channels - 1) * PixelsPerImage + pixel;
     }
 }

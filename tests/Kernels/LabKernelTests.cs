@@ -233,3 +233,31 @@ public class LabKernelTests
         return lab;
     }
 }
+
+/// <summary>
+/// The GPU maps threads to pixels with run length 1 (grid-stride); the CPU accelerator with one long run
+/// per thread. This runs the kernels on a private CPU device with forced run lengths (1, 3, 1000), so the
+/// GPU's mapping and partial runs are checked even where no GPU is present.
+/// </summary>
+public class LabKernelRunLengthTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(1000)]
+    public void Every_pixel_is_converted_whatever_the_run_length(int runLength)
+    {
+        using ComputeDevice device = ComputeDevice.Open("cpu");
+        device.Launcher.RunLengthOverride = runLength;
+        const int N = 2, H = 33, W = 31;
+        byte[] rgb = TestData.Bytes(N * H * W * 3, seed: runLength);
+        using Tensor<byte> input = device.Upload("rgb", new Shape(N, H, W, 3), rgb);
+        using Tensor<float> lab = device.Upload("lab", Shape.Nchw(N, 3, H, W), TestData.Filled(N * 3 * H * W, float.NaN));
+        LabOps.SrgbBytesToLab(input, lab);
+        AssertClose.All(LabReference.SrgbBytesToLab(rgb, N, H * W), lab.Download(), 0.01, what: "Lab");
+
+        using Tensor<byte> back = device.Upload("back", new Shape(N, H, W, 3), TestData.Filled(N * H * W * 3, (byte)0x5A));
+        LabOps.LabToSrgbBytes(lab, back);
+        Assert.Equal(rgb, back.Download());
+    }
+}

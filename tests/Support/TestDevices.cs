@@ -9,7 +9,7 @@ namespace ColorKernels.Tests.Support;
 /// </summary>
 public static class TestDevices
 {
-    private static readonly Lazy<DeviceCatalog> Catalog = new(DeviceCatalog.Discover);
+    private static readonly Lazy<DeviceCatalog> Catalog = new(() => DeviceCatalog.Discover());
     private static readonly Dictionary<string, ComputeDevice> Open = new();
 
     /// <summary>Ids of every usable device, e.g. "cpu:0", "cuda:0".</summary>
