@@ -104,6 +104,22 @@ public sealed class ImageIOTests : IDisposable
     }
 
     [Fact]
+    public void Animated_gif_loads_its_first_frame()
+    {
+        string path = PathOf("anim.gif");
+        using (var image = new Image<Rgba32>(6, 4, new Rgba32(255, 0, 0)))
+        {
+            using var second = new Image<Rgba32>(6, 4, new Rgba32(0, 0, 255));
+            image.Frames.AddFrame(second.Frames.RootFrame);
+            image.Save(path);
+        }
+        Assert.Equal(2, Image.Load<Rgba32>(path).Frames.Count);
+        ImageData data = ImageIO.Load(path);
+        Assert.Equal((6, 4), (data.Width, data.Height));
+        Assert.True(data.Rgb8![0] > 200 && data.Rgb8[2] < 50, "first frame is red");
+    }
+
+    [Fact]
     public void Grey_png_loads_as_equal_channels()
     {
         string path = PathOf("grey.png");
