@@ -82,6 +82,42 @@ public sealed class Launcher
         End(kernel.Name, start);
     }
 
+    public void Launch<T1, T2, T3, T4>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4>> kernel,
+        KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct
+    {
+        long start = Begin();
+        kernel.Launch(stream, config, a1, a2, a3, a4);
+        End(kernel.Name, start);
+    }
+
+    public void Launch<T1, T2, T3, T4, T5>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5>> kernel,
+        KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
+    {
+        long start = Begin();
+        kernel.Launch(stream, config, a1, a2, a3, a4, a5);
+        End(kernel.Name, start);
+    }
+
+    public void Launch<T1, T2, T3, T4, T5, T6>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6>> kernel,
+        KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct
+    {
+        long start = Begin();
+        kernel.Launch(stream, config, a1, a2, a3, a4, a5, a6);
+        End(kernel.Name, start);
+    }
+
+    public void Launch<T1, T2, T3, T4, T5, T6, T7>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7>> kernel,
+        KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct
+    {
+        long start = Begin();
+        kernel.Launch(stream, config, a1, a2, a3, a4, a5, a6, a7);
+        End(kernel.Name, start);
+    }
+
     private long Begin()
     {
         if (!Profiling)

@@ -1,0 +1,63 @@
+namespace ColorKernels.Kernels.Convolution;
+
+/// <summary>What a convolution does with its sum before storing it.</summary>
+public enum ConvEpilogue
+{
+    /// <summary>y = sum (+ bias).</summary>
+    None = 0,
+
+    /// <summary>y = max(sum (+ bias), 0).</summary>
+    Relu = 1,
+
+    /// <summary>y = max(sum (+ bias), 0) * scale[c] + shift[c]: ReLU then an inference batch norm folded to a per-channel affine.</summary>
+    ReluAffine = 2,
+}
+
+/// <summary>
+/// Geometry of a 2-D convolution over NCHW tensors with square kernels. Input [N, InC, InH, InW];
+/// output [N, OutC, OutH, OutW]; forward-convolution weights [OutC, InC, K, K], transposed-convolution
+/// weights [InC, OutC, K, K] (PyTorch's layouts).
+/// </summary>
+public readonly struct Conv2dArgs
+{
+    public Conv2dArgs(int n, int inC, int inH, int inW, int outC, int outH, int outW, int kernel, int stride,
+        int pad, int dilation, bool hasBias, ConvEpilogue epilogue, int runLength)
+    {
+        N = n; InC = inC; InH = inH; InW = inW; OutC = outC; OutH = outH; OutW = outW;
+        Kernel = kernel; Stride = stride; Pad = pad; Dilation = dilation;
+        HasBias = hasBias ? 1 : 0;
+        Epilogue = (int)epilogue;
+        RunLength = runLength;
+    }
+
+    public int N { get; }
+    public int InC { get; }
+    public int InH { get; }
+    public int InW { get; }
+    public int OutC { get; }
+    public int OutH { get; }
+    public int OutW { get; }
+    public int Kernel { get; }
+    public int Stride { get; }
+    public int Pad { get; }
+    public int Dilation { get; }
+
+    /// <summary>1 when a bias vector [OutC] is added (0: the bias view is a placeholder and never read).</summary>
+    public int HasBias { get; }
+
+    /// <summary>A <see cref="ConvEpilogue"/> value.</summary>
+    public int Epilogue { get; }
+
+    /// <summary>Consecutive outputs per thread per step (see Common.GridStride).</summary>
+    public int RunLength { get; }
+
+    public int OutputElements => N * OutC * OutH * OutW;
+
+    /// <summary>Output size of a forward convolution along one axis.</summary>
+    public static int ForwardOutputSize(int input, int kernel, int stride, int pad, int dilation) =>
+        (input + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
+
+    /// <summary>Output size of a transposed convolution along one axis (no output padding).</summary>
+    public static int TransposedOutputSize(int input, int kernel, int stride, int pad) =>
+        (input - 1) * stride - 2 * pad + kernel;
+}

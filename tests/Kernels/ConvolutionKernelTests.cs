@@ -1,0 +1,132 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Convolution;
+using ColorKernels.Tests.Support;
+using Xunit;
+
+namespace ColorKernels.Tests.Kernels;
+
+/// <summary>
+/// Forward and transposed convolution against <see cref="Conv2dReference"/> (double accumulators) on every
+/// accelerator, over boundary shapes (1, 31, 32, 33, odd, non-square), strides, paddings, dilations and
+/// every epilogue. Tolerance: atol 1e-4 + rtol 1e-4. Inputs and weights are uniform in [-1, 1] and sums
+/// have at most a few hundred terms, so float32 accumulation error is ~1e-5; a wrong index is off by O(1).
+/// </summary>
+public class ConvolutionKernelTests
+{
+    private const double Atol = 1e-4, Rtol = 1e-4;
+
+    // (N, InC, H, W, OutC, K, stride, pad, dilation)
+    private static readonly (int N, int C, int H, int W, int O, int K, int S, int P, int D)[] ForwardCases =
+    {
+        (1, 1, 1, 1, 1, 1, 1, 0, 1),
+        (1, 1, 1, 1, 2, 3, 1, 1, 1),
+        (1, 3, 31, 31, 4, 3, 1, 1, 1),
+        (2, 2, 32, 32, 3, 3, 2, 1, 1),
+        (1, 3, 33, 33, 2, 3, 1, 2, 2),
+        (1, 5, 17, 5, 3, 3, 2, 1, 1),
+        (2, 4, 7, 9, 6, 1, 1, 0, 1),
+        (1, 2, 33, 32, 3, 3, 2, 1, 1),
+        (1, 3, 8, 11, 2, 3, 1, 2, 2),
+    };
+
+    // (N, InC, H, W, OutC, K, stride, pad)
+    private static readonly (int N, int C, int H, int W, int O, int K, int S, int P)[] TransposedCases =
+    {
+        (1, 1, 1, 1, 1, 4, 2, 1),
+        (2, 2, 1, 1, 3, 4, 2, 1),
+        (1, 3, 5, 5, 2, 4, 2, 1),
+        (1, 2, 16, 16, 3, 4, 2, 1),
+        (1, 2, 17, 8, 2, 4, 2, 1),
+        (1, 3, 7, 9, 2, 3, 1, 1),
+        (1, 2, 4, 6, 3, 3, 2, 0),
+    };
+
+    public static IEnumerable<object[]> Forward =>
+        from d in TestDevices.All from i in Enumerable.Range(0, ForwardCases.Length) from e in Epilogues
+        select new object[] { d[0], i, e };
+
+    public static IEnumerable<object[]> Transposed =>
+        from d in TestDevices.All from i in Enumerable.Range(0, TransposedCases.Length) from e in Epilogues
+        select new object[] { d[0], i, e };
+
+    private static readonly ConvEpilogue[] Epilogues = { ConvEpilogue.None, ConvEpilogue.Relu, ConvEpilogue.ReluAffine };
+
+    [Theory]
+    [MemberData(nameof(Forward))]
+    public void Conv2dForward_matches_reference(string deviceId, int caseIndex, ConvEpilogue epilogue)
+    {
+        var c = ForwardCases[caseIndex];
+        ComputeDevice device = TestDevices.Get(deviceId);
+        int oh = Conv2dArgs.ForwardOutputSize(c.H, c.K, c.S, c.P, c.D), ow = Conv2dArgs.ForwardOutputSize(c.W, c.K, c.S, c.P, c.D);
+        var args = new Conv2dArgs(c.N, c.C, c.H, c.W, c.O, oh, ow, c.K, c.S, c.P, c.D, true, epilogue, 1);
+        float[] x = TestData.Uniform(c.N * c.C * c.H * c.W, -1, 1, 1 + caseIndex);
+        float[] w = TestData.Uniform(c.O * c.C * c.K * c.K, -1, 1, 2 + caseIndex);
+        float[] b = TestData.Uniform(c.O, -1, 1, 3 + caseIndex);
+        float[] scale = TestData.Uniform(c.O, 0.5f, 2f, 4), shift = TestData.Uniform(c.O, -1, 1, 5);
+
+        using var input = device.Upload("x", Shape.Nchw(c.N, c.C, c.H, c.W), x);
+        using var weight = device.Upload("w", Shape.Nchw(c.O, c.C, c.K, c.K), w);
+        using var bias = device.Upload("b", new Shape(c.O), b);
+        using var sc = device.Upload("scale", new Shape(c.O), scale);
+        using var sh = device.Upload("shift", new Shape(c.O), shift);
+        using var output = device.Upload("y", Shape.Nchw(c.N, c.O, oh, ow), TestData.Filled(args.OutputElements, float.NaN));
+
+        NnOps.Conv2d(input, weight, bias, output, c.S, c.P, c.D, epilogue, sc, sh);
+
+        AssertClose.All(Conv2dReference.Forward(x, w, b, scale, shift, args), output.Download(), Atol, Rtol, $"conv case {caseIndex} {epilogue}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Transposed))]
+    public void ConvTranspose2dForward_matches_scatter_reference(string deviceId, int caseIndex, ConvEpilogue epilogue)
+    {
+        var c = TransposedCases[caseIndex];
+        ComputeDevice device = TestDevices.Get(deviceId);
+        int oh = Conv2dArgs.TransposedOutputSize(c.H, c.K, c.S, c.P), ow = Conv2dArgs.TransposedOutputSize(c.W, c.K, c.S, c.P);
+        var args = new Conv2dArgs(c.N, c.C, c.H, c.W, c.O, oh, ow, c.K, c.S, c.P, 1, true, epilogue, 1);
+        float[] x = TestData.Uniform(c.N * c.C * c.H * c.W, -1, 1, 11 + caseIndex);
+        float[] w = TestData.Uniform(c.C * c.O * c.K * c.K, -1, 1, 12 + caseIndex);
+        float[] b = TestData.Uniform(c.O, -1, 1, 13 + caseIndex);
+        float[] scale = TestData.Uniform(c.O, 0.5f, 2f, 14), shift = TestData.Uniform(c.O, -1, 1, 15);
+
+        using var input = device.Upload("x", Shape.Nchw(c.N, c.C, c.H, c.W), x);
+        using var weight = device.Upload("w", Shape.Nchw(c.C, c.O, c.K, c.K), w);
+        using var bias = device.Upload("b", new Shape(c.O), b);
+        using var sc = device.Upload("scale", new Shape(c.O), scale);
+        using var sh = device.Upload("shift", new Shape(c.O), shift);
+        using var output = device.Upload("y", Shape.Nchw(c.N, c.O, oh, ow), TestData.Filled(args.OutputElements, float.NaN));
+
+        NnOps.ConvTranspose2d(input, weight, bias, output, c.S, c.P, epilogue, sc, sh);
+
+        AssertClose.All(Conv2dReference.TransposedForward(x, w, b, scale, shift, args), output.Download(), Atol, Rtol, $"transposed case {caseIndex} {epilogue}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void Conv2d_without_bias_adds_nothing(string deviceId)
+    {
+        ComputeDevice device = TestDevices.Get(deviceId);
+        float[] x = TestData.Uniform(2 * 9 * 7, -1, 1, 21), w = TestData.Uniform(3 * 2 * 9, -1, 1, 22);
+        using var input = device.Upload("x", Shape.Nchw(1, 2, 9, 7), x);
+        using var weight = device.Upload("w", Shape.Nchw(3, 2, 3, 3), w);
+        using var output = device.Upload("y", Shape.Nchw(1, 3, 9, 7), TestData.Filled(3 * 63, float.NaN));
+        NnOps.Conv2d(input, weight, null, output, 1, 1);
+        var args = new Conv2dArgs(1, 2, 9, 7, 3, 9, 7, 3, 1, 1, 1, false, ConvEpilogue.None, 1);
+        AssertClose.All(Conv2dReference.Forward(x, w, null, null, null, args), output.Download(), Atol, Rtol);
+    }
+
+    public static IEnumerable<object[]> Devices => TestDevices.All;
+
+    [Fact]
+    public void Mismatched_shapes_are_refused()
+    {
+        ComputeDevice device = TestDevices.Get("cpu:0");
+        using var input = device.Allocate<float>("x", Shape.Nchw(1, 2, 8, 8));
+        using var weight = device.Allocate<float>("w", Shape.Nchw(3, 4, 3, 3));
+        using var output = device.Allocate<float>("y", Shape.Nchw(1, 3, 8, 8));
+        var e = Assert.Throws<ArgumentException>(() => NnOps.Conv2d(input, weight, null, output, 1, 1));
+        Assert.Contains("'w'", e.Message);
+    }
+}
