@@ -12,6 +12,7 @@ namespace ColorKernels.Engine.Tensors;
 public sealed class Tensor<T> : IDisposable where T : unmanaged
 {
     private MemoryBuffer1D<T, Stride1D.Dense>? buffer;
+    private readonly Tensor<T>? viewOf;
 
     internal Tensor(ComputeDevice device, string name, Shape shape, MemoryBuffer1D<T, Stride1D.Dense> buffer)
     {
@@ -19,6 +20,26 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged
         Name = name;
         Shape = shape;
         this.buffer = buffer;
+    }
+
+    private Tensor(Tensor<T> owner, string name, Shape shape)
+    {
+        Device = owner.Device;
+        Name = name;
+        Shape = shape;
+        viewOf = owner;
+    }
+
+    /// <summary>
+    /// The same memory under another shape with the same element count (e.g. [N, 2, H, W] seen as
+    /// [1, 2N, H, W] so that one image's channels can be addressed). The view owns nothing: disposing it
+    /// does nothing, and it is invalid once the owner is disposed.
+    /// </summary>
+    public Tensor<T> Reshape(Shape shape, string? name = null)
+    {
+        if (shape.Elements != Elements)
+            throw new ArgumentException($"cannot view tensor '{Name}' {Shape} as {shape}: element counts differ");
+        return new Tensor<T>(viewOf ?? this, name ?? Name, shape);
     }
 
     public ComputeDevice Device { get; }
@@ -29,8 +50,9 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged
 
     public int Elements => Shape.Elements;
 
-    internal ArrayView<T> View =>
-        (buffer ?? throw new ObjectDisposedException($"tensor '{Name}'")).View.AsContiguous();
+    internal ArrayView<T> View => viewOf is not null
+        ? viewOf.View
+        : (buffer ?? throw new ObjectDisposedException($"tensor '{Name}'")).View.AsContiguous();
 
     /// <summary>Copies <paramref name="data"/> (exactly <see cref="Elements"/> values) to the device.</summary>
     public void Upload(ReadOnlySpan<T> data)

@@ -1,0 +1,187 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Convolution;
+
+namespace ColorKernels.Engine.Models;
+
+/// <summary>
+/// The ECCV16 network on one device: parameters uploaded once, activations kept between calls of the
+/// same input shape. <see cref="Fused"/> (the default) runs each conv + ReLU (+ batch norm, folded to a
+/// per-channel scale and shift when the model is loaded) as one kernel; unfused runs every layer as
+/// its own kernel, the reference path the fused one is tested against.
+/// </summary>
+public sealed class Eccv16Network : IDisposable
+{
+    private readonly Dictionary<string, Tensor<float>> parameters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Tensor<float> Scale, Tensor<float> Shift)> foldedNorms = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<LayerSpec> layers;
+    private readonly List<Tensor<float>> activations = new();
+    private Shape? activationInput;
+
+    private Eccv16Network(ComputeDevice device, Eccv16Config config)
+    {
+        Device = device;
+        Config = config;
+        layers = Eccv16Architecture.Layers(config.Width);
+    }
+
+    public ComputeDevice Device { get; }
+
+    public Eccv16Config Config { get; }
+
+    public bool Fused { get; set; } = true;
+
+    /// <summary>The decoding matrix [2, 313]: model_out.weight x ab_scale, the ab value of each bin.</summary>
+    public Tensor<float> Decode => parameters["decode"];
+
+    /// <summary>Validates <paramref name="file"/> against the architecture and uploads it.</summary>
+    public static Eccv16Network Load(ComputeDevice device, ModelFile file, string path)
+    {
+        if (file.Architecture != Eccv16Config.ArchitectureName)
+            throw new UserErrorException($"'{path}': architecture '{file.Architecture}' is not {Eccv16Config.ArchitectureName}");
+        Eccv16Config config = Eccv16Config.FromHeader(file.Header, path);
+        var expected = Eccv16Architecture.Tensors(config.Width);
+        var stored = file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        foreach (var (name, shape, _) in expected)
+        {
+            if (!stored.TryGetValue(name, out StoredTensor? t))
+                throw new UserErrorException($"'{path}': tensor '{name}' {Format(shape)} is missing (eccv16, width {config.Width})");
+            if (!t.Shape.SequenceEqual(shape))
+                throw new UserErrorException($"'{path}': tensor '{name}' is {t.ShapeText}; eccv16 width {config.Width} expects {Format(shape)}");
+        }
+        foreach (string name in stored.Keys)
+            if (!expected.Any(e => e.Name == name))
+                throw new UserErrorException($"'{path}': unexpected tensor '{name}' for eccv16 width {config.Width}");
+
+        var network = new Eccv16Network(device, config);
+        try
+        {
+            foreach (var (name, shape, _) in expected)
+                network.parameters[name] = device.Upload(name, new Shape(shape), stored[name].Data);
+            float[] decode = stored["model_out.weight"].Data.Select(v => v * config.AbScale).ToArray();
+            network.parameters["decode"] = device.Upload("decode", new Shape(2, Eccv16Config.Bins), decode);
+            foreach (LayerSpec l in network.layers.Where(l => l.Kind == LayerKind.BatchNorm))
+            {
+                // Inference batch norm as y = x * scale + shift: scale = gamma / sqrt(var + eps), shift = beta - mean * scale.
+                float[] gamma = stored[l.Prefix + ".weight"].Data, beta = stored[l.Prefix + ".bias"].Data;
+                float[] mean = stored[l.Prefix + ".running_mean"].Data, variance = stored[l.Prefix + ".running_var"].Data;
+                var scale = new float[gamma.Length];
+                var shift = new float[gamma.Length];
+                for (int c = 0; c < gamma.Length; c++)
+                {
+                    if (!(variance[c] >= 0))
+                        throw new UserErrorException($"'{path}': tensor '{l.Prefix}.running_var' has a negative or NaN variance at channel {c}");
+                    scale[c] = (float)(gamma[c] / Math.Sqrt(variance[c] + (double)config.BnEps));
+                    shift[c] = (float)(beta[c] - mean[c] * (double)scale[c]);
+                }
+                network.foldedNorms[l.Prefix] = (device.Upload(l.Prefix + ".scale", new Shape(scale.Length), scale),
+                    device.Upload(l.Prefix + ".shift", new Shape(shift.Length), shift));
+            }
+            return network;
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the network on normalised L, input [N, 1, H, W] with H and W multiples of 8, and returns the
+    /// logits [N, 313, H/4, W/4]. The result is owned by the network and valid until the next call.
+    /// </summary>
+    public Tensor<float> Logits(Tensor<float> input)
+    {
+        Shape s = input.Shape;
+        if (s.Rank != 4 || s[1] != 1 || s[2] % 8 != 0 || s[3] % 8 != 0)
+            throw new ArgumentException($"network input '{input.Name}' must be [N, 1, H, W] with H and W multiples of 8; it is {s}");
+        EnsureActivations(s);
+        Tensor<float> x = input;
+        int next = 0;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            LayerSpec l = layers[i];
+            if (l.Kind is LayerKind.Conv or LayerKind.ConvTranspose)
+            {
+                Tensor<float> y = activations[next++];
+                bool reluNext = i + 1 < layers.Count && layers[i + 1].Kind == LayerKind.Relu;
+                bool normAfter = reluNext && i + 2 < layers.Count && layers[i + 2].Kind == LayerKind.BatchNorm;
+                ConvEpilogue epilogue = !Fused || !reluNext ? ConvEpilogue.None
+                    : normAfter ? ConvEpilogue.ReluAffine : ConvEpilogue.Relu;
+                var (scale, shift) = epilogue == ConvEpilogue.ReluAffine ? foldedNorms[layers[i + 2].Prefix] : (null, null);
+                Tensor<float> w = parameters[l.Prefix + ".weight"], b = parameters[l.Prefix + ".bias"];
+                if (l.Kind == LayerKind.Conv)
+                    NnOps.Conv2d(x, w, b, y, l.Stride, l.Pad, l.Dilation, epilogue, scale, shift);
+                else
+                    NnOps.ConvTranspose2d(x, w, b, y, l.Stride, l.Pad, epilogue, scale, shift);
+                x = y;
+                if (Fused)
+                    i += epilogue switch { ConvEpilogue.ReluAffine => 2, ConvEpilogue.Relu => 1, _ => 0 };
+            }
+            else if (l.Kind == LayerKind.Relu)
+            {
+                NnOps.Relu(x, x);
+            }
+            else
+            {
+                NnOps.BatchNormInference(x, parameters[l.Prefix + ".running_mean"], parameters[l.Prefix + ".running_var"],
+                    parameters[l.Prefix + ".weight"], parameters[l.Prefix + ".bias"], x, Config.BnEps);
+            }
+        }
+        return x;
+    }
+
+    /// <summary>ab [N, 2, H/4, W/4] = annealed mean of <paramref name="logits"/> at <paramref name="temperature"/>.</summary>
+    public void AnnealedMean(Tensor<float> logits, Tensor<float> ab, float temperature) =>
+        NnOps.AnnealedMean(logits, Decode, ab, temperature);
+
+    private void EnsureActivations(Shape input)
+    {
+        if (input.Equals(activationInput))
+            return;
+        DisposeActivations();
+        int n = input[0], h = input[2], w = input[3];
+        foreach (LayerSpec l in layers)
+        {
+            if (l.Kind == LayerKind.Conv)
+            {
+                h = Conv2dArgs.ForwardOutputSize(h, l.Kernel, l.Stride, l.Pad, l.Dilation);
+                w = Conv2dArgs.ForwardOutputSize(w, l.Kernel, l.Stride, l.Pad, l.Dilation);
+            }
+            else if (l.Kind == LayerKind.ConvTranspose)
+            {
+                h = Conv2dArgs.TransposedOutputSize(h, l.Kernel, l.Stride, l.Pad);
+                w = Conv2dArgs.TransposedOutputSize(w, l.Kernel, l.Stride, l.Pad);
+            }
+            else
+            {
+                continue;
+            }
+            activations.Add(Device.Allocate<float>(l.Prefix + ".out", Shape.Nchw(n, l.OutChannels, h, w)));
+        }
+        activationInput = input;
+    }
+
+    private void DisposeActivations()
+    {
+        foreach (Tensor<float> t in activations)
+            t.Dispose();
+        activations.Clear();
+        activationInput = null;
+    }
+
+    private static string Format(int[] shape) => "[" + string.Join(", ", shape) + "]";
+
+    public void Dispose()
+    {
+        DisposeActivations();
+        foreach (Tensor<float> t in parameters.Values)
+            t.Dispose();
+        foreach (var (scale, shift) in foldedNorms.Values)
+        {
+            scale.Dispose();
+            shift.Dispose();
+        }
+    }
+}
