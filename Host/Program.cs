@@ -14,6 +14,8 @@ public static class Program
         root.Options.Add(Cli.Device);
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(DesaturateCommand.Create());
+        root.Subcommands.Add(ColorizeCommand.Create());
+        root.Subcommands.Add(ModelCommand.Create());
 
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)

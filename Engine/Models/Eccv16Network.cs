@@ -35,11 +35,14 @@ public sealed class Eccv16Network : IDisposable
     /// <summary>The decoding matrix [2, 313]: model_out.weight x ab_scale, the ab value of each bin.</summary>
     public Tensor<float> Decode => parameters["decode"];
 
-    /// <summary>Validates <paramref name="file"/> against the architecture and uploads it.</summary>
-    public static Eccv16Network Load(ComputeDevice device, ModelFile file, string path)
+    /// <summary>
+    /// Checks <paramref name="file"/> against the architecture: the name, the header values, and every
+    /// tensor's presence and shape (no extra tensors either). Returns the model's configuration.
+    /// </summary>
+    public static Eccv16Config Validate(ModelFile file, string path)
     {
         if (file.Architecture != Eccv16Config.ArchitectureName)
-            throw new UserErrorException($"'{path}': architecture '{file.Architecture}' is not {Eccv16Config.ArchitectureName}");
+            throw new UserErrorException($"'{path}': architecture '{file.Architecture}' is not known to this build (it knows {Eccv16Config.ArchitectureName})");
         Eccv16Config config = Eccv16Config.FromHeader(file.Header, path);
         var expected = Eccv16Architecture.Tensors(config.Width);
         var stored = file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -50,9 +53,19 @@ public sealed class Eccv16Network : IDisposable
             if (!t.Shape.SequenceEqual(shape))
                 throw new UserErrorException($"'{path}': tensor '{name}' is {t.ShapeText}; eccv16 width {config.Width} expects {Format(shape)}");
         }
+        var names = expected.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
         foreach (string name in stored.Keys)
-            if (!expected.Any(e => e.Name == name))
+            if (!names.Contains(name))
                 throw new UserErrorException($"'{path}': unexpected tensor '{name}' for eccv16 width {config.Width}");
+        return config;
+    }
+
+    /// <summary>Validates <paramref name="file"/> against the architecture and uploads it.</summary>
+    public static Eccv16Network Load(ComputeDevice device, ModelFile file, string path)
+    {
+        Eccv16Config config = Validate(file, path);
+        var expected = Eccv16Architecture.Tensors(config.Width);
+        var stored = file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
         var network = new Eccv16Network(device, config);
         try

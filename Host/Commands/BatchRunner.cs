@@ -21,20 +21,47 @@ public sealed class BatchRunner
     public bool Overwrite { get; init; }
     public long MaxPixels { get; init; } = ImageIO.DefaultMaxPixels;
 
+    /// <summary>Process only inputs whose index (in sorted expansion order) is Index modulo Count.</summary>
+    public (int Index, int Count)? Shard { get; init; }
+
+    /// <summary>Parses "i/n" (0 &lt;= i &lt; n) for --shard.</summary>
+    public static (int Index, int Count)? ParseShard(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+            return null;
+        string[] parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int i) && int.TryParse(parts[1], out int n) && n >= 1 && i >= 0 && i < n)
+            return (i, n);
+        throw new UserErrorException($"--shard '{text}': expected i/n with 0 <= i < n, e.g. 0/4 for the first of four shards");
+    }
+
     /// <summary>Counts of one run, for the summary and for tests.</summary>
     public sealed record Summary(int Done, int Skipped, int Failed, double Seconds);
 
     /// <summary>Runs <paramref name="process"/> on every input; returns the exit code (non-zero if any input failed).</summary>
-    public int Run(Func<ImageData, ImageData> process, string deviceDescription)
+    public int Run(Func<ImageData, ImageData> process, string deviceDescription) =>
+        Run(images => images.Select(process).ToList(), 1, deviceDescription);
+
+    /// <summary>
+    /// Runs <paramref name="processBatch"/> on batches of up to <paramref name="batchSize"/> decoded inputs
+    /// (one device launch sequence per batch); returns the exit code (non-zero if any input failed).
+    /// </summary>
+    public int Run(Func<IReadOnlyList<ImageData>, IReadOnlyList<ImageData>> processBatch, int batchSize, string deviceDescription)
     {
+        if (batchSize < 1)
+            throw new UserErrorException($"--batch {batchSize}: must be at least 1");
         InputFiles.Expansion expansion = InputFiles.Expand(Inputs);
+        IReadOnlyList<InputFile> files = Shard is { } shard
+            ? expansion.Files.Where((_, i) => i % shard.Count == shard.Index).ToList()
+            : expansion.Files;
         var plan = new OutputPlan(Output, expansion.SingleFile, Format);
         var failures = new List<string>(expansion.Errors);
+        // Every input, not only this shard's, is protected from being overwritten.
         var inputSet = expansion.Files.Select(f => f.FullPath).ToHashSet(StringComparer.Ordinal);
 
         var work = new List<(InputFile Input, string OutputPath)>();
         int skipped = 0;
-        foreach (InputFile input in expansion.Files)
+        foreach (InputFile input in files)
         {
             try
             {
@@ -57,21 +84,62 @@ public sealed class BatchRunner
 
         void RunAll(Action advance)
         {
+            var batch = new List<((InputFile Input, string OutputPath) Item, ImageData Image)>();
+            void Flush()
+            {
+                if (batch.Count == 0)
+                    return;
+                IReadOnlyList<ImageData> outputs;
+                try
+                {
+                    outputs = processBatch(batch.Select(b => b.Image).ToList());
+                }
+                catch (UserErrorException e)
+                {
+                    // A device failure (out of memory, say) fails the whole batch; each file is named.
+                    foreach (var (item, _) in batch)
+                        Fail($"'{item.Input.FullPath}': {e.Message}");
+                    batch.Clear();
+                    return;
+                }
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    try
+                    {
+                        ImageIO.Save(batch[i].Item.OutputPath, outputs[i]);
+                        done++;
+                    }
+                    catch (UserErrorException e)
+                    {
+                        Fail(e.Message);
+                    }
+                    advance();
+                }
+                batch.Clear();
+            }
+
             foreach (var (item, loaded) in Prefetch(work))
             {
                 try
                 {
-                    ImageIO.Save(item.OutputPath, process(loaded.Value));
-                    done++;
+                    batch.Add((item, loaded.Value));
                 }
                 catch (UserErrorException e)
                 {
-                    failures.Add(e.Message);
-                    if (!showProgress)
-                        Cli.Error(e.Message);
+                    Fail(e.Message);
+                    advance();
                 }
-                advance();
+                if (batch.Count == batchSize)
+                    Flush();
             }
+            Flush();
+        }
+
+        void Fail(string message)
+        {
+            failures.Add(message);
+            if (!showProgress)
+                Cli.Error(message);
         }
 
         if (showProgress)
@@ -79,7 +147,7 @@ public sealed class BatchRunner
             errorConsole.Progress()
                 .AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                    new RemainingTimeColumn(), new ElapsedTimeColumn())
+                    new RateColumn(), new RemainingTimeColumn(), new ElapsedTimeColumn())
                 .Start(context =>
                 {
                     ProgressTask task = context.AddTask($"{Verb} {work.Count} files", maxValue: work.Count);
@@ -147,5 +215,12 @@ public sealed class BatchRunner
         foreach (var entry in queue.GetConsumingEnumerable())
             yield return entry;
         producer.Wait();
+    }
+
+    /// <summary>Images per second, for the progress bar.</summary>
+    private sealed class RateColumn : ProgressColumn
+    {
+        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            new Text(task.Speed is { } speed ? $"{speed:0.0} images/s" : "", new Style(Color.Grey));
     }
 }

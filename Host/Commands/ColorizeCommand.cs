@@ -1,0 +1,55 @@
+using System.CommandLine;
+using ColorKernels.Engine;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Models;
+
+namespace ColorKernels.Host.Commands;
+
+/// <summary><c>colorkernels colorize IN... -o OUT --model FILE</c>: colourize pictures with an ECCV16 model.</summary>
+public static class ColorizeCommand
+{
+    public static Command Create()
+    {
+        var options = new BatchOptions();
+        var model = new Option<string>("--model", "-m")
+        {
+            Description = "Model file (.ckm), e.g. from 'colorkernels model init' or training",
+            Required = true,
+        };
+        var temperature = new Option<float?>("--temperature", "-t")
+        {
+            Description = "Annealed-mean temperature: near 0 gives each pixel's most likely colour, 1 the mean (default: the model's, 0.38 in the paper)",
+        };
+        var size = new Option<int>("--size")
+        {
+            Description = "The network sees each picture resized to SIZE x SIZE (a multiple of 8); colours are predicted at SIZE/4 and scaled back to the picture's own size",
+            DefaultValueFactory = _ => 256,
+        };
+        var batch = new Option<int?>("--batch")
+        {
+            Description = "Pictures per device launch (default: 1 on the CPU accelerator, 8 on a GPU)",
+        };
+        var fused = new Option<bool>("--unfused")
+        {
+            Description = "Run every layer as its own kernel (the reference path) instead of fused conv+ReLU+batch-norm kernels",
+        };
+        var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
+        options.AddTo(command);
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused })
+            command.Options.Add(option);
+        command.SetAction(result => Cli.Guard(() =>
+        {
+            BatchRunner runner = options.Runner(result, "colorize");
+            string path = result.GetValue(model)!;
+            ModelFile file = ModelFile.Read(path);
+            using ComputeDevice device = Cli.OpenDevice(result);
+            using Eccv16Network network = Eccv16Network.Load(device, file, path);
+            network.Fused = !result.GetValue(fused);
+            float t = result.GetValue(temperature) ?? network.Config.Temperature;
+            using var colorizer = new Eccv16Colorizer(network, result.GetValue(size), t);
+            int batchSize = result.GetValue(batch) ?? (device.Kind == DeviceKind.Cpu ? 1 : 8);
+            return runner.Run(colorizer.Colorize, batchSize, device.Description);
+        }));
+        return command;
+    }
+}

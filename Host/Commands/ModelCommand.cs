@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using ColorKernels.Engine;
+using ColorKernels.Engine.Models;
+
+namespace ColorKernels.Host.Commands;
+
+/// <summary><c>colorkernels model init|info</c>: create and describe model files.</summary>
+public static class ModelCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("model", "Create and describe model files.");
+        command.Subcommands.Add(Init());
+        command.Subcommands.Add(Info());
+        return command;
+    }
+
+    private static Option<string> Arch() => new("--arch")
+    {
+        Description = "Architecture: eccv16",
+        DefaultValueFactory = _ => Eccv16Config.ArchitectureName,
+    };
+
+    private static Option<double> Width() => new("--width")
+    {
+        Description = "Channel multiplier: 1 is the paper's network (32.2 M parameters); 0.25 has 1/16 of the multiply-adds",
+        DefaultValueFactory = _ => 1.0,
+    };
+
+    private static void CheckArch(string arch)
+    {
+        if (arch != Eccv16Config.ArchitectureName)
+            throw new UserErrorException($"--arch '{arch}': unknown architecture (this build knows {Eccv16Config.ArchitectureName})");
+    }
+
+    private static void CheckWidth(double width)
+    {
+        if (!(width > 0) || width > 16)
+            throw new UserErrorException($"--width {width}: must be above 0 and at most 16");
+    }
+
+    private static Command Init()
+    {
+        Option<string> arch = Arch();
+        Option<double> width = Width();
+        var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same file", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--output", "-o") { Description = "Model file to write (.ckm)", Required = true };
+        var half = new Option<bool>("--float16") { Description = "Store tensors as float16 (half the size)" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the output file if it exists" };
+        var command = new Command("init", "Write a randomly initialised model (He init) for experiments and for training to start from.")
+        {
+            arch, width, seed, output, half, overwrite,
+        };
+        command.SetAction(result => Cli.Guard(() =>
+        {
+            CheckArch(result.GetValue(arch)!);
+            double w = result.GetValue(width);
+            CheckWidth(w);
+            string path = result.GetValue(output)!;
+            if (File.Exists(path) && !result.GetValue(overwrite))
+                throw new UserErrorException($"'{path}' exists; add --overwrite to replace it");
+            ModelFile file = Eccv16Init.Create(new Eccv16Config(w), result.GetValue(seed),
+                result.GetValue(half) ? TensorStorage.Float16 : TensorStorage.Float32);
+            file.Write(path);
+            Console.Out.WriteLine($"wrote {path}: eccv16 width {w.ToString(CultureInfo.InvariantCulture)}, " +
+                                  $"{Eccv16Architecture.ParameterCount(w):N0} parameters, {new FileInfo(path).Length:N0} bytes");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Info()
+    {
+        var file = new Argument<string?>("file") { Description = "A model file to describe (or give --arch and --width)", Arity = ArgumentArity.ZeroOrOne };
+        Option<string> arch = Arch();
+        Option<double> width = Width();
+        var size = new Option<int>("--size") { Description = "Input size for the multiply-add count", DefaultValueFactory = _ => 256 };
+        var command = new Command("info", "Describe a model file, or an architecture at a width: parameters, tensors, multiply-adds.")
+        {
+            file, arch, width, size,
+        };
+        command.SetAction(result => Cli.Guard(() =>
+        {
+            string? path = result.GetValue(file);
+            int s = result.GetValue(size);
+            if (s < 8 || s % 8 != 0)
+                throw new UserErrorException($"--size {s}: must be a positive multiple of 8");
+            Console.Out.Write(path is null
+                ? Describe(ArchitectureOnly(result.GetValue(arch)!, result.GetValue(width)), s)
+                : Describe(ModelFile.Read(path), s, path));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Eccv16Config ArchitectureOnly(string arch, double width)
+    {
+        CheckArch(arch);
+        CheckWidth(width);
+        return new Eccv16Config(width);
+    }
+
+    public static string Describe(Eccv16Config config, int size, ModelFile? file = null, string? path = null)
+    {
+        var text = new System.Text.StringBuilder();
+        double w = config.Width;
+        var inv = CultureInfo.InvariantCulture;
+        if (path is not null)
+            text.AppendLine($"file          {path} ({new FileInfo(path).Length:N0} bytes)");
+        text.AppendLine($"architecture  {Eccv16Config.ArchitectureName} (Zhang, Isola, Efros 2016), width {w.ToString(inv)}");
+        text.AppendLine($"channels      {string.Join(", ", Enumerable.Range(0, 8).Select(b => Eccv16Architecture.Channels(w, b)))} (blocks 1-8), {Eccv16Config.Bins} bins");
+        text.AppendLine($"parameters    {Eccv16Architecture.ParameterCount(w):N0}");
+        long macs = Eccv16Architecture.MultiplyAdds(w, size, size);
+        text.AppendLine($"multiply-adds {macs:N0} per {size}x{size} image ({macs * 2 / 1e9:0.##} GFLOP)");
+        text.AppendLine($"decoding      temperature {config.Temperature.ToString(inv)}, input (L - {config.LCenter.ToString(inv)}) / {config.LScale.ToString(inv)}, ab x {config.AbScale.ToString(inv)}");
+        if (file is not null)
+        {
+            var storage = file.Tensors.GroupBy(t => t.Storage).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
+            text.AppendLine($"tensors       {file.Tensors.Count} ({string.Join(", ", storage)}), every checksum verified");
+        }
+        return text.ToString();
+    }
+
+    private static string Describe(ModelFile file, int size, string path) =>
+        Describe(Eccv16Network.Validate(file, path), size, file, path);
+}

@@ -1,0 +1,122 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Xunit;
+
+namespace ColorKernels.Tests.Cli;
+
+/// <summary>model init / model info / colorize, end to end through the real executable.</summary>
+public sealed class ColorizeCliTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("ck-colorize-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private string P(params string[] parts) => Path.Combine(new[] { dir }.Concat(parts).ToArray());
+
+    private void WritePhoto(string path, int w, int h)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var image = new Image<Rgb24>(w, h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                image[x, y] = new Rgb24((byte)(x * 9), (byte)(x * 9), (byte)(x * 9));
+        image.Save(path);
+    }
+
+    private string TinyModel()
+    {
+        var r = CliRunner.Run(dir, "model", "init", "--width", "0.03125", "--seed", "5", "-o", "tiny.ckm");
+        Assert.Equal(0, r.ExitCode);
+        return P("tiny.ckm");
+    }
+
+    [Fact]
+    public void Model_info_at_width_1_prints_the_papers_parameter_count()
+    {
+        var r = CliRunner.Run(dir, "model", "info", "--arch", "eccv16", "--width", "1");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("32,236,011", r.Stdout);
+        Assert.Contains("multiply-adds", r.Stdout);
+        Assert.Contains("256x256", r.Stdout);
+    }
+
+    [Fact]
+    public void Model_init_writes_a_file_that_info_describes_and_does_not_overwrite()
+    {
+        TinyModel();
+        var info = CliRunner.Run(dir, "model", "info", "tiny.ckm");
+        Assert.Equal(0, info.ExitCode);
+        Assert.Contains("width 0.03125", info.Stdout);
+        Assert.Contains("every checksum verified", info.Stdout);
+
+        var again = CliRunner.Run(dir, "model", "init", "--width", "0.03125", "-o", "tiny.ckm");
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("--overwrite", again.Stderr);
+    }
+
+    [Fact]
+    public void Colorize_a_folder_in_batches_keeps_each_size()
+    {
+        TinyModel();
+        WritePhoto(P("in", "a.png"), 40, 30);
+        WritePhoto(P("in", "b.jpg"), 17, 33);
+        WritePhoto(P("in", "c.png"), 64, 64);
+        var r = CliRunner.Run(dir, "colorize", "in", "-o", "out", "--model", "tiny.ckm", "--size", "32", "--batch", "2", "--device", "cpu");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("3 written", r.Stdout);
+        Assert.Equal((40, 30), Size(P("out", "a.png")));
+        Assert.Equal((17, 33), Size(P("out", "b.jpg")));
+        Assert.Equal((64, 64), Size(P("out", "c.png")));
+    }
+
+    [Fact]
+    public void Shards_split_the_inputs_without_overlap()
+    {
+        TinyModel();
+        for (int i = 0; i < 5; i++)
+            WritePhoto(P("in", $"p{i}.png"), 16, 16);
+        var first = CliRunner.Run(dir, "colorize", "in", "-o", "out", "--model", "tiny.ckm", "--size", "16", "--shard", "0/2");
+        var second = CliRunner.Run(dir, "colorize", "in", "-o", "out", "--model", "tiny.ckm", "--size", "16", "--shard", "1/2");
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains("3 written", first.Stdout);
+        Assert.Contains("2 written", second.Stdout);
+        Assert.Equal(5, Directory.GetFiles(P("out")).Length);
+    }
+
+    [Fact]
+    public void Corrupt_model_is_one_clear_error()
+    {
+        string model = TinyModel();
+        byte[] bytes = File.ReadAllBytes(model);
+        File.WriteAllBytes(P("cut.ckm"), bytes[..(bytes.Length - 10)]);
+        WritePhoto(P("a.png"), 8, 8);
+        var r = CliRunner.Run(dir, "colorize", "a.png", "-o", "out.png", "--model", "cut.ckm");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("cut.ckm", r.Stderr);
+        Assert.Contains("truncated", r.Stderr);
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.False(File.Exists(P("out.png")));
+    }
+
+    [Theory]
+    [InlineData(1, "--size", "30")]
+    [InlineData(1, "--temperature", "0")]
+    [InlineData(1, "--shard", "2/2")]
+    [InlineData(1, "--batch", "0")]
+    [InlineData(2, "--size", "big")]
+    public void Bad_colorize_options_are_refused(int exitCode, string option, string value)
+    {
+        TinyModel();
+        WritePhoto(P("a.png"), 8, 8);
+        var r = CliRunner.Run(dir, "colorize", "a.png", "-o", "out.png", "--model", "tiny.ckm", option, value);
+        Assert.Equal(exitCode, r.ExitCode);
+        Assert.StartsWith("colorkernels: error: ", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    private static (int, int) Size(string path)
+    {
+        var info = Image.Identify(path);
+        return (info.Width, info.Height);
+    }
+}
