@@ -2,11 +2,13 @@ using ColorKernels.Engine;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Perf.Ops;
 
-// Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu] [--filter NAME] [--size WxH]
+// Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu] [--filter lab|lab-sweep|forward]
+//   [--size WxH (lab)] [--net-size N --batch N --widths 0.25,1 (forward)]
 // Each benchmark validates its variants, then prints a table with the device named and ratios against a
 // baseline timed in the same run. Record results in perf/NOTES.md.
 string deviceSpec = "auto", filter = "*";
-int width = 2048, height = 2048;
+int width = 2048, height = 2048, netSize = 256, batch = 1;
+double[]? netWidths = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -18,8 +20,11 @@ for (int i = 0; i < args.Length; i++)
             width = int.Parse(parts[0]);
             height = int.Parse(parts[1]);
             break;
+        case "--net-size": netSize = int.Parse(args[++i]); break;
+        case "--batch": batch = int.Parse(args[++i]); break;
+        case "--widths": netWidths = args[++i].Split(',').Select(w => double.Parse(w, System.Globalization.CultureInfo.InvariantCulture)).ToArray(); break;
         default:
-            Console.Error.WriteLine($"perf: unknown argument '{args[i]}' (--device, --filter lab|lab-sweep|*, --size WxH)");
+            Console.Error.WriteLine($"perf: unknown argument '{args[i]}' (--device, --filter lab|lab-sweep|forward|*, --size WxH, --net-size N, --batch N, --widths 0.25,1)");
             return 2;
     }
 }
@@ -33,6 +38,12 @@ try
         LabBench.Run(device, width, height, Console.Out);
     if (Wants("lab-sweep"))
         LabBench.Sweep(device, Console.Out);
+    if (Wants("forward"))
+    {
+        // Width 1 at 256 x 256 is 83.5 GFLOP a picture: minutes on the CPU accelerator, so the CPU default is small widths.
+        double[] widths = netWidths ?? (device.Kind == DeviceKind.Cpu ? new[] { 0.125, 0.25 } : new[] { 0.25, 1.0 });
+        ForwardBench.Run(device, widths, netSize, batch, Console.Out);
+    }
     return 0;
 }
 catch (UserErrorException e)

@@ -3,8 +3,8 @@
 
     /usr/bin/python3 tests/Fixtures/make_eccv16_reference.py
 
-Builds the architecture of the paper's PyTorch port (colorizers/eccv16.py: same layers, same key names)
-at width 1/32 with random weights and random batch-norm statistics, runs it in eval mode on a random
+Builds the architecture of the paper's PyTorch port (perf/torch/eccv16_torch.py: same layers, same
+key names) at width 1/32 with random weights and random batch-norm statistics, runs it in eval mode on a random
 L image (1 x 1 x 48 x 40), and writes two files in ColorKernels' model format (docs/model-format.md),
 written here independently of the C# writer:
 
@@ -17,56 +17,20 @@ written here independently of the C# writer:
 import json, struct, zlib
 from pathlib import Path
 import numpy as np
+import sys
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "../../perf/torch"))
+from eccv16_torch import ECCV16, channels  # the port's architecture, shared with perf/
 
 WIDTH = 1 / 32
 torch.manual_seed(1234)
 here = Path(__file__).parent
 
-def ch(base):
-    return max(1, int(np.floor(base * WIDTH + 0.5)))
+C = channels(WIDTH)
 
-C = [ch(b) for b in (64, 128, 256, 512, 512, 512, 512, 256)]
-
-def block(cin, cout, n, last_stride, dilation=1):
-    layers, c = [], cin
-    for i in range(n):
-        stride = last_stride if i == n - 1 else 1
-        layers += [nn.Conv2d(c, cout, 3, stride=stride, padding=dilation, dilation=dilation, bias=True), nn.ReLU(True)]
-        c = cout
-    layers += [nn.BatchNorm2d(cout)]
-    return nn.Sequential(*layers)
-
-class ECCV16(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.model1 = block(1, C[0], 2, 2)
-        self.model2 = block(C[0], C[1], 2, 2)
-        self.model3 = block(C[1], C[2], 3, 2)
-        self.model4 = block(C[2], C[3], 3, 1)
-        self.model5 = block(C[3], C[4], 3, 1, dilation=2)
-        self.model6 = block(C[4], C[5], 3, 1, dilation=2)
-        self.model7 = block(C[5], C[6], 3, 1)
-        self.model8 = nn.Sequential(
-            nn.ConvTranspose2d(C[6], C[7], 4, stride=2, padding=1, bias=True), nn.ReLU(True),
-            nn.Conv2d(C[7], C[7], 3, padding=1, bias=True), nn.ReLU(True),
-            nn.Conv2d(C[7], C[7], 3, padding=1, bias=True), nn.ReLU(True),
-            nn.Conv2d(C[7], 313, 1, bias=True))
-        self.softmax = nn.Softmax(dim=1)
-        self.model_out = nn.Conv2d(313, 2, 1, bias=False)
-        self.upsample4 = nn.Upsample(scale_factor=4, mode='bilinear', align_corners=False)
-
-    def logits(self, l):
-        x = (l - 50.0) / 100.0
-        for m in (self.model1, self.model2, self.model3, self.model4, self.model5, self.model6, self.model7, self.model8):
-            x = m(x)
-        return x
-
-    def forward(self, l):
-        return self.upsample4(self.model_out(self.softmax(self.logits(l)))) * 110.0
-
-model = ECCV16()
+model = ECCV16(WIDTH)
 with torch.no_grad():
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
