@@ -1,6 +1,8 @@
 using ColorKernels.Kernels.Color;
 using ColorKernels.Kernels.Common;
 using ColorKernels.Kernels.Convolution;
+using ColorKernels.Kernels.Loss;
+using ColorKernels.Kernels.Optim;
 using ColorKernels.Kernels.Normalization;
 using ColorKernels.Kernels.Resample;
 using ColorKernels.Kernels.Softmax;
@@ -8,6 +10,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using Bytes = ILGPU.ArrayView<byte>;
 using Floats = ILGPU.ArrayView<float>;
+using Ints = ILGPU.ArrayView<int>;
 
 namespace ColorKernels.Engine.Launch;
 
@@ -32,6 +35,26 @@ public sealed class KernelSet
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>>? softmaxChannels;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>>? annealedMean;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ResizeArgs>>? resizeBilinear;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Conv2dArgs>>? conv2dBackwardData;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Conv2dArgs>>? conv2dBackwardWeight;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Conv2dArgs>>? convBiasBackward;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Conv2dArgs>>? convTranspose2dBackwardData;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Conv2dArgs>>? convTranspose2dBackwardWeight;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>>? batchNormStats;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>>? batchNormRunningUpdate;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, ChannelArgs>>? batchNormBackwardReduce;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, ChannelArgs>>? batchNormBackwardData;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>>? reluBackward;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, ChannelArgs>>? fill;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>>? accumulate;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>>? sumOfSquares;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Ints, Floats, Floats, BinArgs>>? softEncode;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, Floats, Floats, Floats, BinArgs>>? softmaxCrossEntropy;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, BinArgs>>? l2Regression;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Ints, BinArgs>>? binHistogram;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, BinArgs>>? colourfulImage;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, OptimizerArgs>>? adam;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, OptimizerArgs>>? sgdMomentum;
 
     internal KernelSet(Accelerator accelerator) => this.accelerator = accelerator;
 
@@ -59,6 +82,47 @@ public sealed class KernelSet
         Load(ref annealedMean, SoftmaxKernels.AnnealedMeanKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ResizeArgs>> ResizeBilinear =>
         Load(ref resizeBilinear, ResampleKernels.ResizeBilinearKernel);
+
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Conv2dArgs>> Conv2dBackwardData =>
+        Load(ref conv2dBackwardData, Conv2dKernels.Conv2dBackwardDataKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Conv2dArgs>> Conv2dBackwardWeight =>
+        Load(ref conv2dBackwardWeight, Conv2dKernels.Conv2dBackwardWeightKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Conv2dArgs>> ConvBiasBackward =>
+        Load(ref convBiasBackward, Conv2dKernels.ConvBiasBackwardKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Conv2dArgs>> ConvTranspose2dBackwardData =>
+        Load(ref convTranspose2dBackwardData, Conv2dKernels.ConvTranspose2dBackwardDataKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Conv2dArgs>> ConvTranspose2dBackwardWeight =>
+        Load(ref convTranspose2dBackwardWeight, Conv2dKernels.ConvTranspose2dBackwardWeightKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> BatchNormStats =>
+        Load(ref batchNormStats, NormalizationKernels.BatchNormStatsKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>> BatchNormRunningUpdate =>
+        Load(ref batchNormRunningUpdate, NormalizationKernels.BatchNormRunningUpdateKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, ChannelArgs>> BatchNormBackwardReduce =>
+        Load(ref batchNormBackwardReduce, NormalizationKernels.BatchNormBackwardReduceKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, ChannelArgs>> BatchNormBackwardData =>
+        Load(ref batchNormBackwardData, NormalizationKernels.BatchNormBackwardDataKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>> ReluBackward =>
+        Load(ref reluBackward, NormalizationKernels.ReluBackwardKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, ChannelArgs>> Fill =>
+        Load(ref fill, BufferKernels.FillKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> Accumulate =>
+        Load(ref accumulate, BufferKernels.AccumulateKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SumOfSquares =>
+        Load(ref sumOfSquares, BufferKernels.SumOfSquaresKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Ints, Floats, Floats, BinArgs>> SoftEncode =>
+        Load(ref softEncode, BinKernels.SoftEncodeKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, Floats, Floats, Floats, BinArgs>> SoftmaxCrossEntropy =>
+        Load(ref softmaxCrossEntropy, BinKernels.SoftmaxCrossEntropyKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, BinArgs>> L2Regression =>
+        Load(ref l2Regression, BinKernels.L2RegressionKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Ints, BinArgs>> BinHistogram =>
+        Load(ref binHistogram, BinKernels.BinHistogramKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, BinArgs>> ColourfulImage =>
+        Load(ref colourfulImage, BinKernels.ColourfulImageKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, OptimizerArgs>> Adam =>
+        Load(ref adam, OptimizerKernels.AdamKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, OptimizerArgs>> SgdMomentum =>
+        Load(ref sgdMomentum, OptimizerKernels.SgdMomentumKernel);
 
     private NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>> Load<T1, T2>(
         ref NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>>? slot, Action<T1, T2> kernel)
@@ -93,6 +157,33 @@ public sealed class KernelSet
     {
         lock (gate)
             return slot ??= new NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7>>(
+                kernel.Method.Name, accelerator.LoadKernel(kernel));
+    }
+
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5>> Load<T1, T2, T3, T4, T5>(
+        ref NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5>>? slot, Action<T1, T2, T3, T4, T5> kernel)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
+    {
+        lock (gate)
+            return slot ??= new NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5>>(
+                kernel.Method.Name, accelerator.LoadKernel(kernel));
+    }
+
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6>> Load<T1, T2, T3, T4, T5, T6>(
+        ref NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6>>? slot, Action<T1, T2, T3, T4, T5, T6> kernel)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct
+    {
+        lock (gate)
+            return slot ??= new NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6>>(
+                kernel.Method.Name, accelerator.LoadKernel(kernel));
+    }
+
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8>> Load<T1, T2, T3, T4, T5, T6, T7, T8>(
+        ref NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8>>? slot, Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct
+    {
+        lock (gate)
+            return slot ??= new NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8>>(
                 kernel.Method.Name, accelerator.LoadKernel(kernel));
     }
 }

@@ -118,6 +118,15 @@ public sealed class Launcher
         End(kernel.Name, start);
     }
 
+    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8>> kernel,
+        KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct
+    {
+        long start = Begin();
+        kernel.Launch(stream, config, a1, a2, a3, a4, a5, a6, a7, a8);
+        End(kernel.Name, start);
+    }
+
     private long Begin()
     {
         if (!Profiling)

@@ -54,6 +54,14 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged
         ? viewOf.View
         : (buffer ?? throw new ObjectDisposedException($"tensor '{Name}'")).View.AsContiguous();
 
+    /// <summary>Elements [offset, offset + length) of the tensor's memory (e.g. the variance half of batch-norm statistics).</summary>
+    internal ArrayView<T> Range(int offset, int length)
+    {
+        if (offset < 0 || length < 0 || offset + length > Elements)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+{length} outside tensor '{Name}' {Shape}");
+        return View.SubView(offset, length);
+    }
+
     /// <summary>Copies <paramref name="data"/> (exactly <see cref="Elements"/> values) to the device.</summary>
     public void Upload(ReadOnlySpan<T> data)
     {

@@ -32,4 +32,102 @@ public static class NormalizationKernels
             for (int i = start, end = Math.Min(start + run, total); i < end; i++)
                 y[i] = x[i] > 0f ? x[i] : 0f;
     }
+
+    /// <summary>
+    /// BatchNormStatsKernel: per channel, the batch mean and biased variance over N x H x W (two passes,
+    /// so no catastrophic cancellation). x [N, C, H, W]; stats [2C] = means then variances. Thread: channels.
+    /// </summary>
+    public static void BatchNormStatsKernel(ArrayView<float> x, ArrayView<float> stats, ChannelArgs a)
+    {
+        int run = a.RunLength, count = a.N * a.Plane;
+        for (int start = GridStride.First(run); start < a.Channels; start += GridStride.Step(run))
+            for (int c = start, end = Math.Min(start + run, a.Channels); c < end; c++)
+            {
+                float sum = 0f;
+                for (int n = 0; n < a.N; n++)
+                    for (int p = 0; p < a.Plane; p++)
+                        sum += x[(n * a.Channels + c) * a.Plane + p];
+                float mean = sum / count, squares = 0f;
+                for (int n = 0; n < a.N; n++)
+                    for (int p = 0; p < a.Plane; p++)
+                    {
+                        float d = x[(n * a.Channels + c) * a.Plane + p] - mean;
+                        squares += d * d;
+                    }
+                stats[c] = mean;
+                stats[a.Channels + c] = squares / count;
+            }
+    }
+
+    /// <summary>
+    /// BatchNormRunningUpdateKernel: running = (1 - m) running + m batch, with the unbiased batch variance
+    /// (x M / (M - 1), M = N x H x W), as PyTorch does. stats [2C] from BatchNormStatsKernel; running [C] each;
+    /// Parameter = momentum m. Thread: channels.
+    /// </summary>
+    public static void BatchNormRunningUpdateKernel(ArrayView<float> stats, ArrayView<float> runningMean, ArrayView<float> runningVar, ChannelArgs a)
+    {
+        int run = a.RunLength, count = a.N * a.Plane;
+        float m = a.Parameter, unbias = count > 1 ? (float)count / (count - 1) : 1f;
+        for (int start = GridStride.First(run); start < a.Channels; start += GridStride.Step(run))
+            for (int c = start, end = Math.Min(start + run, a.Channels); c < end; c++)
+            {
+                runningMean[c] = (1f - m) * runningMean[c] + m * stats[c];
+                runningVar[c] = (1f - m) * runningVar[c] + m * stats[a.Channels + c] * unbias;
+            }
+    }
+
+    /// <summary>
+    /// BatchNormBackwardReduceKernel: per channel, sums[c] = sum of dy and sums[C + c] = sum of dy * xhat,
+    /// xhat = (x - mean) / sqrt(var + eps), over N x H x W (assigns). These are dbeta and dgamma, and feed
+    /// the data gradient. x, dy [N, C, H, W]; stats [2C]; sums [2C]; Parameter = eps. Thread: channels.
+    /// </summary>
+    public static void BatchNormBackwardReduceKernel(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> sums, ChannelArgs a)
+    {
+        int run = a.RunLength;
+        for (int start = GridStride.First(run); start < a.Channels; start += GridStride.Step(run))
+            for (int c = start, end = Math.Min(start + run, a.Channels); c < end; c++)
+            {
+                float mean = stats[c], invStd = 1f / MathF.Sqrt(stats[a.Channels + c] + a.Parameter);
+                float sumDy = 0f, sumDyXhat = 0f;
+                for (int n = 0; n < a.N; n++)
+                    for (int p = 0; p < a.Plane; p++)
+                    {
+                        int i = (n * a.Channels + c) * a.Plane + p;
+                        sumDy += dy[i];
+                        sumDyXhat += dy[i] * (x[i] - mean) * invStd;
+                    }
+                sums[c] = sumDy;
+                sums[a.Channels + c] = sumDyXhat;
+            }
+    }
+
+    /// <summary>
+    /// BatchNormBackwardDataKernel (training mode, batch statistics): dx = gamma invstd / M (M dy - sum dy -
+    /// xhat sum(dy xhat)), M = N x H x W. Activation gradient: assigns. x, dy, dx [N, C, H, W]; stats, sums [2C];
+    /// gamma [C] (ignored, taken as 1, unless Flags = 1). Parameter = eps. Thread: elements.
+    /// </summary>
+    public static void BatchNormBackwardDataKernel(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
+        ArrayView<float> sums, ArrayView<float> dx, ChannelArgs a)
+    {
+        int total = a.Elements, run = a.RunLength;
+        float count = a.N * a.Plane;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int i = start, end = Math.Min(start + run, total); i < end; i++)
+            {
+                int c = i / a.Plane % a.Channels;
+                float invStd = 1f / MathF.Sqrt(stats[a.Channels + c] + a.Parameter);
+                float xhat = (x[i] - stats[c]) * invStd;
+                float g = a.Flags == 1 ? gamma[c] : 1f;
+                dx[i] = g * invStd / count * (count * dy[i] - sums[c] - xhat * sums[a.Channels + c]);
+            }
+    }
+
+    /// <summary>ReluBackwardKernel: dx = dy where the ReLU's output y > 0, else 0 (assigns). Thread: elements.</summary>
+    public static void ReluBackwardKernel(ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, ChannelArgs a)
+    {
+        int total = a.Elements, run = a.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int i = start, end = Math.Min(start + run, total); i < end; i++)
+                dx[i] = y[i] > 0f ? dy[i] : 0f;
+    }
 }
