@@ -1,0 +1,254 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Tests.Support;
+using Xunit;
+
+namespace ColorKernels.Tests.Kernels;
+
+/// <summary>Soft-encoding, the fused cross-entropy, L2, the bin histogram, and the optimisers against plain references.</summary>
+public class LossKernelTests
+{
+    public static IEnumerable<object[]> Devices => TestDevices.All;
+
+    private static float[] Centres()
+    {
+        var c = new float[2 * 313];
+        for (int q = 0; q < 313; q++)
+        {
+            c[q] = Eccv16Architecture.BinCentres[q, 0];
+            c[313 + q] = Eccv16Architecture.BinCentres[q, 1];
+        }
+        return c;
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void SoftEncode_takes_the_k_nearest_bins_with_gaussian_weights(string deviceId)
+    {
+        // Reference: sort all 313 centres by (squared distance, index) in double, weights exp(-d^2 / 2 sigma^2)
+        // normalised. Tolerance 1e-5 on weights (float32 exp of values <= a few units).
+        ComputeDevice device = TestDevices.Get(deviceId);
+        const int N = 2, H = 5, W = 7, K = 10, Plane = H * W;
+        const float Sigma = 5f;
+        float[] centres = Centres();
+        float[] ab = TestData.Uniform(N * 2 * Plane, -100, 100, 41);
+        ab[0] = 0f;                 // exactly on the grey bin's centre
+        ab[Plane] = 0f;
+        ab[1] = 5f;                 // exactly between two bins: ties go to the lower index
+        ab[Plane + 1] = 0f;
+        float[] classWeight = TestData.Uniform(313, 0.5f, 3f, 42);
+        float[] imageWeight = { 1f, 0f };
+
+        using var tab = device.Upload("ab", Shape.Nchw(N, 2, H, W), ab);
+        using var tc = device.Upload("centres", new Shape(2, 313), centres);
+        using var tcw = device.Upload("class_weight", new Shape(313), classWeight);
+        using var tiw = device.Upload("image_weight", new Shape(N), imageWeight);
+        using var idx = device.Upload("index", Shape.Nchw(N, K, H, W), TestData.Filled(N * K * Plane, -1));
+        using var tw = device.Upload("weight", Shape.Nchw(N, K, H, W), TestData.Filled(N * K * Plane, float.NaN));
+        using var pw = device.Upload("pixel_weight", new Shape(N, H, W), TestData.Filled(N * Plane, float.NaN));
+        TrainOps.SoftEncode(tab, tc, tcw, tiw, idx, tw, pw, K, Sigma);
+        int[] index = idx.Download();
+        float[] weight = tw.Download(), pixel = pw.Download();
+
+        for (int n = 0; n < N; n++)
+            for (int p = 0; p < Plane; p++)
+            {
+                double a = ab[n * 2 * Plane + p], b = ab[(n * 2 + 1) * Plane + p];
+                var order = Enumerable.Range(0, 313)
+                    .Select(q => (D: Math.Pow(a - centres[q], 2) + Math.Pow(b - centres[313 + q], 2), Q: q))
+                    .OrderBy(t => t.D).ThenBy(t => t.Q).Take(K).ToArray();
+                double[] w = order.Select(t => Math.Exp(-t.D / (2 * Sigma * Sigma))).ToArray();
+                double sum = w.Sum();
+                for (int k = 0; k < K; k++)
+                {
+                    int i = (n * K + k) * Plane + p;
+                    Assert.Equal(order[k].Q, index[i]);
+                    Assert.Equal(w[k] / sum, weight[i], 1e-5);
+                }
+                Assert.Equal(classWeight[order[0].Q] * imageWeight[n], pixel[n * Plane + p], 1e-6);
+            }
+        Assert.Equal(120, index[0]);   // (0, 0) is bin 120
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void SoftmaxCrossEntropy_loss_and_gradient_match_finite_differences(string deviceId)
+    {
+        // L = gradScale * sum of per-pixel losses; dLogits is dL/dz. Central differences with h = 1e-3 in
+        // double; tolerance 1e-5 abs + 1e-3 rel (float32 exp and 313-term sums on the device side).
+        ComputeDevice device = TestDevices.Get(deviceId);
+        const int N = 2, Q = 313, H = 3, W = 4, K = 5, Plane = H * W;
+        const float Scale = 1f / (N * Plane);
+        float[] z = TestData.Uniform(N * Q * Plane, -4, 4, 51);
+        var random = new Random(52);
+        int[] index = new int[N * K * Plane];
+        float[] weight = new float[index.Length];
+        for (int n = 0; n < N; n++)
+            for (int p = 0; p < Plane; p++)
+            {
+                int[] bins = Enumerable.Range(0, Q).OrderBy(_ => random.Next()).Take(K).ToArray();
+                double[] raw = bins.Select(_ => random.NextDouble() + 0.1).ToArray();
+                for (int k = 0; k < K; k++)
+                {
+                    index[(n * K + k) * Plane + p] = bins[k];
+                    weight[(n * K + k) * Plane + p] = (float)(raw[k] / raw.Sum());
+                }
+            }
+        float[] pixelWeight = TestData.Uniform(N * Plane, 0.2f, 3f, 53);
+
+        double Loss(double[] logits)
+        {
+            double total = 0;
+            for (int n = 0; n < N; n++)
+                for (int p = 0; p < Plane; p++)
+                {
+                    double max = double.NegativeInfinity, sum = 0;
+                    for (int q = 0; q < Q; q++)
+                        max = Math.Max(max, logits[(n * Q + q) * Plane + p]);
+                    for (int q = 0; q < Q; q++)
+                        sum += Math.Exp(logits[(n * Q + q) * Plane + p] - max);
+                    double lse = max + Math.Log(sum), ce = 0;
+                    for (int k = 0; k < K; k++)
+                        ce -= weight[(n * K + k) * Plane + p] * (logits[(n * Q + index[(n * K + k) * Plane + p]) * Plane + p] - lse);
+                    total += pixelWeight[n * Plane + p] * ce;
+                }
+            return total;
+        }
+
+        using var tz = device.Upload("logits", Shape.Nchw(N, Q, H, W), z);
+        using var ti = device.Upload("index", Shape.Nchw(N, K, H, W), index);
+        using var tw = device.Upload("weight", Shape.Nchw(N, K, H, W), weight);
+        using var tp = device.Upload("pixel_weight", new Shape(N, H, W), pixelWeight);
+        using var loss = device.Upload("loss", new Shape(N, H, W), TestData.Filled(N * Plane, float.NaN));
+        using var dz = device.Upload("dlogits", tz.Shape, TestData.Filled(z.Length, float.NaN));
+        TrainOps.SoftmaxCrossEntropy(tz, ti, tw, tp, loss, dz, Scale);
+
+        Assert.Equal(Loss(z.Select(v => (double)v).ToArray()), loss.Download().Sum(v => (double)v), 1e-3);
+        GradCheck.Check(v => Scale * Loss(v), z, dz.Download(), GradCheck.Sample(z.Length, 80, 54), 1e-3, 1e-5, 1e-3, "dlogits");
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void L2_loss_and_gradient(string deviceId)
+    {
+        ComputeDevice device = TestDevices.Get(deviceId);
+        float[] pred = TestData.Uniform(2 * 2 * 9, -1, 1, 61), target = TestData.Uniform(pred.Length, -1, 1, 62);
+        float[] pw = TestData.Uniform(2 * 9, 0.5f, 2f, 63);
+        using var tp = device.Upload("pred", Shape.Nchw(2, 2, 3, 3), pred);
+        using var tt = device.Upload("target", tp.Shape, target);
+        using var tw = device.Upload("pw", new Shape(2, 3, 3), pw);
+        using var loss = device.Allocate<float>("loss", new Shape(2, 3, 3));
+        using var dp = device.Upload("dpred", tp.Shape, TestData.Filled(pred.Length, float.NaN));
+        TrainOps.L2Regression(tp, tt, tw, loss, dp, 0.5f);
+        double Loss(double[] x) => Enumerable.Range(0, 18).Sum(p =>
+        {
+            int n = p / 9, i0 = n * 18 + p % 9, i1 = i0 + 9;
+            return 0.5 * pw[p] * (Math.Pow(x[i0] - target[i0], 2) + Math.Pow(x[i1] - target[i1], 2));
+        });
+        Assert.Equal(Loss(pred.Select(v => (double)v).ToArray()), loss.Download().Sum(v => (double)v), 1e-5);
+        GradCheck.Check(v => 0.5 * Loss(v), pred, dp.Download(), Enumerable.Range(0, pred.Length).ToArray(), 1e-3, 1e-5, 1e-4, "dpred");
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void Bin_histogram_counts_every_pixel_once_at_its_nearest_bin(string deviceId)
+    {
+        ComputeDevice device = TestDevices.Get(deviceId);
+        float[] centres = Centres();
+        const int N = 3, H = 31, W = 33, Plane = H * W;
+        float[] ab = TestData.Uniform(N * 2 * Plane, -60, 60, 71);
+        using var tab = device.Upload("ab", Shape.Nchw(N, 2, H, W), ab);
+        using var tc = device.Upload("centres", new Shape(2, 313), centres);
+        using var counts = device.Upload("counts", new Shape(313), new int[313]);
+        TrainOps.BinHistogram(tab, tc, counts);
+        TrainOps.BinHistogram(tab, tc, counts);   // accumulates: every count doubles
+        int[] actual = counts.Download();
+        var expected = new int[313];
+        for (int n = 0; n < N; n++)
+            for (int p = 0; p < Plane; p++)
+            {
+                double a = ab[n * 2 * Plane + p], b = ab[(n * 2 + 1) * Plane + p];
+                int best = Enumerable.Range(0, 313).OrderBy(q => Math.Pow(a - centres[q], 2) + Math.Pow(b - centres[313 + q], 2)).ThenBy(q => q).First();
+                expected[best] += 2;
+            }
+        Assert.Equal(expected, actual);
+        Assert.Equal(2 * N * Plane, actual.Sum());
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void Colourful_image_flag(string deviceId)
+    {
+        ComputeDevice device = TestDevices.Get(deviceId);
+        float[] ab = new float[3 * 2 * 4];
+        ab[8 + 3] = 5.5f;      // image 1: one |a| above 5
+        ab[16 + 6] = -4.9f;    // image 2: nothing above 5
+        using var tab = device.Upload("ab", Shape.Nchw(3, 2, 2, 2), ab);
+        using var flags = device.Upload("flags", new Shape(3), TestData.Filled(3, float.NaN));
+        TrainOps.ColourfulImages(tab, flags, 5f);
+        Assert.Equal(new[] { 0f, 1f, 0f }, flags.Download());
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void Adam_and_sgd_follow_their_formulas_over_several_steps(string deviceId)
+    {
+        // Reference in double over 3 steps; tolerance 1e-6 relative-ish on parameters of order 1.
+        ComputeDevice device = TestDevices.Get(deviceId);
+        const int Count = 37;
+        float[] p0 = TestData.Uniform(Count, -1, 1, 81);
+        float[][] grads = Enumerable.Range(0, 3).Select(i => TestData.Uniform(Count, -1, 1, 82 + i)).ToArray();
+        const float Lr = 0.01f, B1 = 0.9f, B2 = 0.99f, Eps = 1e-8f, Wd = 1e-3f, Scale = 0.5f;
+
+        using var p = device.Upload("p", new Shape(Count), p0);
+        using var g = device.Allocate<float>("g", new Shape(Count));
+        using var m = device.Upload("m", new Shape(Count), new float[Count]);
+        using var v = device.Upload("v", new Shape(Count), new float[Count]);
+        double[] rp = p0.Select(x => (double)x).ToArray(), rm = new double[Count], rv = new double[Count];
+        for (int t = 1; t <= 3; t++)
+        {
+            g.Upload(grads[t - 1]);
+            TrainOps.Adam(p, g, m, v, Lr, B1, B2, Eps, Wd, t, Scale);
+            for (int i = 0; i < Count; i++)
+            {
+                double gi = Scale * grads[t - 1][i] + Wd * rp[i];
+                rm[i] = B1 * rm[i] + (1 - B1) * gi;
+                rv[i] = B2 * rv[i] + (1 - B2) * gi * gi;
+                rp[i] -= Lr * (rm[i] / (1 - Math.Pow(B1, t))) / (Math.Sqrt(rv[i] / (1 - Math.Pow(B2, t))) + Eps);
+            }
+        }
+        AssertClose.All(rp, p.Download(), 1e-5, 1e-5, "adam");
+
+        using var q = device.Upload("q", new Shape(Count), p0);
+        using var vel = device.Upload("velocity", new Shape(Count), new float[Count]);
+        double[] rq = p0.Select(x => (double)x).ToArray(), rvel = new double[Count];
+        for (int t = 0; t < 3; t++)
+        {
+            g.Upload(grads[t]);
+            TrainOps.Sgd(q, g, vel, Lr, 0.9f, Wd, Scale);
+            for (int i = 0; i < Count; i++)
+            {
+                rvel[i] = 0.9 * rvel[i] + Scale * grads[t][i] + Wd * rq[i];
+                rq[i] -= Lr * rvel[i];
+            }
+        }
+        AssertClose.All(rq, q.Download(), 1e-6, 1e-5, "sgd");
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void Sum_of_squares_and_fill(string deviceId)
+    {
+        ComputeDevice device = TestDevices.Get(deviceId);
+        float[] x = TestData.Uniform(1000, -1, 1, 91);
+        using var t = device.Upload("x", new Shape(1000), x);
+        using var result = device.Allocate<float>("sum", new Shape(1));
+        TrainOps.Fill(result, 0f);
+        TrainOps.AddSumOfSquares(t, result);
+        Assert.Equal(x.Sum(v => (double)v * v), result.Download()[0], 1e-3);
+        TrainOps.Fill(t, 2.5f);
+        Assert.All(t.Download(), v => Assert.Equal(2.5f, v));
+    }
+}
