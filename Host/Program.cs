@@ -16,6 +16,8 @@ public static class Program
         root.Subcommands.Add(DesaturateCommand.Create());
         root.Subcommands.Add(ColorizeCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(PriorCommand.Create());
 
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)

@@ -33,6 +33,42 @@ public static class ImageIO
     /// </summary>
     public static ImageData Load(string path, long maxPixels = DefaultMaxPixels)
     {
+        var (bytes, info, format) = ReadChecked(path, maxPixels);
+        try
+        {
+            return IsSixteenBit(info, format) ? Decode16(bytes) : Decode8(bytes);
+        }
+        catch (Exception e) when (IsDecodeFailure(e))
+        {
+            throw Corrupt(path, e);
+        }
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="path"/> (with the same checks as <see cref="Load"/>), applies its EXIF
+    /// orientation and resizes it to <paramref name="width"/> x <paramref name="height"/> (bicubic, aspect
+    /// ratio not kept): packed 8-bit RGB [H, W, 3]. The training data pipeline's reader.
+    /// </summary>
+    public static byte[] LoadRgb8Resized(string path, int width, int height, long maxPixels = DefaultMaxPixels)
+    {
+        var (bytes, _, _) = ReadChecked(path, maxPixels);
+        try
+        {
+            using Image<Rgb24> image = Image.Load<Rgb24>(bytes);
+            image.Mutate(x => x.AutoOrient().Resize(width, height, KnownResamplers.Bicubic));
+            var rgb = new byte[width * height * 3];
+            image.CopyPixelDataTo(rgb);
+            return rgb;
+        }
+        catch (Exception e) when (IsDecodeFailure(e))
+        {
+            throw Corrupt(path, e);
+        }
+    }
+
+    /// <summary>Reads the file and checks its header (format, size limit, completeness) before any pixel is decoded.</summary>
+    private static (byte[] Bytes, IImageInfo Info, IImageFormat Format) ReadChecked(string path, long maxPixels)
+    {
         byte[] bytes = ReadAll(path);
         if (bytes.Length == 0)
             throw new UserErrorException($"'{path}': empty file (0 bytes)");
@@ -56,15 +92,7 @@ public static class ImageIO
         if (pixels == 0)
             throw new UserErrorException($"'{path}': the header declares an empty {info.Width}x{info.Height} picture");
         CheckComplete(path, format, bytes);
-
-        try
-        {
-            return IsSixteenBit(info, format) ? Decode16(bytes) : Decode8(bytes);
-        }
-        catch (Exception e) when (IsDecodeFailure(e))
-        {
-            throw Corrupt(path, e);
-        }
+        return (bytes, info, format);
     }
 
     /// <summary>

@@ -48,6 +48,7 @@ public sealed class KernelSet
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, ChannelArgs>>? fill;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>>? accumulate;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>>? sumOfSquares;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>>? sumPartials;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Ints, Floats, Floats, BinArgs>>? softEncode;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, Floats, Floats, Floats, BinArgs>>? softmaxCrossEntropy;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, BinArgs>>? l2Regression;
@@ -109,6 +110,8 @@ public sealed class KernelSet
         Load(ref accumulate, BufferKernels.AccumulateKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SumOfSquares =>
         Load(ref sumOfSquares, BufferKernels.SumOfSquaresKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SumPartials =>
+        Load(ref sumPartials, BufferKernels.SumPartialsKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Ints, Floats, Floats, BinArgs>> SoftEncode =>
         Load(ref softEncode, BinKernels.SoftEncodeKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, Floats, Floats, Floats, BinArgs>> SoftmaxCrossEntropy =>

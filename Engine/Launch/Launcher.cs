@@ -50,6 +50,9 @@ public sealed class Launcher
     /// run length 1 (coalesced grid-stride). CPU accelerator: one group per core (each group thread is an
     /// OS thread) and one contiguous run per thread, so cores never share the cache lines they write.
     /// </summary>
+    /// <summary>The most threads <see cref="ForElements"/> ever launches: the size of a per-thread partials buffer.</summary>
+    public int MaxElementThreads => ForElements(int.MaxValue / 2).Config.GridDim.X * ForElements(int.MaxValue / 2).Config.GroupDim.X;
+
     public ElementLaunch ForElements(int elements)
     {
         bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;

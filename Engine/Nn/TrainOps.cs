@@ -130,12 +130,19 @@ public static class TrainOps
         d.Launcher.Launch(d.Kernels.Fill, l.Config, t.View, new ChannelArgs(1, 1, t.Elements, value, l.RunLength));
     }
 
-    /// <summary>result[0] += sum of squares of <paramref name="t"/>.</summary>
-    public static void AddSumOfSquares(Tensor<float> t, Tensor<float> result)
+    /// <summary>
+    /// result[0] += sum of squares of <paramref name="t"/>, reduced deterministically through
+    /// <paramref name="partials"/> (at least <see cref="Launch.Launcher.MaxElementThreads"/> floats of scratch).
+    /// </summary>
+    public static void AddSumOfSquares(Tensor<float> t, Tensor<float> partials, Tensor<float> result)
     {
         ComputeDevice d = t.Device;
         ElementLaunch l = d.Launcher.ForElements(t.Elements);
-        d.Launcher.Launch(d.Kernels.SumOfSquares, l.Config, t.View, result.View, new ChannelArgs(1, 1, t.Elements, 0f, l.RunLength));
+        int threads = l.Config.GridDim.X * l.Config.GroupDim.X;
+        if (partials.Elements < threads)
+            throw new ArgumentException($"partials '{partials.Name}' holds {partials.Elements} floats; this launch needs {threads}");
+        d.Launcher.Launch(d.Kernels.SumOfSquares, l.Config, t.View, partials.View, new ChannelArgs(1, 1, t.Elements, 0f, l.RunLength));
+        d.Launcher.Launch(d.Kernels.SumPartials, new ILGPU.KernelConfig(1, 1), partials.View, result.View, new ChannelArgs(1, 1, threads, 0f, 1));
     }
 
     /// <summary>Soft-encodes ab [N, 2, H, W] onto the K nearest of the centres [2, Q]; see BinKernels.SoftEncodeKernel.</summary>

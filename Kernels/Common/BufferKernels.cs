@@ -2,7 +2,7 @@ using ILGPU;
 
 namespace ColorKernels.Kernels.Common;
 
-/// <summary>Small whole-buffer kernels: fill, accumulate, sum of squares.</summary>
+/// <summary>Small whole-buffer kernels: fill, accumulate, sum of squares (deterministic two-stage reduction).</summary>
 public static class BufferKernels
 {
     /// <summary>FillKernel: x[i] = Parameter for i &lt; Elements (zeroing gradients, poisoning). Thread: elements.</summary>
@@ -24,17 +24,32 @@ public static class BufferKernels
     }
 
     /// <summary>
-    /// SumOfSquaresKernel: result[0] += sum of x[i]^2 (each thread sums its elements, then one atomic add;
-    /// the caller zeroes result). For gradient-norm clipping. Thread: elements.
+    /// SumOfSquaresKernel: partials[t] = sum of x[i]^2 over the elements thread t owns (assigns; one slot per
+    /// thread of the launch, so the caller's partials hold at least grid x group floats). No atomics: the
+    /// result does not depend on thread timing, which keeps training bit-reproducible (gradient clipping
+    /// uses it). Thread: elements.
     /// </summary>
-    public static void SumOfSquaresKernel(ArrayView<float> x, ArrayView<float> result, ChannelArgs a)
+    public static void SumOfSquaresKernel(ArrayView<float> x, ArrayView<float> partials, ChannelArgs a)
     {
         int total = a.Elements, run = a.RunLength;
         float sum = 0f;
         for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
             for (int i = start, end = Math.Min(start + run, total); i < end; i++)
                 sum += x[i] * x[i];
-        if (sum != 0f)
-            Atomic.Add(ref result[0], sum);
+        partials[Grid.GlobalIndex.X] = sum;
+    }
+
+    /// <summary>
+    /// SumPartialsKernel: result[0] += partials[0] + ... + partials[Elements - 1], in that order, by one
+    /// thread (the partials are a few thousand at most). Thread: one.
+    /// </summary>
+    public static void SumPartialsKernel(ArrayView<float> partials, ArrayView<float> result, ChannelArgs a)
+    {
+        if (Grid.GlobalIndex.X != 0)
+            return;
+        float sum = 0f;
+        for (int i = 0; i < a.Elements; i++)
+            sum += partials[i];
+        result[0] += sum;
     }
 }

@@ -245,9 +245,14 @@ public class LossKernelTests
         float[] x = TestData.Uniform(1000, -1, 1, 91);
         using var t = device.Upload("x", new Shape(1000), x);
         using var result = device.Allocate<float>("sum", new Shape(1));
-        TrainOps.Fill(result, 0f);
-        TrainOps.AddSumOfSquares(t, result);
-        Assert.Equal(x.Sum(v => (double)v * v), result.Download()[0], 1e-3);
+        using var partials = device.Upload("partials", new Shape(device.Launcher.MaxElementThreads), TestData.Filled(device.Launcher.MaxElementThreads, float.NaN));
+        TrainOps.Fill(result, 1f);
+        TrainOps.AddSumOfSquares(t, partials, result);
+        Assert.Equal(1 + x.Sum(v => (double)v * v), result.Download()[0], 1e-3);
+        float first = result.Download()[0];
+        TrainOps.Fill(result, 1f);
+        TrainOps.AddSumOfSquares(t, partials, result);
+        Assert.Equal(first, result.Download()[0]);   // bit-identical: no atomics
         TrainOps.Fill(t, 2.5f);
         Assert.All(t.Download(), v => Assert.Equal(2.5f, v));
     }

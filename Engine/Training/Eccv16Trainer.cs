@@ -1,0 +1,357 @@
+using System.Text.Json.Nodes;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Convolution;
+
+namespace ColorKernels.Engine.Training;
+
+/// <summary>The loss a model is trained with.</summary>
+public enum LossKind
+{
+    /// <summary>Multinomial cross-entropy on soft-encoded targets, weighted by class rebalancing (the paper's).</summary>
+    Rebalanced,
+
+    /// <summary>The same cross-entropy without rebalancing (every colourful pixel weighs 1).</summary>
+    CrossEntropy,
+}
+
+/// <summary>The optimiser a model is trained with.</summary>
+public enum OptimizerKind { Adam, Sgd }
+
+/// <summary>Hyper-parameters of training that affect the numbers (saved with checkpoints).</summary>
+public sealed record TrainSettings
+{
+    public int Batch { get; init; } = 8;
+    public int Crop { get; init; } = 176;
+    public LossKind Loss { get; init; } = LossKind.Rebalanced;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+    public float Beta1 { get; init; } = 0.9f;
+    public float Beta2 { get; init; } = 0.99f;
+    public float Epsilon { get; init; } = 1e-8f;
+    public float Momentum { get; init; } = 0.9f;
+    public float WeightDecay { get; init; } = 1e-3f;
+    public float ClipNorm { get; init; }
+    public int Neighbours { get; init; } = 5;
+    public float Sigma { get; init; } = 5f;
+    public float BnMomentum { get; init; } = 0.1f;
+}
+
+/// <summary>
+/// Trains an ECCV16 network on one device: every layer run unfused in training mode (batch-norm batch
+/// statistics), its activations kept for the backward pass, gradients accumulated per parameter, then one
+/// Adam or SGD update. The model's decode layer (model_out, the bin centres) is fixed, as in the paper.
+/// One step reads back only its loss (and the gradient norm when clipping).
+/// </summary>
+public sealed class Eccv16Trainer : IDisposable
+{
+    private readonly ComputeDevice device;
+    private readonly TrainSettings settings;
+    private readonly IReadOnlyList<LayerSpec> layers;
+    private readonly Dictionary<string, Tensor<float>> tensors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Tensor<float>> grads = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Tensor<float>> moment1 = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Tensor<float>> moment2 = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Tensor<float> Stats, Tensor<float> Sums)> norms = new(StringComparer.Ordinal);
+    private readonly List<string> parameterNames;
+    private readonly int[] inSlot, outSlot;
+    private readonly List<Tensor<float>> slots = new(), slotGrads = new();
+    private readonly Tensor<float> centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab;
+    private readonly Tensor<int> targetIndex;
+    private readonly int size, outSize;
+
+    public Eccv16Trainer(ComputeDevice device, ModelFile model, TrainSettings settings, IReadOnlyList<double> rebalancingWeights)
+    {
+        this.device = device;
+        this.settings = settings;
+        Config = Eccv16Network.Validate(model, "initial model");
+        if (settings.Crop % 8 != 0 || settings.Crop < 8)
+            throw new UserErrorException($"--crop {settings.Crop}: must be a positive multiple of 8");
+        size = settings.Crop;
+        outSize = size / 4;
+        layers = Eccv16Architecture.Layers(Config.Width);
+        var expected = Eccv16Architecture.Tensors(Config.Width);
+        parameterNames = expected.Where(t => t.IsParameter && t.Name != "model_out.weight").Select(t => t.Name).ToList();
+        try
+        {
+            foreach (StoredTensor t in model.Tensors)
+                tensors[t.Name] = device.Upload(t.Name, new Shape(t.Shape), t.Data);
+            foreach (string name in parameterNames)
+            {
+                Shape shape = tensors[name].Shape;
+                grads[name] = device.Allocate<float>("d" + name, shape);
+                moment1[name] = Zeros("m." + name, shape);
+                if (settings.Optimizer == OptimizerKind.Adam)
+                    moment2[name] = Zeros("v." + name, shape);
+            }
+
+            // Activation slots: each conv and batch norm writes a new tensor; a ReLU works in place on its input's.
+            int n = settings.Batch, h = size, w = size, channels = 1;
+            inSlot = new int[layers.Count];
+            outSlot = new int[layers.Count];
+            int current = -1;
+            for (int i = 0; i < layers.Count; i++)
+            {
+                LayerSpec l = layers[i];
+                inSlot[i] = current;
+                if (l.Kind == LayerKind.Conv)
+                {
+                    h = Conv2dArgs.ForwardOutputSize(h, l.Kernel, l.Stride, l.Pad, l.Dilation);
+                    w = Conv2dArgs.ForwardOutputSize(w, l.Kernel, l.Stride, l.Pad, l.Dilation);
+                }
+                else if (l.Kind == LayerKind.ConvTranspose)
+                {
+                    h = Conv2dArgs.TransposedOutputSize(h, l.Kernel, l.Stride, l.Pad);
+                    w = Conv2dArgs.TransposedOutputSize(w, l.Kernel, l.Stride, l.Pad);
+                }
+                channels = l.OutChannels;
+                if (l.Kind == LayerKind.Relu)
+                {
+                    outSlot[i] = current;
+                    continue;
+                }
+                slots.Add(device.Allocate<float>(l.Prefix + ".out", Shape.Nchw(n, channels, h, w)));
+                slotGrads.Add(device.Allocate<float>(l.Prefix + ".grad", Shape.Nchw(n, channels, h, w)));
+                current = outSlot[i] = slots.Count - 1;
+                if (l.Kind == LayerKind.BatchNorm)
+                    norms[l.Prefix] = (device.Allocate<float>(l.Prefix + ".stats", new Shape(2 * channels)),
+                        device.Allocate<float>(l.Prefix + ".sums", new Shape(2 * channels)));
+            }
+
+            var centreData = new float[2 * Eccv16Config.Bins];
+            for (int q = 0; q < Eccv16Config.Bins; q++)
+            {
+                centreData[q] = Eccv16Architecture.BinCentres[q, 0];
+                centreData[Eccv16Config.Bins + q] = Eccv16Architecture.BinCentres[q, 1];
+            }
+            centres = device.Upload("centres", new Shape(2, Eccv16Config.Bins), centreData);
+            float[] weights = settings.Loss == LossKind.Rebalanced
+                ? rebalancingWeights.Select(x => (float)x).ToArray()
+                : Enumerable.Repeat(1f, Eccv16Config.Bins).ToArray();
+            if (weights.Length != Eccv16Config.Bins)
+                throw new UserErrorException($"rebalancing weights: {weights.Length} values, expected {Eccv16Config.Bins}");
+            classWeight = device.Upload("class_weight", new Shape(Eccv16Config.Bins), weights);
+            imageWeight = device.Allocate<float>("image_weight", new Shape(n));
+            pixelWeight = device.Allocate<float>("pixel_weight", new Shape(n, outSize, outSize));
+            targetIndex = device.Allocate<int>("target_index", Shape.Nchw(n, settings.Neighbours, outSize, outSize));
+            targetWeight = device.Allocate<float>("target_weight", Shape.Nchw(n, settings.Neighbours, outSize, outSize));
+            loss = device.Allocate<float>("loss", new Shape(n, outSize, outSize));
+            normSquared = device.Allocate<float>("grad_norm_squared", new Shape(1));
+            normPartials = device.Allocate<float>("grad_norm_partials", new Shape(device.Launcher.MaxElementThreads));
+            ab = device.Allocate<float>("ab_target", Shape.Nchw(n, 2, outSize, outSize));
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public Eccv16Config Config { get; }
+
+    /// <summary>Optimiser steps taken (restored from a checkpoint on resume).</summary>
+    public int StepCount { get; private set; }
+
+    /// <summary>The network input size (the crop) and the size of its output (crop / 4).</summary>
+    public int InputSize => size;
+
+    /// <summary>
+    /// One training step on a batch: lab [N, 3, crop, crop] (L in 0..100). Returns the mean loss per output
+    /// pixel, and the gradient norm before clipping (0 when clipping is off). A NaN or infinite loss is
+    /// returned as it is, before any parameter is changed, so the caller can stop with the last good state.
+    /// </summary>
+    public (double Loss, double GradNorm) Step(Tensor<float> lab, float learningRate)
+    {
+        Forward(lab, training: true);
+        double meanLoss = ComputeLoss(withGradient: true);
+        if (!double.IsFinite(meanLoss))
+            return (meanLoss, double.NaN);
+        foreach (Tensor<float> g in grads.Values)
+            TrainOps.Fill(g, 0f);
+        Backward(lab);
+
+        double norm = 0;
+        float scale = 1f;
+        if (settings.ClipNorm > 0)
+        {
+            TrainOps.Fill(normSquared, 0f);
+            foreach (Tensor<float> g in grads.Values)
+                TrainOps.AddSumOfSquares(g, normPartials, normSquared);
+            norm = Math.Sqrt(normSquared.Download()[0]);   // step boundary: one float read back
+            if (!double.IsFinite(norm))
+                return (double.NaN, norm);
+            if (norm > settings.ClipNorm)
+                scale = (float)(settings.ClipNorm / norm);
+        }
+        StepCount++;
+        foreach (string name in parameterNames)
+        {
+            if (settings.Optimizer == OptimizerKind.Adam)
+                TrainOps.Adam(tensors[name], grads[name], moment1[name], moment2[name], learningRate, settings.Beta1, settings.Beta2,
+                    settings.Epsilon, settings.WeightDecay, StepCount, scale);
+            else
+                TrainOps.Sgd(tensors[name], grads[name], moment1[name], learningRate, settings.Momentum, settings.WeightDecay, scale);
+        }
+        return (meanLoss, norm);
+    }
+
+    /// <summary>Mean loss on a batch with inference-mode batch norm (running statistics); nothing is updated.</summary>
+    public double Evaluate(Tensor<float> lab)
+    {
+        Forward(lab, training: false);
+        return ComputeLoss(withGradient: false);
+    }
+
+    private void Forward(Tensor<float> lab, bool training)
+    {
+        if (!lab.Shape.Equals(Shape.Nchw(settings.Batch, 3, size, size)))
+            throw new ArgumentException($"training batch '{lab.Name}' is {lab.Shape}; expected {Shape.Nchw(settings.Batch, 3, size, size)}");
+        // Network input: (L - l_center) / l_scale into the input slot... the first conv reads it from slot "input".
+        Tensor<float> input = Input();
+        NnOps.ResizeBilinear(lab, 0, 1, input, 0, 1f / Config.LScale, -Config.LCenter / Config.LScale);
+        NnOps.ResizeBilinear(lab, 1, 2, ab, 0);
+        Tensor<float> x = input;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            LayerSpec l = layers[i];
+            switch (l.Kind)
+            {
+                case LayerKind.Conv:
+                    NnOps.Conv2d(x, tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"], slots[outSlot[i]], l.Stride, l.Pad, l.Dilation);
+                    break;
+                case LayerKind.ConvTranspose:
+                    NnOps.ConvTranspose2d(x, tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"], slots[outSlot[i]], l.Stride, l.Pad);
+                    break;
+                case LayerKind.Relu:
+                    NnOps.Relu(x, x);
+                    break;
+                case LayerKind.BatchNorm:
+                    if (training)
+                        TrainOps.BatchNormTrainingForward(x, tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"],
+                            tensors[l.Prefix + ".running_mean"], tensors[l.Prefix + ".running_var"], norms[l.Prefix].Stats,
+                            slots[outSlot[i]], Config.BnEps, settings.BnMomentum);
+                    else
+                        NnOps.BatchNormInference(x, tensors[l.Prefix + ".running_mean"], tensors[l.Prefix + ".running_var"],
+                            tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"], slots[outSlot[i]], Config.BnEps);
+                    break;
+            }
+            x = slots[outSlot[i]];
+        }
+    }
+
+    private Tensor<float>? input;
+
+    private Tensor<float> Input() => input ??= device.Allocate<float>("input", Shape.Nchw(settings.Batch, 1, size, size));
+
+    private double ComputeLoss(bool withGradient)
+    {
+        Tensor<float> logits = slots[outSlot[^1]];
+        TrainOps.ColourfulImages(ab, imageWeight, 5f);
+        TrainOps.SoftEncode(ab, centres, classWeight, imageWeight, targetIndex, targetWeight, pixelWeight, settings.Neighbours, settings.Sigma);
+        int pixels = settings.Batch * outSize * outSize;
+        // The gradient slot of the logits receives dL/dz for L = mean over output pixels.
+        TrainOps.SoftmaxCrossEntropy(logits, targetIndex, targetWeight, pixelWeight, loss, slotGrads[outSlot[^1]], 1f / pixels);
+        float[] perPixel = loss.Download();   // step boundary: the loss map is read back for the log
+        double sum = 0;
+        foreach (float v in perPixel)
+            sum += v;
+        return sum / pixels;
+    }
+
+    private void Backward(Tensor<float> lab)
+    {
+        for (int i = layers.Count - 1; i >= 0; i--)
+        {
+            LayerSpec l = layers[i];
+            Tensor<float> dOut = slotGrads[outSlot[i]];
+            Tensor<float> x = inSlot[i] >= 0 ? slots[inSlot[i]] : Input();
+            Tensor<float>? dIn = inSlot[i] >= 0 ? slotGrads[inSlot[i]] : null;
+            switch (l.Kind)
+            {
+                case LayerKind.Conv:
+                    TrainOps.Conv2dBackward(x, tensors[l.Prefix + ".weight"], dOut, dIn, grads[l.Prefix + ".weight"], grads[l.Prefix + ".bias"],
+                        l.Stride, l.Pad, l.Dilation);
+                    break;
+                case LayerKind.ConvTranspose:
+                    TrainOps.ConvTranspose2dBackward(x, tensors[l.Prefix + ".weight"], dOut, dIn, grads[l.Prefix + ".weight"], grads[l.Prefix + ".bias"],
+                        l.Stride, l.Pad);
+                    break;
+                case LayerKind.Relu:
+                    // In place: the ReLU's output slot is its input slot, and so is the gradient.
+                    TrainOps.ReluBackward(slots[outSlot[i]], dOut, dIn!);
+                    break;
+                case LayerKind.BatchNorm:
+                    TrainOps.BatchNormBackward(x, dOut, norms[l.Prefix].Stats, tensors[l.Prefix + ".weight"], norms[l.Prefix].Sums,
+                        dIn!, grads[l.Prefix + ".weight"], grads[l.Prefix + ".bias"], Config.BnEps);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The current model (parameters and running statistics) as a model file.</summary>
+    public ModelFile ToModelFile() => new(Config.ToHeader(),
+        Eccv16Architecture.Tensors(Config.Width).Select(t => new StoredTensor(t.Name, t.Shape, tensors[t.Name].Download())).ToList());
+
+    /// <summary>The optimiser state (moments) and step count, as a file of its own architecture name.</summary>
+    public ModelFile OptimizerState(JsonObject extraHeader)
+    {
+        var header = (JsonObject)extraHeader.DeepClone();
+        header["architecture"] = OptimizerStateArchitecture;
+        header["optimizer"] = settings.Optimizer.ToString().ToLowerInvariant();
+        header["step"] = StepCount;
+        var list = new List<StoredTensor>();
+        foreach (string name in parameterNames)
+        {
+            list.Add(new StoredTensor("m." + name, tensors[name].Shape.Dims.ToArray(), moment1[name].Download()));
+            if (moment2.TryGetValue(name, out Tensor<float>? v))
+                list.Add(new StoredTensor("v." + name, tensors[name].Shape.Dims.ToArray(), v.Download()));
+        }
+        return new ModelFile(header, list);
+    }
+
+    public const string OptimizerStateArchitecture = "eccv16-optimizer-state";
+
+    /// <summary>Restores the moments and step count written by <see cref="OptimizerState"/>.</summary>
+    public void LoadOptimizerState(ModelFile state, string path)
+    {
+        if (state.Architecture != OptimizerStateArchitecture)
+            throw new UserErrorException($"'{path}': not an optimiser state file (architecture '{state.Architecture}')");
+        string kind = state.Header["optimizer"]?.GetValue<string>() ?? "";
+        if (kind != settings.Optimizer.ToString().ToLowerInvariant())
+            throw new UserErrorException($"'{path}': optimiser state is for {kind}, this run uses {settings.Optimizer.ToString().ToLowerInvariant()}");
+        var stored = state.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        foreach (string name in parameterNames)
+        {
+            Restore("m." + name, moment1[name]);
+            if (moment2.TryGetValue(name, out Tensor<float>? v))
+                Restore("v." + name, v);
+        }
+        StepCount = state.Header["step"]?.GetValue<int>() ?? throw new UserErrorException($"'{path}': no step count");
+
+        void Restore(string name, Tensor<float> target)
+        {
+            if (!stored.TryGetValue(name, out StoredTensor? t) || !t.Shape.SequenceEqual(target.Shape.Dims))
+                throw new UserErrorException($"'{path}': optimiser tensor '{name}' missing or of the wrong shape (expected {target.Shape})");
+            target.Upload(t.Data);
+        }
+    }
+
+    private Tensor<float> Zeros(string name, Shape shape) => device.Upload(name, shape, new float[shape.Elements]);
+
+    public void Dispose()
+    {
+        foreach (var group in new[] { tensors.Values, grads.Values, moment1.Values, moment2.Values })
+            foreach (Tensor<float> t in group)
+                t.Dispose();
+        foreach (var (stats, sums) in norms.Values)
+        {
+            stats.Dispose();
+            sums.Dispose();
+        }
+        foreach (Tensor<float> t in slots.Concat(slotGrads))
+            t.Dispose();
+        foreach (IDisposable? t in new IDisposable?[] { centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab, targetIndex, input })
+            t?.Dispose();
+    }
+}

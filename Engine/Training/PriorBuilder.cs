@@ -1,0 +1,68 @@
+using ColorKernels.Engine.Color;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Tensors;
+
+namespace ColorKernels.Engine.Training;
+
+/// <summary>The empirical ab-bin distribution of a set of colour photos: Lab on the device, a histogram kernel over every pixel.</summary>
+public static class PriorBuilder
+{
+    /// <summary>Counts every pixel of every readable photo into its nearest bin; unreadable photos go to <paramref name="skip"/>.</summary>
+    public static long[] Count(ComputeDevice device, IEnumerable<string> files, Action<string> skip, Action? progress = null,
+        long maxPixels = ImageIO.DefaultMaxPixels)
+    {
+        var centreData = new float[2 * Eccv16Config.Bins];
+        for (int q = 0; q < Eccv16Config.Bins; q++)
+        {
+            centreData[q] = Eccv16Architecture.BinCentres[q, 0];
+            centreData[Eccv16Config.Bins + q] = Eccv16Architecture.BinCentres[q, 1];
+        }
+        using Tensor<float> centres = device.Upload("centres", new Shape(2, Eccv16Config.Bins), centreData);
+        using Tensor<int> counts = device.Upload("counts", new Shape(Eccv16Config.Bins), new int[Eccv16Config.Bins]);
+        var totals = new long[Eccv16Config.Bins];
+        long pending = 0;
+        foreach (string file in files)
+        {
+            try
+            {
+                ImageData image = ImageIO.Load(file, maxPixels);
+                using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
+                if (image.Rgb8 is { } rgb)
+                {
+                    using Tensor<byte> packed = device.Upload("rgb", new Shape(1, image.Height, image.Width, 3), rgb);
+                    LabOps.SrgbBytesToLab(packed, lab);
+                }
+                else
+                {
+                    using Tensor<float> srgb = device.Upload("srgb", lab.Shape, image.RgbPlanar!);
+                    LabOps.SrgbToLab(srgb, lab);
+                }
+                using Tensor<float> ab = device.Allocate<float>("ab", Shape.Nchw(1, 2, image.Height, image.Width));
+                NnOps.ResizeBilinear(lab, 1, 2, ab, 0);   // same size: copies the a and b planes
+                TrainOps.BinHistogram(ab, centres, counts);
+                pending += image.Pixels;
+                if (pending > 1_000_000_000)
+                    Drain();   // int counters: read back well before any bin could overflow
+            }
+            catch (UserErrorException e)
+            {
+                skip(e.Message);
+            }
+            progress?.Invoke();
+        }
+        Drain();
+        return totals;
+
+        void Drain()
+        {
+            int[] partial = counts.Download();
+            for (int q = 0; q < partial.Length; q++)
+                totals[q] += partial[q];
+            counts.Upload(new int[Eccv16Config.Bins]);
+            pending = 0;
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.CommandLine;
+using System.Globalization;
+using ColorKernels.Engine;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Training;
+using Spectre.Console;
+
+namespace ColorKernels.Host.Commands;
+
+/// <summary><c>colorkernels train DATA --out RUN/</c>: train an ECCV16 colourizer on a folder of colour photos.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new Argument<string>("data") { Description = "Folder of colour photos (searched recursively)" };
+        var output = new Option<string>("--out") { Description = "Run folder: model.ckm, optimizer.ckm, log.csv, loss.png", Required = true };
+        var arch = new Option<string>("--arch") { Description = "Architecture: eccv16", DefaultValueFactory = _ => "eccv16" };
+        var width = new Option<double>("--width") { Description = "Channel multiplier of a new model", DefaultValueFactory = _ => 0.25 };
+        var init = new Option<string?>("--init") { Description = "Start from this model file instead of a new He-initialised one" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out exactly where its last checkpoint stopped" };
+        var steps = new Option<int>("--steps") { Description = "Total optimiser steps of the run", DefaultValueFactory = _ => 1000 };
+        var batch = new Option<int>("--batch") { Description = "Photos per step", DefaultValueFactory = _ => 8 };
+        var lr = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 3e-4f };
+        var schedule = new Option<string>("--schedule") { Description = "constant, step (x --lr-gamma every --lr-step steps) or cosine (to 0 at --steps)", DefaultValueFactory = _ => "constant" };
+        var lrStep = new Option<int>("--lr-step") { Description = "Steps between learning-rate drops (--schedule step)", DefaultValueFactory = _ => 1000 };
+        var lrGamma = new Option<float>("--lr-gamma") { Description = "Learning-rate factor per drop (--schedule step)", DefaultValueFactory = _ => 0.1f };
+        var optimizer = new Option<string>("--optimizer") { Description = "adam (beta1 0.9, beta2 0.99, the paper's) or sgd (momentum 0.9)", DefaultValueFactory = _ => "adam" };
+        var decay = new Option<float>("--weight-decay") { Description = "L2 weight decay", DefaultValueFactory = _ => 1e-3f };
+        var clip = new Option<float>("--clip") { Description = "Clip the gradient's global norm to this (0: off)", DefaultValueFactory = _ => 0f };
+        var loss = new Option<string>("--loss") { Description = "rebalanced (the paper's) or ce (no rebalancing)", DefaultValueFactory = _ => "rebalanced" };
+        var prior = new Option<string>("--prior") { Description = "Bin prior for rebalancing: imagenet (the paper's) or a CSV from 'colorkernels prior'", DefaultValueFactory = _ => "imagenet" };
+        var neighbours = new Option<int>("--neighbours") { Description = "Soft-encoding neighbours (5 in the paper; its released code used 10)", DefaultValueFactory = _ => 5 };
+        var crop = new Option<int>("--crop") { Description = "Random crop size (a multiple of 8)", DefaultValueFactory = _ => 176 };
+        var resize = new Option<int>("--resize") { Description = "Photos are first resized to this square size", DefaultValueFactory = _ => 256 };
+        var seed = new Option<int>("--seed") { Description = "Seed of initialisation, shuffling, crops and flips", DefaultValueFactory = _ => 0 };
+        var val = new Option<string?>("--val") { Description = "Folder of validation photos: mean loss every --val-every steps" };
+        var valEvery = new Option<int>("--val-every") { Description = "Steps between validations", DefaultValueFactory = _ => 500 };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 500 };
+
+        var command = new Command("train", "Train an ECCV16 colourizer (class-rebalanced soft-encoded cross-entropy) on a folder of colour photos.");
+        command.Arguments.Add(data);
+        foreach (Option option in new Option[] { output, arch, width, init, resume, steps, batch, lr, schedule, lrStep, lrGamma, optimizer, decay, clip, loss, prior, neighbours, crop, resize, seed, val, valEvery, checkpointEvery })
+            command.Options.Add(option);
+
+        command.SetAction(result => Cli.Guard(() =>
+        {
+            if (result.GetValue(arch) != "eccv16")
+                throw new UserErrorException($"--arch '{result.GetValue(arch)}': this build trains eccv16");
+            double w = result.GetValue(width);
+            if (!(w > 0) || w > 16)
+                throw new UserErrorException($"--width {w}: must be above 0 and at most 16");
+            var settings = new TrainSettings
+            {
+                Batch = result.GetValue(batch),
+                Crop = result.GetValue(crop),
+                Loss = result.GetValue(loss) switch
+                {
+                    "rebalanced" => LossKind.Rebalanced,
+                    "ce" => LossKind.CrossEntropy,
+                    var other => throw new UserErrorException($"--loss '{other}': expected rebalanced or ce (the l2 regression baseline is not built yet)"),
+                },
+                Optimizer = result.GetValue(optimizer) switch
+                {
+                    "adam" => OptimizerKind.Adam,
+                    "sgd" => OptimizerKind.Sgd,
+                    var other => throw new UserErrorException($"--optimizer '{other}': expected adam or sgd"),
+                },
+                WeightDecay = result.GetValue(decay),
+                ClipNorm = result.GetValue(clip),
+                Neighbours = result.GetValue(neighbours),
+            };
+            var options = new TrainRunOptions
+            {
+                Data = result.GetValue(data)!,
+                Out = result.GetValue(output)!,
+                Val = result.GetValue(val),
+                Width = w,
+                Init = result.GetValue(init),
+                Resume = result.GetValue(resume),
+                Steps = result.GetValue(steps),
+                LearningRate = result.GetValue(lr),
+                Schedule = result.GetValue(schedule)!,
+                LrStepEvery = result.GetValue(lrStep),
+                LrGamma = result.GetValue(lrGamma),
+                Seed = result.GetValue(seed),
+                Resize = result.GetValue(resize),
+                CheckpointEvery = result.GetValue(checkpointEvery),
+                ValEvery = result.GetValue(valEvery),
+                Prior = result.GetValue(prior)!,
+                Settings = settings,
+            };
+            var run = new TrainingRun(options);
+            using ComputeDevice device = Cli.OpenDevice(result);
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                // First Ctrl-C: finish the step, write a checkpoint, exit. A second one kills as usual.
+                if (cancel.IsCancellationRequested)
+                    return;
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                RunEnd end = RunWithProgress(run, device, cancel.Token, options);
+                if (end == RunEnd.Interrupted)
+                {
+                    Console.Out.WriteLine($"train: interrupted; checkpoint written to {run.ModelPath}; continue with --resume");
+                    return 130;
+                }
+                Console.Out.WriteLine($"train: done, {options.Steps} steps on {device.Description}; model {run.ModelPath}, log {run.LogPath}, curve {run.PlotPath}");
+                return 0;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        }));
+        return command;
+    }
+
+    private static RunEnd RunWithProgress(TrainingRun run, ComputeDevice device, CancellationToken cancel, TrainRunOptions o)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        void Warn(string message) => Cli.Warning(message);
+        if (Console.IsErrorRedirected)
+        {
+            // No terminal: a line every 1% of the run (and each validation) instead of a live bar.
+            int every = Math.Max(1, o.Steps / 100);
+            return run.Run(device, cancel, r =>
+            {
+                if (r.Step % every == 0 || r.ValLoss is not null || r.Step == r.TotalSteps)
+                    Console.Out.WriteLine(string.Create(inv, $"step {r.Step}/{r.TotalSteps} loss {r.Loss:F4} lr {r.LearningRate:G3} {r.ImagesPerSecond:F1} images/s{(r.ValLoss is { } v ? $" val {v:F4}" : "")}"));
+            }, Warn);
+        }
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        RunEnd end = RunEnd.Finished;
+        console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                ProgressTask task = context.AddTask("train", maxValue: o.Steps);
+                string val = "";
+                end = run.Run(device, cancel, r =>
+                {
+                    if (r.ValLoss is { } v)
+                        val = string.Create(inv, $" val {v:F4}");
+                    task.Description = string.Create(inv, $"step {r.Step} loss {r.Loss:F4}{val} {r.ImagesPerSecond:F1} img/s");
+                    task.Value = r.Step;
+                }, Warn);
+            });
+        return end;
+    }
+}
