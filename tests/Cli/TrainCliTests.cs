@@ -1,0 +1,94 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Xunit;
+
+namespace ColorKernels.Tests.Cli;
+
+/// <summary>train and prior through the real executable.</summary>
+public sealed class TrainCliTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("ck-train-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private void Photos(string folder, int count)
+    {
+        Directory.CreateDirectory(Path.Combine(dir, folder));
+        for (int i = 0; i < count; i++)
+        {
+            using var image = new Image<Rgb24>(40, 40);
+            for (int y = 0; y < 40; y++)
+                for (int x = 0; x < 40; x++)
+                    image[x, y] = new Rgb24((byte)(x * 6 + i * 20), (byte)(y * 6), (byte)(200 - x * 3));
+            image.Save(Path.Combine(dir, folder, $"p{i}.jpg"));
+        }
+    }
+
+    [Fact]
+    public void Train_writes_a_run_folder_and_resume_extends_it()
+    {
+        Photos("data", 4);
+        Photos("val", 2);
+        var r = CliRunner.Run(dir, "train", "data", "--out", "run", "--width", "0.03125", "--crop", "32", "--resize", "40",
+            "--batch", "2", "--steps", "4", "--val", "val", "--val-every", "2", "--checkpoint-every", "2");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("done, 4 steps", r.Stdout);
+        foreach (string file in new[] { "model.ckm", "optimizer.ckm", "log.csv", "loss.png" })
+            Assert.True(File.Exists(Path.Combine(dir, "run", file)), file);
+        string[] log = File.ReadAllLines(Path.Combine(dir, "run", "log.csv"));
+        Assert.Equal(5, log.Length);
+        Assert.NotEqual("", log[2].Split(',')[5]);   // validation loss at step 2
+
+        var again = CliRunner.Run(dir, "train", "data", "--out", "run", "--width", "0.03125", "--crop", "32", "--resize", "40",
+            "--batch", "2", "--steps", "4");
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("--resume", again.Stderr);
+
+        var resumed = CliRunner.Run(dir, "train", "data", "--out", "run", "--width", "0.03125", "--crop", "32", "--resize", "40",
+            "--batch", "2", "--steps", "6", "--resume");
+        Assert.Equal(0, resumed.ExitCode);
+        Assert.Equal(7, File.ReadAllLines(Path.Combine(dir, "run", "log.csv")).Length);
+
+        var colorize = CliRunner.Run(dir, "colorize", "val", "-o", "out", "--model", "run/model.ckm", "--size", "32");
+        Assert.Equal(0, colorize.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("--loss", "hinge")]
+    [InlineData("--optimizer", "lbfgs")]
+    [InlineData("--crop", "30")]
+    [InlineData("--steps", "0")]
+    [InlineData("--schedule", "linear")]
+    [InlineData("--resize", "24")]
+    public void Bad_training_options_are_refused(string option, string value)
+    {
+        Photos("data", 2);
+        var args = new List<string> { "train", "data", "--out", "run", "--width", "0.03125", "--crop", "32", "--resize", "40" };
+        int existing = args.IndexOf(option);
+        if (existing >= 0)
+            args.RemoveRange(existing, 2);
+        args.AddRange(new[] { option, value });
+        var r = CliRunner.Run(dir, args.ToArray());
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith("colorkernels: error: ", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Fact]
+    public void Prior_writes_a_distribution_and_weights()
+    {
+        Photos("data", 3);
+        var r = CliRunner.Run(dir, "prior", "data", "-o", "prior.csv");
+        Assert.Equal(0, r.ExitCode);
+        string[] lines = File.ReadAllLines(Path.Combine(dir, "prior.csv"));
+        Assert.Equal("index,p,weight", lines[0]);
+        Assert.Equal(314, lines.Length);
+        double sum = lines.Skip(1).Sum(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(1.0, sum, 6);
+
+        // The written prior trains.
+        var t = CliRunner.Run(dir, "train", "data", "--out", "run", "--width", "0.03125", "--crop", "32", "--resize", "40",
+            "--batch", "2", "--steps", "1", "--prior", "prior.csv");
+        Assert.Equal(0, t.ExitCode);
+    }
+}
