@@ -2,7 +2,7 @@ using ColorKernels.Engine;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Perf.Ops;
 
-// Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu] [--filter lab|lab-sweep|forward]
+// Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu] [--filter lab|lab-sweep|forward|train-step]
 //   [--size WxH (lab)] [--net-size N --batch N --widths 0.25,1 (forward)]
 // Each benchmark validates its variants, then prints a table with the device named and ratios against a
 // baseline timed in the same run. Record results in perf/NOTES.md.
@@ -24,7 +24,7 @@ for (int i = 0; i < args.Length; i++)
         case "--batch": batch = int.Parse(args[++i]); break;
         case "--widths": netWidths = args[++i].Split(',').Select(w => double.Parse(w, System.Globalization.CultureInfo.InvariantCulture)).ToArray(); break;
         default:
-            Console.Error.WriteLine($"perf: unknown argument '{args[i]}' (--device, --filter lab|lab-sweep|forward|*, --size WxH, --net-size N, --batch N, --widths 0.25,1)");
+            Console.Error.WriteLine($"perf: unknown argument '{args[i]}' (--device, --filter lab|lab-sweep|forward|train-step|*, --size WxH, --net-size N, --batch N, --widths 0.25,1)");
             return 2;
     }
 }
@@ -43,6 +43,11 @@ try
         // Width 1 at 256 x 256 is 83.5 GFLOP a picture: minutes on the CPU accelerator, so the CPU default is small widths.
         double[] widths = netWidths ?? (device.Kind == DeviceKind.Cpu ? new[] { 0.125, 0.25 } : new[] { 0.25, 1.0 });
         ForwardBench.Run(device, widths, netSize, batch, Console.Out);
+    }
+    if (Wants("train-step"))
+    {
+        double[] widths = netWidths ?? (device.Kind == DeviceKind.Cpu ? new[] { 0.125 } : new[] { 0.25, 1.0 });
+        TrainStepBench.Run(device, widths, netSize == 256 ? 176 : netSize, batch, Console.Out);
     }
     return 0;
 }

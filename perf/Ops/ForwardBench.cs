@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Tensors;
@@ -19,7 +18,7 @@ public static class ForwardBench
         foreach (double width in widths)
         {
             double gflop = 2.0 * Eccv16Architecture.MultiplyAdds(width, size, size) / 1e9;
-            (double Ms, string Version)? torch = TimeTorch(width, size, batch);
+            (double Ms, string Version)? torch = Torch.Time("eccv16_forward.py", width, size, batch);
             using Eccv16Network network = Eccv16Network.Load(device, Eccv16Init.Create(new Eccv16Config(width), seed: 1), "bench");
             float[] l = new float[batch * size * size];
             var random = new Random(2);
@@ -44,23 +43,5 @@ public static class ForwardBench
             else
                 log.WriteLine("  (PyTorch reference not run: needs /usr/bin/python3 with torch, e.g. Debian's python3-torch)");
         }
-    }
-
-    /// <summary>Runs the PyTorch script; null when python3/torch are missing.</summary>
-    private static (double Ms, string Version)? TimeTorch(double width, int size, int batch)
-    {
-        string script = Path.Combine(AppContext.BaseDirectory, "torch", "eccv16_forward.py");
-        if (!File.Exists("/usr/bin/python3") || !File.Exists(script))
-            return null;
-        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in new[] { script, width.ToString(System.Globalization.CultureInfo.InvariantCulture), size.ToString(), batch.ToString(), Environment.ProcessorCount.ToString() })
-            info.ArgumentList.Add(arg);
-        using Process process = Process.Start(info)!;
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        string[] parts = output.Trim().Split(' ');
-        if (process.ExitCode != 0 || parts.Length < 4 || parts[0] != "torch")
-            return null;
-        return (double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), parts[3]);
     }
 }
