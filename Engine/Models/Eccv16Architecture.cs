@@ -12,10 +12,16 @@ public sealed record LayerSpec(LayerKind Kind, string Prefix, int InChannels, in
 
 /// <summary>Hyper-parameters of an ECCV16 model (the model file's header).</summary>
 public sealed record Eccv16Config(double Width, float Temperature = 0.38f, float LCenter = 50f, float LScale = 100f,
-    float AbScale = 110f, float BnEps = 1e-5f)
+    float AbScale = 110f, float BnEps = 1e-5f, bool Regression = false)
 {
     public const string ArchitectureName = "eccv16";
     public const int Bins = 313;
+
+    /// <summary>"classification" (313 bins, the paper's model) or "regression" (2 channels predicting ab / ab_scale, the paper's L2 baseline).</summary>
+    public string Head => Regression ? "regression" : "classification";
+
+    /// <summary>Output channels of the last convolution: the bins, or a and b.</summary>
+    public int Outputs => Regression ? 2 : Bins;
 
     public JsonObject ToHeader() => new()
     {
@@ -27,6 +33,7 @@ public sealed record Eccv16Config(double Width, float Temperature = 0.38f, float
         ["l_scale"] = LScale,
         ["ab_scale"] = AbScale,
         ["bn_eps"] = BnEps,
+        ["head"] = Head,
     };
 
     public static Eccv16Config FromHeader(JsonObject header, string path)
@@ -41,8 +48,11 @@ public sealed record Eccv16Config(double Width, float Temperature = 0.38f, float
         int bins = (int)Number("bins");
         if (bins != Bins)
             throw new UserErrorException($"'{path}': {bins} bins; the eccv16 architecture has {Bins}");
+        string head = header["head"] is JsonValue h && h.GetValueKind() == System.Text.Json.JsonValueKind.String ? h.GetValue<string>() : "classification";
+        if (head is not ("classification" or "regression"))
+            throw new UserErrorException($"'{path}': head '{head}' is unknown (classification or regression)");
         var config = new Eccv16Config(Number("width"), (float)Number("temperature"), (float)Number("l_center"),
-            (float)Number("l_scale"), (float)Number("ab_scale"), (float)Number("bn_eps"));
+            (float)Number("l_scale"), (float)Number("ab_scale"), (float)Number("bn_eps"), head == "regression");
         if (!(config.Width > 0) || !(config.Temperature > 0) || config.LScale == 0 || !(config.BnEps > 0))
             throw new UserErrorException($"'{path}': header values out of range (width {config.Width}, temperature {config.Temperature}, l_scale {config.LScale}, bn_eps {config.BnEps})");
         return config;
@@ -63,7 +73,7 @@ public static class Eccv16Architecture
     public static int Channels(double width, int block) =>
         Math.Max(1, (int)Math.Round(BaseChannels[block] * width, MidpointRounding.AwayFromZero));
 
-    public static IReadOnlyList<LayerSpec> Layers(double width)
+    public static IReadOnlyList<LayerSpec> Layers(double width, bool regression = false)
     {
         var layers = new List<LayerSpec>();
         int input = 1;
@@ -90,15 +100,15 @@ public static class Eccv16Architecture
         layers.Add(new LayerSpec(LayerKind.Relu, "model8.3", c8, c8));
         layers.Add(new LayerSpec(LayerKind.Conv, "model8.4", c8, c8, 3, 1, 1));
         layers.Add(new LayerSpec(LayerKind.Relu, "model8.5", c8, c8));
-        layers.Add(new LayerSpec(LayerKind.Conv, "model8.6", c8, Eccv16Config.Bins, 1, 1, 0));
+        layers.Add(new LayerSpec(LayerKind.Conv, "model8.6", c8, regression ? 2 : Eccv16Config.Bins, 1, 1, 0));
         return layers;
     }
 
     /// <summary>Every tensor a model file of this width must hold, in file order, with its shape.</summary>
-    public static IReadOnlyList<(string Name, int[] Shape, bool IsParameter)> Tensors(double width)
+    public static IReadOnlyList<(string Name, int[] Shape, bool IsParameter)> Tensors(double width, bool regression = false)
     {
         var tensors = new List<(string, int[], bool)>();
-        foreach (LayerSpec l in Layers(width))
+        foreach (LayerSpec l in Layers(width, regression))
         {
             switch (l.Kind)
             {
@@ -118,20 +128,21 @@ public static class Eccv16Architecture
                     break;
             }
         }
-        tensors.Add(("model_out.weight", new[] { 2, Eccv16Config.Bins, 1, 1 }, true));
+        if (!regression)
+            tensors.Add(("model_out.weight", new[] { 2, Eccv16Config.Bins, 1, 1 }, true));
         return tensors;
     }
 
     /// <summary>Trainable parameters (batch-norm running statistics excluded, as PyTorch counts them).</summary>
-    public static long ParameterCount(double width) =>
-        Tensors(width).Where(t => t.IsParameter).Sum(t => t.Shape.Aggregate(1L, (a, d) => a * d));
+    public static long ParameterCount(double width, bool regression = false) =>
+        Tensors(width, regression).Where(t => t.IsParameter).Sum(t => t.Shape.Aggregate(1L, (a, d) => a * d));
 
     /// <summary>Multiply-adds of one forward pass at <paramref name="height"/> x <paramref name="width"/> input (convolutions and the 313->2 decode).</summary>
-    public static long MultiplyAdds(double channelWidth, int height, int width)
+    public static long MultiplyAdds(double channelWidth, int height, int width, bool regression = false)
     {
         long total = 0;
         int h = height, w = width;
-        foreach (LayerSpec l in Layers(channelWidth))
+        foreach (LayerSpec l in Layers(channelWidth, regression))
         {
             if (l.Kind == LayerKind.Conv)
             {
@@ -147,7 +158,19 @@ public static class Eccv16Architecture
                 w = (w - 1) * l.Stride - 2 * l.Pad + l.Kernel;
             }
         }
-        return total + (long)h * w * Eccv16Config.Bins * 2;
+        return total + (regression ? 0 : (long)h * w * Eccv16Config.Bins * 2);
+    }
+
+    /// <summary>The bin centres as a [2, 313] matrix (a row, then b row): the layout the bin kernels read.</summary>
+    public static float[] CentresPlanar()
+    {
+        var planar = new float[2 * Eccv16Config.Bins];
+        for (int q = 0; q < Eccv16Config.Bins; q++)
+        {
+            planar[q] = BinCentres[q, 0];
+            planar[Eccv16Config.Bins + q] = BinCentres[q, 1];
+        }
+        return planar;
     }
 
     /// <summary>The 313 ab bin centres of the paper (resources/pts_in_hull.npy), in the order of the network's outputs: [313, 2].</summary>

@@ -57,7 +57,7 @@ public sealed class Eccv16Colorizer : IDisposable
                 NnOps.ResizeBilinear(lab, 0, 1, stacked, b, 1f / c.LScale, -c.LCenter / c.LScale);
             }
             Tensor<float> logits = network.Logits(input);
-            network.AnnealedMean(logits, ab!, Temperature);
+            network.DecodeAb(logits, ab!, Temperature);
             Tensor<float> abPerImage = ab!.Reshape(Shape.Nchw(1, 2 * batch, Size / 4, Size / 4));
             var results = new ImageData[batch];
             for (int b = 0; b < batch; b++)

@@ -12,9 +12,9 @@ public static class Eccv16Init
     public static ModelFile Create(Eccv16Config config, int seed, TensorStorage storage = TensorStorage.Float32)
     {
         var random = new Random(seed);
-        var layers = Eccv16Architecture.Layers(config.Width).ToDictionary(l => l.Prefix);
+        var layers = Eccv16Architecture.Layers(config.Width, config.Regression).ToDictionary(l => l.Prefix);
         var tensors = new List<StoredTensor>();
-        foreach (var (name, shape, _) in Eccv16Architecture.Tensors(config.Width))
+        foreach (var (name, shape, _) in Eccv16Architecture.Tensors(config.Width, config.Regression))
         {
             int count = shape.Aggregate(1, (a, d) => a * d);
             var data = new float[count];

@@ -23,7 +23,7 @@ public sealed class Eccv16Network : IDisposable
     {
         Device = device;
         Config = config;
-        layers = Eccv16Architecture.Layers(config.Width);
+        layers = Eccv16Architecture.Layers(config.Width, config.Regression);
     }
 
     public ComputeDevice Device { get; }
@@ -32,8 +32,9 @@ public sealed class Eccv16Network : IDisposable
 
     public bool Fused { get; set; } = true;
 
-    /// <summary>The decoding matrix [2, 313]: model_out.weight x ab_scale, the ab value of each bin.</summary>
-    public Tensor<float> Decode => parameters["decode"];
+    /// <summary>The decoding matrix [2, 313]: model_out.weight x ab_scale, the ab value of each bin (classification head only).</summary>
+    public Tensor<float> Decode => parameters.TryGetValue("decode", out Tensor<float>? d) ? d
+        : throw new InvalidOperationException("a regression-head model has no bin decoding");
 
     /// <summary>
     /// Checks <paramref name="file"/> against the architecture: the name, the header values, and every
@@ -44,19 +45,20 @@ public sealed class Eccv16Network : IDisposable
         if (file.Architecture != Eccv16Config.ArchitectureName)
             throw new UserErrorException($"'{path}': architecture '{file.Architecture}' is not known to this build (it knows {Eccv16Config.ArchitectureName})");
         Eccv16Config config = Eccv16Config.FromHeader(file.Header, path);
-        var expected = Eccv16Architecture.Tensors(config.Width);
+        var expected = Eccv16Architecture.Tensors(config.Width, config.Regression);
         var stored = file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        string what = $"eccv16 {config.Head} width {config.Width}";
         foreach (var (name, shape, _) in expected)
         {
             if (!stored.TryGetValue(name, out StoredTensor? t))
-                throw new UserErrorException($"'{path}': tensor '{name}' {Format(shape)} is missing (eccv16, width {config.Width})");
+                throw new UserErrorException($"'{path}': tensor '{name}' {Format(shape)} is missing ({what})");
             if (!t.Shape.SequenceEqual(shape))
-                throw new UserErrorException($"'{path}': tensor '{name}' is {t.ShapeText}; eccv16 width {config.Width} expects {Format(shape)}");
+                throw new UserErrorException($"'{path}': tensor '{name}' is {t.ShapeText}; {what} expects {Format(shape)}");
         }
         var names = expected.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
         foreach (string name in stored.Keys)
             if (!names.Contains(name))
-                throw new UserErrorException($"'{path}': unexpected tensor '{name}' for eccv16 width {config.Width}");
+                throw new UserErrorException($"'{path}': unexpected tensor '{name}' for {what}");
         return config;
     }
 
@@ -64,7 +66,7 @@ public sealed class Eccv16Network : IDisposable
     public static Eccv16Network Load(ComputeDevice device, ModelFile file, string path)
     {
         Eccv16Config config = Validate(file, path);
-        var expected = Eccv16Architecture.Tensors(config.Width);
+        var expected = Eccv16Architecture.Tensors(config.Width, config.Regression);
         var stored = file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
         var network = new Eccv16Network(device, config);
@@ -72,8 +74,11 @@ public sealed class Eccv16Network : IDisposable
         {
             foreach (var (name, shape, _) in expected)
                 network.parameters[name] = device.Upload(name, new Shape(shape), stored[name].Data);
-            float[] decode = stored["model_out.weight"].Data.Select(v => v * config.AbScale).ToArray();
-            network.parameters["decode"] = device.Upload("decode", new Shape(2, Eccv16Config.Bins), decode);
+            if (!config.Regression)
+            {
+                float[] decode = stored["model_out.weight"].Data.Select(v => v * config.AbScale).ToArray();
+                network.parameters["decode"] = device.Upload("decode", new Shape(2, Eccv16Config.Bins), decode);
+            }
             foreach (LayerSpec l in network.layers.Where(l => l.Kind == LayerKind.BatchNorm))
             {
                 // Inference batch norm as y = x * scale + shift: scale = gamma / sqrt(var + eps), shift = beta - mean * scale.
@@ -102,7 +107,7 @@ public sealed class Eccv16Network : IDisposable
 
     /// <summary>
     /// Runs the network on normalised L, input [N, 1, H, W] with H and W multiples of 8, and returns the
-    /// logits [N, 313, H/4, W/4]. The result is owned by the network and valid until the next call.
+    /// logits [N, 313, H/4, W/4] (regression head: ab / ab_scale [N, 2, H/4, W/4]). The result is owned by the network and valid until the next call.
     /// </summary>
     public Tensor<float> Logits(Tensor<float> input)
     {
@@ -145,9 +150,21 @@ public sealed class Eccv16Network : IDisposable
         return x;
     }
 
-    /// <summary>ab [N, 2, H/4, W/4] = annealed mean of <paramref name="logits"/> at <paramref name="temperature"/>.</summary>
+    /// <summary>ab [N, 2, H/4, W/4] = annealed mean of <paramref name="logits"/> at <paramref name="temperature"/> (classification head).</summary>
     public void AnnealedMean(Tensor<float> logits, Tensor<float> ab, float temperature) =>
         NnOps.AnnealedMean(logits, Decode, ab, temperature);
+
+    /// <summary>
+    /// ab [N, 2, H/4, W/4] from the network's output: the annealed mean for the classification head; for the
+    /// regression head the output x ab_scale (the temperature does not apply).
+    /// </summary>
+    public void DecodeAb(Tensor<float> output, Tensor<float> ab, float temperature)
+    {
+        if (Config.Regression)
+            NnOps.ResizeBilinear(output, 0, 2, ab, 0, Config.AbScale, 0f);   // same size: a scaled copy
+        else
+            AnnealedMean(output, ab, temperature);
+    }
 
     private void EnsureActivations(Shape input)
     {

@@ -15,6 +15,9 @@ public enum LossKind
 
     /// <summary>The same cross-entropy without rebalancing (every colourful pixel weighs 1).</summary>
     CrossEntropy,
+
+    /// <summary>The paper's regression baseline: a 2-channel head, squared error on ab / ab_scale.</summary>
+    L2,
 }
 
 /// <summary>The optimiser a model is trained with.</summary>
@@ -59,7 +62,8 @@ public sealed class Eccv16Trainer : IDisposable
     private readonly List<Tensor<float>> slots = new(), slotGrads = new();
     private readonly Tensor<float> centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab;
     private readonly Tensor<int> targetIndex;
-    private readonly int size, outSize;
+    private readonly int size, outSize, neighbours;
+    private readonly Tensor<float>? scaledAb;
 
     public Eccv16Trainer(ComputeDevice device, ModelFile model, TrainSettings settings, IReadOnlyList<double> rebalancingWeights)
     {
@@ -70,8 +74,12 @@ public sealed class Eccv16Trainer : IDisposable
             throw new UserErrorException($"--crop {settings.Crop}: must be a positive multiple of 8");
         size = settings.Crop;
         outSize = size / 4;
-        layers = Eccv16Architecture.Layers(Config.Width);
-        var expected = Eccv16Architecture.Tensors(Config.Width);
+        if ((settings.Loss == LossKind.L2) != Config.Regression)
+            throw new UserErrorException(settings.Loss == LossKind.L2
+                ? "--loss l2 needs a regression-head model (a new one, or --init from 'model init --head regression')"
+                : $"--loss {(settings.Loss == LossKind.Rebalanced ? "rebalanced" : "ce")} needs a classification-head model; this one has a regression head");
+        layers = Eccv16Architecture.Layers(Config.Width, Config.Regression);
+        var expected = Eccv16Architecture.Tensors(Config.Width, Config.Regression);
         parameterNames = expected.Where(t => t.IsParameter && t.Name != "model_out.weight").Select(t => t.Name).ToList();
         try
         {
@@ -119,13 +127,10 @@ public sealed class Eccv16Trainer : IDisposable
                         device.Allocate<float>(l.Prefix + ".sums", new Shape(2 * channels)));
             }
 
-            var centreData = new float[2 * Eccv16Config.Bins];
-            for (int q = 0; q < Eccv16Config.Bins; q++)
-            {
-                centreData[q] = Eccv16Architecture.BinCentres[q, 0];
-                centreData[Eccv16Config.Bins + q] = Eccv16Architecture.BinCentres[q, 1];
-            }
+            var centreData = Eccv16Architecture.CentresPlanar();
             centres = device.Upload("centres", new Shape(2, Eccv16Config.Bins), centreData);
+            if (Config.Regression)
+                scaledAb = device.Allocate<float>("ab_target_scaled", Shape.Nchw(n, 2, outSize, outSize));
             float[] weights = settings.Loss == LossKind.Rebalanced
                 ? rebalancingWeights.Select(x => (float)x).ToArray()
                 : Enumerable.Repeat(1f, Eccv16Config.Bins).ToArray();
@@ -134,8 +139,11 @@ public sealed class Eccv16Trainer : IDisposable
             classWeight = device.Upload("class_weight", new Shape(Eccv16Config.Bins), weights);
             imageWeight = device.Allocate<float>("image_weight", new Shape(n));
             pixelWeight = device.Allocate<float>("pixel_weight", new Shape(n, outSize, outSize));
-            targetIndex = device.Allocate<int>("target_index", Shape.Nchw(n, settings.Neighbours, outSize, outSize));
-            targetWeight = device.Allocate<float>("target_weight", Shape.Nchw(n, settings.Neighbours, outSize, outSize));
+            // L2 needs no soft targets; soft-encoding with one neighbour and unit class weights still yields the
+            // per-pixel weight (0 for images without colour).
+            neighbours = settings.Loss == LossKind.L2 ? 1 : settings.Neighbours;
+            targetIndex = device.Allocate<int>("target_index", Shape.Nchw(n, neighbours, outSize, outSize));
+            targetWeight = device.Allocate<float>("target_weight", Shape.Nchw(n, neighbours, outSize, outSize));
             loss = device.Allocate<float>("loss", new Shape(n, outSize, outSize));
             normSquared = device.Allocate<float>("grad_norm_squared", new Shape(1));
             normPartials = device.Allocate<float>("grad_norm_partials", new Shape(device.Launcher.MaxElementThreads));
@@ -248,10 +256,18 @@ public sealed class Eccv16Trainer : IDisposable
     {
         Tensor<float> logits = slots[outSlot[^1]];
         TrainOps.ColourfulImages(ab, imageWeight, 5f);
-        TrainOps.SoftEncode(ab, centres, classWeight, imageWeight, targetIndex, targetWeight, pixelWeight, settings.Neighbours, settings.Sigma);
+        TrainOps.SoftEncode(ab, centres, classWeight, imageWeight, targetIndex, targetWeight, pixelWeight, neighbours, settings.Sigma);
         int pixels = settings.Batch * outSize * outSize;
-        // The gradient slot of the logits receives dL/dz for L = mean over output pixels.
-        TrainOps.SoftmaxCrossEntropy(logits, targetIndex, targetWeight, pixelWeight, loss, slotGrads[outSlot[^1]], 1f / pixels);
+        // The gradient slot of the output receives dL/dz for L = mean over output pixels.
+        if (scaledAb is not null)
+        {
+            NnOps.ResizeBilinear(ab, 0, 2, scaledAb, 0, 1f / Config.AbScale, 0f);
+            TrainOps.L2Regression(logits, scaledAb, pixelWeight, loss, slotGrads[outSlot[^1]], 1f / pixels);
+        }
+        else
+        {
+            TrainOps.SoftmaxCrossEntropy(logits, targetIndex, targetWeight, pixelWeight, loss, slotGrads[outSlot[^1]], 1f / pixels);
+        }
         float[] perPixel = loss.Download();   // step boundary: the loss map is read back for the log
         double sum = 0;
         foreach (float v in perPixel)
@@ -291,7 +307,7 @@ public sealed class Eccv16Trainer : IDisposable
 
     /// <summary>The current model (parameters and running statistics) as a model file.</summary>
     public ModelFile ToModelFile() => new(Config.ToHeader(),
-        Eccv16Architecture.Tensors(Config.Width).Select(t => new StoredTensor(t.Name, t.Shape, tensors[t.Name].Download())).ToList());
+        Eccv16Architecture.Tensors(Config.Width, Config.Regression).Select(t => new StoredTensor(t.Name, t.Shape, tensors[t.Name].Download())).ToList());
 
     /// <summary>The optimiser state (moments) and step count, as a file of its own architecture name.</summary>
     public ModelFile OptimizerState(JsonObject extraHeader)
@@ -351,7 +367,7 @@ public sealed class Eccv16Trainer : IDisposable
         }
         foreach (Tensor<float> t in slots.Concat(slotGrads))
             t.Dispose();
-        foreach (IDisposable? t in new IDisposable?[] { centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab, targetIndex, input })
+        foreach (IDisposable? t in new IDisposable?[] { centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab, scaledAb, targetIndex, input })
             t?.Dispose();
     }
 }

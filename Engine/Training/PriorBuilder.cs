@@ -14,12 +14,7 @@ public static class PriorBuilder
     public static long[] Count(ComputeDevice device, IEnumerable<string> files, Action<string> skip, Action? progress = null,
         long maxPixels = ImageIO.DefaultMaxPixels)
     {
-        var centreData = new float[2 * Eccv16Config.Bins];
-        for (int q = 0; q < Eccv16Config.Bins; q++)
-        {
-            centreData[q] = Eccv16Architecture.BinCentres[q, 0];
-            centreData[Eccv16Config.Bins + q] = Eccv16Architecture.BinCentres[q, 1];
-        }
+        var centreData = Eccv16Architecture.CentresPlanar();
         using Tensor<float> centres = device.Upload("centres", new Shape(2, Eccv16Config.Bins), centreData);
         using Tensor<int> counts = device.Upload("counts", new Shape(Eccv16Config.Bins), new int[Eccv16Config.Bins]);
         var totals = new long[Eccv16Config.Bins];

@@ -98,7 +98,9 @@ public sealed class TrainingRun
         {
             if (File.Exists(ModelPath))
                 throw new UserErrorException($"'{o.Out}' already holds a run; use --resume to continue it or choose another --out");
-            model = o.Init is null ? Eccv16Init.Create(new Eccv16Config(o.Width), o.Seed) : ModelFile.Read(o.Init);
+            model = o.Init is null
+                ? Eccv16Init.Create(new Eccv16Config(o.Width, Regression: o.Settings.Loss == LossKind.L2), o.Seed)
+                : ModelFile.Read(o.Init);
         }
 
         using var trainer = new Eccv16Trainer(device, model, o.Settings, weights);

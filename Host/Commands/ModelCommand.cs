@@ -48,9 +48,10 @@ public static class ModelCommand
         var output = new Option<string>("--output", "-o") { Description = "Model file to write (.ckm)", Required = true };
         var half = new Option<bool>("--float16") { Description = "Store tensors as float16 (half the size)" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the output file if it exists" };
+        var head = new Option<string>("--head") { Description = "classification (313 bins, the paper's) or regression (2 channels, the L2 baseline)", DefaultValueFactory = _ => "classification" };
         var command = new Command("init", "Write a randomly initialised model (He init) for experiments and for training to start from.")
         {
-            arch, width, seed, output, half, overwrite,
+            arch, width, seed, output, half, overwrite, head,
         };
         command.SetAction(result => Cli.Guard(() =>
         {
@@ -60,11 +61,14 @@ public static class ModelCommand
             string path = result.GetValue(output)!;
             if (File.Exists(path) && !result.GetValue(overwrite))
                 throw new UserErrorException($"'{path}' exists; add --overwrite to replace it");
-            ModelFile file = Eccv16Init.Create(new Eccv16Config(w), result.GetValue(seed),
+            string h = result.GetValue(head)!;
+            if (h is not ("classification" or "regression"))
+                throw new UserErrorException($"--head '{h}': expected classification or regression");
+            ModelFile file = Eccv16Init.Create(new Eccv16Config(w, Regression: h == "regression"), result.GetValue(seed),
                 result.GetValue(half) ? TensorStorage.Float16 : TensorStorage.Float32);
             file.Write(path);
             Console.Out.WriteLine($"wrote {path}: eccv16 width {w.ToString(CultureInfo.InvariantCulture)}, " +
-                                  $"{Eccv16Architecture.ParameterCount(w):N0} parameters, {new FileInfo(path).Length:N0} bytes");
+                                  $"{h} head, {Eccv16Architecture.ParameterCount(w, h == "regression"):N0} parameters, {new FileInfo(path).Length:N0} bytes");
             return 0;
         }));
         return command;
@@ -108,12 +112,14 @@ public static class ModelCommand
         var inv = CultureInfo.InvariantCulture;
         if (path is not null)
             text.AppendLine($"file          {path} ({new FileInfo(path).Length:N0} bytes)");
-        text.AppendLine($"architecture  {Eccv16Config.ArchitectureName} (Zhang, Isola, Efros 2016), width {w.ToString(inv)}");
-        text.AppendLine($"channels      {string.Join(", ", Enumerable.Range(0, 8).Select(b => Eccv16Architecture.Channels(w, b)))} (blocks 1-8), {Eccv16Config.Bins} bins");
-        text.AppendLine($"parameters    {Eccv16Architecture.ParameterCount(w):N0}");
-        long macs = Eccv16Architecture.MultiplyAdds(w, size, size);
+        text.AppendLine($"architecture  {Eccv16Config.ArchitectureName} (Zhang, Isola, Efros 2016), width {w.ToString(inv)}, {config.Head} head");
+        text.AppendLine($"channels      {string.Join(", ", Enumerable.Range(0, 8).Select(b => Eccv16Architecture.Channels(w, b)))} (blocks 1-8), {config.Outputs} outputs");
+        text.AppendLine($"parameters    {Eccv16Architecture.ParameterCount(w, config.Regression):N0}");
+        long macs = Eccv16Architecture.MultiplyAdds(w, size, size, config.Regression);
         text.AppendLine($"multiply-adds {macs:N0} per {size}x{size} image ({macs * 2 / 1e9:0.##} GFLOP)");
-        text.AppendLine($"decoding      temperature {config.Temperature.ToString(inv)}, input (L - {config.LCenter.ToString(inv)}) / {config.LScale.ToString(inv)}, ab x {config.AbScale.ToString(inv)}");
+        text.AppendLine(config.Regression
+            ? $"decoding      ab = output x {config.AbScale.ToString(inv)}, input (L - {config.LCenter.ToString(inv)}) / {config.LScale.ToString(inv)}"
+            : $"decoding      temperature {config.Temperature.ToString(inv)}, input (L - {config.LCenter.ToString(inv)}) / {config.LScale.ToString(inv)}, ab x {config.AbScale.ToString(inv)}");
         if (file is not null)
         {
             var storage = file.Tensors.GroupBy(t => t.Storage).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");

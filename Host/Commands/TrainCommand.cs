@@ -27,7 +27,7 @@ public static class TrainCommand
         var optimizer = new Option<string>("--optimizer") { Description = "adam (beta1 0.9, beta2 0.99, the paper's) or sgd (momentum 0.9)", DefaultValueFactory = _ => "adam" };
         var decay = new Option<float>("--weight-decay") { Description = "L2 weight decay", DefaultValueFactory = _ => 1e-3f };
         var clip = new Option<float>("--clip") { Description = "Clip the gradient's global norm to this (0: off)", DefaultValueFactory = _ => 0f };
-        var loss = new Option<string>("--loss") { Description = "rebalanced (the paper's) or ce (no rebalancing)", DefaultValueFactory = _ => "rebalanced" };
+        var loss = new Option<string>("--loss") { Description = "rebalanced (the paper's), ce (no rebalancing) or l2 (the paper's regression baseline: a 2-channel head)", DefaultValueFactory = _ => "rebalanced" };
         var prior = new Option<string>("--prior") { Description = "Bin prior for rebalancing: imagenet (the paper's) or a CSV from 'colorkernels prior'", DefaultValueFactory = _ => "imagenet" };
         var neighbours = new Option<int>("--neighbours") { Description = "Soft-encoding neighbours (5 in the paper; its released code used 10)", DefaultValueFactory = _ => 5 };
         var crop = new Option<int>("--crop") { Description = "Random crop size (a multiple of 8)", DefaultValueFactory = _ => 176 };
@@ -57,7 +57,8 @@ public static class TrainCommand
                 {
                     "rebalanced" => LossKind.Rebalanced,
                     "ce" => LossKind.CrossEntropy,
-                    var other => throw new UserErrorException($"--loss '{other}': expected rebalanced or ce (the l2 regression baseline is not built yet)"),
+                    "l2" => LossKind.L2,
+                    var other => throw new UserErrorException($"--loss '{other}': expected rebalanced, ce or l2"),
                 },
                 Optimizer = result.GetValue(optimizer) switch
                 {

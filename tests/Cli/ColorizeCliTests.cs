@@ -55,6 +55,18 @@ public sealed class ColorizeCliTests : IDisposable
     }
 
     [Fact]
+    public void A_regression_head_model_is_made_described_and_used()
+    {
+        Assert.Equal(0, CliRunner.Run(dir, "model", "init", "--width", "0.03125", "--head", "regression", "-o", "l2.ckm").ExitCode);
+        var info = CliRunner.Run(dir, "model", "info", "l2.ckm");
+        Assert.Contains("regression head", info.Stdout);
+        WritePhoto(P("a.png"), 20, 12);
+        var r = CliRunner.Run(dir, "colorize", "a.png", "-o", "out.png", "--model", "l2.ckm", "--size", "16");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal((20, 12), Size(P("out.png")));
+    }
+
+    [Fact]
     public void Colorize_a_folder_in_batches_keeps_each_size()
     {
         TinyModel();

@@ -12,16 +12,7 @@ public class LossKernelTests
 {
     public static IEnumerable<object[]> Devices => TestDevices.All;
 
-    private static float[] Centres()
-    {
-        var c = new float[2 * 313];
-        for (int q = 0; q < 313; q++)
-        {
-            c[q] = Eccv16Architecture.BinCentres[q, 0];
-            c[313 + q] = Eccv16Architecture.BinCentres[q, 1];
-        }
-        return c;
-    }
+    private static float[] Centres() => Eccv16Architecture.CentresPlanar();
 
     [Theory]
     [MemberData(nameof(Devices))]
