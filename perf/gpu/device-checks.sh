@@ -5,7 +5,8 @@
 # Then the device tool's run with carry [".devrt"] and command:
 #   bash perf/gpu/device-checks.sh
 # Everything it prints is also written under $OUT (devices.txt, tests.log, perf-cuda.txt); copy the
-# numbers into perf/NOTES.md with the card and commit. Ends in about 3 minutes.
+# numbers into perf/NOTES.md with the card and commit. Ends in about 6 minutes (naive kernels; the
+# PyTorch reference there runs on that machine's CPU, 16 threads).
 set -uo pipefail
 source .devrt/env.sh
 out=${OUT:-/tmp/colorkernels-device-out}
@@ -19,7 +20,10 @@ timeout 60 dotnet .devrt/Host/colorkernels.dll devices 2>&1 | tee "$out/devices.
 echo "== kernel tests on every accelerator (CPU accelerator and CUDA)"
 timeout 300 dotnet exec .devrt/vstest/vstest.console.dll .devrt/ColorKernels.Tests/ColorKernels.Tests.dll 2>&1 | tee "$out/tests.log" | grep -E "Failed |Passed!|Failed!|Total tests|error" | head -60
 
-echo "== perf on CUDA"
-timeout 180 dotnet .devrt/Perf/Perf.dll --device cuda --size 4096x4096 2>&1 | tee "$out/perf-cuda.txt"
+echo "== perf on CUDA: Lab, forward (width 0.25 and 1, batch 1 and 32), training step (batch 32)"
+timeout 240 bash -c 'dotnet .devrt/Perf/Perf.dll --device cuda --size 4096x4096 --filter lab;
+  dotnet .devrt/Perf/Perf.dll --device cuda --filter forward --widths 0.25,1 --batch 1;
+  dotnet .devrt/Perf/Perf.dll --device cuda --filter forward --widths 0.25,1 --batch 32;
+  dotnet .devrt/Perf/Perf.dll --device cuda --filter train-step --widths 0.25 --batch 32' 2>&1 | tee "$out/perf-cuda.txt"
 echo "== perf on the CPU accelerator of the GPU machine (16 cores)"
 timeout 120 dotnet .devrt/Perf/Perf.dll --device cpu --size 2048x2048 --filter lab 2>&1 | tee "$out/perf-cpu.txt"
