@@ -28,6 +28,9 @@ public sealed record TrainRunOptions
     public int ValEvery { get; init; } = 500;
     public int ValBatches { get; init; } = 8;
     public string Prior { get; init; } = "imagenet";
+
+    /// <summary>Stop cleanly (checkpoint, as for Ctrl-C) once this much wall time has passed; null: no limit.</summary>
+    public TimeSpan? TimeLimit { get; init; }
     public TrainSettings Settings { get; init; } = new();
 }
 
@@ -119,7 +122,7 @@ public sealed class TrainingRun
         int imagesSinceReport = 0;
         while (trainer.StepCount < o.Steps)
         {
-            if (cancel.IsCancellationRequested)
+            if (cancel.IsCancellationRequested || (o.TimeLimit is { } limit && clock.Elapsed >= limit))
             {
                 Checkpoint(trainer, cursor);
                 return RunEnd.Interrupted;

@@ -36,10 +36,11 @@ public static class TrainCommand
         var val = new Option<string?>("--val") { Description = "Folder of validation photos: mean loss every --val-every steps" };
         var valEvery = new Option<int>("--val-every") { Description = "Steps between validations", DefaultValueFactory = _ => 500 };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 500 };
+        var timeLimit = new Option<double?>("--time-limit") { Description = "Minutes after which to stop cleanly with a checkpoint (as Ctrl-C does); --resume continues" };
 
         var command = new Command("train", "Train an ECCV16 colourizer (class-rebalanced soft-encoded cross-entropy) on a folder of colour photos.");
         command.Arguments.Add(data);
-        foreach (Option option in new Option[] { output, arch, width, init, resume, steps, batch, lr, schedule, lrStep, lrGamma, optimizer, decay, clip, loss, prior, neighbours, crop, resize, seed, val, valEvery, checkpointEvery })
+        foreach (Option option in new Option[] { output, arch, width, init, resume, steps, batch, lr, schedule, lrStep, lrGamma, optimizer, decay, clip, loss, prior, neighbours, crop, resize, seed, val, valEvery, checkpointEvery, timeLimit })
             command.Options.Add(option);
 
         command.SetAction(result => Cli.Guard(() =>
@@ -89,6 +90,9 @@ public static class TrainCommand
                 ValEvery = result.GetValue(valEvery),
                 Prior = result.GetValue(prior)!,
                 Settings = settings,
+                TimeLimit = result.GetValue(timeLimit) is { } minutes
+                    ? (minutes > 0 ? TimeSpan.FromMinutes(minutes) : throw new UserErrorException($"--time-limit {minutes}: must be above 0"))
+                    : null,
             };
             var run = new TrainingRun(options);
             using ComputeDevice device = Cli.OpenDevice(result);
@@ -107,7 +111,7 @@ public static class TrainCommand
                 RunEnd end = RunWithProgress(run, device, cancel.Token, options);
                 if (end == RunEnd.Interrupted)
                 {
-                    Console.Out.WriteLine($"train: interrupted; checkpoint written to {run.ModelPath}; continue with --resume");
+                    Console.Out.WriteLine($"train: stopped (Ctrl-C or --time-limit); checkpoint written to {run.ModelPath}; continue with --resume");
                     return 130;
                 }
                 Console.Out.WriteLine($"train: done, {options.Steps} steps on {device.Description}; model {run.ModelPath}, log {run.LogPath}, curve {run.PlotPath}");
