@@ -20,10 +20,10 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out exactly where its last checkpoint stopped" };
         var steps = new Option<int>("--steps") { Description = "Total optimiser steps of the run", DefaultValueFactory = _ => 1000 };
         var batch = new Option<int>("--batch") { Description = "Photos per step", DefaultValueFactory = _ => 8 };
-        var lr = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 3e-4f };
+        var lr = new Option<double>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 3e-4 };
         var schedule = new Option<string>("--schedule") { Description = "constant, step (x --lr-gamma every --lr-step steps) or cosine (to 0 at --steps)", DefaultValueFactory = _ => "constant" };
         var lrStep = new Option<int>("--lr-step") { Description = "Steps between learning-rate drops (--schedule step)", DefaultValueFactory = _ => 1000 };
-        var lrGamma = new Option<float>("--lr-gamma") { Description = "Learning-rate factor per drop (--schedule step)", DefaultValueFactory = _ => 0.1f };
+        var lrGamma = new Option<double>("--lr-gamma") { Description = "Learning-rate factor per drop (--schedule step)", DefaultValueFactory = _ => 0.1 };
         var optimizer = new Option<string>("--optimizer") { Description = "adam (beta1 0.9, beta2 0.99, the paper's) or sgd (momentum 0.9)", DefaultValueFactory = _ => "adam" };
         var decay = new Option<float>("--weight-decay") { Description = "L2 weight decay", DefaultValueFactory = _ => 1e-3f };
         var clip = new Option<float>("--clip") { Description = "Clip the gradient's global norm to this (0: off)", DefaultValueFactory = _ => 0f };
