@@ -20,6 +20,7 @@ public sealed class ComputeDevice : IDisposable
         this.ownedCatalog = ownedCatalog;
         Kernels = new KernelSet(accelerator);
         Launcher = new Launcher(accelerator, accelerator.DefaultStream);
+        UseCpuVariants = entry.Kind == DeviceKind.Cpu;
     }
 
     public DeviceEntry Entry { get; }
@@ -36,6 +37,27 @@ public sealed class ComputeDevice : IDisposable
     internal AcceleratorStream Stream => Accelerator.DefaultStream;
 
     public KernelSet Kernels { get; }
+
+    /// <summary>
+    /// Whether ops choose the CPU accelerator's own kernel variants (im2col + SIMD GEMM convolutions) over
+    /// the portable ones GPUs run. On by default on CPU devices; tests turn it off to check the portable
+    /// kernels on the CPU as well.
+    /// </summary>
+    public bool UseCpuVariants { get; internal set; }
+
+    private readonly Dictionary<string, Tensor<float>> workspaces = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A scratch tensor of at least <paramref name="elements"/> floats, kept and reused by name (grown when
+    /// too small). Its contents are undefined; each op names its own scratch so that ops never share one.
+    /// </summary>
+    internal Tensor<float> Workspace(string name, int elements)
+    {
+        if (workspaces.TryGetValue(name, out Tensor<float>? t) && t.Elements >= elements)
+            return t;
+        t?.Dispose();
+        return workspaces[name] = Allocate<float>("workspace." + name, new Shape(Math.Max(1, elements)));
+    }
 
     public Launcher Launcher { get; }
 
@@ -108,6 +130,8 @@ public sealed class ComputeDevice : IDisposable
 
     public void Dispose()
     {
+        foreach (Tensor<float> t in workspaces.Values)
+            t.Dispose();
         Accelerator.Dispose();
         ownedCatalog?.Dispose();
     }

@@ -56,6 +56,10 @@ public sealed class KernelSet
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, BinArgs>>? colourfulImage;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, OptimizerArgs>>? adam;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, OptimizerArgs>>? sgdMomentum;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, GemmArgs>>? gemm;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>>? im2Col;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>>? col2Im;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>>? transpose;
 
     internal KernelSet(Accelerator accelerator) => this.accelerator = accelerator;
 
@@ -126,6 +130,15 @@ public sealed class KernelSet
         Load(ref adam, OptimizerKernels.AdamKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, OptimizerArgs>> SgdMomentum =>
         Load(ref sgdMomentum, OptimizerKernels.SgdMomentumKernel);
+
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, GemmArgs>> Gemm =>
+        Load(ref gemm, GemmKernels.GemmKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>> Im2Col =>
+        Load(ref im2Col, Im2ColKernels.Im2ColKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>> Col2Im =>
+        Load(ref col2Im, Im2ColKernels.Col2ImKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> Transpose =>
+        Load(ref transpose, Im2ColKernels.TransposeKernel);
 
     private NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>> Load<T1, T2>(
         ref NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>>? slot, Action<T1, T2> kernel)

@@ -24,6 +24,13 @@ public static class NnOps
         int oh = Conv2dArgs.ForwardOutputSize(x[2], w[2], stride, pad, dilation);
         int ow = Conv2dArgs.ForwardOutputSize(x[3], w[2], stride, pad, dilation);
         Expect(output, new Shape(x[0], w[0], oh, ow));
+        if (input.Device.UseCpuVariants)
+        {
+            CheckOptional(bias, scale, shift, w[0], epilogue);
+            CpuConv.Forward(input, weight, bias, output,
+                new Conv2dArgs(x[0], x[1], x[2], x[3], w[0], oh, ow, w[2], stride, pad, dilation, bias is not null, epilogue, 1), scale, shift);
+            return;
+        }
         LaunchConv(input.Device.Kernels.Conv2dForward, input, weight, bias, output, w[0], w[2], stride, pad, dilation, epilogue, scale, shift);
     }
 
@@ -47,6 +54,34 @@ public static class NnOps
         int outC, int k, int stride, int pad, int dilation, ConvEpilogue epilogue, Tensor<float>? scale, Tensor<float>? shift)
     {
         ComputeDevice d = SameDevice(input, weight, output);
+        CheckOptional(bias, scale, shift, outC, epilogue);
+        Shape x = input.Shape, y = output.Shape;
+        ElementLaunch launch = d.Launcher.ForElements(y.Elements);
+        var args = new Conv2dArgs(x[0], x[1], x[2], x[3], y[1], y[2], y[3], k, stride, pad, dilation, bias is not null, epilogue, launch.RunLength);
+        // Absent optional tensors are passed as the weight view: the kernel never reads them (flags say so).
+        d.Launcher.Launch(kernel, launch.Config, input.View, weight.View, (bias ?? weight).View,
+            (scale ?? weight).View, (shift ?? weight).View, output.View, args);
+    }
+
+    /// <summary>
+    /// C = (acc ? C : 0) + A B (+ row bias, epilogue) on flat tensors at the offsets in <paramref name="g"/>
+    /// (see Kernels.Convolution.GemmKernels). bias/scale/shift are read only when the flags ask for them.
+    /// </summary>
+    public static void Gemm(Tensor<float> a, Tensor<float> b, Tensor<float> c, GemmArgs g,
+        Tensor<float> bias, Tensor<float> scale, Tensor<float> shift)
+    {
+        if (g.AOffset + (long)g.M * g.K > a.Elements || g.BOffset + (long)g.K * g.N > b.Elements || g.COffset + (long)g.M * g.N > c.Elements)
+            throw new ArgumentException($"GEMM {g.M}x{g.N}x{g.K} at offsets {g.AOffset}, {g.BOffset}, {g.COffset} overruns '{a.Name}', '{b.Name}' or '{c.Name}'");
+        if ((g.RowBias != 0 && bias.Elements < g.M) || (g.Epilogue == 2 && (scale.Elements < g.M || shift.Elements < g.M)))
+            throw new ArgumentException($"GEMM row bias or scale/shift shorter than {g.M} rows");
+        ComputeDevice d = SameDevice(a, b, c);
+        // Tiles are handed out round-robin inside the kernel: enough threads to cover them, at most a full grid.
+        ILGPU.KernelConfig config = d.Launcher.ForElements(g.Tiles).Config;
+        d.Launcher.Launch(d.Kernels.Gemm, config, a.View, b.View, c.View, bias.View, scale.View, shift.View, g);
+    }
+
+    private static void CheckOptional(Tensor<float>? bias, Tensor<float>? scale, Tensor<float>? shift, int outC, ConvEpilogue epilogue)
+    {
         if (bias is not null)
             Expect(bias, new Shape(outC));
         if (epilogue == ConvEpilogue.ReluAffine)
@@ -54,12 +89,6 @@ public static class NnOps
             Expect(scale ?? throw new ArgumentException("ReluAffine needs scale and shift"), new Shape(outC));
             Expect(shift ?? throw new ArgumentException("ReluAffine needs scale and shift"), new Shape(outC));
         }
-        Shape x = input.Shape, y = output.Shape;
-        ElementLaunch launch = d.Launcher.ForElements(y.Elements);
-        var args = new Conv2dArgs(x[0], x[1], x[2], x[3], y[1], y[2], y[3], k, stride, pad, dilation, bias is not null, epilogue, launch.RunLength);
-        // Absent optional tensors are passed as the weight view: the kernel never reads them (flags say so).
-        d.Launcher.Launch(kernel, launch.Config, input.View, weight.View, (bias ?? weight).View,
-            (scale ?? weight).View, (shift ?? weight).View, output.View, args);
     }
 
     /// <summary>Inference batch norm: y = (x - mean) / sqrt(var + eps) (* gamma + beta when affine); x and y may be one tensor.</summary>

@@ -26,13 +26,22 @@ public static class TrainOps
         var geometry = new Conv2dArgs(x[0], x[1], x[2], x[3], w[0], y[2], y[3], w[2], stride, pad, dilation, false, ConvEpilogue.None, 1);
         if (y[1] != w[0] || y[2] != Conv2dArgs.ForwardOutputSize(x[2], w[2], stride, pad, dilation) || y[3] != Conv2dArgs.ForwardOutputSize(x[3], w[2], stride, pad, dilation))
             throw new ArgumentException($"conv gradient '{dOutput.Name}' {y} does not match input {x} and weight {w}");
-        if (dInput is not null)
+        if (d.UseCpuVariants)
         {
-            ElementLaunch l = d.Launcher.ForElements(x.Elements);
-            d.Launcher.Launch(d.Kernels.Conv2dBackwardData, l.Config, dOutput.View, weight.View, dInput.View, With(geometry, l.RunLength));
+            if (dInput is not null)
+                CpuConv.BackwardData(weight, dOutput, dInput, geometry);
+            CpuConv.BackwardWeight(input, dOutput, dWeight, geometry);
         }
-        ElementLaunch lw = d.Launcher.ForElements(w.Elements);
-        d.Launcher.Launch(d.Kernels.Conv2dBackwardWeight, lw.Config, input.View, dOutput.View, dWeight.View, With(geometry, lw.RunLength));
+        else
+        {
+            if (dInput is not null)
+            {
+                ElementLaunch l = d.Launcher.ForElements(x.Elements);
+                d.Launcher.Launch(d.Kernels.Conv2dBackwardData, l.Config, dOutput.View, weight.View, dInput.View, With(geometry, l.RunLength));
+            }
+            ElementLaunch lw = d.Launcher.ForElements(w.Elements);
+            d.Launcher.Launch(d.Kernels.Conv2dBackwardWeight, lw.Config, input.View, dOutput.View, dWeight.View, With(geometry, lw.RunLength));
+        }
         if (dBias is not null)
         {
             Check(dBias, new Shape(w[0]));

@@ -1,0 +1,76 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Launch;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Common;
+using ColorKernels.Kernels.Convolution;
+
+namespace ColorKernels.Engine.Nn;
+
+/// <summary>
+/// Convolutions lowered to matrix multiplies, image by image (the CPU accelerator's variant):
+/// forward out_n = W [OutC, InC K K] x col_n (+ bias, epilogue); backward-data dcol_n = W^T dY_n then
+/// col2im; backward-weight dW += dY_n col_n^T. The register-blocked GemmKernel does the arithmetic with
+/// ~6x fewer loads per multiply-add than the direct kernels. Same results up to float summation order
+/// (tested against the same references).
+/// </summary>
+internal static class CpuConv
+{
+    public static void Forward(Tensor<float> input, Tensor<float> weight, Tensor<float>? bias, Tensor<float> output,
+        Conv2dArgs geometry, Tensor<float>? scale, Tensor<float>? shift)
+    {
+        ComputeDevice d = input.Device;
+        int rows = geometry.InC * geometry.Kernel * geometry.Kernel, columns = geometry.OutH * geometry.OutW;
+        bool direct = geometry.Kernel == 1 && geometry.Stride == 1 && geometry.Pad == 0;   // 1x1: the input is the column matrix
+        Tensor<float> col = direct ? input : d.Workspace("conv.col", rows * columns);
+        for (int n = 0; n < geometry.N; n++)
+        {
+            if (!direct)
+                Im2Col(d, input, col, geometry, n, transposed: false);
+            Gemm(d, weight, col, output, new GemmArgs(geometry.OutC, columns, rows, 0, direct ? n * rows * columns : 0,
+                n * geometry.OutC * columns, false, bias is not null, geometry.Epilogue), bias ?? weight, scale ?? weight, shift ?? weight);
+        }
+    }
+
+    public static void BackwardData(Tensor<float> weight, Tensor<float> dOutput, Tensor<float> dInput, Conv2dArgs geometry)
+    {
+        ComputeDevice d = weight.Device;
+        int rows = geometry.InC * geometry.Kernel * geometry.Kernel, columns = geometry.OutH * geometry.OutW;
+        Tensor<float> wt = d.Workspace("conv.weight_t", rows * geometry.OutC);
+        Transpose(d, weight, wt, geometry.OutC, rows);
+        Tensor<float> dcol = d.Workspace("conv.dcol", rows * columns);
+        for (int n = 0; n < geometry.N; n++)
+        {
+            Gemm(d, wt, dOutput, dcol, new GemmArgs(rows, columns, geometry.OutC, 0, n * geometry.OutC * columns, 0, false, false, 0), wt, wt, wt);
+            ElementLaunch l = d.Launcher.ForElements(geometry.InC * geometry.InH * geometry.InW);
+            d.Launcher.Launch(d.Kernels.Col2Im, l.Config, dcol.View, dInput.View, new Im2ColArgs(geometry, n, false, l.RunLength));
+        }
+    }
+
+    public static void BackwardWeight(Tensor<float> input, Tensor<float> dOutput, Tensor<float> dWeight, Conv2dArgs geometry)
+    {
+        ComputeDevice d = input.Device;
+        int rows = geometry.InC * geometry.Kernel * geometry.Kernel, columns = geometry.OutH * geometry.OutW;
+        Tensor<float> colT = d.Workspace("conv.col_t", rows * columns);
+        for (int n = 0; n < geometry.N; n++)
+        {
+            Im2Col(d, input, colT, geometry, n, transposed: true);
+            Gemm(d, dOutput, colT, dWeight, new GemmArgs(geometry.OutC, rows, columns, n * geometry.OutC * columns, 0, 0, true, false, 0), dWeight, dWeight, dWeight);
+        }
+    }
+
+    private static void Im2Col(ComputeDevice d, Tensor<float> input, Tensor<float> col, Conv2dArgs geometry, int image, bool transposed)
+    {
+        int elements = geometry.InC * geometry.Kernel * geometry.Kernel * geometry.OutH * geometry.OutW;
+        ElementLaunch l = d.Launcher.ForElements(elements);
+        d.Launcher.Launch(d.Kernels.Im2Col, l.Config, input.View, col.View, new Im2ColArgs(geometry, image, transposed, l.RunLength));
+    }
+
+    private static void Transpose(ComputeDevice d, Tensor<float> source, Tensor<float> destination, int rows, int cols)
+    {
+        ElementLaunch l = d.Launcher.ForElements(rows * cols);
+        d.Launcher.Launch(d.Kernels.Transpose, l.Config, source.View, destination.View, new ChannelArgs(rows, 1, cols, 0f, l.RunLength));
+    }
+
+    private static void Gemm(ComputeDevice d, Tensor<float> a, Tensor<float> b, Tensor<float> c, GemmArgs g,
+        Tensor<float> bias, Tensor<float> scale, Tensor<float> shift) => NnOps.Gemm(a, b, c, g, bias, scale, shift);
+}

@@ -1,0 +1,96 @@
+using ColorKernels.Kernels.Common;
+using ILGPU;
+
+namespace ColorKernels.Kernels.Convolution;
+
+/// <summary>
+/// Geometry of im2col for image <see cref="Image"/> of a convolution (<see cref="Conv"/>): the column
+/// matrix has R = InC x K x K rows (ci, ky, kx) and P = OutH x OutW columns (oy, ox); transposed, it is P x R.
+/// </summary>
+public readonly struct Im2ColArgs
+{
+    public Im2ColArgs(Conv2dArgs conv, int image, bool transposed, int runLength)
+    {
+        Conv = conv;
+        Image = image;
+        Transposed = transposed ? 1 : 0;
+        RunLength = runLength;
+    }
+
+    public Conv2dArgs Conv { get; }
+    public int Image { get; }
+    public int Transposed { get; }
+    public int RunLength { get; }
+    public int Rows => Conv.InC * Conv.Kernel * Conv.Kernel;
+    public int Columns => Conv.OutH * Conv.OutW;
+}
+
+/// <summary>
+/// Lowering a convolution to matrix multiplies (the CPU accelerator's path): im2col gathers every
+/// receptive field into a column, col2im gathers column gradients back onto the input. Portable kernels,
+/// one thread per element they write (runs of them on the CPU).
+/// </summary>
+public static class Im2ColKernels
+{
+    /// <summary>
+    /// Im2ColKernel: col[(ci K + ky) K + kx, oy OutW + ox] = in[n, ci, oy S - P + ky D, ox S - P + kx D], 0 outside
+    /// the picture (or [p, r] when transposed). Thread: column-matrix elements.
+    /// </summary>
+    public static void Im2ColKernel(ArrayView<float> input, ArrayView<float> col, Im2ColArgs a)
+    {
+        Conv2dArgs c = a.Conv;
+        int k = c.Kernel, rows = a.Rows, columns = a.Columns, total = rows * columns, run = a.RunLength;
+        int inBase = a.Image * c.InC * c.InH * c.InW;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int e = start, end = Math.Min(start + run, total); e < end; e++)
+            {
+                int r = a.Transposed != 0 ? e % rows : e / columns;
+                int p = a.Transposed != 0 ? e / rows : e % columns;
+                int kx = r % k, ky = r / k % k, ci = r / (k * k);
+                int ox = p % c.OutW, oy = p / c.OutW;
+                int iy = oy * c.Stride - c.Pad + ky * c.Dilation, ix = ox * c.Stride - c.Pad + kx * c.Dilation;
+                col[e] = iy >= 0 && iy < c.InH && ix >= 0 && ix < c.InW ? input[inBase + (ci * c.InH + iy) * c.InW + ix] : 0f;
+            }
+    }
+
+    /// <summary>
+    /// Col2ImKernel: dIn[n, ci, iy, ix] = sum over (ky, kx) of dCol[(ci K + ky) K + kx, oy OutW + ox] for the
+    /// (oy, ox) whose window puts tap (ky, kx) on (iy, ix). Gathers, so it assigns (=) without atomics.
+    /// Thread: input elements of image n.
+    /// </summary>
+    public static void Col2ImKernel(ArrayView<float> dCol, ArrayView<float> dInput, Im2ColArgs a)
+    {
+        Conv2dArgs c = a.Conv;
+        int k = c.Kernel, columns = a.Columns, total = c.InC * c.InH * c.InW, run = a.RunLength;
+        int inBase = a.Image * total;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int i = start, end = Math.Min(start + run, total); i < end; i++)
+            {
+                int ix = i % c.InW, iy = i / c.InW % c.InH, ci = i / (c.InW * c.InH);
+                float sum = 0f;
+                for (int ky = 0; ky < k; ky++)
+                {
+                    int ty = iy + c.Pad - ky * c.Dilation;
+                    if (ty < 0 || ty % c.Stride != 0 || ty / c.Stride >= c.OutH)
+                        continue;
+                    for (int kx = 0; kx < k; kx++)
+                    {
+                        int tx = ix + c.Pad - kx * c.Dilation;
+                        if (tx < 0 || tx % c.Stride != 0 || tx / c.Stride >= c.OutW)
+                            continue;
+                        sum += dCol[((ci * k + ky) * k + kx) * columns + ty / c.Stride * c.OutW + tx / c.Stride];
+                    }
+                }
+                dInput[inBase + i] = sum;
+            }
+    }
+
+    /// <summary>TransposeKernel: dst[j, i] = src[i, j] for src [Rows, Cols] (ChannelArgs: N = Rows, Plane = Cols). Thread: elements.</summary>
+    public static void TransposeKernel(ArrayView<float> source, ArrayView<float> destination, ChannelArgs a)
+    {
+        int rows = a.N, cols = a.Plane, total = rows * cols, run = a.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int e = start, end = Math.Min(start + run, total); e < end; e++)
+                destination[e % cols * rows + e / cols] = source[e];
+    }
+}
