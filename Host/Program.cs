@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(PriorCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
 
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)

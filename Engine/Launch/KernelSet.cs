@@ -2,6 +2,7 @@ using ColorKernels.Kernels.Color;
 using ColorKernels.Kernels.Common;
 using ColorKernels.Kernels.Convolution;
 using ColorKernels.Kernels.Loss;
+using ColorKernels.Kernels.Metrics;
 using ColorKernels.Kernels.Optim;
 using ColorKernels.Kernels.Normalization;
 using ColorKernels.Kernels.Resample;
@@ -60,6 +61,9 @@ public sealed class KernelSet
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>>? im2Col;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>>? col2Im;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>>? transpose;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, BinArgs>>? abErrorHistogram;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Bytes, Bytes, Floats, ChannelArgs>>? rgbStats;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>>? chromaSum;
 
     internal KernelSet(Accelerator accelerator) => this.accelerator = accelerator;
 
@@ -139,6 +143,13 @@ public sealed class KernelSet
         Load(ref col2Im, Im2ColKernels.Col2ImKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> Transpose =>
         Load(ref transpose, Im2ColKernels.TransposeKernel);
+
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, BinArgs>> AbErrorHistogram =>
+        Load(ref abErrorHistogram, MetricKernels.AbErrorHistogramKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Bytes, Bytes, Floats, ChannelArgs>> RgbStats =>
+        Load(ref rgbStats, MetricKernels.RgbStatsKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>> ChromaSum =>
+        Load(ref chromaSum, MetricKernels.ChromaSumKernel);
 
     private NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>> Load<T1, T2>(
         ref NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>>? slot, Action<T1, T2> kernel)
