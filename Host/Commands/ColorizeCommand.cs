@@ -11,19 +11,17 @@ public static class ColorizeCommand
     public static Command Create()
     {
         var options = new BatchOptions();
-        var model = new Option<string>("--model", "-m")
+        var model = new Option<string?>("--model", "-m")
         {
-            Description = "Model file (.ckm), e.g. from 'colorkernels model init' or training",
-            Required = true,
+            Description = "Model file (.ckm) from 'train' or 'model init' (default: the built-in model, see docs/model-card.md)",
         };
         var temperature = new Option<float?>("--temperature", "-t")
         {
             Description = "Annealed-mean temperature: near 0 gives each pixel's most likely colour, 1 the mean (default: the model's, 0.38 in the paper)",
         };
-        var size = new Option<int>("--size")
+        var size = new Option<int?>("--size")
         {
-            Description = "The network sees each picture resized to SIZE x SIZE (a multiple of 8); colours are predicted at SIZE/4 and scaled back to the picture's own size",
-            DefaultValueFactory = _ => 256,
+            Description = "The network sees each picture resized to SIZE x SIZE (a multiple of 8); colours are predicted at SIZE/4 and scaled back to the picture's own size (default: the model's input_size, else 256)",
         };
         var batch = new Option<int?>("--batch")
         {
@@ -40,16 +38,21 @@ public static class ColorizeCommand
         command.SetAction(result => Cli.Guard(() =>
         {
             BatchRunner runner = options.Runner(result, "colorize");
-            string path = result.GetValue(model)!;
-            ModelFile file = ModelFile.Read(path);
+            string? given = result.GetValue(model);
+            string path = given ?? DefaultModel.Name;
+            ModelFile file = given is null ? DefaultModel.Load() : ModelFile.Read(given);
             using ComputeDevice device = Cli.OpenDevice(result);
             using Eccv16Network network = Eccv16Network.Load(device, file, path);
             network.Fused = !result.GetValue(fused);
             float t = result.GetValue(temperature) ?? network.Config.Temperature;
-            using var colorizer = new Eccv16Colorizer(network, result.GetValue(size), t);
+            using var colorizer = new Eccv16Colorizer(network, result.GetValue(size) ?? PreferredSize(file), t);
             int batchSize = result.GetValue(batch) ?? (device.Kind == DeviceKind.Cpu ? 1 : 8);
             return runner.Run(colorizer.Colorize, batchSize, device.Description);
         }));
         return command;
     }
+
+    /// <summary>The input size a model file recommends (header "input_size", e.g. the scale it was trained at), else 256.</summary>
+    public static int PreferredSize(ModelFile file) =>
+        file.Header["input_size"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out int size) && size >= 8 && size % 8 == 0 ? size : 256;
 }

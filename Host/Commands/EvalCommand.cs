@@ -14,9 +14,9 @@ public static class EvalCommand
     public static Command Create()
     {
         var data = new Argument<string>("data") { Description = "Folder of colour photos (searched recursively)" };
-        var models = new Option<string[]>("--model", "-m") { Description = "Model files to evaluate (repeat for several); the greyscale baseline is always included", AllowMultipleArgumentsPerToken = false };
+        var models = new Option<string[]>("--model", "-m") { Description = "Model files to evaluate (repeat for several; 'default' is the built-in model); the greyscale baseline is always included", AllowMultipleArgumentsPerToken = false };
         var output = new Option<string>("--output", "-o") { Description = "Report folder: metrics.json, metrics.csv, index.html, contact-sheet.png, images/", Required = true };
-        var size = new Option<int>("--size") { Description = "Network input size for every model (a multiple of 8)", DefaultValueFactory = _ => 256 };
+        var size = new Option<int?>("--size") { Description = "Network input size for every model (a multiple of 8; default: each model's input_size, else 256)" };
         var temperature = new Option<float?>("--temperature", "-t") { Description = "Annealed-mean temperature (default: each model's own)" };
         var prior = new Option<string>("--prior") { Description = "Prior for the rebalanced AuC: imagenet (the paper's) or a CSV from 'colorkernels prior'", DefaultValueFactory = _ => "imagenet" };
         var gallery = new Option<int>("--gallery") { Description = "Pictures in the gallery and contact sheet", DefaultValueFactory = _ => 12 };
@@ -36,9 +36,11 @@ public static class EvalCommand
                 var names = new HashSet<string> { EvaluationRun.Baseline, "original" };
                 foreach (string path in result.GetValue(models) ?? Array.Empty<string>())
                 {
-                    var network = Eccv16Network.Load(device, ModelFile.Read(path), path);
+                    ModelFile file = path == "default" ? DefaultModel.Load() : ModelFile.Read(path);
+                    var network = Eccv16Network.Load(device, file, path);
                     disposables.Add(network);
-                    var colorizer = new Eccv16Colorizer(network, result.GetValue(size), result.GetValue(temperature) ?? network.Config.Temperature);
+                    var colorizer = new Eccv16Colorizer(network, result.GetValue(size) ?? ColorizeCommand.PreferredSize(file),
+                        result.GetValue(temperature) ?? network.Config.Temperature);
                     disposables.Add(colorizer);
                     string name = Path.GetFileNameWithoutExtension(path);
                     for (int i = 2; !names.Add(name); i++)

@@ -13,6 +13,31 @@ public static class ModelCommand
         var command = new Command("model", "Create and describe model files.");
         command.Subcommands.Add(Init());
         command.Subcommands.Add(Info());
+        command.Subcommands.Add(Convert());
+        return command;
+    }
+
+    private static Command Convert()
+    {
+        var input = new Argument<string>("file") { Description = "Model file to convert" };
+        var output = new Option<string>("--output", "-o") { Description = "Model file to write", Required = true };
+        var half = new Option<bool>("--float16") { Description = "Store every tensor as float16 (half the size); without it, float32" };
+        var command = new Command("convert", "Rewrite a model file with float16 or float32 storage (checked on read, written atomically).")
+        {
+            input, output, half,
+        };
+        command.SetAction(result => Cli.Guard(() =>
+        {
+            string source = result.GetValue(input)!, target = result.GetValue(output)!;
+            if (Path.GetFullPath(source) == Path.GetFullPath(target))
+                throw new UserErrorException($"'{target}': refusing to overwrite the input; write elsewhere");
+            ModelFile file = ModelFile.Read(source);
+            TensorStorage storage = result.GetValue(half) ? TensorStorage.Float16 : TensorStorage.Float32;
+            var converted = new ModelFile(file.Header, file.Tensors.Select(t => t with { Storage = storage }).ToList());
+            converted.Write(target);
+            Console.Out.WriteLine($"wrote {target}: {file.Tensors.Count} tensors as {storage.ToString().ToLowerInvariant()}, {new FileInfo(target).Length:N0} bytes");
+            return 0;
+        }));
         return command;
     }
 
