@@ -11,6 +11,21 @@ namespace ColorKernels.Engine.Color;
 /// </summary>
 public static class LabOps
 {
+    /// <summary>Uploads a decoded picture and converts it to Lab [1, 3, H, W] (8-bit or 16-bit path as the picture is).</summary>
+    public static void ImageToLab(ComputeDevice device, Imaging.ImageData image, Tensor<float> lab)
+    {
+        if (image.Rgb8 is { } rgb)
+        {
+            using Tensor<byte> packed = device.Upload("rgb", new Shape(1, image.Height, image.Width, 3), rgb);
+            SrgbBytesToLab(packed, lab);
+        }
+        else
+        {
+            using Tensor<float> srgb = device.Upload("srgb", Shape.Nchw(1, 3, image.Height, image.Width), image.RgbPlanar!);
+            SrgbToLab(srgb, lab);
+        }
+    }
+
     /// <summary>Packed 8-bit sRGB [N, H, W, 3] -> Lab [N, 3, H, W].</summary>
     public static void SrgbBytesToLab(Tensor<byte> rgb, Tensor<float> lab)
     {

@@ -8,7 +8,18 @@ public enum LayerKind { Conv, ConvTranspose, Relu, BatchNorm }
 
 /// <summary>One layer of the network; <see cref="Prefix"/> is its PyTorch key prefix ("model3.4").</summary>
 public sealed record LayerSpec(LayerKind Kind, string Prefix, int InChannels, int OutChannels,
-    int Kernel = 0, int Stride = 1, int Pad = 0, int Dilation = 1);
+    int Kernel = 0, int Stride = 1, int Pad = 0, int Dilation = 1)
+{
+    /// <summary>The spatial size this layer produces from an input of <paramref name="h"/> x <paramref name="w"/>.</summary>
+    public (int H, int W) OutputSize(int h, int w) => Kind switch
+    {
+        LayerKind.Conv => (Kernels.Convolution.Conv2dArgs.ForwardOutputSize(h, Kernel, Stride, Pad, Dilation),
+            Kernels.Convolution.Conv2dArgs.ForwardOutputSize(w, Kernel, Stride, Pad, Dilation)),
+        LayerKind.ConvTranspose => (Kernels.Convolution.Conv2dArgs.TransposedOutputSize(h, Kernel, Stride, Pad),
+            Kernels.Convolution.Conv2dArgs.TransposedOutputSize(w, Kernel, Stride, Pad)),
+        _ => (h, w),
+    };
+}
 
 /// <summary>Hyper-parameters of an ECCV16 model (the model file's header).</summary>
 public sealed record Eccv16Config(double Width, float Temperature = 0.38f, float LCenter = 50f, float LScale = 100f,
@@ -146,16 +157,14 @@ public static class Eccv16Architecture
         {
             if (l.Kind == LayerKind.Conv)
             {
-                h = (h + 2 * l.Pad - l.Dilation * (l.Kernel - 1) - 1) / l.Stride + 1;
-                w = (w + 2 * l.Pad - l.Dilation * (l.Kernel - 1) - 1) / l.Stride + 1;
+                (h, w) = l.OutputSize(h, w);
                 total += (long)h * w * l.OutChannels * l.InChannels * l.Kernel * l.Kernel;
             }
             else if (l.Kind == LayerKind.ConvTranspose)
             {
                 // Each input pixel scatters K x K taps: InH*InW*InC*OutC*K*K.
                 total += (long)h * w * l.OutChannels * l.InChannels * l.Kernel * l.Kernel;
-                h = (h - 1) * l.Stride - 2 * l.Pad + l.Kernel;
-                w = (w - 1) * l.Stride - 2 * l.Pad + l.Kernel;
+                (h, w) = l.OutputSize(h, w);
             }
         }
         return total + (regression ? 0 : (long)h * w * Eccv16Config.Bins * 2);

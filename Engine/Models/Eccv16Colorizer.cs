@@ -52,7 +52,7 @@ public sealed class Eccv16Colorizer : IDisposable
                 ImageData image = images[b];
                 Tensor<float> lab = device.Allocate<float>($"lab[{b}]", Shape.Nchw(1, 3, image.Height, image.Width));
                 labs.Add(lab);
-                ToLab(device, image, lab);
+                LabOps.ImageToLab(device, image, lab);
                 // L -> (L - l_center) / l_scale, resized into slot b of the network input.
                 NnOps.ResizeBilinear(lab, 0, 1, stacked, b, 1f / c.LScale, -c.LCenter / c.LScale);
             }
@@ -71,20 +71,6 @@ public sealed class Eccv16Colorizer : IDisposable
         {
             foreach (Tensor<float> t in labs)
                 t.Dispose();
-        }
-    }
-
-    private static void ToLab(ComputeDevice device, ImageData image, Tensor<float> lab)
-    {
-        if (image.Rgb8 is { } rgb)
-        {
-            using Tensor<byte> packed = device.Upload("rgb", new Shape(1, image.Height, image.Width, 3), rgb);
-            LabOps.SrgbBytesToLab(packed, lab);
-        }
-        else
-        {
-            using Tensor<float> srgb = device.Upload("srgb", lab.Shape, image.RgbPlanar!);
-            LabOps.SrgbToLab(srgb, lab);
         }
     }
 

@@ -174,20 +174,9 @@ public sealed class Eccv16Network : IDisposable
         int n = input[0], h = input[2], w = input[3];
         foreach (LayerSpec l in layers)
         {
-            if (l.Kind == LayerKind.Conv)
-            {
-                h = Conv2dArgs.ForwardOutputSize(h, l.Kernel, l.Stride, l.Pad, l.Dilation);
-                w = Conv2dArgs.ForwardOutputSize(w, l.Kernel, l.Stride, l.Pad, l.Dilation);
-            }
-            else if (l.Kind == LayerKind.ConvTranspose)
-            {
-                h = Conv2dArgs.TransposedOutputSize(h, l.Kernel, l.Stride, l.Pad);
-                w = Conv2dArgs.TransposedOutputSize(w, l.Kernel, l.Stride, l.Pad);
-            }
-            else
-            {
+            if (l.Kind is not (LayerKind.Conv or LayerKind.ConvTranspose))
                 continue;
-            }
+            (h, w) = l.OutputSize(h, w);
             activations.Add(Device.Allocate<float>(l.Prefix + ".out", Shape.Nchw(n, l.OutChannels, h, w)));
         }
         activationInput = input;

@@ -103,16 +103,7 @@ public sealed class Eccv16Trainer : IDisposable
             {
                 LayerSpec l = layers[i];
                 inSlot[i] = current;
-                if (l.Kind == LayerKind.Conv)
-                {
-                    h = Conv2dArgs.ForwardOutputSize(h, l.Kernel, l.Stride, l.Pad, l.Dilation);
-                    w = Conv2dArgs.ForwardOutputSize(w, l.Kernel, l.Stride, l.Pad, l.Dilation);
-                }
-                else if (l.Kind == LayerKind.ConvTranspose)
-                {
-                    h = Conv2dArgs.TransposedOutputSize(h, l.Kernel, l.Stride, l.Pad);
-                    w = Conv2dArgs.TransposedOutputSize(w, l.Kernel, l.Stride, l.Pad);
-                }
+                (h, w) = l.OutputSize(h, w);
                 channels = l.OutChannels;
                 if (l.Kind == LayerKind.Relu)
                 {

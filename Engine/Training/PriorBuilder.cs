@@ -25,16 +25,7 @@ public static class PriorBuilder
             {
                 ImageData image = ImageIO.Load(file, maxPixels);
                 using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
-                if (image.Rgb8 is { } rgb)
-                {
-                    using Tensor<byte> packed = device.Upload("rgb", new Shape(1, image.Height, image.Width, 3), rgb);
-                    LabOps.SrgbBytesToLab(packed, lab);
-                }
-                else
-                {
-                    using Tensor<float> srgb = device.Upload("srgb", lab.Shape, image.RgbPlanar!);
-                    LabOps.SrgbToLab(srgb, lab);
-                }
+                LabOps.ImageToLab(device, image, lab);
                 using Tensor<float> ab = device.Allocate<float>("ab", Shape.Nchw(1, 2, image.Height, image.Width));
                 NnOps.ResizeBilinear(lab, 1, 2, ab, 0);   // same size: copies the a and b planes
                 TrainOps.BinHistogram(ab, centres, counts);

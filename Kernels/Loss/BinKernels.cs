@@ -132,21 +132,26 @@ public static class BinKernels
             for (int p = start, end = Math.Min(start + run, total); p < end; p++)
             {
                 int n = p / a.Plane, within = p - n * a.Plane;
-                float va = ab[n * 2 * a.Plane + within], vb = ab[(n * 2 + 1) * a.Plane + within];
-                float bestD = float.PositiveInfinity;
-                int bestQ = 0;
-                for (int q = 0; q < a.Q; q++)
-                {
-                    float da = va - centres[q], db = vb - centres[a.Q + q];
-                    float d = da * da + db * db;
-                    if (d < bestD)
-                    {
-                        bestD = d;
-                        bestQ = q;
-                    }
-                }
-                Atomic.Add(ref counts[bestQ], 1);
+                Atomic.Add(ref counts[NearestBin(ab[n * 2 * a.Plane + within], ab[(n * 2 + 1) * a.Plane + within], centres, a.Q)], 1);
             }
+    }
+
+    /// <summary>The bin whose centre ([2, Q] centres) is nearest to (a, b); ties to the lower index.</summary>
+    public static int NearestBin(float a, float b, ArrayView<float> centres, int q)
+    {
+        float bestD = float.PositiveInfinity;
+        int best = 0;
+        for (int c = 0; c < q; c++)
+        {
+            float da = a - centres[c], db = b - centres[q + c];
+            float d = da * da + db * db;
+            if (d < bestD)
+            {
+                bestD = d;
+                best = c;
+            }
+        }
+        return best;
     }
 
     /// <summary>

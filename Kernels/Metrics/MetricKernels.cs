@@ -31,18 +31,7 @@ public static class MetricKernels
                 float da = prediction[i + a.Plane] - ta, db = prediction[i + 2 * a.Plane] - tb;
                 float d = MathF.Sqrt(da * da + db * db);
                 int bucket = d > 150f ? ErrorBuckets - 1 : (int)MathF.Ceiling(d);
-                float best = float.PositiveInfinity;
-                int q = 0;
-                for (int c = 0; c < a.Q; c++)
-                {
-                    float ea = ta - centres[c], eb = tb - centres[a.Q + c];
-                    float e = ea * ea + eb * eb;
-                    if (e < best)
-                    {
-                        best = e;
-                        q = c;
-                    }
-                }
+                int q = BinKernels.NearestBin(ta, tb, centres, a.Q);
                 Atomic.Add(ref histogram[bucket], 1f);
                 Atomic.Add(ref histogram[ErrorBuckets + bucket], inversePrior[q]);
             }
