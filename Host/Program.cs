@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(PriorCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
 
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)

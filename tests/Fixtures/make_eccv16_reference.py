@@ -9,6 +9,7 @@ L image (1 x 1 x 48 x 40), and writes two files in ColorKernels' model format (d
 written here independently of the C# writer:
 
   eccv16-w32.ckm           the model (architecture "eccv16")
+  eccv16-w32.pth           the same state dict saved by torch.save (plus -missing.pth, -shape.pth: damaged)
   eccv16-w32.expected.ckm  input_l [1,1,48,40] (L in 0..100), logits [1,313,12,10],
                            ab_t1 [1,2,12,10] (the port's output before upsampling: softmax, model_out, x110),
                            ab_t038 [1,2,12,10] (the same at temperature 0.38),
@@ -63,6 +64,15 @@ state = {k: v.numpy() for k, v in model.state_dict().items() if not k.endswith("
 header = {"architecture": "eccv16", "width": WIDTH, "bins": 313, "temperature": 0.38,
           "l_center": 50.0, "l_scale": 100.0, "ab_scale": 110.0, "bn_eps": 1e-5}
 write_ckm(here / "eccv16-w32.ckm", header, list(state.items()))
+# The same weights as PyTorch writes them (zip format), for the importer's test; and two damaged state
+# dicts: one key missing, one tensor of the wrong shape.
+torch.save(model.state_dict(), here / "eccv16-w32.pth")
+damaged = dict(model.state_dict())
+del damaged["model3.2.weight"]
+torch.save(damaged, here / "eccv16-w32-missing.pth")
+damaged = dict(model.state_dict())
+damaged["model3.2.weight"] = damaged["model3.2.weight"][:, :4].contiguous()
+torch.save(damaged, here / "eccv16-w32-shape.pth")
 
 l = torch.rand(1, 1, 48, 40, dtype=torch.float32) * 100.0
 with torch.no_grad():

@@ -1,0 +1,102 @@
+using System.IO.Compression;
+using System.Text;
+using ColorKernels.Engine;
+using ColorKernels.Engine.Import;
+using ColorKernels.Engine.Models;
+using Xunit;
+
+namespace ColorKernels.Tests.Import;
+
+/// <summary>
+/// Importing PyTorch state dicts written by torch.save (PyTorch 1.13, tests/Fixtures/make_eccv16_reference.py)
+/// and refusing damaged or hostile ones. The imported model's forward pass against PyTorch is
+/// Eccv16Tests.Forward_matches_the_PyTorch_port (same weights, same expected outputs).
+/// </summary>
+public sealed class TorchImportTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("ck-import-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
+    [Fact]
+    public void The_pth_imports_to_exactly_the_weights_PyTorch_used()
+    {
+        ModelFile imported = TorchImport.Import(Fixture("eccv16-w32.pth"));
+        ModelFile reference = ModelFile.Read(Fixture("eccv16-w32.ckm"));
+        Assert.Equal(1.0 / 32, imported.Header["width"]!.GetValue<double>());
+        Assert.Equal(1f, imported.Header["temperature"]!.GetValue<float>());   // the authors' PyTorch demo decodes the mean
+        var expected = reference.Tensors.ToDictionary(t => t.Name);
+        Assert.Equal(expected.Count, imported.Tensors.Count);
+        foreach (StoredTensor t in imported.Tensors)
+        {
+            Assert.Equal(expected[t.Name].Shape, t.Shape);
+            Assert.Equal(expected[t.Name].Data, t.Data);
+        }
+    }
+
+    [Theory]
+    [InlineData("eccv16-w32-missing.pth", "'model3.2.weight' [8, 8, 3, 3] is missing")]
+    [InlineData("eccv16-w32-shape.pth", "'model3.2.weight' is [8, 4, 3, 3]")]
+    public void Missing_keys_and_wrong_shapes_are_named(string file, string message)
+    {
+        var e = Assert.Throws<UserErrorException>(() => TorchImport.Import(Fixture(file)));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Every_truncation_of_the_archive_is_refused()
+    {
+        byte[] bytes = File.ReadAllBytes(Fixture("eccv16-w32.pth"));
+        string path = Path.Combine(dir, "cut.pth");
+        for (int length = 0; length < bytes.Length; length += 97)
+        {
+            File.WriteAllBytes(path, bytes[..length]);
+            Assert.Throws<UserErrorException>(() => TorchImport.Import(path));
+        }
+    }
+
+    private string ZipWithPickle(byte[] pickle)
+    {
+        string path = Path.Combine(dir, "hostile.pth");
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            using Stream s = zip.CreateEntry("archive/data.pkl").Open();
+            s.Write(pickle);
+        }
+        return path;
+    }
+
+    [Fact]
+    public void A_pickle_that_calls_anything_else_is_refused_and_nothing_runs()
+    {
+        // PROTO 2; GLOBAL 'os system'; BINUNICODE 'touch MARKER'; TUPLE1; REDUCE; STOP: what pickle.load would run.
+        string marker = Path.Combine(dir, "MARKER");
+        var pickle = new List<byte> { 0x80, 2, (byte)'c' };
+        pickle.AddRange(Encoding.ASCII.GetBytes("os\nsystem\n"));
+        byte[] command = Encoding.UTF8.GetBytes("touch " + marker);
+        pickle.Add((byte)'X');
+        pickle.AddRange(BitConverter.GetBytes(command.Length));
+        pickle.AddRange(command);
+        pickle.AddRange(new byte[] { 0x85, (byte)'R', (byte)'.' });
+        var e = Assert.Throws<UserErrorException>(() => TorchImport.Import(ZipWithPickle(pickle.ToArray())));
+        Assert.Contains("os.system", e.Message);
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public void Unknown_opcodes_and_non_archives_are_refused()
+    {
+        var e = Assert.Throws<UserErrorException>(() => TorchImport.Import(ZipWithPickle(new byte[] { 0x80, 2, (byte)'i', (byte)'.' })));
+        Assert.Contains("opcode 0x69", e.Message);
+
+        string text = Path.Combine(dir, "notes.pth");
+        File.WriteAllText(text, "hello");
+        Assert.Contains("not a torch.save zip", Assert.Throws<UserErrorException>(() => TorchImport.Import(text)).Message);
+
+        string legacy = Path.Combine(dir, "legacy.pth");
+        File.WriteAllBytes(legacy, new byte[] { 0x80, 2, 0x8a, 0x0a, 0x6c, 0xfc });
+        Assert.Contains("legacy", Assert.Throws<UserErrorException>(() => TorchImport.Import(legacy)).Message);
+    }
+}
