@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(PriorCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ExportOnnxCommand.Create());
 
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)
