@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(ExportOnnxCommand.Create());
+        root.Subcommands.Add(ProfileCommand.Create());
 
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)

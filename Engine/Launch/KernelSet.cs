@@ -64,6 +64,7 @@ public sealed class KernelSet
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, BinArgs>>? abErrorHistogram;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Bytes, Bytes, Floats, ChannelArgs>>? rgbStats;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>>? chromaSum;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, ChannelArgs>>? peakFlops;
 
     internal KernelSet(Accelerator accelerator) => this.accelerator = accelerator;
 
@@ -150,6 +151,9 @@ public sealed class KernelSet
         Load(ref rgbStats, MetricKernels.RgbStatsKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>> ChromaSum =>
         Load(ref chromaSum, MetricKernels.ChromaSumKernel);
+
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, ChannelArgs>> PeakFlops =>
+        Load(ref peakFlops, BufferKernels.PeakFlopsKernel);
 
     private NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>> Load<T1, T2>(
         ref NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>>? slot, Action<T1, T2> kernel)

@@ -12,7 +12,14 @@ public sealed class KernelTiming
 {
     public int Launches { get; internal set; }
     public double TotalMilliseconds { get; internal set; }
+
+    /// <summary>Floating-point operations and compulsory memory traffic of the launches that declared them (0 when none did).</summary>
+    public double Flops { get; internal set; }
+    public double Bytes { get; internal set; }
 }
+
+/// <summary>One launch in a trace: kernel name, start and duration in microseconds since tracing began.</summary>
+public readonly record struct TraceEvent(string Name, double StartMicroseconds, double DurationMicroseconds);
 
 /// <summary>
 /// The one place kernels are launched from. It picks launch shapes for the accelerator and, when
@@ -42,7 +49,33 @@ public sealed class Launcher
 
     public IReadOnlyDictionary<string, KernelTiming> Timings => timings;
 
-    public void ResetTimings() => timings.Clear();
+    /// <summary>Every launch while profiling, in order (for Chrome/Perfetto traces).</summary>
+    public IReadOnlyList<TraceEvent> Trace => trace;
+
+    private readonly List<TraceEvent> trace = new();
+    private double pendingFlops, pendingBytes;
+
+    public void ResetTimings()
+    {
+        timings.Clear();
+        trace.Clear();
+    }
+
+    /// <summary>
+    /// Declares the floating-point operations and the compulsory memory traffic (each input read once,
+    /// each output written once) of the next launch, for the profiler's GFLOP/s and GB/s. Free when
+    /// profiling is off.
+    /// </summary>
+    public void Cost(double flops, double bytes)
+    {
+        if (!Profiling)
+            return;
+        pendingFlops = flops;
+        pendingBytes = bytes;
+    }
+
+    /// <summary>The most threads <see cref="ForElements"/> ever launches: the size of a per-thread partials buffer.</summary>
+    public int MaxElementThreads => ForElements(int.MaxValue / 2).Config.GridDim.X * ForElements(int.MaxValue / 2).Config.GroupDim.X;
 
     /// <summary>
     /// Launch shape for an element-wise kernel over <paramref name="elements"/> independent items (see
@@ -50,9 +83,6 @@ public sealed class Launcher
     /// run length 1 (coalesced grid-stride). CPU accelerator: one group per core (each group thread is an
     /// OS thread) and one contiguous run per thread, so cores never share the cache lines they write.
     /// </summary>
-    /// <summary>The most threads <see cref="ForElements"/> ever launches: the size of a per-thread partials buffer.</summary>
-    public int MaxElementThreads => ForElements(int.MaxValue / 2).Config.GridDim.X * ForElements(int.MaxValue / 2).Config.GroupDim.X;
-
     public ElementLaunch ForElements(int elements)
     {
         bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
@@ -150,5 +180,9 @@ public sealed class Launcher
             timings[name] = timing = new KernelTiming();
         timing.Launches++;
         timing.TotalMilliseconds += ms;
+        timing.Flops += pendingFlops;
+        timing.Bytes += pendingBytes;
+        pendingFlops = pendingBytes = 0;
+        trace.Add(new TraceEvent(name, start * 1e6 / Stopwatch.Frequency, ms * 1000));
     }
 }

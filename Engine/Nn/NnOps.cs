@@ -57,6 +57,9 @@ public static class NnOps
         CheckOptional(bias, scale, shift, outC, epilogue);
         Shape x = input.Shape, y = output.Shape;
         ElementLaunch launch = d.Launcher.ForElements(y.Elements);
+        bool transposed = kernel.Name.StartsWith("ConvTranspose", StringComparison.Ordinal);
+        d.Launcher.Cost(2.0 * (transposed ? x.Elements : y.Elements) * (transposed ? outC : x[1]) * k * k,
+            4.0 * (x.Elements + weight.Elements + y.Elements));
         var args = new Conv2dArgs(x[0], x[1], x[2], x[3], y[1], y[2], y[3], k, stride, pad, dilation, bias is not null, epilogue, launch.RunLength);
         // Absent optional tensors are passed as the weight view: the kernel never reads them (flags say so).
         d.Launcher.Launch(kernel, launch.Config, input.View, weight.View, (bias ?? weight).View,
@@ -77,6 +80,7 @@ public static class NnOps
         ComputeDevice d = SameDevice(a, b, c);
         // Tiles are handed out round-robin inside the kernel: enough threads to cover them, at most a full grid.
         ILGPU.KernelConfig config = d.Launcher.ForElements(g.Tiles).Config;
+        d.Launcher.Cost(2.0 * g.M * g.N * g.K, 4.0 * ((double)g.M * g.K + (double)g.K * g.N + (g.Accumulate != 0 ? 2.0 : 1.0) * g.M * g.N));
         d.Launcher.Launch(d.Kernels.Gemm, config, a.View, b.View, c.View, bias.View, scale.View, shift.View, g);
     }
 
@@ -109,6 +113,7 @@ public static class NnOps
         }
         ComputeDevice d = SameDevice(x, mean, y);
         ElementLaunch launch = d.Launcher.ForElements(s.Elements);
+        d.Launcher.Cost(4.0 * s.Elements, 8.0 * s.Elements);
         var args = new ChannelArgs(s[0], s[1], s[2] * s[3], eps, launch.RunLength, gamma is null ? 0 : 1);
         d.Launcher.Launch(d.Kernels.BatchNormInference, launch.Config, x.View, mean.View, variance.View,
             (gamma ?? mean).View, (beta ?? mean).View, y.View, args);
@@ -120,6 +125,7 @@ public static class NnOps
         Expect(y, x.Shape);
         ComputeDevice d = SameDevice(x, y, y);
         ElementLaunch launch = d.Launcher.ForElements(x.Elements);
+        d.Launcher.Cost(x.Elements, 8.0 * x.Elements);
         d.Launcher.Launch(d.Kernels.Relu, launch.Config, x.View, y.View, new ChannelArgs(1, 1, x.Elements, 0f, launch.RunLength));
     }
 
@@ -144,6 +150,7 @@ public static class NnOps
         CheckTemperature(temperature);
         ComputeDevice d = SameDevice(logits, decode, ab);
         ElementLaunch launch = d.Launcher.ForElements(s[0] * s[2] * s[3]);
+        d.Launcher.Cost(5.0 * s.Elements, 4.0 * (s.Elements + 2 * s[0] * s[2] * s[3]));
         d.Launcher.Launch(d.Kernels.AnnealedMean, launch.Config, logits.View, decode.View, ab.View,
             new ChannelArgs(s[0], s[1], s[2] * s[3], temperature, launch.RunLength));
     }

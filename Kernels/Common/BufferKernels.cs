@@ -52,4 +52,26 @@ public static class BufferKernels
             sum += partials[i];
         result[0] += sum;
     }
+
+    /// <summary>
+    /// PeakFlopsKernel: a compute-bound probe for the profiler. Each thread runs four independent chains of
+    /// Parameter-many multiply-adds on registers (8 flops per iteration) and writes one value, so memory
+    /// traffic is negligible. x [threads]. Thread: one slot each.
+    /// </summary>
+    public static void PeakFlopsKernel(ArrayView<float> x, ChannelArgs a)
+    {
+        int t = Grid.GlobalIndex.X;
+        if (t >= a.Elements)
+            return;
+        float v0 = t * 1e-7f, v1 = v0 + 0.1f, v2 = v0 + 0.2f, v3 = v0 + 0.3f;
+        int iterations = (int)a.Parameter;
+        for (int i = 0; i < iterations; i++)
+        {
+            v0 = v0 * 0.999f + 0.001f;
+            v1 = v1 * 0.999f + 0.001f;
+            v2 = v2 * 0.999f + 0.001f;
+            v3 = v3 * 0.999f + 0.001f;
+        }
+        x[t] = v0 + v1 + v2 + v3;
+    }
 }
