@@ -25,7 +25,5 @@ timeout 240 bash -c 'dotnet .devrt/Perf/Perf.dll --device cuda --size 4096x4096 
   dotnet .devrt/Perf/Perf.dll --device cuda --filter forward --widths 0.25,1 --batch 1;
   dotnet .devrt/Perf/Perf.dll --device cuda --filter forward --widths 0.25,1 --batch 32;
   dotnet .devrt/Perf/Perf.dll --device cuda --filter train-step --widths 0.25 --batch 32' 2>&1 | tee "$out/perf-cuda.txt"
-echo "== ColorKernels against PyTorch/cuDNN on the same card"
-bash perf/gpu/compare.sh
 echo "== perf on the CPU accelerator of the GPU machine (16 cores)"
 timeout 120 dotnet .devrt/Perf/Perf.dll --device cpu --size 2048x2048 --filter lab 2>&1 | tee "$out/perf-cpu.txt"
