@@ -60,8 +60,9 @@ internal static class CpuConv
 
     private static void Im2Col(ComputeDevice d, Tensor<float> input, Tensor<float> col, Conv2dArgs geometry, int image, bool transposed)
     {
-        int elements = geometry.InC * geometry.Kernel * geometry.Kernel * geometry.OutH * geometry.OutW;
-        ElementLaunch l = d.Launcher.ForElements(elements);
+        // One thread per written row: (r, oy) pairs, or column positions when transposed.
+        int rows = transposed ? geometry.OutH * geometry.OutW : geometry.InC * geometry.Kernel * geometry.Kernel * geometry.OutH;
+        ElementLaunch l = d.Launcher.ForElements(rows);
         d.Launcher.Launch(d.Kernels.Im2Col, l.Config, input.View, col.View, new Im2ColArgs(geometry, image, transposed, l.RunLength));
     }
 

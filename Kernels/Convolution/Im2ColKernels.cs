@@ -34,22 +34,49 @@ public static class Im2ColKernels
 {
     /// <summary>
     /// Im2ColKernel: col[(ci K + ky) K + kx, oy OutW + ox] = in[n, ci, oy S - P + ky D, ox S - P + kx D], 0 outside
-    /// the picture (or [p, r] when transposed). Thread: column-matrix elements.
+    /// the picture (or [p, r] when transposed). Thread: one row of the matrix it writes: (r, oy) writing
+    /// OutW consecutive values, or, transposed, one column position p writing all R values of its row, so
+    /// the inner loops write contiguously and need no integer division (which dominated a per-element form).
     /// </summary>
     public static void Im2ColKernel(ArrayView<float> input, ArrayView<float> col, Im2ColArgs a)
     {
         Conv2dArgs c = a.Conv;
-        int k = c.Kernel, rows = a.Rows, columns = a.Columns, total = rows * columns, run = a.RunLength;
+        int k = c.Kernel, rows = a.Rows, columns = a.Columns, run = a.RunLength;
         int inBase = a.Image * c.InC * c.InH * c.InW;
+        int total = a.Transposed != 0 ? columns : rows * c.OutH;
         for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
             for (int e = start, end = Math.Min(start + run, total); e < end; e++)
             {
-                int r = a.Transposed != 0 ? e % rows : e / columns;
-                int p = a.Transposed != 0 ? e / rows : e % columns;
-                int kx = r % k, ky = r / k % k, ci = r / (k * k);
-                int ox = p % c.OutW, oy = p / c.OutW;
-                int iy = oy * c.Stride - c.Pad + ky * c.Dilation, ix = ox * c.Stride - c.Pad + kx * c.Dilation;
-                col[e] = iy >= 0 && iy < c.InH && ix >= 0 && ix < c.InW ? input[inBase + (ci * c.InH + iy) * c.InW + ix] : 0f;
+                if (a.Transposed == 0)
+                {
+                    int r = e / c.OutH, oy = e - r * c.OutH;
+                    int kx = r % k, ky = r / k % k, ci = r / (k * k);
+                    int iy = oy * c.Stride - c.Pad + ky * c.Dilation;
+                    int outBase = r * columns + oy * c.OutW;
+                    bool rowInside = iy >= 0 && iy < c.InH;
+                    int rowBase = inBase + (ci * c.InH + iy) * c.InW;
+                    int ix = -c.Pad + kx * c.Dilation;
+                    for (int ox = 0; ox < c.OutW; ox++, ix += c.Stride)
+                        col[outBase + ox] = rowInside && ix >= 0 && ix < c.InW ? input[rowBase + ix] : 0f;
+                }
+                else
+                {
+                    int p = e, ox = p % c.OutW, oy = p / c.OutW;
+                    int iy0 = oy * c.Stride - c.Pad, ix0 = ox * c.Stride - c.Pad;
+                    int o = p * rows;
+                    for (int ci = 0; ci < c.InC; ci++)
+                        for (int ky = 0; ky < k; ky++)
+                        {
+                            int iy = iy0 + ky * c.Dilation;
+                            bool rowInside = iy >= 0 && iy < c.InH;
+                            int rowBase = inBase + (ci * c.InH + iy) * c.InW;
+                            for (int kx = 0; kx < k; kx++, o++)
+                            {
+                                int ix = ix0 + kx * c.Dilation;
+                                col[o] = rowInside && ix >= 0 && ix < c.InW ? input[rowBase + ix] : 0f;
+                            }
+                        }
+                }
             }
     }
 
