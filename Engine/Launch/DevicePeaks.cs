@@ -36,7 +36,7 @@ public sealed record DevicePeaks(double GigabytesPerSecond, double GigaflopsPerS
             ElementLaunch launch = device.Launcher.ForElements(threads);
             double flopSeconds = Best(() => device.Launcher.Launch(device.Kernels.PeakFlops, new ILGPU.KernelConfig(launch.Config.GridDim.X, launch.Config.GroupDim.X),
                 slots.View, new ChannelArgs(1, 1, threads, iterations, 1)), device);
-            var peaks = new DevicePeaks(bandwidth, 8.0 * threads * iterations / flopSeconds / 1e9);
+            var peaks = new DevicePeaks(bandwidth, 16.0 * threads * iterations / flopSeconds / 1e9);
             Cache[device] = peaks;
             return peaks;
         }

@@ -54,9 +54,10 @@ public static class BufferKernels
     }
 
     /// <summary>
-    /// PeakFlopsKernel: a compute-bound probe for the profiler. Each thread runs four independent chains of
-    /// Parameter-many multiply-adds on registers (8 flops per iteration) and writes one value, so memory
-    /// traffic is negligible. x [threads]. Thread: one slot each.
+    /// PeakFlopsKernel: a compute-bound probe for the profiler. Each thread runs eight independent chains of
+    /// Parameter-many multiply-adds on registers (16 flops per iteration; eight chains hide the latency of
+    /// a multiply-add on CPUs and GPUs alike) and writes one value, so memory traffic is negligible.
+    /// x [threads]. Thread: one slot each.
     /// </summary>
     public static void PeakFlopsKernel(ArrayView<float> x, ChannelArgs a)
     {
@@ -64,6 +65,7 @@ public static class BufferKernels
         if (t >= a.Elements)
             return;
         float v0 = t * 1e-7f, v1 = v0 + 0.1f, v2 = v0 + 0.2f, v3 = v0 + 0.3f;
+        float v4 = v0 + 0.4f, v5 = v0 + 0.5f, v6 = v0 + 0.6f, v7 = v0 + 0.7f;
         int iterations = (int)a.Parameter;
         for (int i = 0; i < iterations; i++)
         {
@@ -71,7 +73,11 @@ public static class BufferKernels
             v1 = v1 * 0.999f + 0.001f;
             v2 = v2 * 0.999f + 0.001f;
             v3 = v3 * 0.999f + 0.001f;
+            v4 = v4 * 0.999f + 0.001f;
+            v5 = v5 * 0.999f + 0.001f;
+            v6 = v6 * 0.999f + 0.001f;
+            v7 = v7 * 0.999f + 0.001f;
         }
-        x[t] = v0 + v1 + v2 + v3;
+        x[t] = v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7;
     }
 }
