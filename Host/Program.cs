@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(ExportOnnxCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
+        root.Subcommands.Add(SomCommand.Create());
 
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)

@@ -7,6 +7,7 @@ using ColorKernels.Kernels.Optim;
 using ColorKernels.Kernels.Normalization;
 using ColorKernels.Kernels.Resample;
 using ColorKernels.Kernels.Softmax;
+using ColorKernels.Kernels.Som;
 using ILGPU;
 using ILGPU.Runtime;
 using Bytes = ILGPU.ArrayView<byte>;
@@ -65,6 +66,9 @@ public sealed class KernelSet
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Bytes, Bytes, Floats, ChannelArgs>>? rgbStats;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>>? chromaSum;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, ChannelArgs>>? peakFlops;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Ints, Ints, Floats, SomArgs>>? bmu;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, SomArgs>>? somBatchUpdate;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ImageBatchArgs, SomArgs>>? somQuantize;
 
     internal KernelSet(Accelerator accelerator) => this.accelerator = accelerator;
 
@@ -154,6 +158,13 @@ public sealed class KernelSet
 
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, ChannelArgs>> PeakFlops =>
         Load(ref peakFlops, BufferKernels.PeakFlopsKernel);
+
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Ints, Ints, Floats, SomArgs>> Bmu =>
+        Load(ref bmu, SomKernels.BmuKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, SomArgs>> SomBatchUpdate =>
+        Load(ref somBatchUpdate, SomKernels.SomBatchUpdateKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ImageBatchArgs, SomArgs>> SomQuantize =>
+        Load(ref somQuantize, SomKernels.SomQuantizeKernel);
 
     private NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>> Load<T1, T2>(
         ref NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>>? slot, Action<T1, T2> kernel)

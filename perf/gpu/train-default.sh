@@ -2,7 +2,7 @@
 # Trains (or continues) the default model on the GPU machine within a time budget.
 # Prepare here:
 #   perf/gpu/prepare.sh
-#   /usr/bin/python3 perf/gpu/pack_photos.py ../shared/data/train/imagenette/train .devrt/photos 3000 128
+#   /usr/bin/python3 perf/gpu/pack_photos.py ../shared/data/train/imagenette/train .devrt/photos 1500 128
 #   # to continue an earlier visit's run, copy its model.ckm and optimizer.ckm into .devrt/run/
 # Then the device tool's run with carry [".devrt"] and: bash perf/gpu/train-default.sh MINUTES
 # The run folder comes back under $OUT (model.ckm ~8 MB at width 0.25, optimizer.ckm ~16 MB, log.csv,

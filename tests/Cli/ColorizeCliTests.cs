@@ -126,6 +126,28 @@ public sealed class ColorizeCliTests : IDisposable
         Assert.DoesNotContain("   at ", r.Stderr);
     }
 
+    [Fact]
+    public void Som_fit_and_quantize_from_the_command_line()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            using var image = new Image<Rgb24>(20, 20);
+            for (int y = 0; y < 20; y++)
+                for (int x = 0; x < 20; x++)
+                    image[x, y] = new Rgb24((byte)(200 - i * 60), (byte)(x * 10), (byte)(y * 12));
+            Directory.CreateDirectory(P("photos"));
+            image.Save(P("photos", $"c{i}.png"));
+        }
+        var fit = CliRunner.Run(dir, "som", "fit", "photos", "-o", "map.ckm", "--som", "2x2", "--epochs", "5");
+        Assert.Equal(0, fit.ExitCode);
+        Assert.Contains("quantisation error", fit.Stdout);
+        var q = CliRunner.Run(dir, "som", "quantize", "photos", "-o", "quantized", "--model", "map.ckm");
+        Assert.Equal(0, q.ExitCode);
+        Assert.Equal(3, Directory.GetFiles(P("quantized")).Length);
+        Assert.Equal(1, CliRunner.Run(dir, "som", "fit", "photos", "-o", "x.ckm", "--som", "21x2").ExitCode);
+        Assert.Equal(1, CliRunner.Run(dir, "som", "quantize", "photos", "-o", "q2", "--model", "tiny-missing.ckm").ExitCode);
+    }
+
     private static (int, int) Size(string path)
     {
         var info = Image.Identify(path);

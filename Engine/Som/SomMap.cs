@@ -1,0 +1,191 @@
+using System.Text.Json.Nodes;
+using ColorKernels.Engine.Color;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Launch;
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Common;
+using ColorKernels.Kernels.Som;
+
+namespace ColorKernels.Engine.Som;
+
+/// <summary>Quality of a map on a set of samples: mean ab distance to the BMU, and the share of samples whose two nearest codewords are not grid neighbours.</summary>
+public sealed record SomQuality(double QuantizationError, double TopographicError);
+
+/// <summary>
+/// A self-organising map of ab colours (the first stage of Richart, Visca, Baliosian 2017): GridW x GridH
+/// codewords trained by batch SOM with a Gaussian neighbourhood whose radius shrinks over the epochs.
+/// Stored as a model file of architecture "som": header grid_w, grid_h; tensor "codebook" [N, 2].
+/// </summary>
+public sealed class SomMap
+{
+    public const string ArchitectureName = "som";
+
+    public SomMap(int gridW, int gridH, float[] codebook)
+    {
+        if (gridW < 1 || gridH < 1 || codebook.Length != 2 * gridW * gridH)
+            throw new ArgumentException($"a {gridW}x{gridH} map needs {2 * gridW * gridH} codebook values");
+        GridW = gridW;
+        GridH = gridH;
+        Codebook = codebook;
+    }
+
+    public int GridW { get; }
+    public int GridH { get; }
+    public int Neurons => GridW * GridH;
+
+    /// <summary>[Neurons, 2]: a and b of each codeword, row-major over the grid.</summary>
+    public float[] Codebook { get; }
+
+    /// <summary>
+    /// Trains a map on ab samples ([2, S]: a row, then b row). Initialisation: the codewords are distinct
+    /// random samples (seeded). Each epoch: BMUs of all samples (kernel), then the batch update (kernel), the
+    /// radius falling geometrically from half the larger grid side to 0.1 at the last epoch.
+    /// </summary>
+    public static SomMap Fit(ComputeDevice device, float[] samples, int gridW, int gridH, int epochs, int seed, Action<int, SomQuality>? progress = null)
+    {
+        int count = samples.Length / 2, neurons = gridW * gridH;
+        if (count < 1)
+            throw new UserErrorException("no colour samples to train the map on");
+        if (epochs < 1)
+            throw new UserErrorException($"--epochs {epochs}: must be at least 1");
+        var random = new Random(seed);
+        var codebook = new float[2 * neurons];
+        int[] picks = Enumerable.Range(0, count).OrderBy(_ => random.Next()).Take(neurons).ToArray();
+        for (int j = 0; j < neurons; j++)
+        {
+            int s = picks[j % picks.Length];
+            codebook[2 * j] = samples[s];
+            codebook[2 * j + 1] = samples[count + s];
+        }
+        using Tensor<float> x = device.Upload("som_samples", new Shape(2, count), samples);
+        using Tensor<float> book = device.Upload("codebook", new Shape(neurons, 2), codebook);
+        using Tensor<int> bmu = device.Allocate<int>("bmu", new Shape(count));
+        using Tensor<int> second = device.Allocate<int>("bmu_second", new Shape(count));
+        using Tensor<float> distance = device.Allocate<float>("bmu_distance", new Shape(count));
+        // The radius ends at 0.1 grid units, where a neighbour's pull is exp(-50): the last epochs are plain
+        // k-means on the codewords the ordering phase laid out. (Ending at 0.5 left a 13% pull from each
+        // neighbour, which drew a 2x2 map's codewords ~15 ab units inward from four clear clusters.)
+        double start = Math.Max(Math.Max(gridW, gridH) / 2.0, 0.5), finish = 0.1;
+        for (int e = 0; e < epochs; e++)
+        {
+            double sigma = epochs == 1 ? finish : start * Math.Pow(finish / start, e / (double)(epochs - 1));
+            var args = new SomArgs(count, gridW, gridH, (float)Math.Max(sigma, 1e-3), 1f, 1);
+            Bmu(device, x, book, bmu, second, distance, args);
+            ElementLaunch l = device.Launcher.ForElements(neurons);
+            device.Launcher.Launch(device.Kernels.SomBatchUpdate, l.Config, x.View, bmu.View, book.View,
+                new SomArgs(count, gridW, gridH, args.Sigma, 1f, l.RunLength));
+            if (progress is not null)
+                progress(e + 1, Quality(device, x, book, bmu, second, distance, gridW, gridH));
+        }
+        return new SomMap(gridW, gridH, book.Download());
+    }
+
+    /// <summary>Quantisation and topographic error of this map on ab samples [2, S].</summary>
+    public SomQuality Evaluate(ComputeDevice device, float[] samples)
+    {
+        int count = samples.Length / 2;
+        using Tensor<float> x = device.Upload("som_samples", new Shape(2, count), samples);
+        using Tensor<float> book = device.Upload("codebook", new Shape(Neurons, 2), Codebook);
+        using Tensor<int> bmu = device.Allocate<int>("bmu", new Shape(count));
+        using Tensor<int> second = device.Allocate<int>("bmu_second", new Shape(count));
+        using Tensor<float> distance = device.Allocate<float>("bmu_distance", new Shape(count));
+        return Quality(device, x, book, bmu, second, distance, GridW, GridH);
+    }
+
+    /// <summary>Best-matching units of samples [2, S] against codebook [N, 2] (kernel), into bmu, second and squared distance.</summary>
+    internal static void Bmu(ComputeDevice device, Tensor<float> samples, Tensor<float> codebook, Tensor<int> bmu, Tensor<int> second,
+        Tensor<float> distance, SomArgs args)
+    {
+        ElementLaunch l = device.Launcher.ForElements(args.Samples);
+        device.Launcher.Launch(device.Kernels.Bmu, l.Config, samples.View, codebook.View, bmu.View, second.View, distance.View,
+            new SomArgs(args.Samples, args.GridW, args.GridH, args.Sigma, args.Rate, l.RunLength));
+    }
+
+    private static SomQuality Quality(ComputeDevice device, Tensor<float> x, Tensor<float> book, Tensor<int> bmu, Tensor<int> second,
+        Tensor<float> distance, int gridW, int gridH)
+    {
+        int count = x.Shape[1];
+        Bmu(device, x, book, bmu, second, distance, new SomArgs(count, gridW, gridH, 1f, 1f, 1));
+        float[] d = distance.Download();   // epoch boundary: the per-sample distances are read back for the metrics
+        int[] b = bmu.Download(), s = second.Download();
+        double error = d.Sum(v => Math.Sqrt(v)) / count;
+        int broken = 0;
+        for (int i = 0; i < count; i++)
+            if (s[i] >= 0 && Math.Abs(b[i] % gridW - s[i] % gridW) + Math.Abs(b[i] / gridW - s[i] / gridW) > 1)
+                broken++;
+        return new SomQuality(error, gridW * gridH == 1 ? 0 : (double)broken / count);
+    }
+
+    /// <summary>Replaces each pixel's ab by its nearest codeword's, keeping L (on the device).</summary>
+    public ImageData Quantize(ComputeDevice device, ImageData image)
+    {
+        using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
+        LabOps.ImageToLab(device, image, lab);
+        using Tensor<float> book = device.Upload("codebook", new Shape(Neurons, 2), Codebook);
+        ElementLaunch l = device.Launcher.ForElements(image.Pixels);
+        device.Launcher.Launch(device.Kernels.SomQuantize, l.Config, lab.View, book.View,
+            new ImageBatchArgs(1, image.Pixels, l.RunLength), new SomArgs(image.Pixels, GridW, GridH, 1f, 1f, l.RunLength));
+        if (image.Rgb8 is not null)
+        {
+            using Tensor<byte> packed = device.Allocate<byte>("rgb", new Shape(1, image.Height, image.Width, 3));
+            LabOps.LabToSrgbBytes(lab, packed);
+            return image.WithRgb8(packed.Download());
+        }
+        using Tensor<float> srgb = device.Allocate<float>("srgb", lab.Shape);
+        LabOps.LabToSrgb(lab, srgb);
+        return image.WithPlanar16(srgb.Download());
+    }
+
+    public ModelFile ToModelFile(SomQuality? quality = null)
+    {
+        var header = new JsonObject { ["architecture"] = ArchitectureName, ["grid_w"] = GridW, ["grid_h"] = GridH };
+        if (quality is not null)
+        {
+            header["quantization_error"] = quality.QuantizationError;
+            header["topographic_error"] = quality.TopographicError;
+        }
+        return new ModelFile(header, new[] { new StoredTensor("codebook", new[] { Neurons, 2 }, Codebook) });
+    }
+
+    public static SomMap FromModelFile(ModelFile file, string path)
+    {
+        if (file.Architecture != ArchitectureName)
+            throw new UserErrorException($"'{path}': architecture '{file.Architecture}' is not a colour map ({ArchitectureName})");
+        int w = (int)(file.Header["grid_w"]?.GetValue<double>() ?? 0), h = (int)(file.Header["grid_h"]?.GetValue<double>() ?? 0);
+        StoredTensor? book = file.Tensors.FirstOrDefault(t => t.Name == "codebook");
+        if (w < 1 || h < 1 || book is null || !book.Shape.SequenceEqual(new[] { w * h, 2 }))
+            throw new UserErrorException($"'{path}': a som file needs grid_w, grid_h >= 1 and a codebook of [{w * h}, 2]");
+        return new SomMap(w, h, book.Data);
+    }
+
+    /// <summary>Up to <paramref name="perPhoto"/> random ab pixels of each photo (Lab on the device), as [2, S].</summary>
+    public static float[] SampleColours(ComputeDevice device, IReadOnlyList<string> files, int perPhoto, int seed, Action<string> skip)
+    {
+        var random = new Random(seed);
+        var a = new List<float>();
+        var b = new List<float>();
+        foreach (string file in files)
+        {
+            try
+            {
+                ImageData image = ImageIO.Load(file);
+                using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
+                LabOps.ImageToLab(device, image, lab);
+                float[] values = lab.Download();
+                for (int i = 0; i < Math.Min(perPhoto, image.Pixels); i++)
+                {
+                    int p = random.Next(image.Pixels);
+                    a.Add(values[image.Pixels + p]);
+                    b.Add(values[2 * image.Pixels + p]);
+                }
+            }
+            catch (UserErrorException e)
+            {
+                skip(e.Message);
+            }
+        }
+        return a.Concat(b).ToArray();
+    }
+}

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using ColorKernels.Engine;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Som;
+using ColorKernels.Engine.Training;
+
+namespace ColorKernels.Host.Commands;
+
+/// <summary><c>colorkernels som fit|quantize</c>: the colour map of the SOM + MLP method.</summary>
+public static class SomCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("som", "Self-organising colour maps (Richart, Visca, Baliosian 2017): fit one to photos, or quantise pictures to one.");
+        command.Subcommands.Add(Fit());
+        command.Subcommands.Add(Quantize());
+        return command;
+    }
+
+    /// <summary>Parses "3x3" into (3, 3); 1x1 up to 20x20.</summary>
+    public static (int W, int H) ParseGrid(string text)
+    {
+        string[] parts = text.ToLowerInvariant().Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int w) && int.TryParse(parts[1], out int h) && w is >= 1 and <= 20 && h is >= 1 and <= 20)
+            return (w, h);
+        throw new UserErrorException($"--som '{text}': expected WxH with sides from 1 to 20, e.g. 3x3");
+    }
+
+    private static Command Fit()
+    {
+        var data = new Argument<string>("data") { Description = "Folder of colour photos (searched recursively)" };
+        var output = new Option<string>("--output", "-o") { Description = "Map file to write (.ckm, architecture som)", Required = true };
+        var grid = new Option<string>("--som") { Description = "Grid size WxH, from 2x2 to 20x20 as in the paper", DefaultValueFactory = _ => "3x3" };
+        var perPhoto = new Option<int>("--samples-per-photo") { Description = "Random ab pixels taken from each photo", DefaultValueFactory = _ => 500 };
+        var epochs = new Option<int>("--epochs") { Description = "Batch-SOM epochs (the radius shrinks from half the grid to 0.1)", DefaultValueFactory = _ => 20 };
+        var seed = new Option<int>("--seed") { Description = "Seed of sampling and initialisation", DefaultValueFactory = _ => 0 };
+        var command = new Command("fit", "Train a colour map on the ab colours of a folder of photos; prints quantisation and topographic error.")
+        {
+            data, output, grid, perPhoto, epochs, seed,
+        };
+        command.SetAction(result => Cli.Guard(() =>
+        {
+            var (w, h) = ParseGrid(result.GetValue(grid)!);
+            if (result.GetValue(perPhoto) < 1)
+                throw new UserErrorException("--samples-per-photo must be at least 1");
+            IReadOnlyList<string> files = PhotoBatches.Scan(result.GetValue(data)!);
+            using ComputeDevice device = Cli.OpenDevice(result);
+            float[] samples = SomMap.SampleColours(device, files, result.GetValue(perPhoto), result.GetValue(seed), m => Cli.Warning("skipped " + m));
+            SomQuality? last = null;
+            SomMap map = SomMap.Fit(device, samples, w, h, result.GetValue(epochs), result.GetValue(seed), (e, q) => last = q);
+            map.ToModelFile(last).Write(result.GetValue(output)!);
+            var inv = CultureInfo.InvariantCulture;
+            Console.Out.WriteLine(string.Create(inv, $"som: {w}x{h} map from {samples.Length / 2:N0} ab samples of {files.Count} photos; quantisation error {last!.QuantizationError:F2}, topographic error {last.TopographicError:P1}; wrote {result.GetValue(output)}"));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Quantize()
+    {
+        var options = new BatchOptions();
+        var model = new Option<string>("--model", "-m") { Description = "Map file from 'som fit'", Required = true };
+        var command = new Command("quantize", "Replace each pixel's ab by its nearest codeword (L kept): what a 4- or 9-neuron map keeps of a photo.");
+        options.AddTo(command);
+        command.Options.Add(model);
+        command.SetAction(result => Cli.Guard(() =>
+        {
+            BatchRunner runner = options.Runner(result, "som quantize");
+            string path = result.GetValue(model)!;
+            SomMap map = SomMap.FromModelFile(ModelFile.Read(path), path);
+            using ComputeDevice device = Cli.OpenDevice(result);
+            return runner.Run(image => map.Quantize(device, image), device.Description);
+        }));
+        return command;
+    }
+}
