@@ -84,3 +84,52 @@ expected = [("input_l", l.numpy()), ("logits", logits.numpy()), ("ab_t1", ab_t1.
             ("ab_t038", ab_t038.numpy()), ("ab_upsampled", ab_up.numpy())]
 write_ckm(here / "eccv16-w32.expected.ckm", {"architecture": "reference-data", "torch": torch.__version__}, expected)
 print("params", sum(p.numel() for p in model.parameters()), "channels", C, "torch", torch.__version__)
+
+# A Caffe model of the same network (colorization_deploy_v2 layer names), for the importer's test: written
+# with a minimal protobuf encoder following caffe.proto (NetParameter.layer = 100; LayerParameter name = 1,
+# type = 2, blobs = 7; BlobProto data = 5 (packed float), shape = 7; BlobShape dim = 1 (packed int64)).
+# Caffe's convention differs from the port's: input L - 50 without / 100 (so conv1_1's weights are the port's
+# / 100), batch norm stores mean and variance times a scale factor in a third blob (no affine part), the
+# decode layer class8_ab outputs ab directly (the port's model_out x 110), and a Scale layer multiplies the
+# logits by 2.606 before the softmax.
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+def field(number, wire, payload):
+    return varint((number << 3) | wire) + (varint(len(payload)) + payload if wire == 2 else payload)
+
+def blob(array):
+    shape = field(7, 2, field(1, 2, b"".join(varint(d) for d in array.shape)))
+    return field(5, 2, np.ascontiguousarray(array, dtype="<f4").tobytes()) + shape
+
+def layer(name, kind, blobs):
+    return field(100, 2, field(1, 2, name.encode()) + field(2, 2, kind.encode()) + b"".join(field(7, 2, blob(b)) for b in blobs))
+
+caffe_names = {1: ["conv1_1", "conv1_2"], 2: ["conv2_1", "conv2_2"]}
+for block in range(3, 8):
+    caffe_names[block] = ["conv%d_%d" % (block, i) for i in (1, 2, 3)]
+net = b""
+BN_SCALE = 2.0
+for block in range(1, 8):
+    convs = caffe_names[block]
+    for i, name in enumerate(convs):
+        w = state["model%d.%d.weight" % (block, 2 * i)]
+        if name == "conv1_1":
+            w = w / 100.0
+        net += layer(name, "Convolution", [w, state["model%d.%d.bias" % (block, 2 * i)]])
+    bn = "model%d.%d" % (block, 2 * len(convs))
+    net += layer(convs[-1] + "norm", "BatchNorm", [state[bn + ".running_mean"] * BN_SCALE, state[bn + ".running_var"] * BN_SCALE, np.array([BN_SCALE], dtype=np.float32)])
+net += layer("conv8_1", "Deconvolution", [state["model8.0.weight"], state["model8.0.bias"]])
+net += layer("conv8_2", "Convolution", [state["model8.2.weight"], state["model8.2.bias"]])
+net += layer("conv8_3", "Convolution", [state["model8.4.weight"], state["model8.4.bias"]])
+net += layer("conv8_313", "Convolution", [state["model8.6.weight"], state["model8.6.bias"]])
+net += layer("conv8_313_rh", "Scale", [np.array([2.606], dtype=np.float32)])
+net += layer("class8_313_rh", "Softmax", [])
+net += layer("class8_ab", "Convolution", [state["model_out.weight"] * 110.0])
+(here / "eccv16-w32.caffemodel").write_bytes(field(1, 2, b"colorization_w32") + net)

@@ -100,3 +100,54 @@ public sealed class TorchImportTests : IDisposable
         Assert.Contains("legacy", Assert.Throws<UserErrorException>(() => TorchImport.Import(legacy)).Message);
     }
 }
+
+/// <summary>
+/// The Caffe model written by tests/Fixtures/make_eccv16_reference.py from the same weights in Caffe's
+/// conventions. Tolerance 1e-6 relative: the x100 and /110 conversions round in float32.
+/// </summary>
+public sealed class CaffeImportTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
+    [Fact]
+    public void The_caffemodel_imports_to_the_same_network_in_the_ports_conventions()
+    {
+        ModelFile imported = CaffeImport.Import(Fixture("eccv16-w32.caffemodel"));
+        var reference = ModelFile.Read(Fixture("eccv16-w32.ckm")).Tensors.ToDictionary(t => t.Name);
+        Assert.Equal(1 / 2.606f, imported.Header["temperature"]!.GetValue<float>(), 5);
+        var norms = Eccv16Architecture.Layers(1.0 / 32).Where(l => l.Kind == LayerKind.BatchNorm).Select(l => l.Prefix).ToHashSet();
+        foreach (StoredTensor t in imported.Tensors)
+        {
+            Assert.Equal(reference[t.Name].Shape, t.Shape);
+            bool affine = t.Name.EndsWith(".weight", StringComparison.Ordinal) || t.Name.EndsWith(".bias", StringComparison.Ordinal);
+            bool norm = norms.Contains(t.Name[..t.Name.LastIndexOf('.')]);
+            if (norm && affine)
+            {
+                // Caffe's batch norm has no affine part: gamma 1, beta 0.
+                Assert.All(t.Data, v => Assert.Equal(t.Name.EndsWith(".weight", StringComparison.Ordinal) ? 1f : 0f, v));
+                continue;
+            }
+            for (int i = 0; i < t.Data.Length; i++)
+                Assert.Equal(reference[t.Name].Data[i], t.Data[i], Math.Abs(reference[t.Name].Data[i]) * 1e-6 + 1e-9);
+        }
+    }
+
+    [Fact]
+    public void Truncated_caffemodels_are_refused()
+    {
+        byte[] bytes = File.ReadAllBytes(Fixture("eccv16-w32.caffemodel"));
+        string path = Path.Combine(Path.GetTempPath(), $"ck-cut-{Guid.NewGuid():N}.caffemodel");
+        try
+        {
+            foreach (int length in new[] { 0, 1, 10, bytes.Length / 3, bytes.Length / 2, bytes.Length - 1 })
+            {
+                File.WriteAllBytes(path, bytes[..length]);
+                Assert.Throws<UserErrorException>(() => CaffeImport.Import(path));
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
