@@ -69,6 +69,8 @@ public sealed class KernelSet
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Ints, Ints, Floats, SomArgs>>? bmu;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, SomArgs>>? somBatchUpdate;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ImageBatchArgs, SomArgs>>? somQuantize;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, PatchArgs>>? extractPatches;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, PatchArgs>>? classToAb;
 
     internal KernelSet(Accelerator accelerator) => this.accelerator = accelerator;
 
@@ -165,6 +167,11 @@ public sealed class KernelSet
         Load(ref somBatchUpdate, SomKernels.SomBatchUpdateKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ImageBatchArgs, SomArgs>> SomQuantize =>
         Load(ref somQuantize, SomKernels.SomQuantizeKernel);
+
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, PatchArgs>> ExtractPatches =>
+        Load(ref extractPatches, PatchKernels.ExtractPatchesKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, PatchArgs>> ClassToAb =>
+        Load(ref classToAb, PatchKernels.ClassToAbKernel);
 
     private NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>> Load<T1, T2>(
         ref NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>>? slot, Action<T1, T2> kernel)

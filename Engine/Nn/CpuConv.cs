@@ -66,11 +66,8 @@ internal static class CpuConv
         d.Launcher.Launch(d.Kernels.Im2Col, l.Config, input.View, col.View, new Im2ColArgs(geometry, image, transposed, l.RunLength));
     }
 
-    private static void Transpose(ComputeDevice d, Tensor<float> source, Tensor<float> destination, int rows, int cols)
-    {
-        ElementLaunch l = d.Launcher.ForElements(rows * cols);
-        d.Launcher.Launch(d.Kernels.Transpose, l.Config, source.View, destination.View, new ChannelArgs(rows, 1, cols, 0f, l.RunLength));
-    }
+    private static void Transpose(ComputeDevice d, Tensor<float> source, Tensor<float> destination, int rows, int cols) =>
+        NnOps.Transpose(source, destination, rows, cols);
 
     private static void Gemm(ComputeDevice d, Tensor<float> a, Tensor<float> b, Tensor<float> c, GemmArgs g,
         Tensor<float> bias, Tensor<float> scale, Tensor<float> shift) => NnOps.Gemm(a, b, c, g, bias, scale, shift);

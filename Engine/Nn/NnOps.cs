@@ -84,6 +84,16 @@ public static class NnOps
         d.Launcher.Launch(d.Kernels.Gemm, config, a.View, b.View, c.View, bias.View, scale.View, shift.View, g);
     }
 
+    /// <summary>destination[c, r] = source[r, c] for the first rows x cols elements of flat tensors.</summary>
+    public static void Transpose(Tensor<float> source, Tensor<float> destination, int rows, int cols)
+    {
+        if ((long)rows * cols > source.Elements || (long)rows * cols > destination.Elements)
+            throw new ArgumentException($"transpose of {rows}x{cols} overruns '{source.Name}' or '{destination.Name}'");
+        ComputeDevice d = SameDevice(source, destination, destination);
+        ElementLaunch l = d.Launcher.ForElements(rows * cols);
+        d.Launcher.Launch(d.Kernels.Transpose, l.Config, source.View, destination.View, new ChannelArgs(rows, 1, cols, 0f, l.RunLength));
+    }
+
     private static void CheckOptional(Tensor<float>? bias, Tensor<float>? scale, Tensor<float>? shift, int outC, ConvEpilogue epilogue)
     {
         if (bias is not null)

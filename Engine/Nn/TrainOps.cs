@@ -77,6 +77,17 @@ public static class TrainOps
         }
     }
 
+    /// <summary>dBias[c] += sum over n, y, x of dOut[n, c, y, x].</summary>
+    public static void BiasBackward(Tensor<float> dOut, Tensor<float> dBias)
+    {
+        Shape s = dOut.Shape;
+        Check(dBias, new Shape(s[1]));
+        ComputeDevice d = dOut.Device;
+        ElementLaunch l = d.Launcher.ForElements(s[1]);
+        var geometry = new Conv2dArgs(s[0], s[1], s[2], s[3], s[1], s[2], s[3], 1, 1, 0, 1, false, ConvEpilogue.None, l.RunLength);
+        d.Launcher.Launch(d.Kernels.ConvBiasBackward, l.Config, dOut.View, dBias.View, geometry);
+    }
+
     /// <summary>dx = dy where y &gt; 0 (y the ReLU's output).</summary>
     public static void ReluBackward(Tensor<float> y, Tensor<float> dy, Tensor<float> dx)
     {

@@ -1,0 +1,75 @@
+using ColorKernels.Kernels.Common;
+using ILGPU;
+
+namespace ColorKernels.Kernels.Som;
+
+/// <summary>Patch geometry: K x K patches of one picture's L plane (H x W), for Count centre pixels.</summary>
+public readonly struct PatchArgs
+{
+    public PatchArgs(int height, int width, int k, int count, int allPixels, int runLength)
+    {
+        Height = height; Width = width; K = k; Count = count; AllPixels = allPixels; RunLength = runLength;
+    }
+
+    public int Height { get; }
+    public int Width { get; }
+    public int K { get; }
+    public int Count { get; }
+
+    /// <summary>1: the centres are pixels 0..Count-1 in order (every pixel); 0: read from the centres view.</summary>
+    public int AllPixels { get; }
+    public int RunLength { get; }
+}
+
+/// <summary>The patch side of the SOM + MLP method: patches in, class decisions out.</summary>
+public static class PatchKernels
+{
+    /// <summary>
+    /// ExtractPatchesKernel: patches[(dy K + dx), i] = L(y + dy - K/2, x + dx - K/2) / 100 around centre i (pixel
+    /// index y W + x), coordinates clamped to the picture (edge replicated). lab [1, 3, H, W]; centres [Count]
+    /// (unused when AllPixels); patches [K K, Count], feature-major so that a dense layer is W x patches.
+    /// Thread: centres.
+    /// </summary>
+    public static void ExtractPatchesKernel(ArrayView<float> lab, ArrayView<int> centres, ArrayView<float> patches, PatchArgs a)
+    {
+        int run = a.RunLength, half = a.K / 2;
+        for (int start = GridStride.First(run); start < a.Count; start += GridStride.Step(run))
+            for (int i = start, end = Math.Min(start + run, a.Count); i < end; i++)
+            {
+                int p = a.AllPixels != 0 ? i : centres[i];
+                int y = p / a.Width, x = p - y * a.Width;
+                for (int dy = 0; dy < a.K; dy++)
+                {
+                    int yy = Math.Min(Math.Max(y + dy - half, 0), a.Height - 1);
+                    for (int dx = 0; dx < a.K; dx++)
+                    {
+                        int xx = Math.Min(Math.Max(x + dx - half, 0), a.Width - 1);
+                        patches[(dy * a.K + dx) * a.Count + i] = lab[yy * a.Width + xx] * 0.01f;
+                    }
+                }
+            }
+    }
+
+    /// <summary>
+    /// ClassToAbKernel: each pixel's most likely class (arg-max of logits [C, P], ties to the lowest class) paints
+    /// its codeword's ab into lab [1, 3, H, W] (L kept). codebook [C, 2]; Count = P = H x W; K = C. Thread: pixels.
+    /// </summary>
+    public static void ClassToAbKernel(ArrayView<float> logits, ArrayView<float> codebook, ArrayView<float> lab, PatchArgs a)
+    {
+        int run = a.RunLength, classes = a.K, plane = a.Count;
+        for (int start = GridStride.First(run); start < plane; start += GridStride.Step(run))
+            for (int p = start, end = Math.Min(start + run, plane); p < end; p++)
+            {
+                float best = logits[p];
+                int bestC = 0;
+                for (int c = 1; c < classes; c++)
+                    if (logits[c * plane + p] > best)
+                    {
+                        best = logits[c * plane + p];
+                        bestC = c;
+                    }
+                lab[plane + p] = codebook[2 * bestC];
+                lab[2 * plane + p] = codebook[2 * bestC + 1];
+            }
+    }
+}
