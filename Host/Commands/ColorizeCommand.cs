@@ -42,6 +42,11 @@ public static class ColorizeCommand
             string path = given ?? DefaultModel.Name;
             ModelFile file = given is null ? DefaultModel.Load() : ModelFile.Read(given);
             using ComputeDevice device = Cli.OpenDevice(result);
+            if (file.Architecture == Engine.Som.SomMlpModel.ArchitectureName)
+            {
+                Engine.Som.SomMlpModel somMlp = Engine.Som.SomMlpModel.FromModelFile(file, path);
+                return runner.Run(image => somMlp.Colorize(device, image), device.Description);
+            }
             using Eccv16Network network = Eccv16Network.Load(device, file, path);
             network.Fused = !result.GetValue(fused);
             float t = result.GetValue(temperature) ?? network.Config.Temperature;

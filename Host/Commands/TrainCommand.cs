@@ -36,15 +36,23 @@ public static class TrainCommand
         var val = new Option<string?>("--val") { Description = "Folder of validation photos: mean loss every --val-every steps" };
         var valEvery = new Option<int>("--val-every") { Description = "Steps between validations", DefaultValueFactory = _ => 500 };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 500 };
+        var method = new Option<string>("--method") { Description = "eccv16 (Zhang et al. 2016) or som-mlp (Richart et al. 2017)", DefaultValueFactory = _ => "eccv16" };
+        var som = new Option<string>("--som") { Description = "som-mlp: colour-map grid WxH (2x2 to 20x20)", DefaultValueFactory = _ => "3x3" };
+        var patch = new Option<int>("--patch") { Description = "som-mlp: patch size (3, 5, 7 or 11)", DefaultValueFactory = _ => 5 };
+        var hidden = new Option<string>("--hidden") { Description = "som-mlp: hidden layer sizes, comma-separated", DefaultValueFactory = _ => "500,500" };
         var timeLimit = new Option<double?>("--time-limit") { Description = "Minutes after which to stop cleanly with a checkpoint (as Ctrl-C does); --resume continues" };
 
         var command = new Command("train", "Train an ECCV16 colourizer (class-rebalanced soft-encoded cross-entropy) on a folder of colour photos.");
         command.Arguments.Add(data);
-        foreach (Option option in new Option[] { output, arch, width, init, resume, steps, batch, lr, schedule, lrStep, lrGamma, optimizer, decay, clip, loss, prior, neighbours, crop, resize, seed, val, valEvery, checkpointEvery, timeLimit })
+        foreach (Option option in new Option[] { output, arch, width, init, resume, steps, batch, lr, schedule, lrStep, lrGamma, optimizer, decay, clip, loss, prior, neighbours, crop, resize, seed, val, valEvery, checkpointEvery, timeLimit, method, som, patch, hidden })
             command.Options.Add(option);
 
         command.SetAction(result => Cli.Guard(() =>
         {
+            if (result.GetValue(method) == "som-mlp")
+                return TrainSomMlp(result, data, output, som, patch, hidden, steps, batch, lr, seed, resume);
+            if (result.GetValue(method) != "eccv16")
+                throw new UserErrorException($"--method '{result.GetValue(method)}': expected eccv16 or som-mlp");
             if (result.GetValue(arch) != "eccv16")
                 throw new UserErrorException($"--arch '{result.GetValue(arch)}': this build trains eccv16");
             double w = result.GetValue(width);
@@ -123,6 +131,50 @@ public static class TrainCommand
             }
         }));
         return command;
+    }
+
+    private static int TrainSomMlp(ParseResult result, Argument<string> data, Option<string> output, Option<string> som, Option<int> patch,
+        Option<string> hidden, Option<int> steps, Option<int> batch, Option<double> lr, Option<int> seed, Option<bool> resume)
+    {
+        if (result.GetValue(resume))
+            throw new UserErrorException("--resume is not supported for --method som-mlp yet (a run takes minutes; start it again)");
+        var (w, h) = SomCommand.ParseGrid(result.GetValue(som)!);
+        int[] layers;
+        try
+        {
+            layers = result.GetValue(hidden)!.Split(',').Select(v => int.Parse(v.Trim(), CultureInfo.InvariantCulture)).ToArray();
+        }
+        catch (FormatException)
+        {
+            throw new UserErrorException($"--hidden '{result.GetValue(hidden)}': expected sizes like 500,500");
+        }
+        var settings = new Engine.Som.SomMlpSettings
+        {
+            GridW = w, GridH = h, Patch = result.GetValue(patch), Hidden = layers, Steps = result.GetValue(steps),
+            Batch = result.GetValue(batch), LearningRate = (float)result.GetValue(lr), Seed = result.GetValue(seed),
+        };
+        if (settings.Steps < 1 || settings.Batch < 1)
+            throw new UserErrorException("--steps and --batch must be at least 1");
+        IReadOnlyList<string> files = PhotoBatches.Scan(result.GetValue(data)!);
+        string folder = result.GetValue(output)!;
+        Directory.CreateDirectory(folder);
+        string modelPath = Path.Combine(folder, "model.ckm"), logPath = Path.Combine(folder, "log.csv");
+        if (File.Exists(modelPath))
+            throw new UserErrorException($"'{folder}' already holds a model; choose another --out");
+        using ComputeDevice device = Cli.OpenDevice(result);
+        var log = new System.Text.StringBuilder("step,loss\n");
+        int every = Math.Max(1, settings.Steps / 20);
+        var (model, report) = Engine.Som.SomMlpModel.Train(device, files, settings, (step, loss) =>
+        {
+            log.Append(CultureInfo.InvariantCulture, $"{step},{loss:R}\n");
+            if (step % every == 0 || step == settings.Steps)
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {step}/{settings.Steps} loss {loss:F4}"));
+        }, m => Cli.Warning("skipped " + m));
+        Engine.Imaging.AtomicFile.Write(logPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(log.ToString())));
+        model.ToModelFile(report).Write(modelPath);
+        var inv = CultureInfo.InvariantCulture;
+        Console.Out.WriteLine(string.Create(inv, $"train som-mlp: {w}x{h} map, quantisation error {report.Map.QuantizationError:F2}, topographic error {report.Map.TopographicError:P1}; patch accuracy on {report.HeldOutPatches} held-out patches {report.HeldOutAccuracy:P1} (majority class {report.MajorityBaseline:P1}); wrote {modelPath}"));
+        return 0;
     }
 
     private static RunEnd RunWithProgress(TrainingRun run, ComputeDevice device, CancellationToken cancel, TrainRunOptions o)

@@ -6,17 +6,20 @@ namespace ColorKernels.Kernels.Som;
 /// <summary>Patch geometry: K x K patches of one picture's L plane (H x W), for Count centre pixels.</summary>
 public readonly struct PatchArgs
 {
-    public PatchArgs(int height, int width, int k, int count, int allPixels, int runLength)
+    public PatchArgs(int height, int width, int k, int count, int allPixels, int runLength, int first = 0)
     {
-        Height = height; Width = width; K = k; Count = count; AllPixels = allPixels; RunLength = runLength;
+        Height = height; Width = width; K = k; Count = count; AllPixels = allPixels; RunLength = runLength; First = first;
     }
+
+    /// <summary>With AllPixels: the pixel index of centre 0 (a chunk of a picture starts there).</summary>
+    public int First { get; }
 
     public int Height { get; }
     public int Width { get; }
     public int K { get; }
     public int Count { get; }
 
-    /// <summary>1: the centres are pixels 0..Count-1 in order (every pixel); 0: read from the centres view.</summary>
+    /// <summary>1: the centres are pixels First..First+Count-1 in order; 0: read from the centres view.</summary>
     public int AllPixels { get; }
     public int RunLength { get; }
 }
@@ -36,7 +39,7 @@ public static class PatchKernels
         for (int start = GridStride.First(run); start < a.Count; start += GridStride.Step(run))
             for (int i = start, end = Math.Min(start + run, a.Count); i < end; i++)
             {
-                int p = a.AllPixels != 0 ? i : centres[i];
+                int p = a.AllPixels != 0 ? a.First + i : centres[i];
                 int y = p / a.Width, x = p - y * a.Width;
                 for (int dy = 0; dy < a.K; dy++)
                 {
@@ -51,25 +54,26 @@ public static class PatchKernels
     }
 
     /// <summary>
-    /// ClassToAbKernel: each pixel's most likely class (arg-max of logits [C, P], ties to the lowest class) paints
-    /// its codeword's ab into lab [1, 3, H, W] (L kept). codebook [C, 2]; Count = P = H x W; K = C. Thread: pixels.
+    /// ClassToAbKernel: for the Count pixels from First on, the most likely class (arg-max of logits [C, Count],
+    /// ties to the lowest class) paints its codeword's ab into lab [1, 3, H, W] (L kept). codebook [C, 2];
+    /// K = C classes. Thread: pixels of the chunk.
     /// </summary>
     public static void ClassToAbKernel(ArrayView<float> logits, ArrayView<float> codebook, ArrayView<float> lab, PatchArgs a)
     {
-        int run = a.RunLength, classes = a.K, plane = a.Count;
-        for (int start = GridStride.First(run); start < plane; start += GridStride.Step(run))
-            for (int p = start, end = Math.Min(start + run, plane); p < end; p++)
+        int run = a.RunLength, classes = a.K, count = a.Count, plane = a.Height * a.Width;
+        for (int start = GridStride.First(run); start < count; start += GridStride.Step(run))
+            for (int i = start, end = Math.Min(start + run, count); i < end; i++)
             {
-                float best = logits[p];
+                float best = logits[i];
                 int bestC = 0;
                 for (int c = 1; c < classes; c++)
-                    if (logits[c * plane + p] > best)
+                    if (logits[c * count + i] > best)
                     {
-                        best = logits[c * plane + p];
+                        best = logits[c * count + i];
                         bestC = c;
                     }
-                lab[plane + p] = codebook[2 * bestC];
-                lab[2 * plane + p] = codebook[2 * bestC + 1];
+                lab[plane + a.First + i] = codebook[2 * bestC];
+                lab[2 * plane + a.First + i] = codebook[2 * bestC + 1];
             }
     }
 }

@@ -1,4 +1,5 @@
 using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Som;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Tests.Support;
@@ -95,5 +96,52 @@ public class PatchMlpTests
             total += Batch;
         }
         Assert.True(correct / (double)total > 0.8, $"held-out accuracy {correct}/{total}; the majority class alone gives about 0.5");
+    }
+}
+
+/// <summary>The SOM + MLP method end to end on photos whose colour follows from local lightness.</summary>
+public sealed class SomMlpEndToEndTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("ck-sommlp-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Fact]
+    public void A_tiny_run_beats_the_majority_baseline_and_colourizes()
+    {
+        // Stripes whose hue is tied to their lightness (dark blue, mid red, light yellow), in varying
+        // widths: a 5x5 patch's L tells the class of its centre, which a majority guess cannot.
+        var random = new Random(2);
+        for (int photo = 0; photo < 4; photo++)
+        {
+            using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(48, 48);
+            int x = 0;
+            while (x < 48)
+            {
+                int width = random.Next(3, 9), kind = random.Next(3);
+                var colour = kind switch
+                {
+                    0 => new SixLabors.ImageSharp.PixelFormats.Rgb24(20, 30, 120),
+                    1 => new SixLabors.ImageSharp.PixelFormats.Rgb24(200, 40, 40),
+                    _ => new SixLabors.ImageSharp.PixelFormats.Rgb24(240, 230, 90),
+                };
+                for (int dx = 0; dx < width && x + dx < 48; dx++)
+                    for (int y = 0; y < 48; y++)
+                        image[x + dx, y] = colour;
+                x += width;
+            }
+            SixLabors.ImageSharp.ImageExtensions.Save(image, Path.Combine(dir, $"p{photo}.png"));
+        }
+        ComputeDevice device = TestDevices.Get("cpu:0");
+        var files = ColorKernels.Engine.Training.PhotoBatches.Scan(dir);
+        var settings = new SomMlpSettings { GridW = 3, GridH = 1, Patch = 5, Hidden = new[] { 32 }, Steps = 150, Batch = 64, LearningRate = 1e-2f, ColoursPerPhoto = 300, PatchesPerPhoto = 300 };
+        var (model, report) = SomMlpModel.Train(device, files, settings, (_, _) => { }, _ => { });
+        Assert.True(report.HeldOutAccuracy > report.MajorityBaseline + 0.2,
+            $"held-out accuracy {report.HeldOutAccuracy:P1} vs majority {report.MajorityBaseline:P1}");
+
+        var reloaded = SomMlpModel.FromModelFile(ColorKernels.Engine.Models.ModelFile.Parse(model.ToModelFile(report).ToBytes(), "m"), "m");
+        var first = ImageIO.Load(files[0]);
+        ImageData output = reloaded.Colorize(device, first, chunk: 500);
+        Assert.Equal((48, 48), (output.Width, output.Height));
     }
 }

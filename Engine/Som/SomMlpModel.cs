@@ -1,0 +1,246 @@
+using System.Text.Json.Nodes;
+using ColorKernels.Engine.Color;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Launch;
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Som;
+
+namespace ColorKernels.Engine.Som;
+
+/// <summary>Settings of a SOM + MLP training run.</summary>
+public sealed record SomMlpSettings
+{
+    public int GridW { get; init; } = 3;
+    public int GridH { get; init; } = 3;
+    public int Patch { get; init; } = 5;
+    public int[] Hidden { get; init; } = { 500, 500 };
+    public int Steps { get; init; } = 2000;
+    public int Batch { get; init; } = 256;
+    public float LearningRate { get; init; } = 1e-3f;
+    public int Seed { get; init; }
+    public int ColoursPerPhoto { get; init; } = 500;
+    public int PatchesPerPhoto { get; init; } = 500;
+    public int SomEpochs { get; init; } = 20;
+}
+
+/// <summary>What a SOM + MLP training run reports at the end.</summary>
+public sealed record SomMlpReport(SomQuality Map, double HeldOutAccuracy, double MajorityBaseline, int TrainPatches, int HeldOutPatches);
+
+/// <summary>
+/// The SOM + MLP colourizer of Richart, Visca, Baliosian (2017): a colour map quantises ab into GridW x GridH
+/// classes; an MLP classifies each K x K patch of L into the class of its centre pixel; colourizing paints
+/// every pixel with its class's codeword, joined with the picture's own L. Model file architecture
+/// "som-mlp": header grid_w, grid_h, patch, hidden; tensors codebook [N, 2], layerI.weight, layerI.bias.
+/// </summary>
+public sealed class SomMlpModel
+{
+    public const string ArchitectureName = "som-mlp";
+
+    private SomMlpModel(SomMap map, int patch, int[] hidden, IReadOnlyList<float[]> weights)
+    {
+        Map = map;
+        Patch = patch;
+        Hidden = hidden;
+        Weights = weights;
+    }
+
+    public SomMap Map { get; }
+    public int Patch { get; }
+    public int[] Hidden { get; }
+    public IReadOnlyList<float[]> Weights { get; }
+
+    public static (SomMlpModel Model, SomMlpReport Report) Train(ComputeDevice device, IReadOnlyList<string> files, SomMlpSettings s,
+        Action<int, double> progress, Action<string> skip)
+    {
+        if (s.Patch is not (3 or 5 or 7 or 11))
+            throw new UserErrorException($"--patch {s.Patch}: the paper's patch sizes are 3, 5, 7 and 11");
+        float[] colours = SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, skip);
+        SomQuality quality = new(0, 0);
+        SomMap map = SomMap.Fit(device, colours, s.GridW, s.GridH, s.SomEpochs, s.Seed, (_, q) => quality = q);
+
+        var (patches, labels) = SamplePatches(device, files, map, s.Patch, s.PatchesPerPhoto, s.Seed + 1, skip);
+        int count = labels.Length, features = s.Patch * s.Patch;
+        if (count < 2 * s.Batch)
+            throw new UserErrorException($"only {count} patches from {files.Count} photos; at least {2 * s.Batch} needed for --batch {s.Batch}");
+        var random = new Random(s.Seed + 2);
+        int[] order = Enumerable.Range(0, count).OrderBy(_ => random.Next()).ToArray();
+        int held = Math.Max(s.Batch, count / 10);
+        int[] heldOut = order[..held], train = order[held..];
+
+        using var mlp = new PatchMlp(device, features, s.Hidden, map.Neurons, s.Batch, s.Seed);
+        var x = new float[features * s.Batch];
+        var y = new int[s.Batch];
+        void Fill(int[] indices, int offset)
+        {
+            for (int b = 0; b < s.Batch; b++)
+            {
+                int i = indices[(offset + b) % indices.Length];
+                for (int f = 0; f < features; f++)
+                    x[f * s.Batch + b] = patches[i * features + f];
+                y[b] = labels[i];
+            }
+        }
+        for (int step = 0; step < s.Steps; step++)
+        {
+            Fill(train, step * s.Batch);
+            mlp.Input.Upload(x);
+            progress(step + 1, mlp.Step(y, s.LearningRate));
+        }
+        int correct = 0, seen = 0;
+        for (int offset = 0; offset + s.Batch <= heldOut.Length; offset += s.Batch)
+        {
+            Fill(heldOut, offset);
+            mlp.Input.Upload(x);
+            correct += mlp.Predict().Zip(y).Count(p => p.First == p.Second);
+            seen += s.Batch;
+        }
+        // The majority-class baseline: always answer the most frequent training class.
+        int majorityClass = train.GroupBy(i => labels[i]).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
+        double majorityShare = heldOut.Count(i => labels[i] == majorityClass) / (double)heldOut.Length;
+        var weights = mlp.ToTensors().Select(t => t.Data).ToList();
+        return (new SomMlpModel(map, s.Patch, s.Hidden, weights),
+            new SomMlpReport(quality, seen > 0 ? (double)correct / seen : double.NaN, majorityShare, train.Length, heldOut.Length));
+    }
+
+    /// <summary>Random patches (feature-major per patch: [count][K K]) and the BMU class of each centre pixel's ab.</summary>
+    private static (float[] Patches, int[] Labels) SamplePatches(ComputeDevice device, IReadOnlyList<string> files, SomMap map, int k,
+        int perPhoto, int seed, Action<string> skip)
+    {
+        var random = new Random(seed);
+        var patches = new List<float>();
+        var labels = new List<int>();
+        using Tensor<float> book = device.Upload("codebook", new Shape(map.Neurons, 2), map.Codebook);
+        foreach (string file in files)
+        {
+            ImageData image;
+            try
+            {
+                image = ImageIO.Load(file);
+            }
+            catch (UserErrorException e)
+            {
+                skip(e.Message);
+                continue;
+            }
+            int n = Math.Min(perPhoto, image.Pixels);
+            int[] centres = Enumerable.Range(0, n).Select(_ => random.Next(image.Pixels)).ToArray();
+            using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
+            LabOps.ImageToLab(device, image, lab);
+            using Tensor<int> tc = device.Upload("centres", new Shape(n), centres);
+            using Tensor<float> tp = device.Allocate<float>("patches", new Shape(k * k, n));
+            ElementLaunch l = device.Launcher.ForElements(n);
+            device.Launcher.Launch(device.Kernels.ExtractPatches, l.Config, lab.View, tc.View, tp.View,
+                new PatchArgs(image.Height, image.Width, k, n, 0, l.RunLength));
+            float[] p = tp.Download(), values = lab.Download();
+            // The classes: BMUs of the centre pixels' ab (kernel).
+            var samples = new float[2 * n];
+            for (int i = 0; i < n; i++)
+            {
+                samples[i] = values[image.Pixels + centres[i]];
+                samples[n + i] = values[2 * image.Pixels + centres[i]];
+            }
+            using Tensor<float> ts = device.Upload("samples", new Shape(2, n), samples);
+            using Tensor<int> bmu = device.Allocate<int>("bmu", new Shape(n));
+            using Tensor<int> second = device.Allocate<int>("second", new Shape(n));
+            using Tensor<float> distance = device.Allocate<float>("distance", new Shape(n));
+            SomMap.Bmu(device, ts, book, bmu, second, distance, new SomArgs(n, map.GridW, map.GridH, 1f, 1f, 1));
+            int[] b = bmu.Download();
+            for (int i = 0; i < n; i++)
+            {
+                for (int f = 0; f < k * k; f++)
+                    patches.Add(p[f * n + i]);
+                labels.Add(b[i]);
+            }
+        }
+        return (patches.ToArray(), labels.ToArray());
+    }
+
+    /// <summary>Colourizes a picture: every pixel's patch classified in chunks, painted with its class's codeword, joined with its L.</summary>
+    public ImageData Colorize(ComputeDevice device, ImageData image, int chunk = 4096)
+    {
+        int plane = image.Pixels, k = Patch;
+        using var mlp = new PatchMlp(device, k * k, Hidden, Map.Neurons, Math.Min(chunk, plane), 0, Weights);
+        using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
+        LabOps.ImageToLab(device, image, lab);
+        using Tensor<float> book = device.Upload("codebook", new Shape(Map.Neurons, 2), Map.Codebook);
+        for (int first = 0; first < plane; first += mlp.Batch)
+        {
+            // The last chunk may overlap the previous one: it is recomputed, which paints the same colours.
+            int start = Math.Min(first, plane - mlp.Batch);
+            ElementLaunch l = device.Launcher.ForElements(mlp.Batch);
+            device.Launcher.Launch(device.Kernels.ExtractPatches, l.Config, lab.View, lab.View.Cast<int>(), mlp.Input.View,
+                new PatchArgs(image.Height, image.Width, k, mlp.Batch, 1, l.RunLength, start));
+            mlp.Forward();
+            device.Launcher.Launch(device.Kernels.ClassToAb, l.Config, mlp.Logits.View, book.View, lab.View,
+                new PatchArgs(image.Height, image.Width, Map.Neurons, mlp.Batch, 1, l.RunLength, start));
+        }
+        if (image.Rgb8 is not null)
+        {
+            using Tensor<byte> packed = device.Allocate<byte>("rgb", new Shape(1, image.Height, image.Width, 3));
+            LabOps.LabToSrgbBytes(lab, packed);
+            return image.WithRgb8(packed.Download());
+        }
+        using Tensor<float> srgb = device.Allocate<float>("srgb", lab.Shape);
+        LabOps.LabToSrgb(lab, srgb);
+        return image.WithPlanar16(srgb.Download());
+    }
+
+    public ModelFile ToModelFile(SomMlpReport? report = null)
+    {
+        var header = new JsonObject
+        {
+            ["architecture"] = ArchitectureName,
+            ["grid_w"] = Map.GridW,
+            ["grid_h"] = Map.GridH,
+            ["patch"] = Patch,
+            ["hidden"] = new JsonArray(Hidden.Select(h => (JsonNode)h).ToArray()),
+        };
+        if (report is not null)
+        {
+            header["quantization_error"] = report.Map.QuantizationError;
+            header["topographic_error"] = report.Map.TopographicError;
+            header["held_out_accuracy"] = report.HeldOutAccuracy;
+            header["majority_baseline"] = report.MajorityBaseline;
+        }
+        int[] sizes = new[] { Patch * Patch }.Concat(Hidden).Append(Map.Neurons).ToArray();
+        var tensors = new List<StoredTensor> { new("codebook", new[] { Map.Neurons, 2 }, Map.Codebook) };
+        for (int i = 0; i + 1 < sizes.Length; i++)
+        {
+            tensors.Add(new StoredTensor($"layer{i}.weight", new[] { sizes[i + 1], sizes[i] }, Weights[2 * i]));
+            tensors.Add(new StoredTensor($"layer{i}.bias", new[] { sizes[i + 1] }, Weights[2 * i + 1]));
+        }
+        return new ModelFile(header, tensors);
+    }
+
+    public static SomMlpModel FromModelFile(ModelFile file, string path)
+    {
+        if (file.Architecture != ArchitectureName)
+            throw new UserErrorException($"'{path}': architecture '{file.Architecture}' is not {ArchitectureName}");
+        try
+        {
+            int w = file.Header["grid_w"]!.GetValue<int>(), h = file.Header["grid_h"]!.GetValue<int>(), patch = file.Header["patch"]!.GetValue<int>();
+            int[] hidden = file.Header["hidden"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray();
+            var stored = file.Tensors.ToDictionary(t => t.Name);
+            var map = new SomMap(w, h, stored["codebook"].Data);
+            int[] sizes = new[] { patch * patch }.Concat(hidden).Append(w * h).ToArray();
+            var weights = new List<float[]>();
+            for (int i = 0; i + 1 < sizes.Length; i++)
+            {
+                StoredTensor weight = stored[$"layer{i}.weight"], bias = stored[$"layer{i}.bias"];
+                if (!weight.Shape.SequenceEqual(new[] { sizes[i + 1], sizes[i] }) || !bias.Shape.SequenceEqual(new[] { sizes[i + 1] }))
+                    throw new UserErrorException($"'{path}': layer {i} is {weight.ShapeText} / {bias.ShapeText}; [{sizes[i + 1]}, {sizes[i]}] / [{sizes[i + 1]}] expected");
+                weights.Add(weight.Data);
+                weights.Add(bias.Data);
+            }
+            if (stored.Count != 1 + weights.Count)
+                throw new UserErrorException($"'{path}': {stored.Count} tensors; {1 + weights.Count} expected for this som-mlp");
+            return new SomMlpModel(map, patch, hidden, weights);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or NullReferenceException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new UserErrorException($"'{path}': incomplete som-mlp model ({e.Message})", e);
+        }
+    }
+}
