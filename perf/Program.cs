@@ -2,7 +2,7 @@ using ColorKernels.Engine;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Perf.Ops;
 
-// Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu] [--filter lab|lab-sweep|conv|forward|train-step]
+// Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu] [--filter lab|lab-sweep|som|conv|forward|train-step]
 //   [--size WxH (lab)] [--net-size N --batch N --widths 0.25,1 (forward)]
 // Each benchmark validates its variants, then prints a table with the device named and ratios against a
 // baseline timed in the same run. Record results in perf/NOTES.md.
@@ -24,7 +24,7 @@ for (int i = 0; i < args.Length; i++)
         case "--batch": batch = int.Parse(args[++i]); break;
         case "--widths": netWidths = args[++i].Split(',').Select(w => double.Parse(w, System.Globalization.CultureInfo.InvariantCulture)).ToArray(); break;
         default:
-            Console.Error.WriteLine($"perf: unknown argument '{args[i]}' (--device, --filter lab|lab-sweep|conv|forward|train-step|*, --size WxH, --net-size N, --batch N, --widths 0.25,1)");
+            Console.Error.WriteLine($"perf: unknown argument '{args[i]}' (--device, --filter lab|lab-sweep|som|conv|forward|train-step|*, --size WxH, --net-size N, --batch N, --widths 0.25,1)");
             return 2;
     }
 }
@@ -38,6 +38,8 @@ try
         LabBench.Run(device, width, height, Console.Out);
     if (Wants("lab-sweep"))
         LabBench.Sweep(device, Console.Out);
+    if (Wants("som"))
+        SomBench.Run(device, Console.Out);
     if (Wants("conv"))
         ConvBench.Run(device, Console.Out);
     if (Wants("forward"))

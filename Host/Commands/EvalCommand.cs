@@ -37,14 +37,20 @@ public static class EvalCommand
                 foreach (string path in result.GetValue(models) ?? Array.Empty<string>())
                 {
                     ModelFile file = path == "default" ? DefaultModel.Load() : ModelFile.Read(path);
+                    string name = Path.GetFileNameWithoutExtension(path);
+                    for (int i = 2; !names.Add(name); i++)
+                        name = $"{Path.GetFileNameWithoutExtension(path)}-{i}";
+                    if (file.Architecture == Engine.Som.SomMlpModel.ArchitectureName)
+                    {
+                        Engine.Som.SomMlpModel somMlp = Engine.Som.SomMlpModel.FromModelFile(file, path);
+                        evalModels.Add(new EvalModel(name, images => images.Select(image => somMlp.Colorize(device, image)).ToList()));
+                        continue;
+                    }
                     var network = Eccv16Network.Load(device, file, path);
                     disposables.Add(network);
                     var colorizer = new Eccv16Colorizer(network, result.GetValue(size) ?? ColorizeCommand.PreferredSize(file),
                         result.GetValue(temperature) ?? network.Config.Temperature);
                     disposables.Add(colorizer);
-                    string name = Path.GetFileNameWithoutExtension(path);
-                    for (int i = 2; !names.Add(name); i++)
-                        name = $"{Path.GetFileNameWithoutExtension(path)}-{i}";
                     evalModels.Add(new EvalModel(name, colorizer.Colorize));
                 }
                 string report = result.GetValue(output)!;
