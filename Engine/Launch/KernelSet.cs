@@ -71,6 +71,7 @@ public sealed class KernelSet
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ImageBatchArgs, SomArgs>>? somQuantize;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, PatchArgs>>? extractPatches;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, PatchArgs>>? classToAb;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, SomArgs>>? somOnline;
 
     internal KernelSet(Accelerator accelerator) => this.accelerator = accelerator;
 
@@ -172,6 +173,9 @@ public sealed class KernelSet
         Load(ref extractPatches, PatchKernels.ExtractPatchesKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, PatchArgs>> ClassToAb =>
         Load(ref classToAb, PatchKernels.ClassToAbKernel);
+
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, SomArgs>> SomOnline =>
+        Load(ref somOnline, SomKernels.SomOnlineKernel);
 
     private NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>> Load<T1, T2>(
         ref NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>>? slot, Action<T1, T2> kernel)

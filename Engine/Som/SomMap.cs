@@ -10,6 +10,12 @@ using ColorKernels.Kernels.Som;
 
 namespace ColorKernels.Engine.Som;
 
+/// <summary>How a map's codewords start: on random samples, or spread over the principal plane of the samples.</summary>
+public enum SomInit { RandomSamples, PrincipalPlane }
+
+/// <summary>How a map learns: batch SOM (all samples per update) or online Kohonen (one sample at a time).</summary>
+public enum SomMode { Batch, Online }
+
 /// <summary>Quality of a map on a set of samples: mean ab distance to the BMU, and the share of samples whose two nearest codewords are not grid neighbours.</summary>
 public sealed record SomQuality(double QuantizationError, double TopographicError);
 
@@ -43,7 +49,8 @@ public sealed class SomMap
     /// random samples (seeded). Each epoch: BMUs of all samples (kernel), then the batch update (kernel), the
     /// radius falling geometrically from half the larger grid side to 0.1 at the last epoch.
     /// </summary>
-    public static SomMap Fit(ComputeDevice device, float[] samples, int gridW, int gridH, int epochs, int seed, Action<int, SomQuality>? progress = null)
+    public static SomMap Fit(ComputeDevice device, float[] samples, int gridW, int gridH, int epochs, int seed, Action<int, SomQuality>? progress = null,
+        SomInit init = SomInit.RandomSamples, SomMode mode = SomMode.Batch)
     {
         int count = samples.Length / 2, neurons = gridW * gridH;
         if (count < 1)
@@ -51,13 +58,16 @@ public sealed class SomMap
         if (epochs < 1)
             throw new UserErrorException($"--epochs {epochs}: must be at least 1");
         var random = new Random(seed);
-        var codebook = new float[2 * neurons];
-        int[] picks = Enumerable.Range(0, count).OrderBy(_ => random.Next()).Take(neurons).ToArray();
-        for (int j = 0; j < neurons; j++)
+        float[] codebook = init == SomInit.PrincipalPlane ? PrincipalPlane(samples, gridW, gridH) : new float[2 * neurons];
+        if (init == SomInit.RandomSamples)
         {
-            int s = picks[j % picks.Length];
-            codebook[2 * j] = samples[s];
-            codebook[2 * j + 1] = samples[count + s];
+            int[] picks = Enumerable.Range(0, count).OrderBy(_ => random.Next()).Take(neurons).ToArray();
+            for (int j = 0; j < neurons; j++)
+            {
+                int s = picks[j % picks.Length];
+                codebook[2 * j] = samples[s];
+                codebook[2 * j + 1] = samples[count + s];
+            }
         }
         using Tensor<float> x = device.Upload("som_samples", new Shape(2, count), samples);
         using Tensor<float> book = device.Upload("codebook", new Shape(neurons, 2), codebook);
@@ -72,14 +82,67 @@ public sealed class SomMap
         {
             double sigma = epochs == 1 ? finish : start * Math.Pow(finish / start, e / (double)(epochs - 1));
             var args = new SomArgs(count, gridW, gridH, (float)Math.Max(sigma, 1e-3), 1f, 1);
-            Bmu(device, x, book, bmu, second, distance, args);
-            ElementLaunch l = device.Launcher.ForElements(neurons);
-            device.Launcher.Launch(device.Kernels.SomBatchUpdate, l.Config, x.View, bmu.View, book.View,
-                new SomArgs(count, gridW, gridH, args.Sigma, 1f, l.RunLength));
+            if (mode == SomMode.Online)
+            {
+                // Learning rate 0.5 falling to 0.01 over the epochs, as the radius falls.
+                float rate = (float)(0.5 * Math.Pow(0.01 / 0.5, epochs == 1 ? 1 : e / (double)(epochs - 1)));
+                device.Launcher.Launch(device.Kernels.SomOnline, new ILGPU.KernelConfig(1, 1), x.View, book.View,
+                    new SomArgs(count, gridW, gridH, args.Sigma, rate, 1));
+            }
+            else
+            {
+                Bmu(device, x, book, bmu, second, distance, args);
+                ElementLaunch l = device.Launcher.ForElements(neurons);
+                device.Launcher.Launch(device.Kernels.SomBatchUpdate, l.Config, x.View, bmu.View, book.View,
+                    new SomArgs(count, gridW, gridH, args.Sigma, 1f, l.RunLength));
+            }
             if (progress is not null)
                 progress(e + 1, Quality(device, x, book, bmu, second, distance, gridW, gridH));
         }
         return new SomMap(gridW, gridH, book.Download());
+    }
+
+    /// <summary>
+    /// Codewords on the principal plane of the samples: mean + u sqrt(l1) e1 + v sqrt(l2) e2 with u, v evenly
+    /// spaced in [-1, 1] along the grid's width and height (e1, l1 the covariance's leading eigenvector and
+    /// eigenvalue). The samples are two-dimensional, so the plane is ab itself, oriented by their spread.
+    /// </summary>
+    private static float[] PrincipalPlane(float[] samples, int gridW, int gridH)
+    {
+        int count = samples.Length / 2;
+        double ma = 0, mb = 0;
+        for (int i = 0; i < count; i++)
+        {
+            ma += samples[i];
+            mb += samples[count + i];
+        }
+        ma /= count;
+        mb /= count;
+        double caa = 0, cab = 0, cbb = 0;
+        for (int i = 0; i < count; i++)
+        {
+            double da = samples[i] - ma, db = samples[count + i] - mb;
+            caa += da * da;
+            cab += da * db;
+            cbb += db * db;
+        }
+        caa /= count;
+        cab /= count;
+        cbb /= count;
+        double trace = caa + cbb, det = caa * cbb - cab * cab, gap = Math.Sqrt(Math.Max(0, trace * trace / 4 - det));
+        double l1 = trace / 2 + gap, l2 = Math.Max(0, trace / 2 - gap);
+        (double x, double y) e1 = Math.Abs(cab) > 1e-12 ? (l1 - cbb, cab) : (caa >= cbb ? (1.0, 0.0) : (0.0, 1.0));
+        double norm = Math.Sqrt(e1.x * e1.x + e1.y * e1.y);
+        e1 = (e1.x / norm, e1.y / norm);
+        (double x, double y) e2 = (-e1.y, e1.x);
+        var book = new float[2 * gridW * gridH];
+        for (int j = 0; j < gridW * gridH; j++)
+        {
+            double u = gridW == 1 ? 0 : -1 + 2.0 * (j % gridW) / (gridW - 1), v = gridH == 1 ? 0 : -1 + 2.0 * (j / gridW) / (gridH - 1);
+            book[2 * j] = (float)(ma + u * Math.Sqrt(l1) * e1.x + v * Math.Sqrt(l2) * e2.x);
+            book[2 * j + 1] = (float)(mb + u * Math.Sqrt(l1) * e1.y + v * Math.Sqrt(l2) * e2.y);
+        }
+        return book;
     }
 
     /// <summary>Quantisation and topographic error of this map on ab samples [2, S].</summary>

@@ -23,6 +23,8 @@ public sealed record SomMlpSettings
     public int ColoursPerPhoto { get; init; } = 500;
     public int PatchesPerPhoto { get; init; } = 500;
     public int SomEpochs { get; init; } = 20;
+    public SomInit SomInit { get; init; } = SomInit.RandomSamples;
+    public SomMode SomMode { get; init; } = SomMode.Batch;
 }
 
 /// <summary>What a SOM + MLP training run reports at the end.</summary>
@@ -58,7 +60,7 @@ public sealed class SomMlpModel
             throw new UserErrorException($"--patch {s.Patch}: the paper's patch sizes are 3, 5, 7 and 11");
         float[] colours = SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, skip);
         SomQuality quality = new(0, 0);
-        SomMap map = SomMap.Fit(device, colours, s.GridW, s.GridH, s.SomEpochs, s.Seed, (_, q) => quality = q);
+        SomMap map = SomMap.Fit(device, colours, s.GridW, s.GridH, s.SomEpochs, s.Seed, (_, q) => quality = q, s.SomInit, s.SomMode);
 
         var (patches, labels) = SamplePatches(device, files, map, s.Patch, s.PatchesPerPhoto, s.Seed + 1, skip);
         int count = labels.Length, features = s.Patch * s.Patch;

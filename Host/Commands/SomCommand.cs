@@ -19,6 +19,14 @@ public static class SomCommand
         return command;
     }
 
+    public static Option<string> InitOption() => new("--som-init") { Description = "Codeword initialisation: random (samples) or pca (the samples' principal plane)", DefaultValueFactory = _ => "random" };
+
+    public static Option<string> ModeOption() => new("--som-mode") { Description = "batch (batch SOM) or online (sequential Kohonen updates)", DefaultValueFactory = _ => "batch" };
+
+    public static (SomInit Init, SomMode Mode) ParseInitMode(string init, string mode) => (
+        init switch { "random" => SomInit.RandomSamples, "pca" => SomInit.PrincipalPlane, _ => throw new UserErrorException($"--som-init '{init}': expected random or pca") },
+        mode switch { "batch" => SomMode.Batch, "online" => SomMode.Online, _ => throw new UserErrorException($"--som-mode '{mode}': expected batch or online") });
+
     /// <summary>Parses "3x3" into (3, 3); 1x1 up to 20x20.</summary>
     public static (int W, int H) ParseGrid(string text)
     {
@@ -36,20 +44,22 @@ public static class SomCommand
         var perPhoto = new Option<int>("--samples-per-photo") { Description = "Random ab pixels taken from each photo", DefaultValueFactory = _ => 500 };
         var epochs = new Option<int>("--epochs") { Description = "Batch-SOM epochs (the radius shrinks from half the grid to 0.1)", DefaultValueFactory = _ => 20 };
         var seed = new Option<int>("--seed") { Description = "Seed of sampling and initialisation", DefaultValueFactory = _ => 0 };
+        Option<string> init = InitOption(), mode = ModeOption();
         var command = new Command("fit", "Train a colour map on the ab colours of a folder of photos; prints quantisation and topographic error.")
         {
-            data, output, grid, perPhoto, epochs, seed,
+            data, output, grid, perPhoto, epochs, seed, init, mode,
         };
         command.SetAction(result => Cli.Guard(() =>
         {
             var (w, h) = ParseGrid(result.GetValue(grid)!);
+            var (somInit, somMode) = ParseInitMode(result.GetValue(init)!, result.GetValue(mode)!);
             if (result.GetValue(perPhoto) < 1)
                 throw new UserErrorException("--samples-per-photo must be at least 1");
             IReadOnlyList<string> files = PhotoBatches.Scan(result.GetValue(data)!);
             using ComputeDevice device = Cli.OpenDevice(result);
             float[] samples = SomMap.SampleColours(device, files, result.GetValue(perPhoto), result.GetValue(seed), m => Cli.Warning("skipped " + m));
             SomQuality? last = null;
-            SomMap map = SomMap.Fit(device, samples, w, h, result.GetValue(epochs), result.GetValue(seed), (e, q) => last = q);
+            SomMap map = SomMap.Fit(device, samples, w, h, result.GetValue(epochs), result.GetValue(seed), (e, q) => last = q, somInit, somMode);
             map.ToModelFile(last).Write(result.GetValue(output)!);
             var inv = CultureInfo.InvariantCulture;
             Console.Out.WriteLine(string.Create(inv, $"som: {w}x{h} map from {samples.Length / 2:N0} ab samples of {files.Count} photos; quantisation error {last!.QuantizationError:F2}, topographic error {last.TopographicError:P1}; wrote {result.GetValue(output)}"));

@@ -97,6 +97,42 @@ public static class SomKernels
     }
 
     /// <summary>
+    /// SomOnlineKernel (online, sequential Kohonen): for each sample in order, its BMU, then every codeword
+    /// moves by Rate h(bmu, j) (x - w_j). Inherently sequential, so one thread does it all; launch it with a
+    /// single thread. samples [2, S], codebook [N, 2]. Thread: one.
+    /// </summary>
+    public static void SomOnlineKernel(ArrayView<float> samples, ArrayView<float> codebook, SomArgs a)
+    {
+        if (Grid.GlobalIndex.X != 0)
+            return;
+        int neurons = a.Neurons;
+        float inv2s2 = 1f / (2f * a.Sigma * a.Sigma);
+        for (int s = 0; s < a.Samples; s++)
+        {
+            float x = samples[s], y = samples[a.Samples + s], best = float.PositiveInfinity;
+            int bestJ = 0;
+            for (int j = 0; j < neurons; j++)
+            {
+                float da = x - codebook[2 * j], db = y - codebook[2 * j + 1];
+                float d = da * da + db * db;
+                if (d < best)
+                {
+                    best = d;
+                    bestJ = j;
+                }
+            }
+            int bx = bestJ % a.GridW, by = bestJ / a.GridW;
+            for (int j = 0; j < neurons; j++)
+            {
+                int dx = j % a.GridW - bx, dy = j / a.GridW - by;
+                float h = a.Rate * MathF.Exp(-(dx * dx + dy * dy) * inv2s2);
+                codebook[2 * j] += h * (x - codebook[2 * j]);
+                codebook[2 * j + 1] += h * (y - codebook[2 * j + 1]);
+            }
+        }
+    }
+
+    /// <summary>
     /// SomQuantizeKernel: replaces each pixel's a and b by its nearest codeword's (ties to the lowest index),
     /// keeping L. lab [N, 3, H, W] in place; codebook [N, 2]; Samples = pixels per image x images,
     /// GridW x GridH the map. Thread: pixels.

@@ -56,12 +56,19 @@ public class SomTests
         }
     }
 
+    public static IEnumerable<object[]> Variants =>
+        from d in TestDevices.All
+        from init in new[] { SomInit.RandomSamples, SomInit.PrincipalPlane }
+        from mode in new[] { SomMode.Batch, SomMode.Online }
+        select new object[] { d[0], init, mode };
+
     [Theory]
-    [MemberData(nameof(Devices))]
-    public void Batch_som_converges_on_clustered_colours(string deviceId)
+    [MemberData(nameof(Variants))]
+    public void Som_converges_on_clustered_colours(string deviceId, SomInit init, SomMode mode)
     {
         // Four tight clusters of ab colours (+-2 around each centre); a 2x2 map ends with one codeword within
-        // 2 ab units of each centre: the radius ends at 0.1, so the last epochs are k-means.
+        // 2 ab units of each centre, from either initialisation, batch or online: the radius ends at 0.1, so
+        // the last epochs are k-means (batch) or nearly winner-take-all updates at a rate of 0.01 (online).
         var centres = new[] { (-40f, 30f), (35f, 40f), (-30f, -45f), (45f, -35f) };
         var random = new Random(3);
         const int PerCluster = 250;
@@ -75,7 +82,7 @@ public class SomTests
             }
         ComputeDevice device = TestDevices.Get(deviceId);
         SomQuality? quality = null;
-        SomMap map = SomMap.Fit(device, a.Concat(b).ToArray(), 2, 2, 25, seed: 1, (_, q) => quality = q);
+        SomMap map = SomMap.Fit(device, a.Concat(b).ToArray(), 2, 2, 25, seed: 1, (_, q) => quality = q, init, mode);
         foreach (var (ca, cb) in centres)
         {
             double nearest = Enumerable.Range(0, 4).Min(j => Math.Sqrt(Math.Pow(map.Codebook[2 * j] - ca, 2) + Math.Pow(map.Codebook[2 * j + 1] - cb, 2)));
