@@ -114,6 +114,67 @@ public static class OnnxExport
             .ToArray();
     }
 
+    /// <summary>
+    /// Writes a SOM + MLP model as an ONNX graph (opset 13): input "patches" [N, K K] (L / 100 of each K x K
+    /// patch, row-major); outputs "logits" [N, classes] (Gemm layers with Relu between) and "ab" [N, 2], the
+    /// codeword of the arg-max class (ArgMax, then Gather from the codebook).
+    /// </summary>
+    public static byte[] ExportSomMlp(ModelFile model, string path)
+    {
+        var somMlp = Som.SomMlpModel.FromModelFile(model, path);
+        var graph = new Protobuf();
+        var initializers = new List<Protobuf>();
+        int nodes = 0;
+        void Node(string op, string[] inputs, string output, params Protobuf[] attributes)
+        {
+            var node = new Protobuf();
+            foreach (string input in inputs)
+                node.String(1, input);
+            node.String(2, output).String(3, $"{op}_{nodes++}").String(4, op);
+            foreach (Protobuf attribute in attributes)
+                node.Message(5, attribute);
+            graph.Message(1, node);
+        }
+        void Initializer(string name, int[] shape, float[] data)
+        {
+            var t = new Protobuf();
+            foreach (int d in shape)
+                t.Int(1, d);
+            t.Int(2, Float).String(8, name);
+            var raw = new byte[data.Length * 4];
+            Buffer.BlockCopy(data, 0, raw, 0, raw.Length);
+            t.Bytes(9, raw);
+            initializers.Add(t);
+        }
+        Protobuf IntAttribute(string name, long value) => new Protobuf().String(1, name).Int(3, value).Int(20, 2);
+
+        int[] sizes = new[] { somMlp.Patch * somMlp.Patch }.Concat(somMlp.Hidden).Append(somMlp.Map.Neurons).ToArray();
+        string x = "patches";
+        for (int i = 0; i + 1 < sizes.Length; i++)
+        {
+            Initializer($"layer{i}.weight", new[] { sizes[i + 1], sizes[i] }, somMlp.Weights[2 * i]);
+            Initializer($"layer{i}.bias", new[] { sizes[i + 1] }, somMlp.Weights[2 * i + 1]);
+            bool last = i + 2 == sizes.Length;
+            string z = last ? "logits" : $"layer{i}.z";
+            Node("Gemm", new[] { x, $"layer{i}.weight", $"layer{i}.bias" }, z, IntAttribute("transB", 1));
+            if (!last)
+            {
+                Node("Relu", new[] { z }, $"layer{i}.out");
+                x = $"layer{i}.out";
+            }
+        }
+        Initializer("codebook", new[] { somMlp.Map.Neurons, 2 }, somMlp.Map.Codebook);
+        Node("ArgMax", new[] { "logits" }, "class", IntAttribute("axis", 1), IntAttribute("keepdims", 0));
+        Node("Gather", new[] { "codebook", "class" }, "ab", IntAttribute("axis", 0));
+        graph.String(2, "colorkernels-som-mlp");
+        foreach (Protobuf init in initializers)
+            graph.Message(5, init);
+        graph.Message(11, ValueInfo("patches", "N", sizes[0]));
+        graph.Message(12, ValueInfo("logits", "N", somMlp.Map.Neurons));
+        graph.Message(12, ValueInfo("ab", "N", 2));
+        return new Protobuf().Int(1, 7).String(2, "ColorKernels").Message(7, graph).Message(8, new Protobuf().String(1, "").Int(2, 13)).ToArray();
+    }
+
     private static Protobuf ValueInfo(string name, params object[] dims)
     {
         var shape = new Protobuf();

@@ -14,7 +14,7 @@ public static class ExportOnnxCommand
         var input = new Argument<string>("model") { Description = "Model file (.ckm), or 'default' for the built-in model" };
         var output = new Option<string>("--output", "-o") { Description = "ONNX file to write", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the output file if it exists" };
-        var command = new Command("export-onnx", "Write a model as an ONNX graph (opset 13): input L [N,1,H,W], outputs logits and ab at H/4 x W/4.")
+        var command = new Command("export-onnx", "Write a model as an ONNX graph (opset 13): eccv16 (input L [N,1,H,W], outputs logits and ab at H/4 x W/4) or som-mlp (input patches, outputs class logits and ab).")
         {
             input, output, overwrite,
         };
@@ -24,9 +24,11 @@ public static class ExportOnnxCommand
             if (File.Exists(target) && !result.GetValue(overwrite))
                 throw new UserErrorException($"'{target}' exists; add --overwrite to replace it");
             ModelFile model = source == "default" ? DefaultModel.Load() : ModelFile.Read(source);
-            byte[] onnx = OnnxExport.Export(model, source);
+            bool somMlp = model.Architecture == Engine.Som.SomMlpModel.ArchitectureName;
+            byte[] onnx = somMlp ? OnnxExport.ExportSomMlp(model, source) : OnnxExport.Export(model, source);
             AtomicFile.Write(target, s => s.Write(onnx));
-            Console.Out.WriteLine($"wrote {target}: {onnx.Length:N0} bytes, ONNX opset 13 (input L, outputs logits and ab)");
+            Console.Out.WriteLine($"wrote {target}: {onnx.Length:N0} bytes, ONNX opset 13 " +
+                                  (somMlp ? "(input patches [N, K*K], outputs logits and ab)" : "(input L, outputs logits and ab)"));
             return 0;
         }));
         return command;

@@ -49,4 +49,41 @@ public class OnnxExportTests
         AssertClose.All(ortLogits, logits.Download(), 2e-3, 2e-3, "logits vs ONNX Runtime");
         AssertClose.All(ortAb, ab.Download(), 0.05, 0, "ab vs ONNX Runtime");
     }
+
+    [Fact]
+    public void Exported_som_mlp_matches_the_engine_in_ONNX_Runtime()
+    {
+        ComputeDevice device = TestDevices.Get("cpu:0");
+        const int Batch = 40, Features = 9;
+        using var mlp = new ColorKernels.Engine.Som.PatchMlp(device, Features, new[] { 12, 7 }, 4, Batch, seed: 3);
+        var map = new ColorKernels.Engine.Som.SomMap(2, 2, new float[] { 0, 0, 30, 10, -20, 40, 15, -35 });
+        var header = new System.Text.Json.Nodes.JsonObject
+        {
+            ["architecture"] = "som-mlp", ["grid_w"] = 2, ["grid_h"] = 2, ["patch"] = 3,
+            ["hidden"] = new System.Text.Json.Nodes.JsonArray(12, 7),
+        };
+        var model = new ModelFile(header, new[] { new StoredTensor("codebook", new[] { 4, 2 }, map.Codebook) }.Concat(mlp.ToTensors()).ToList());
+        byte[] onnx = OnnxExport.ExportSomMlp(model, "test");
+
+        float[] patches = TestData.Uniform(Batch * Features, 0, 1, 8);   // [N, K*K] for ONNX
+        var featureMajor = new float[Features * Batch];                 // [K*K, N] for the engine
+        for (int n = 0; n < Batch; n++)
+            for (int f = 0; f < Features; f++)
+                featureMajor[f * Batch + n] = patches[n * Features + f];
+        mlp.Input.Upload(featureMajor);
+        int[] classes = mlp.Predict();
+
+        using var session = new InferenceSession(onnx);
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("patches", new DenseTensor<float>(patches, new[] { Batch, Features })) });
+        float[] ab = results.Single(r => r.Name == "ab").AsEnumerable<float>().ToArray();
+        float[] logits = results.Single(r => r.Name == "logits").AsEnumerable<float>().ToArray();
+        float[] engineLogits = mlp.Logits.Download();
+        for (int n = 0; n < Batch; n++)
+        {
+            for (int c = 0; c < 4; c++)
+                Assert.Equal(engineLogits[c * Batch + n], logits[n * 4 + c], 1e-4);
+            Assert.Equal(map.Codebook[2 * classes[n]], ab[2 * n]);
+            Assert.Equal(map.Codebook[2 * classes[n] + 1], ab[2 * n + 1]);
+        }
+    }
 }
