@@ -45,18 +45,24 @@ public sealed class ComputeDevice : IDisposable
     /// </summary>
     public bool UseCpuVariants { get; internal set; }
 
-    private readonly Dictionary<string, Tensor<float>> workspaces = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Name, int Thread), Tensor<float>> workspaces = new();
 
     /// <summary>
     /// A scratch tensor of at least <paramref name="elements"/> floats, kept and reused by name (grown when
-    /// too small). Its contents are undefined; each op names its own scratch so that ops never share one.
+    /// too small). Its contents are undefined; each op names its own scratch so that ops never share one,
+    /// and each thread gets its own, so that two threads using one device (parallel tests do) never
+    /// overwrite each other's intermediate results.
     /// </summary>
     internal Tensor<float> Workspace(string name, int elements)
     {
-        if (workspaces.TryGetValue(name, out Tensor<float>? t) && t.Elements >= elements)
-            return t;
-        t?.Dispose();
-        return workspaces[name] = Allocate<float>("workspace." + name, new Shape(Math.Max(1, elements)));
+        var key = (name, Environment.CurrentManagedThreadId);
+        lock (workspaces)
+        {
+            if (workspaces.TryGetValue(key, out Tensor<float>? t) && t.Elements >= elements)
+                return t;
+            t?.Dispose();
+            return workspaces[key] = Allocate<float>("workspace." + name, new Shape(Math.Max(1, elements)));
+        }
     }
 
     public Launcher Launcher { get; }
