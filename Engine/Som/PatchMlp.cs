@@ -151,6 +151,37 @@ public sealed class PatchMlp : IDisposable
         return result;
     }
 
+    /// <summary>Adam steps taken.</summary>
+    public int StepCount => step;
+
+    /// <summary>The Adam moments as stored tensors (m.layerI.weight, v.layerI.bias, ...).</summary>
+    public IEnumerable<StoredTensor> OptimizerTensors() => m.SelectMany((moment, i) => new[]
+    {
+        new StoredTensor($"m.layer{i}.weight", moment.W.Shape.Dims.ToArray(), moment.W.Download()),
+        new StoredTensor($"m.layer{i}.bias", moment.B.Shape.Dims.ToArray(), moment.B.Download()),
+        new StoredTensor($"v.layer{i}.weight", v[i].W.Shape.Dims.ToArray(), v[i].W.Download()),
+        new StoredTensor($"v.layer{i}.bias", v[i].B.Shape.Dims.ToArray(), v[i].B.Download()),
+    });
+
+    /// <summary>Restores Adam's moments and step count from <see cref="OptimizerTensors"/>'s output.</summary>
+    public void LoadOptimizer(IReadOnlyDictionary<string, StoredTensor> tensors, int steps, string path)
+    {
+        void Restore(string name, Tensor<float> target)
+        {
+            if (!tensors.TryGetValue(name, out StoredTensor? t) || !t.Shape.SequenceEqual(target.Shape.Dims))
+                throw new UserErrorException($"'{path}': optimiser tensor '{name}' missing or of the wrong shape (expected {target.Shape})");
+            target.Upload(t.Data);
+        }
+        for (int i = 0; i < m.Count; i++)
+        {
+            Restore($"m.layer{i}.weight", m[i].W);
+            Restore($"m.layer{i}.bias", m[i].B);
+            Restore($"v.layer{i}.weight", v[i].W);
+            Restore($"v.layer{i}.bias", v[i].B);
+        }
+        step = steps;
+    }
+
     /// <summary>The weights and biases, layer by layer, as stored tensors named layerI.weight / layerI.bias.</summary>
     public IEnumerable<StoredTensor> ToTensors() => layers.SelectMany((l, i) => new[]
     {

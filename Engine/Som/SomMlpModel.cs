@@ -53,14 +53,34 @@ public sealed class SomMlpModel
     public int[] Hidden { get; }
     public IReadOnlyList<float[]> Weights { get; }
 
+    /// <summary>A checkpoint to resume from: the model so far, and the optimiser state file (moments, step).</summary>
+    public sealed record Resume(SomMlpModel Model, ModelFile Optimizer, string Path);
+
+    /// <summary>
+    /// Trains the map (unless resuming: the saved map is kept), samples patches labelled by the map (seeded,
+    /// so a resumed run samples the same ones), and trains the MLP; <paramref name="checkpoint"/> receives the
+    /// model and the optimiser state every <paramref name="checkpointEvery"/> steps and at the end. A resumed
+    /// run continues with the same batches it would have seen uninterrupted.
+    /// </summary>
     public static (SomMlpModel Model, SomMlpReport Report) Train(ComputeDevice device, IReadOnlyList<string> files, SomMlpSettings s,
-        Action<int, double> progress, Action<string> skip)
+        Action<int, double> progress, Action<string> skip, int checkpointEvery = int.MaxValue,
+        Action<SomMlpModel, ModelFile>? checkpoint = null, Resume? resume = null, CancellationToken cancel = default)
     {
         if (s.Patch is not (3 or 5 or 7 or 11))
             throw new UserErrorException($"--patch {s.Patch}: the paper's patch sizes are 3, 5, 7 and 11");
-        float[] colours = SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, skip);
+        SomMap map;
         SomQuality quality = new(0, 0);
-        SomMap map = SomMap.Fit(device, colours, s.GridW, s.GridH, s.SomEpochs, s.Seed, (_, q) => quality = q, s.SomInit, s.SomMode);
+        if (resume is null)
+        {
+            float[] colours = SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, skip);
+            map = SomMap.Fit(device, colours, s.GridW, s.GridH, s.SomEpochs, s.Seed, (_, q) => quality = q, s.SomInit, s.SomMode);
+        }
+        else
+        {
+            map = resume.Model.Map;
+            if (map.GridW != s.GridW || map.GridH != s.GridH || resume.Model.Patch != s.Patch || !resume.Model.Hidden.SequenceEqual(s.Hidden))
+                throw new UserErrorException($"--resume: the run in '{resume.Path}' has a {map.GridW}x{map.GridH} map, patch {resume.Model.Patch}, hidden {string.Join(",", resume.Model.Hidden)}; resume with the same settings");
+        }
 
         var (patches, labels) = SamplePatches(device, files, map, s.Patch, s.PatchesPerPhoto, s.Seed + 1, skip);
         int count = labels.Length, features = s.Patch * s.Patch;
@@ -71,7 +91,21 @@ public sealed class SomMlpModel
         int held = Math.Max(s.Batch, count / 10);
         int[] heldOut = order[..held], train = order[held..];
 
-        using var mlp = new PatchMlp(device, features, s.Hidden, map.Neurons, s.Batch, s.Seed);
+        using var mlp = new PatchMlp(device, features, s.Hidden, map.Neurons, s.Batch, s.Seed, resume?.Model.Weights);
+        int startStep = 0;
+        if (resume is not null)
+        {
+            startStep = resume.Optimizer.Header["step"]?.GetValue<int>() ?? throw new UserErrorException($"'{resume.Path}': no step count");
+            mlp.LoadOptimizer(resume.Optimizer.Tensors.ToDictionary(t => t.Name), startStep, resume.Path);
+        }
+        void Save()
+        {
+            if (checkpoint is null)
+                return;
+            var current = new SomMlpModel(map, s.Patch, s.Hidden, mlp.ToTensors().Select(t => t.Data).ToList());
+            var header = new JsonObject { ["architecture"] = "som-mlp-optimizer-state", ["step"] = mlp.StepCount, ["seed"] = s.Seed, ["batch"] = s.Batch };
+            checkpoint(current, new ModelFile(header, mlp.OptimizerTensors().ToList()));
+        }
         var x = new float[features * s.Batch];
         var y = new int[s.Batch];
         void Fill(int[] indices, int offset)
@@ -84,11 +118,18 @@ public sealed class SomMlpModel
                 y[b] = labels[i];
             }
         }
-        for (int step = 0; step < s.Steps; step++)
+        for (int step = startStep; step < s.Steps; step++)
         {
+            if (cancel.IsCancellationRequested)
+            {
+                Save();
+                throw new OperationCanceledException($"stopped at step {step}; checkpoint written");
+            }
             Fill(train, step * s.Batch);
             mlp.Input.Upload(x);
             progress(step + 1, mlp.Step(y, s.LearningRate));
+            if ((step + 1) % checkpointEvery == 0 && step + 1 < s.Steps)
+                Save();
         }
         int correct = 0, seen = 0;
         for (int offset = 0; offset + s.Batch <= heldOut.Length; offset += s.Batch)
@@ -102,8 +143,12 @@ public sealed class SomMlpModel
         int majorityClass = train.GroupBy(i => labels[i]).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
         double majorityShare = heldOut.Count(i => labels[i] == majorityClass) / (double)heldOut.Length;
         var weights = mlp.ToTensors().Select(t => t.Data).ToList();
-        return (new SomMlpModel(map, s.Patch, s.Hidden, weights),
+        if (resume is not null)
+            quality = map.Evaluate(device, SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, _ => { }));
+        var result = (new SomMlpModel(map, s.Patch, s.Hidden, weights),
             new SomMlpReport(quality, seen > 0 ? (double)correct / seen : double.NaN, majorityShare, train.Length, heldOut.Length));
+        Save();
+        return result;
     }
 
     /// <summary>Random patches (feature-major per patch: [count][K K]) and the BMU class of each centre pixel's ab.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ColorKernels.Engine;
 using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Training;
 using Spectre.Console;
 
@@ -52,7 +53,7 @@ public static class TrainCommand
         {
             if (result.GetValue(method) == "som-mlp")
                 return TrainSomMlp(result, data, output, som, patch, hidden, steps, batch, lr, seed, resume,
-                    SomCommand.ParseInitMode(result.GetValue(somInit)!, result.GetValue(somMode)!));
+                    SomCommand.ParseInitMode(result.GetValue(somInit)!, result.GetValue(somMode)!), checkpointEvery);
             if (result.GetValue(method) != "eccv16")
                 throw new UserErrorException($"--method '{result.GetValue(method)}': expected eccv16 or som-mlp");
             if (result.GetValue(arch) != "eccv16")
@@ -137,10 +138,8 @@ public static class TrainCommand
 
     private static int TrainSomMlp(ParseResult result, Argument<string> data, Option<string> output, Option<string> som, Option<int> patch,
         Option<string> hidden, Option<int> steps, Option<int> batch, Option<double> lr, Option<int> seed, Option<bool> resume,
-        (Engine.Som.SomInit Init, Engine.Som.SomMode Mode) somSettings)
+        (Engine.Som.SomInit Init, Engine.Som.SomMode Mode) somSettings, Option<int> checkpointEvery)
     {
-        if (result.GetValue(resume))
-            throw new UserErrorException("--resume is not supported for --method som-mlp yet (a run takes minutes; start it again)");
         var (w, h) = SomCommand.ParseGrid(result.GetValue(som)!);
         int[] layers;
         try
@@ -157,28 +156,68 @@ public static class TrainCommand
             Batch = result.GetValue(batch), LearningRate = (float)result.GetValue(lr), Seed = result.GetValue(seed),
             SomInit = somSettings.Init, SomMode = somSettings.Mode,
         };
-        if (settings.Steps < 1 || settings.Batch < 1)
-            throw new UserErrorException("--steps and --batch must be at least 1");
+        if (settings.Steps < 1 || settings.Batch < 1 || result.GetValue(checkpointEvery) < 1)
+            throw new UserErrorException("--steps, --batch and --checkpoint-every must be at least 1");
         IReadOnlyList<string> files = PhotoBatches.Scan(result.GetValue(data)!);
         string folder = result.GetValue(output)!;
         Directory.CreateDirectory(folder);
-        string modelPath = Path.Combine(folder, "model.ckm"), logPath = Path.Combine(folder, "log.csv");
-        if (File.Exists(modelPath))
-            throw new UserErrorException($"'{folder}' already holds a model; choose another --out");
-        using ComputeDevice device = Cli.OpenDevice(result);
-        var log = new System.Text.StringBuilder("step,loss\n");
-        int every = Math.Max(1, settings.Steps / 20);
-        var (model, report) = Engine.Som.SomMlpModel.Train(device, files, settings, (step, loss) =>
+        string modelPath = Path.Combine(folder, "model.ckm"), statePath = Path.Combine(folder, "optimizer.ckm"), logPath = Path.Combine(folder, "log.csv");
+        Engine.Som.SomMlpModel.Resume? from = null;
+        if (result.GetValue(resume))
         {
-            log.Append(CultureInfo.InvariantCulture, $"{step},{loss:R}\n");
-            if (step % every == 0 || step == settings.Steps)
-                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {step}/{settings.Steps} loss {loss:F4}"));
-        }, m => Cli.Warning("skipped " + m));
-        Engine.Imaging.AtomicFile.Write(logPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(log.ToString())));
-        model.ToModelFile(report).Write(modelPath);
-        var inv = CultureInfo.InvariantCulture;
-        Console.Out.WriteLine(string.Create(inv, $"train som-mlp: {w}x{h} map, quantisation error {report.Map.QuantizationError:F2}, topographic error {report.Map.TopographicError:P1}; patch accuracy on {report.HeldOutPatches} held-out patches {report.HeldOutAccuracy:P1} (majority class {report.MajorityBaseline:P1}); wrote {modelPath}"));
-        return 0;
+            if (!File.Exists(modelPath) || !File.Exists(statePath))
+                throw new UserErrorException($"--resume: '{folder}' holds no som-mlp checkpoint (model.ckm and optimizer.ckm)");
+            ModelFile state = ModelFile.Read(statePath);
+            if (state.Header["seed"]?.GetValue<int>() != settings.Seed || state.Header["batch"]?.GetValue<int>() != settings.Batch)
+                throw new UserErrorException($"--resume: the run was started with another --seed or --batch; resume with the same settings");
+            from = new Engine.Som.SomMlpModel.Resume(Engine.Som.SomMlpModel.FromModelFile(ModelFile.Read(modelPath), modelPath), state, statePath);
+        }
+        else if (File.Exists(modelPath))
+        {
+            throw new UserErrorException($"'{folder}' already holds a run; use --resume to continue it or choose another --out");
+        }
+        else
+        {
+            Engine.Imaging.AtomicFile.Write(logPath, s => s.Write("step,loss\n"u8));
+        }
+        using ComputeDevice device = Cli.OpenDevice(result);
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cancel.IsCancellationRequested)
+                return;
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        int every = Math.Max(1, settings.Steps / 20);
+        try
+        {
+            var (model, report) = Engine.Som.SomMlpModel.Train(device, files, settings, (step, loss) =>
+            {
+                File.AppendAllText(logPath, string.Create(CultureInfo.InvariantCulture, $"{step},{loss:R}\n"));
+                if (step % every == 0 || step == settings.Steps)
+                    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {step}/{settings.Steps} loss {loss:F4}"));
+            }, m => Cli.Warning("skipped " + m), result.GetValue(checkpointEvery), (current, state) =>
+            {
+                // State first: a crash between the two renames leaves a newer state, which --resume notices.
+                state.Write(statePath);
+                current.ToModelFile().Write(modelPath);
+            }, from, cancel.Token);
+            model.ToModelFile(report).Write(modelPath);
+            var inv = CultureInfo.InvariantCulture;
+            Console.Out.WriteLine(string.Create(inv, $"train som-mlp: {w}x{h} map, quantisation error {report.Map.QuantizationError:F2}, topographic error {report.Map.TopographicError:P1}; patch accuracy on {report.HeldOutPatches} held-out patches {report.HeldOutAccuracy:P1} (majority class {report.MajorityBaseline:P1}); wrote {modelPath}"));
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Out.WriteLine($"train: stopped (Ctrl-C); checkpoint written to {modelPath}; continue with --resume");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
     }
 
     private static RunEnd RunWithProgress(TrainingRun run, ComputeDevice device, CancellationToken cancel, TrainRunOptions o)
