@@ -72,6 +72,7 @@ public sealed class KernelSet
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, PatchArgs>>? extractPatches;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, PatchArgs>>? classToAb;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, SomArgs>>? somOnline;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, ChannelArgs>>? biasEpilogue;
 
     internal KernelSet(Accelerator accelerator) => this.accelerator = accelerator;
 
@@ -176,6 +177,9 @@ public sealed class KernelSet
 
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, SomArgs>> SomOnline =>
         Load(ref somOnline, SomKernels.SomOnlineKernel);
+
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, ChannelArgs>> BiasEpilogue =>
+        Load(ref biasEpilogue, Im2ColKernels.BiasEpilogueKernel);
 
     private NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>> Load<T1, T2>(
         ref NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>>? slot, Action<T1, T2> kernel)

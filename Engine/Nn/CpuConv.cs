@@ -58,6 +58,67 @@ internal static class CpuConv
         }
     }
 
+    /// <summary>
+    /// The forward convolution a transposed convolution is the data gradient of: its input is the transposed
+    /// conv's output and its output the transposed conv's input (same kernel, stride, padding).
+    /// </summary>
+    private static Conv2dArgs Adjoint(Conv2dArgs t) =>
+        new(t.N, t.OutC, t.OutH, t.OutW, t.InC, t.InH, t.InW, t.Kernel, t.Stride, t.Pad, 1, false, ConvEpilogue.None, 1);
+
+    /// <summary>Transposed conv: col_n = W^T [OutC K K, InC] x in_n, out_n = col2im(col_n), then bias and epilogue.</summary>
+    public static void TransposedForward(Tensor<float> input, Tensor<float> weight, Tensor<float>? bias, Tensor<float> output,
+        Conv2dArgs t, Tensor<float>? scale, Tensor<float>? shift)
+    {
+        ComputeDevice d = input.Device;
+        int rows = t.OutC * t.Kernel * t.Kernel, columns = t.InH * t.InW;
+        Conv2dArgs adjoint = Adjoint(t);
+        Tensor<float> wt = d.Workspace("convt.weight_t", rows * t.InC);
+        Transpose(d, weight, wt, t.InC, rows);
+        Tensor<float> col = d.Workspace("convt.col", rows * columns);
+        ElementLaunch l = d.Launcher.ForElements(t.OutC * t.OutH * t.OutW);
+        for (int n = 0; n < t.N; n++)
+        {
+            Gemm(d, wt, input, col, new GemmArgs(rows, columns, t.InC, 0, n * t.InC * columns, 0, false, false, 0), wt, wt, wt);
+            d.Launcher.Launch(d.Kernels.Col2Im, l.Config, col.View, output.View, new Im2ColArgs(adjoint, n, false, l.RunLength));
+        }
+        if (bias is not null || t.Epilogue != 0)
+        {
+            ElementLaunch e = d.Launcher.ForElements(output.Elements);
+            using Tensor<float> zeros = bias is null ? d.Upload("zero_bias", new Shape(t.OutC), new float[t.OutC]) : null!;
+            Tensor<float> b = bias ?? zeros;
+            d.Launcher.Launch(d.Kernels.BiasEpilogue, e.Config, output.View, b.View, (scale ?? b).View, (shift ?? b).View,
+                new ChannelArgs(t.N, t.OutC, t.OutH * t.OutW, 0f, e.RunLength, t.Epilogue));
+        }
+    }
+
+    /// <summary>Transposed conv, data gradient: dIn_n = W [InC, OutC K K] x im2col(dOut_n) (a forward conv of dOut).</summary>
+    public static void TransposedBackwardData(Tensor<float> weight, Tensor<float> dOutput, Tensor<float> dInput, Conv2dArgs t)
+    {
+        ComputeDevice d = weight.Device;
+        int rows = t.OutC * t.Kernel * t.Kernel, columns = t.InH * t.InW;
+        Conv2dArgs adjoint = Adjoint(t);
+        Tensor<float> col = d.Workspace("convt.col", rows * columns);
+        for (int n = 0; n < t.N; n++)
+        {
+            Im2Col(d, dOutput, col, adjoint, n, transposed: false);
+            Gemm(d, weight, col, dInput, new GemmArgs(t.InC, columns, rows, 0, 0, n * t.InC * columns, false, false, 0), weight, weight, weight);
+        }
+    }
+
+    /// <summary>Transposed conv, weight gradient: dW [InC, OutC K K] += in_n [InC, H W] x im2col(dOut_n)^T.</summary>
+    public static void TransposedBackwardWeight(Tensor<float> input, Tensor<float> dOutput, Tensor<float> dWeight, Conv2dArgs t)
+    {
+        ComputeDevice d = input.Device;
+        int rows = t.OutC * t.Kernel * t.Kernel, columns = t.InH * t.InW;
+        Conv2dArgs adjoint = Adjoint(t);
+        Tensor<float> colT = d.Workspace("convt.col_t", rows * columns);
+        for (int n = 0; n < t.N; n++)
+        {
+            Im2Col(d, dOutput, colT, adjoint, n, transposed: true);
+            Gemm(d, input, colT, dWeight, new GemmArgs(t.InC, rows, columns, n * t.InC * columns, 0, 0, true, false, 0), dWeight, dWeight, dWeight);
+        }
+    }
+
     private static void Im2Col(ComputeDevice d, Tensor<float> input, Tensor<float> col, Conv2dArgs geometry, int image, bool transposed)
     {
         // One thread per written row: (r, oy) pairs, or column positions when transposed.

@@ -44,6 +44,13 @@ public static class NnOps
         int oh = Conv2dArgs.TransposedOutputSize(x[2], w[2], stride, pad);
         int ow = Conv2dArgs.TransposedOutputSize(x[3], w[2], stride, pad);
         Expect(output, new Shape(x[0], w[1], oh, ow));
+        if (input.Device.UseCpuVariants)
+        {
+            CheckOptional(bias, scale, shift, w[1], epilogue);
+            CpuConv.TransposedForward(input, weight, bias, output,
+                new Conv2dArgs(x[0], x[1], x[2], x[3], w[1], oh, ow, w[2], stride, pad, 1, bias is not null, epilogue, 1), scale, shift);
+            return;
+        }
         LaunchConv(input.Device.Kernels.ConvTranspose2dForward, input, weight, bias, output, w[1], w[2], stride, pad, 1, epilogue, scale, shift);
     }
 

@@ -62,13 +62,22 @@ public static class TrainOps
             throw new ArgumentException($"transposed-conv gradient '{dOutput.Name}' {y} does not match input {x} and weight {w}");
         ComputeDevice d = input.Device;
         var geometry = new Conv2dArgs(x[0], x[1], x[2], x[3], w[1], y[2], y[3], w[2], stride, pad, 1, false, ConvEpilogue.None, 1);
-        if (dInput is not null)
+        if (d.UseCpuVariants)
         {
-            ElementLaunch l = d.Launcher.ForElements(x.Elements);
-            d.Launcher.Launch(d.Kernels.ConvTranspose2dBackwardData, l.Config, dOutput.View, weight.View, dInput.View, With(geometry, l.RunLength));
+            if (dInput is not null)
+                CpuConv.TransposedBackwardData(weight, dOutput, dInput, geometry);
+            CpuConv.TransposedBackwardWeight(input, dOutput, dWeight, geometry);
         }
-        ElementLaunch lw = d.Launcher.ForElements(w.Elements);
-        d.Launcher.Launch(d.Kernels.ConvTranspose2dBackwardWeight, lw.Config, input.View, dOutput.View, dWeight.View, With(geometry, lw.RunLength));
+        else
+        {
+            if (dInput is not null)
+            {
+                ElementLaunch l = d.Launcher.ForElements(x.Elements);
+                d.Launcher.Launch(d.Kernels.ConvTranspose2dBackwardData, l.Config, dOutput.View, weight.View, dInput.View, With(geometry, l.RunLength));
+            }
+            ElementLaunch lw = d.Launcher.ForElements(w.Elements);
+            d.Launcher.Launch(d.Kernels.ConvTranspose2dBackwardWeight, lw.Config, input.View, dOutput.View, dWeight.View, With(geometry, lw.RunLength));
+        }
         if (dBias is not null)
         {
             Check(dBias, new Shape(w[1]));

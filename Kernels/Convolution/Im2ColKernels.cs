@@ -120,4 +120,26 @@ public static class Im2ColKernels
             for (int e = start, end = Math.Min(start + run, total); e < end; e++)
                 destination[e % cols * rows + e / cols] = source[e];
     }
+
+    /// <summary>
+    /// BiasEpilogueKernel: x[n, c, y, x] = epilogue(x + bias[c]) in place, over [N, C, H, W] (ChannelArgs: N,
+    /// Channels, Plane; Flags = the ConvEpilogue). Finishes a convolution assembled by col2im. Thread: elements.
+    /// </summary>
+    public static void BiasEpilogueKernel(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> scale, ArrayView<float> shift, ChannelArgs a)
+    {
+        int total = a.Elements, run = a.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int i = start, end = Math.Min(start + run, total); i < end; i++)
+            {
+                int c = i / a.Plane % a.Channels;
+                float v = x[i] + bias[c];
+                if (a.Flags != 0)
+                {
+                    v = v > 0f ? v : 0f;
+                    if (a.Flags == 2)
+                        v = v * scale[c] + shift[c];
+                }
+                x[i] = v;
+            }
+    }
 }
