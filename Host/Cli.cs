@@ -55,6 +55,33 @@ public static class Cli
     public static string OneLine(string text) =>
         string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
+    /// <summary>
+    /// Turns the first Ctrl-C into a cancellation request (the command finishes its step, writes a checkpoint
+    /// and exits); a second Ctrl-C stops the process as usual. Dispose to remove the handler.
+    /// </summary>
+    public sealed class CtrlC : IDisposable
+    {
+        private readonly CancellationTokenSource source = new();
+
+        public CtrlC() => Console.CancelKeyPress += OnCancel;
+
+        public CancellationToken Token => source.Token;
+
+        private void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        {
+            if (source.IsCancellationRequested)
+                return;
+            e.Cancel = true;
+            source.Cancel();
+        }
+
+        public void Dispose()
+        {
+            Console.CancelKeyPress -= OnCancel;
+            source.Dispose();
+        }
+    }
+
     /// <summary>Opens the device the --device option names.</summary>
     public static ComputeDevice OpenDevice(ParseResult result) => ComputeDevice.Open(result.GetValue(Device) ?? "auto");
 }

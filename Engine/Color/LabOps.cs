@@ -26,6 +26,20 @@ public static class LabOps
         }
     }
 
+    /// <summary>Converts Lab [1, 3, H, W] back to a picture like <paramref name="image"/> (same bit depth, its alpha) and reads it back.</summary>
+    public static Imaging.ImageData LabToImage(ComputeDevice device, Imaging.ImageData image, Tensor<float> lab)
+    {
+        if (image.Rgb8 is not null)
+        {
+            using Tensor<byte> packed = device.Allocate<byte>("rgb-out", new Shape(1, image.Height, image.Width, 3));
+            LabToSrgbBytes(lab, packed);
+            return image.WithRgb8(packed.Download());
+        }
+        using Tensor<float> srgb = device.Allocate<float>("srgb-out", Shape.Nchw(1, 3, image.Height, image.Width));
+        LabToSrgb(lab, srgb);
+        return image.WithPlanar16(srgb.Download());
+    }
+
     /// <summary>Packed 8-bit sRGB [N, H, W, 3] -> Lab [N, 3, H, W].</summary>
     public static void SrgbBytesToLab(Tensor<byte> rgb, Tensor<float> lab)
     {

@@ -18,32 +18,11 @@ public static class OnnxExport
     public static byte[] Export(ModelFile model, string path)
     {
         Eccv16Config config = Eccv16Network.Validate(model, path);
-        var tensors = model.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        var graph = new Protobuf();
-        var initializers = new List<Protobuf>();
-        int nodeCount = 0;
-
-        void Node(string op, string[] inputs, string output, params Protobuf[] attributes)
-        {
-            var node = new Protobuf();
-            foreach (string input in inputs)
-                node.String(1, input);
-            node.String(2, output).String(3, $"{op}_{nodeCount++}").String(4, op);
-            foreach (Protobuf attribute in attributes)
-                node.Message(5, attribute);
-            graph.Message(1, node);
-        }
-        void Initializer(string name, int[] shape, float[] data)
-        {
-            var t = new Protobuf();
-            foreach (int d in shape)
-                t.Int(1, d);
-            t.Int(2, Float).String(8, name);
-            var raw = new byte[data.Length * 4];
-            Buffer.BlockCopy(data, 0, raw, 0, raw.Length);
-            t.Bytes(9, raw);
-            initializers.Add(t);
-        }
+        var builder = new GraphBuilder();
+        var graph = builder.Graph;
+        var initializers = builder.Initializers;
+        void Node(string op, string[] inputs, string output, params Protobuf[] attributes) => builder.Node(op, inputs, output, attributes);
+        void Initializer(string name, int[] shape, float[] data) => builder.Initializer(name, shape, data);
         Protobuf Ints(string name, params long[] values)
         {
             var a = new Protobuf().String(1, name);
@@ -122,30 +101,11 @@ public static class OnnxExport
     public static byte[] ExportSomMlp(ModelFile model, string path)
     {
         var somMlp = Som.SomMlpModel.FromModelFile(model, path);
-        var graph = new Protobuf();
-        var initializers = new List<Protobuf>();
-        int nodes = 0;
-        void Node(string op, string[] inputs, string output, params Protobuf[] attributes)
-        {
-            var node = new Protobuf();
-            foreach (string input in inputs)
-                node.String(1, input);
-            node.String(2, output).String(3, $"{op}_{nodes++}").String(4, op);
-            foreach (Protobuf attribute in attributes)
-                node.Message(5, attribute);
-            graph.Message(1, node);
-        }
-        void Initializer(string name, int[] shape, float[] data)
-        {
-            var t = new Protobuf();
-            foreach (int d in shape)
-                t.Int(1, d);
-            t.Int(2, Float).String(8, name);
-            var raw = new byte[data.Length * 4];
-            Buffer.BlockCopy(data, 0, raw, 0, raw.Length);
-            t.Bytes(9, raw);
-            initializers.Add(t);
-        }
+        var builder = new GraphBuilder();
+        var graph = builder.Graph;
+        var initializers = builder.Initializers;
+        void Node(string op, string[] inputs, string output, params Protobuf[] attributes) => builder.Node(op, inputs, output, attributes);
+        void Initializer(string name, int[] shape, float[] data) => builder.Initializer(name, shape, data);
         Protobuf IntAttribute(string name, long value) => new Protobuf().String(1, name).Int(3, value).Int(20, 2);
 
         int[] sizes = new[] { somMlp.Patch * somMlp.Patch }.Concat(somMlp.Hidden).Append(somMlp.Map.Neurons).ToArray();
@@ -173,6 +133,39 @@ public static class OnnxExport
         graph.Message(12, ValueInfo("logits", "N", somMlp.Map.Neurons));
         graph.Message(12, ValueInfo("ab", "N", 2));
         return new Protobuf().Int(1, 7).String(2, "ColorKernels").Message(7, graph).Message(8, new Protobuf().String(1, "").Int(2, 13)).ToArray();
+    }
+
+    /// <summary>Accumulates a graph's nodes (numbered op names) and float initializers.</summary>
+    private sealed class GraphBuilder
+    {
+        private int count;
+
+        public Protobuf Graph { get; } = new();
+
+        public List<Protobuf> Initializers { get; } = new();
+
+        public void Node(string op, string[] inputs, string output, Protobuf[] attributes)
+        {
+            var node = new Protobuf();
+            foreach (string input in inputs)
+                node.String(1, input);
+            node.String(2, output).String(3, $"{op}_{count++}").String(4, op);
+            foreach (Protobuf attribute in attributes)
+                node.Message(5, attribute);
+            Graph.Message(1, node);
+        }
+
+        public void Initializer(string name, int[] shape, float[] data)
+        {
+            var t = new Protobuf();
+            foreach (int d in shape)
+                t.Int(1, d);
+            t.Int(2, Float).String(8, name);
+            var raw = new byte[data.Length * 4];
+            Buffer.BlockCopy(data, 0, raw, 0, raw.Length);
+            t.Bytes(9, raw);
+            Initializers.Add(t);
+        }
     }
 
     private static Protobuf ValueInfo(string name, params object[] dims)

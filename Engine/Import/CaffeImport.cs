@@ -19,19 +19,7 @@ public static class CaffeImport
 
     public static ModelFile Import(string path)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (FileNotFoundException)
-        {
-            throw new UserErrorException($"'{path}': no such file");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserErrorException($"'{path}': cannot read: {e.Message}", e);
-        }
+        byte[] bytes = TorchImport.ReadFile(path);
 
         var layers = new Dictionary<string, List<Blob>>(StringComparer.Ordinal);
         var net = new Reader(bytes, 0, bytes.Length, path);

@@ -14,19 +14,7 @@ public static class TorchImport
 {
     public static ModelFile Import(string path)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (FileNotFoundException)
-        {
-            throw new UserErrorException($"'{path}': no such file");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserErrorException($"'{path}': cannot read: {e.Message}", e);
-        }
+        byte[] bytes = ReadFile(path);
         if (bytes.Length >= 2 && bytes[0] == 0x80 && bytes[1] <= 5)
             throw new UserErrorException($"'{path}': a legacy (pre-1.6) torch.save file; this importer reads the zip format (re-save it with torch.save under PyTorch 1.6 or later)");
 
@@ -77,6 +65,23 @@ public static class TorchImport
             var model = new ModelFile(header, ordered);
             Eccv16Network.Validate(model, path);
             return model;
+        }
+    }
+
+    /// <summary>The whole file, with a one-line error when it is missing or unreadable.</summary>
+    internal static byte[] ReadFile(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new UserErrorException($"'{path}': no such file");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException($"'{path}': cannot read: {e.Message}", e);
         }
     }
 

@@ -63,7 +63,7 @@ public sealed class Eccv16Colorizer : IDisposable
             for (int b = 0; b < batch; b++)
             {
                 NnOps.ResizeBilinear(abPerImage, 2 * b, 2, labs[b], 1);
-                results[b] = FromLab(device, images[b], labs[b]);
+                results[b] = LabOps.LabToImage(device, images[b], labs[b]);
             }
             return results;
         }
@@ -72,19 +72,6 @@ public sealed class Eccv16Colorizer : IDisposable
             foreach (Tensor<float> t in labs)
                 t.Dispose();
         }
-    }
-
-    private static ImageData FromLab(ComputeDevice device, ImageData image, Tensor<float> lab)
-    {
-        if (image.Rgb8 is not null)
-        {
-            using Tensor<byte> packed = device.Allocate<byte>("rgb-out", new Shape(1, image.Height, image.Width, 3));
-            LabOps.LabToSrgbBytes(lab, packed);
-            return image.WithRgb8(packed.Download());
-        }
-        using Tensor<float> srgb = device.Allocate<float>("srgb-out", lab.Shape);
-        LabOps.LabToSrgb(lab, srgb);
-        return image.WithPlanar16(srgb.Download());
     }
 
     private void EnsureBuffers(int batch)

@@ -190,15 +190,7 @@ public sealed class SomMap
         ElementLaunch l = device.Launcher.ForElements(image.Pixels);
         device.Launcher.Launch(device.Kernels.SomQuantize, l.Config, lab.View, book.View,
             new ImageBatchArgs(1, image.Pixels, l.RunLength), new SomArgs(image.Pixels, GridW, GridH, 1f, 1f, l.RunLength));
-        if (image.Rgb8 is not null)
-        {
-            using Tensor<byte> packed = device.Allocate<byte>("rgb", new Shape(1, image.Height, image.Width, 3));
-            LabOps.LabToSrgbBytes(lab, packed);
-            return image.WithRgb8(packed.Download());
-        }
-        using Tensor<float> srgb = device.Allocate<float>("srgb", lab.Shape);
-        LabOps.LabToSrgb(lab, srgb);
-        return image.WithPlanar16(srgb.Download());
+        return LabOps.LabToImage(device, image, lab);
     }
 
     public ModelFile ToModelFile(SomQuality? quality = null)

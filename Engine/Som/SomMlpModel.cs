@@ -223,15 +223,7 @@ public sealed class SomMlpModel
             device.Launcher.Launch(device.Kernels.ClassToAb, l.Config, mlp.Logits.View, book.View, lab.View,
                 new PatchArgs(image.Height, image.Width, Map.Neurons, mlp.Batch, 1, l.RunLength, start));
         }
-        if (image.Rgb8 is not null)
-        {
-            using Tensor<byte> packed = device.Allocate<byte>("rgb", new Shape(1, image.Height, image.Width, 3));
-            LabOps.LabToSrgbBytes(lab, packed);
-            return image.WithRgb8(packed.Download());
-        }
-        using Tensor<float> srgb = device.Allocate<float>("srgb", lab.Shape);
-        LabOps.LabToSrgb(lab, srgb);
-        return image.WithPlanar16(srgb.Download());
+        return LabOps.LabToImage(device, image, lab);
     }
 
     public ModelFile ToModelFile(SomMlpReport? report = null)

@@ -107,19 +107,9 @@ public static class TrainCommand
             };
             var run = new TrainingRun(options);
             using ComputeDevice device = Cli.OpenDevice(result);
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
+            using var ctrlC = new Cli.CtrlC();
             {
-                // First Ctrl-C: finish the step, write a checkpoint, exit. A second one kills as usual.
-                if (cancel.IsCancellationRequested)
-                    return;
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                RunEnd end = RunWithProgress(run, device, cancel.Token, options);
+                RunEnd end = RunWithProgress(run, device, ctrlC.Token, options);
                 if (end == RunEnd.Interrupted)
                 {
                     Console.Out.WriteLine($"train: stopped (Ctrl-C or --time-limit); checkpoint written to {run.ModelPath}; continue with --resume");
@@ -127,10 +117,6 @@ public static class TrainCommand
                 }
                 Console.Out.WriteLine($"train: done, {options.Steps} steps on {device.Description}; model {run.ModelPath}, log {run.LogPath}, curve {run.PlotPath}");
                 return 0;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
             }
         }));
         return command;
@@ -181,15 +167,7 @@ public static class TrainCommand
             Engine.Imaging.AtomicFile.Write(logPath, s => s.Write("step,loss\n"u8));
         }
         using ComputeDevice device = Cli.OpenDevice(result);
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            if (cancel.IsCancellationRequested)
-                return;
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        using var ctrlC = new Cli.CtrlC();
         int every = Math.Max(1, settings.Steps / 20);
         try
         {
@@ -203,7 +181,7 @@ public static class TrainCommand
                 // State first: a crash between the two renames leaves a newer state, which --resume notices.
                 state.Write(statePath);
                 current.ToModelFile().Write(modelPath);
-            }, from, cancel.Token);
+            }, from, ctrlC.Token);
             model.ToModelFile(report).Write(modelPath);
             var inv = CultureInfo.InvariantCulture;
             Console.Out.WriteLine(string.Create(inv, $"train som-mlp: {w}x{h} map, quantisation error {report.Map.QuantizationError:F2}, topographic error {report.Map.TopographicError:P1}; patch accuracy on {report.HeldOutPatches} held-out patches {report.HeldOutAccuracy:P1} (majority class {report.MajorityBaseline:P1}); wrote {modelPath}"));
@@ -213,10 +191,6 @@ public static class TrainCommand
         {
             Console.Out.WriteLine($"train: stopped (Ctrl-C); checkpoint written to {modelPath}; continue with --resume");
             return 130;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 
