@@ -84,8 +84,9 @@ internal static class CpuConv
         if (bias is not null || t.Epilogue != 0)
         {
             ElementLaunch e = d.Launcher.ForElements(output.Elements);
-            using Tensor<float> zeros = bias is null ? d.Upload("zero_bias", new Shape(t.OutC), new float[t.OutC]) : null!;
-            Tensor<float> b = bias ?? zeros;
+            Tensor<float> b = bias ?? d.Workspace("convt.zero_bias", t.OutC);
+            if (bias is null)
+                TrainOps.Fill(b, 0f);
             d.Launcher.Launch(d.Kernels.BiasEpilogue, e.Config, output.View, b.View, (scale ?? b).View, (shift ?? b).View,
                 new ChannelArgs(t.N, t.OutC, t.OutH * t.OutW, 0f, e.RunLength, t.Epilogue));
         }
