@@ -22,9 +22,10 @@ public static class ModelCommand
         var input = new Argument<string>("file") { Description = "Model file to convert" };
         var output = new Option<string>("--output", "-o") { Description = "Model file to write", Required = true };
         var half = new Option<bool>("--float16") { Description = "Store every tensor as float16 (half the size); without it, float32" };
+        var inputSize = new Option<int?>("--input-size") { Description = "Record the input size colorize should use by default (a multiple of 8)" };
         var command = new Command("convert", "Rewrite a model file with float16 or float32 storage (checked on read, written atomically).")
         {
-            input, output, half,
+            input, output, half, inputSize,
         };
         command.SetAction(result => Cli.Guard(() =>
         {
@@ -33,7 +34,10 @@ public static class ModelCommand
                 throw new UserErrorException($"'{target}': refusing to overwrite the input; write elsewhere");
             ModelFile file = ModelFile.Read(source);
             TensorStorage storage = result.GetValue(half) ? TensorStorage.Float16 : TensorStorage.Float32;
-            var converted = new ModelFile(file.Header, file.Tensors.Select(t => t with { Storage = storage }).ToList());
+            var header = (System.Text.Json.Nodes.JsonObject)file.Header.DeepClone();
+            if (result.GetValue(inputSize) is { } size)
+                header["input_size"] = size >= 8 && size % 8 == 0 ? size : throw new UserErrorException($"--input-size {size}: must be a positive multiple of 8");
+            var converted = new ModelFile(header, file.Tensors.Select(t => t with { Storage = storage }).ToList());
             converted.Write(target);
             Console.Out.WriteLine($"wrote {target}: {file.Tensors.Count} tensors as {storage.ToString().ToLowerInvariant()}, {new FileInfo(target).Length:N0} bytes");
             return 0;
