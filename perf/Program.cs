@@ -2,13 +2,16 @@ using ColorKernels.Engine;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Perf.Ops;
 
-// Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu] [--filter lab|lab-sweep|som|conv|forward|train-step]
-//   [--size WxH (lab)] [--net-size N --batch N --widths 0.25,1 (forward)]
+// Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu]
+//   [--filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step] [--size WxH (lab)]
+//   [--net-size N --batch N --widths 0.25,1 (forward, train-step, conv-shapes)]
+//   [--conv direct|gemm|tiled: the convolution variant every benchmark uses (conv-shapes: the only one timed)]
 // Each benchmark validates its variants, then prints a table with the device named and ratios against a
 // baseline timed in the same run. Record results in perf/NOTES.md.
 string deviceSpec = "auto", filter = "*";
 int width = 2048, height = 2048, netSize = 256, batch = 1;
 double[]? netWidths = null;
+ConvAlgorithm? conv = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -22,9 +25,23 @@ for (int i = 0; i < args.Length; i++)
             break;
         case "--net-size": netSize = int.Parse(args[++i]); break;
         case "--batch": batch = int.Parse(args[++i]); break;
+        case "--conv":
+            conv = args[++i] switch
+            {
+                "direct" => ConvAlgorithm.Direct,
+                "gemm" => ConvAlgorithm.LoweredGemm,
+                "tiled" => ConvAlgorithm.TiledGemm,
+                _ => null,
+            };
+            if (conv is null)
+            {
+                Console.Error.WriteLine($"perf: --conv {args[i]}: expected direct, gemm or tiled");
+                return 2;
+            }
+            break;
         case "--widths": netWidths = args[++i].Split(',').Select(w => double.Parse(w, System.Globalization.CultureInfo.InvariantCulture)).ToArray(); break;
         default:
-            Console.Error.WriteLine($"perf: unknown argument '{args[i]}' (--device, --filter lab|lab-sweep|som|conv|forward|train-step|*, --size WxH, --net-size N, --batch N, --widths 0.25,1)");
+            Console.Error.WriteLine($"perf: unknown argument '{args[i]}' (--device, --filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step|*, --size WxH, --net-size N, --batch N, --widths 0.25,1, --conv direct|gemm|tiled)");
             return 2;
     }
 }
@@ -33,6 +50,9 @@ try
 {
     using ComputeDevice device = ComputeDevice.Open(deviceSpec);
     Console.WriteLine($"# perf on {device.Description}, {Environment.ProcessorCount} host cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    if (conv is { } chosen)
+        device.ConvAlgorithm = chosen;
+    Console.WriteLine($"# convolutions: {device.ConvAlgorithm}");
     bool Wants(string name) => filter == "*" || filter == name;
     if (Wants("lab"))
         LabBench.Run(device, width, height, Console.Out);
@@ -42,6 +62,14 @@ try
         SomBench.Run(device, Console.Out);
     if (Wants("conv"))
         ConvBench.Run(device, Console.Out);
+    if (Wants("conv-shapes"))
+    {
+        // The CPU accelerator's default is a small width: width 1 is ~30 GFLOP of convolutions a picture.
+        ConvAlgorithm[] variants = conv is { } one ? new[] { one }
+            : device.Kind == DeviceKind.Cpu ? new[] { ConvAlgorithm.LoweredGemm, ConvAlgorithm.Direct } : new[] { ConvAlgorithm.Direct, ConvAlgorithm.TiledGemm };
+        foreach (double w in netWidths ?? (device.Kind == DeviceKind.Cpu ? new[] { 0.125 } : new[] { 1.0 }))
+            ConvShapesBench.Run(device, w, netSize, batch, variants, Console.Out);
+    }
     if (Wants("forward"))
     {
         // Width 1 at 256 x 256 is 83.5 GFLOP a picture: minutes on the CPU accelerator, so the CPU default is small widths.

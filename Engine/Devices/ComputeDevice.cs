@@ -5,6 +5,19 @@ using ILGPU.Runtime;
 
 namespace ColorKernels.Engine.Devices;
 
+/// <summary>The convolution kernels a device runs.</summary>
+public enum ConvAlgorithm
+{
+    /// <summary>One thread per output element, reading its window from global memory: the plain baseline.</summary>
+    Direct,
+
+    /// <summary>im2col / col2im + the register-blocked, barrier-free GEMM, image by image (the CPU accelerator's).</summary>
+    LoweredGemm,
+
+    /// <summary>Implicit GEMM with shared-memory tiles and register blocking, split-K weight gradients (the GPUs').</summary>
+    TiledGemm,
+}
+
 /// <summary>
 /// One accelerator in use: its stream, its kernels (compiled once), its launcher, and the tensors
 /// allocated on it. Open one with <see cref="Open(string)"/> or <see cref="DeviceCatalog.Open"/>.
@@ -20,7 +33,12 @@ public sealed class ComputeDevice : IDisposable
         this.ownedCatalog = ownedCatalog;
         Kernels = new KernelSet(accelerator);
         Launcher = new Launcher(accelerator, accelerator.DefaultStream);
-        UseCpuVariants = entry.Kind == DeviceKind.Cpu;
+        ConvAlgorithm = entry.Kind == DeviceKind.Cpu ? ConvAlgorithm.LoweredGemm : ConvAlgorithm.TiledGemm;
+        // Square groups of up to 16 x 16 threads (a 64 x 64 tile); the CPU accelerator's groups of 4 give 2 x 2.
+        int side = 1;
+        while (side < 16 && (side * 2) * (side * 2) <= accelerator.MaxNumThreadsPerGroup)
+            side *= 2;
+        TileGroupSide = side;
     }
 
     public DeviceEntry Entry { get; }
@@ -39,11 +57,14 @@ public sealed class ComputeDevice : IDisposable
     public KernelSet Kernels { get; }
 
     /// <summary>
-    /// Whether ops choose the CPU accelerator's own kernel variants (im2col + SIMD GEMM convolutions) over
-    /// the portable ones GPUs run. On by default on CPU devices; tests turn it off to check the portable
-    /// kernels on the CPU as well.
+    /// How convolutions (all six passes) run here: the tiled implicit GEMM on GPUs, im2col + the
+    /// register-blocked GEMM on the CPU accelerator (which runs barrier kernels very slowly). Tests and
+    /// <c>profile --conv</c> switch it to check or time every variant on one device.
     /// </summary>
-    public bool UseCpuVariants { get; internal set; }
+    public ConvAlgorithm ConvAlgorithm { get; set; }
+
+    /// <summary>Threads per side of the tiled convolution's square groups (16 on GPUs; 2 on the CPU accelerator).</summary>
+    public int TileGroupSide { get; }
 
     private readonly Dictionary<(string Name, int Thread), Tensor<float>> workspaces = new();
 

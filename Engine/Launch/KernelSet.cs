@@ -59,6 +59,8 @@ public sealed class KernelSet
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, OptimizerArgs>>? adam;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, OptimizerArgs>>? sgdMomentum;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, GemmArgs>>? gemm;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, TiledConvArgs>>? tiledConv;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>>? splitKReduce;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>>? im2Col;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>>? col2Im;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>>? transpose;
@@ -146,6 +148,10 @@ public sealed class KernelSet
 
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, GemmArgs>> Gemm =>
         Load(ref gemm, GemmKernels.GemmKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, TiledConvArgs>> TiledConv =>
+        Load(ref tiledConv, TiledConvKernels.TiledConvKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SplitKReduce =>
+        Load(ref splitKReduce, TiledConvKernels.SplitKReduceKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>> Im2Col =>
         Load(ref im2Col, Im2ColKernels.Im2ColKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>> Col2Im =>

@@ -58,20 +58,13 @@ internal static class CpuConv
         }
     }
 
-    /// <summary>
-    /// The forward convolution a transposed convolution is the data gradient of: its input is the transposed
-    /// conv's output and its output the transposed conv's input (same kernel, stride, padding).
-    /// </summary>
-    private static Conv2dArgs Adjoint(Conv2dArgs t) =>
-        new(t.N, t.OutC, t.OutH, t.OutW, t.InC, t.InH, t.InW, t.Kernel, t.Stride, t.Pad, 1, false, ConvEpilogue.None, 1);
-
     /// <summary>Transposed conv: col_n = W^T [OutC K K, InC] x in_n, out_n = col2im(col_n), then bias and epilogue.</summary>
     public static void TransposedForward(Tensor<float> input, Tensor<float> weight, Tensor<float>? bias, Tensor<float> output,
         Conv2dArgs t, Tensor<float>? scale, Tensor<float>? shift)
     {
         ComputeDevice d = input.Device;
         int rows = t.OutC * t.Kernel * t.Kernel, columns = t.InH * t.InW;
-        Conv2dArgs adjoint = Adjoint(t);
+        Conv2dArgs adjoint = t.Adjoint();
         Tensor<float> wt = d.Workspace("convt.weight_t", rows * t.InC);
         Transpose(d, weight, wt, t.InC, rows);
         Tensor<float> col = d.Workspace("convt.col", rows * columns);
@@ -97,7 +90,7 @@ internal static class CpuConv
     {
         ComputeDevice d = weight.Device;
         int rows = t.OutC * t.Kernel * t.Kernel, columns = t.InH * t.InW;
-        Conv2dArgs adjoint = Adjoint(t);
+        Conv2dArgs adjoint = t.Adjoint();
         Tensor<float> col = d.Workspace("convt.col", rows * columns);
         for (int n = 0; n < t.N; n++)
         {
@@ -111,7 +104,7 @@ internal static class CpuConv
     {
         ComputeDevice d = input.Device;
         int rows = t.OutC * t.Kernel * t.Kernel, columns = t.InH * t.InW;
-        Conv2dArgs adjoint = Adjoint(t);
+        Conv2dArgs adjoint = t.Adjoint();
         Tensor<float> colT = d.Workspace("convt.col_t", rows * columns);
         for (int n = 0; n < t.N; n++)
         {

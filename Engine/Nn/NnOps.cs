@@ -24,11 +24,15 @@ public static class NnOps
         int oh = Conv2dArgs.ForwardOutputSize(x[2], w[2], stride, pad, dilation);
         int ow = Conv2dArgs.ForwardOutputSize(x[3], w[2], stride, pad, dilation);
         Expect(output, new Shape(x[0], w[0], oh, ow));
-        if (input.Device.UseCpuVariants)
+        if (input.Device.ConvAlgorithm != ConvAlgorithm.Direct)
         {
+            SameDevice(input, weight, output);
             CheckOptional(bias, scale, shift, w[0], epilogue);
-            CpuConv.Forward(input, weight, bias, output,
-                new Conv2dArgs(x[0], x[1], x[2], x[3], w[0], oh, ow, w[2], stride, pad, dilation, bias is not null, epilogue, 1), scale, shift);
+            var g = new Conv2dArgs(x[0], x[1], x[2], x[3], w[0], oh, ow, w[2], stride, pad, dilation, bias is not null, epilogue, 1);
+            if (input.Device.ConvAlgorithm == ConvAlgorithm.TiledGemm)
+                TiledConv.Forward(input, weight, bias, output, g, scale, shift);
+            else
+                CpuConv.Forward(input, weight, bias, output, g, scale, shift);
             return;
         }
         LaunchConv(input.Device.Kernels.Conv2dForward, input, weight, bias, output, w[0], w[2], stride, pad, dilation, epilogue, scale, shift);
@@ -44,11 +48,15 @@ public static class NnOps
         int oh = Conv2dArgs.TransposedOutputSize(x[2], w[2], stride, pad);
         int ow = Conv2dArgs.TransposedOutputSize(x[3], w[2], stride, pad);
         Expect(output, new Shape(x[0], w[1], oh, ow));
-        if (input.Device.UseCpuVariants)
+        if (input.Device.ConvAlgorithm != ConvAlgorithm.Direct)
         {
+            SameDevice(input, weight, output);
             CheckOptional(bias, scale, shift, w[1], epilogue);
-            CpuConv.TransposedForward(input, weight, bias, output,
-                new Conv2dArgs(x[0], x[1], x[2], x[3], w[1], oh, ow, w[2], stride, pad, 1, bias is not null, epilogue, 1), scale, shift);
+            var g = new Conv2dArgs(x[0], x[1], x[2], x[3], w[1], oh, ow, w[2], stride, pad, 1, bias is not null, epilogue, 1);
+            if (input.Device.ConvAlgorithm == ConvAlgorithm.TiledGemm)
+                TiledConv.TransposedForward(input, weight, bias, output, g, scale, shift);
+            else
+                CpuConv.TransposedForward(input, weight, bias, output, g, scale, shift);
             return;
         }
         LaunchConv(input.Device.Kernels.ConvTranspose2dForward, input, weight, bias, output, w[1], w[2], stride, pad, 1, epilogue, scale, shift);

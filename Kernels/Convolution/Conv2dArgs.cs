@@ -53,6 +53,14 @@ public readonly struct Conv2dArgs
 
     public int OutputElements => N * OutC * OutH * OutW;
 
+    /// <summary>
+    /// For a transposed convolution's geometry: the forward convolution it is the data gradient of. Its input
+    /// is the transposed conv's output and its output the transposed conv's input (same kernel, stride,
+    /// padding); its weight layout [OutC', InC', K, K] is the transposed conv's [InC, OutC, K, K].
+    /// </summary>
+    public Conv2dArgs Adjoint(bool hasBias = false, ConvEpilogue epilogue = ConvEpilogue.None) =>
+        new(N, OutC, OutH, OutW, InC, InH, InW, Kernel, Stride, Pad, 1, hasBias, epilogue, 1);
+
     /// <summary>Output size of a forward convolution along one axis.</summary>
     public static int ForwardOutputSize(int input, int kernel, int stride, int pad, int dilation) =>
         (input + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;

@@ -7,8 +7,9 @@ namespace ColorKernels.Kernels.Convolution;
 /// Direct 2-D convolutions, NCHW, forward and backward side by side. Activation gradients assign (=);
 /// parameter gradients accumulate (+=), so a caller zeroes them once per step. These are the plain forms: one thread computes one output element
 /// (threads take runs of the flattened output index, see <see cref="GridStride"/>), reading its K x K x InC
-/// window straight from global memory. They are the engine's portable baseline; tiled variants come later
-/// and are checked against the same references (<see cref="Conv2dReference"/>).
+/// window straight from global memory. They are the engine's plain baseline (ConvAlgorithm.Direct); the CPU's
+/// lowered GEMM (Engine CpuConv) and the GPUs' tiled implicit GEMM (<see cref="TiledConvKernels"/>) are checked
+/// against the same references (<see cref="Conv2dReference"/>).
 /// </summary>
 public static class Conv2dKernels
 {
@@ -253,7 +254,7 @@ public static class Conv2dKernels
             }
     }
 
-    private static float Epilogue(float sum, int channel, ArrayView<float> scale, ArrayView<float> shift, int epilogue)
+    internal static float Epilogue(float sum, int channel, ArrayView<float> scale, ArrayView<float> shift, int epilogue)
     {
         if (epilogue == (int)ConvEpilogue.None)
             return sum;

@@ -19,10 +19,12 @@ public class BackwardKernelTests
     public static IEnumerable<object[]> Devices => TestDevices.All;
 
     // (N, InC, H, W, OutC, K, stride, pad, dilation): 1x1, strided, dilated, odd and non-square, 1-pixel images.
+    // The last is one tile of the tiled weight gradient with K = 330 pixels: it splits K 4 ways (uneven last split).
     private static readonly (int N, int C, int H, int W, int O, int K, int S, int P, int D)[] ConvCases =
     {
         (1, 1, 1, 1, 1, 3, 1, 1, 1), (2, 3, 7, 5, 2, 3, 1, 1, 1), (1, 2, 9, 8, 3, 3, 2, 1, 1),
         (1, 2, 9, 9, 2, 3, 1, 2, 2), (2, 4, 5, 6, 3, 1, 1, 0, 1), (1, 3, 33, 31, 2, 3, 2, 1, 1),
+        (2, 4, 15, 11, 3, 1, 1, 0, 1),
     };
 
     public static IEnumerable<object[]> Convs =>

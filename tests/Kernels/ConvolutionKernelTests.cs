@@ -53,6 +53,55 @@ public class ConvolutionKernelTests
 
     private static readonly ConvEpilogue[] Epilogues = { ConvEpilogue.None, ConvEpilogue.Relu, ConvEpilogue.ReluAffine };
 
+    public static IEnumerable<object[]> BackwardCases =>
+        from d in TestDevices.All from i in Enumerable.Range(0, ForwardCases.Length) select new object[] { d[0], i, false };
+
+    public static IEnumerable<object[]> TransposedBackwardCases =>
+        from d in TestDevices.All from i in Enumerable.Range(0, TransposedCases.Length) select new object[] { d[0], i, true };
+
+    /// <summary>
+    /// Data and weight gradients, every element, against the scatter-form references (the finite-difference
+    /// checks in BackwardKernelTests sample 40 elements; this catches a wrong index anywhere). dIn starts as
+    /// NaN (every element must be written), dW as 1 (it must accumulate). Same tolerance as the forward: sums
+    /// of at most ~2,200 products of values in [-1, 1].
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BackwardCases))]
+    [MemberData(nameof(TransposedBackwardCases))]
+    public void Conv_backward_matches_reference_everywhere(string deviceId, int caseIndex, bool transposed)
+    {
+        ComputeDevice device = TestDevices.Get(deviceId);
+        Conv2dArgs a;
+        if (transposed)
+        {
+            var c = TransposedCases[caseIndex];
+            a = new Conv2dArgs(c.N, c.C, c.H, c.W, c.O, Conv2dArgs.TransposedOutputSize(c.H, c.K, c.S, c.P),
+                Conv2dArgs.TransposedOutputSize(c.W, c.K, c.S, c.P), c.K, c.S, c.P, 1, false, ConvEpilogue.None, 1);
+        }
+        else
+        {
+            var c = ForwardCases[caseIndex];
+            a = new Conv2dArgs(c.N, c.C, c.H, c.W, c.O, Conv2dArgs.ForwardOutputSize(c.H, c.K, c.S, c.P, c.D),
+                Conv2dArgs.ForwardOutputSize(c.W, c.K, c.S, c.P, c.D), c.K, c.S, c.P, c.D, false, ConvEpilogue.None, 1);
+        }
+        float[] x = TestData.Uniform(a.N * a.InC * a.InH * a.InW, -1, 1, 21 + caseIndex);
+        float[] w = TestData.Uniform(a.InC * a.OutC * a.Kernel * a.Kernel, -1, 1, 22 + caseIndex);
+        float[] dy = TestData.Uniform(a.OutputElements, -1, 1, 23 + caseIndex);
+        using var tx = device.Upload("x", Shape.Nchw(a.N, a.InC, a.InH, a.InW), x);
+        using var tw = device.Upload("w", transposed ? Shape.Nchw(a.InC, a.OutC, a.Kernel, a.Kernel) : Shape.Nchw(a.OutC, a.InC, a.Kernel, a.Kernel), w);
+        using var tdy = device.Upload("dy", Shape.Nchw(a.N, a.OutC, a.OutH, a.OutW), dy);
+        using var dx = device.Upload("dx", tx.Shape, TestData.Filled(x.Length, float.NaN));
+        using var dw = device.Upload("dw", tw.Shape, TestData.Filled(w.Length, 1f));
+        if (transposed)
+            TrainOps.ConvTranspose2dBackward(tx, tw, tdy, dx, dw, null, a.Stride, a.Pad);
+        else
+            TrainOps.Conv2dBackward(tx, tw, tdy, dx, dw, null, a.Stride, a.Pad, a.Dilation);
+
+        string what = $"{(transposed ? "transposed" : "conv")} case {caseIndex}";
+        AssertClose.All(Conv2dReference.BackwardData(dy, w, a, transposed), dx.Download(), Atol, Rtol, what + " dx");
+        AssertClose.All(Conv2dReference.BackwardWeight(x, dy, a, transposed).Select(v => v + 1).ToArray(), dw.Download(), Atol, Rtol, what + " dw");
+    }
+
     [Theory]
     [MemberData(nameof(Forward))]
     public void Conv2dForward_matches_reference(string deviceId, int caseIndex, ConvEpilogue epilogue)

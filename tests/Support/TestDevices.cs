@@ -13,13 +13,15 @@ public static class TestDevices
     private static readonly Dictionary<string, ComputeDevice> Open = new();
 
     /// <summary>
-    /// Ids of every usable device, e.g. "cpu:0", "cuda:0", plus "cpu:0/portable": the CPU accelerator made
-    /// to run the portable kernels GPUs run instead of its own variants (im2col + SIMD GEMM convolutions),
-    /// so both are checked on every machine.
+    /// Ids of every usable device, e.g. "cpu:0", "cuda:0" (each with its own convolution variant), plus the
+    /// CPU accelerator made to run the other variants: "cpu:0/direct" (the plain direct kernels) and
+    /// "cpu:0/tiled" (the GPUs' tiled implicit GEMM, with 2 x 2-thread groups), so every variant is checked
+    /// on every machine.
     /// </summary>
     public static IEnumerable<object[]> All =>
         Catalog.Value.Entries.Where(e => e.Usable).Select(e => new object[] { e.Id })
-            .Append(new object[] { "cpu:0/portable" });
+            .Append(new object[] { "cpu:0/direct" })
+            .Append(new object[] { "cpu:0/tiled" });
 
     public static ComputeDevice Get(string id)
     {
@@ -30,8 +32,10 @@ public static class TestDevices
                 string entryId = id.Split('/')[0];
                 DeviceEntry entry = Catalog.Value.Entries.Single(e => e.Id == entryId);
                 Open[id] = device = Catalog.Value.Open(new DeviceSpec(entry.Kind, entry.Index));
-                if (id.EndsWith("/portable", StringComparison.Ordinal))
-                    device.UseCpuVariants = false;
+                if (id.EndsWith("/direct", StringComparison.Ordinal))
+                    device.ConvAlgorithm = ConvAlgorithm.Direct;
+                else if (id.EndsWith("/tiled", StringComparison.Ordinal))
+                    device.ConvAlgorithm = ConvAlgorithm.TiledGemm;
             }
             return device;
         }

@@ -1,0 +1,55 @@
+namespace ColorKernels.Kernels.Convolution;
+
+/// <summary>Which product <see cref="TiledConvKernels.TiledConvKernel"/> computes (see its header for the matrices).</summary>
+public enum TiledConvOp
+{
+    /// <summary>out = W x im2col(in): a forward convolution, or a transposed convolution's data gradient.</summary>
+    Forward = 0,
+
+    /// <summary>dIn = W^T x col2im-gather(dOut): a convolution's data gradient, or a transposed convolution's forward.</summary>
+    BackwardData = 1,
+
+    /// <summary>dW (+)= dOut x im2col(in)^T: a weight gradient, over a slice of K per grid z (split-K).</summary>
+    BackwardWeight = 2,
+}
+
+/// <summary>
+/// Arguments of one implicit-GEMM launch: the convolution's geometry (always the forward convolution's;
+/// transposed convolutions pass their adjoint), the product, its sizes C[M, N] = A[M, K] B[K, N], and the
+/// split of K across grid z (<see cref="KChunk"/> consecutive K per split; 1 split when K is not split).
+/// </summary>
+public readonly struct TiledConvArgs
+{
+    public TiledConvArgs(Conv2dArgs geometry, TiledConvOp op, int kChunk, int splits)
+    {
+        Geometry = geometry;
+        Op = (int)op;
+        int kk = geometry.Kernel * geometry.Kernel;
+        (M, N, K) = op switch
+        {
+            TiledConvOp.Forward => (geometry.OutC, geometry.N * geometry.OutH * geometry.OutW, geometry.InC * kk),
+            TiledConvOp.BackwardData => (geometry.InC, geometry.N * geometry.InH * geometry.InW, geometry.OutC * kk),
+            _ => (geometry.OutC, geometry.InC * kk, geometry.N * geometry.OutH * geometry.OutW),
+        };
+        KChunk = kChunk;
+        Splits = splits;
+    }
+
+    public Conv2dArgs Geometry { get; }
+
+    /// <summary>A <see cref="TiledConvOp"/> value.</summary>
+    public int Op { get; }
+
+    public int M { get; }
+    public int N { get; }
+    public int K { get; }
+
+    /// <summary>K handled by one grid z (a multiple of <see cref="TiledConvKernels.TileK"/>).</summary>
+    public int KChunk { get; }
+
+    /// <summary>Grid z extent. BackwardWeight with 1 split adds into dW; with more, split z writes partial z.</summary>
+    public int Splits { get; }
+
+    /// <summary>2 M N K: the multiply-adds of the product, for the profiler.</summary>
+    public double Flops => 2.0 * M * N * K;
+}
