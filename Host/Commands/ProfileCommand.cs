@@ -21,9 +21,14 @@ public static class ProfileCommand
         var iterations = new Option<int>("--iterations") { Description = "Profiled steps", DefaultValueFactory = _ => 3 };
         var warmup = new Option<int>("--warmup") { Description = "Unprofiled steps first (kernel compilation happens here)", DefaultValueFactory = _ => 1 };
         var trace = new Option<string?>("--trace") { Description = "Write a Chrome/Perfetto trace (JSON) of every profiled launch" };
+        var conv = new Option<string?>("--conv")
+        {
+            Description = "Convolution variant: tiled (implicit GEMM, the GPUs' default), gemm (im2col + GEMM, the CPU's default) or direct",
+        };
+        conv.AcceptOnlyFromAmong("tiled", "gemm", "direct");
         var command = new Command("profile", "Time every kernel of an ECCV16 inference or training step: launches, ms, GFLOP/s, GB/s, share of the device's measured peaks.")
         {
-            width, model, size, batch, train, iterations, warmup, trace,
+            width, model, size, batch, train, iterations, warmup, trace, conv,
         };
         command.SetAction(result => Cli.Guard(() =>
         {
@@ -34,6 +39,14 @@ public static class ProfileCommand
             double w = result.GetValue(width);
             ModelFile file = path is null ? Eccv16Init.Create(new Eccv16Config(w), 1) : path == "default" ? DefaultModel.Load() : ModelFile.Read(path);
             using ComputeDevice device = Cli.OpenDevice(result);
+            device.ConvAlgorithm = result.GetValue(conv) switch
+            {
+                "tiled" => ConvAlgorithm.TiledGemm,
+                "gemm" => ConvAlgorithm.LoweredGemm,
+                "direct" => ConvAlgorithm.Direct,
+                _ => device.ConvAlgorithm,
+            };
+            Console.Out.WriteLine($"convolutions: {device.ConvAlgorithm}");
             var random = new Random(1);
             ProfileResult profile;
             if (result.GetValue(train))

@@ -27,3 +27,14 @@ torch() { python3 perf/torch/eccv16_cuda.py "$@" 2>/dev/null | awk '{print $2}';
       "$(awk -v a="$a" -v b="$b" 'BEGIN{if(a>0)printf "%.3f", b/a}')" "$(awk -v a="$a" -v b="$d" 'BEGIN{if(a>0)printf "%.3f", b/a}')"
   done
 } 2>&1 | tee "$out/compare.txt"
+
+# Each distinct conv shape of the net at width 1, 256x256, batch 32 (the issue's "each distinct conv shape"):
+# ColorKernels' direct and tiled kernels and PyTorch, forward and backward (data + weight gradients), ms.
+# The ratio columns are PyTorch ms / tiled ms (> 1: ColorKernels faster).
+{
+  timeout 200 dotnet .devrt/Perf/Perf.dll --device cuda --filter conv-shapes --widths 1 --net-size 256 --batch 32 2>&1 \
+    | tee "$out/conv-shapes-ck.txt" | grep -v '^conv-shape'
+  timeout 90 python3 perf/torch/conv_shapes_cuda.py 1 256 32 off > "$out/conv-shapes-torch-fp32.txt" 2>&1
+  timeout 90 python3 perf/torch/conv_shapes_cuda.py 1 256 32 default > "$out/conv-shapes-torch-default.txt" 2>&1
+  awk -f perf/gpu/join_shapes.awk "$out/conv-shapes-ck.txt" "$out/conv-shapes-torch-fp32.txt" "$out/conv-shapes-torch-default.txt"
+} 2>&1 | tee "$out/conv-shapes.txt"

@@ -45,4 +45,17 @@ public sealed class ProfilerTests : IDisposable
         });
         Assert.Contains("GemmKernel", Profiler.Table(r));
     }
+
+    [Theory]
+    [InlineData("direct", "Direct", "Conv2dForwardKernel")]
+    [InlineData("tiled", "TiledGemm", "TiledConvKernel")]
+    [InlineData("gemm", "LoweredGemm", "GemmKernel")]
+    public void Profile_conv_picks_the_convolution_variant(string option, string shown, string kernel)
+    {
+        // A 16x16 picture at width 1/8: the tiled variant's barriers are affordable on the CPU accelerator there.
+        var r = CliRunner.Run(dir, "profile", "--width", "0.125", "--size", "16", "--iterations", "1", "--device", "cpu", "--conv", option);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("convolutions: " + shown, r.Stdout);
+        Assert.Contains(kernel, r.Stdout);
+    }
 }
