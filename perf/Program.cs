@@ -5,7 +5,7 @@ using ColorKernels.Perf.Ops;
 // Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu]
 //   [--filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step] [--size WxH (lab)]
 //   [--net-size N --batch N --widths 0.25,1 (forward, train-step, conv-shapes)]
-//   [--conv direct|gemm|tiled: the convolution variant every benchmark uses (conv-shapes: the only one timed)]
+//   [--conv direct|gemm|tiled|tiled-large: the convolution variant every benchmark uses (conv-shapes: the only one timed)]
 // Each benchmark validates its variants, then prints a table with the device named and ratios against a
 // baseline timed in the same run. Record results in perf/NOTES.md.
 string deviceSpec = "auto", filter = "*";
@@ -31,17 +31,18 @@ for (int i = 0; i < args.Length; i++)
                 "direct" => ConvAlgorithm.Direct,
                 "gemm" => ConvAlgorithm.LoweredGemm,
                 "tiled" => ConvAlgorithm.TiledGemm,
+                "tiled-large" => ConvAlgorithm.TiledGemmLarge,
                 _ => null,
             };
             if (conv is null)
             {
-                Console.Error.WriteLine($"perf: --conv {args[i]}: expected direct, gemm or tiled");
+                Console.Error.WriteLine($"perf: --conv {args[i]}: expected direct, gemm, tiled or tiled-large");
                 return 2;
             }
             break;
         case "--widths": netWidths = args[++i].Split(',').Select(w => double.Parse(w, System.Globalization.CultureInfo.InvariantCulture)).ToArray(); break;
         default:
-            Console.Error.WriteLine($"perf: unknown argument '{args[i]}' (--device, --filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step|*, --size WxH, --net-size N, --batch N, --widths 0.25,1, --conv direct|gemm|tiled)");
+            Console.Error.WriteLine($"perf: unknown argument '{args[i]}' (--device, --filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step|*, --size WxH, --net-size N, --batch N, --widths 0.25,1, --conv direct|gemm|tiled|tiled-large)");
             return 2;
     }
 }
@@ -66,7 +67,7 @@ try
     {
         // The CPU accelerator's default is a small width: width 1 is ~30 GFLOP of convolutions a picture.
         ConvAlgorithm[] variants = conv is { } one ? new[] { one }
-            : device.Kind == DeviceKind.Cpu ? new[] { ConvAlgorithm.LoweredGemm, ConvAlgorithm.Direct } : new[] { ConvAlgorithm.Direct, ConvAlgorithm.TiledGemm };
+            : device.Kind == DeviceKind.Cpu ? new[] { ConvAlgorithm.LoweredGemm, ConvAlgorithm.Direct } : new[] { ConvAlgorithm.Direct, ConvAlgorithm.TiledGemm, ConvAlgorithm.TiledGemmLarge };
         foreach (double w in netWidths ?? (device.Kind == DeviceKind.Cpu ? new[] { 0.125 } : new[] { 1.0 }))
             ConvShapesBench.Run(device, w, netSize, batch, variants, Console.Out);
     }

@@ -14,8 +14,11 @@ public enum ConvAlgorithm
     /// <summary>im2col / col2im + the register-blocked, barrier-free GEMM, image by image (the CPU accelerator's).</summary>
     LoweredGemm,
 
-    /// <summary>Implicit GEMM with shared-memory tiles and register blocking, split-K weight gradients (the GPUs').</summary>
+    /// <summary>Implicit GEMM with shared-memory tiles (64 x 64 on GPUs) and 4 x 4 register blocks, split-K weight gradients (the GPUs').</summary>
     TiledGemm,
+
+    /// <summary>The same with 8 x 8 register blocks (128 x 128 tiles on GPUs) and double-buffered shared tiles: for the big layers.</summary>
+    TiledGemmLarge,
 }
 
 /// <summary>

@@ -43,7 +43,9 @@ public sealed class DeviceCatalog : IDisposable
     /// <paramref name="probe"/>, each device that looks usable is also opened and runs one small kernel,
     /// so a broken driver shows up here with its reason instead of in the middle of a job.
     /// </summary>
-    public static DeviceCatalog Discover(bool probe = false)
+    /// <param name="cpuDevice">The CPU accelerator's simulated device (default <see cref="CpuDevice"/>); tests use
+    /// wider groups to run the tiled kernels with the K step GPUs use.</param>
+    public static DeviceCatalog Discover(bool probe = false, CPUDevice? cpuDevice = null)
     {
         var entries = new List<DeviceEntry>();
         Context context;
@@ -51,12 +53,12 @@ public sealed class DeviceCatalog : IDisposable
         {
             // Every OpenCL device is let in (the predicate accepts all) so that one ILGPU cannot use is
             // listed with its reason instead of silently missing.
-            context = Context.Create(b => b.Cuda().OpenCL(_ => true).CPU(CpuDevice).EnableAlgorithms());
+            context = Context.Create(b => b.Cuda().OpenCL(_ => true).CPU(cpuDevice ?? CpuDevice).EnableAlgorithms());
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A broken GPU driver must not take the CPU path down with it.
-            context = Context.Create(b => b.CPU(CpuDevice).EnableAlgorithms());
+            context = Context.Create(b => b.CPU(cpuDevice ?? CpuDevice).EnableAlgorithms());
             entries.Add(new DeviceEntry(DeviceKind.Cuda, 0, "(GPU drivers)", 0, 0, 0, 0,
                 "GPU runtime failed to initialise: " + OneLine(e.Message), null));
         }

@@ -60,6 +60,7 @@ public sealed class KernelSet
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, OptimizerArgs>>? sgdMomentum;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, GemmArgs>>? gemm;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, TiledConvArgs>>? tiledConv;
+    private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, TiledConvArgs>>? tiledConvLarge;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>>? splitKReduce;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>>? im2Col;
     private NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>>? col2Im;
@@ -150,6 +151,8 @@ public sealed class KernelSet
         Load(ref gemm, GemmKernels.GemmKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, TiledConvArgs>> TiledConv =>
         Load(ref tiledConv, TiledConvKernels.TiledConvKernel);
+    public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, TiledConvArgs>> TiledConvLarge =>
+        Load(ref tiledConvLarge, TiledConvKernels.TiledConvLargeKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SplitKReduce =>
         Load(ref splitKReduce, TiledConvKernels.SplitKReduceKernel);
     public NamedKernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>> Im2Col =>

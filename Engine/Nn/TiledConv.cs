@@ -39,17 +39,21 @@ internal static class TiledConv
         Tensor<float>? bias, Tensor<float>? scale, Tensor<float>? shift)
     {
         ComputeDevice d = c.Device;
-        int side = d.TileGroupSide, tile = side * TiledConvKernels.Micro;
-        var whole = new TiledConvArgs(g, op, RoundUp(Math.Max(1, new TiledConvArgs(g, op, 1, 1).K), TiledConvKernels.TileK), 1);
+        int side = d.TileGroupSide;
+        // The large kernel needs an even group side (K step = side / 2); a device with 1-thread groups gets the 4 x 4 one.
+        bool large = d.ConvAlgorithm == ConvAlgorithm.TiledGemmLarge && side >= 2;
+        int tile = side * (large ? TiledConvKernels.LargeMicro : TiledConvKernels.Micro);
+        int step = large ? side / 2 : TiledConvKernels.TileK;
+        var whole = new TiledConvArgs(g, op, RoundUp(Math.Max(1, new TiledConvArgs(g, op, 1, 1).K), step), 1);
         int tilesX = (whole.N + tile - 1) / tile, tilesY = (whole.M + tile - 1) / tile;
         int splits = 1, chunk = whole.KChunk;
         if (op == TiledConvOp.BackwardWeight)
         {
             // Enough groups for two per multiprocessor, each keeping at least 4 K steps.
             int wanted = (2 * d.Accelerator.NumMultiprocessors + tilesX * tilesY - 1) / (tilesX * tilesY);
-            int most = Math.Max(1, whole.K / (4 * TiledConvKernels.TileK));
+            int most = Math.Max(1, whole.K / (4 * step));
             splits = Math.Clamp(wanted, 1, most);
-            chunk = RoundUp((whole.K + splits - 1) / splits, TiledConvKernels.TileK);
+            chunk = RoundUp((whole.K + splits - 1) / splits, step);
             splits = (whole.K + chunk - 1) / chunk;
         }
         var args = new TiledConvArgs(g, op, chunk, splits);
@@ -57,7 +61,7 @@ internal static class TiledConv
         var config = new KernelConfig(new Index3D(tilesX, tilesY, splits), new Index3D(side, side, 1));
         d.Launcher.Cost(args.Flops, 4.0 * (a.Elements + b.Elements + c.Elements));
         // Absent optional tensors are passed as the A operand's view: the kernel never reads them (flags say so).
-        d.Launcher.Launch(d.Kernels.TiledConv, config, a.View, b.View, target.View, (bias ?? a).View, (scale ?? a).View, (shift ?? a).View, args);
+        d.Launcher.Launch(large ? d.Kernels.TiledConvLarge : d.Kernels.TiledConv, config, a.View, b.View, target.View, (bias ?? a).View, (scale ?? a).View, (shift ?? a).View, args);
         if (splits > 1)
         {
             var reduce = d.Launcher.ForElements(args.M * args.N);

@@ -23,9 +23,9 @@ public static class ProfileCommand
         var trace = new Option<string?>("--trace") { Description = "Write a Chrome/Perfetto trace (JSON) of every profiled launch" };
         var conv = new Option<string?>("--conv")
         {
-            Description = "Convolution variant: tiled (implicit GEMM, the GPUs' default), gemm (im2col + GEMM, the CPU's default) or direct",
+            Description = "Convolution variant: tiled (implicit GEMM, 4x4 register blocks: the GPUs' default), tiled-large (8x8 blocks, double-buffered), gemm (im2col + GEMM, the CPU's default) or direct",
         };
-        conv.AcceptOnlyFromAmong("tiled", "gemm", "direct");
+        conv.AcceptOnlyFromAmong("tiled", "tiled-large", "gemm", "direct");
         var command = new Command("profile", "Time every kernel of an ECCV16 inference or training step: launches, ms, GFLOP/s, GB/s, share of the device's measured peaks.")
         {
             width, model, size, batch, train, iterations, warmup, trace, conv,
@@ -42,6 +42,7 @@ public static class ProfileCommand
             device.ConvAlgorithm = result.GetValue(conv) switch
             {
                 "tiled" => ConvAlgorithm.TiledGemm,
+                "tiled-large" => ConvAlgorithm.TiledGemmLarge,
                 "gemm" => ConvAlgorithm.LoweredGemm,
                 "direct" => ConvAlgorithm.Direct,
                 _ => device.ConvAlgorithm,

@@ -58,27 +58,7 @@ public static class TiledConvKernels
         int kBegin = Grid.IdxZ * t.KChunk, kEnd = Math.Min(t.K, kBegin + t.KChunk);
         int kk2 = g.Kernel * g.Kernel;
 
-        // Decode the tile's columns once: (n, y, x) of the output or input plane, or (ci, ky, kx).
-        for (int n = tid; n < tileN; n += threads)
-        {
-            int j = j0 + n;
-            if (t.Op == (int)TiledConvOp.BackwardWeight)
-            {
-                int r = j % kk2;
-                col0[n] = j / kk2;
-                col1[n] = r / g.Kernel;
-                col2[n] = r % g.Kernel;
-            }
-            else
-            {
-                int w = t.Op == (int)TiledConvOp.Forward ? g.OutW : g.InW;
-                int h = t.Op == (int)TiledConvOp.Forward ? g.OutH : g.InH;
-                int rest = j / w;
-                col2[n] = j % w;
-                col1[n] = rest % h;
-                col0[n] = rest / h;
-            }
-        }
+        DecodeColumns(t, j0, tileN, tid, threads, col0, col1, col2);
         Group.Barrier();
 
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
@@ -115,6 +95,178 @@ public static class TiledConvKernels
         StoreRow(c, bias, scale, shift, t, i0 + ty + gy, tx, gx, j0, col0, col1, col2, c10, c11, c12, c13);
         StoreRow(c, bias, scale, shift, t, i0 + ty + 2 * gy, tx, gx, j0, col0, col1, col2, c20, c21, c22, c23);
         StoreRow(c, bias, scale, shift, t, i0 + ty + 3 * gy, tx, gx, j0, col0, col1, col2, c30, c31, c32, c33);
+    }
+
+    /// <summary>Decodes the tile's columns once per group: (n, y, x) of the output or input plane, or (ci, ky, kx).</summary>
+    private static void DecodeColumns(TiledConvArgs t, int j0, int tileN, int tid, int threads,
+        ArrayView<int> col0, ArrayView<int> col1, ArrayView<int> col2)
+    {
+        Conv2dArgs g = t.Geometry;
+        int kk2 = g.Kernel * g.Kernel;
+        for (int n = tid; n < tileN; n += threads)
+        {
+            int j = j0 + n;
+            if (t.Op == (int)TiledConvOp.BackwardWeight)
+            {
+                int r = j % kk2;
+                col0[n] = j / kk2;
+                col1[n] = r / g.Kernel;
+                col2[n] = r % g.Kernel;
+            }
+            else
+            {
+                int w = t.Op == (int)TiledConvOp.Forward ? g.OutW : g.InW;
+                int h = t.Op == (int)TiledConvOp.Forward ? g.OutH : g.InH;
+                int rest = j / w;
+                col2[n] = j % w;
+                col1[n] = rest % h;
+                col0[n] = rest / h;
+            }
+        }
+    }
+
+    /// <summary>Register block side of <see cref="TiledConvLargeKernel"/>.</summary>
+    public const int LargeMicro = 8;
+
+    /// <summary>Largest tile side of the large kernel (16 x 16 threads x 8).</summary>
+    public const int LargeMaxTile = 128;
+
+    /// <summary>Largest K step of the large kernel (half of 16 threads).</summary>
+    public const int LargeMaxTileK = 8;
+
+    /// <summary>
+    /// TiledConvLargeKernel: the same products as <see cref="TiledConvKernel"/> (same arguments, same
+    /// results up to summation order), built for the big layers: a thread owns an 8 x 8 register block
+    /// (rows ty + r DimY, columns tx + c DimX), so a group of 16 x 16 owns a 128 x 128 tile and does 4
+    /// multiply-adds per shared-memory load instead of 2. K advances DimX / 2 at a time (8 on GPUs, 1 with
+    /// the CPU accelerator's 2 x 2 groups), which makes every thread stage exactly 4 A and 4 B values per
+    /// step. The shared tiles are double-buffered: the next step's values are fetched from global memory
+    /// into registers before this step's multiply-adds and stored to the other buffer after them, so one
+    /// barrier per step suffices and the global latency overlaps the arithmetic. Square groups with an even
+    /// side only. Grid: (ceil(N / tileN), ceil(M / tileM), splits).
+    /// </summary>
+    public static void TiledConvLargeKernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        ArrayView<float> bias, ArrayView<float> scale, ArrayView<float> shift, TiledConvArgs t)
+    {
+        const int Buffer = LargeMaxTileK * LargeMaxTile;
+        ArrayView<float> sa = SharedMemory.Allocate<float>(2 * Buffer);
+        ArrayView<float> sb = SharedMemory.Allocate<float>(2 * Buffer);
+        ArrayView<int> col0 = SharedMemory.Allocate<int>(LargeMaxTile);
+        ArrayView<int> col1 = SharedMemory.Allocate<int>(LargeMaxTile);
+        ArrayView<int> col2 = SharedMemory.Allocate<int>(LargeMaxTile);
+        int tx = Group.IdxX, ty = Group.IdxY, gx = Group.DimX, gy = Group.DimY;
+        int threads = gx * gy, tid = ty * gx + tx;
+        int tileM = gy * LargeMicro, tileN = gx * LargeMicro, tk = gx / 2;
+        int i0 = Grid.IdxY * tileM, j0 = Grid.IdxX * tileN;
+        int kBegin = Grid.IdxZ * t.KChunk, kEnd = Math.Min(t.K, kBegin + t.KChunk);
+        DecodeColumns(t, j0, tileN, tid, threads, col0, col1, col2);
+        Group.Barrier();
+
+        float pa0 = FetchA(a, t, i0, kBegin, kEnd, tid, tk), pa1 = FetchA(a, t, i0, kBegin, kEnd, tid + threads, tk);
+        float pa2 = FetchA(a, t, i0, kBegin, kEnd, tid + 2 * threads, tk), pa3 = FetchA(a, t, i0, kBegin, kEnd, tid + 3 * threads, tk);
+        float pb0 = FetchB(b, t, j0, kBegin, kEnd, tid, tileN, col0, col1, col2), pb1 = FetchB(b, t, j0, kBegin, kEnd, tid + threads, tileN, col0, col1, col2);
+        float pb2 = FetchB(b, t, j0, kBegin, kEnd, tid + 2 * threads, tileN, col0, col1, col2), pb3 = FetchB(b, t, j0, kBegin, kEnd, tid + 3 * threads, tileN, col0, col1, col2);
+        Put(sa, sb, 0, tid, threads, tk, tileN, pa0, pa1, pa2, pa3, pb0, pb1, pb2, pb3);
+        Group.Barrier();
+
+        float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
+        float c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0, c15 = 0, c16 = 0, c17 = 0;
+        float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c24 = 0, c25 = 0, c26 = 0, c27 = 0;
+        float c30 = 0, c31 = 0, c32 = 0, c33 = 0, c34 = 0, c35 = 0, c36 = 0, c37 = 0;
+        float c40 = 0, c41 = 0, c42 = 0, c43 = 0, c44 = 0, c45 = 0, c46 = 0, c47 = 0;
+        float c50 = 0, c51 = 0, c52 = 0, c53 = 0, c54 = 0, c55 = 0, c56 = 0, c57 = 0;
+        float c60 = 0, c61 = 0, c62 = 0, c63 = 0, c64 = 0, c65 = 0, c66 = 0, c67 = 0;
+        float c70 = 0, c71 = 0, c72 = 0, c73 = 0, c74 = 0, c75 = 0, c76 = 0, c77 = 0;
+        int buffer = 0;
+        for (int k0 = kBegin; k0 < kEnd; k0 += tk)
+        {
+            bool more = k0 + tk < kEnd;
+            if (more)
+            {
+                int next = k0 + tk;
+                pa0 = FetchA(a, t, i0, next, kEnd, tid, tk); pa1 = FetchA(a, t, i0, next, kEnd, tid + threads, tk);
+                pa2 = FetchA(a, t, i0, next, kEnd, tid + 2 * threads, tk); pa3 = FetchA(a, t, i0, next, kEnd, tid + 3 * threads, tk);
+                pb0 = FetchB(b, t, j0, next, kEnd, tid, tileN, col0, col1, col2); pb1 = FetchB(b, t, j0, next, kEnd, tid + threads, tileN, col0, col1, col2);
+                pb2 = FetchB(b, t, j0, next, kEnd, tid + 2 * threads, tileN, col0, col1, col2); pb3 = FetchB(b, t, j0, next, kEnd, tid + 3 * threads, tileN, col0, col1, col2);
+            }
+            for (int kk = 0; kk < tk; kk++)
+            {
+                int ra = buffer * Buffer + kk * LargeMaxTile + ty, rb = buffer * Buffer + kk * LargeMaxTile + tx;
+                float a0 = sa[ra], a1 = sa[ra + 1 * gy], a2 = sa[ra + 2 * gy], a3 = sa[ra + 3 * gy], a4 = sa[ra + 4 * gy], a5 = sa[ra + 5 * gy], a6 = sa[ra + 6 * gy], a7 = sa[ra + 7 * gy];
+                float b0 = sb[rb], b1 = sb[rb + 1 * gx], b2 = sb[rb + 2 * gx], b3 = sb[rb + 3 * gx], b4 = sb[rb + 4 * gx], b5 = sb[rb + 5 * gx], b6 = sb[rb + 6 * gx], b7 = sb[rb + 7 * gx];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
+                c40 += a4 * b0; c41 += a4 * b1; c42 += a4 * b2; c43 += a4 * b3; c44 += a4 * b4; c45 += a4 * b5; c46 += a4 * b6; c47 += a4 * b7;
+                c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3; c54 += a5 * b4; c55 += a5 * b5; c56 += a5 * b6; c57 += a5 * b7;
+                c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3; c64 += a6 * b4; c65 += a6 * b5; c66 += a6 * b6; c67 += a6 * b7;
+                c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
+            }
+            if (more)
+                Put(sa, sb, buffer ^ 1, tid, threads, tk, tileN, pa0, pa1, pa2, pa3, pb0, pb1, pb2, pb3);
+            Group.Barrier();
+            buffer ^= 1;
+        }
+
+        StoreRow8(c, bias, scale, shift, t, i0 + ty + 0 * gy, tx, gx, j0, col0, col1, col2, c00, c01, c02, c03, c04, c05, c06, c07);
+        StoreRow8(c, bias, scale, shift, t, i0 + ty + 1 * gy, tx, gx, j0, col0, col1, col2, c10, c11, c12, c13, c14, c15, c16, c17);
+        StoreRow8(c, bias, scale, shift, t, i0 + ty + 2 * gy, tx, gx, j0, col0, col1, col2, c20, c21, c22, c23, c24, c25, c26, c27);
+        StoreRow8(c, bias, scale, shift, t, i0 + ty + 3 * gy, tx, gx, j0, col0, col1, col2, c30, c31, c32, c33, c34, c35, c36, c37);
+        StoreRow8(c, bias, scale, shift, t, i0 + ty + 4 * gy, tx, gx, j0, col0, col1, col2, c40, c41, c42, c43, c44, c45, c46, c47);
+        StoreRow8(c, bias, scale, shift, t, i0 + ty + 5 * gy, tx, gx, j0, col0, col1, col2, c50, c51, c52, c53, c54, c55, c56, c57);
+        StoreRow8(c, bias, scale, shift, t, i0 + ty + 6 * gy, tx, gx, j0, col0, col1, col2, c60, c61, c62, c63, c64, c65, c66, c67);
+        StoreRow8(c, bias, scale, shift, t, i0 + ty + 7 * gy, tx, gx, j0, col0, col1, col2, c70, c71, c72, c73, c74, c75, c76, c77);
+
+    }
+
+    /// <summary>Element e of the A tile (K fastest: e = m tk + kk), or 0 outside C's rows or this split's K.</summary>
+    private static float FetchA(ArrayView<float> a, TiledConvArgs t, int i0, int k0, int kEnd, int e, int tk)
+    {
+        int i = i0 + e / tk, k = k0 + e % tk;
+        return i < t.M && k < kEnd ? LoadA(a, t.Geometry, t, i, k, t.Geometry.Kernel * t.Geometry.Kernel) : 0f;
+    }
+
+    /// <summary>Element e of the B tile (columns fastest: e = kk tileN + n), or 0 outside C's columns or this split's K.</summary>
+    private static float FetchB(ArrayView<float> b, TiledConvArgs t, int j0, int k0, int kEnd, int e, int tileN,
+        ArrayView<int> col0, ArrayView<int> col1, ArrayView<int> col2)
+    {
+        int n = e % tileN, k = k0 + e / tileN;
+        return j0 + n < t.N && k < kEnd
+            ? LoadB(b, t.Geometry, t, k, col0[n], col1[n], col2[n], t.Geometry.Kernel * t.Geometry.Kernel)
+            : 0f;
+    }
+
+    /// <summary>Stores a thread's 4 staged A and 4 staged B values into shared buffer <paramref name="buffer"/> ([k][m] and [k][n]).</summary>
+    private static void Put(ArrayView<float> sa, ArrayView<float> sb, int buffer, int tid, int threads, int tk, int tileN,
+        float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3)
+    {
+        int o = buffer * LargeMaxTileK * LargeMaxTile;
+        int e0 = tid, e1 = tid + threads, e2 = tid + 2 * threads, e3 = tid + 3 * threads;
+        sa[o + e0 % tk * LargeMaxTile + e0 / tk] = a0;
+        sa[o + e1 % tk * LargeMaxTile + e1 / tk] = a1;
+        sa[o + e2 % tk * LargeMaxTile + e2 / tk] = a2;
+        sa[o + e3 % tk * LargeMaxTile + e3 / tk] = a3;
+        sb[o + e0 / tileN * LargeMaxTile + e0 % tileN] = b0;
+        sb[o + e1 / tileN * LargeMaxTile + e1 % tileN] = b1;
+        sb[o + e2 / tileN * LargeMaxTile + e2 % tileN] = b2;
+        sb[o + e3 / tileN * LargeMaxTile + e3 % tileN] = b3;
+    }
+
+    private static void StoreRow8(ArrayView<float> c, ArrayView<float> bias, ArrayView<float> scale, ArrayView<float> shift,
+        TiledConvArgs t, int i, int tx, int gx, int j0, ArrayView<int> col0, ArrayView<int> col1, ArrayView<int> col2,
+        float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7)
+    {
+        if (i >= t.M)
+            return;
+        Store(c, bias, scale, shift, t, i, tx, j0, col0, col1, col2, v0);
+        Store(c, bias, scale, shift, t, i, tx + gx, j0, col0, col1, col2, v1);
+        Store(c, bias, scale, shift, t, i, tx + 2 * gx, j0, col0, col1, col2, v2);
+        Store(c, bias, scale, shift, t, i, tx + 3 * gx, j0, col0, col1, col2, v3);
+        Store(c, bias, scale, shift, t, i, tx + 4 * gx, j0, col0, col1, col2, v4);
+        Store(c, bias, scale, shift, t, i, tx + 5 * gx, j0, col0, col1, col2, v5);
+        Store(c, bias, scale, shift, t, i, tx + 6 * gx, j0, col0, col1, col2, v6);
+        Store(c, bias, scale, shift, t, i, tx + 7 * gx, j0, col0, col1, col2, v7);
     }
 
     /// <summary>A[i, k]: W[i, k] (Forward), W[co, i, kk] with k = (co, kk) (BackwardData), dOut[n, i, p] with k = (n, p) (BackwardWeight).</summary>

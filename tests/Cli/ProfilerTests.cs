@@ -49,6 +49,7 @@ public sealed class ProfilerTests : IDisposable
     [Theory]
     [InlineData("direct", "Direct", "Conv2dForwardKernel")]
     [InlineData("tiled", "TiledGemm", "TiledConvKernel")]
+    [InlineData("tiled-large", "TiledGemmLarge", "TiledConvLargeKernel")]
     [InlineData("gemm", "LoweredGemm", "GemmKernel")]
     public void Profile_conv_picks_the_convolution_variant(string option, string shown, string kernel)
     {

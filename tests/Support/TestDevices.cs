@@ -10,18 +10,29 @@ namespace ColorKernels.Tests.Support;
 public static class TestDevices
 {
     private static readonly Lazy<DeviceCatalog> Catalog = new(() => DeviceCatalog.Discover());
+
+    /// <summary>A CPU accelerator with groups of 16 threads (4 x 4), for "cpu16:0/tiled-large".</summary>
+    private static readonly Lazy<DeviceCatalog> Catalog16 = new(() => DeviceCatalog.Discover(cpuDevice: new ILGPU.Runtime.CPU.CPUDevice(4, 4, 1)));
     private static readonly Dictionary<string, ComputeDevice> Open = new();
 
     /// <summary>
     /// Ids of every usable device, e.g. "cpu:0", "cuda:0" (each with its own convolution variant), plus the
     /// CPU accelerator made to run the other variants: "cpu:0/direct" (the plain direct kernels) and
-    /// "cpu:0/tiled" (the GPUs' tiled implicit GEMM, with 2 x 2-thread groups), so every variant is checked
-    /// on every machine.
+    /// "cpu:0/tiled" and "cpu:0/tiled-large" (the GPUs' tiled implicit GEMMs, with 2 x 2-thread groups), so
+    /// every variant is checked on every machine.
     /// </summary>
     public static IEnumerable<object[]> All =>
         Catalog.Value.Entries.Where(e => e.Usable).Select(e => new object[] { e.Id })
             .Append(new object[] { "cpu:0/direct" })
-            .Append(new object[] { "cpu:0/tiled" });
+            .Append(new object[] { "cpu:0/tiled" })
+            .Append(new object[] { "cpu:0/tiled-large" });
+
+    /// <summary>
+    /// <see cref="All"/> plus "cpu16:0/tiled-large": the large tiled kernel on 4 x 4-thread groups, where its
+    /// K step is 2 (on 2 x 2 groups it is 1, on GPUs 8), so its staging index maths runs with a step above 1
+    /// without a GPU. For the convolution tests only: barriers across 16 OS threads are slow.
+    /// </summary>
+    public static IEnumerable<object[]> AllConv => All.Append(new object[] { "cpu16:0/tiled-large" });
 
     public static ComputeDevice Get(string id)
     {
@@ -29,13 +40,16 @@ public static class TestDevices
         {
             if (!Open.TryGetValue(id, out ComputeDevice? device))
             {
-                string entryId = id.Split('/')[0];
-                DeviceEntry entry = Catalog.Value.Entries.Single(e => e.Id == entryId);
-                Open[id] = device = Catalog.Value.Open(new DeviceSpec(entry.Kind, entry.Index));
+                DeviceCatalog catalog = id.StartsWith("cpu16:", StringComparison.Ordinal) ? Catalog16.Value : Catalog.Value;
+                string entryId = id.Split('/')[0].Replace("cpu16:", "cpu:", StringComparison.Ordinal);
+                DeviceEntry entry = catalog.Entries.Single(e => e.Id == entryId);
+                Open[id] = device = catalog.Open(new DeviceSpec(entry.Kind, entry.Index));
                 if (id.EndsWith("/direct", StringComparison.Ordinal))
                     device.ConvAlgorithm = ConvAlgorithm.Direct;
                 else if (id.EndsWith("/tiled", StringComparison.Ordinal))
                     device.ConvAlgorithm = ConvAlgorithm.TiledGemm;
+                else if (id.EndsWith("/tiled-large", StringComparison.Ordinal))
+                    device.ConvAlgorithm = ConvAlgorithm.TiledGemmLarge;
             }
             return device;
         }
