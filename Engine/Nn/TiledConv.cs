@@ -44,7 +44,7 @@ internal static class TiledConv
         bool large = d.ConvAlgorithm == ConvAlgorithm.TiledGemmLarge && side >= 2;
         int tile = side * (large ? TiledConvKernels.LargeMicro : TiledConvKernels.Micro);
         int step = large ? side / 2 : TiledConvKernels.TileK;
-        var whole = new TiledConvArgs(g, op, RoundUp(Math.Max(1, new TiledConvArgs(g, op, 1, 1).K), step), 1);
+        var whole = new TiledConvArgs(g, op, RoundUp(Math.Max(1, new TiledConvArgs(g, op, 1, 1, step, tile).K), step), 1, step, tile);
         int tilesX = (whole.N + tile - 1) / tile, tilesY = (whole.M + tile - 1) / tile;
         int splits = 1, chunk = whole.KChunk;
         if (op == TiledConvOp.BackwardWeight)
@@ -56,7 +56,7 @@ internal static class TiledConv
             chunk = RoundUp((whole.K + splits - 1) / splits, step);
             splits = (whole.K + chunk - 1) / chunk;
         }
-        var args = new TiledConvArgs(g, op, chunk, splits);
+        var args = new TiledConvArgs(g, op, chunk, splits, step, tile);
         Tensor<float> target = splits > 1 ? d.Workspace("tiledconv.splitk", splits * args.M * args.N) : c;
         var config = new KernelConfig(new Index3D(tilesX, tilesY, splits), new Index3D(side, side, 1));
         d.Launcher.Cost(args.Flops, 4.0 * (a.Elements + b.Elements + c.Elements));

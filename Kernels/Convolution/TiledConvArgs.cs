@@ -1,3 +1,5 @@
+using ColorKernels.Kernels.Common;
+
 namespace ColorKernels.Kernels.Convolution;
 
 /// <summary>Which product <see cref="TiledConvKernels.TiledConvKernel"/> computes (see its header for the matrices).</summary>
@@ -20,7 +22,9 @@ public enum TiledConvOp
 /// </summary>
 public readonly struct TiledConvArgs
 {
-    public TiledConvArgs(Conv2dArgs geometry, TiledConvOp op, int kChunk, int splits)
+    /// <param name="step">K per shared-memory step of the kernel that runs it.</param>
+    /// <param name="tileColumns">Columns of C per group (the tile's N side).</param>
+    public TiledConvArgs(Conv2dArgs geometry, TiledConvOp op, int kChunk, int splits, int step, int tileColumns)
     {
         Geometry = geometry;
         Op = (int)op;
@@ -33,6 +37,17 @@ public readonly struct TiledConvArgs
         };
         KChunk = kChunk;
         Splits = splits;
+        Taps = new FastDivisor(kk);
+        KernelSide = new FastDivisor(geometry.Kernel);
+        Stride = new FastDivisor(geometry.Stride);
+        bool forward = op == TiledConvOp.Forward;
+        ColumnW = new FastDivisor(Math.Max(1, forward ? geometry.OutW : geometry.InW));
+        ColumnH = new FastDivisor(Math.Max(1, forward ? geometry.OutH : geometry.InH));
+        OutW = new FastDivisor(Math.Max(1, geometry.OutW));
+        OutH = new FastDivisor(Math.Max(1, geometry.OutH));
+        OutPlane = new FastDivisor(Math.Max(1, geometry.OutH * geometry.OutW));
+        Step = new FastDivisor(step);
+        TileColumns = new FastDivisor(tileColumns);
     }
 
     public Conv2dArgs Geometry { get; }
@@ -49,6 +64,24 @@ public readonly struct TiledConvArgs
 
     /// <summary>Grid z extent. BackwardWeight with 1 split adds into dW; with more, split z writes partial z.</summary>
     public int Splits { get; }
+
+    // Every runtime divisor of the kernels' index decoding, as multiply-shift divisions (see FastDivisor).
+
+    /// <summary>K x K: taps per (input, output) channel pair.</summary>
+    public FastDivisor Taps { get; }
+    public FastDivisor KernelSide { get; }
+    public FastDivisor Stride { get; }
+
+    /// <summary>Width and height of the plane C's columns run over (output for Forward, input for BackwardData).</summary>
+    public FastDivisor ColumnW { get; }
+    public FastDivisor ColumnH { get; }
+    public FastDivisor OutW { get; }
+    public FastDivisor OutH { get; }
+    public FastDivisor OutPlane { get; }
+
+    /// <summary>K per step and C columns per group of the launching kernel (its tile loaders' element numbering).</summary>
+    public FastDivisor Step { get; }
+    public FastDivisor TileColumns { get; }
 
     /// <summary>2 M N K: the multiply-adds of the product, for the profiler.</summary>
     public double Flops => 2.0 * M * N * K;

@@ -1,3 +1,4 @@
+using ColorKernels.Kernels.Common;
 using ILGPU;
 
 namespace ColorKernels.Kernels.Convolution;
@@ -56,7 +57,6 @@ public static class TiledConvKernels
         int tileM = gy * Micro, tileN = gx * Micro;
         int i0 = Grid.IdxY * tileM, j0 = Grid.IdxX * tileN;
         int kBegin = Grid.IdxZ * t.KChunk, kEnd = Math.Min(t.K, kBegin + t.KChunk);
-        int kk2 = g.Kernel * g.Kernel;
 
         DecodeColumns(t, j0, tileN, tid, threads, col0, col1, col2);
         Group.Barrier();
@@ -69,13 +69,13 @@ public static class TiledConvKernels
             {
                 int m = e / TileK, kk = e % TileK;
                 int i = i0 + m, k = k0 + kk;
-                sa[kk * MaxTile + m] = i < t.M && k < kEnd ? LoadA(a, g, t, i, k, kk2) : 0f;
+                sa[kk * MaxTile + m] = i < t.M && k < kEnd ? LoadA(a, t, i, k) : 0f;
             }
             for (int e = tid; e < tileN * TileK; e += threads)
             {
-                int n = e % tileN, kk = e / tileN;
+                int n = t.TileColumns.Rem(e), kk = t.TileColumns.Div(e);
                 int k = k0 + kk;
-                sb[kk * MaxTile + n] = j0 + n < t.N && k < kEnd ? LoadB(b, g, t, k, col0[n], col1[n], col2[n], kk2) : 0f;
+                sb[kk * MaxTile + n] = j0 + n < t.N && k < kEnd ? LoadB(b, t, k, col0[n], col1[n], col2[n]) : 0f;
             }
             Group.Barrier();
             for (int kk = 0; kk < TileK; kk++)
@@ -101,26 +101,22 @@ public static class TiledConvKernels
     private static void DecodeColumns(TiledConvArgs t, int j0, int tileN, int tid, int threads,
         ArrayView<int> col0, ArrayView<int> col1, ArrayView<int> col2)
     {
-        Conv2dArgs g = t.Geometry;
-        int kk2 = g.Kernel * g.Kernel;
         for (int n = tid; n < tileN; n += threads)
         {
             int j = j0 + n;
             if (t.Op == (int)TiledConvOp.BackwardWeight)
             {
-                int r = j % kk2;
-                col0[n] = j / kk2;
-                col1[n] = r / g.Kernel;
-                col2[n] = r % g.Kernel;
+                int r = t.Taps.Rem(j);
+                col0[n] = t.Taps.Div(j);
+                col1[n] = t.KernelSide.Div(r);
+                col2[n] = t.KernelSide.Rem(r);
             }
             else
             {
-                int w = t.Op == (int)TiledConvOp.Forward ? g.OutW : g.InW;
-                int h = t.Op == (int)TiledConvOp.Forward ? g.OutH : g.InH;
-                int rest = j / w;
-                col2[n] = j % w;
-                col1[n] = rest % h;
-                col0[n] = rest / h;
+                int rest = t.ColumnW.Div(j);
+                col2[n] = t.ColumnW.Rem(j);
+                col1[n] = t.ColumnH.Rem(rest);
+                col0[n] = t.ColumnH.Div(rest);
             }
         }
     }
@@ -162,11 +158,11 @@ public static class TiledConvKernels
         DecodeColumns(t, j0, tileN, tid, threads, col0, col1, col2);
         Group.Barrier();
 
-        float pa0 = FetchA(a, t, i0, kBegin, kEnd, tid, tk), pa1 = FetchA(a, t, i0, kBegin, kEnd, tid + threads, tk);
-        float pa2 = FetchA(a, t, i0, kBegin, kEnd, tid + 2 * threads, tk), pa3 = FetchA(a, t, i0, kBegin, kEnd, tid + 3 * threads, tk);
-        float pb0 = FetchB(b, t, j0, kBegin, kEnd, tid, tileN, col0, col1, col2), pb1 = FetchB(b, t, j0, kBegin, kEnd, tid + threads, tileN, col0, col1, col2);
-        float pb2 = FetchB(b, t, j0, kBegin, kEnd, tid + 2 * threads, tileN, col0, col1, col2), pb3 = FetchB(b, t, j0, kBegin, kEnd, tid + 3 * threads, tileN, col0, col1, col2);
-        Put(sa, sb, 0, tid, threads, tk, tileN, pa0, pa1, pa2, pa3, pb0, pb1, pb2, pb3);
+        float pa0 = FetchA(a, t, i0, kBegin, kEnd, tid), pa1 = FetchA(a, t, i0, kBegin, kEnd, tid + threads);
+        float pa2 = FetchA(a, t, i0, kBegin, kEnd, tid + 2 * threads), pa3 = FetchA(a, t, i0, kBegin, kEnd, tid + 3 * threads);
+        float pb0 = FetchB(b, t, j0, kBegin, kEnd, tid, col0, col1, col2), pb1 = FetchB(b, t, j0, kBegin, kEnd, tid + threads, col0, col1, col2);
+        float pb2 = FetchB(b, t, j0, kBegin, kEnd, tid + 2 * threads, col0, col1, col2), pb3 = FetchB(b, t, j0, kBegin, kEnd, tid + 3 * threads, col0, col1, col2);
+        Put(sa, sb, 0, tid, threads, t, pa0, pa1, pa2, pa3, pb0, pb1, pb2, pb3);
         Group.Barrier();
 
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
@@ -184,10 +180,10 @@ public static class TiledConvKernels
             if (more)
             {
                 int next = k0 + tk;
-                pa0 = FetchA(a, t, i0, next, kEnd, tid, tk); pa1 = FetchA(a, t, i0, next, kEnd, tid + threads, tk);
-                pa2 = FetchA(a, t, i0, next, kEnd, tid + 2 * threads, tk); pa3 = FetchA(a, t, i0, next, kEnd, tid + 3 * threads, tk);
-                pb0 = FetchB(b, t, j0, next, kEnd, tid, tileN, col0, col1, col2); pb1 = FetchB(b, t, j0, next, kEnd, tid + threads, tileN, col0, col1, col2);
-                pb2 = FetchB(b, t, j0, next, kEnd, tid + 2 * threads, tileN, col0, col1, col2); pb3 = FetchB(b, t, j0, next, kEnd, tid + 3 * threads, tileN, col0, col1, col2);
+                pa0 = FetchA(a, t, i0, next, kEnd, tid); pa1 = FetchA(a, t, i0, next, kEnd, tid + threads);
+                pa2 = FetchA(a, t, i0, next, kEnd, tid + 2 * threads); pa3 = FetchA(a, t, i0, next, kEnd, tid + 3 * threads);
+                pb0 = FetchB(b, t, j0, next, kEnd, tid, col0, col1, col2); pb1 = FetchB(b, t, j0, next, kEnd, tid + threads, col0, col1, col2);
+                pb2 = FetchB(b, t, j0, next, kEnd, tid + 2 * threads, col0, col1, col2); pb3 = FetchB(b, t, j0, next, kEnd, tid + 3 * threads, col0, col1, col2);
             }
             for (int kk = 0; kk < tk; kk++)
             {
@@ -204,7 +200,7 @@ public static class TiledConvKernels
                 c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
             }
             if (more)
-                Put(sa, sb, buffer ^ 1, tid, threads, tk, tileN, pa0, pa1, pa2, pa3, pb0, pb1, pb2, pb3);
+                Put(sa, sb, buffer ^ 1, tid, threads, t, pa0, pa1, pa2, pa3, pb0, pb1, pb2, pb3);
             Group.Barrier();
             buffer ^= 1;
         }
@@ -221,36 +217,35 @@ public static class TiledConvKernels
     }
 
     /// <summary>Element e of the A tile (K fastest: e = m tk + kk), or 0 outside C's rows or this split's K.</summary>
-    private static float FetchA(ArrayView<float> a, TiledConvArgs t, int i0, int k0, int kEnd, int e, int tk)
+    private static float FetchA(ArrayView<float> a, TiledConvArgs t, int i0, int k0, int kEnd, int e)
     {
-        int i = i0 + e / tk, k = k0 + e % tk;
-        return i < t.M && k < kEnd ? LoadA(a, t.Geometry, t, i, k, t.Geometry.Kernel * t.Geometry.Kernel) : 0f;
+        int i = i0 + t.Step.Div(e), k = k0 + t.Step.Rem(e);
+        return i < t.M && k < kEnd ? LoadA(a, t, i, k) : 0f;
     }
 
     /// <summary>Element e of the B tile (columns fastest: e = kk tileN + n), or 0 outside C's columns or this split's K.</summary>
-    private static float FetchB(ArrayView<float> b, TiledConvArgs t, int j0, int k0, int kEnd, int e, int tileN,
+    private static float FetchB(ArrayView<float> b, TiledConvArgs t, int j0, int k0, int kEnd, int e,
         ArrayView<int> col0, ArrayView<int> col1, ArrayView<int> col2)
     {
-        int n = e % tileN, k = k0 + e / tileN;
-        return j0 + n < t.N && k < kEnd
-            ? LoadB(b, t.Geometry, t, k, col0[n], col1[n], col2[n], t.Geometry.Kernel * t.Geometry.Kernel)
-            : 0f;
+        int n = t.TileColumns.Rem(e), k = k0 + t.TileColumns.Div(e);
+        return j0 + n < t.N && k < kEnd ? LoadB(b, t, k, col0[n], col1[n], col2[n]) : 0f;
     }
 
     /// <summary>Stores a thread's 4 staged A and 4 staged B values into shared buffer <paramref name="buffer"/> ([k][m] and [k][n]).</summary>
-    private static void Put(ArrayView<float> sa, ArrayView<float> sb, int buffer, int tid, int threads, int tk, int tileN,
+    private static void Put(ArrayView<float> sa, ArrayView<float> sb, int buffer, int tid, int threads, TiledConvArgs t,
         float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3)
     {
         int o = buffer * LargeMaxTileK * LargeMaxTile;
         int e0 = tid, e1 = tid + threads, e2 = tid + 2 * threads, e3 = tid + 3 * threads;
-        sa[o + e0 % tk * LargeMaxTile + e0 / tk] = a0;
-        sa[o + e1 % tk * LargeMaxTile + e1 / tk] = a1;
-        sa[o + e2 % tk * LargeMaxTile + e2 / tk] = a2;
-        sa[o + e3 % tk * LargeMaxTile + e3 / tk] = a3;
-        sb[o + e0 / tileN * LargeMaxTile + e0 % tileN] = b0;
-        sb[o + e1 / tileN * LargeMaxTile + e1 % tileN] = b1;
-        sb[o + e2 / tileN * LargeMaxTile + e2 % tileN] = b2;
-        sb[o + e3 / tileN * LargeMaxTile + e3 % tileN] = b3;
+        FastDivisor step = t.Step, columns = t.TileColumns;
+        sa[o + step.Rem(e0) * LargeMaxTile + step.Div(e0)] = a0;
+        sa[o + step.Rem(e1) * LargeMaxTile + step.Div(e1)] = a1;
+        sa[o + step.Rem(e2) * LargeMaxTile + step.Div(e2)] = a2;
+        sa[o + step.Rem(e3) * LargeMaxTile + step.Div(e3)] = a3;
+        sb[o + columns.Div(e0) * LargeMaxTile + columns.Rem(e0)] = b0;
+        sb[o + columns.Div(e1) * LargeMaxTile + columns.Rem(e1)] = b1;
+        sb[o + columns.Div(e2) * LargeMaxTile + columns.Rem(e2)] = b2;
+        sb[o + columns.Div(e3) * LargeMaxTile + columns.Rem(e3)] = b3;
     }
 
     private static void StoreRow8(ArrayView<float> c, ArrayView<float> bias, ArrayView<float> scale, ArrayView<float> shift,
@@ -270,42 +265,45 @@ public static class TiledConvKernels
     }
 
     /// <summary>A[i, k]: W[i, k] (Forward), W[co, i, kk] with k = (co, kk) (BackwardData), dOut[n, i, p] with k = (n, p) (BackwardWeight).</summary>
-    private static float LoadA(ArrayView<float> a, Conv2dArgs g, TiledConvArgs t, int i, int k, int kk2)
+    private static float LoadA(ArrayView<float> a, TiledConvArgs t, int i, int k)
     {
+        Conv2dArgs g = t.Geometry;
         if (t.Op == (int)TiledConvOp.Forward)
             return a[i * t.K + k];
         if (t.Op == (int)TiledConvOp.BackwardData)
-            return a[(k / kk2 * g.InC + i) * kk2 + k % kk2];
-        int plane = g.OutH * g.OutW;
-        return a[(k / plane * g.OutC + i) * plane + k % plane];
+            return a[(t.Taps.Div(k) * g.InC + i) * t.Taps.Divisor + t.Taps.Rem(k)];
+        return a[(t.OutPlane.Div(k) * g.OutC + i) * t.OutPlane.Divisor + t.OutPlane.Rem(k)];
     }
 
     /// <summary>B[k, j], j decoded as (d0, d1, d2): see the class header. Zero outside the padded image.</summary>
-    private static float LoadB(ArrayView<float> b, Conv2dArgs g, TiledConvArgs t, int k, int d0, int d1, int d2, int kk2)
+    private static float LoadB(ArrayView<float> b, TiledConvArgs t, int k, int d0, int d1, int d2)
     {
+        Conv2dArgs g = t.Geometry;
         if (t.Op == (int)TiledConvOp.BackwardData)
         {
             // k = (co, ky, kx); j = (n, iy, ix): the dOut element this tap of the kernel sent to (iy, ix).
-            int co = k / kk2, r = k % kk2;
-            int sy = d1 + g.Pad - r / g.Kernel * g.Dilation, sx = d2 + g.Pad - r % g.Kernel * g.Dilation;
-            if (sy < 0 || sx < 0 || sy % g.Stride != 0 || sx % g.Stride != 0)
+            int co = t.Taps.Div(k), r = t.Taps.Rem(k);
+            int sy = d1 + g.Pad - t.KernelSide.Div(r) * g.Dilation, sx = d2 + g.Pad - t.KernelSide.Rem(r) * g.Dilation;
+            if (sy < 0 || sx < 0)
                 return 0f;
-            int py = sy / g.Stride, px = sx / g.Stride;
+            int py = t.Stride.Div(sy), px = t.Stride.Div(sx);
+            if (py * g.Stride != sy || px * g.Stride != sx)
+                return 0f;
             return py < g.OutH && px < g.OutW ? b[((d0 * g.OutC + co) * g.OutH + py) * g.OutW + px] : 0f;
         }
         int n, ci, ky, kx, oy, ox;
         if (t.Op == (int)TiledConvOp.Forward)
         {
             // k = (ci, ky, kx); j = (n, oy, ox).
-            int r = k % kk2;
-            ci = k / kk2; ky = r / g.Kernel; kx = r % g.Kernel;
+            int r = t.Taps.Rem(k);
+            ci = t.Taps.Div(k); ky = t.KernelSide.Div(r); kx = t.KernelSide.Rem(r);
             n = d0; oy = d1; ox = d2;
         }
         else
         {
             // k = (n, oy, ox); j = (ci, ky, kx).
-            int rest = k / g.OutW;
-            ox = k % g.OutW; oy = rest % g.OutH; n = rest / g.OutH;
+            int rest = t.OutW.Div(k);
+            ox = t.OutW.Rem(k); oy = t.OutH.Rem(rest); n = t.OutH.Div(rest);
             ci = d0; ky = d1; kx = d2;
         }
         int iy = oy * g.Stride - g.Pad + ky * g.Dilation, ix = ox * g.Stride - g.Pad + kx * g.Dilation;
