@@ -56,16 +56,32 @@ public static class Cli
         string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>
-    /// Turns the first Ctrl-C into a cancellation request (the command finishes its step, writes a checkpoint
-    /// and exits); a second Ctrl-C stops the process as usual. Dispose to remove the handler.
+    /// Turns the first Ctrl-C, or the first SIGTERM (what `kill`, job schedulers and container runtimes
+    /// send, and what a background job gets instead of Ctrl-C), into a cancellation request: the command
+    /// finishes its step, writes a checkpoint and exits. A second one stops the process as usual. Dispose
+    /// to remove the handlers.
     /// </summary>
     public sealed class CtrlC : IDisposable
     {
         private readonly CancellationTokenSource source = new();
+        private readonly System.Runtime.InteropServices.PosixSignalRegistration terminate;
 
-        public CtrlC() => Console.CancelKeyPress += OnCancel;
+        public CtrlC()
+        {
+            Console.CancelKeyPress += OnCancel;
+            terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                System.Runtime.InteropServices.PosixSignal.SIGTERM, OnTerminate);
+        }
 
         public CancellationToken Token => source.Token;
+
+        private void OnTerminate(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            if (source.IsCancellationRequested)
+                return;
+            context.Cancel = true;
+            source.Cancel();
+        }
 
         private void OnCancel(object? sender, ConsoleCancelEventArgs e)
         {
@@ -78,6 +94,7 @@ public static class Cli
         public void Dispose()
         {
             Console.CancelKeyPress -= OnCancel;
+            terminate.Dispose();
             source.Dispose();
         }
     }

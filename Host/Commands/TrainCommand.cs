@@ -112,7 +112,7 @@ public static class TrainCommand
                 RunEnd end = RunWithProgress(run, device, ctrlC.Token, options);
                 if (end == RunEnd.Interrupted)
                 {
-                    Console.Out.WriteLine($"train: stopped (Ctrl-C or --time-limit); checkpoint written to {run.ModelPath}; continue with --resume");
+                    Console.Out.WriteLine($"train: stopped (Ctrl-C, SIGTERM or --time-limit); checkpoint written to {run.ModelPath}; continue with --resume");
                     return 130;
                 }
                 Console.Out.WriteLine($"train: done, {options.Steps} steps on {device.Description}; model {run.ModelPath}, log {run.LogPath}, curve {run.PlotPath}");

@@ -9,6 +9,13 @@ public static class CliRunner
 
     public static Result Run(string workingDirectory, params string[] args)
     {
+        using Process process = Start(workingDirectory, args);
+        return Finish(process, args);
+    }
+
+    /// <summary>Starts the executable without waiting (for tests that signal it); finish with <see cref="Finish"/>.</summary>
+    public static Process Start(string workingDirectory, params string[] args)
+    {
         string dll = Path.Combine(AppContext.BaseDirectory, "colorkernels.dll");
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         var info = new ProcessStartInfo(dotnet)
@@ -21,7 +28,11 @@ public static class CliRunner
         info.ArgumentList.Add(dll);
         foreach (string arg in args)
             info.ArgumentList.Add(arg);
-        using Process process = Process.Start(info)!;
+        return Process.Start(info)!;
+    }
+
+    public static Result Finish(Process process, params string[] args)
+    {
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(120_000))

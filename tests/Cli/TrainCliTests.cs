@@ -53,6 +53,34 @@ public sealed class TrainCliTests : IDisposable
         Assert.Equal(0, colorize.ExitCode);
     }
 
+    [Fact]
+    public void Sigterm_stops_training_with_a_checkpoint_that_resumes()
+    {
+        // What `kill`, a job scheduler or a container runtime sends; a background job never sees Ctrl-C.
+        Assert.False(OperatingSystem.IsWindows(), "this test sends a POSIX signal");
+        Photos("data", 4);
+        string[] args = { "train", "data", "--out", "run", "--width", "0.03125", "--crop", "32", "--resize", "40",
+            "--batch", "2", "--steps", "1000000", "--checkpoint-every", "1000000" };
+        using var process = CliRunner.Start(dir, args);
+        string log = Path.Combine(dir, "run", "log.csv");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!(File.Exists(log) && File.ReadAllLines(log).Length >= 3) && clock.Elapsed < TimeSpan.FromSeconds(90) && !process.HasExited)
+            Thread.Sleep(50);
+        Assert.False(process.HasExited, "training ended before the signal");
+        using (var kill = System.Diagnostics.Process.Start("kill", $"-TERM {process.Id}"))
+            kill.WaitForExit();
+        var r = CliRunner.Finish(process, args);
+
+        Assert.Equal(130, r.ExitCode);
+        Assert.Contains("checkpoint written", r.Stdout);
+        Assert.True(File.Exists(Path.Combine(dir, "run", "model.ckm")) && File.Exists(Path.Combine(dir, "run", "optimizer.ckm")));
+        int stopped = File.ReadAllLines(log).Length - 1;
+        var resumed = CliRunner.Run(dir, "train", "data", "--out", "run", "--width", "0.03125", "--crop", "32", "--resize", "40",
+            "--batch", "2", "--steps", (stopped + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "--resume");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Equal(stopped + 2, File.ReadAllLines(log).Length);
+    }
+
     [Theory]
     [InlineData("--loss", "hinge")]
     [InlineData("--optimizer", "lbfgs")]
