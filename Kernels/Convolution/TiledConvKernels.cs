@@ -213,7 +213,6 @@ public static class TiledConvKernels
         StoreRow8(c, bias, scale, shift, t, i0 + ty + 5 * gy, tx, gx, j0, col0, col1, col2, c50, c51, c52, c53, c54, c55, c56, c57);
         StoreRow8(c, bias, scale, shift, t, i0 + ty + 6 * gy, tx, gx, j0, col0, col1, col2, c60, c61, c62, c63, c64, c65, c66, c67);
         StoreRow8(c, bias, scale, shift, t, i0 + ty + 7 * gy, tx, gx, j0, col0, col1, col2, c70, c71, c72, c73, c74, c75, c76, c77);
-
     }
 
     /// <summary>Element e of the A tile (K fastest: e = m tk + kk), or 0 outside C's rows or this split's K.</summary>
