@@ -23,9 +23,10 @@ public static class ModelCommand
         var output = new Option<string>("--output", "-o") { Description = "Model file to write", Required = true };
         var half = new Option<bool>("--float16") { Description = "Store every tensor as float16 (half the size); without it, float32" };
         var inputSize = new Option<int?>("--input-size") { Description = "Record the input size colorize should use by default (a multiple of 8)" };
+        var temperature = new Option<float?>("--temperature") { Description = "Record the annealed-mean temperature colorize and eval use by default (eccv16 classification models)" };
         var command = new Command("convert", "Rewrite a model file with float16 or float32 storage (checked on read, written atomically).")
         {
-            input, output, half, inputSize,
+            input, output, half, inputSize, temperature,
         };
         command.SetAction(result => Cli.Guard(() =>
         {
@@ -37,6 +38,12 @@ public static class ModelCommand
             var header = (System.Text.Json.Nodes.JsonObject)file.Header.DeepClone();
             if (result.GetValue(inputSize) is { } size)
                 header["input_size"] = size >= 8 && size % 8 == 0 ? size : throw new UserErrorException($"--input-size {size}: must be a positive multiple of 8");
+            if (result.GetValue(temperature) is { } t)
+            {
+                if (header["temperature"] is null)
+                    throw new UserErrorException($"'{source}' has no temperature (not an eccv16 classification model)");
+                header["temperature"] = t > 0 && float.IsFinite(t) ? t : throw new UserErrorException($"--temperature {t}: must be above 0");
+            }
             var converted = new ModelFile(header, file.Tensors.Select(t => t with { Storage = storage }).ToList());
             converted.Write(target);
             Console.Out.WriteLine($"wrote {target}: {file.Tensors.Count} tensors as {storage.ToString().ToLowerInvariant()}, {new FileInfo(target).Length:N0} bytes");

@@ -55,6 +55,23 @@ public sealed class ColorizeCliTests : IDisposable
     }
 
     [Fact]
+    public void Model_convert_records_temperature_and_input_size_and_refuses_bad_values()
+    {
+        TinyModel();
+        var r = CliRunner.Run(dir, "model", "convert", "tiny.ckm", "-o", "warm.ckm", "--float16", "--temperature", "1", "--input-size", "64");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var info = CliRunner.Run(dir, "model", "info", "warm.ckm");
+        Assert.Contains("temperature 1,", info.Stdout);
+        Assert.Contains("float16", info.Stdout);
+
+        var bad = CliRunner.Run(dir, "model", "convert", "tiny.ckm", "-o", "bad.ckm", "--temperature", "-2");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--temperature -2", bad.Stderr);
+        Assert.Single(bad.Stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(Path.Combine(dir, "bad.ckm")));
+    }
+
+    [Fact]
     public void A_regression_head_model_is_made_described_and_used()
     {
         Assert.Equal(0, CliRunner.Run(dir, "model", "init", "--width", "0.03125", "--head", "regression", "-o", "l2.ckm").ExitCode);
