@@ -15,10 +15,12 @@ cat .devrt/commit.txt 2>/dev/null | tee "$out/commit.txt"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee "$out/gpu.txt"
 
 echo "== devices"
-timeout 60 dotnet .devrt/Host/colorkernels.dll devices 2>&1 | tee "$out/devices.txt"
+timeout 60 dotnet .devrt/ColorKernels.Tests/colorkernels.dll devices 2>&1 | tee "$out/devices.txt"
 
 echo "== kernel tests on every accelerator (CPU accelerator and CUDA)"
-timeout 300 dotnet exec .devrt/vstest/vstest.console.dll .devrt/ColorKernels.Tests/ColorKernels.Tests.dll 2>&1 | tee "$out/tests.log" | grep -E "Failed |Passed!|Failed!|Total tests|error" | head -60
+# The ONNX export tests need ONNX Runtime's native library, which prepare.sh leaves out (carry size).
+timeout 300 dotnet exec .devrt/vstest/vstest.console.dll .devrt/ColorKernels.Tests/ColorKernels.Tests.dll \
+  '/TestCaseFilter:FullyQualifiedName!~OnnxExport' 2>&1 | tee "$out/tests.log" | grep -E "Failed |Passed!|Failed!|Total tests|error" | head -60
 
 echo "== perf on CUDA: Lab, forward (width 0.25 and 1, batch 1 and 32), training step (batch 32)"
 timeout 240 bash -c 'dotnet .devrt/Perf/Perf.dll --device cuda --size 4096x4096 --filter lab;
