@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # How the built-in default model (docs/model-card.md) was trained, on the project's 2-core CPU machine.
 # Photos: 6,000 of ../shared/data/train/imagenette/train and the 300 of train/bsds500, resized to 112x112
-# (perf/gpu/pack_photos.py); ImageNet-derived: non-commercial research and education only.
+# (perf/gpu/pack_photos.py); ImageNet-derived: non-commercial research and education only. The packer then
+# took the first 6,000 files (7 of the 10 classes); it now spreads them over all classes, so re-running
+# these lines packs a different, better set.
 set -euo pipefail
 /usr/bin/python3 perf/gpu/pack_photos.py ../shared/data/train/imagenette/train /tmp/packed112 6000 112
 /usr/bin/python3 perf/gpu/pack_photos.py ../shared/data/train/bsds500 /tmp/packed112/bsds 300 112

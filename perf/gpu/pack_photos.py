@@ -3,7 +3,8 @@
 
     /usr/bin/python3 perf/gpu/pack_photos.py SRC_FOLDER .devrt/photos [COUNT] [SIZE]
 
-Takes every n-th photo of SRC_FOLDER (recursive, sorted) to get COUNT (default 3000), resizes each to
+Takes COUNT photos (default 3000) spread evenly over SRC_FOLDER's files (recursive, sorted, so every
+class folder contributes in proportion), resizes each to
 SIZE x SIZE (default 128, aspect not kept, as the training pipeline does anyway) and writes JPEG q90:
 about 4 KB each. Needs Debian's python3-pil. The photos keep their source's terms (see
 ../shared/data/README.md): they are for training only and are never committed.
@@ -16,10 +17,14 @@ src, dst = Path(sys.argv[1]), Path(sys.argv[2])
 count = int(sys.argv[3]) if len(sys.argv) > 3 else 3000
 size = int(sys.argv[4]) if len(sys.argv) > 4 else 128
 files = sorted(p for p in src.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-step = max(1, len(files) // count)
+# Evenly spaced indices: a fixed step (len // count) rounds down to 1 whenever count > len / 2 and then
+# takes the first COUNT files, which are the first class folders only (the default model's first
+# training set lost three of Imagenette's ten classes that way).
+count = min(count, len(files))
+picked = [files[i * len(files) // count] for i in range(count)]
 dst.mkdir(parents=True, exist_ok=True)
 written = 0
-for i, p in enumerate(files[::step][:count]):
+for i, p in enumerate(picked):
     try:
         Image.open(p).convert("RGB").resize((size, size), Image.BICUBIC).save(dst / ("%05d.jpg" % i), quality=90)
         written += 1
