@@ -26,19 +26,12 @@ for (int i = 0; i < args.Length; i++)
         case "--net-size": netSize = int.Parse(args[++i]); break;
         case "--batch": batch = int.Parse(args[++i]); break;
         case "--conv":
-            conv = args[++i] switch
+            if (!ConvAlgorithmNames.All.TryGetValue(args[++i], out ConvAlgorithm chosenConv))
             {
-                "direct" => ConvAlgorithm.Direct,
-                "gemm" => ConvAlgorithm.LoweredGemm,
-                "tiled" => ConvAlgorithm.TiledGemm,
-                "tiled-large" => ConvAlgorithm.TiledGemmLarge,
-                _ => null,
-            };
-            if (conv is null)
-            {
-                Console.Error.WriteLine($"perf: --conv {args[i]}: expected direct, gemm, tiled or tiled-large");
+                Console.Error.WriteLine($"perf: --conv {args[i]}: expected {ConvAlgorithmNames.Listed}");
                 return 2;
             }
+            conv = chosenConv;
             break;
         case "--widths": netWidths = args[++i].Split(',').Select(w => double.Parse(w, System.Globalization.CultureInfo.InvariantCulture)).ToArray(); break;
         default:

@@ -21,6 +21,21 @@ public enum ConvAlgorithm
     TiledGemmLarge,
 }
 
+/// <summary>The names <c>--conv</c> options, benchmarks and test device ids use for each <see cref="ConvAlgorithm"/>.</summary>
+public static class ConvAlgorithmNames
+{
+    public static IReadOnlyDictionary<string, ConvAlgorithm> All { get; } = new Dictionary<string, ConvAlgorithm>
+    {
+        ["tiled"] = ConvAlgorithm.TiledGemm,
+        ["tiled-large"] = ConvAlgorithm.TiledGemmLarge,
+        ["gemm"] = ConvAlgorithm.LoweredGemm,
+        ["direct"] = ConvAlgorithm.Direct,
+    };
+
+    /// <summary>"tiled, tiled-large, gemm or direct", for messages.</summary>
+    public static string Listed => string.Join(", ", All.Keys.SkipLast(1)) + " or " + All.Keys.Last();
+}
+
 /// <summary>
 /// One accelerator in use: its stream, its kernels (compiled once), its launcher, and the tensors
 /// allocated on it. Open one with <see cref="Open(string)"/> or <see cref="DeviceCatalog.Open"/>.
@@ -65,6 +80,9 @@ public sealed class ComputeDevice : IDisposable
     /// <c>profile --conv</c> switch it to check or time every variant on one device.
     /// </summary>
     public ConvAlgorithm ConvAlgorithm { get; set; }
+
+    /// <summary>Whether <see cref="ConvAlgorithm"/> is one of the tiled implicit GEMMs (Engine.Nn.TiledConv picks which).</summary>
+    internal bool UsesTiledConv => ConvAlgorithm is ConvAlgorithm.TiledGemm or ConvAlgorithm.TiledGemmLarge;
 
     /// <summary>Threads per side of the tiled convolution's square groups (16 on GPUs; 2 on the CPU accelerator).</summary>
     public int TileGroupSide { get; }

@@ -29,7 +29,7 @@ public static class NnOps
             SameDevice(input, weight, output);
             CheckOptional(bias, scale, shift, w[0], epilogue);
             var g = new Conv2dArgs(x[0], x[1], x[2], x[3], w[0], oh, ow, w[2], stride, pad, dilation, bias is not null, epilogue, 1);
-            if (input.Device.ConvAlgorithm is ConvAlgorithm.TiledGemm or ConvAlgorithm.TiledGemmLarge)
+            if (input.Device.UsesTiledConv)
                 TiledConv.Forward(input, weight, bias, output, g, scale, shift);
             else
                 CpuConv.Forward(input, weight, bias, output, g, scale, shift);
@@ -53,7 +53,7 @@ public static class NnOps
             SameDevice(input, weight, output);
             CheckOptional(bias, scale, shift, w[1], epilogue);
             var g = new Conv2dArgs(x[0], x[1], x[2], x[3], w[1], oh, ow, w[2], stride, pad, 1, bias is not null, epilogue, 1);
-            if (input.Device.ConvAlgorithm is ConvAlgorithm.TiledGemm or ConvAlgorithm.TiledGemmLarge)
+            if (input.Device.UsesTiledConv)
                 TiledConv.TransposedForward(input, weight, bias, output, g, scale, shift);
             else
                 CpuConv.TransposedForward(input, weight, bias, output, g, scale, shift);

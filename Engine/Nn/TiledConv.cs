@@ -44,17 +44,17 @@ internal static class TiledConv
         bool large = d.ConvAlgorithm == ConvAlgorithm.TiledGemmLarge && side >= 2;
         int tile = side * (large ? TiledConvKernels.LargeMicro : TiledConvKernels.Micro);
         int step = large ? side / 2 : TiledConvKernels.TileK;
-        var whole = new TiledConvArgs(g, op, RoundUp(Math.Max(1, new TiledConvArgs(g, op, 1, 1, step, tile).K), step), 1, step, tile);
-        int tilesX = (whole.N + tile - 1) / tile, tilesY = (whole.M + tile - 1) / tile;
-        int splits = 1, chunk = whole.KChunk;
+        var (m, n, k) = TiledConvArgs.Sizes(g, op);
+        int tilesX = (n + tile - 1) / tile, tilesY = (m + tile - 1) / tile;
+        int splits = 1, chunk = RoundUp(k, step);
         if (op == TiledConvOp.BackwardWeight)
         {
             // Enough groups for two per multiprocessor, each keeping at least 4 K steps.
             int wanted = (2 * d.Accelerator.NumMultiprocessors + tilesX * tilesY - 1) / (tilesX * tilesY);
-            int most = Math.Max(1, whole.K / (4 * step));
+            int most = Math.Max(1, k / (4 * step));
             splits = Math.Clamp(wanted, 1, most);
-            chunk = RoundUp((whole.K + splits - 1) / splits, step);
-            splits = (whole.K + chunk - 1) / chunk;
+            chunk = RoundUp((k + splits - 1) / splits, step);
+            splits = (k + chunk - 1) / chunk;
         }
         var args = new TiledConvArgs(g, op, chunk, splits, step, tile);
         Tensor<float> target = splits > 1 ? d.Workspace("tiledconv.splitk", splits * args.M * args.N) : c;

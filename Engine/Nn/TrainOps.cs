@@ -26,7 +26,7 @@ public static class TrainOps
         var geometry = new Conv2dArgs(x[0], x[1], x[2], x[3], w[0], y[2], y[3], w[2], stride, pad, dilation, false, ConvEpilogue.None, 1);
         if (y[1] != w[0] || y[2] != Conv2dArgs.ForwardOutputSize(x[2], w[2], stride, pad, dilation) || y[3] != Conv2dArgs.ForwardOutputSize(x[3], w[2], stride, pad, dilation))
             throw new ArgumentException($"conv gradient '{dOutput.Name}' {y} does not match input {x} and weight {w}");
-        if (d.ConvAlgorithm is ConvAlgorithm.TiledGemm or ConvAlgorithm.TiledGemmLarge)
+        if (d.UsesTiledConv)
         {
             if (dInput is not null)
                 TiledConv.BackwardData(weight, dOutput, dInput, geometry);
@@ -68,7 +68,7 @@ public static class TrainOps
             throw new ArgumentException($"transposed-conv gradient '{dOutput.Name}' {y} does not match input {x} and weight {w}");
         ComputeDevice d = input.Device;
         var geometry = new Conv2dArgs(x[0], x[1], x[2], x[3], w[1], y[2], y[3], w[2], stride, pad, 1, false, ConvEpilogue.None, 1);
-        if (d.ConvAlgorithm is ConvAlgorithm.TiledGemm or ConvAlgorithm.TiledGemmLarge)
+        if (d.UsesTiledConv)
         {
             if (dInput is not null)
                 TiledConv.TransposedBackwardData(weight, dOutput, dInput, geometry);

@@ -25,7 +25,7 @@ public static class ProfileCommand
         {
             Description = "Convolution variant: tiled (implicit GEMM, 4x4 register blocks: the GPUs' default), tiled-large (8x8 blocks, double-buffered), gemm (im2col + GEMM, the CPU's default) or direct",
         };
-        conv.AcceptOnlyFromAmong("tiled", "tiled-large", "gemm", "direct");
+        conv.AcceptOnlyFromAmong(ConvAlgorithmNames.All.Keys.ToArray());
         var command = new Command("profile", "Time every kernel of an ECCV16 inference or training step: launches, ms, GFLOP/s, GB/s, share of the device's measured peaks.")
         {
             width, model, size, batch, train, iterations, warmup, trace, conv,
@@ -39,14 +39,8 @@ public static class ProfileCommand
             double w = result.GetValue(width);
             ModelFile file = path is null ? Eccv16Init.Create(new Eccv16Config(w), 1) : path == "default" ? DefaultModel.Load() : ModelFile.Read(path);
             using ComputeDevice device = Cli.OpenDevice(result);
-            device.ConvAlgorithm = result.GetValue(conv) switch
-            {
-                "tiled" => ConvAlgorithm.TiledGemm,
-                "tiled-large" => ConvAlgorithm.TiledGemmLarge,
-                "gemm" => ConvAlgorithm.LoweredGemm,
-                "direct" => ConvAlgorithm.Direct,
-                _ => device.ConvAlgorithm,
-            };
+            if (result.GetValue(conv) is { } name)
+                device.ConvAlgorithm = ConvAlgorithmNames.All[name];
             Console.Out.WriteLine($"convolutions: {device.ConvAlgorithm}");
             var random = new Random(1);
             ProfileResult profile;

@@ -29,12 +29,7 @@ public readonly struct TiledConvArgs
         Geometry = geometry;
         Op = (int)op;
         int kk = geometry.Kernel * geometry.Kernel;
-        (M, N, K) = op switch
-        {
-            TiledConvOp.Forward => (geometry.OutC, geometry.N * geometry.OutH * geometry.OutW, geometry.InC * kk),
-            TiledConvOp.BackwardData => (geometry.InC, geometry.N * geometry.InH * geometry.InW, geometry.OutC * kk),
-            _ => (geometry.OutC, geometry.InC * kk, geometry.N * geometry.OutH * geometry.OutW),
-        };
+        (M, N, K) = Sizes(geometry, op);
         KChunk = kChunk;
         Splits = splits;
         Taps = new FastDivisor(kk);
@@ -48,6 +43,18 @@ public readonly struct TiledConvArgs
         OutPlane = new FastDivisor(Math.Max(1, geometry.OutH * geometry.OutW));
         Step = new FastDivisor(step);
         TileColumns = new FastDivisor(tileColumns);
+    }
+
+    /// <summary>M, N and K of the product <paramref name="op"/> for a convolution of this geometry.</summary>
+    public static (int M, int N, int K) Sizes(Conv2dArgs g, TiledConvOp op)
+    {
+        int kk = g.Kernel * g.Kernel;
+        return op switch
+        {
+            TiledConvOp.Forward => (g.OutC, g.N * g.OutH * g.OutW, g.InC * kk),
+            TiledConvOp.BackwardData => (g.InC, g.N * g.InH * g.InW, g.OutC * kk),
+            _ => (g.OutC, g.InC * kk, g.N * g.OutH * g.OutW),
+        };
     }
 
     public Conv2dArgs Geometry { get; }

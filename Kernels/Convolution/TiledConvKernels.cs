@@ -247,20 +247,13 @@ public static class TiledConvKernels
         sb[o + columns.Div(e3) * LargeMaxTile + columns.Rem(e3)] = b3;
     }
 
+    /// <summary>Row i of an 8-column register block: two 4-column stores, at tx + c gx and tx + (4 + c) gx.</summary>
     private static void StoreRow8(ArrayView<float> c, ArrayView<float> bias, ArrayView<float> scale, ArrayView<float> shift,
         TiledConvArgs t, int i, int tx, int gx, int j0, ArrayView<int> col0, ArrayView<int> col1, ArrayView<int> col2,
         float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7)
     {
-        if (i >= t.M)
-            return;
-        Store(c, bias, scale, shift, t, i, tx, j0, col0, col1, col2, v0);
-        Store(c, bias, scale, shift, t, i, tx + gx, j0, col0, col1, col2, v1);
-        Store(c, bias, scale, shift, t, i, tx + 2 * gx, j0, col0, col1, col2, v2);
-        Store(c, bias, scale, shift, t, i, tx + 3 * gx, j0, col0, col1, col2, v3);
-        Store(c, bias, scale, shift, t, i, tx + 4 * gx, j0, col0, col1, col2, v4);
-        Store(c, bias, scale, shift, t, i, tx + 5 * gx, j0, col0, col1, col2, v5);
-        Store(c, bias, scale, shift, t, i, tx + 6 * gx, j0, col0, col1, col2, v6);
-        Store(c, bias, scale, shift, t, i, tx + 7 * gx, j0, col0, col1, col2, v7);
+        StoreRow(c, bias, scale, shift, t, i, tx, gx, j0, col0, col1, col2, v0, v1, v2, v3);
+        StoreRow(c, bias, scale, shift, t, i, tx + 4 * gx, gx, j0, col0, col1, col2, v4, v5, v6, v7);
     }
 
     /// <summary>A[i, k]: W[i, k] (Forward), W[co, i, kk] with k = (co, kk) (BackwardData), dOut[n, i, p] with k = (n, p) (BackwardWeight).</summary>

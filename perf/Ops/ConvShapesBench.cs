@@ -20,21 +20,21 @@ public static class ConvShapesBench
 {
     public static void Run(ComputeDevice device, double width, int size, int batch, IReadOnlyList<ConvAlgorithm> variants, TextWriter log)
     {
-        var shapes = new List<(LayerSpec Layer, int H, int W)>();
+        // Keyed (and so deduplicated) by the shape key: the same layer geometry at the same input size runs once.
+        var shapes = new Dictionary<string, (LayerSpec Layer, int H, int W)>();
         int h = size, w = size;
         foreach (LayerSpec layer in Eccv16Architecture.Layers(width))
         {
-            if (layer.Kind is LayerKind.Conv or LayerKind.ConvTranspose &&
-                !shapes.Any(s => s.H == h && s.W == w && Same(s.Layer, layer)))
-                shapes.Add((layer, h, w));
+            if (layer.Kind is LayerKind.Conv or LayerKind.ConvTranspose)
+                shapes.TryAdd(Key(layer, h, w, batch), (layer, h, w));
             (h, w) = layer.OutputSize(h, w);
         }
         log.WriteLine($"# conv shapes of eccv16 width {width} at {size}x{size}, batch {batch}, on {device.Description}; variants {string.Join(", ", variants)}");
         ConvAlgorithm original = device.ConvAlgorithm;
         try
         {
-            foreach (var (layer, ih, iw) in shapes)
-                RunShape(device, layer, batch, ih, iw, variants, log);
+            foreach (var (key, (layer, ih, iw)) in shapes)
+                RunShape(device, key, layer, batch, ih, iw, variants, log);
         }
         finally
         {
@@ -42,15 +42,14 @@ public static class ConvShapesBench
         }
     }
 
-    private static bool Same(LayerSpec a, LayerSpec b) =>
-        a.Kind == b.Kind && a.InChannels == b.InChannels && a.OutChannels == b.OutChannels && a.Kernel == b.Kernel &&
-        a.Stride == b.Stride && a.Pad == b.Pad && a.Dilation == b.Dilation;
+    /// <summary>conv:IN->OUT:kKsSpPdD:HxW:nN (convT for the transposed conv), as perf/torch/conv_shapes_cuda.py writes it.</summary>
+    private static string Key(LayerSpec layer, int h, int w, int n) =>
+        $"{(layer.Kind == LayerKind.ConvTranspose ? "convT" : "conv")}:{layer.InChannels}->{layer.OutChannels}:k{layer.Kernel}s{layer.Stride}p{layer.Pad}d{layer.Dilation}:{h}x{w}:n{n}";
 
-    private static void RunShape(ComputeDevice device, LayerSpec layer, int n, int h, int w, IReadOnlyList<ConvAlgorithm> variants, TextWriter log)
+    private static void RunShape(ComputeDevice device, string key, LayerSpec layer, int n, int h, int w, IReadOnlyList<ConvAlgorithm> variants, TextWriter log)
     {
         bool transposed = layer.Kind == LayerKind.ConvTranspose;
         var (oh, ow) = layer.OutputSize(h, w);
-        string key = $"{(transposed ? "convT" : "conv")}:{layer.InChannels}->{layer.OutChannels}:k{layer.Kernel}s{layer.Stride}p{layer.Pad}d{layer.Dilation}:{h}x{w}:n{n}";
         var random = new Random(1);
         float[] Random(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         Shape wShape = transposed

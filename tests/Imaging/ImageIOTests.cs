@@ -160,9 +160,9 @@ public sealed class ImageIOTests : IDisposable
     [Fact]
     public void Cmyk_jpeg_is_converted_to_rgb()
     {
-        ImageData data = ImageIO.Load(System.IO.Path.Combine(AppContext.BaseDirectory, "Fixtures", "cmyk.jpg"));
+        ImageData data = ImageIO.Load(TestData.Fixture("cmyk.jpg"));
         Assert.Equal((8, 6), (data.Width, data.Height));
-        string[] rows = File.ReadAllLines(System.IO.Path.Combine(AppContext.BaseDirectory, "Fixtures", "cmyk.expected.txt"));
+        string[] rows = File.ReadAllLines(TestData.Fixture("cmyk.expected.txt"));
         // Tolerance 24: PIL's naive RGB->CMYK conversion round-trips exactly, but JPEG chroma
         // subsampling of an 8x6 picture with steep gradients moves values by up to ~20 codes.
         for (int y = 0; y < 6; y++)

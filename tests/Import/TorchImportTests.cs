@@ -3,6 +3,7 @@ using System.Text;
 using ColorKernels.Engine;
 using ColorKernels.Engine.Import;
 using ColorKernels.Engine.Models;
+using ColorKernels.Tests.Support;
 using Xunit;
 
 namespace ColorKernels.Tests.Import;
@@ -18,13 +19,11 @@ public sealed class TorchImportTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
-
     [Fact]
     public void The_pth_imports_to_exactly_the_weights_PyTorch_used()
     {
-        ModelFile imported = TorchImport.Import(Fixture("eccv16-w32.pth"));
-        ModelFile reference = ModelFile.Read(Fixture("eccv16-w32.ckm"));
+        ModelFile imported = TorchImport.Import(TestData.Fixture("eccv16-w32.pth"));
+        ModelFile reference = ModelFile.Read(TestData.Fixture("eccv16-w32.ckm"));
         Assert.Equal(1.0 / 32, imported.Header["width"]!.GetValue<double>());
         Assert.Equal(1f, imported.Header["temperature"]!.GetValue<float>());   // the authors' PyTorch demo decodes the mean
         var expected = reference.Tensors.ToDictionary(t => t.Name);
@@ -41,14 +40,14 @@ public sealed class TorchImportTests : IDisposable
     [InlineData("eccv16-w32-shape.pth", "'model3.2.weight' is [8, 4, 3, 3]")]
     public void Missing_keys_and_wrong_shapes_are_named(string file, string message)
     {
-        var e = Assert.Throws<UserErrorException>(() => TorchImport.Import(Fixture(file)));
+        var e = Assert.Throws<UserErrorException>(() => TorchImport.Import(TestData.Fixture(file)));
         Assert.Contains(message, e.Message);
     }
 
     [Fact]
     public void Every_truncation_of_the_archive_is_refused()
     {
-        byte[] bytes = File.ReadAllBytes(Fixture("eccv16-w32.pth"));
+        byte[] bytes = File.ReadAllBytes(TestData.Fixture("eccv16-w32.pth"));
         string path = Path.Combine(dir, "cut.pth");
         for (int length = 0; length < bytes.Length; length += 97)
         {
@@ -107,13 +106,11 @@ public sealed class TorchImportTests : IDisposable
 /// </summary>
 public sealed class CaffeImportTests
 {
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
-
     [Fact]
     public void The_caffemodel_imports_to_the_same_network_in_the_ports_conventions()
     {
-        ModelFile imported = CaffeImport.Import(Fixture("eccv16-w32.caffemodel"));
-        var reference = ModelFile.Read(Fixture("eccv16-w32.ckm")).Tensors.ToDictionary(t => t.Name);
+        ModelFile imported = CaffeImport.Import(TestData.Fixture("eccv16-w32.caffemodel"));
+        var reference = ModelFile.Read(TestData.Fixture("eccv16-w32.ckm")).Tensors.ToDictionary(t => t.Name);
         Assert.Equal(1 / 2.606f, imported.Header["temperature"]!.GetValue<float>(), 5);
         var norms = Eccv16Architecture.Layers(1.0 / 32).Where(l => l.Kind == LayerKind.BatchNorm).Select(l => l.Prefix).ToHashSet();
         foreach (StoredTensor t in imported.Tensors)
@@ -135,7 +132,7 @@ public sealed class CaffeImportTests
     [Fact]
     public void Truncated_caffemodels_are_refused()
     {
-        byte[] bytes = File.ReadAllBytes(Fixture("eccv16-w32.caffemodel"));
+        byte[] bytes = File.ReadAllBytes(TestData.Fixture("eccv16-w32.caffemodel"));
         string path = Path.Combine(Path.GetTempPath(), $"ck-cut-{Guid.NewGuid():N}.caffemodel");
         try
         {

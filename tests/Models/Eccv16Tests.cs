@@ -14,8 +14,6 @@ public class Eccv16Tests
 {
     public static IEnumerable<object[]> Devices => TestDevices.All;
 
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
-
     [Fact]
     public void Width_1_has_the_parameter_count_of_the_papers_PyTorch_port()
     {
@@ -58,8 +56,8 @@ public class Eccv16Tests
         // Tolerances: logits 2e-3 abs + 2e-3 rel and ab 0.05 (of a +-110 range): both sides are float32
         // with different summation orders through 22 layers.
         ComputeDevice device = TestDevices.Get(deviceId);
-        ModelFile model = ModelFile.Read(Fixture("eccv16-w32.ckm"));
-        var expected = ModelFile.Read(Fixture("eccv16-w32.expected.ckm")).Tensors.ToDictionary(t => t.Name, t => t.Data);
+        ModelFile model = ModelFile.Read(TestData.Fixture("eccv16-w32.ckm"));
+        var expected = ModelFile.Read(TestData.Fixture("eccv16-w32.expected.ckm")).Tensors.ToDictionary(t => t.Name, t => t.Data);
         using Eccv16Network network = Eccv16Network.Load(device, model, "fixture");
         using var lab = device.Upload("L", Shape.Nchw(1, 1, 48, 40), expected["input_l"]);
         using var input = device.Allocate<float>("input", Shape.Nchw(1, 1, 48, 40));

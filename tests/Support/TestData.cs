@@ -3,6 +3,9 @@ namespace ColorKernels.Tests.Support;
 /// <summary>Seeded random inputs: non-zero, reproducible.</summary>
 public static class TestData
 {
+    /// <summary>A file of tests/Fixtures (copied beside the test assembly).</summary>
+    public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
     public static byte[] Bytes(int count, int seed)
     {
         var data = new byte[count];

@@ -44,12 +44,8 @@ public static class TestDevices
                 string entryId = id.Split('/')[0].Replace("cpu16:", "cpu:", StringComparison.Ordinal);
                 DeviceEntry entry = catalog.Entries.Single(e => e.Id == entryId);
                 Open[id] = device = catalog.Open(new DeviceSpec(entry.Kind, entry.Index));
-                if (id.EndsWith("/direct", StringComparison.Ordinal))
-                    device.ConvAlgorithm = ConvAlgorithm.Direct;
-                else if (id.EndsWith("/tiled", StringComparison.Ordinal))
-                    device.ConvAlgorithm = ConvAlgorithm.TiledGemm;
-                else if (id.EndsWith("/tiled-large", StringComparison.Ordinal))
-                    device.ConvAlgorithm = ConvAlgorithm.TiledGemmLarge;
+                if (id.Split('/') is [_, string variant])
+                    device.ConvAlgorithm = ConvAlgorithmNames.All[variant];
             }
             return device;
         }
