@@ -14,31 +14,32 @@ The photos keep their sources' terms (ImageNet: non-commercial research and educ
 """
 import shutil, sys
 from pathlib import Path
-from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "perf/gpu"))
+from pack_photos import pack_one, photo_files  # the same photo listing and resize recipe as the GPU packs
 
 data, out = Path(sys.argv[1]), Path(sys.argv[2])
-photos = lambda folder: sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
 for sub in ("photos", "valset", "bsds-heldout", "ivA", "ivB"):
     (out / sub).mkdir(parents=True, exist_ok=True)
 
-val = photos(data / "train/imagenette/val")
+val = photo_files(data / "train/imagenette/val")
 held = set(val[16::17][:200])
 for p in held:
     shutil.copy(p, out / "valset" / (p.parent.name + "_" + p.name))
 n = 0
-for p in photos(data / "train/imagenette"):
+for p in photo_files(data / "train/imagenette"):
     if p in held:
         continue
-    Image.open(p).convert("RGB").resize((112, 112), Image.BICUBIC).save(out / "photos" / ("%05d.jpg" % n), quality=90)
+    pack_one(p, out / "photos" / ("%05d.jpg" % n), 112)
     n += 1
 b = 0
-for i, p in enumerate(photos(data / "train/bsds500")):
+for i, p in enumerate(photo_files(data / "train/bsds500")):
     if i % 5 == 0:
         shutil.copy(p, out / "bsds-heldout" / p.name)
         continue
-    Image.open(p).convert("RGB").resize((112, 112), Image.BICUBIC).save(out / "photos" / ("b%04d.jpg" % b), quality=90)
+    pack_one(p, out / "photos" / ("b%04d.jpg" % b), 112)
     b += 1
-for i, p in enumerate(photos(data / "eval/imagenet-val")):
+for i, p in enumerate(photo_files(data / "eval/imagenet-val")):
     link = out / ("ivA" if i % 2 == 0 else "ivB") / p.name
     if not link.exists():
         link.symlink_to(p.resolve())
