@@ -100,5 +100,25 @@ public static class Cli
     }
 
     /// <summary>Opens the device the --device option names.</summary>
-    public static ComputeDevice OpenDevice(ParseResult result) => ComputeDevice.Open(result.GetValue(Device) ?? "auto");
+    public static ComputeDevice OpenDevice(ParseResult result)
+    {
+        ComputeDevice device = ComputeDevice.Open(result.GetValue(Device) ?? "auto");
+        foreach (string note in device.Notes)
+            Warning(note);
+        return device;
+    }
+
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Print device discovery details and ILGPU's trace (the CUDA driver's PTX JIT log) to stderr",
+        Recursive = true,
+    };
+
+    /// <summary>Under --verbose, System.Diagnostics.Trace (where ILGPU writes the PTX JIT log) goes to stderr.</summary>
+    public static void TraceToStderr()
+    {
+        if (!System.Diagnostics.Trace.Listeners.OfType<System.Diagnostics.TextWriterTraceListener>().Any(l => l.Name == "colorkernels-stderr"))
+            System.Diagnostics.Trace.Listeners.Add(new System.Diagnostics.TextWriterTraceListener(Console.Error, "colorkernels-stderr"));
+        System.Diagnostics.Trace.AutoFlush = true;
+    }
 }

@@ -12,6 +12,7 @@ public static class Program
     {
         var root = new RootCommand("colorkernels: colourize greyscale photographs with custom ILGPU kernels, on any GPU or the CPU.");
         root.Options.Add(Cli.Device);
+        root.Options.Add(Cli.Verbose);
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(DesaturateCommand.Create());
         root.Subcommands.Add(ColorizeCommand.Create());
@@ -33,6 +34,8 @@ public static class Program
             Console.Error.WriteLine($"Run 'colorkernels{command} --help' for usage.");
             return Cli.Usage;
         }
+        if (result.GetValue(Cli.Verbose))
+            Cli.TraceToStderr();
         return Cli.Guard(() => result.Invoke());
     }
 }

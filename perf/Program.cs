@@ -1,13 +1,18 @@
 using ColorKernels.Engine;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Perf.Ops;
+using ColorKernels.Perf;
 
+// PTX of every kernel, for CUDA's ptxas on the GPU machine: dotnet run --project perf -- ptx --out DIR [--arch 9.0 --driver 13.0]
 // Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu]
 //   [--filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step] [--size WxH (lab)]
 //   [--net-size N --batch N --widths 0.25,1 (forward, train-step, conv-shapes)]
 //   [--conv direct|gemm|tiled|tiled-large: the convolution variant every benchmark uses (conv-shapes: the only one timed)]
 // Each benchmark validates its variants, then prints a table with the device named and ratios against a
 // baseline timed in the same run. Record results in perf/NOTES.md.
+if (args is ["ptx", ..])
+    return PtxDump.Run(args[1..]);
+
 string deviceSpec = "auto", filter = "*";
 int width = 2048, height = 2048, netSize = 256, batch = 1;
 double[]? netWidths = null;

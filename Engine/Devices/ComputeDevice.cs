@@ -44,10 +44,11 @@ public sealed class ComputeDevice : IDisposable
 {
     private readonly DeviceCatalog? ownedCatalog;
 
-    private ComputeDevice(DeviceEntry entry, Accelerator accelerator, DeviceCatalog? ownedCatalog)
+    private ComputeDevice(DeviceEntry entry, Accelerator accelerator, DeviceCatalog? ownedCatalog, IReadOnlyList<string> catalogNotes)
     {
         Entry = entry;
         Accelerator = accelerator;
+        Notes = catalogNotes;
         this.ownedCatalog = ownedCatalog;
         Kernels = new KernelSet(accelerator);
         Launcher = new Launcher(accelerator, accelerator.DefaultStream);
@@ -60,6 +61,9 @@ public sealed class ComputeDevice : IDisposable
     }
 
     public DeviceEntry Entry { get; }
+
+    /// <summary>What device discovery had to work around (a PTX retry on CUDA); callers show them as warnings.</summary>
+    public IReadOnlyList<string> Notes { get; }
 
     public DeviceKind Kind => Entry.Kind;
 
@@ -136,7 +140,7 @@ public sealed class ComputeDevice : IDisposable
         {
             throw new UserErrorException($"cannot open {entry.Id} ({entry.Name}): {DeviceCatalog.OneLine(e.Message)}", e);
         }
-        return new ComputeDevice(entry, accelerator, ownsCatalog ? catalog : null);
+        return new ComputeDevice(entry, accelerator, ownsCatalog ? catalog : null, catalog.Notes);
     }
 
     /// <summary>Allocates an uninitialised tensor; running out of device memory is a <see cref="UserErrorException"/>.</summary>

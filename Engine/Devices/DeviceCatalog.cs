@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using ILGPU;
 using ILGPU.Algorithms;
+using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
@@ -11,6 +13,9 @@ namespace ColorKernels.Engine.Devices;
 public sealed record DeviceEntry(DeviceKind Kind, int Index, string Name, long MemoryBytes, int WarpSize,
     int MaxGroupSize, int Multiprocessors, string? UnusableReason, Device? Device)
 {
+    /// <summary>Whether the reason is a failed test kernel (not a device ILGPU refuses outright).</summary>
+    public bool ProbeFailed { get; init; }
+
     public bool Usable => UnusableReason is null && Device is not null;
 
     public string Id => $"{Kind.ToString().ToLowerInvariant()}:{Index}";
@@ -22,15 +27,17 @@ public sealed record DeviceEntry(DeviceKind Kind, int Index, string Name, long M
 /// </summary>
 public sealed class DeviceCatalog : IDisposable
 {
+    private readonly List<DeviceEntry> entries;
+
     private DeviceCatalog(Context context, List<DeviceEntry> entries)
     {
         Context = context;
-        Entries = entries;
+        this.entries = entries;
     }
 
     public Context Context { get; }
 
-    public IReadOnlyList<DeviceEntry> Entries { get; }
+    public IReadOnlyList<DeviceEntry> Entries => entries;
 
     /// <summary>
     /// The CPU accelerator device: one warp of 4 threads per core, one group per core. Measured here to be
@@ -39,21 +46,93 @@ public sealed class DeviceCatalog : IDisposable
     public static CPUDevice CpuDevice { get; } = new(4, 1, Math.Max(1, Environment.ProcessorCount));
 
     /// <summary>
-    /// Builds a context with CUDA, OpenCL and the CPU accelerator, and lists what it found. With
-    /// <paramref name="probe"/>, each device that looks usable is also opened and runs one small kernel,
-    /// so a broken driver shows up here with its reason instead of in the middle of a job.
+    /// Builds a context with CUDA, OpenCL and the CPU accelerator, and lists what it found. CUDA devices are
+    /// always opened and run one small kernel (a driver that rejects ILGPU's PTX shows up here, not in the
+    /// middle of a job), and one that fails is retried once with an older PTX instruction set (said in
+    /// <see cref="Notes"/>). With <paramref name="probe"/>, every other device that looks usable is checked
+    /// the same way. When ILGPU lists no CUDA device on a machine with signs of an NVIDIA driver, a
+    /// <c>cuda</c> row says why (<see cref="CudaDriverReport"/>).
     /// </summary>
     /// <param name="cpuDevice">The CPU accelerator's simulated device (default <see cref="CpuDevice"/>); tests use
     /// wider groups to run the tiled kernels with the K step GPUs use.</param>
-    public static DeviceCatalog Discover(bool probe = false, CPUDevice? cpuDevice = null)
+    /// <param name="cudaReport">What to explain a missing CUDA device with (tests simulate broken machines);
+    /// by default the machine is asked (<see cref="CudaDriverReport.Read"/>).</param>
+    public static DeviceCatalog Discover(bool probe = false, CPUDevice? cpuDevice = null, Func<CudaDriverReport>? cudaReport = null)
+    {
+        RegisterCudaFallback();
+        DeviceCatalog catalog = Build(cpuDevice, null, cudaReport);
+        catalog.ProbeEntries(e => probe || e.Kind == DeviceKind.Cuda);
+
+        // One retry per failing CUDA device, with the oldest instruction set that targets its architecture.
+        var retry = new Dictionary<int, (CudaInstructionSet From, CudaInstructionSet To)>();
+        foreach (DeviceEntry e in catalog.Entries)
+            if (e.Kind == DeviceKind.Cuda && e.Device is CudaDevice cuda && e.UnusableReason is not null && e.ProbeFailed
+                && cuda.InstructionSet is { } isa && PtxChoice.Fallback(((CudaCapabilityContext)cuda.Capabilities).TargetArchitecture, isa) is { } older)
+                retry[cuda.DeviceId] = (isa, older);
+        if (retry.Count == 0)
+            return catalog;
+
+        var notes = new List<string>();
+        DeviceCatalog second = Build(cpuDevice, retry.ToDictionary(r => r.Key, r => r.Value.To), cudaReport);
+        second.ProbeEntries(e => probe || e.Kind == DeviceKind.Cuda);
+        for (int i = 0; i < second.entries.Count; i++)
+        {
+            DeviceEntry e = second.entries[i];
+            if (e.Device is not CudaDevice cuda || !retry.TryGetValue(cuda.DeviceId, out var r))
+                continue;
+            string first = catalog.Entries.First(c => c.Device is CudaDevice d && d.DeviceId == cuda.DeviceId).UnusableReason!;
+            if (e.Usable)
+                notes.Add($"{e.Id}: PTX {r.From} failed ({first}); retried with PTX {r.To}, which works and is used");
+            else
+                second.entries[i] = e with { UnusableReason = $"{first}; retried with PTX {r.To}: {e.UnusableReason}" };
+        }
+        catalog.Dispose();
+        second.notes.AddRange(notes);
+        foreach (string note in notes)
+            Trace.WriteLine("devices: " + note);
+        return second;
+    }
+
+    private static readonly object FallbackLock = new();
+    private static bool fallbackRegistered;
+
+    /// <summary>
+    /// Lets ILGPU's import of the driver library (<c>cuda</c>, which .NET looks for as libcuda.so only) find
+    /// libcuda.so.1 and the usual driver folders. Registered before the first context is made.
+    /// </summary>
+    private static void RegisterCudaFallback()
+    {
+        lock (FallbackLock)
+        {
+            if (fallbackRegistered)
+                return;
+            NativeLibraryFallback.Add("cuda", CudaDriverReport.LibraryCandidates().Where(n => n != "libcuda.so"));
+            fallbackRegistered = true;
+        }
+    }
+
+    private static DeviceCatalog Build(CPUDevice? cpuDevice, IReadOnlyDictionary<int, CudaInstructionSet>? isaOverrides,
+        Func<CudaDriverReport>? cudaReport)
     {
         var entries = new List<DeviceEntry>();
         Context context;
         try
         {
-            // Every OpenCL device is let in (the predicate accepts all) so that one ILGPU cannot use is
-            // listed with its reason instead of silently missing.
-            context = Context.Create(b => b.Cuda().OpenCL(_ => true).CPU(cpuDevice ?? CpuDevice).EnableAlgorithms());
+            // Every OpenCL and CUDA device is let in (the predicates accept all) so that one ILGPU cannot use
+            // is listed with its reason instead of silently missing. ILGPU has no public way to combine a
+            // predicate with instruction-set overrides; a retry only needs the devices it already listed.
+            context = Context.Create(b =>
+            {
+                if (isaOverrides is null)
+                    b.Cuda(_ => true);
+                else
+                    b.Cuda(o =>
+                    {
+                        if (isaOverrides.TryGetValue(o.Device.DeviceId, out CudaInstructionSet isa))
+                            o.InstructionSet = isa;
+                    });
+                b.OpenCL(_ => true).CPU(cpuDevice ?? CpuDevice).EnableAlgorithms();
+            });
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -74,9 +153,13 @@ public sealed class DeviceCatalog : IDisposable
             };
             int index = counters.GetValueOrDefault(kind);
             counters[kind] = index + 1;
-            string? reason = null;
-            if (device is CLDevice cl && !cl.Capabilities.GenericAddressSpace)
-                reason = $"OpenCL {cl.CVersion} without generic address space support (ILGPU needs OpenCL C 2.0 features)";
+            string? reason = device switch
+            {
+                CLDevice cl when !cl.Capabilities.GenericAddressSpace =>
+                    $"OpenCL {cl.CVersion} without generic address space support (ILGPU needs OpenCL C 2.0 features)",
+                CudaDevice cuda => CudaReason(cuda),
+                _ => null,
+            };
             string name = device is CPUDevice
                 ? $"ILGPU CPU accelerator ({((CPUDevice)device).NumThreads} threads)"
                 : device.Name.Trim();
@@ -85,13 +168,45 @@ public sealed class DeviceCatalog : IDisposable
             entries.Add(new DeviceEntry(kind, index, name, memory, device.WarpSize,
                 device.MaxNumThreadsPerGroup, device.NumMultiprocessors, reason, device));
         }
-        var catalog = new DeviceCatalog(context, entries);
-        if (probe)
-            for (int i = 0; i < entries.Count; i++)
-                if (entries[i].Usable && catalog.Probe(entries[i]) is { } failure)
-                    entries[i] = entries[i] with { UnusableReason = failure };
-        return catalog;
+
+        if (!entries.Any(e => e.Kind == DeviceKind.Cuda))
+        {
+            CudaDriverReport report = (cudaReport ?? CudaDriverReport.Read)();
+            report.TraceTo();
+            foreach (string attempt in NativeLibraryFallback.Attempts("cuda"))
+                Trace.WriteLine("cuda: ILGPU's import of 'cuda' tried " + attempt);
+            if (report.ExplainMissing() is { } why)
+                entries.Insert(0, new DeviceEntry(DeviceKind.Cuda, 0, report.Devices.FirstOrDefault()?.Name ?? "(NVIDIA driver)",
+                    0, 0, 0, 0, why, null));
+        }
+        return new DeviceCatalog(context, entries);
     }
+
+    /// <summary>Why ILGPU cannot run on a CUDA device it listed (no PTX version for this driver), or null.</summary>
+    private static string? CudaReason(CudaDevice cuda)
+    {
+        string where = $"compute capability {cuda.Architecture?.Major}.{cuda.Architecture?.Minor}, driver CUDA {cuda.DriverVersion}";
+        Trace.WriteLine($"cuda: {cuda.Name.Trim()}: {where}, PTX {cuda.InstructionSet?.ToString() ?? "none"} for " +
+            $"{((CudaCapabilityContext)cuda.Capabilities).TargetArchitecture.ToString().ToLowerInvariant()}");
+        if (cuda.Architecture is null)
+            return $"{where}: not supported by ILGPU 1.5.3";
+        if (cuda.InstructionSet is not { } isa || !PTXCodeGenerator.SupportedInstructionSets.Contains(isa))
+            return $"{where}: no PTX version ILGPU 1.5.3 knows runs on this driver";
+        return null;
+    }
+
+    /// <summary>Runs <see cref="Probe"/> on every usable entry <paramref name="which"/> selects; failures become reasons.</summary>
+    private void ProbeEntries(Func<DeviceEntry, bool> which)
+    {
+        for (int i = 0; i < entries.Count; i++)
+            if (entries[i].Usable && which(entries[i]) && Probe(entries[i]) is { } failure)
+                entries[i] = entries[i] with { UnusableReason = failure, ProbeFailed = true };
+    }
+
+    private readonly List<string> notes = new();
+
+    /// <summary>What discovery had to work around (a PTX retry), for the CLI to print as warnings.</summary>
+    public IReadOnlyList<string> Notes => notes;
 
     /// <summary>Opens <paramref name="entry"/> and converts one pixel to Lab and back; null when that works, else why not.</summary>
     private string? Probe(DeviceEntry entry)
@@ -126,7 +241,7 @@ public sealed class DeviceCatalog : IDisposable
             throw new UserErrorException("no usable accelerator found (run 'colorkernels devices')");
         }
 
-        var ofKind = Entries.Where(e => e.Kind == spec.Kind && e.Device is not null).ToList();
+        var ofKind = Entries.Where(e => e.Kind == spec.Kind).ToList();
         string kindName = spec.Kind!.Value.ToString().ToLowerInvariant();
         if (ofKind.Count == 0)
             throw new UserErrorException($"--device {spec}: no {kindName} device on this machine (run 'colorkernels devices')");

@@ -14,6 +14,8 @@ public static class DevicesCommand
         {
             using DeviceCatalog catalog = DeviceCatalog.Discover(probe: true);
             Console.Out.Write(Format(catalog));
+            foreach (string note in catalog.Notes)
+                Cli.Warning(note);
             return 0;
         }));
         return command;

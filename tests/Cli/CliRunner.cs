@@ -13,8 +13,17 @@ public static class CliRunner
         return Finish(process, args);
     }
 
+    /// <summary>Runs it with extra environment variables (the test process's own are left alone).</summary>
+    public static Result RunWith(IReadOnlyDictionary<string, string> environment, string workingDirectory, params string[] args)
+    {
+        using Process process = Start(workingDirectory, args, environment);
+        return Finish(process, args);
+    }
+
     /// <summary>Starts the executable without waiting (for tests that signal it); finish with <see cref="Finish"/>.</summary>
-    public static Process Start(string workingDirectory, params string[] args)
+    public static Process Start(string workingDirectory, params string[] args) => Start(workingDirectory, args, null);
+
+    private static Process Start(string workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "colorkernels.dll");
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
@@ -25,6 +34,8 @@ public static class CliRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
         info.ArgumentList.Add(dll);
         foreach (string arg in args)
             info.ArgumentList.Add(arg);

@@ -29,7 +29,7 @@ public class OpenCLCompileTests
     [MemberData(nameof(KernelMethods))]
     public void Kernel_compiles_to_OpenCL_C(string kernel)
     {
-        MethodInfo method = PtxCompileTests.AllKernels().Single(m => m.DeclaringType!.Name + "." + m.Name == kernel);
+        MethodInfo method = Engine.Launch.PtxCompiler.AllKernels.Single(m => Engine.Launch.PtxCompiler.NameOf(m) == kernel);
         string source;
         lock (OpenCL)
         {

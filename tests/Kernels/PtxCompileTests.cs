@@ -1,10 +1,7 @@
 using System.Reflection;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Launch;
 using ColorKernels.Kernels.Color;
-using ILGPU;
-using ILGPU.Algorithms;
-using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.PTX;
-using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 using Xunit;
 
@@ -12,50 +9,81 @@ namespace ColorKernels.Tests.Kernels;
 
 /// <summary>
 /// GPU-only faults hide from CPU tests: every kernel of the Kernels assembly is compiled to PTX here (the
-/// PTX backend needs no GPU), and any unresolved <c>.extern</c> (MathF.Cbrt leaves one) fails the test.
+/// PTX backend needs no GPU) with the target and instruction set ILGPU 1.5.3 will choose on the GPU
+/// machine's cards (compute capability 9.0) on a 13.x driver (that machine's: PTX 8.8, sm_80) and on a 12.x
+/// driver (12.4: PTX 8.4), and any unresolved <c>.extern</c> (MathF.Cbrt leaves one) fails the test.
 /// Kernels are found by convention: public static methods named *Kernel in ColorKernels.Kernels.
 /// </summary>
 public class PtxCompileTests
 {
-    public static IEnumerable<object[]> KernelMethods =>
-        AllKernels().Select(m => new object[] { m.DeclaringType!.Name + "." + m.Name });
-
-    public static IEnumerable<MethodInfo> AllKernels() =>
-        typeof(LabKernels).Assembly.GetTypes()
-            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
-            .Where(m => m.Name.EndsWith("Kernel", StringComparison.Ordinal) && m.ReturnType == typeof(void))
-            .OrderBy(m => m.DeclaringType!.Name).ThenBy(m => m.Name);
-
-    private static readonly Lazy<(Context Context, PTXBackend Backend)> Ptx = new(() =>
+    /// <summary>The drivers compiled for: 13.0 (the GPU machine's 580 driver) and 12.4.</summary>
+    private static readonly Dictionary<int, Lazy<PtxCompiler>> Compilers = new()
     {
-        // The same context options the engine uses (EnableAlgorithms maps Exp/Log/Pow to device code).
-        Context context = Context.Create(b => b.EnableAlgorithms());
-        // sm_90 (H100/H200, the GPU machine); ISA 8.0 is the lowest PTX version that targets it.
-        var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90),
-            CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, nvvmAPI: null);
-        return (context, backend);
-    });
+        [13000] = new(() => new PtxCompiler(9, 0, 13000)),
+        [12040] = new(() => new PtxCompiler(9, 0, 12040)),
+    };
+
+    public static IEnumerable<object[]> KernelMethods => PtxCompiler.AllKernels.Select(m => new object[] { PtxCompiler.NameOf(m) });
+
+    public static IEnumerable<object[]> KernelsByDriver =>
+        PtxCompiler.AllKernels.SelectMany(m => Compilers.Keys.Select(driver => new object[] { PtxCompiler.NameOf(m), driver }));
 
     [Fact]
     public void Kernels_are_found()
     {
-        Assert.Contains(AllKernels(), m => m.Name == nameof(LabKernels.SrgbBytesToLabKernel));
+        Assert.Contains(PtxCompiler.AllKernels, m => m.Name == nameof(LabKernels.SrgbBytesToLabKernel));
     }
 
     [Theory]
-    [MemberData(nameof(KernelMethods))]
-    public void Kernel_compiles_to_PTX_without_unresolved_externs(string kernel)
+    [InlineData(9, 0, 13000, "8.8", "sm_80")]   // H100/H200 on the GPU machine's driver (CUDA 13.0)
+    [InlineData(9, 0, 12090, "8.8", "sm_80")]   // 12.9 is the first driver PTX 8.8 needs
+    [InlineData(9, 0, 12080, "8.7", "sm_80")]
+    [InlineData(9, 0, 12040, "8.4", "sm_80")]
+    [InlineData(8, 6, 13000, "8.8", "sm_80")]   // an RTX 30xx: same target
+    [InlineData(7, 5, 13000, "8.8", "sm_75")]   // a T4: capped at the card's own architecture
+    public void ILGPU_chooses_the_PTX_this_project_expects(int major, int minor, int driver, string isa, string target)
     {
-        MethodInfo method = AllKernels().Single(m => m.DeclaringType!.Name + "." + m.Name == kernel);
-        string ptx;
-        lock (Ptx)
-        {
-            var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
-            var compiled = (PTXCompiledKernel)Ptx.Value.Backend.Compile(entry, KernelSpecialization.Empty);
-            ptx = compiled.PTXAssembly;
-        }
+        (CudaArchitecture? t, CudaInstructionSet? i) = PtxChoice.For(major, minor, driver);
+        Assert.Equal(target, t?.ToString().ToLowerInvariant());
+        Assert.Equal(isa, i?.ToString());
+    }
+
+    [Fact]
+    public void A_driver_too_old_for_every_PTX_version_ILGPU_knows_has_no_instruction_set()
+    {
+        // PTX 6.0 (the oldest ILGPU 1.5.3 emits) needs CUDA 9.0; sm_80 needs 11.0.
+        Assert.Null(PtxChoice.For(9, 0, 10020).InstructionSet);
+        Assert.Contains("no PTX version", PtxChoice.Describe(9, 0, 10020));
+        Assert.Throws<Engine.UserErrorException>(() => new PtxCompiler(9, 0, 10020));
+    }
+
+    [Fact]
+    public void The_retry_instruction_set_is_the_oldest_that_targets_the_architecture()
+    {
+        // sm_80 first appeared in PTX 7.0 (CUDA 11.0); every newer driver accepts PTX 7.0.
+        Assert.Equal(new CudaInstructionSet(7, 0), PtxChoice.Fallback(CudaArchitecture.SM_80, new CudaInstructionSet(8, 8)));
+        Assert.Null(PtxChoice.Fallback(CudaArchitecture.SM_80, new CudaInstructionSet(7, 0)));
+        using var compiler = new PtxCompiler(9, 0, 13000, new CudaInstructionSet(7, 0));
+        Assert.StartsWith(".version 7.0\n.target sm_80", Body(compiler.Compile(PtxCompiler.AllKernels[0])));
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelsByDriver))]
+    public void Kernel_compiles_to_the_PTX_that_will_run_without_unresolved_externs(string kernel, int driver)
+    {
+        MethodInfo method = PtxCompiler.AllKernels.Single(m => PtxCompiler.NameOf(m) == kernel);
+        PtxCompiler compiler = Compilers[driver].Value;
+        string ptx = compiler.Compile(method);
         Assert.Contains(".entry", ptx);
-        string[] externs = ptx.Split('\n').Where(l => l.Contains(".extern")).Select(l => l.Trim()).ToArray();
+        Assert.StartsWith(compiler.ExpectedHeader, Body(ptx));
+        string[] externs = PtxCompiler.Externs(ptx);
         Assert.True(externs.Length == 0, $"{kernel} leaves unresolved symbols in PTX: {string.Join("; ", externs)}");
+    }
+
+    /// <summary>The PTX from its first directive on (ILGPU starts it with a comment block naming its version).</summary>
+    private static string Body(string ptx)
+    {
+        string text = ptx.Replace("\r", "", StringComparison.Ordinal);
+        return text[text.IndexOf(".version", StringComparison.Ordinal)..];
     }
 }

@@ -22,7 +22,7 @@ public static class TestDevices
     /// every variant is checked on every machine.
     /// </summary>
     public static IEnumerable<object[]> All =>
-        Catalog.Value.Entries.Where(e => e.Usable).Select(e => new object[] { e.Id })
+        WithRequired(Environment.GetEnvironmentVariable(RequireVariable), Catalog.Value.Entries).Select(id => new object[] { id })
             .Append(new object[] { "cpu:0/direct" })
             .Append(new object[] { "cpu:0/tiled" })
             .Append(new object[] { "cpu:0/tiled-large" });
@@ -34,6 +34,23 @@ public static class TestDevices
     /// </summary>
     public static IEnumerable<object[]> AllConv => All.Append(new object[] { "cpu16:0/tiled-large" });
 
+    /// <summary>
+    /// Set to a list of kinds ("cuda" or "cuda,opencl") on a GPU machine: every kernel test then also runs on
+    /// "cuda:0" whether or not it is usable, so the suite fails (with the device's reason) instead of quietly
+    /// passing on the CPU alone when CUDA did not come up.
+    /// </summary>
+    public const string RequireVariable = "COLORKERNELS_TEST_REQUIRE";
+
+    /// <summary>The usable devices' ids, plus "KIND:0" for each required kind that has none.</summary>
+    internal static IEnumerable<string> WithRequired(string? requirement, IEnumerable<DeviceEntry> entries)
+    {
+        List<string> ids = entries.Where(e => e.Usable).Select(e => e.Id).ToList();
+        foreach (string kind in (requirement ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (!ids.Any(id => id.StartsWith(kind.ToLowerInvariant() + ":", StringComparison.Ordinal)))
+                ids.Add(kind.ToLowerInvariant() + ":0");
+        return ids;
+    }
+
     public static ComputeDevice Get(string id)
     {
         lock (Open)
@@ -42,7 +59,9 @@ public static class TestDevices
             {
                 DeviceCatalog catalog = id.StartsWith("cpu16:", StringComparison.Ordinal) ? Catalog16.Value : Catalog.Value;
                 string entryId = id.Split('/')[0].Replace("cpu16:", "cpu:", StringComparison.Ordinal);
-                DeviceEntry entry = catalog.Entries.Single(e => e.Id == entryId);
+                DeviceEntry entry = catalog.Entries.SingleOrDefault(e => e.Id == entryId && e.Usable)
+                    ?? throw new InvalidOperationException($"{RequireVariable} requires {entryId}, which is not usable here: " +
+                        (catalog.Entries.FirstOrDefault(e => e.Id == entryId)?.UnusableReason ?? "no such device"));
                 Open[id] = device = catalog.Open(new DeviceSpec(entry.Kind, entry.Index));
                 if (id.Split('/') is [_, string variant])
                     device.ConvAlgorithm = ConvAlgorithmNames.All[variant];
