@@ -48,6 +48,21 @@ public static class Cli
         }
     }
 
+    /// <summary>
+    /// System.CommandLine names .NET types in its messages ("as expected type 'System.Nullable`1[System.Int32]'");
+    /// users are told what to type instead.
+    /// </summary>
+    public static string ReadableParseError(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '([^']+)'\.?", m =>
+        {
+            string type = m.Groups[1].Value;
+            string wanted = type.Contains("Int32") || type.Contains("Int64") ? "a whole number"
+                : type.Contains("Double") || type.Contains("Single") ? "a number"
+                : type.Contains("Boolean") ? "true or false"
+                : "a value of the right kind";
+            return $"as {wanted}.";
+        });
+
     public static void Error(string message) => Console.Error.WriteLine("colorkernels: error: " + message);
 
     public static void Warning(string message) => Console.Error.WriteLine("colorkernels: warning: " + message);
@@ -58,7 +73,8 @@ public static class Cli
     /// <summary>
     /// Turns the first Ctrl-C, or the first SIGTERM (what `kill`, job schedulers and container runtimes
     /// send, and what a background job gets instead of Ctrl-C), into a cancellation request: the command
-    /// finishes its step, writes a checkpoint and exits. A second one stops the process as usual. Dispose
+    /// finishes or abandons its current step, cleans up and exits with <see cref="ExitCode"/>. A second one
+    /// removes every temporary output file still being written, then stops the process as usual. Dispose
     /// to remove the handlers.
     /// </summary>
     public sealed class CtrlC : IDisposable
@@ -75,20 +91,28 @@ public static class Cli
 
         public CancellationToken Token => source.Token;
 
-        private void OnTerminate(System.Runtime.InteropServices.PosixSignalContext context)
-        {
-            if (source.IsCancellationRequested)
-                return;
-            context.Cancel = true;
-            source.Cancel();
-        }
+        /// <summary>The conventional exit code of the signal that stopped the run: 130 (SIGINT) or 143 (SIGTERM).</summary>
+        public int ExitCode { get; private set; } = Interrupted;
 
-        private void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        /// <summary>"Ctrl-C" or "SIGTERM", for the interruption message.</summary>
+        public string SignalName => ExitCode == Terminated ? "SIGTERM" : "Ctrl-C";
+
+        private void OnTerminate(System.Runtime.InteropServices.PosixSignalContext context) =>
+            context.Cancel = Request(Terminated);
+
+        private void OnCancel(object? sender, ConsoleCancelEventArgs e) => e.Cancel = Request(Interrupted);
+
+        /// <summary>True (keep running) for the first signal; for a second, cleans up and lets the process stop.</summary>
+        private bool Request(int exitCode)
         {
             if (source.IsCancellationRequested)
-                return;
-            e.Cancel = true;
+            {
+                Engine.Imaging.AtomicFile.DeleteTemporaries();
+                return false;
+            }
+            ExitCode = exitCode;
             source.Cancel();
+            return true;
         }
 
         public void Dispose()
@@ -98,6 +122,12 @@ public static class Cli
             source.Dispose();
         }
     }
+
+    /// <summary>Exit code of a run stopped by Ctrl-C (128 + SIGINT).</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Exit code of a run stopped by SIGTERM (128 + SIGTERM).</summary>
+    public const int Terminated = 143;
 
     /// <summary>Opens the device the --device option names.</summary>
     public static ComputeDevice OpenDevice(ParseResult result)

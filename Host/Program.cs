@@ -29,7 +29,7 @@ public static class Program
         if (result.Errors.Count > 0)
         {
             foreach (var error in result.Errors)
-                Cli.Error(error.Message);
+                Cli.Error(Cli.ReadableParseError(error.Message));
             string command = result.CommandResult.Command == root ? "" : " " + result.CommandResult.Command.Name;
             Console.Error.WriteLine($"Run 'colorkernels{command} --help' for usage.");
             return Cli.Usage;

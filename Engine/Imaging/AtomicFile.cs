@@ -6,6 +6,12 @@ namespace ColorKernels.Engine.Imaging;
 /// </summary>
 public static class AtomicFile
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Temporaries = new();
+
+    /// <summary>
+    /// Writes the file; its folder is created first if missing (so a run that writes nothing leaves no empty
+    /// folders behind).
+    /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
@@ -13,12 +19,15 @@ public static class AtomicFile
         string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(folder);
+            Temporaries[temp] = 0;
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
+            Temporaries.TryRemove(temp, out _);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -40,8 +49,19 @@ public static class AtomicFile
         _ => e.Message,
     };
 
+    /// <summary>
+    /// Deletes every temporary file a write in progress has made: called when the process is about to be
+    /// stopped by a signal, so that an interrupted run leaves nothing behind.
+    /// </summary>
+    public static void DeleteTemporaries()
+    {
+        foreach (string temp in Temporaries.Keys)
+            TryDelete(temp);
+    }
+
     private static void TryDelete(string path)
     {
+        Temporaries.TryRemove(path, out _);
         try
         {
             File.Delete(path);

@@ -6,6 +6,7 @@ using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
@@ -21,6 +22,12 @@ public static class ImageIO
     /// <summary>Default limit on decoded size: 100 megapixels.</summary>
     public const long DefaultMaxPixels = 100_000_000;
 
+    /// <summary>
+    /// Default limit on a picture's compressed metadata once inflated (PNG zTXt, iTXt, iCCP), in all: 16 MiB,
+    /// far above real text and colour profiles (a few KiB to 1 MiB), far below a bomb's gigabytes.
+    /// </summary>
+    public const long DefaultMaxMetadataBytes = 16L * 1024 * 1024;
+
     public static readonly IReadOnlyList<string> Extensions =
         new[] { ".jpg", ".jpeg", ".jfif", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp" };
 
@@ -31,12 +38,17 @@ public static class ImageIO
     /// Decodes <paramref name="path"/>. The header is read first, and a picture above
     /// <paramref name="maxPixels"/> is refused before any pixel is decoded.
     /// </summary>
-    public static ImageData Load(string path, long maxPixels = DefaultMaxPixels)
+    public static ImageData Load(string path, long maxPixels = DefaultMaxPixels, long maxMetadataBytes = DefaultMaxMetadataBytes) =>
+        Decode(path, ReadAll(path), maxPixels, maxMetadataBytes);
+
+    /// <summary>Decodes a picture held in memory (an upload, say) with the same checks; <paramref name="name"/> names it in messages.</summary>
+    public static ImageData Decode(string name, byte[] bytes, long maxPixels = DefaultMaxPixels, long maxMetadataBytes = DefaultMaxMetadataBytes)
     {
-        var (bytes, info, format) = ReadChecked(path, maxPixels);
+        (IImageInfo info, IImageFormat format, bytes) = Check(name, bytes, maxPixels, maxMetadataBytes);
+        string path = name;
         try
         {
-            return IsSixteenBit(info, format) ? Decode16(bytes) : Decode8(bytes);
+            return IsSixteenBit(info, format) ? Decode16(bytes, format) : Decode8(bytes, format);
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
@@ -51,10 +63,11 @@ public static class ImageIO
     /// </summary>
     public static byte[] LoadRgb8Resized(string path, int width, int height, long maxPixels = DefaultMaxPixels)
     {
-        var (bytes, _, _) = ReadChecked(path, maxPixels);
+        byte[] bytes = ReadAll(path);
+        (_, IImageFormat format, bytes) = Check(path, bytes, maxPixels, DefaultMaxMetadataBytes);
         try
         {
-            using Image<Rgb24> image = Image.Load<Rgb24>(bytes);
+            using Image<Rgb24> image = Image.Load<Rgb24>(bytes, DecoderFor(format));
             image.Mutate(x => x.AutoOrient().Resize(width, height, KnownResamplers.Bicubic));
             var rgb = new byte[width * height * 3];
             image.CopyPixelDataTo(rgb);
@@ -66,13 +79,19 @@ public static class ImageIO
         }
     }
 
-    /// <summary>Reads the file and checks its header (format, size limit, completeness) before any pixel is decoded.</summary>
-    private static (byte[] Bytes, IImageInfo Info, IImageFormat Format) ReadChecked(string path, long maxPixels)
+    /// <summary>Checks a file's header (format, size limit, structure and completeness, metadata size) before any pixel is decoded.</summary>
+    /// <returns>The header, the format, and the bytes to decode (a bilevel TIFF's with its implied BitsPerSample added).</returns>
+    private static (IImageInfo Info, IImageFormat Format, byte[] Bytes) Check(string path, byte[] bytes, long maxPixels, long maxMetadataBytes)
     {
-        byte[] bytes = ReadAll(path);
         if (bytes.Length == 0)
             throw new UserErrorException($"'{path}': empty file (0 bytes)");
 
+        // The container's structure is checked before ImageSharp reads the header: its Identify already
+        // inflates PNG text chunks without a bound.
+        IImageFormat? detected = Image.DetectFormat(bytes);
+        (int Width, int Height)? canvas = detected is null ? null : ImageStructure.Check(path, detected, bytes, maxMetadataBytes);
+        if (detected is TiffFormat)
+            bytes = ImageStructure.TiffWithDefaultBitsPerSample(bytes);
         IImageInfo? info;
         IImageFormat? format;
         try
@@ -85,15 +104,25 @@ public static class ImageIO
         }
         if (info is null || format is null)
             throw new UserErrorException($"'{path}': not a supported image (JPEG, PNG, BMP, GIF, TIFF or WebP expected)");
-        long pixels = (long)info.Width * info.Height;
+        // WebP's extended header (VP8X) declares a canvas that ImageSharp 2.1 reports as 0x0 or ignores.
+        // A conforming decoder allocates the canvas, so the larger of the two is held to the limit.
+        (long width, long height) = canvas is { } c && (long)c.Width * c.Height > (long)info.Width * info.Height ? (c.Width, c.Height) : (info.Width, info.Height);
+        long pixels = width * height;
         if (pixels > maxPixels)
             throw new UserErrorException(
-                $"'{path}': {info.Width}x{info.Height} is {pixels / 1e6:0.#} megapixels, above the limit of {maxPixels / 1e6:0.#} (--max-megapixels)");
+                $"'{path}': {width}x{height} is {pixels:N0} pixels, above the limit of {maxPixels:N0} (--max-megapixels {maxPixels / 1e6:0.######})");
         if (pixels == 0)
-            throw new UserErrorException($"'{path}': the header declares an empty {info.Width}x{info.Height} picture");
-        CheckComplete(path, format, bytes);
-        return (bytes, info, format);
+            throw new UserErrorException($"'{path}': the header declares an empty {width}x{height} picture");
+        return (info, format, bytes);
     }
+
+    /// <summary>The decoder for <paramref name="format"/>: multi-frame formats read their first frame only (memory is bounded by one frame).</summary>
+    private static IImageDecoder DecoderFor(IImageFormat format) => format switch
+    {
+        GifFormat => new GifDecoder { DecodingMode = FrameDecodingMode.First },
+        TiffFormat => new TiffDecoder { DecodingMode = FrameDecodingMode.First },
+        _ => Configuration.Default.ImageFormatsManager.FindDecoder(format),
+    };
 
     /// <summary>
     /// Encodes <paramref name="image"/> in the format its extension names and writes it atomically
@@ -133,6 +162,12 @@ public static class ImageIO
 
     private static byte[] ReadAll(string path)
     {
+        // A FIFO or device would block the read or never end.
+        Files.FileStatus status = Files.FileStatus.Of(path);
+        if (status.Kind is Files.FileKind.Directory)
+            throw new UserErrorException($"'{path}': is a folder, not a picture file");
+        if (status.Kind is not (Files.FileKind.Regular or Files.FileKind.Missing))
+            throw new UserErrorException($"'{path}': {status.KindName}, not a regular file");
         try
         {
             return File.ReadAllBytes(path);
@@ -147,38 +182,23 @@ public static class ImageIO
         }
     }
 
-    private static bool IsDecodeFailure(Exception e) =>
-        e is ImageFormatException or NotSupportedException or InvalidDataException or IndexOutOfRangeException
-            or ArgumentException or EndOfStreamException or InvalidOperationException;
+    /// <summary>
+    /// The decoder is a black box fed untrusted bytes: whatever it throws (format errors, and on crafted
+    /// input also NullReferenceException or IndexOutOfRangeException from inside ImageSharp, found by the
+    /// property test) means this file cannot be read. Only running out of memory is not the file's fault.
+    /// </summary>
+    private static bool IsDecodeFailure(Exception e) => e is not (OutOfMemoryException or UserErrorException);
 
-    private static UserErrorException Corrupt(string path, Exception e) =>
-        new($"'{path}': corrupt or truncated image ({OneLine(e.Message)})", e);
+    /// <summary>
+    /// ImageSharp's own format errors say what is wrong and are kept; anything else the decoder throws
+    /// ("Index was outside the bounds of the array") says nothing to a user and is not shown.
+    /// </summary>
+    private static UserErrorException Corrupt(string path, Exception e) => e is ImageFormatException or InvalidImageContentException
+        ? new($"'{path}': corrupt or truncated image ({OneLine(e.Message)})", e)
+        : new($"'{path}': corrupt or truncated image (the decoder failed on its data)", e);
 
     private static string OneLine(string text) =>
         string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-
-    /// <summary>
-    /// ImageSharp decodes a cut-off JPEG or PNG without complaint, filling the missing rows with grey; a
-    /// truncated file must be an error instead, so the format's end marker is checked (JPEG EOI, PNG IEND).
-    /// JPEGs may carry trailing bytes after EOI (some cameras append data), so EOI is looked for near the end.
-    /// </summary>
-    private static void CheckComplete(string path, IImageFormat format, byte[] bytes)
-    {
-        bool complete = format switch
-        {
-            JpegFormat => EndsWithin(bytes, new byte[] { 0xFF, 0xD9 }, 64 * 1024),
-            PngFormat => EndsWithin(bytes, new byte[] { 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82 }, 64),
-            _ => true,
-        };
-        if (!complete)
-            throw new UserErrorException($"'{path}': truncated {format.Name} file (its end marker is missing)");
-    }
-
-    private static bool EndsWithin(byte[] bytes, byte[] marker, int window)
-    {
-        int from = Math.Max(0, bytes.Length - window - marker.Length);
-        return bytes.AsSpan(from).LastIndexOf(marker) >= 0;
-    }
 
     private static bool IsSixteenBit(IImageInfo info, IImageFormat format) => format switch
     {
@@ -187,9 +207,9 @@ public static class ImageIO
         _ => false,
     };
 
-    private static ImageData Decode8(byte[] bytes)
+    private static ImageData Decode8(byte[] bytes, IImageFormat format)
     {
-        using Image<Rgba32> image = Image.Load<Rgba32>(bytes);
+        using Image<Rgba32> image = Image.Load<Rgba32>(bytes, DecoderFor(format));
         image.Mutate(x => x.AutoOrient());
         int w = image.Width, h = image.Height;
         var pixels = new Rgba32[w * h];
@@ -207,9 +227,9 @@ public static class ImageIO
         return ImageData.FromRgb8(w, h, rgb, alpha);
     }
 
-    private static ImageData Decode16(byte[] bytes)
+    private static ImageData Decode16(byte[] bytes, IImageFormat format)
     {
-        using Image<Rgba64> image = Image.Load<Rgba64>(bytes);
+        using Image<Rgba64> image = Image.Load<Rgba64>(bytes, DecoderFor(format));
         image.Mutate(x => x.AutoOrient());
         int w = image.Width, h = image.Height, plane = w * h;
         var pixels = new Rgba64[plane];

@@ -49,13 +49,7 @@ public sealed record Eccv16Config(double Width, float Temperature = 0.38f, float
 
     public static Eccv16Config FromHeader(JsonObject header, string path)
     {
-        double Number(string key)
-        {
-            JsonNode? node = header[key] ?? throw new UserErrorException($"'{path}': header lacks '{key}'");
-            if (node is not JsonValue value || value.GetValueKind() != System.Text.Json.JsonValueKind.Number)
-                throw new UserErrorException($"'{path}': header field '{key}' is not a number");
-            return double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture);
-        }
+        double Number(string key) => ModelFile.Number(header, key, path);
         int bins = (int)Number("bins");
         if (bins != Bins)
             throw new UserErrorException($"'{path}': {bins} bins; the eccv16 architecture has {Bins}");

@@ -37,8 +37,23 @@ public sealed class ModelFile
 
     public string Architecture => Header["architecture"]?.GetValue<string>() ?? "";
 
+    /// <summary>The name that means the built-in model wherever a model file is asked for.</summary>
+    public const string DefaultName = "default";
+
+    /// <summary>"default" (the built-in model) or a model file's path: what every --model and model argument accepts.</summary>
+    public static ModelFile Open(string pathOrDefault) =>
+        pathOrDefault == DefaultName ? DefaultModel.Load() : Read(pathOrDefault);
+
+    /// <summary>The name <see cref="Open"/>'s model goes by in messages and reports.</summary>
+    public static string DisplayName(string pathOrDefault) => pathOrDefault == DefaultName ? DefaultModel.Name : pathOrDefault;
+
     public static ModelFile Read(string path)
     {
+        Files.FileStatus status = Files.FileStatus.Of(path);
+        if (status.Kind == Files.FileKind.Directory)
+            throw new UserErrorException($"'{path}': is a folder, not a model file (give the .ckm file inside it, e.g. '{Path.Combine(path, "model.ckm")}')");
+        if (status.Kind is not (Files.FileKind.Regular or Files.FileKind.Missing))
+            throw new UserErrorException($"'{path}': {status.KindName}, not a model file");
         byte[] bytes;
         try
         {
@@ -142,7 +157,66 @@ public sealed class ModelFile
         }
         if (expectedOffset != (ulong)bytes.Length)
             throw new UserErrorException($"'{path}': {(ulong)bytes.Length - expectedOffset} unexpected bytes after the last tensor (corrupt file)");
+        ValidateHeader(header, path);
         return new ModelFile(header, tensors);
+    }
+
+    /// <summary>The largest input size a model may record or colorize may be asked for (a 4096 x 4096 network input).</summary>
+    public const int MaxInputSize = 4096;
+
+    /// <summary>
+    /// A header passes its checksum when a program wrote it; these are the ranges that make sense, so that a
+    /// hand-edited or buggy header is refused here, in one line, rather than giving black pictures later.
+    /// Fields are checked where present; which are required is up to each architecture.
+    /// </summary>
+    private static void ValidateHeader(JsonObject header, string path)
+    {
+        if (header["architecture"] is { } arch && (arch is not JsonValue a || a.GetValueKind() != JsonValueKind.String))
+            throw new UserErrorException($"'{path}': header field 'architecture' is not a string");
+        if (header["input_size"] is { } sizeNode)
+        {
+            double size = Number(header, "input_size", path);
+            if (size != Math.Floor(size) || size < 8 || size > MaxInputSize || size % 8 != 0)
+                throw new UserErrorException($"'{path}': header field 'input_size' is {size}; a multiple of 8 from 8 to {MaxInputSize} expected");
+        }
+        // (field, lowest, highest, whether the lowest itself is allowed)
+        foreach ((string key, double low, double high, bool lowIncluded) in new[]
+        {
+            ("temperature", 0.0, 100.0, false), ("ab_scale", 0.0, 1000.0, false), ("l_scale", 0.0, 1000.0, false),
+            ("l_center", -1000.0, 1000.0, true), ("bn_eps", 0.0, 1.0, false), ("width", 0.0, 64.0, false),
+            ("grid_w", 1.0, 1024.0, true), ("grid_h", 1.0, 1024.0, true), ("patch", 1.0, 255.0, true),
+        })
+        {
+            if (header[key] is null)
+                continue;
+            double value = Number(header, key, path);
+            if (!(lowIncluded ? value >= low : value > low) || value > high)
+                throw new UserErrorException($"'{path}': header field '{key}' is {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}; " +
+                    $"{(lowIncluded ? "from" : "above")} {low.ToString(System.Globalization.CultureInfo.InvariantCulture)} to {high.ToString(System.Globalization.CultureInfo.InvariantCulture)} expected");
+        }
+    }
+
+    /// <summary>A numeric header field, or a one-line error naming it.</summary>
+    internal static double Number(JsonObject header, string key, string path)
+    {
+        JsonNode? node = header[key] ?? throw new UserErrorException($"'{path}': header lacks '{key}'");
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
+            throw new UserErrorException($"'{path}': header field '{key}' is not a number");
+        // Through the JSON text: a header built in memory holds ints and floats, a parsed one JSON elements.
+        if (!double.TryParse(value.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double number))
+            number = double.NaN;
+        if (!double.IsFinite(number))
+            throw new UserErrorException($"'{path}': header field '{key}' is not a finite number");
+        return number;
+    }
+
+    /// <summary>A whole-number header field within [<paramref name="low"/>, <paramref name="high"/>], or a one-line error naming it.</summary>
+    internal static int Integer(JsonObject header, string key, string path, int low, int high)
+    {
+        double number = Number(header, key, path);
+        if (number != Math.Floor(number) || number < low || number > high)
+            throw new UserErrorException($"'{path}': header field '{key}' is {number}; a whole number from {low} to {high} expected");
+        return (int)number;
     }
 
     public byte[] ToBytes()

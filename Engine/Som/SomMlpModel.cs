@@ -257,29 +257,33 @@ public sealed class SomMlpModel
     {
         if (file.Architecture != ArchitectureName)
             throw new UserErrorException($"'{path}': architecture '{file.Architecture}' is not {ArchitectureName}");
-        try
+        int w = ModelFile.Integer(file.Header, "grid_w", path, 1, 1024), h = ModelFile.Integer(file.Header, "grid_h", path, 1, 1024);
+        int patch = ModelFile.Integer(file.Header, "patch", path, 1, 255);
+        if (file.Header["hidden"] is not JsonArray hiddenNodes)
+            throw new UserErrorException($"'{path}': header field 'hidden' (the hidden layer sizes) is missing or not a list");
+        int[] hidden = hiddenNodes.Select((n, i) =>
+            n is JsonValue v && double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double d)
+                && d == Math.Floor(d) && d >= 1 && d <= 65536 ? (int)d
+            : throw new UserErrorException($"'{path}': hidden layer {i}'s size is not a whole number from 1 to 65536")).ToArray();
+        var stored = file.Tensors.ToDictionary(t => t.Name);
+        StoredTensor Tensor(string name) => stored.TryGetValue(name, out StoredTensor? t) ? t
+            : throw new UserErrorException($"'{path}': tensor '{name}' is missing (is this a som-mlp model? it holds {string.Join(", ", stored.Keys.Take(3))}{(stored.Count > 3 ? ", ..." : "")})");
+        StoredTensor codebook = Tensor("codebook");
+        if (!codebook.Shape.SequenceEqual(new[] { w * h, 2 }))
+            throw new UserErrorException($"'{path}': codebook is {codebook.ShapeText}; [{w * h}, 2] expected for a {w}x{h} map");
+        var map = new SomMap(w, h, codebook.Data);
+        int[] sizes = new[] { patch * patch }.Concat(hidden).Append(w * h).ToArray();
+        var weights = new List<float[]>();
+        for (int i = 0; i + 1 < sizes.Length; i++)
         {
-            int w = file.Header["grid_w"]!.GetValue<int>(), h = file.Header["grid_h"]!.GetValue<int>(), patch = file.Header["patch"]!.GetValue<int>();
-            int[] hidden = file.Header["hidden"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray();
-            var stored = file.Tensors.ToDictionary(t => t.Name);
-            var map = new SomMap(w, h, stored["codebook"].Data);
-            int[] sizes = new[] { patch * patch }.Concat(hidden).Append(w * h).ToArray();
-            var weights = new List<float[]>();
-            for (int i = 0; i + 1 < sizes.Length; i++)
-            {
-                StoredTensor weight = stored[$"layer{i}.weight"], bias = stored[$"layer{i}.bias"];
-                if (!weight.Shape.SequenceEqual(new[] { sizes[i + 1], sizes[i] }) || !bias.Shape.SequenceEqual(new[] { sizes[i + 1] }))
-                    throw new UserErrorException($"'{path}': layer {i} is {weight.ShapeText} / {bias.ShapeText}; [{sizes[i + 1]}, {sizes[i]}] / [{sizes[i + 1]}] expected");
-                weights.Add(weight.Data);
-                weights.Add(bias.Data);
-            }
-            if (stored.Count != 1 + weights.Count)
-                throw new UserErrorException($"'{path}': {stored.Count} tensors; {1 + weights.Count} expected for this som-mlp");
-            return new SomMlpModel(map, patch, hidden, weights);
+            StoredTensor weight = Tensor($"layer{i}.weight"), bias = Tensor($"layer{i}.bias");
+            if (!weight.Shape.SequenceEqual(new[] { sizes[i + 1], sizes[i] }) || !bias.Shape.SequenceEqual(new[] { sizes[i + 1] }))
+                throw new UserErrorException($"'{path}': layer {i} is {weight.ShapeText} / {bias.ShapeText}; [{sizes[i + 1]}, {sizes[i]}] / [{sizes[i + 1]}] expected");
+            weights.Add(weight.Data);
+            weights.Add(bias.Data);
         }
-        catch (Exception e) when (e is KeyNotFoundException or NullReferenceException or InvalidOperationException or FormatException or ArgumentException)
-        {
-            throw new UserErrorException($"'{path}': incomplete som-mlp model ({e.Message})", e);
-        }
+        if (stored.Count != 1 + weights.Count)
+            throw new UserErrorException($"'{path}': {stored.Count} tensors; {1 + weights.Count} expected for this som-mlp");
+        return new SomMlpModel(map, patch, hidden, weights);
     }
 }

@@ -47,8 +47,7 @@ public sealed class PhotoBatches : IDisposable
     {
         if (!Directory.Exists(folder))
             throw new UserErrorException($"'{folder}': no such folder");
-        var found = Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
-            .Where(ImageIO.HasImageExtension).Order(StringComparer.Ordinal).ToList();
+        List<string> found = Files.FileWalk.Files(folder, ImageIO.HasImageExtension);
         if (found.Count == 0)
             throw new UserErrorException($"'{folder}': no photos ({string.Join(", ", ImageIO.Extensions)}) in it or below it");
         return found;

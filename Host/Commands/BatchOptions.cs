@@ -35,23 +35,49 @@ public sealed class BatchOptions
         DefaultValueFactory = _ => ImageIO.DefaultMaxPixels / 1e6,
     };
 
+    public Option<double> MaxMetadataMegabytes { get; } = new("--max-metadata-mb")
+    {
+        Description = "Refuse pictures whose compressed metadata (PNG text and colour-profile chunks) inflates to more than this many MiB in all",
+        DefaultValueFactory = _ => ImageIO.DefaultMaxMetadataBytes / (1024.0 * 1024.0),
+    };
+
     public Option<string?> Shard { get; } = new("--shard")
     {
         Description = "i/n: process only every n-th input starting at the i-th (0-based), to split a folder across GPUs or machines",
     };
 
+    public BatchOptions()
+    {
+        // System.CommandLine takes an unknown option for one more input; a real input that starts with '-'
+        // exists (or is written ./-name), so anything else is a mistyped option, refused before any output.
+        Inputs.Validators.Add(result =>
+        {
+            foreach (string value in result.Tokens.Select(t => t.Value))
+                if (value.StartsWith('-') && !File.Exists(value) && !Directory.Exists(value))
+                    result.AddError($"unknown option '{value}' (an input whose name starts with '-' must exist; write ./{value} for such a file)");
+        });
+        Output.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && string.IsNullOrWhiteSpace(result.Tokens[^1].Value))
+                result.AddError("-o/--output: the output path is empty");
+        });
+    }
+
     public void AddTo(Command command)
     {
         command.Arguments.Add(Inputs);
-        foreach (Option option in new Option[] { Output, Overwrite, Format, MaxMegapixels, Shard })
+        foreach (Option option in new Option[] { Output, Overwrite, Format, MaxMegapixels, MaxMetadataMegabytes, Shard })
             command.Options.Add(option);
     }
 
     public BatchRunner Runner(ParseResult result, string verb)
     {
         double megapixels = result.GetValue(MaxMegapixels);
-        if (!(megapixels > 0))
+        if (!(megapixels > 0) || !double.IsFinite(megapixels))
             throw new UserErrorException($"--max-megapixels {megapixels}: must be above 0");
+        double metadata = result.GetValue(MaxMetadataMegabytes);
+        if (!(metadata >= 0) || !double.IsFinite(metadata))
+            throw new UserErrorException($"--max-metadata-mb {metadata}: must be 0 or more");
         return new BatchRunner
         {
             Verb = verb,
@@ -59,7 +85,8 @@ public sealed class BatchOptions
             Output = result.GetValue(Output)!,
             Format = result.GetValue(Format),
             Overwrite = result.GetValue(Overwrite),
-            MaxPixels = (long)(megapixels * 1e6),
+            MaxPixels = (long)Math.Min(megapixels * 1e6, long.MaxValue / 2),
+            MaxMetadataBytes = (long)Math.Min(metadata * 1024 * 1024, long.MaxValue / 2),
             Shard = BatchRunner.ParseShard(result.GetValue(Shard)),
         };
     }

@@ -21,6 +21,9 @@ public sealed class BatchRunner
     public bool Overwrite { get; init; }
     public long MaxPixels { get; init; } = ImageIO.DefaultMaxPixels;
 
+    /// <summary>Limit on a picture's metadata once inflated (PNG zTXt, iTXt, iCCP): <see cref="ImageIO.DefaultMaxMetadataBytes"/>.</summary>
+    public long MaxMetadataBytes { get; init; } = ImageIO.DefaultMaxMetadataBytes;
+
     /// <summary>Process only inputs whose index (in sorted expansion order) is Index modulo Count.</summary>
     public (int Index, int Count)? Shard { get; init; }
 
@@ -54,6 +57,8 @@ public sealed class BatchRunner
         IReadOnlyList<InputFile> files = Shard is { } shard
             ? expansion.Files.Where((_, i) => i % shard.Count == shard.Index).ToList()
             : expansion.Files;
+        foreach (string note in expansion.Notes)
+            Cli.Warning(note);
         var plan = new OutputPlan(Output, expansion.SingleFile, Format);
         var failures = new List<string>(expansion.Errors);
         // Every input, not only this shard's, is protected from being overwritten.
@@ -77,13 +82,20 @@ public sealed class BatchRunner
             }
         }
 
+        using var ctrlC = new Cli.CtrlC();
+        CancellationToken cancel = ctrlC.Token;
         var clock = Stopwatch.StartNew();
-        int done = 0;
+        int done = 0, finished = 0;   // written; written or failed
         bool showProgress = work.Count > 1 && !Console.IsErrorRedirected;
         var errorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
-        void RunAll(Action advance)
+        void RunAll(Action step)
         {
+            void advance()
+            {
+                finished++;
+                step();
+            }
             var batch = new List<((InputFile Input, string OutputPath) Item, ImageData Image)>();
             void Flush()
             {
@@ -98,7 +110,10 @@ public sealed class BatchRunner
                 {
                     // A device failure (out of memory, say) fails the whole batch; each file is named.
                     foreach (var (item, _) in batch)
+                    {
                         Fail($"'{item.Input.FullPath}': {e.Message}");
+                        advance();
+                    }
                     batch.Clear();
                     return;
                 }
@@ -106,6 +121,8 @@ public sealed class BatchRunner
                 {
                     try
                     {
+                        // The batch's device work is done: its files are written even after an interrupt
+                        // (each write is atomic, and a second signal removes a half-written one).
                         ImageIO.Save(batch[i].Item.OutputPath, outputs[i]);
                         done++;
                     }
@@ -118,8 +135,10 @@ public sealed class BatchRunner
                 batch.Clear();
             }
 
-            foreach (var (item, loaded) in Prefetch(work))
+            foreach (var (item, loaded) in Prefetch(work, cancel))
             {
+                if (cancel.IsCancellationRequested)
+                    break;
                 try
                 {
                     batch.Add((item, loaded.Value));
@@ -132,7 +151,9 @@ public sealed class BatchRunner
                 if (batch.Count == batchSize)
                     Flush();
             }
-            Flush();
+            // After an interrupt the decoded but unprocessed pictures of a partial batch are abandoned.
+            if (!cancel.IsCancellationRequested)
+                Flush();
         }
 
         void Fail(string message)
@@ -165,6 +186,11 @@ public sealed class BatchRunner
 
         var summary = new Summary(done, skipped, failures.Count, clock.Elapsed.TotalSeconds);
         Console.Out.WriteLine(Describe(summary, deviceDescription));
+        if (cancel.IsCancellationRequested)
+        {
+            Cli.Error($"{Verb}: interrupted by {ctrlC.SignalName}: {done} written, {work.Count - finished} not processed; no temporary files left");
+            return ctrlC.ExitCode;
+        }
         return failures.Count == 0 ? 0 : Cli.Failure;
     }
 
@@ -184,37 +210,52 @@ public sealed class BatchRunner
     /// A decoding failure travels with its item and is thrown when the item is consumed.
     /// </summary>
     private IEnumerable<((InputFile Input, string OutputPath) Item, Lazy<ImageData> Image)> Prefetch(
-        List<(InputFile Input, string OutputPath)> work)
+        List<(InputFile Input, string OutputPath)> work, CancellationToken cancel)
     {
         using var queue = new BlockingCollection<((InputFile, string), Lazy<ImageData>)>(boundedCapacity: 2);
+        // Stops the decoder when the consumer stops early (an interrupt) or is done.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var producer = Task.Run(() =>
         {
             try
             {
                 foreach (var item in work)
                 {
+                    if (stop.IsCancellationRequested)
+                        break;
                     Lazy<ImageData> image;
                     try
                     {
-                        ImageData data = ImageIO.Load(item.Input.FullPath, MaxPixels);
+                        ImageData data = ImageIO.Load(item.Input.FullPath, MaxPixels, MaxMetadataBytes);
                         image = new Lazy<ImageData>(data);
                     }
-                    catch (Exception e)
+                    catch (Exception e) when (e is not OutOfMemoryException)
                     {
                         var captured = e is UserErrorException ? e : new UserErrorException($"'{item.Input.FullPath}': {e.Message}", e);
                         image = new Lazy<ImageData>(() => throw captured);
                     }
-                    queue.Add((item, image));
+                    queue.Add((item, image), stop.Token);
                 }
+            }
+            catch (OperationCanceledException)
+            {
+                // The consumer stopped.
             }
             finally
             {
                 queue.CompleteAdding();
             }
         });
-        foreach (var entry in queue.GetConsumingEnumerable())
-            yield return entry;
-        producer.Wait();
+        try
+        {
+            foreach (var entry in queue.GetConsumingEnumerable())
+                yield return entry;
+        }
+        finally
+        {
+            stop.Cancel();
+            producer.Wait();
+        }
     }
 
     /// <summary>Images per second, for the progress bar.</summary>

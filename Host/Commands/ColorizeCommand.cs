@@ -13,7 +13,7 @@ public static class ColorizeCommand
         var options = new BatchOptions();
         var model = new Option<string?>("--model", "-m")
         {
-            Description = "Model file (.ckm) from 'train' or 'model init' (default: the built-in model, see docs/model-card.md)",
+            Description = "Model file (.ckm) from 'train' or 'model init', or 'default': the built-in model (see docs/model-card.md), used when --model is not given",
         };
         var temperature = new Option<float?>("--temperature", "-t")
         {
@@ -38,9 +38,11 @@ public static class ColorizeCommand
         command.SetAction(result => Cli.Guard(() =>
         {
             BatchRunner runner = options.Runner(result, "colorize");
-            string? given = result.GetValue(model);
-            string path = given ?? DefaultModel.Name;
-            ModelFile file = given is null ? DefaultModel.Load() : ModelFile.Read(given);
+            string given = result.GetValue(model) ?? ModelFile.DefaultName;
+            string path = ModelFile.DisplayName(given);
+            if (result.GetValue(size) is { } asked && (asked < 8 || asked > ModelFile.MaxInputSize || asked % 8 != 0))
+                throw new UserErrorException($"--size {asked}: must be a multiple of 8 from 8 to {ModelFile.MaxInputSize}");
+            ModelFile file = ModelFile.Open(given);
             using ComputeDevice device = Cli.OpenDevice(result);
             if (file.Architecture == Engine.Som.SomMlpModel.ArchitectureName)
             {

@@ -36,7 +36,7 @@ public static class EvalCommand
                 var names = new HashSet<string> { EvaluationRun.Baseline, "original" };
                 foreach (string path in result.GetValue(models) ?? Array.Empty<string>())
                 {
-                    ModelFile file = path == "default" ? DefaultModel.Load() : ModelFile.Read(path);
+                    ModelFile file = ModelFile.Open(path);
                     string name = Path.GetFileNameWithoutExtension(path);
                     for (int i = 2; !names.Add(name); i++)
                         name = $"{Path.GetFileNameWithoutExtension(path)}-{i}";

@@ -23,7 +23,7 @@ public static class ExportOnnxCommand
             string source = result.GetValue(input)!, target = result.GetValue(output)!;
             if (File.Exists(target) && !result.GetValue(overwrite))
                 throw new UserErrorException($"'{target}' exists; add --overwrite to replace it");
-            ModelFile model = source == "default" ? DefaultModel.Load() : ModelFile.Read(source);
+            ModelFile model = ModelFile.Open(source);
             bool somMlp = model.Architecture == Engine.Som.SomMlpModel.ArchitectureName;
             byte[] onnx = somMlp ? OnnxExport.ExportSomMlp(model, source) : OnnxExport.Export(model, source);
             AtomicFile.Write(target, s => s.Write(onnx));

@@ -112,7 +112,7 @@ public static class ModelCommand
 
     private static Command Info()
     {
-        var file = new Argument<string?>("file") { Description = "A model file to describe (or give --arch and --width)", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Argument<string?>("file") { Description = "A model file to describe, or 'default' for the built-in model (or give --arch and --width)", Arity = ArgumentArity.ZeroOrOne };
         Option<string> arch = Arch();
         Option<double> width = Width();
         var size = new Option<int>("--size") { Description = "Input size for the multiply-add count", DefaultValueFactory = _ => 256 };
@@ -128,7 +128,7 @@ public static class ModelCommand
                 throw new UserErrorException($"--size {s}: must be a positive multiple of 8");
             Console.Out.Write(path is null
                 ? Describe(ArchitectureOnly(result.GetValue(arch)!, result.GetValue(width)), s)
-                : Describe(ModelFile.Read(path), s, path));
+                : Describe(ModelFile.Open(path), s, ModelFile.DisplayName(path), path == ModelFile.DefaultName ? null : path));
             return 0;
         }));
         return command;
@@ -141,13 +141,13 @@ public static class ModelCommand
         return new Eccv16Config(width);
     }
 
-    public static string Describe(Eccv16Config config, int size, ModelFile? file = null, string? path = null)
+    public static string Describe(Eccv16Config config, int size, ModelFile? file = null, string? name = null, string? path = null)
     {
         var text = new System.Text.StringBuilder();
         double w = config.Width;
         var inv = CultureInfo.InvariantCulture;
-        if (path is not null)
-            text.AppendLine($"file          {path} ({new FileInfo(path).Length:N0} bytes)");
+        if (name is not null)
+            text.AppendLine(FileLine(name, path));
         text.AppendLine($"architecture  {Eccv16Config.ArchitectureName} (Zhang, Isola, Efros 2016), width {w.ToString(inv)}, {config.Head} head");
         text.AppendLine($"channels      {string.Join(", ", Enumerable.Range(0, 8).Select(b => Eccv16Architecture.Channels(w, b)))} (blocks 1-8), {config.Outputs} outputs");
         text.AppendLine($"parameters    {Eccv16Architecture.ParameterCount(w, config.Regression):N0}");
@@ -164,6 +164,40 @@ public static class ModelCommand
         return text.ToString();
     }
 
-    private static string Describe(ModelFile file, int size, string path) =>
-        Describe(Eccv16Network.Validate(file, path), size, file, path);
+    private static string FileLine(string name, string? path) =>
+        path is null ? $"file          {name}" : $"file          {path} ({new FileInfo(path).Length:N0} bytes)";
+
+    private static string Describe(ModelFile file, int size, string name, string? path)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string Header(string key) => file.Header[key] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out double d) ? d.ToString("0.####", inv) : "-";
+        string tensors = $"tensors       {file.Tensors.Count}, every checksum verified";
+        switch (file.Architecture)
+        {
+            case Engine.Som.SomMlpModel.ArchitectureName:
+            {
+                Engine.Som.SomMlpModel model = Engine.Som.SomMlpModel.FromModelFile(file, name);
+                long parameters = file.Tensors.Sum(t => (long)t.Data.Length);
+                return string.Join(Environment.NewLine,
+                    FileLine(name, path),
+                    $"architecture  {Engine.Som.SomMlpModel.ArchitectureName} (Richart, Visca, Baliosian 2017): {model.Map.GridW}x{model.Map.GridH} colour map, " +
+                        $"{model.Patch}x{model.Patch} L patches, hidden layers {string.Join(", ", model.Hidden)}",
+                    $"parameters    {parameters:N0} (codebook and MLP)",
+                    $"training      map quantization error {Header("quantization_error")}, topographic error {Header("topographic_error")}; " +
+                        $"held-out patch accuracy {Header("held_out_accuracy")} vs majority class {Header("majority_baseline")}",
+                    tensors, "");
+            }
+            case Engine.Som.SomMap.ArchitectureName:
+            {
+                Engine.Som.SomMap map = Engine.Som.SomMap.FromModelFile(file, name);
+                return string.Join(Environment.NewLine,
+                    FileLine(name, path),
+                    $"architecture  {Engine.Som.SomMap.ArchitectureName}: a {map.GridW}x{map.GridH} self-organising map of ab colours",
+                    $"quality       quantization error {Header("quantization_error")}, topographic error {Header("topographic_error")}",
+                    tensors, "");
+            }
+            default:
+                return Describe(Eccv16Network.Validate(file, name), size, file, name, path);
+        }
+    }
 }

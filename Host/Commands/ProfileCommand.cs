@@ -37,7 +37,7 @@ public static class ProfileCommand
                 throw new UserErrorException($"--size {s} / --batch {n}: size must be a positive multiple of 8 and batch at least 1");
             string? path = result.GetValue(model);
             double w = result.GetValue(width);
-            ModelFile file = path is null ? Eccv16Init.Create(new Eccv16Config(w), 1) : path == "default" ? DefaultModel.Load() : ModelFile.Read(path);
+            ModelFile file = path is null ? Eccv16Init.Create(new Eccv16Config(w), 1) : ModelFile.Open(path);
             using ComputeDevice device = Cli.OpenDevice(result);
             if (result.GetValue(conv) is { } name)
                 device.ConvAlgorithm = ConvAlgorithmNames.All[name];

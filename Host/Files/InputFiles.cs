@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ColorKernels.Engine.Files;
 using ColorKernels.Engine.Imaging;
 
 namespace ColorKernels.Host.Files;
@@ -13,33 +14,41 @@ public sealed record InputFile(string FullPath, string RelativeOutput);
 /// </summary>
 public static class InputFiles
 {
-    public sealed record Expansion(IReadOnlyList<InputFile> Files, IReadOnlyList<string> Errors, bool SingleFile);
+    /// <param name="Notes">Entries skipped on purpose (links back to a folder already searched, FIFOs, devices): warnings, not failures.</param>
+    public sealed record Expansion(IReadOnlyList<InputFile> Files, IReadOnlyList<string> Errors, bool SingleFile, IReadOnlyList<string> Notes);
 
     public static Expansion Expand(IEnumerable<string> arguments)
     {
         var files = new List<InputFile>();
         var errors = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var notes = new List<string>();
+        // By identity (device, inode), so that one file reached by two paths (links) is processed once.
+        var seen = new HashSet<(ulong, ulong, string?)>();
         int argumentCount = 0;
         bool onlyFile = true;
         void Add(string path, string relative)
         {
             string full = Path.GetFullPath(path);
-            if (seen.Add(full))
+            if (seen.Add(FileStatus.Of(full).Identity))
                 files.Add(new InputFile(full, relative));
         }
 
         foreach (string argument in arguments)
         {
             argumentCount++;
-            if (File.Exists(argument))
+            FileStatus status = argument.Length == 0 ? default : FileStatus.Of(argument);
+            if (status.Kind == FileKind.Regular)
             {
                 Add(argument, Path.GetFileName(argument));
             }
-            else if (Directory.Exists(argument))
+            else if (status.Kind is FileKind.Fifo or FileKind.Socket or FileKind.CharacterDevice or FileKind.BlockDevice or FileKind.Other)
+            {
+                errors.Add($"'{argument}': {status.KindName}, not a regular file");
+            }
+            else if (status.Kind == FileKind.Directory)
             {
                 onlyFile = false;
-                List<string> found = Enumerate(argument).Where(ImageIO.HasImageExtension).ToList();
+                List<string> found = FileWalk.Files(argument, ImageIO.HasImageExtension, notes);
                 if (found.Count == 0)
                     errors.Add($"'{argument}': folder holds no image files ({string.Join(", ", ImageIO.Extensions)})");
                 foreach (string file in found)
@@ -50,7 +59,7 @@ public static class InputFiles
                 onlyFile = false;
                 var (root, pattern) = SplitGlob(argument);
                 List<string> found = Directory.Exists(root)
-                    ? Enumerate(root).Where(f => pattern.IsMatch(Path.GetRelativePath(root, f).Replace('\\', '/'))).ToList()
+                    ? FileWalk.Files(root, f => pattern.IsMatch(Path.GetRelativePath(root, f).Replace('\\', '/')), notes)
                     : new List<string>();
                 if (found.Count == 0)
                     errors.Add($"'{argument}': no file matches");
@@ -62,16 +71,8 @@ public static class InputFiles
                 errors.Add($"'{argument}': no such file or folder");
             }
         }
-        return new Expansion(files, errors, onlyFile && argumentCount == 1 && files.Count == 1);
+        return new Expansion(files, errors, onlyFile && argumentCount == 1 && files.Count == 1, notes);
     }
-
-    private static IEnumerable<string> Enumerate(string folder) =>
-        Directory.EnumerateFiles(folder, "*", new EnumerationOptions
-        {
-            RecurseSubdirectories = true,
-            IgnoreInaccessible = true,
-            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
-        }).Order(StringComparer.Ordinal);
 
     /// <summary>Splits "photos/2024/**/*.jpg" into the folder without wildcards ("photos/2024") and a regex for the rest.</summary>
     internal static (string Root, Regex Pattern) SplitGlob(string glob)

@@ -5,7 +5,8 @@ namespace ColorKernels.Host.Files;
 
 /// <summary>
 /// Where each input's output goes. <c>-o</c> names a file when there is exactly one input file and the
-/// name has an image extension; otherwise a folder (created if needed) that mirrors the inputs' layout.
+/// name has an image extension; otherwise a folder (created when the first output is written) that mirrors
+/// the inputs' layout.
 /// An input is never an output.
 /// </summary>
 public sealed class OutputPlan
@@ -22,19 +23,10 @@ public sealed class OutputPlan
         if (extension is not null && !ImageIO.HasImageExtension("x" + extension))
             throw new UserErrorException($"--format '{format}': expected one of {string.Join(", ", ImageIO.Extensions.Select(e => e.TrimStart('.')))}");
         toFile = singleInputFile && !Directory.Exists(output) && ImageIO.HasImageExtension(output);
-        if (!toFile)
-        {
-            if (File.Exists(output))
-                throw new UserErrorException($"-o '{output}': is a file, but several inputs (or a folder) need an output folder");
-            try
-            {
-                Directory.CreateDirectory(output);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new UserErrorException($"-o '{output}': cannot create the output folder: {e.Message}", e);
-            }
-        }
+        // Folders are created when the first file is written into them (AtomicFile), so that a run whose
+        // inputs all fail leaves no empty folders behind.
+        if (!toFile && File.Exists(output))
+            throw new UserErrorException($"-o '{output}': is a file, but several inputs (or a folder) need an output folder");
     }
 
     /// <summary>The full output path for <paramref name="input"/>; throws when it would overwrite an input or another output.</summary>
@@ -49,14 +41,6 @@ public sealed class OutputPlan
         if (claimed.TryGetValue(full, out string? other))
             throw new UserErrorException($"'{input.FullPath}': its output '{full}' is already the output of '{other}'");
         claimed[full] = input.FullPath;
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserErrorException($"cannot write '{full}': cannot create its folder ({e.Message})", e);
-        }
         return full;
     }
 }

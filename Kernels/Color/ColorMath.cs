@@ -56,9 +56,18 @@ public static class ColorMath
         bOut = 200f * (fy - fz);
     }
 
-    /// <summary>L, a, b to sRGB in [0, 1]; colours outside the sRGB gamut clamp to the cube.</summary>
+    /// <summary>
+    /// L, a, b to sRGB in [0, 1]; colours outside the sRGB gamut clamp to the cube. Neutral colours (a = b = 0
+    /// exactly, what desaturation writes) take their luminance straight to R = G = B: through the rounded
+    /// XYZ-to-RGB matrix a grey comes out split by one 8-bit step now and then.
+    /// </summary>
     public static void LabToSrgb(float l, float a, float b, out float r, out float g, out float bOut)
     {
+        if (a == 0f && b == 0f)
+        {
+            r = g = bOut = LinearToSrgb(LabFInverse((l + 16f) / 116f));
+            return;
+        }
         float fy = (l + 16f) / 116f;
         float fx = fy + a / 500f;
         float fz = fy - b / 200f;

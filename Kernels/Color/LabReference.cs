@@ -32,8 +32,14 @@ public static class LabReference
         return (116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz));
     }
 
+    /// <summary>As ColorMath.LabToSrgb, neutral colours (a = b = 0) included.</summary>
     public static (double R, double G, double B) LabToSrgb(double l, double a, double b)
     {
+        if (a == 0 && b == 0)
+        {
+            double grey = LinearToSrgb(Yn * FInverse((l + 16) / 116));
+            return (grey, grey, grey);
+        }
         double fy = (l + 16) / 116, fx = fy + a / 500, fz = fy - b / 200;
         double x = Xn * FInverse(fx), y = Yn * FInverse(fy), z = Zn * FInverse(fz);
         return (LinearToSrgb(3.2404542 * x - 1.5371385 * y - 0.4985314 * z),
