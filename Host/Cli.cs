@@ -82,8 +82,14 @@ public static class Cli
         private readonly CancellationTokenSource source = new();
         private readonly System.Runtime.InteropServices.PosixSignalRegistration terminate;
 
+        private static int active;
+
+        /// <summary>Whether a command is handling signals itself (then the process-wide handler leaves temporaries alone).</summary>
+        public static bool IsActive => Volatile.Read(ref active) > 0;
+
         public CtrlC()
         {
+            Interlocked.Increment(ref active);
             Console.CancelKeyPress += OnCancel;
             terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
                 System.Runtime.InteropServices.PosixSignal.SIGTERM, OnTerminate);
@@ -117,6 +123,7 @@ public static class Cli
 
         public void Dispose()
         {
+            Interlocked.Decrement(ref active);
             Console.CancelKeyPress -= OnCancel;
             terminate.Dispose();
             source.Dispose();

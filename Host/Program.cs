@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using ColorKernels.Host.Commands;
 
 namespace ColorKernels.Host;
@@ -6,6 +7,12 @@ namespace ColorKernels.Host;
 public static class Program
 {
     public static int Main(string[] args) => Run(args);
+
+    private static void OnStopSignal(PosixSignalContext context)
+    {
+        if (!Cli.CtrlC.IsActive)
+            Engine.Imaging.AtomicFile.DeleteTemporaries();
+    }
 
     /// <summary>Parses and runs a command line; returns the exit code (tests call this directly).</summary>
     public static int Run(string[] args)
@@ -36,6 +43,10 @@ public static class Program
         }
         if (result.GetValue(Cli.Verbose))
             Cli.TraceToStderr();
+        // Commands that do not stop gracefully on a signal (those without Cli.CtrlC) still must not leave a
+        // half-written temporary output behind when the signal stops the process.
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
         return Cli.Guard(() => result.Invoke());
     }
 }

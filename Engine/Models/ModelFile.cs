@@ -116,9 +116,21 @@ public sealed class ModelFile
 
         // Past the header checksum every field above is as written; now check it is consistent.
         JsonObject header;
+        string headerText;
         try
         {
-            header = JsonNode.Parse(headerBytes.ToArray()) as JsonObject
+            // Strictly: System.Text.Json checks UTF-8 only when a string is read, long after parsing
+            // (the fuzzer found that, with the checksums made to match).
+            headerText = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(headerBytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new UserErrorException($"'{path}': header is not valid UTF-8 text (corrupt file)");
+        }
+        try
+        {
+            // Duplicate keys would otherwise throw later, when the object is first read (the fuzzer again).
+            header = JsonNode.Parse(headerText, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                      ?? throw new UserErrorException($"'{path}': header is not a JSON object");
         }
         catch (JsonException e)

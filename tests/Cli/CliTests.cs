@@ -6,23 +6,9 @@ using Xunit;
 namespace ColorKernels.Tests.Cli;
 
 /// <summary>The colorkernels command line end to end: exit codes, messages, files written and not written.</summary>
-public sealed class CliTests : IDisposable
+public sealed class CliTests : CliFolder
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("ck-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
-    private string P(params string[] parts) => Path.Combine(new[] { dir }.Concat(parts).ToArray());
-
-    private void WritePhoto(string path, int w = 12, int h = 9)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var image = new Image<Rgba32>(w, h);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                image[x, y] = new Rgba32((byte)(x * 20), (byte)(200 - y * 15), (byte)(x * y));
-        image.Save(path);
-    }
+    public CliTests() : base("ck-cli-") { }
 
     private static void AssertNoStackTrace(CliRunner.Result r)
     {

@@ -5,15 +5,11 @@ using Xunit;
 namespace ColorKernels.Tests.Cli;
 
 /// <summary>model init / model info / colorize, end to end through the real executable.</summary>
-public sealed class ColorizeCliTests : IDisposable
+public sealed class ColorizeCliTests : CliFolder
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("ck-colorize-").FullName;
+    public ColorizeCliTests() : base("ck-colorize-") { }
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
-    private string P(params string[] parts) => Path.Combine(new[] { dir }.Concat(parts).ToArray());
-
-    private void WritePhoto(string path, int w, int h)
+    private void WriteGreyPhoto(string path, int w, int h)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var image = new Image<Rgb24>(w, h);
@@ -77,7 +73,7 @@ public sealed class ColorizeCliTests : IDisposable
         Assert.Equal(0, CliRunner.Run(dir, "model", "init", "--width", "0.03125", "--head", "regression", "-o", "l2.ckm").ExitCode);
         var info = CliRunner.Run(dir, "model", "info", "l2.ckm");
         Assert.Contains("regression head", info.Stdout);
-        WritePhoto(P("a.png"), 20, 12);
+        WriteGreyPhoto(P("a.png"), 20, 12);
         var r = CliRunner.Run(dir, "colorize", "a.png", "-o", "out.png", "--model", "l2.ckm", "--size", "16");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal((20, 12), Size(P("out.png")));
@@ -87,9 +83,9 @@ public sealed class ColorizeCliTests : IDisposable
     public void Colorize_a_folder_in_batches_keeps_each_size()
     {
         TinyModel();
-        WritePhoto(P("in", "a.png"), 40, 30);
-        WritePhoto(P("in", "b.jpg"), 17, 33);
-        WritePhoto(P("in", "c.png"), 64, 64);
+        WriteGreyPhoto(P("in", "a.png"), 40, 30);
+        WriteGreyPhoto(P("in", "b.jpg"), 17, 33);
+        WriteGreyPhoto(P("in", "c.png"), 64, 64);
         var r = CliRunner.Run(dir, "colorize", "in", "-o", "out", "--model", "tiny.ckm", "--size", "32", "--batch", "2", "--device", "cpu");
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("3 written", r.Stdout);
@@ -103,7 +99,7 @@ public sealed class ColorizeCliTests : IDisposable
     {
         TinyModel();
         for (int i = 0; i < 5; i++)
-            WritePhoto(P("in", $"p{i}.png"), 16, 16);
+            WriteGreyPhoto(P("in", $"p{i}.png"), 16, 16);
         var first = CliRunner.Run(dir, "colorize", "in", "-o", "out", "--model", "tiny.ckm", "--size", "16", "--shard", "0/2");
         var second = CliRunner.Run(dir, "colorize", "in", "-o", "out", "--model", "tiny.ckm", "--size", "16", "--shard", "1/2");
         Assert.Equal(0, first.ExitCode);
@@ -118,7 +114,7 @@ public sealed class ColorizeCliTests : IDisposable
         string model = TinyModel();
         byte[] bytes = File.ReadAllBytes(model);
         File.WriteAllBytes(P("cut.ckm"), bytes[..(bytes.Length - 10)]);
-        WritePhoto(P("a.png"), 8, 8);
+        WriteGreyPhoto(P("a.png"), 8, 8);
         var r = CliRunner.Run(dir, "colorize", "a.png", "-o", "out.png", "--model", "cut.ckm");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("cut.ckm", r.Stderr);
@@ -136,7 +132,7 @@ public sealed class ColorizeCliTests : IDisposable
     public void Bad_colorize_options_are_refused(int exitCode, string option, string value)
     {
         TinyModel();
-        WritePhoto(P("a.png"), 8, 8);
+        WriteGreyPhoto(P("a.png"), 8, 8);
         var r = CliRunner.Run(dir, "colorize", "a.png", "-o", "out.png", "--model", "tiny.ckm", option, value);
         Assert.Equal(exitCode, r.ExitCode);
         Assert.StartsWith("colorkernels: error: ", r.Stderr);

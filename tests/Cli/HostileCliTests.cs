@@ -12,23 +12,9 @@ namespace ColorKernels.Tests.Cli;
 /// runs, command-line slips, hand-edited model headers. Each case failed (hang, stack trace, silent
 /// acceptance, leftovers) before the hostile-input work; each now gives one line and the right exit code.
 /// </summary>
-public sealed class HostileCliTests : IDisposable
+public sealed class HostileCliTests : CliFolder
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("ck-hostile-").FullName;
-
-    public void Dispose() => Directory.Delete(dir, recursive: true);
-
-    private string P(params string[] parts) => Path.Combine(new[] { dir }.Concat(parts).ToArray());
-
-    private void WritePhoto(string path, int w = 12, int h = 9)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var image = new Image<Rgb24>(w, h);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                image[x, y] = new Rgb24((byte)(x * 20), (byte)(200 - y * 15), (byte)(x * y));
-        image.Save(path);
-    }
+    public HostileCliTests() : base("ck-hostile-") { }
 
     private static void AssertOneLineErrors(CliRunner.Result r)
     {
@@ -219,5 +205,53 @@ public sealed class HostileCliTests : IDisposable
         var map = CliRunner.Run(dir, "model", "info", "map.ckm");
         Assert.Equal(0, map.ExitCode);
         Assert.Contains("a 2x2 self-organising map of ab colours", map.Stdout);
+    }
+}
+
+/// <summary>
+/// A few hundred bad inputs of every kind in one folder, as an archive would have them: one CLI run over
+/// the lot must name each bad file in one line, write every good one, and leave nothing else behind.
+/// </summary>
+public sealed class BadInputFolderTests : CliFolder
+{
+    public BadInputFolderTests() : base("ck-bad-") { }
+
+    [Fact]
+    public void Hundreds_of_bad_inputs_give_one_line_each_and_the_good_ones_are_written()
+    {
+        string input = Path.Combine(dir, "in");
+        Directory.CreateDirectory(input);
+        var random = new Random(11);
+        int bad = 0;
+        foreach ((string format, byte[] valid) in Imaging.HostileInputTests.Valid)
+        {
+            string ext = format.Split('-')[0];
+            File.WriteAllBytes(Path.Combine(input, $"good-{format}.{ext}"), valid);
+            // Truncations at 30 points, and 10 random overwrites of 1 to 16 bytes that break the structure.
+            for (int i = 1; i <= 30; i++)
+            {
+                File.WriteAllBytes(Path.Combine(input, $"cut{i:00}-{format}.{ext}"), valid[..Math.Max(1, (valid.Length - 2) * i / 31)]);
+                bad++;
+            }
+        }
+        for (int i = 0; i < 40; i++, bad++)
+        {
+            var noise = new byte[random.Next(0, 3000)];
+            random.NextBytes(noise);
+            File.WriteAllBytes(Path.Combine(input, $"noise{i:00}.{new[] { "png", "jpg", "gif", "bmp", "tif", "webp" }[i % 6]}"), noise);
+        }
+        Assert.True(bad >= 250);
+
+        var r = CliRunner.Run(dir, "desaturate", "in", "-o", "out", "--format", "png");
+
+        Assert.Equal(1, r.ExitCode);
+        string[] errors = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(errors, line => Assert.StartsWith("colorkernels: error: '", line));
+        Assert.Equal(bad, errors.Length);   // one line per bad file, nothing else
+        Assert.DoesNotContain("internal error", r.Stderr);
+        Assert.Contains($"{Imaging.HostileInputTests.Valid.Count} written, {bad} failed", r.Stdout);
+        string[] written = Directory.GetFiles(Path.Combine(dir, "out"), "*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true });
+        Assert.Equal(Imaging.HostileInputTests.Valid.Count, written.Length);   // no temporary files, no outputs for bad inputs
+        Assert.All(written, f => Assert.StartsWith("good-", Path.GetFileName(f)));
     }
 }

@@ -2,6 +2,7 @@ using ColorKernels.Engine;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
 using ColorKernels.Fuzz;
+using ColorKernels.Tests.Support;
 using SharpFuzz;
 
 // Fuzz targets for AFL++ (tests/Fuzz/run.sh): `image` feeds each input to the picture reader, `model` to the
@@ -15,15 +16,18 @@ Action<byte[]> run = target switch
 {
     // The size limit keeps one input's decode small enough to run thousands a minute.
     "image" => bytes => ImageIO.Decode("fuzz-input", bytes, maxPixels: 4_000_000),
+    // Each input twice: as it is, and with its checksums made to match (ModelChecksums), so that mutations
+    // also reach the checks past the CRCs.
     "model" => bytes =>
     {
-        ModelFile file = ModelFile.Parse(bytes, "fuzz-input");
-        if (file.Architecture == ColorKernels.Engine.Som.SomMlpModel.ArchitectureName)
-            ColorKernels.Engine.Som.SomMlpModel.FromModelFile(file, "fuzz-input");
-        else if (file.Architecture == ColorKernels.Engine.Som.SomMap.ArchitectureName)
-            ColorKernels.Engine.Som.SomMap.FromModelFile(file, "fuzz-input");
-        else
-            Eccv16Network.Validate(file, "fuzz-input");
+        try
+        {
+            ReadModel(bytes);
+        }
+        catch (UserErrorException)
+        {
+        }
+        ReadModel(ModelChecksums.Fix(bytes));
     },
     // A target with a planted bug (an unexpected exception for inputs that start with '!'), for checking that
     // the harness reports findings: run.sh must fail on it within seconds. It reads the input as a model
@@ -57,3 +61,14 @@ Fuzzer.OutOfProcess.Run(stream =>
     }
 });
 return 0;
+
+static void ReadModel(byte[] bytes)
+{
+    ModelFile file = ModelFile.Parse(bytes, "fuzz-input");
+    if (file.Architecture == ColorKernels.Engine.Som.SomMlpModel.ArchitectureName)
+        ColorKernels.Engine.Som.SomMlpModel.FromModelFile(file, "fuzz-input");
+    else if (file.Architecture == ColorKernels.Engine.Som.SomMap.ArchitectureName)
+        ColorKernels.Engine.Som.SomMap.FromModelFile(file, "fuzz-input");
+    else
+        Eccv16Network.Validate(file, "fuzz-input");
+}

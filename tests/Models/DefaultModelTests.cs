@@ -9,14 +9,7 @@ namespace ColorKernels.Tests.Models;
 /// <summary>The built-in default model (docs/model-card.md) loads and colourizes a bundled photo.</summary>
 public class DefaultModelTests
 {
-    private static string RepositoryFile(params string[] parts)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ColorKernels.sln")))
-            dir = dir.Parent;
-        Assert.NotNull(dir);
-        return Path.Combine(new[] { dir!.FullName }.Concat(parts).ToArray());
-    }
+    private static string RepositoryFile(params string[] parts) => Support.TestData.RepositoryFile(parts);
 
     [Fact]
     public void The_default_model_colourizes_a_bundled_photo()

@@ -6,6 +6,15 @@ public static class TestData
     /// <summary>A file of tests/Fixtures (copied beside the test assembly).</summary>
     public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
 
+    /// <summary>A file of the repository (found by walking up from the test assembly to ColorKernels.sln).</summary>
+    public static string RepositoryFile(params string[] parts)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ColorKernels.sln")))
+            dir = dir.Parent;
+        return Path.Combine(new[] { dir?.FullName ?? throw new InvalidOperationException("ColorKernels.sln not found above the test assembly") }.Concat(parts).ToArray());
+    }
+
     public static byte[] Bytes(int count, int seed)
     {
         var data = new byte[count];

@@ -1,0 +1,28 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace ColorKernels.Tests.Cli;
+
+/// <summary>A temporary working folder for command-line tests (removed afterwards), with path and photo helpers.</summary>
+public abstract class CliFolder : IDisposable
+{
+    protected CliFolder(string prefix) => dir = Directory.CreateTempSubdirectory(prefix).FullName;
+
+    protected readonly string dir;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    /// <summary>A path inside the folder.</summary>
+    protected string P(params string[] parts) => Path.Combine(new[] { dir }.Concat(parts).ToArray());
+
+    /// <summary>A small colourful photo (gradients in all three channels), folders created as needed.</summary>
+    protected void WritePhoto(string path, int w = 12, int h = 9)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var image = new Image<Rgb24>(w, h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                image[x, y] = new Rgb24((byte)(x * 20), (byte)(200 - y * 15), (byte)(x * y));
+        image.Save(path);
+    }
+}
