@@ -95,8 +95,9 @@ public static class OnnxExport
 
     /// <summary>
     /// Writes a SOM + MLP model as an ONNX graph (opset 13): input "patches" [N, K K] (L / 100 of each K x K
-    /// patch, row-major); outputs "logits" [N, classes] (Gemm layers with Relu between) and "ab" [N, 2], the
-    /// codeword of the arg-max class (ArgMax, then Gather from the codebook).
+    /// patch, row-major); outputs "logits" [N, classes] (Gemm layers with Relu between) and "ab" [N, 2], decoded
+    /// as colorize does at the model's temperature: the annealed mean (Softmax of logits / T, MatMul with the
+    /// codebook), or at temperature 0 the arg-max class's codeword (ArgMax, then Gather).
     /// </summary>
     public static byte[] ExportSomMlp(ModelFile model, string path)
     {
@@ -124,8 +125,19 @@ public static class OnnxExport
             }
         }
         Initializer("codebook", new[] { somMlp.Map.Neurons, 2 }, somMlp.Map.Codebook);
-        Node("ArgMax", new[] { "logits" }, "class", IntAttribute("axis", 1), IntAttribute("keepdims", 0));
-        Node("Gather", new[] { "codebook", "class" }, "ab", IntAttribute("axis", 0));
+        if (somMlp.Temperature > 0)
+        {
+            // The annealed mean, as colorize decodes: softmax(logits / T) x codebook.
+            Initializer("inverse_temperature", new[] { 1 }, new[] { 1f / somMlp.Temperature });
+            Node("Mul", new[] { "logits", "inverse_temperature" }, "scaled_logits");
+            Node("Softmax", new[] { "scaled_logits" }, "probabilities", IntAttribute("axis", 1));
+            Node("MatMul", new[] { "probabilities", "codebook" }, "ab");
+        }
+        else
+        {
+            Node("ArgMax", new[] { "logits" }, "class", IntAttribute("axis", 1), IntAttribute("keepdims", 0));
+            Node("Gather", new[] { "codebook", "class" }, "ab", IntAttribute("axis", 0));
+        }
         graph.String(2, "colorkernels-som-mlp");
         foreach (Protobuf init in initializers)
             graph.Message(5, init);

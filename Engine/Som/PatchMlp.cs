@@ -11,7 +11,8 @@ namespace ColorKernels.Engine.Som;
 /// one logit per SOM class. Activations are feature-major [features, batch], so every dense layer is one
 /// GEMM (W [out, in] x A [in, batch], bias and ReLU in its epilogue); the backward pass is GEMMs with
 /// transposed operands, the ReLU and bias-gradient kernels, and the loss is the fused softmax
-/// cross-entropy with one-hot targets. Adam updates every weight and bias.
+/// cross-entropy with one-hot targets, each sample weighted by its class (rebalancing; 1 by default).
+/// Adam updates every weight and bias.
 /// </summary>
 public sealed class PatchMlp : IDisposable
 {
@@ -20,7 +21,7 @@ public sealed class PatchMlp : IDisposable
     private readonly List<(Tensor<float> W, Tensor<float> B)> layers = new();
     private readonly List<(Tensor<float> W, Tensor<float> B)> grads = new(), m = new(), v = new();
     private readonly List<Tensor<float>> activations = new(), activationGrads = new();
-    private readonly Tensor<float> ones, loss, scratchT, scratchW;
+    private readonly Tensor<float> sampleWeight, loss, scratchT, scratchW;
     private readonly Tensor<int> labels;
     private readonly Tensor<float> targetWeight;
     private int step;
@@ -53,7 +54,8 @@ public sealed class PatchMlp : IDisposable
             activations.Add(device.Allocate<float>("activation", new Shape(size, batch)));
             activationGrads.Add(device.Allocate<float>("activation_grad", new Shape(size, batch)));
         }
-        ones = device.Upload("ones", new Shape(1, 1, batch), Enumerable.Repeat(1f, batch).ToArray());
+        // The loss's per-sample weight (class rebalancing), and the one-hot target's weight (always 1).
+        sampleWeight = device.Upload("sample_weight", new Shape(1, 1, batch), Enumerable.Repeat(1f, batch).ToArray());
         targetWeight = device.Upload("target_weight", Shape.Nchw(1, 1, 1, batch), Enumerable.Repeat(1f, batch).ToArray());
         labels = device.Allocate<int>("labels", Shape.Nchw(1, 1, 1, batch));
         loss = device.Allocate<float>("loss", new Shape(1, 1, batch));
@@ -102,10 +104,31 @@ public sealed class PatchMlp : IDisposable
     /// <summary>The layers' weights and biases (device tensors; tests perturb them for finite differences).</summary>
     public IReadOnlyList<(Tensor<float> W, Tensor<float> B)> Parameters => layers;
 
-    /// <summary>Mean cross-entropy on <see cref="Input"/> and its gradients (zeroed, then accumulated), without updating anything.</summary>
+    /// <summary>
+    /// Per-class loss weights (class rebalancing, <see cref="SomRebalancing"/>): each sample's cross-entropy
+    /// is multiplied by its class's weight. Null: every class weighs 1 (the plain cross-entropy).
+    /// </summary>
+    public float[]? ClassWeights
+    {
+        get => classWeights;
+        set
+        {
+            if (value is not null && (value.Length != Classes || value.Any(w => !(w >= 0) || !float.IsFinite(w))))
+                throw new ArgumentException($"class weights: {Classes} finite weights of at least 0 expected");
+            classWeights = value;
+            if (value is null)
+                sampleWeight.Upload(Enumerable.Repeat(1f, batch).ToArray());
+        }
+    }
+
+    private float[]? classWeights;
+
+    /// <summary>Mean (class-weighted) cross-entropy on <see cref="Input"/> and its gradients (zeroed, then accumulated), without updating anything.</summary>
     public double Gradients(int[] classLabels)
     {
         labels.Upload(classLabels);
+        if (classWeights is { } weights)
+            sampleWeight.Upload(classLabels.Select(c => weights[c]).ToArray());
         Forward();
         foreach (var (w, b) in grads)
         {
@@ -114,7 +137,7 @@ public sealed class PatchMlp : IDisposable
         }
         Tensor<float> logits = Logits.Reshape(Shape.Nchw(1, Classes, 1, batch));
         Tensor<float> dLogits = activationGrads[^1].Reshape(Shape.Nchw(1, Classes, 1, batch));
-        TrainOps.SoftmaxCrossEntropy(logits, labels, targetWeight, ones, loss, dLogits, 1f / batch);
+        TrainOps.SoftmaxCrossEntropy(logits, labels, targetWeight, sampleWeight, loss, dLogits, 1f / batch);
         for (int i = layers.Count - 1; i >= 0; i--)
         {
             var (w, _) = layers[i];
@@ -204,7 +227,7 @@ public sealed class PatchMlp : IDisposable
             w.Dispose();
             b.Dispose();
         }
-        foreach (Tensor<float> t in activations.Concat(activationGrads).Append(ones).Append(loss).Append(scratchT).Append(scratchW).Append(targetWeight))
+        foreach (Tensor<float> t in activations.Concat(activationGrads).Append(sampleWeight).Append(loss).Append(scratchT).Append(scratchW).Append(targetWeight))
             t.Dispose();
         labels.Dispose();
     }

@@ -4,6 +4,7 @@ using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Launch;
 using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Nn;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Som;
 
@@ -25,10 +26,16 @@ public sealed record SomMlpSettings
     public int SomEpochs { get; init; } = 20;
     public SomInit SomInit { get; init; } = SomInit.RandomSamples;
     public SomMode SomMode { get; init; } = SomMode.Batch;
+
+    /// <summary>Class rebalancing's lambda (<see cref="SomRebalancing"/>; 0.5 as in the paper); null: the plain cross-entropy.</summary>
+    public double? Rebalance { get; init; } = 0.5;
 }
 
 /// <summary>What a SOM + MLP training run reports at the end.</summary>
-public sealed record SomMlpReport(SomQuality Map, double HeldOutAccuracy, double MajorityBaseline, int TrainPatches, int HeldOutPatches);
+/// <param name="HeldOutBalancedAccuracy">Mean per-class recall on the held-out patches; the majority answer scores
+/// <see cref="MajorityBalancedAccuracy"/> (1 over the classes present) on it.</param>
+public sealed record SomMlpReport(SomQuality Map, double HeldOutAccuracy, double MajorityBaseline, int TrainPatches, int HeldOutPatches,
+    double HeldOutBalancedAccuracy = double.NaN, double MajorityBalancedAccuracy = double.NaN, int InputSize = 0);
 
 /// <summary>
 /// The SOM + MLP colourizer of Richart, Visca, Baliosian (2017): a colour map quantises ab into GridW x GridH
@@ -40,13 +47,27 @@ public sealed class SomMlpModel
 {
     public const string ArchitectureName = "som-mlp";
 
-    private SomMlpModel(SomMap map, int patch, int[] hidden, IReadOnlyList<float[]> weights)
+    private SomMlpModel(SomMap map, int patch, int[] hidden, IReadOnlyList<float[]> weights, int inputSize = 0, float temperature = DefaultTemperature)
     {
         Map = map;
         Patch = patch;
         Hidden = hidden;
         Weights = weights;
+        InputSize = inputSize;
+        Temperature = temperature;
     }
+
+    /// <summary>
+    /// The decoding temperature of models that record none. Chosen by measurement (docs/som-mlp.md): the
+    /// arg-max (0) paints the majority class's near-grey over most of a picture.
+    /// </summary>
+    public const float DefaultTemperature = 0.38f;
+
+    /// <summary>The longer side, in pixels, of the photos the patches were learnt at; colorize works at that scale (0: at the picture's own).</summary>
+    public int InputSize { get; }
+
+    /// <summary>The default decoding temperature (header "temperature").</summary>
+    public float Temperature { get; }
 
     public SomMap Map { get; }
     public int Patch { get; }
@@ -82,7 +103,7 @@ public sealed class SomMlpModel
                 throw new UserErrorException($"--resume: the run in '{resume.Path}' has a {map.GridW}x{map.GridH} map, patch {resume.Model.Patch}, hidden {string.Join(",", resume.Model.Hidden)}; resume with the same settings");
         }
 
-        var (patches, labels) = SamplePatches(device, files, map, s.Patch, s.PatchesPerPhoto, s.Seed + 1, skip);
+        var (patches, labels, inputSize) = SamplePatches(device, files, map, s.Patch, s.PatchesPerPhoto, s.Seed + 1, skip);
         int count = labels.Length, features = s.Patch * s.Patch;
         if (count < 2 * s.Batch)
             throw new UserErrorException($"only {count} patches from {files.Count} photos; at least {2 * s.Batch} needed for --batch {s.Batch}");
@@ -92,6 +113,8 @@ public sealed class SomMlpModel
         int[] heldOut = order[..held], train = order[held..];
 
         using var mlp = new PatchMlp(device, features, s.Hidden, map.Neurons, s.Batch, s.Seed, resume?.Model.Weights);
+        if (s.Rebalance is { } lambda)
+            mlp.ClassWeights = SomRebalancing.Weights(train.Select(i => labels[i]).ToArray(), map.Codebook, lambda);
         int startStep = 0;
         if (resume is not null)
         {
@@ -102,7 +125,7 @@ public sealed class SomMlpModel
         {
             if (checkpoint is null)
                 return;
-            var current = new SomMlpModel(map, s.Patch, s.Hidden, mlp.ToTensors().Select(t => t.Data).ToList());
+            var current = new SomMlpModel(map, s.Patch, s.Hidden, mlp.ToTensors().Select(t => t.Data).ToList(), inputSize);
             var header = new JsonObject { ["architecture"] = "som-mlp-optimizer-state", ["step"] = mlp.StepCount, ["seed"] = s.Seed, ["batch"] = s.Batch };
             checkpoint(current, new ModelFile(header, mlp.OptimizerTensors().ToList()));
         }
@@ -131,33 +154,41 @@ public sealed class SomMlpModel
             if ((step + 1) % checkpointEvery == 0 && step + 1 < s.Steps)
                 Save();
         }
-        int correct = 0, seen = 0;
+        var truth = new List<int>();
+        var predicted = new List<int>();
         for (int offset = 0; offset + s.Batch <= heldOut.Length; offset += s.Batch)
         {
             Fill(heldOut, offset);
             mlp.Input.Upload(x);
-            correct += mlp.Predict().Zip(y).Count(p => p.First == p.Second);
-            seen += s.Batch;
+            predicted.AddRange(mlp.Predict());
+            truth.AddRange(y);
         }
+        int correct = truth.Zip(predicted).Count(p => p.First == p.Second), seen = truth.Count;
         // The majority-class baseline: always answer the most frequent training class.
         int majorityClass = train.GroupBy(i => labels[i]).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
         double majorityShare = heldOut.Count(i => labels[i] == majorityClass) / (double)heldOut.Length;
         var weights = mlp.ToTensors().Select(t => t.Data).ToList();
         if (resume is not null)
             quality = map.Evaluate(device, SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, _ => { }));
-        var result = (new SomMlpModel(map, s.Patch, s.Hidden, weights),
-            new SomMlpReport(quality, seen > 0 ? (double)correct / seen : double.NaN, majorityShare, train.Length, heldOut.Length));
+        var result = (new SomMlpModel(map, s.Patch, s.Hidden, weights, inputSize),
+            new SomMlpReport(quality, seen > 0 ? (double)correct / seen : double.NaN, majorityShare, train.Length, heldOut.Length,
+                SomRebalancing.BalancedAccuracy(truth, predicted), 1.0 / Math.Max(1, truth.Distinct().Count()), inputSize));
         Save();
         return result;
     }
 
-    /// <summary>Random patches (feature-major per patch: [count][K K]) and the BMU class of each centre pixel's ab.</summary>
-    private static (float[] Patches, int[] Labels) SamplePatches(ComputeDevice device, IReadOnlyList<string> files, SomMap map, int k,
+    /// <summary>
+    /// Random patches (feature-major per patch: [count][K K]), the BMU class of each centre pixel's ab, and the
+    /// scale the patches were taken at: the median of the photos' longer sides, as a multiple of 8 (colorize
+    /// works at that scale by default, since a K x K patch means what it meant in training only there).
+    /// </summary>
+    private static (float[] Patches, int[] Labels, int InputSize) SamplePatches(ComputeDevice device, IReadOnlyList<string> files, SomMap map, int k,
         int perPhoto, int seed, Action<string> skip)
     {
         var random = new Random(seed);
         var patches = new List<float>();
         var labels = new List<int>();
+        var sides = new List<int>();
         using Tensor<float> book = device.Upload("codebook", new Shape(map.Neurons, 2), map.Codebook);
         foreach (string file in files)
         {
@@ -171,6 +202,7 @@ public sealed class SomMlpModel
                 skip(e.Message);
                 continue;
             }
+            sides.Add(Math.Max(image.Width, image.Height));
             int n = Math.Min(perPhoto, image.Pixels);
             int[] centres = Enumerable.Range(0, n).Select(_ => random.Next(image.Pixels)).ToArray();
             using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
@@ -201,16 +233,47 @@ public sealed class SomMlpModel
                 labels.Add(b[i]);
             }
         }
-        return (patches.ToArray(), labels.ToArray());
+        int median = sides.Count == 0 ? 0 : sides.Order().ElementAt(sides.Count / 2);
+        return (patches.ToArray(), labels.ToArray(), Math.Clamp((median + 4) / 8 * 8, 8, ModelFile.MaxInputSize));
     }
 
-    /// <summary>Colourizes a picture: every pixel's patch classified in chunks, painted with its class's codeword, joined with its L.</summary>
-    public ImageData Colorize(ComputeDevice device, ImageData image, int chunk = 4096)
+    /// <summary>
+    /// Colourizes a picture. L is scaled so that its longer side is <paramref name="workingSize"/> (default: the
+    /// model's <see cref="InputSize"/>, the scale its patches were learnt at; 0 or a smaller picture: its own
+    /// resolution); every pixel's K x K patch is classified in chunks of <paramref name="chunk"/> (each chunk
+    /// one GEMM per layer) and decoded at <paramref name="temperature"/> (default the model's
+    /// <see cref="Temperature"/>; 0: each pixel's most likely class) into ab, which is scaled back to the
+    /// picture's size and joined with its own full-resolution L.
+    /// </summary>
+    public ImageData Colorize(ComputeDevice device, ImageData image, float? temperature = null, int? workingSize = null, int chunk = 8192)
     {
-        int plane = image.Pixels, k = Patch;
-        using var mlp = new PatchMlp(device, k * k, Hidden, Map.Neurons, Math.Min(chunk, plane), 0, Weights);
+        float t = temperature ?? Temperature;
+        if (!(t >= 0) || !float.IsFinite(t))
+            throw new UserErrorException($"--temperature {t}: must be 0 (the most likely class) or above");
+        int size = workingSize ?? InputSize;
         using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
         LabOps.ImageToLab(device, image, lab);
+        int longer = Math.Max(image.Width, image.Height);
+        if (size <= 0 || longer <= size)
+        {
+            Classify(device, lab, image.Height, image.Width, t, chunk);
+        }
+        else
+        {
+            int h = Math.Max(1, (int)Math.Round(image.Height * (double)size / longer)), w = Math.Max(1, (int)Math.Round(image.Width * (double)size / longer));
+            using Tensor<float> small = device.Allocate<float>("lab-working", Shape.Nchw(1, 3, h, w));
+            NnOps.ResizeBilinear(lab, 0, 1, small, 0);
+            Classify(device, small, h, w, t, chunk);
+            NnOps.ResizeBilinear(small, 1, 2, lab, 1);
+        }
+        return LabOps.LabToImage(device, image, lab);
+    }
+
+    /// <summary>Writes the decoded ab of every pixel of lab [1, 3, H, W] from its L patches.</summary>
+    private void Classify(ComputeDevice device, Tensor<float> lab, int height, int width, float temperature, int chunk)
+    {
+        int plane = height * width, k = Patch;
+        using var mlp = new PatchMlp(device, k * k, Hidden, Map.Neurons, Math.Min(chunk, plane), 0, Weights);
         using Tensor<float> book = device.Upload("codebook", new Shape(Map.Neurons, 2), Map.Codebook);
         for (int first = 0; first < plane; first += mlp.Batch)
         {
@@ -218,12 +281,11 @@ public sealed class SomMlpModel
             int start = Math.Min(first, plane - mlp.Batch);
             ElementLaunch l = device.Launcher.ForElements(mlp.Batch);
             device.Launcher.Launch(device.Kernels.ExtractPatches, l.Config, lab.View, lab.View.Cast<int>(), mlp.Input.View,
-                new PatchArgs(image.Height, image.Width, k, mlp.Batch, 1, l.RunLength, start));
+                new PatchArgs(height, width, k, mlp.Batch, 1, l.RunLength, start));
             mlp.Forward();
             device.Launcher.Launch(device.Kernels.ClassToAb, l.Config, mlp.Logits.View, book.View, lab.View,
-                new PatchArgs(image.Height, image.Width, Map.Neurons, mlp.Batch, 1, l.RunLength, start));
+                new PatchArgs(height, width, Map.Neurons, mlp.Batch, 1, l.RunLength, start, temperature));
         }
-        return LabOps.LabToImage(device, image, lab);
     }
 
     public ModelFile ToModelFile(SomMlpReport? report = null)
@@ -235,13 +297,22 @@ public sealed class SomMlpModel
             ["grid_h"] = Map.GridH,
             ["patch"] = Patch,
             ["hidden"] = new JsonArray(Hidden.Select(h => (JsonNode)h).ToArray()),
+            ["temperature"] = Temperature,
         };
+        if (InputSize > 0)
+            header["input_size"] = InputSize;
         if (report is not null)
         {
             header["quantization_error"] = report.Map.QuantizationError;
             header["topographic_error"] = report.Map.TopographicError;
             header["held_out_accuracy"] = report.HeldOutAccuracy;
             header["majority_baseline"] = report.MajorityBaseline;
+            if (double.IsFinite(report.HeldOutBalancedAccuracy))
+            {
+                header["held_out_balanced_accuracy"] = report.HeldOutBalancedAccuracy;
+                header["majority_balanced_accuracy"] = report.MajorityBalancedAccuracy;
+            }
+
         }
         int[] sizes = new[] { Patch * Patch }.Concat(Hidden).Append(Map.Neurons).ToArray();
         var tensors = new List<StoredTensor> { new("codebook", new[] { Map.Neurons, 2 }, Map.Codebook) };
@@ -284,6 +355,8 @@ public sealed class SomMlpModel
         }
         if (stored.Count != 1 + weights.Count)
             throw new UserErrorException($"'{path}': {stored.Count} tensors; {1 + weights.Count} expected for this som-mlp");
-        return new SomMlpModel(map, patch, hidden, weights);
+        int inputSize = file.Header["input_size"] is null ? 0 : ModelFile.Integer(file.Header, "input_size", path, 8, ModelFile.MaxInputSize);
+        float temperature = file.Header["temperature"] is null ? DefaultTemperature : (float)ModelFile.Number(file.Header, "temperature", path);
+        return new SomMlpModel(map, patch, hidden, weights, inputSize, temperature);
     }
 }

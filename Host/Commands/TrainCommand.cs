@@ -53,7 +53,7 @@ public static class TrainCommand
         {
             if (result.GetValue(method) == "som-mlp")
                 return TrainSomMlp(result, data, output, som, patch, hidden, steps, batch, lr, seed, resume,
-                    SomCommand.ParseInitMode(result.GetValue(somInit)!, result.GetValue(somMode)!), checkpointEvery);
+                    SomCommand.ParseInitMode(result.GetValue(somInit)!, result.GetValue(somMode)!), checkpointEvery, loss);
             if (result.GetValue(method) != "eccv16")
                 throw new UserErrorException($"--method '{result.GetValue(method)}': expected eccv16 or som-mlp");
             if (result.GetValue(arch) != "eccv16")
@@ -124,7 +124,7 @@ public static class TrainCommand
 
     private static int TrainSomMlp(ParseResult result, Argument<string> data, Option<string> output, Option<string> som, Option<int> patch,
         Option<string> hidden, Option<int> steps, Option<int> batch, Option<double> lr, Option<int> seed, Option<bool> resume,
-        (Engine.Som.SomInit Init, Engine.Som.SomMode Mode) somSettings, Option<int> checkpointEvery)
+        (Engine.Som.SomInit Init, Engine.Som.SomMode Mode) somSettings, Option<int> checkpointEvery, Option<string> loss)
     {
         var (w, h) = SomCommand.ParseGrid(result.GetValue(som)!);
         int[] layers;
@@ -141,6 +141,12 @@ public static class TrainCommand
             GridW = w, GridH = h, Patch = result.GetValue(patch), Hidden = layers, Steps = result.GetValue(steps),
             Batch = result.GetValue(batch), LearningRate = (float)result.GetValue(lr), Seed = result.GetValue(seed),
             SomInit = somSettings.Init, SomMode = somSettings.Mode,
+            Rebalance = result.GetValue(loss) switch
+            {
+                "rebalanced" => 0.5,
+                "ce" => null,
+                var other => throw new UserErrorException($"--loss '{other}': the som-mlp method takes rebalanced or ce"),
+            },
         };
         if (settings.Steps < 1 || settings.Batch < 1 || result.GetValue(checkpointEvery) < 1)
             throw new UserErrorException("--steps, --batch and --checkpoint-every must be at least 1");
@@ -184,7 +190,7 @@ public static class TrainCommand
             }, from, ctrlC.Token);
             model.ToModelFile(report).Write(modelPath);
             var inv = CultureInfo.InvariantCulture;
-            Console.Out.WriteLine(string.Create(inv, $"train som-mlp: {w}x{h} map, quantisation error {report.Map.QuantizationError:F2}, topographic error {report.Map.TopographicError:P1}; patch accuracy on {report.HeldOutPatches} held-out patches {report.HeldOutAccuracy:P1} (majority class {report.MajorityBaseline:P1}); wrote {modelPath}"));
+            Console.Out.WriteLine(string.Create(inv, $"train som-mlp: {w}x{h} map, quantisation error {report.Map.QuantizationError:F2}, topographic error {report.Map.TopographicError:P1}; on {report.HeldOutPatches} held-out patches: accuracy {report.HeldOutAccuracy:P1} (majority class {report.MajorityBaseline:P1}), balanced accuracy {report.HeldOutBalancedAccuracy:P1} (majority class {report.MajorityBalancedAccuracy:P1}); photos at {report.InputSize} px; wrote {modelPath}"));
             return 0;
         }
         catch (OperationCanceledException)

@@ -6,10 +6,14 @@ namespace ColorKernels.Kernels.Som;
 /// <summary>Patch geometry: K x K patches of one picture's L plane (H x W), for Count centre pixels.</summary>
 public readonly struct PatchArgs
 {
-    public PatchArgs(int height, int width, int k, int count, int allPixels, int runLength, int first = 0)
+    public PatchArgs(int height, int width, int k, int count, int allPixels, int runLength, int first = 0, float temperature = 0f)
     {
         Height = height; Width = width; K = k; Count = count; AllPixels = allPixels; RunLength = runLength; First = first;
+        Temperature = temperature;
     }
+
+    /// <summary>ClassToAb's decoding: above 0 the annealed mean at this temperature; 0 (or below) the arg-max class.</summary>
+    public float Temperature { get; }
 
     /// <summary>With AllPixels: the pixel index of centre 0 (a chunk of a picture starts there).</summary>
     public int First { get; }
@@ -54,9 +58,11 @@ public static class PatchKernels
     }
 
     /// <summary>
-    /// ClassToAbKernel: for the Count pixels from First on, the most likely class (arg-max of logits [C, Count],
-    /// ties to the lowest class) paints its codeword's ab into lab [1, 3, H, W] (L kept). codebook [C, 2];
-    /// K = C classes. Thread: pixels of the chunk.
+    /// ClassToAbKernel: decodes the logits [C, Count] of the Count pixels from First on into ab, written into
+    /// lab [1, 3, H, W] (L kept); codebook [C, 2]; K = C classes. Temperature T > 0: the annealed mean,
+    /// sum_c softmax(z / T)_c codebook_c (T = 1 the expected codeword, small T toward the most likely one),
+    /// computed from z - max(z) so no exp overflows. T &lt;= 0: the arg-max class's codeword (ties to the
+    /// lowest class). Thread: pixels of the chunk.
     /// </summary>
     public static void ClassToAbKernel(ArrayView<float> logits, ArrayView<float> codebook, ArrayView<float> lab, PatchArgs a)
     {
@@ -72,8 +78,22 @@ public static class PatchKernels
                         best = logits[c * count + i];
                         bestC = c;
                     }
-                lab[plane + a.First + i] = codebook[2 * bestC];
-                lab[2 * plane + a.First + i] = codebook[2 * bestC + 1];
+                float outA = codebook[2 * bestC], outB = codebook[2 * bestC + 1];
+                if (a.Temperature > 0f)
+                {
+                    float inverse = 1f / a.Temperature, sum = 0f, sumA = 0f, sumB = 0f;
+                    for (int c = 0; c < classes; c++)
+                    {
+                        float p = MathF.Exp((logits[c * count + i] - best) * inverse);
+                        sum += p;
+                        sumA += p * codebook[2 * c];
+                        sumB += p * codebook[2 * c + 1];
+                    }
+                    outA = sumA / sum;
+                    outB = sumB / sum;
+                }
+                lab[plane + a.First + i] = outA;
+                lab[2 * plane + a.First + i] = outB;
             }
     }
 }

@@ -12,17 +12,21 @@ public class PatchMlpTests
 {
     public static IEnumerable<object[]> Devices => TestDevices.All;
 
+    public static IEnumerable<object[]> DevicesWeighted => TestDevices.All.SelectMany(d => new[] { new object[] { d[0], false }, new object[] { d[0], true } });
+
     [Theory]
-    [MemberData(nameof(Devices))]
-    public void Gradients_match_finite_differences(string deviceId)
+    [MemberData(nameof(DevicesWeighted))]
+    public void Gradients_match_finite_differences(string deviceId, bool rebalanced)
     {
-        // Mean cross-entropy of a 9 -> 7 -> 5 -> 4 network on 6 patches. Central differences with h = 2e-4
+        // Mean (class-weighted) cross-entropy of a 9 -> 7 -> 5 -> 4 network on 6 patches. Central differences with h = 2e-4
         // (a unit sits near its ReLU kink here: steps of 1e-2 and 2e-3 moved the quotient 16% and 6%);
         // tolerance 2e-3 abs + 2e-2 rel: float32 losses (~1.4, eps 1.2e-7) differenced over 4e-4 give ~1e-3.
         ComputeDevice device = TestDevices.Get(deviceId);
         using var mlp = new PatchMlp(device, 9, new[] { 7, 5 }, 4, 6, seed: 2);
         float[] input = TestData.Uniform(9 * 6, 0, 1, 3);
         int[] labels = { 0, 3, 1, 2, 2, 0 };
+        if (rebalanced)
+            mlp.ClassWeights = new[] { 0.4f, 2.5f, 1f, 3f };   // the rebalanced loss: each sample weighted by its class
         mlp.Input.Upload(input);
         mlp.Gradients(labels);
         for (int layer = 0; layer < 3; layer++)

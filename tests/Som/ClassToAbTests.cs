@@ -1,0 +1,82 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Som;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Som;
+using ColorKernels.Tests.Support;
+using Xunit;
+
+namespace ColorKernels.Tests.Som;
+
+/// <summary>
+/// ClassToAbKernel (logits to ab: the annealed mean over the map's codewords, or the arg-max class) against
+/// its double-precision reference on boundary pixel counts, and the class rebalancing weights.
+/// </summary>
+public class ClassToAbTests
+{
+    public static IEnumerable<object[]> Cases =>
+        TestDevices.All.SelectMany(d => new[] { 1, 31, 32, 33, 77 }.SelectMany(count =>
+            new[] { 1, 4, 9 }.SelectMany(classes => new[] { 0f, 0.38f, 1f, 4f }.Select(t => new object[] { d[0], count, classes, t }))));
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Decoding_matches_the_reference(string deviceId, int count, int classes, float temperature)
+    {
+        ComputeDevice device = TestDevices.Get(deviceId);
+        // A picture of 9 x 11 pixels; the chunk of count pixels starts at pixel 5 (wrapping the chunk into it).
+        int height = 9, width = 11, plane = height * width, first = Math.Min(5, plane - count);
+        if (count > plane)
+            return;
+        // Logits spread over +-60 so that exp(z / T) would overflow float without the max subtraction.
+        float[] logits = TestData.Uniform(classes * count, -60, 60, count + classes);
+        float[] codebook = TestData.Uniform(2 * classes, -80, 80, 7 * classes);
+        float[] lab = TestData.Filled(3 * plane, float.NaN);   // poisoned: every pixel of the chunk must be written
+        float[] l = TestData.Uniform(plane, 0, 100, 3);
+        Array.Copy(l, lab, plane);
+        using Tensor<float> tl = device.Upload("logits", new Shape(classes, count), logits);
+        using Tensor<float> tb = device.Upload("codebook", new Shape(classes, 2), codebook);
+        using Tensor<float> tlab = device.Upload("lab", Shape.Nchw(1, 3, height, width), lab);
+        var launch = device.Launcher.ForElements(count);
+        device.Launcher.Launch(device.Kernels.ClassToAb, launch.Config, tl.View, tb.View, tlab.View,
+            new PatchArgs(height, width, classes, count, 1, launch.RunLength, first, temperature));
+        float[] result = tlab.Download();
+        Assert.Equal(l, result[..plane]);   // L is kept
+        for (int i = 0; i < count; i++)
+        {
+            var (a, b) = PatchReference.ClassToAb(Enumerable.Range(0, classes).Select(c => (double)logits[c * count + i]).ToArray(), codebook, temperature);
+            // 2e-3 absolute: codewords up to 80 summed in float32 with the GPU's approximate exp (a few ulp each).
+            Assert.True(Math.Abs(result[plane + first + i] - a) <= 2e-3 && Math.Abs(result[2 * plane + first + i] - b) <= 2e-3,
+                $"pixel {first + i}: kernel ({result[plane + first + i]}, {result[2 * plane + first + i]}), reference ({a}, {b})");
+        }
+        for (int p = 0; p < plane; p++)
+            if (p < first || p >= first + count)
+                Assert.True(float.IsNaN(result[plane + p]), $"pixel {p} outside the chunk was written");
+    }
+
+    [Fact]
+    public void Rebalancing_weights_have_expected_value_one_and_favour_rare_classes()
+    {
+        float[] codebook = { 0, 0, 40, 0, 0, 40, -40, -40 };
+        int[] labels = Enumerable.Repeat(0, 700).Concat(Enumerable.Repeat(1, 200)).Concat(Enumerable.Repeat(2, 90)).Concat(Enumerable.Repeat(3, 10)).ToArray();
+        float[] w = SomRebalancing.Weights(labels, codebook, lambda: 0.5, sigma: 5);
+        // Codewords 40 apart: smoothing with sigma 5 leaves the prior as it is (exp(-32) cross terms).
+        double[] p = { 0.7, 0.2, 0.09, 0.01 };
+        double[] raw = p.Select(q => 1 / (0.5 * q + 0.5 / 4)).ToArray();
+        double scale = p.Zip(raw).Sum(x => x.First * x.Second);
+        for (int q = 0; q < 4; q++)
+            Assert.Equal(raw[q] / scale, w[q], 1e-5);
+        Assert.Equal(1.0, p.Zip(w).Sum(x => x.First * x.Second), 1e-5);
+        Assert.True(w[3] > w[2] && w[2] > w[1] && w[1] > w[0]);
+        Assert.All(SomRebalancing.Weights(labels, codebook, lambda: 1), x => Assert.Equal(1f, x, 1e-6f));
+        // Two classes with the same codeword share their counts.
+        float[] shared = SomRebalancing.Weights(new[] { 0, 0, 0, 1 }, new float[] { 10, 10, 10, 10 }, 0.5, 5);
+        Assert.Equal(shared[0], shared[1], 1e-6f);
+    }
+
+    [Fact]
+    public void Balanced_accuracy_is_the_mean_recall_and_the_majority_answer_scores_one_over_the_classes()
+    {
+        int[] truth = { 0, 0, 0, 0, 0, 0, 1, 1, 2, 2 };
+        Assert.Equal(1.0 / 3, SomRebalancing.BalancedAccuracy(truth, Enumerable.Repeat(0, 10).ToArray()), 1e-12);
+        Assert.Equal((5.0 / 6 + 1 + 0.5) / 3, SomRebalancing.BalancedAccuracy(truth, new[] { 0, 0, 0, 0, 0, 1, 1, 1, 2, 0 }), 1e-12);
+    }
+}
