@@ -17,6 +17,8 @@ string deviceSpec = "auto", filter = "*";
 int width = 2048, height = 2048, netSize = 256, batch = 1;
 double[]? netWidths = null;
 ConvAlgorithm? conv = null;
+string? data = null;
+int limit = 20;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -29,6 +31,8 @@ for (int i = 0; i < args.Length; i++)
             height = int.Parse(parts[1]);
             break;
         case "--net-size": netSize = int.Parse(args[++i]); break;
+        case "--data": data = args[++i]; break;
+        case "--limit": limit = int.Parse(args[++i]); break;
         case "--batch": batch = int.Parse(args[++i]); break;
         case "--conv":
             if (!ConvAlgorithmNames.All.TryGetValue(args[++i], out ConvAlgorithm chosenConv))
@@ -59,6 +63,30 @@ try
         LabBench.Sweep(device, Console.Out);
     if (Wants("som"))
         SomBench.Run(device, Console.Out);
+    if (filter == "som-reference")
+    {
+        // Reference mode's settings against variants of them (docs/som-mlp.md): each row one change.
+        var baseSettings = ColorKernels.Engine.Som.ReferenceColorizer.Settings;
+        int size = ColorKernels.Engine.Som.ReferenceColorizer.DefaultWorkingSize, steps = ColorKernels.Engine.Som.ReferenceColorizer.DefaultSteps;
+        ColorKernels.Engine.Som.SomMlpSettings Default(int _) => baseSettings(size, steps, null);
+        var variants = new List<(string, Func<int, ColorKernels.Engine.Som.SomMlpSettings>, float)>
+        {
+            ("default (4x4, 7x7, 64-64, T 0.38)", Default, 0.38f),
+            ("arg-max decoding (T 0)", Default, 0f),
+            ("T 1 (expected codeword)", Default, 1f),
+            ("no rebalancing", _ => Default(0) with { Rebalance = null }, 0.38f),
+            ("3x3 map", _ => Default(0) with { GridW = 3, GridH = 3 }, 0.38f),
+            ("2x2 map", _ => Default(0) with { GridW = 2, GridH = 2 }, 0.38f),
+            ("6x6 map", _ => Default(0) with { GridW = 6, GridH = 6 }, 0.38f),
+            ("5x5 patches", _ => Default(0) with { Patch = 5 }, 0.38f),
+            ("11x11 patches", _ => Default(0) with { Patch = 11 }, 0.38f),
+            ("working size 256", _ => baseSettings(256, steps, null), 0.38f),
+            ("1600 steps", _ => baseSettings(size, 1600, null), 0.38f),
+        };
+        if (Environment.GetEnvironmentVariable("PERF_VARIANTS") is { } only)
+            variants = variants.Where(v => only.Split(',').Any(o => v.Item1.StartsWith(o, StringComparison.Ordinal))).ToList();
+        SomReferenceBench.Run(device, data ?? throw new UserErrorException("som-reference needs --data FOLDER"), limit, variants, Console.Out);
+    }
     if (Wants("conv"))
         ConvBench.Run(device, Console.Out);
     if (Wants("conv-shapes"))

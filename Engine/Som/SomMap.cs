@@ -14,7 +14,11 @@ namespace ColorKernels.Engine.Som;
 public enum SomInit { RandomSamples, PrincipalPlane }
 
 /// <summary>How a map learns: batch SOM (all samples per update) or online Kohonen (one sample at a time).</summary>
-public enum SomMode { Batch, Online }
+/// <summary>
+/// How the map is trained: batch SOM, online Kohonen updates, or k-means (batch updates with no neighbourhood
+/// at all: the reference point a map's quantisation error is judged against).
+/// </summary>
+public enum SomMode { Batch, Online, KMeans }
 
 /// <summary>Quality of a map on a set of samples: mean ab distance to the BMU, and the share of samples whose two nearest codewords are not grid neighbours.</summary>
 public sealed record SomQuality(double QuantizationError, double TopographicError);
@@ -77,7 +81,7 @@ public sealed class SomMap
         // The radius ends at 0.1 grid units, where a neighbour's pull is exp(-50): the last epochs are plain
         // k-means on the codewords the ordering phase laid out. (Ending at 0.5 left a 13% pull from each
         // neighbour, which drew a 2x2 map's codewords ~15 ab units inward from four clear clusters.)
-        double start = Math.Max(Math.Max(gridW, gridH) / 2.0, 0.5), finish = 0.1;
+        double finish = 0.1, start = mode == SomMode.KMeans ? finish : Math.Max(Math.Max(gridW, gridH) / 2.0, 0.5);
         for (int e = 0; e < epochs; e++)
         {
             double sigma = epochs == 1 ? finish : start * Math.Pow(finish / start, e / (double)(epochs - 1));

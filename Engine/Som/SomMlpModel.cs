@@ -29,6 +29,15 @@ public sealed record SomMlpSettings
 
     /// <summary>Class rebalancing's lambda (<see cref="SomRebalancing"/>; 0.5 as in the paper); null: the plain cross-entropy.</summary>
     public double? Rebalance { get; init; } = 0.5;
+
+    /// <summary>
+    /// Photos larger than this (longer side, pixels) are scaled down to it before patches are taken, and the
+    /// model records it as the scale to colourize at; 0: photos as they are (the median size is recorded).
+    /// </summary>
+    public int WorkingSize { get; init; }
+
+    /// <summary>Stop the MLP's training after this long (then evaluate and return as at the last step); null: run every step.</summary>
+    public TimeSpan? TimeLimit { get; init; }
 }
 
 /// <summary>What a SOM + MLP training run reports at the end.</summary>
@@ -103,7 +112,7 @@ public sealed class SomMlpModel
                 throw new UserErrorException($"--resume: the run in '{resume.Path}' has a {map.GridW}x{map.GridH} map, patch {resume.Model.Patch}, hidden {string.Join(",", resume.Model.Hidden)}; resume with the same settings");
         }
 
-        var (patches, labels, inputSize) = SamplePatches(device, files, map, s.Patch, s.PatchesPerPhoto, s.Seed + 1, skip);
+        var (patches, labels, inputSize) = SamplePatches(device, files, map, s.Patch, s.PatchesPerPhoto, s.Seed + 1, skip, s.WorkingSize);
         int count = labels.Length, features = s.Patch * s.Patch;
         if (count < 2 * s.Batch)
             throw new UserErrorException($"only {count} patches from {files.Count} photos; at least {2 * s.Batch} needed for --batch {s.Batch}");
@@ -141,8 +150,11 @@ public sealed class SomMlpModel
                 y[b] = labels[i];
             }
         }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (int step = startStep; step < s.Steps; step++)
         {
+            if (s.TimeLimit is { } limit && clock.Elapsed > limit)
+                break;
             if (cancel.IsCancellationRequested)
             {
                 Save();
@@ -183,7 +195,7 @@ public sealed class SomMlpModel
     /// works at that scale by default, since a K x K patch means what it meant in training only there).
     /// </summary>
     private static (float[] Patches, int[] Labels, int InputSize) SamplePatches(ComputeDevice device, IReadOnlyList<string> files, SomMap map, int k,
-        int perPhoto, int seed, Action<string> skip)
+        int perPhoto, int seed, Action<string> skip, int workingSize)
     {
         var random = new Random(seed);
         var patches = new List<float>();
@@ -203,22 +215,35 @@ public sealed class SomMlpModel
                 continue;
             }
             sides.Add(Math.Max(image.Width, image.Height));
-            int n = Math.Min(perPhoto, image.Pixels);
-            int[] centres = Enumerable.Range(0, n).Select(_ => random.Next(image.Pixels)).ToArray();
-            using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
-            LabOps.ImageToLab(device, image, lab);
+            using Tensor<float> full = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
+            LabOps.ImageToLab(device, image, full);
+            int longer = Math.Max(image.Width, image.Height), height = image.Height, width = image.Width;
+            if (workingSize > 0 && longer > workingSize)
+            {
+                height = Math.Max(1, (int)Math.Round(image.Height * (double)workingSize / longer));
+                width = Math.Max(1, (int)Math.Round(image.Width * (double)workingSize / longer));
+            }
+            // Patches at the working scale: the photo's Lab scaled down (all three channels) when it is larger.
+            using Tensor<float>? small = height == image.Height && width == image.Width ? null
+                : device.Allocate<float>("lab-working", Shape.Nchw(1, 3, height, width));
+            if (small is not null)
+                NnOps.ResizeBilinear(full, 0, 3, small, 0);
+            Tensor<float> lab = small ?? full;
+            int pixels = height * width;
+            int n = Math.Min(perPhoto, pixels);
+            int[] centres = Enumerable.Range(0, n).Select(_ => random.Next(pixels)).ToArray();
             using Tensor<int> tc = device.Upload("centres", new Shape(n), centres);
             using Tensor<float> tp = device.Allocate<float>("patches", new Shape(k * k, n));
             ElementLaunch l = device.Launcher.ForElements(n);
             device.Launcher.Launch(device.Kernels.ExtractPatches, l.Config, lab.View, tc.View, tp.View,
-                new PatchArgs(image.Height, image.Width, k, n, 0, l.RunLength));
+                new PatchArgs(height, width, k, n, 0, l.RunLength));
             float[] p = tp.Download(), values = lab.Download();
             // The classes: BMUs of the centre pixels' ab (kernel).
             var samples = new float[2 * n];
             for (int i = 0; i < n; i++)
             {
-                samples[i] = values[image.Pixels + centres[i]];
-                samples[n + i] = values[2 * image.Pixels + centres[i]];
+                samples[i] = values[pixels + centres[i]];
+                samples[n + i] = values[2 * pixels + centres[i]];
             }
             using Tensor<float> ts = device.Upload("samples", new Shape(2, n), samples);
             using Tensor<int> bmu = device.Allocate<int>("bmu", new Shape(n));
@@ -233,7 +258,8 @@ public sealed class SomMlpModel
                 labels.Add(b[i]);
             }
         }
-        int median = sides.Count == 0 ? 0 : sides.Order().ElementAt(sides.Count / 2);
+        int median = workingSize > 0 ? Math.Min(workingSize, sides.DefaultIfEmpty(workingSize).Max())
+            : sides.Count == 0 ? 0 : sides.Order().ElementAt(sides.Count / 2);
         return (patches.ToArray(), labels.ToArray(), Math.Clamp((median + 4) / 8 * 8, 8, ModelFile.MaxInputSize));
     }
 

@@ -27,13 +27,31 @@ public static class ColorizeCommand
         {
             Description = "Pictures per device launch (default: 1 on the CPU accelerator, 8 on a GPU)",
         };
+        var reference = new Option<string[]>("--reference")
+        {
+            Description = "A colour photo like the ones to colour (the same scene, shoot or film; repeat the option, or give a folder or glob): " +
+                "a SOM + MLP model is fitted to it in seconds and colours the inputs (Richart, Visca, Baliosian's method as they use it)",
+        };
+        var saveModel = new Option<string?>("--save-model")
+        {
+            Description = "With --reference: also write the fitted model to this file (for colorize --model, eval, export-onnx)",
+        };
+        var referenceSteps = new Option<int>("--reference-steps")
+        {
+            Description = "With --reference: training steps of the MLP (batches of 256 patches)",
+            DefaultValueFactory = _ => Engine.Som.ReferenceColorizer.DefaultSteps,
+        };
+        var referenceSeconds = new Option<double?>("--reference-seconds")
+        {
+            Description = "With --reference: stop the MLP's training after this many seconds, whatever the steps",
+        };
         var fused = new Option<bool>("--unfused")
         {
             Description = "Run every layer as its own kernel (the reference path) instead of fused conv+ReLU+batch-norm kernels",
         };
         var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
         options.AddTo(command);
-        foreach (Option option in new Option[] { model, temperature, size, batch, fused })
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds })
             command.Options.Add(option);
         command.SetAction(result => Cli.Guard(() =>
         {
@@ -42,12 +60,27 @@ public static class ColorizeCommand
             string path = ModelFile.DisplayName(given);
             if (result.GetValue(size) is { } asked && (asked < 8 || asked > ModelFile.MaxInputSize || asked % 8 != 0))
                 throw new UserErrorException($"--size {asked}: must be a multiple of 8 from 8 to {ModelFile.MaxInputSize}");
+            string[] references = result.GetValue(reference) ?? Array.Empty<string>();
+            if (references.Length > 0)
+            {
+                if (result.GetValue(model) is not null)
+                    throw new UserErrorException("--reference fits its own model: give --model or --reference, not both");
+                using ComputeDevice referenceDevice = Cli.OpenDevice(result);
+                Engine.Som.SomMlpModel fitted = FitReference(referenceDevice, references, result.GetValue(size),
+                    result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel));
+                float? referenceTemperature = result.GetValue(temperature);
+                return runner.Run(image => fitted.Colorize(referenceDevice, image, referenceTemperature), referenceDevice.Description);
+            }
+            if (result.GetValue(saveModel) is not null)
+                throw new UserErrorException("--save-model goes with --reference (it saves the model fitted to the reference photos)");
             ModelFile file = ModelFile.Open(given);
             using ComputeDevice device = Cli.OpenDevice(result);
             if (file.Architecture == Engine.Som.SomMlpModel.ArchitectureName)
             {
                 Engine.Som.SomMlpModel somMlp = Engine.Som.SomMlpModel.FromModelFile(file, path);
-                return runner.Run(image => somMlp.Colorize(device, image), device.Description);
+                float? somTemperature = result.GetValue(temperature);
+                int? workingSize = result.GetValue(size);
+                return runner.Run(image => somMlp.Colorize(device, image, somTemperature, workingSize), device.Description);
             }
             using Eccv16Network network = Eccv16Network.Load(device, file, path);
             network.Fused = !result.GetValue(fused);
@@ -57,6 +90,31 @@ public static class ColorizeCommand
             return runner.Run(colorizer.Colorize, batchSize, device.Description);
         }));
         return command;
+    }
+
+    private static Engine.Som.SomMlpModel FitReference(ComputeDevice device, string[] references, int? size, int steps, double? seconds, string? save)
+    {
+        Files.InputFiles.Expansion found = Files.InputFiles.Expand(references);
+        foreach (string note in found.Notes)
+            Cli.Warning(note);
+        if (found.Errors.Count > 0)
+            throw new UserErrorException("--reference " + found.Errors[0]);
+        if (steps < 1)
+            throw new UserErrorException($"--reference-steps {steps}: must be at least 1");
+        if (seconds is { } s && !(s > 0))
+            throw new UserErrorException($"--reference-seconds {s}: must be above 0");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (fitted, report) = Engine.Som.ReferenceColorizer.Fit(device, found.Files.Select(f => f.FullPath).ToList(), size, steps,
+            seconds is { } limit ? TimeSpan.FromSeconds(limit) : null, skipped => Cli.Warning("reference " + skipped));
+        Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"reference: a {fitted.Map.GridW}x{fitted.Map.GridH} map and a patch MLP fitted to {found.Files.Count} photo(s) at {fitted.InputSize} px in {clock.Elapsed.TotalSeconds:F1} s; " +
+            $"held-out patches: balanced accuracy {report.HeldOutBalancedAccuracy:P1} (majority class {report.MajorityBalancedAccuracy:P1})"));
+        if (save is not null)
+        {
+            fitted.ToModelFile(report).Write(save);
+            Console.Out.WriteLine($"reference: model written to {save}");
+        }
+        return fitted;
     }
 
     /// <summary>The input size a model file recommends (header "input_size", e.g. the scale it was trained at), else 256.</summary>

@@ -43,7 +43,9 @@ public static class EvalCommand
                     if (file.Architecture == Engine.Som.SomMlpModel.ArchitectureName)
                     {
                         Engine.Som.SomMlpModel somMlp = Engine.Som.SomMlpModel.FromModelFile(file, path);
-                        evalModels.Add(new EvalModel(name, images => images.Select(image => somMlp.Colorize(device, image)).ToList()));
+                        float? somTemperature = result.GetValue(temperature);
+                        int? workingSize = result.GetValue(size);
+                        evalModels.Add(new EvalModel(name, images => images.Select(image => somMlp.Colorize(device, image, somTemperature, workingSize)).ToList()));
                         continue;
                     }
                     var network = Eccv16Network.Load(device, file, path);

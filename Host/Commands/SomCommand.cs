@@ -21,11 +21,11 @@ public static class SomCommand
 
     public static Option<string> InitOption() => new("--som-init") { Description = "Codeword initialisation: random (samples) or pca (the samples' principal plane)", DefaultValueFactory = _ => "random" };
 
-    public static Option<string> ModeOption() => new("--som-mode") { Description = "batch (batch SOM) or online (sequential Kohonen updates)", DefaultValueFactory = _ => "batch" };
+    public static Option<string> ModeOption() => new("--som-mode") { Description = "batch (batch SOM), online (sequential Kohonen updates) or kmeans (no neighbourhood: k-means, the reference point for quantisation error)", DefaultValueFactory = _ => "batch" };
 
     public static (SomInit Init, SomMode Mode) ParseInitMode(string init, string mode) => (
         init switch { "random" => SomInit.RandomSamples, "pca" => SomInit.PrincipalPlane, _ => throw new UserErrorException($"--som-init '{init}': expected random or pca") },
-        mode switch { "batch" => SomMode.Batch, "online" => SomMode.Online, _ => throw new UserErrorException($"--som-mode '{mode}': expected batch or online") });
+        mode switch { "batch" => SomMode.Batch, "online" => SomMode.Online, "kmeans" => SomMode.KMeans, _ => throw new UserErrorException($"--som-mode '{mode}': expected batch, online or kmeans") });
 
     /// <summary>Parses "3x3" into (3, 3); 1x1 up to 20x20.</summary>
     public static (int W, int H) ParseGrid(string text)

@@ -1,0 +1,44 @@
+namespace ColorKernels.Engine.Som;
+
+/// <summary>
+/// Reference mode: Richart, Visca and Baliosian's method as they use it, trained on photos like the ones to
+/// colour (the same scene, shoot or film) rather than on a general collection. The map is fitted to the
+/// references' ab, the MLP to their patches, both in seconds at a small working scale, and the result
+/// colours the greyscale inputs. The settings were chosen by measurement on pairs of photo halves
+/// (docs/som-mlp.md).
+/// </summary>
+public static class ReferenceColorizer
+{
+    public const int DefaultSteps = 400;
+
+    /// <summary>The longer side references are scaled to when no size is given (and inputs are coloured at).</summary>
+    public const int DefaultWorkingSize = 128;
+
+    /// <summary>The settings reference mode trains with: a 4x4 map, 7x7 patches, two hidden layers of 64, rebalanced.</summary>
+    public static SomMlpSettings Settings(int workingSize, int steps, TimeSpan? timeLimit) => new()
+    {
+        GridW = 4,
+        GridH = 4,
+        Patch = 7,
+        Hidden = new[] { 64, 64 },
+        Steps = steps,
+        Batch = 256,
+        LearningRate = 2e-3f,
+        Seed = 1,
+        ColoursPerPhoto = 5000,
+        PatchesPerPhoto = 20000,
+        SomEpochs = 20,
+        Rebalance = 0.5,
+        WorkingSize = workingSize,
+        TimeLimit = timeLimit,
+    };
+
+    public static (SomMlpModel Model, SomMlpReport Report) Fit(Devices.ComputeDevice device, IReadOnlyList<string> references, int? size,
+        int steps, TimeSpan? timeLimit, Action<string> skip)
+    {
+        if (references.Count == 0)
+            throw new UserErrorException("--reference: no reference photos");
+        SomMlpSettings settings = Settings(size ?? DefaultWorkingSize, steps, timeLimit);
+        return SomMlpModel.Train(device, references, settings, (_, _) => { }, skip);
+    }
+}
