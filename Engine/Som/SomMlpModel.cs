@@ -36,6 +36,12 @@ public sealed record SomMlpSettings
     /// </summary>
     public int WorkingSize { get; init; }
 
+    /// <summary>
+    /// The decoding temperature the model records for colorize: 1 (the expected codeword) for a general
+    /// model, where it gave the best rebalanced AuC; reference mode uses 0.38 (docs/som-mlp.md).
+    /// </summary>
+    public float Temperature { get; init; } = SomMlpModel.DefaultTemperature;
+
     /// <summary>Stop the MLP's training after this long (then evaluate and return as at the last step); null: run every step.</summary>
     public TimeSpan? TimeLimit { get; init; }
 }
@@ -67,10 +73,11 @@ public sealed class SomMlpModel
     }
 
     /// <summary>
-    /// The decoding temperature of models that record none. Chosen by measurement (docs/som-mlp.md): the
-    /// arg-max (0) paints the majority class's near-grey over most of a picture.
+    /// The decoding temperature of general models, and of files that record none: measured best on
+    /// imagenet-val (docs/som-mlp.md); the arg-max (0) paints the majority class's near-grey over most of a
+    /// picture.
     /// </summary>
-    public const float DefaultTemperature = 0.38f;
+    public const float DefaultTemperature = 1f;
 
     /// <summary>The longer side, in pixels, of the photos the patches were learnt at; colorize works at that scale (0: at the picture's own).</summary>
     public int InputSize { get; }
@@ -134,7 +141,7 @@ public sealed class SomMlpModel
         {
             if (checkpoint is null)
                 return;
-            var current = new SomMlpModel(map, s.Patch, s.Hidden, mlp.ToTensors().Select(t => t.Data).ToList(), inputSize);
+            var current = new SomMlpModel(map, s.Patch, s.Hidden, mlp.ToTensors().Select(t => t.Data).ToList(), inputSize, s.Temperature);
             var header = new JsonObject { ["architecture"] = "som-mlp-optimizer-state", ["step"] = mlp.StepCount, ["seed"] = s.Seed, ["batch"] = s.Batch };
             checkpoint(current, new ModelFile(header, mlp.OptimizerTensors().ToList()));
         }
@@ -182,7 +189,7 @@ public sealed class SomMlpModel
         var weights = mlp.ToTensors().Select(t => t.Data).ToList();
         if (resume is not null)
             quality = map.Evaluate(device, SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, _ => { }));
-        var result = (new SomMlpModel(map, s.Patch, s.Hidden, weights, inputSize),
+        var result = (new SomMlpModel(map, s.Patch, s.Hidden, weights, inputSize, s.Temperature),
             new SomMlpReport(quality, seen > 0 ? (double)correct / seen : double.NaN, majorityShare, train.Length, heldOut.Length,
                 SomRebalancing.BalancedAccuracy(truth, predicted), 1.0 / Math.Max(1, truth.Distinct().Count()), inputSize));
         Save();
