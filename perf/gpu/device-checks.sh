@@ -13,8 +13,8 @@
 # Each stage's output goes under $OUT (a-env.txt ... e-perf.txt) and a summary.txt says how far it got.
 #
 #   bash perf/gpu/device-checks.sh --dry-run
-# runs the same stages here, on the CPU accelerator and the local build (`dotnet build ColorKernels.sln`
-# first), skipping what needs a GPU (CI runs it, so the script cannot rot between visits).
+# runs the same stages here, on the CPU accelerator and the local Debug build (after `dotnet test`; it builds
+# the benchmarks if missing), skipping what needs a GPU (CI runs it, so the script cannot rot between visits).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -28,6 +28,8 @@ if [ "$dry" = 1 ]; then
   cli="dotnet $bin/colorkernels.dll"
   perf="dotnet perf/bin/Debug/net10.0/Perf.dll"
   vstest=(dotnet vstest)
+  # `dotnet test` builds the tests (and the CLI they carry) but not the benchmarks.
+  [ -f perf/bin/Debug/net10.0/Perf.dll ] || dotnet build perf/Perf.csproj > /dev/null
   for f in "$bin/colorkernels.dll" "$bin/ColorKernels.Tests.dll" perf/bin/Debug/net10.0/Perf.dll; do
     [ -f "$f" ] || { echo "device-checks: $f missing: run 'dotnet build ColorKernels.sln' first" >&2; exit 2; }
   done
