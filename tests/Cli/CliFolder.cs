@@ -15,6 +15,14 @@ public abstract class CliFolder : IDisposable
     /// <summary>A path inside the folder.</summary>
     protected string P(params string[] parts) => Path.Combine(new[] { dir }.Concat(parts).ToArray());
 
+    /// <summary>Errors are one line each: no stack trace, no unhandled exception, no internal error (a bug).</summary>
+    protected static void AssertNoStackTrace(CliRunner.Result r)
+    {
+        Xunit.Assert.DoesNotContain("   at ", r.Stderr);
+        Xunit.Assert.DoesNotContain("Unhandled", r.Stderr);
+        Xunit.Assert.DoesNotContain("internal error", r.Stderr);
+    }
+
     /// <summary>A small colourful photo (gradients in all three channels), folders created as needed.</summary>
     protected void WritePhoto(string path, int w = 12, int h = 9)
     {

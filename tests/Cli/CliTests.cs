@@ -10,11 +10,6 @@ public sealed class CliTests : CliFolder
 {
     public CliTests() : base("ck-cli-") { }
 
-    private static void AssertNoStackTrace(CliRunner.Result r)
-    {
-        Assert.DoesNotContain("   at ", r.Stderr);
-        Assert.DoesNotContain("Unhandled", r.Stderr);
-    }
 
     private static void AssertGrey(string path)
     {

@@ -16,12 +16,6 @@ public sealed class HostileCliTests : CliFolder
 {
     public HostileCliTests() : base("ck-hostile-") { }
 
-    private static void AssertOneLineErrors(CliRunner.Result r)
-    {
-        Assert.DoesNotContain("   at ", r.Stderr);
-        Assert.DoesNotContain("Unhandled", r.Stderr);
-        Assert.DoesNotContain("internal error", r.Stderr);
-    }
 
     private static void Run(string program, string arguments)
     {
@@ -62,7 +56,7 @@ public sealed class HostileCliTests : CliFolder
         var named = CliRunner.Run(dir, "desaturate", P("in", "pipe.png"), "-o", "x.png");
         Assert.Equal(1, named.ExitCode);
         Assert.Contains("a FIFO (named pipe), not a regular file", named.Stderr);
-        AssertOneLineErrors(named);
+        AssertNoStackTrace(named);
 
         var model = CliRunner.Run(dir, "model", "info", P("in", "pipe.png"));
         Assert.Equal(1, model.ExitCode);
@@ -119,7 +113,7 @@ public sealed class HostileCliTests : CliFolder
         Assert.Equal(1, folderModel.ExitCode);
         Assert.Contains("is a folder, not a model file", folderModel.Stderr);
         foreach (var r in new[] { empty, unknown, type, size, folderModel })
-            AssertOneLineErrors(r);
+            AssertNoStackTrace(r);
     }
 
     [Fact]
@@ -168,7 +162,7 @@ public sealed class HostileCliTests : CliFolder
             var r = CliRunner.Run(dir, args);
             Assert.Equal(1, r.ExitCode);
             Assert.Contains(expected, r.Stderr);
-            AssertOneLineErrors(r);
+            AssertNoStackTrace(r);
         }
         Assert.False(File.Exists(P("b.png")));
     }
@@ -188,7 +182,7 @@ public sealed class HostileCliTests : CliFolder
         var r = CliRunner.Run(dir, "colorize", "a.png", "-o", "b.png", "--model", model);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("tensor 'codebook' is missing (is this a som-mlp model?", r.Stderr);
-        AssertOneLineErrors(r);
+        AssertNoStackTrace(r);
     }
 
     [Fact]
