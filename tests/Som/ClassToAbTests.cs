@@ -80,3 +80,26 @@ public class ClassToAbTests
         Assert.Equal((5.0 / 6 + 1 + 0.5) / 3, SomRebalancing.BalancedAccuracy(truth, new[] { 0, 0, 0, 0, 0, 1, 1, 1, 2, 0 }), 1e-12);
     }
 }
+
+/// <summary>The general SOM + MLP model committed with its card (docs/som-mlp-model-card.md) loads and colours.</summary>
+public class GeneralSomModelTests
+{
+    [Fact]
+    public void The_committed_general_model_colours_a_bundled_photo_and_keeps_its_lightness()
+    {
+        var file = ColorKernels.Engine.Models.ModelFile.Read(TestData.RepositoryFile("docs", "som-mlp", "general.ckm"));
+        SomMlpModel model = SomMlpModel.FromModelFile(file, "general.ckm");
+        Assert.Equal((3, 3, 5, 224, 1f), (model.Map.GridW, model.Map.GridH, model.Patch, model.InputSize, model.Temperature));
+        ComputeDevice device = TestDevices.Get("cpu:0");
+        var photo = ColorKernels.Engine.Imaging.ImageIO.Load(TestData.RepositoryFile("samples", "photos", "books.png"));
+        var grey = ColorKernels.Engine.Color.Desaturation.Desaturate(device, photo);
+        var coloured = model.Colorize(device, grey);
+        Assert.Equal((photo.Width, photo.Height), (coloured.Width, coloured.Height));
+        // Colour was added somewhere, and L is the input's: the grey picture of the result is the input (8-bit rounding: 1 level).
+        byte[] rgb = coloured.Rgb8!;
+        Assert.Contains(Enumerable.Range(0, coloured.Pixels), p => Math.Abs(rgb[3 * p] - rgb[3 * p + 2]) > 8);
+        byte[] again = ColorKernels.Engine.Color.Desaturation.Desaturate(device, coloured).Rgb8!, input = grey.Rgb8!;
+        Assert.True(Enumerable.Range(0, input.Length).Count(i => Math.Abs(again[i] - input[i]) > 1) < input.Length / 100,
+            "the colourized picture's lightness differs from the input's");
+    }
+}
