@@ -82,6 +82,8 @@ try
             ("11x11 patches", _ => Default(0) with { Patch = 11 }, 0.38f),
             ("working size 256", _ => baseSettings(256, steps, null), 0.38f),
             ("1600 steps", _ => baseSettings(size, 1600, null), 0.38f),
+            ("context patch x4", _ => Default(0) with { Context = 4 }, 0.38f),
+            ("context patch x8", _ => Default(0) with { Context = 8 }, 0.38f),
         };
         if (Environment.GetEnvironmentVariable("PERF_VARIANTS") is { } only)
             variants = variants.Where(v => only.Split(',').Any(o => v.Item1.StartsWith(o, StringComparison.Ordinal))).ToList();

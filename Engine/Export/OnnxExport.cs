@@ -95,7 +95,7 @@ public static class OnnxExport
 
     /// <summary>
     /// Writes a SOM + MLP model as an ONNX graph (opset 13): input "patches" [N, K K] (L / 100 of each K x K
-    /// patch, row-major); outputs "logits" [N, classes] (Gemm layers with Relu between) and "ab" [N, 2], decoded
+    /// patch, row-major; [N, 2 K K] for a model with a context patch: the patch, then the context patch); outputs "logits" [N, classes] (Gemm layers with Relu between) and "ab" [N, 2], decoded
     /// as colorize does at the model's temperature: the annealed mean (Softmax of logits / T, MatMul with the
     /// codebook), or at temperature 0 the arg-max class's codeword (ArgMax, then Gather).
     /// </summary>
@@ -109,7 +109,7 @@ public static class OnnxExport
         void Initializer(string name, int[] shape, float[] data) => builder.Initializer(name, shape, data);
         Protobuf IntAttribute(string name, long value) => new Protobuf().String(1, name).Int(3, value).Int(20, 2);
 
-        int[] sizes = new[] { somMlp.Patch * somMlp.Patch }.Concat(somMlp.Hidden).Append(somMlp.Map.Neurons).ToArray();
+        int[] sizes = new[] { Som.SomMlpModel.Features(somMlp.Patch, somMlp.Context) }.Concat(somMlp.Hidden).Append(somMlp.Map.Neurons).ToArray();
         string x = "patches";
         for (int i = 0; i + 1 < sizes.Length; i++)
         {

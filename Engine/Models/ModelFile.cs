@@ -196,7 +196,7 @@ public sealed class ModelFile
         {
             ("temperature", 0.0, 100.0, true), ("ab_scale", 0.0, 1000.0, false), ("l_scale", 0.0, 1000.0, false),
             ("l_center", -1000.0, 1000.0, true), ("bn_eps", 0.0, 1.0, false), ("width", 0.0, 64.0, false),
-            ("grid_w", 1.0, 1024.0, true), ("grid_h", 1.0, 1024.0, true), ("patch", 1.0, 255.0, true),
+            ("grid_w", 1.0, 1024.0, true), ("grid_h", 1.0, 1024.0, true), ("patch", 1.0, 255.0, true), ("context", 0.0, 64.0, true),
         })
         {
             if (header[key] is null)

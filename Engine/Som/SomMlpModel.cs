@@ -42,6 +42,12 @@ public sealed record SomMlpSettings
     /// </summary>
     public float Temperature { get; init; } = SomMlpModel.DefaultTemperature;
 
+    /// <summary>
+    /// A coarse context patch beside the K x K patch: K x K samples this many pixels apart (0: none), so the
+    /// MLP also sees the neighbourhood at a larger scale (the MLP input is then 2 K K).
+    /// </summary>
+    public int Context { get; init; }
+
     /// <summary>Stop the MLP's training after this long (then evaluate and return as at the last step); null: run every step.</summary>
     public TimeSpan? TimeLimit { get; init; }
 }
@@ -62,8 +68,10 @@ public sealed class SomMlpModel
 {
     public const string ArchitectureName = "som-mlp";
 
-    private SomMlpModel(SomMap map, int patch, int[] hidden, IReadOnlyList<float[]> weights, int inputSize = 0, float temperature = DefaultTemperature)
+    private SomMlpModel(SomMap map, int patch, int[] hidden, IReadOnlyList<float[]> weights, int inputSize = 0, float temperature = DefaultTemperature,
+        int context = 0)
     {
+        Context = context;
         Map = map;
         Patch = patch;
         Hidden = hidden;
@@ -84,6 +92,12 @@ public sealed class SomMlpModel
 
     /// <summary>The default decoding temperature (header "temperature").</summary>
     public float Temperature { get; }
+
+    /// <summary>The context patch's sample spacing (header "context"; 0: no context patch).</summary>
+    public int Context { get; }
+
+    /// <summary>The MLP's inputs: the K x K patch, and as many again for a context patch.</summary>
+    public static int Features(int patch, int context) => patch * patch * (context > 0 ? 2 : 1);
 
     public SomMap Map { get; }
     public int Patch { get; }
@@ -115,12 +129,13 @@ public sealed class SomMlpModel
         else
         {
             map = resume.Model.Map;
-            if (map.GridW != s.GridW || map.GridH != s.GridH || resume.Model.Patch != s.Patch || !resume.Model.Hidden.SequenceEqual(s.Hidden))
+            if (map.GridW != s.GridW || map.GridH != s.GridH || resume.Model.Patch != s.Patch || !resume.Model.Hidden.SequenceEqual(s.Hidden)
+                || resume.Model.Context != s.Context)
                 throw new UserErrorException($"--resume: the run in '{resume.Path}' has a {map.GridW}x{map.GridH} map, patch {resume.Model.Patch}, hidden {string.Join(",", resume.Model.Hidden)}; resume with the same settings");
         }
 
-        var (patches, labels, inputSize) = SamplePatches(device, files, map, s.Patch, s.PatchesPerPhoto, s.Seed + 1, skip, s.WorkingSize);
-        int count = labels.Length, features = s.Patch * s.Patch;
+        var (patches, labels, inputSize) = SamplePatches(device, files, map, s.Patch, s.Context, s.PatchesPerPhoto, s.Seed + 1, skip, s.WorkingSize);
+        int count = labels.Length, features = Features(s.Patch, s.Context);
         if (count < 2 * s.Batch)
             throw new UserErrorException($"only {count} patches from {files.Count} photos; at least {2 * s.Batch} needed for --batch {s.Batch}");
         var random = new Random(s.Seed + 2);
@@ -141,7 +156,7 @@ public sealed class SomMlpModel
         {
             if (checkpoint is null)
                 return;
-            var current = new SomMlpModel(map, s.Patch, s.Hidden, mlp.ToTensors().Select(t => t.Data).ToList(), inputSize, s.Temperature);
+            var current = new SomMlpModel(map, s.Patch, s.Hidden, mlp.ToTensors().Select(t => t.Data).ToList(), inputSize, s.Temperature, s.Context);
             var header = new JsonObject { ["architecture"] = "som-mlp-optimizer-state", ["step"] = mlp.StepCount, ["seed"] = s.Seed, ["batch"] = s.Batch };
             checkpoint(current, new ModelFile(header, mlp.OptimizerTensors().ToList()));
         }
@@ -189,7 +204,7 @@ public sealed class SomMlpModel
         var weights = mlp.ToTensors().Select(t => t.Data).ToList();
         if (resume is not null)
             quality = map.Evaluate(device, SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, _ => { }));
-        var result = (new SomMlpModel(map, s.Patch, s.Hidden, weights, inputSize, s.Temperature),
+        var result = (new SomMlpModel(map, s.Patch, s.Hidden, weights, inputSize, s.Temperature, s.Context),
             new SomMlpReport(quality, seen > 0 ? (double)correct / seen : double.NaN, majorityShare, train.Length, heldOut.Length,
                 SomRebalancing.BalancedAccuracy(truth, predicted), 1.0 / Math.Max(1, truth.Distinct().Count()), inputSize));
         Save();
@@ -202,7 +217,7 @@ public sealed class SomMlpModel
     /// works at that scale by default, since a K x K patch means what it meant in training only there).
     /// </summary>
     private static (float[] Patches, int[] Labels, int InputSize) SamplePatches(ComputeDevice device, IReadOnlyList<string> files, SomMap map, int k,
-        int perPhoto, int seed, Action<string> skip, int workingSize)
+        int context, int perPhoto, int seed, Action<string> skip, int workingSize)
     {
         var random = new Random(seed);
         var patches = new List<float>();
@@ -240,10 +255,14 @@ public sealed class SomMlpModel
             int n = Math.Min(perPhoto, pixels);
             int[] centres = Enumerable.Range(0, n).Select(_ => random.Next(pixels)).ToArray();
             using Tensor<int> tc = device.Upload("centres", new Shape(n), centres);
-            using Tensor<float> tp = device.Allocate<float>("patches", new Shape(k * k, n));
+            int features = Features(k, context);
+            using Tensor<float> tp = device.Allocate<float>("patches", new Shape(features, n));
             ElementLaunch l = device.Launcher.ForElements(n);
             device.Launcher.Launch(device.Kernels.ExtractPatches, l.Config, lab.View, tc.View, tp.View,
                 new PatchArgs(height, width, k, n, 0, l.RunLength));
+            if (context > 0)
+                device.Launcher.Launch(device.Kernels.ExtractPatches, l.Config, lab.View, tc.View, tp.View.SubView(k * k * n, k * k * n),
+                    new PatchArgs(height, width, k, n, 0, l.RunLength, 0, 0f, context));
             float[] p = tp.Download(), values = lab.Download();
             // The classes: BMUs of the centre pixels' ab (kernel).
             var samples = new float[2 * n];
@@ -260,7 +279,7 @@ public sealed class SomMlpModel
             int[] b = bmu.Download();
             for (int i = 0; i < n; i++)
             {
-                for (int f = 0; f < k * k; f++)
+                for (int f = 0; f < features; f++)
                     patches.Add(p[f * n + i]);
                 labels.Add(b[i]);
             }
@@ -306,7 +325,7 @@ public sealed class SomMlpModel
     private void Classify(ComputeDevice device, Tensor<float> lab, int height, int width, float temperature, int chunk)
     {
         int plane = height * width, k = Patch;
-        using var mlp = new PatchMlp(device, k * k, Hidden, Map.Neurons, Math.Min(chunk, plane), 0, Weights);
+        using var mlp = new PatchMlp(device, Features(k, Context), Hidden, Map.Neurons, Math.Min(chunk, plane), 0, Weights);
         using Tensor<float> book = device.Upload("codebook", new Shape(Map.Neurons, 2), Map.Codebook);
         for (int first = 0; first < plane; first += mlp.Batch)
         {
@@ -315,6 +334,10 @@ public sealed class SomMlpModel
             ElementLaunch l = device.Launcher.ForElements(mlp.Batch);
             device.Launcher.Launch(device.Kernels.ExtractPatches, l.Config, lab.View, lab.View.Cast<int>(), mlp.Input.View,
                 new PatchArgs(height, width, k, mlp.Batch, 1, l.RunLength, start));
+            if (Context > 0)
+                device.Launcher.Launch(device.Kernels.ExtractPatches, l.Config, lab.View, lab.View.Cast<int>(),
+                    mlp.Input.View.SubView(k * k * mlp.Batch, k * k * mlp.Batch),
+                    new PatchArgs(height, width, k, mlp.Batch, 1, l.RunLength, start, 0f, Context));
             mlp.Forward();
             device.Launcher.Launch(device.Kernels.ClassToAb, l.Config, mlp.Logits.View, book.View, lab.View,
                 new PatchArgs(height, width, Map.Neurons, mlp.Batch, 1, l.RunLength, start, temperature));
@@ -334,6 +357,8 @@ public sealed class SomMlpModel
         };
         if (InputSize > 0)
             header["input_size"] = InputSize;
+        if (Context > 0)
+            header["context"] = Context;
         if (report is not null)
         {
             header["quantization_error"] = report.Map.QuantizationError;
@@ -347,7 +372,7 @@ public sealed class SomMlpModel
             }
 
         }
-        int[] sizes = new[] { Patch * Patch }.Concat(Hidden).Append(Map.Neurons).ToArray();
+        int[] sizes = new[] { Features(Patch, Context) }.Concat(Hidden).Append(Map.Neurons).ToArray();
         var tensors = new List<StoredTensor> { new("codebook", new[] { Map.Neurons, 2 }, Map.Codebook) };
         for (int i = 0; i + 1 < sizes.Length; i++)
         {
@@ -376,7 +401,8 @@ public sealed class SomMlpModel
         if (!codebook.Shape.SequenceEqual(new[] { w * h, 2 }))
             throw new UserErrorException($"'{path}': codebook is {codebook.ShapeText}; [{w * h}, 2] expected for a {w}x{h} map");
         var map = new SomMap(w, h, codebook.Data);
-        int[] sizes = new[] { patch * patch }.Concat(hidden).Append(w * h).ToArray();
+        int context = file.Header["context"] is null ? 0 : ModelFile.Integer(file.Header, "context", path, 0, 64);
+        int[] sizes = new[] { Features(patch, context) }.Concat(hidden).Append(w * h).ToArray();
         var weights = new List<float[]>();
         for (int i = 0; i + 1 < sizes.Length; i++)
         {
@@ -390,6 +416,6 @@ public sealed class SomMlpModel
             throw new UserErrorException($"'{path}': {stored.Count} tensors; {1 + weights.Count} expected for this som-mlp");
         int inputSize = file.Header["input_size"] is null ? 0 : ModelFile.Integer(file.Header, "input_size", path, 8, ModelFile.MaxInputSize);
         float temperature = file.Header["temperature"] is null ? DefaultTemperature : (float)ModelFile.Number(file.Header, "temperature", path);
-        return new SomMlpModel(map, patch, hidden, weights, inputSize, temperature);
+        return new SomMlpModel(map, patch, hidden, weights, inputSize, temperature, context);
     }
 }

@@ -40,20 +40,21 @@ public static class TrainCommand
         var method = new Option<string>("--method") { Description = "eccv16 (Zhang et al. 2016) or som-mlp (Richart et al. 2017)", DefaultValueFactory = _ => "eccv16" };
         var som = new Option<string>("--som") { Description = "som-mlp: colour-map grid WxH (2x2 to 20x20)", DefaultValueFactory = _ => "3x3" };
         var patch = new Option<int>("--patch") { Description = "som-mlp: patch size (3, 5, 7 or 11)", DefaultValueFactory = _ => 5 };
+        var context = new Option<int>("--context") { Description = "som-mlp: also a coarse context patch of K x K samples this many pixels apart (0: none)", DefaultValueFactory = _ => 0 };
         var hidden = new Option<string>("--hidden") { Description = "som-mlp: hidden layer sizes, comma-separated", DefaultValueFactory = _ => "500,500" };
         Option<string> somInit = SomCommand.InitOption(), somMode = SomCommand.ModeOption();
         var timeLimit = new Option<double?>("--time-limit") { Description = "Minutes after which to stop cleanly with a checkpoint (as Ctrl-C does); --resume continues" };
 
         var command = new Command("train", "Train an ECCV16 colourizer (class-rebalanced soft-encoded cross-entropy) on a folder of colour photos.");
         command.Arguments.Add(data);
-        foreach (Option option in new Option[] { output, arch, width, init, resume, steps, batch, lr, schedule, lrStep, lrGamma, optimizer, decay, clip, loss, prior, neighbours, crop, resize, seed, val, valEvery, checkpointEvery, timeLimit, method, som, patch, hidden, somInit, somMode })
+        foreach (Option option in new Option[] { output, arch, width, init, resume, steps, batch, lr, schedule, lrStep, lrGamma, optimizer, decay, clip, loss, prior, neighbours, crop, resize, seed, val, valEvery, checkpointEvery, timeLimit, method, som, patch, context, hidden, somInit, somMode })
             command.Options.Add(option);
 
         command.SetAction(result => Cli.Guard(() =>
         {
             if (result.GetValue(method) == "som-mlp")
                 return TrainSomMlp(result, data, output, som, patch, hidden, steps, batch, lr, seed, resume,
-                    SomCommand.ParseInitMode(result.GetValue(somInit)!, result.GetValue(somMode)!), checkpointEvery, loss);
+                    SomCommand.ParseInitMode(result.GetValue(somInit)!, result.GetValue(somMode)!), checkpointEvery, loss, context);
             if (result.GetValue(method) != "eccv16")
                 throw new UserErrorException($"--method '{result.GetValue(method)}': expected eccv16 or som-mlp");
             if (result.GetValue(arch) != "eccv16")
@@ -124,8 +125,10 @@ public static class TrainCommand
 
     private static int TrainSomMlp(ParseResult result, Argument<string> data, Option<string> output, Option<string> som, Option<int> patch,
         Option<string> hidden, Option<int> steps, Option<int> batch, Option<double> lr, Option<int> seed, Option<bool> resume,
-        (Engine.Som.SomInit Init, Engine.Som.SomMode Mode) somSettings, Option<int> checkpointEvery, Option<string> loss)
+        (Engine.Som.SomInit Init, Engine.Som.SomMode Mode) somSettings, Option<int> checkpointEvery, Option<string> loss, Option<int> context)
     {
+        if (result.GetValue(context) is < 0 or > 64)
+            throw new UserErrorException($"--context {result.GetValue(context)}: expected 0 (none) to 64");
         var (w, h) = SomCommand.ParseGrid(result.GetValue(som)!);
         int[] layers;
         try
@@ -140,7 +143,7 @@ public static class TrainCommand
         {
             GridW = w, GridH = h, Patch = result.GetValue(patch), Hidden = layers, Steps = result.GetValue(steps),
             Batch = result.GetValue(batch), LearningRate = (float)result.GetValue(lr), Seed = result.GetValue(seed),
-            SomInit = somSettings.Init, SomMode = somSettings.Mode,
+            SomInit = somSettings.Init, SomMode = somSettings.Mode, Context = result.GetValue(context),
             Rebalance = result.GetValue(loss) switch
             {
                 "rebalanced" => 0.5,

@@ -6,11 +6,14 @@ namespace ColorKernels.Kernels.Som;
 /// <summary>Patch geometry: K x K patches of one picture's L plane (H x W), for Count centre pixels.</summary>
 public readonly struct PatchArgs
 {
-    public PatchArgs(int height, int width, int k, int count, int allPixels, int runLength, int first = 0, float temperature = 0f)
+    public PatchArgs(int height, int width, int k, int count, int allPixels, int runLength, int first = 0, float temperature = 0f, int dilation = 1)
     {
         Height = height; Width = width; K = k; Count = count; AllPixels = allPixels; RunLength = runLength; First = first;
-        Temperature = temperature;
+        Temperature = temperature; Dilation = dilation;
     }
+
+    /// <summary>ExtractPatches' spacing of the patch's samples in pixels: 1 a plain K x K patch, D a coarse context patch over (K - 1) D + 1 pixels.</summary>
+    public int Dilation { get; }
 
     /// <summary>ClassToAb's decoding: above 0 the annealed mean at this temperature; 0 (or below) the arg-max class.</summary>
     public float Temperature { get; }
@@ -32,10 +35,10 @@ public readonly struct PatchArgs
 public static class PatchKernels
 {
     /// <summary>
-    /// ExtractPatchesKernel: patches[(dy K + dx), i] = L(y + dy - K/2, x + dx - K/2) / 100 around centre i (pixel
-    /// index y W + x), coordinates clamped to the picture (edge replicated). lab [1, 3, H, W]; centres [Count]
-    /// (unused when AllPixels); patches [K K, Count], feature-major so that a dense layer is W x patches.
-    /// Thread: centres.
+    /// ExtractPatchesKernel: patches[(dy K + dx), i] = L(y + D (dy - K/2), x + D (dx - K/2)) / 100 around centre i
+    /// (pixel index y W + x), D the dilation (1: a plain patch; more: a coarse context patch), coordinates
+    /// clamped to the picture (edge replicated). lab [1, 3, H, W]; centres [Count] (unused when AllPixels);
+    /// patches [K K, Count], feature-major so that a dense layer is W x patches. Thread: centres.
     /// </summary>
     public static void ExtractPatchesKernel(ArrayView<float> lab, ArrayView<int> centres, ArrayView<float> patches, PatchArgs a)
     {
@@ -47,10 +50,10 @@ public static class PatchKernels
                 int y = p / a.Width, x = p - y * a.Width;
                 for (int dy = 0; dy < a.K; dy++)
                 {
-                    int yy = Math.Min(Math.Max(y + dy - half, 0), a.Height - 1);
+                    int yy = Math.Min(Math.Max(y + (dy - half) * a.Dilation, 0), a.Height - 1);
                     for (int dx = 0; dx < a.K; dx++)
                     {
-                        int xx = Math.Min(Math.Max(x + dx - half, 0), a.Width - 1);
+                        int xx = Math.Min(Math.Max(x + (dx - half) * a.Dilation, 0), a.Width - 1);
                         patches[(dy * a.K + dx) * a.Count + i] = lab[yy * a.Width + xx] * 0.01f;
                     }
                 }

@@ -103,3 +103,35 @@ public class GeneralSomModelTests
             "the colourized picture's lightness differs from the input's");
     }
 }
+
+/// <summary>ExtractPatchesKernel (plain and dilated context patches) against its reference on boundary shapes.</summary>
+public class ExtractPatchesTests
+{
+    public static IEnumerable<object[]> Cases =>
+        TestDevices.All.SelectMany(d => new[] { (1, 1), (31, 1), (32, 33), (9, 17) }.SelectMany(hw =>
+            new[] { (3, 1), (5, 1), (5, 4), (7, 3) }.Select(kd => new object[] { d[0], hw.Item1, hw.Item2, kd.Item1, kd.Item2 })));
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Patches_match_the_reference(string deviceId, int height, int width, int k, int dilation)
+    {
+        ComputeDevice device = TestDevices.Get(deviceId);
+        int plane = height * width;
+        float[] lab = TestData.Uniform(3 * plane, 0, 100, plane + k);
+        int[] centres = Enumerable.Range(0, Math.Min(plane, 40)).Select(i => (i * 7919) % plane).ToArray();
+        int n = centres.Length;
+        using Tensor<float> tl = device.Upload("lab", Shape.Nchw(1, 3, height, width), lab);
+        using Tensor<int> tc = device.Upload("centres", new Shape(n), centres);
+        using Tensor<float> tp = device.Upload("patches", new Shape(k * k, n), TestData.Filled(k * k * n, float.NaN));
+        var launch = device.Launcher.ForElements(n);
+        device.Launcher.Launch(device.Kernels.ExtractPatches, launch.Config, tl.View, tc.View, tp.View,
+            new PatchArgs(height, width, k, n, 0, launch.RunLength, 0, 0f, dilation));
+        float[] patches = tp.Download();
+        for (int i = 0; i < n; i++)
+        {
+            double[] expected = PatchReference.Patch(lab, height, width, centres[i], k, dilation);
+            for (int f = 0; f < k * k; f++)
+                Assert.Equal(expected[f], patches[f * n + i], 1e-6);   // a copy times 0.01: float rounding only
+        }
+    }
+}

@@ -110,8 +110,10 @@ public sealed class SomMlpEndToEndTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    [Fact]
-    public void A_tiny_run_beats_the_majority_baseline_and_colourizes()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]   // with a context patch of 5 x 5 samples 3 pixels apart
+    public void A_tiny_run_beats_the_majority_baseline_and_colourizes(int context)
     {
         // Stripes whose hue is tied to their lightness (dark blue, mid red, light yellow), in varying
         // widths: a 5x5 patch's L tells the class of its centre, which a majority guess cannot.
@@ -138,7 +140,7 @@ public sealed class SomMlpEndToEndTests : IDisposable
         }
         ComputeDevice device = TestDevices.Get("cpu:0");
         var files = ColorKernels.Engine.Training.PhotoBatches.Scan(dir);
-        var settings = new SomMlpSettings { GridW = 3, GridH = 1, Patch = 5, Hidden = new[] { 32 }, Steps = 150, Batch = 64, LearningRate = 1e-2f, ColoursPerPhoto = 300, PatchesPerPhoto = 300 };
+        var settings = new SomMlpSettings { GridW = 3, GridH = 1, Patch = 5, Hidden = new[] { 32 }, Steps = 150, Batch = 64, LearningRate = 1e-2f, ColoursPerPhoto = 300, PatchesPerPhoto = 300, Context = context };
         var (model, report) = SomMlpModel.Train(device, files, settings, (_, _) => { }, _ => { });
         Assert.True(report.HeldOutAccuracy > report.MajorityBaseline + 0.2,
             $"held-out accuracy {report.HeldOutAccuracy:P1} vs majority {report.MajorityBaseline:P1}");
@@ -160,6 +162,7 @@ public sealed class SomMlpEndToEndTests : IDisposable
             Assert.Equal(model.Weights[i], resumed.Weights[i]);
 
         var reloaded = SomMlpModel.FromModelFile(ColorKernels.Engine.Models.ModelFile.Parse(model.ToModelFile(report).ToBytes(), "m"), "m");
+        Assert.Equal(context, reloaded.Context);
         var first = ImageIO.Load(files[0]);
         ImageData output = reloaded.Colorize(device, first, chunk: 500);
         Assert.Equal((48, 48), (output.Width, output.Height));
