@@ -66,13 +66,12 @@ public sealed class DeviceCatalog : IDisposable
         // One retry per failing CUDA device, with the oldest instruction set that targets its architecture.
         var retry = new Dictionary<int, (CudaInstructionSet From, CudaInstructionSet To)>();
         foreach (DeviceEntry e in catalog.Entries)
-            if (e.Kind == DeviceKind.Cuda && e.Device is CudaDevice cuda && e.UnusableReason is not null && e.ProbeFailed
+            if (e.Device is CudaDevice cuda && e.ProbeFailed
                 && cuda.InstructionSet is { } isa && PtxChoice.Fallback(((CudaCapabilityContext)cuda.Capabilities).TargetArchitecture, isa) is { } older)
                 retry[cuda.DeviceId] = (isa, older);
         if (retry.Count == 0)
             return catalog;
 
-        var notes = new List<string>();
         DeviceCatalog second = Build(cpuDevice, retry.ToDictionary(r => r.Key, r => r.Value.To), cudaReport);
         second.ProbeEntries(e => probe || e.Kind == DeviceKind.Cuda);
         for (int i = 0; i < second.entries.Count; i++)
@@ -82,34 +81,26 @@ public sealed class DeviceCatalog : IDisposable
                 continue;
             string first = catalog.Entries.First(c => c.Device is CudaDevice d && d.DeviceId == cuda.DeviceId).UnusableReason!;
             if (e.Usable)
-                notes.Add($"{e.Id}: PTX {r.From} failed ({first}); retried with PTX {r.To}, which works and is used");
+            {
+                second.notes.Add($"{e.Id}: PTX {r.From} failed ({first}); retried with PTX {r.To}, which works and is used");
+                Trace.WriteLine("devices: " + second.notes[^1]);
+            }
             else
+            {
                 second.entries[i] = e with { UnusableReason = $"{first}; retried with PTX {r.To}: {e.UnusableReason}" };
+            }
         }
         catalog.Dispose();
-        second.notes.AddRange(notes);
-        foreach (string note in notes)
-            Trace.WriteLine("devices: " + note);
         return second;
     }
 
-    private static readonly object FallbackLock = new();
-    private static bool fallbackRegistered;
-
     /// <summary>
     /// Lets ILGPU's import of the driver library (<c>cuda</c>, which .NET looks for as libcuda.so only) find
-    /// libcuda.so.1 and the usual driver folders. Registered before the first context is made.
+    /// libcuda.so.1 and the usual driver folders. Registered before the first context is made (again on each
+    /// discovery: the registration replaces itself).
     /// </summary>
-    private static void RegisterCudaFallback()
-    {
-        lock (FallbackLock)
-        {
-            if (fallbackRegistered)
-                return;
-            NativeLibraryFallback.Add("cuda", CudaDriverReport.LibraryCandidates().Where(n => n != "libcuda.so"));
-            fallbackRegistered = true;
-        }
-    }
+    private static void RegisterCudaFallback() =>
+        NativeLibraryFallback.Add("cuda", CudaDriverReport.LibraryCandidates().Where(n => n != "libcuda.so"));
 
     private static DeviceCatalog Build(CPUDevice? cpuDevice, IReadOnlyDictionary<int, CudaInstructionSet>? isaOverrides,
         Func<CudaDriverReport>? cudaReport)

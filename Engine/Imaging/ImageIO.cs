@@ -45,14 +45,13 @@ public static class ImageIO
     public static ImageData Decode(string name, byte[] bytes, long maxPixels = DefaultMaxPixels, long maxMetadataBytes = DefaultMaxMetadataBytes)
     {
         (IImageInfo info, IImageFormat format, bytes) = Check(name, bytes, maxPixels, maxMetadataBytes);
-        string path = name;
         try
         {
             return IsSixteenBit(info, format) ? Decode16(bytes, format) : Decode8(bytes, format);
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
-            throw Corrupt(path, e);
+            throw Corrupt(name, e);
         }
     }
 

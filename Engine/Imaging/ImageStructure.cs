@@ -1,5 +1,12 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Bmp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Formats.Webp;
 
 namespace ColorKernels.Engine.Imaging;
 
@@ -23,36 +30,26 @@ namespace ColorKernels.Engine.Imaging;
 public static class ImageStructure
 {
     /// <summary>Checks <paramref name="bytes"/>; returns the canvas size a header declares where ImageSharp reads none (WebP VP8X), else null.</summary>
-    public static (int Width, int Height)? Check(string path, SixLabors.ImageSharp.Formats.IImageFormat format, byte[] bytes, long maxMetadataBytes)
+    public static (int Width, int Height)? Check(string path, IImageFormat format, byte[] bytes, long maxMetadataBytes)
     {
-        string formatName = format switch
+        switch (format)
         {
-            SixLabors.ImageSharp.Formats.Jpeg.JpegFormat => "JPEG",
-            SixLabors.ImageSharp.Formats.Png.PngFormat => "PNG",
-            SixLabors.ImageSharp.Formats.Gif.GifFormat => "GIF",
-            SixLabors.ImageSharp.Formats.Bmp.BmpFormat => "BMP",
-            SixLabors.ImageSharp.Formats.Webp.WebpFormat => "Webp",
-            SixLabors.ImageSharp.Formats.Tiff.TiffFormat => "TIFF",
-            _ => format.Name,
-        };
-        switch (formatName)
-        {
-            case "JPEG":
+            case JpegFormat:
                 if (!EndsWithin(bytes, new byte[] { 0xFF, 0xD9 }, 64 * 1024))
-                    throw Truncated(path, formatName, "its end-of-image marker is missing");
+                    throw Truncated(path, "JPEG", "its end-of-image marker is missing");
                 return null;
-            case "PNG":
+            case PngFormat:
                 Png(path, bytes, maxMetadataBytes);
                 return null;
-            case "GIF":
+            case GifFormat:
                 Gif(path, bytes);
                 return null;
-            case "BMP":
+            case BmpFormat:
                 Bmp(path, bytes);
                 return null;
-            case "Webp":
+            case WebpFormat:
                 return Webp(path, bytes);
-            case "TIFF":
+            case TiffFormat:
                 Tiff(path, bytes);
                 return null;
             default:
@@ -61,12 +58,10 @@ public static class ImageStructure
     }
 
     private static UserErrorException Truncated(string path, string format, string why) =>
-        new($"'{path}': truncated {FormatLabel(format)} file ({why})");
+        new($"'{path}': truncated {format} file ({why})");
 
     private static UserErrorException Corrupt(string path, string format, string why) =>
-        new($"'{path}': corrupt {FormatLabel(format)} file ({why})");
-
-    private static string FormatLabel(string format) => format == "Webp" ? "WebP" : format;
+        new($"'{path}': corrupt {format} file ({why})");
 
     private static bool EndsWithin(byte[] bytes, byte[] marker, int window)
     {
@@ -253,10 +248,10 @@ public static class ImageStructure
     private static (int Width, int Height)? Webp(string path, byte[] bytes)
     {
         if (bytes.Length < 12)
-            throw Truncated(path, "Webp", "it ends inside its RIFF header");
+            throw Truncated(path, "WebP", "it ends inside its RIFF header");
         long end = 8L + BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(4));
         if (end > bytes.Length)
-            throw Truncated(path, "Webp", $"its RIFF header says {end:N0} bytes, the file has {bytes.Length:N0}");
+            throw Truncated(path, "WebP", $"its RIFF header says {end:N0} bytes, the file has {bytes.Length:N0}");
         (int, int)? canvas = null;
         bool image = false;
         long pos = 12;
@@ -265,7 +260,7 @@ public static class ImageStructure
             string type = System.Text.Encoding.ASCII.GetString(bytes, (int)pos, 4);
             long size = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)pos + 4));
             if (pos + 8 + size > end)
-                throw Truncated(path, "Webp", $"its {type.Trim()} chunk runs past the end of the file");
+                throw Truncated(path, "WebP", $"its {type.Trim()} chunk runs past the end of the file");
             if (type == "VP8X" && size >= 10)
             {
                 int at = (int)pos + 8;
@@ -277,7 +272,7 @@ public static class ImageStructure
             pos += 8 + size + (size & 1);
         }
         if (!image)
-            throw Truncated(path, "Webp", "it has no image data");
+            throw Truncated(path, "WebP", "it has no image data");
         return canvas;
     }
 

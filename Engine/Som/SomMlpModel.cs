@@ -56,7 +56,7 @@ public sealed record SomMlpSettings
 /// <param name="HeldOutBalancedAccuracy">Mean per-class recall on the held-out patches; the majority answer scores
 /// <see cref="MajorityBalancedAccuracy"/> (1 over the classes present) on it.</param>
 public sealed record SomMlpReport(SomQuality Map, double HeldOutAccuracy, double MajorityBaseline, int TrainPatches, int HeldOutPatches,
-    double HeldOutBalancedAccuracy = double.NaN, double MajorityBalancedAccuracy = double.NaN, int InputSize = 0);
+    double HeldOutBalancedAccuracy = double.NaN, double MajorityBalancedAccuracy = double.NaN);
 
 /// <summary>
 /// The SOM + MLP colourizer of Richart, Visca, Baliosian (2017): a colour map quantises ab into GridW x GridH
@@ -131,7 +131,7 @@ public sealed class SomMlpModel
             map = resume.Model.Map;
             if (map.GridW != s.GridW || map.GridH != s.GridH || resume.Model.Patch != s.Patch || !resume.Model.Hidden.SequenceEqual(s.Hidden)
                 || resume.Model.Context != s.Context)
-                throw new UserErrorException($"--resume: the run in '{resume.Path}' has a {map.GridW}x{map.GridH} map, patch {resume.Model.Patch}, hidden {string.Join(",", resume.Model.Hidden)}; resume with the same settings");
+                throw new UserErrorException($"--resume: the run in '{resume.Path}' has a {map.GridW}x{map.GridH} map, patch {resume.Model.Patch}, context {resume.Model.Context}, hidden {string.Join(",", resume.Model.Hidden)}; resume with the same settings");
         }
 
         var (patches, labels, inputSize) = SamplePatches(device, files, map, s.Patch, s.Context, s.PatchesPerPhoto, s.Seed + 1, skip, s.WorkingSize);
@@ -206,7 +206,7 @@ public sealed class SomMlpModel
             quality = map.Evaluate(device, SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, _ => { }));
         var result = (new SomMlpModel(map, s.Patch, s.Hidden, weights, inputSize, s.Temperature, s.Context),
             new SomMlpReport(quality, seen > 0 ? (double)correct / seen : double.NaN, majorityShare, train.Length, heldOut.Length,
-                SomRebalancing.BalancedAccuracy(truth, predicted), 1.0 / Math.Max(1, truth.Distinct().Count()), inputSize));
+                SomRebalancing.BalancedAccuracy(truth, predicted), 1.0 / Math.Max(1, truth.Distinct().Count())));
         Save();
         return result;
     }

@@ -61,31 +61,27 @@ public static class ColorizeCommand
             if (result.GetValue(size) is { } asked && (asked < 8 || asked > ModelFile.MaxInputSize || asked % 8 != 0))
                 throw new UserErrorException($"--size {asked}: must be a multiple of 8 from 8 to {ModelFile.MaxInputSize}");
             string[] references = result.GetValue(reference) ?? Array.Empty<string>();
-            if (references.Length > 0)
-            {
-                if (result.GetValue(model) is not null)
-                    throw new UserErrorException("--reference fits its own model: give --model or --reference, not both");
-                using ComputeDevice referenceDevice = Cli.OpenDevice(result);
-                Engine.Som.SomMlpModel fitted = FitReference(referenceDevice, references, result.GetValue(size),
-                    result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel));
-                float? referenceTemperature = result.GetValue(temperature);
-                return runner.Run(image => fitted.Colorize(referenceDevice, image, referenceTemperature), referenceDevice.Description);
-            }
-            if (result.GetValue(saveModel) is not null)
+            if (references.Length > 0 && result.GetValue(model) is not null)
+                throw new UserErrorException("--reference fits its own model: give --model or --reference, not both");
+            if (references.Length == 0 && result.GetValue(saveModel) is not null)
                 throw new UserErrorException("--save-model goes with --reference (it saves the model fitted to the reference photos)");
-            ModelFile file = ModelFile.Open(given);
+            // Reference mode fits a model; otherwise the model file is read (and refused) before the device opens.
+            ModelFile? file = references.Length > 0 ? null : ModelFile.Open(given);
             using ComputeDevice device = Cli.OpenDevice(result);
-            if (file.Architecture == Engine.Som.SomMlpModel.ArchitectureName)
+            Engine.Som.SomMlpModel? somMlp = file is null
+                ? FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel))
+                : file.Architecture == Engine.Som.SomMlpModel.ArchitectureName ? Engine.Som.SomMlpModel.FromModelFile(file, path) : null;
+            if (somMlp is not null)
             {
-                Engine.Som.SomMlpModel somMlp = Engine.Som.SomMlpModel.FromModelFile(file, path);
                 float? somTemperature = result.GetValue(temperature);
                 int? workingSize = result.GetValue(size);
                 return runner.Run(image => somMlp.Colorize(device, image, somTemperature, workingSize), device.Description);
             }
-            using Eccv16Network network = Eccv16Network.Load(device, file, path);
+            ModelFile eccv16 = file!;   // not reference mode, not som-mlp
+            using Eccv16Network network = Eccv16Network.Load(device, eccv16, path);
             network.Fused = !result.GetValue(fused);
             float t = result.GetValue(temperature) ?? network.Config.Temperature;
-            using var colorizer = new Eccv16Colorizer(network, result.GetValue(size) ?? PreferredSize(file), t);
+            using var colorizer = new Eccv16Colorizer(network, result.GetValue(size) ?? PreferredSize(eccv16), t);
             int batchSize = result.GetValue(batch) ?? (device.Kind == DeviceKind.Cpu ? 1 : 8);
             return runner.Run(colorizer.Colorize, batchSize, device.Description);
         }));

@@ -193,7 +193,7 @@ public static class TrainCommand
             }, from, ctrlC.Token);
             model.ToModelFile(report).Write(modelPath);
             var inv = CultureInfo.InvariantCulture;
-            Console.Out.WriteLine(string.Create(inv, $"train som-mlp: {w}x{h} map, quantisation error {report.Map.QuantizationError:F2}, topographic error {report.Map.TopographicError:P1}; on {report.HeldOutPatches} held-out patches: accuracy {report.HeldOutAccuracy:P1} (majority class {report.MajorityBaseline:P1}), balanced accuracy {report.HeldOutBalancedAccuracy:P1} (majority class {report.MajorityBalancedAccuracy:P1}); photos at {report.InputSize} px; wrote {modelPath}"));
+            Console.Out.WriteLine(string.Create(inv, $"train som-mlp: {w}x{h} map, quantisation error {report.Map.QuantizationError:F2}, topographic error {report.Map.TopographicError:P1}; on {report.HeldOutPatches} held-out patches: accuracy {report.HeldOutAccuracy:P1} (majority class {report.MajorityBaseline:P1}), balanced accuracy {report.HeldOutBalancedAccuracy:P1} (majority class {report.MajorityBalancedAccuracy:P1}); photos at {model.InputSize} px; wrote {modelPath}"));
             return 0;
         }
         catch (OperationCanceledException)
