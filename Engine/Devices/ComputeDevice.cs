@@ -1,4 +1,5 @@
 using ColorKernels.Engine.Launch;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ILGPU;
 using ILGPU.Runtime;
@@ -52,12 +53,12 @@ public sealed class ComputeDevice : IDisposable
         this.ownedCatalog = ownedCatalog;
         Kernels = new KernelSet(accelerator);
         Launcher = new Launcher(accelerator, accelerator.DefaultStream);
-        ConvAlgorithm = entry.Kind == DeviceKind.Cpu ? ConvAlgorithm.LoweredGemm : ConvAlgorithm.TiledGemm;
         // Square groups of up to 16 x 16 threads (a 64 x 64 tile); the CPU accelerator's groups of 4 give 2 x 2.
         int side = 1;
         while (side < 16 && (side * 2) * (side * 2) <= accelerator.MaxNumThreadsPerGroup)
             side *= 2;
         TileGroupSide = side;
+        ConvAlgorithm = entry.Kind == DeviceKind.Cpu ? ConvAlgorithm.LoweredGemm : ConvAlgorithm.TiledGemm;
     }
 
     public DeviceEntry Entry { get; }
@@ -83,10 +84,14 @@ public sealed class ComputeDevice : IDisposable
     /// register-blocked GEMM on the CPU accelerator (which runs barrier kernels very slowly). Tests and
     /// <c>profile --conv</c> switch it to check or time every variant on one device.
     /// </summary>
-    public ConvAlgorithm ConvAlgorithm { get; set; }
+    public ConvAlgorithm ConvAlgorithm
+    {
+        get => ConvBackend.Algorithm;
+        set => ConvBackend = ConvBackends.For(value, TileGroupSide);
+    }
 
-    /// <summary>Whether <see cref="ConvAlgorithm"/> is one of the tiled implicit GEMMs (Engine.Nn.TiledConv picks which).</summary>
-    internal bool UsesTiledConv => ConvAlgorithm is ConvAlgorithm.TiledGemm or ConvAlgorithm.TiledGemmLarge;
+    /// <summary>The backend that runs <see cref="ConvAlgorithm"/> here: the one place the variant is chosen.</summary>
+    internal IConvBackend ConvBackend { get; private set; } = DirectConv.Instance;
 
     /// <summary>Threads per side of the tiled convolution's square groups (16 on GPUs; 2 on the CPU accelerator).</summary>
     public int TileGroupSide { get; }

@@ -207,8 +207,8 @@ public sealed class DeviceCatalog : IDisposable
             using ComputeDevice device = ComputeDevice.Create(this, entry);
             using var rgb = device.Upload<byte>("probe-rgb", new Tensors.Shape(1, 1, 1, 3), new byte[] { 200, 100, 50 });
             using var lab = device.Allocate<float>("probe-lab", Tensors.Shape.Nchw(1, 3, 1, 1));
-            Color.LabOps.SrgbBytesToLab(rgb, lab);
-            Color.LabOps.LabToSrgbBytes(lab, rgb);
+            Ops.LabOps.SrgbBytesToLab(rgb, lab);
+            Ops.LabOps.LabToSrgbBytes(lab, rgb);
             byte[] back = rgb.Download();
             return back is [200, 100, 50] ? null : $"test kernel gave wrong results ({string.Join(",", back)})";
         }

@@ -1,3 +1,4 @@
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Color;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
@@ -53,9 +54,9 @@ public sealed class ImageMetrics : IDisposable
         using Tensor<float> histogram = device.Upload("histogram", new Shape(2 * MetricKernels.ErrorBuckets), new float[2 * MetricKernels.ErrorBuckets]);
         using Tensor<float> stats = device.Upload("rgb_stats", new Shape(9), new float[9]);
         using Tensor<float> chroma = device.Upload("chroma", new Shape(2), new float[2]);
-        Nn.EvalOps.AbErrorHistogram(pl, tl, centres, inversePrior, histogram);
-        Nn.EvalOps.RgbStats(pr, tr, stats);
-        Nn.EvalOps.ChromaSums(pl, tl, chroma);
+        Ops.MetricOps.AbErrorHistogram(pl, tl, centres, inversePrior, histogram);
+        Ops.MetricOps.RgbStats(pr, tr, stats);
+        Ops.MetricOps.ChromaSums(pl, tl, chroma);
         float[] hist = histogram.Download(), s = stats.Download(), c = chroma.Download();
         double[] plain = hist.Take(MetricKernels.ErrorBuckets).Select(v => (double)v).ToArray();
         double[] rebalanced = hist.Skip(MetricKernels.ErrorBuckets).Select(v => (double)v).ToArray();

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Tensors;
-using ColorKernels.Kernels.Common;
+using ColorKernels.Engine.Ops;
 
 namespace ColorKernels.Engine.Launch;
 
@@ -24,18 +24,12 @@ public sealed record DevicePeaks(double GigabytesPerSecond, double GigaflopsPerS
             int elements = cpu ? 1 << 22 : 1 << 26;
             using Tensor<float> x = device.Upload("peak_x", new Shape(elements), new float[elements]);
             using Tensor<float> y = device.Upload("peak_y", new Shape(elements), new float[elements]);
-            double copySeconds = Best(() =>
-            {
-                ElementLaunch l = device.Launcher.ForElements(elements);
-                device.Launcher.Launch(device.Kernels.Accumulate, l.Config, x.View, y.View, new ChannelArgs(1, 1, elements, 1f, l.RunLength));
-            }, device);
+            double copySeconds = Best(() => BufferOps.Accumulate(x, y), device);
             double bandwidth = 12.0 * elements / copySeconds / 1e9;
 
             int threads = device.Launcher.MaxElementThreads, iterations = cpu ? 1 << 16 : 1 << 14;
             using Tensor<float> slots = device.Allocate<float>("peak_slots", new Shape(threads));
-            ElementLaunch launch = device.Launcher.ForElements(threads);
-            double flopSeconds = Best(() => device.Launcher.Launch(device.Kernels.PeakFlops, new ILGPU.KernelConfig(launch.Config.GridDim.X, launch.Config.GroupDim.X),
-                slots.View, new ChannelArgs(1, 1, threads, iterations, 1)), device);
+            double flopSeconds = Best(() => BufferOps.PeakFlops(slots, iterations), device);
             var peaks = new DevicePeaks(bandwidth, 16.0 * threads * iterations / flopSeconds / 1e9);
             Cache[device] = peaks;
             return peaks;

@@ -22,9 +22,9 @@ public sealed class KernelTiming
 public readonly record struct TraceEvent(string Name, double StartMicroseconds, double DurationMicroseconds);
 
 /// <summary>
-/// The one place kernels are launched from. It picks launch shapes for the accelerator and, when
-/// <see cref="Profiling"/> is on, times each launch by name (synchronising around it). With profiling
-/// off a launch is the bare delegate call.
+/// Launch shapes for the accelerator and, when <see cref="Profiling"/> is on, the time of each launch by
+/// kernel name (synchronising around it; see <see cref="Time"/>). With profiling off a launch is the bare
+/// delegate call.
 /// </summary>
 public sealed class Launcher
 {
@@ -53,25 +53,11 @@ public sealed class Launcher
     public IReadOnlyList<TraceEvent> Trace => trace;
 
     private readonly List<TraceEvent> trace = new();
-    private double pendingFlops, pendingBytes;
 
     public void ResetTimings()
     {
         timings.Clear();
         trace.Clear();
-    }
-
-    /// <summary>
-    /// Declares the floating-point operations and the compulsory memory traffic (each input read once,
-    /// each output written once) of the next launch, for the profiler's GFLOP/s and GB/s. Free when
-    /// profiling is off.
-    /// </summary>
-    public void Cost(double flops, double bytes)
-    {
-        if (!Profiling)
-            return;
-        pendingFlops = flops;
-        pendingBytes = bytes;
     }
 
     /// <summary>The most threads <see cref="ForElements"/> ever launches: the size of a per-thread partials buffer.</summary>
@@ -97,92 +83,53 @@ public sealed class Launcher
         return new ElementLaunch(new KernelConfig(groups, group), run);
     }
 
-    public void Launch<T1, T2>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2>> kernel,
-        KernelConfig config, T1 a1, T2 a2)
-        where T1 : struct where T2 : struct
-    {
-        long start = Begin();
-        kernel.Launch(stream, config, a1, a2);
-        End(kernel.Name, start);
-    }
+    /// <summary>
+    /// Times the launch made inside the returned scope under <paramref name="kernel"/>'s name while
+    /// profiling is on, with its floating-point operations and compulsory memory traffic (each input read
+    /// once, each output written once) for the profiler's GFLOP/s and GB/s. Free when profiling is off:
+    /// <code>using (d.Launcher.Time(Relu, flops, bytes)) d.Kernels.Load(Relu)(d.Stream, config, ...);</code>
+    /// </summary>
+    public LaunchTimer Time<TLaunch>(Kernel<TLaunch> kernel, double flops = 0, double bytes = 0) where TLaunch : Delegate =>
+        Profiling ? new LaunchTimer(this, kernel.Name, Begin(), flops, bytes) : default;
 
-    public void Launch<T1, T2, T3>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3>> kernel,
-        KernelConfig config, T1 a1, T2 a2, T3 a3)
-        where T1 : struct where T2 : struct where T3 : struct
+    /// <summary>The scope of one timed launch (see <see cref="Time"/>); a default one times nothing.</summary>
+    public readonly struct LaunchTimer : IDisposable
     {
-        long start = Begin();
-        kernel.Launch(stream, config, a1, a2, a3);
-        End(kernel.Name, start);
-    }
+        private readonly Launcher? owner;
+        private readonly string name;
+        private readonly long start;
+        private readonly double flops, bytes;
 
-    public void Launch<T1, T2, T3, T4>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4>> kernel,
-        KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct
-    {
-        long start = Begin();
-        kernel.Launch(stream, config, a1, a2, a3, a4);
-        End(kernel.Name, start);
-    }
+        internal LaunchTimer(Launcher owner, string name, long start, double flops, double bytes)
+        {
+            this.owner = owner;
+            this.name = name;
+            this.start = start;
+            this.flops = flops;
+            this.bytes = bytes;
+        }
 
-    public void Launch<T1, T2, T3, T4, T5>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5>> kernel,
-        KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
-    {
-        long start = Begin();
-        kernel.Launch(stream, config, a1, a2, a3, a4, a5);
-        End(kernel.Name, start);
-    }
-
-    public void Launch<T1, T2, T3, T4, T5, T6>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6>> kernel,
-        KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct
-    {
-        long start = Begin();
-        kernel.Launch(stream, config, a1, a2, a3, a4, a5, a6);
-        End(kernel.Name, start);
-    }
-
-    public void Launch<T1, T2, T3, T4, T5, T6, T7>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7>> kernel,
-        KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct
-    {
-        long start = Begin();
-        kernel.Launch(stream, config, a1, a2, a3, a4, a5, a6, a7);
-        End(kernel.Name, start);
-    }
-
-    public void Launch<T1, T2, T3, T4, T5, T6, T7, T8>(NamedKernel<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8>> kernel,
-        KernelConfig config, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct
-    {
-        long start = Begin();
-        kernel.Launch(stream, config, a1, a2, a3, a4, a5, a6, a7, a8);
-        End(kernel.Name, start);
+        public void Dispose() => owner?.End(name, start, flops, bytes);
     }
 
     private long Begin()
     {
-        if (!Profiling)
-            return 0;
         stream.Synchronize();
         if (!stopwatch.IsRunning)
             stopwatch.Start();
         return stopwatch.ElapsedTicks;
     }
 
-    private void End(string name, long start)
+    private void End(string name, long start, double flops, double bytes)
     {
-        if (!Profiling)
-            return;
         stream.Synchronize();
         double ms = (stopwatch.ElapsedTicks - start) * 1000.0 / Stopwatch.Frequency;
         if (!timings.TryGetValue(name, out KernelTiming? timing))
             timings[name] = timing = new KernelTiming();
         timing.Launches++;
         timing.TotalMilliseconds += ms;
-        timing.Flops += pendingFlops;
-        timing.Bytes += pendingBytes;
-        pendingFlops = pendingBytes = 0;
+        timing.Flops += flops;
+        timing.Bytes += bytes;
         trace.Add(new TraceEvent(name, start * 1e6 / Stopwatch.Frequency, ms * 1000));
     }
 }

@@ -1,7 +1,7 @@
 using ColorKernels.Engine.Color;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 
 namespace ColorKernels.Engine.Models;
@@ -54,7 +54,7 @@ public sealed class Eccv16Colorizer : IDisposable
                 labs.Add(lab);
                 LabOps.ImageToLab(device, image, lab);
                 // L -> (L - l_center) / l_scale, resized into slot b of the network input.
-                NnOps.ResizeBilinear(lab, 0, 1, stacked, b, 1f / c.LScale, -c.LCenter / c.LScale);
+                ResampleOps.ResizeBilinear(lab, 0, 1, stacked, b, 1f / c.LScale, -c.LCenter / c.LScale);
             }
             Tensor<float> logits = network.Logits(input);
             network.DecodeAb(logits, ab!, Temperature);
@@ -62,7 +62,7 @@ public sealed class Eccv16Colorizer : IDisposable
             var results = new ImageData[batch];
             for (int b = 0; b < batch; b++)
             {
-                NnOps.ResizeBilinear(abPerImage, 2 * b, 2, labs[b], 1);
+                ResampleOps.ResizeBilinear(abPerImage, 2 * b, 2, labs[b], 1);
                 results[b] = LabOps.LabToImage(device, images[b], labs[b]);
             }
             return results;

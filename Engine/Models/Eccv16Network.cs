@@ -1,5 +1,5 @@
 using ColorKernels.Engine.Devices;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Convolution;
 
@@ -130,20 +130,20 @@ public sealed class Eccv16Network : IDisposable
                 var (scale, shift) = epilogue == ConvEpilogue.ReluAffine ? foldedNorms[layers[i + 2].Prefix] : (null, null);
                 Tensor<float> w = parameters[l.Prefix + ".weight"], b = parameters[l.Prefix + ".bias"];
                 if (l.Kind == LayerKind.Conv)
-                    NnOps.Conv2d(x, w, b, y, l.Stride, l.Pad, l.Dilation, epilogue, scale, shift);
+                    Conv2dOps.Forward(x, w, b, y, l.Stride, l.Pad, l.Dilation, epilogue, scale, shift);
                 else
-                    NnOps.ConvTranspose2d(x, w, b, y, l.Stride, l.Pad, epilogue, scale, shift);
+                    Conv2dOps.TransposedForward(x, w, b, y, l.Stride, l.Pad, epilogue, scale, shift);
                 x = y;
                 if (Fused)
                     i += epilogue switch { ConvEpilogue.ReluAffine => 2, ConvEpilogue.Relu => 1, _ => 0 };
             }
             else if (l.Kind == LayerKind.Relu)
             {
-                NnOps.Relu(x, x);
+                ActivationOps.Relu(x, x);
             }
             else
             {
-                NnOps.BatchNormInference(x, parameters[l.Prefix + ".running_mean"], parameters[l.Prefix + ".running_var"],
+                BatchNormOps.Inference(x, parameters[l.Prefix + ".running_mean"], parameters[l.Prefix + ".running_var"],
                     parameters[l.Prefix + ".weight"], parameters[l.Prefix + ".bias"], x, Config.BnEps);
             }
         }
@@ -152,7 +152,7 @@ public sealed class Eccv16Network : IDisposable
 
     /// <summary>ab [N, 2, H/4, W/4] = annealed mean of <paramref name="logits"/> at <paramref name="temperature"/> (classification head).</summary>
     public void AnnealedMean(Tensor<float> logits, Tensor<float> ab, float temperature) =>
-        NnOps.AnnealedMean(logits, Decode, ab, temperature);
+        SoftmaxOps.AnnealedMean(logits, Decode, ab, temperature);
 
     /// <summary>
     /// ab [N, 2, H/4, W/4] from the network's output: the annealed mean for the classification head; for the
@@ -161,7 +161,7 @@ public sealed class Eccv16Network : IDisposable
     public void DecodeAb(Tensor<float> output, Tensor<float> ab, float temperature)
     {
         if (Config.Regression)
-            NnOps.ResizeBilinear(output, 0, 2, ab, 0, Config.AbScale, 0f);   // same size: a scaled copy
+            ResampleOps.ResizeBilinear(output, 0, 2, ab, 0, Config.AbScale, 0f);   // same size: a scaled copy
         else
             AnnealedMean(output, ab, temperature);
     }

@@ -1,6 +1,6 @@
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Models;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Convolution;
 
@@ -81,7 +81,7 @@ public sealed class PatchMlp : IDisposable
             var (w, b) = layers[i];
             int outputs = w.Shape[0], inputs = w.Shape[1];
             bool last = i == layers.Count - 1;
-            NnOps.Gemm(w, activations[i], activations[i + 1], new GemmArgs(outputs, batch, inputs, 0, 0, 0, false, true, last ? 0 : 1), b, b, b);
+            GemmOps.Gemm(w, activations[i], activations[i + 1], new GemmArgs(outputs, batch, inputs, 0, 0, 0, false, true, last ? 0 : 1), b, b, b);
         }
     }
 
@@ -92,8 +92,8 @@ public sealed class PatchMlp : IDisposable
         step++;
         for (int i = 0; i < layers.Count; i++)
         {
-            TrainOps.Adam(layers[i].W, grads[i].W, m[i].W, v[i].W, learningRate, 0.9f, 0.999f, 1e-8f, 0f, step, 1f);
-            TrainOps.Adam(layers[i].B, grads[i].B, m[i].B, v[i].B, learningRate, 0.9f, 0.999f, 1e-8f, 0f, step, 1f);
+            OptimizerOps.Adam(layers[i].W, grads[i].W, m[i].W, v[i].W, learningRate, 0.9f, 0.999f, 1e-8f, 0f, step, 1f);
+            OptimizerOps.Adam(layers[i].B, grads[i].B, m[i].B, v[i].B, learningRate, 0.9f, 0.999f, 1e-8f, 0f, step, 1f);
         }
         return mean;
     }
@@ -132,12 +132,12 @@ public sealed class PatchMlp : IDisposable
         Forward();
         foreach (var (w, b) in grads)
         {
-            TrainOps.Fill(w, 0f);
-            TrainOps.Fill(b, 0f);
+            BufferOps.Fill(w, 0f);
+            BufferOps.Fill(b, 0f);
         }
         Tensor<float> logits = Logits.Reshape(Shape.Nchw(1, Classes, 1, batch));
         Tensor<float> dLogits = activationGrads[^1].Reshape(Shape.Nchw(1, Classes, 1, batch));
-        TrainOps.SoftmaxCrossEntropy(logits, labels, targetWeight, sampleWeight, loss, dLogits, 1f / batch);
+        LossOps.SoftmaxCrossEntropy(logits, labels, targetWeight, sampleWeight, loss, dLogits, 1f / batch);
         for (int i = layers.Count - 1; i >= 0; i--)
         {
             var (w, _) = layers[i];
@@ -145,14 +145,14 @@ public sealed class PatchMlp : IDisposable
             Tensor<float> dOut = activationGrads[i + 1];
             // dW += dOut [out, B] x A^T [B, in]; dB += row sums of dOut.
             Transpose(activations[i], scratchT, inputs, batch);
-            NnOps.Gemm(dOut, scratchT, grads[i].W, new GemmArgs(outputs, inputs, batch, 0, 0, 0, true, false, 0), w, w, w);
-            TrainOps.BiasBackward(dOut.Reshape(Shape.Nchw(1, outputs, 1, batch)), grads[i].B);
+            GemmOps.Gemm(dOut, scratchT, grads[i].W, new GemmArgs(outputs, inputs, batch, 0, 0, 0, true, false, 0), w, w, w);
+            Conv2dOps.BiasBackward(dOut.Reshape(Shape.Nchw(1, outputs, 1, batch)), grads[i].B);
             if (i == 0)
                 break;
             // dA = W^T [in, out] x dOut [out, B], then through the ReLU that produced A.
             Transpose(w, scratchW, outputs, inputs);
-            NnOps.Gemm(scratchW, dOut, activationGrads[i], new GemmArgs(inputs, batch, outputs, 0, 0, 0, false, false, 0), w, w, w);
-            TrainOps.ReluBackward(activations[i], activationGrads[i], activationGrads[i]);
+            GemmOps.Gemm(scratchW, dOut, activationGrads[i], new GemmArgs(inputs, batch, outputs, 0, 0, 0, false, false, 0), w, w, w);
+            ActivationOps.ReluBackward(activations[i], activationGrads[i], activationGrads[i]);
         }
         return loss.Download().Average(x => (double)x);   // step boundary: the loss is read back for the log
     }
@@ -213,7 +213,7 @@ public sealed class PatchMlp : IDisposable
     });
 
     private void Transpose(Tensor<float> source, Tensor<float> destination, int rows, int cols) =>
-        NnOps.Transpose(source, destination, rows, cols);
+        GemmOps.Transpose(source, destination, rows, cols);
 
     private Tensor<float> Zeros(string name, Shape shape) => device.Upload(name, shape, new float[shape.Elements]);
 

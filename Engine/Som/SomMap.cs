@@ -1,11 +1,9 @@
 using System.Text.Json.Nodes;
-using ColorKernels.Engine.Color;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
-using ColorKernels.Engine.Launch;
 using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
-using ColorKernels.Kernels.Common;
 using ColorKernels.Kernels.Som;
 
 namespace ColorKernels.Engine.Som;
@@ -90,15 +88,12 @@ public sealed class SomMap
             {
                 // Learning rate 0.5 falling to 0.01 over the epochs, as the radius falls.
                 float rate = (float)(0.5 * Math.Pow(0.01 / 0.5, epochs == 1 ? 1 : e / (double)(epochs - 1)));
-                device.Launcher.Launch(device.Kernels.SomOnline, new ILGPU.KernelConfig(1, 1), x.View, book.View,
-                    new SomArgs(count, gridW, gridH, args.Sigma, rate, 1));
+                SomOps.Online(x, book, new SomArgs(count, gridW, gridH, args.Sigma, rate, 1));
             }
             else
             {
-                Bmu(device, x, book, bmu, second, distance, args);
-                ElementLaunch l = device.Launcher.ForElements(neurons);
-                device.Launcher.Launch(device.Kernels.SomBatchUpdate, l.Config, x.View, bmu.View, book.View,
-                    new SomArgs(count, gridW, gridH, args.Sigma, 1f, l.RunLength));
+                SomOps.Bmu(x, book, bmu, second, distance, args);
+                SomOps.BatchUpdate(x, bmu, book, new SomArgs(count, gridW, gridH, args.Sigma, 1f, 1));
             }
             if (progress is not null)
                 progress(e + 1, Quality(device, x, book, bmu, second, distance, gridW, gridH));
@@ -161,20 +156,11 @@ public sealed class SomMap
         return Quality(device, x, book, bmu, second, distance, GridW, GridH);
     }
 
-    /// <summary>Best-matching units of samples [2, S] against codebook [N, 2] (kernel), into bmu, second and squared distance.</summary>
-    internal static void Bmu(ComputeDevice device, Tensor<float> samples, Tensor<float> codebook, Tensor<int> bmu, Tensor<int> second,
-        Tensor<float> distance, SomArgs args)
-    {
-        ElementLaunch l = device.Launcher.ForElements(args.Samples);
-        device.Launcher.Launch(device.Kernels.Bmu, l.Config, samples.View, codebook.View, bmu.View, second.View, distance.View,
-            new SomArgs(args.Samples, args.GridW, args.GridH, args.Sigma, args.Rate, l.RunLength));
-    }
-
     private static SomQuality Quality(ComputeDevice device, Tensor<float> x, Tensor<float> book, Tensor<int> bmu, Tensor<int> second,
         Tensor<float> distance, int gridW, int gridH)
     {
         int count = x.Shape[1];
-        Bmu(device, x, book, bmu, second, distance, new SomArgs(count, gridW, gridH, 1f, 1f, 1));
+        SomOps.Bmu(x, book, bmu, second, distance, new SomArgs(count, gridW, gridH, 1f, 1f, 1));
         float[] d = distance.Download();   // epoch boundary: the per-sample distances are read back for the metrics
         int[] b = bmu.Download(), s = second.Download();
         double error = d.Sum(v => Math.Sqrt(v)) / count;
@@ -191,9 +177,7 @@ public sealed class SomMap
         using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
         LabOps.ImageToLab(device, image, lab);
         using Tensor<float> book = device.Upload("codebook", new Shape(Neurons, 2), Codebook);
-        ElementLaunch l = device.Launcher.ForElements(image.Pixels);
-        device.Launcher.Launch(device.Kernels.SomQuantize, l.Config, lab.View, book.View,
-            new ImageBatchArgs(1, image.Pixels, l.RunLength), new SomArgs(image.Pixels, GridW, GridH, 1f, 1f, l.RunLength));
+        SomOps.Quantize(lab, book, GridW, GridH);
         return LabOps.LabToImage(device, image, lab);
     }
 

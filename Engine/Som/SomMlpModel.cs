@@ -1,11 +1,10 @@
 using System.Text.Json.Nodes;
-using ColorKernels.Engine.Color;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
-using ColorKernels.Engine.Launch;
 using ColorKernels.Engine.Models;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Patches;
 using ColorKernels.Kernels.Som;
 
 namespace ColorKernels.Engine.Som;
@@ -249,7 +248,7 @@ public sealed class SomMlpModel
             using Tensor<float>? small = height == image.Height && width == image.Width ? null
                 : device.Allocate<float>("lab-working", Shape.Nchw(1, 3, height, width));
             if (small is not null)
-                NnOps.ResizeBilinear(full, 0, 3, small, 0);
+                ResampleOps.ResizeBilinear(full, 0, 3, small, 0);
             Tensor<float> lab = small ?? full;
             int pixels = height * width;
             int n = Math.Min(perPhoto, pixels);
@@ -257,12 +256,10 @@ public sealed class SomMlpModel
             using Tensor<int> tc = device.Upload("centres", new Shape(n), centres);
             int features = Features(k, context);
             using Tensor<float> tp = device.Allocate<float>("patches", new Shape(features, n));
-            ElementLaunch l = device.Launcher.ForElements(n);
-            device.Launcher.Launch(device.Kernels.ExtractPatches, l.Config, lab.View, tc.View, tp.View,
-                new PatchArgs(height, width, k, n, 0, l.RunLength));
+            PatchOps.ExtractPatches(device, lab.View, tc.View, tp.View, new PatchArgs(height, width, k, n, 0, 1));
             if (context > 0)
-                device.Launcher.Launch(device.Kernels.ExtractPatches, l.Config, lab.View, tc.View, tp.View.SubView(k * k * n, k * k * n),
-                    new PatchArgs(height, width, k, n, 0, l.RunLength, 0, 0f, context));
+                PatchOps.ExtractPatches(device, lab.View, tc.View, tp.View.SubView(k * k * n, k * k * n),
+                    new PatchArgs(height, width, k, n, 0, 1, 0, 0f, context));
             float[] p = tp.Download(), values = lab.Download();
             // The classes: BMUs of the centre pixels' ab (kernel).
             var samples = new float[2 * n];
@@ -275,7 +272,7 @@ public sealed class SomMlpModel
             using Tensor<int> bmu = device.Allocate<int>("bmu", new Shape(n));
             using Tensor<int> second = device.Allocate<int>("second", new Shape(n));
             using Tensor<float> distance = device.Allocate<float>("distance", new Shape(n));
-            SomMap.Bmu(device, ts, book, bmu, second, distance, new SomArgs(n, map.GridW, map.GridH, 1f, 1f, 1));
+            SomOps.Bmu(ts, book, bmu, second, distance, new SomArgs(n, map.GridW, map.GridH, 1f, 1f, 1));
             int[] b = bmu.Download();
             for (int i = 0; i < n; i++)
             {
@@ -314,9 +311,9 @@ public sealed class SomMlpModel
         {
             int h = Math.Max(1, (int)Math.Round(image.Height * (double)size / longer)), w = Math.Max(1, (int)Math.Round(image.Width * (double)size / longer));
             using Tensor<float> small = device.Allocate<float>("lab-working", Shape.Nchw(1, 3, h, w));
-            NnOps.ResizeBilinear(lab, 0, 1, small, 0);
+            ResampleOps.ResizeBilinear(lab, 0, 1, small, 0);
             Classify(device, small, h, w, t, chunk);
-            NnOps.ResizeBilinear(small, 1, 2, lab, 1);
+            ResampleOps.ResizeBilinear(small, 1, 2, lab, 1);
         }
         return LabOps.LabToImage(device, image, lab);
     }
@@ -331,16 +328,13 @@ public sealed class SomMlpModel
         {
             // The last chunk may overlap the previous one: it is recomputed, which paints the same colours.
             int start = Math.Min(first, plane - mlp.Batch);
-            ElementLaunch l = device.Launcher.ForElements(mlp.Batch);
-            device.Launcher.Launch(device.Kernels.ExtractPatches, l.Config, lab.View, lab.View.Cast<int>(), mlp.Input.View,
-                new PatchArgs(height, width, k, mlp.Batch, 1, l.RunLength, start));
+            // All pixels in order: the centres view is never read (a placeholder of the right type).
+            PatchOps.ExtractPatches(device, lab.View, lab.View.Cast<int>(), mlp.Input.View, new PatchArgs(height, width, k, mlp.Batch, 1, 1, start));
             if (Context > 0)
-                device.Launcher.Launch(device.Kernels.ExtractPatches, l.Config, lab.View, lab.View.Cast<int>(),
-                    mlp.Input.View.SubView(k * k * mlp.Batch, k * k * mlp.Batch),
-                    new PatchArgs(height, width, k, mlp.Batch, 1, l.RunLength, start, 0f, Context));
+                PatchOps.ExtractPatches(device, lab.View, lab.View.Cast<int>(), mlp.Input.View.SubView(k * k * mlp.Batch, k * k * mlp.Batch),
+                    new PatchArgs(height, width, k, mlp.Batch, 1, 1, start, 0f, Context));
             mlp.Forward();
-            device.Launcher.Launch(device.Kernels.ClassToAb, l.Config, mlp.Logits.View, book.View, lab.View,
-                new PatchArgs(height, width, Map.Neurons, mlp.Batch, 1, l.RunLength, start, temperature));
+            PatchOps.ClassToAb(mlp.Logits, book, lab, new PatchArgs(height, width, Map.Neurons, mlp.Batch, 1, 1, start, temperature));
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Models;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Convolution;
 
@@ -167,16 +167,16 @@ public sealed class Eccv16Trainer : IDisposable
         if (!double.IsFinite(meanLoss))
             return (meanLoss, double.NaN);
         foreach (Tensor<float> g in grads.Values)
-            TrainOps.Fill(g, 0f);
+            BufferOps.Fill(g, 0f);
         Backward(lab);
 
         double norm = 0;
         float scale = 1f;
         if (settings.ClipNorm > 0)
         {
-            TrainOps.Fill(normSquared, 0f);
+            BufferOps.Fill(normSquared, 0f);
             foreach (Tensor<float> g in grads.Values)
-                TrainOps.AddSumOfSquares(g, normPartials, normSquared);
+                BufferOps.AddSumOfSquares(g, normPartials, normSquared);
             norm = Math.Sqrt(normSquared.Download()[0]);   // step boundary: one float read back
             if (!double.IsFinite(norm))
                 return (double.NaN, norm);
@@ -187,10 +187,10 @@ public sealed class Eccv16Trainer : IDisposable
         foreach (string name in parameterNames)
         {
             if (settings.Optimizer == OptimizerKind.Adam)
-                TrainOps.Adam(tensors[name], grads[name], moment1[name], moment2[name], learningRate, settings.Beta1, settings.Beta2,
+                OptimizerOps.Adam(tensors[name], grads[name], moment1[name], moment2[name], learningRate, settings.Beta1, settings.Beta2,
                     settings.Epsilon, settings.WeightDecay, StepCount, scale);
             else
-                TrainOps.Sgd(tensors[name], grads[name], moment1[name], learningRate, settings.Momentum, settings.WeightDecay, scale);
+                OptimizerOps.Sgd(tensors[name], grads[name], moment1[name], learningRate, settings.Momentum, settings.WeightDecay, scale);
         }
         return (meanLoss, norm);
     }
@@ -208,8 +208,8 @@ public sealed class Eccv16Trainer : IDisposable
             throw new ArgumentException($"training batch '{lab.Name}' is {lab.Shape}; expected {Shape.Nchw(settings.Batch, 3, size, size)}");
         // Network input: (L - l_center) / l_scale into the input slot... the first conv reads it from slot "input".
         Tensor<float> input = Input();
-        NnOps.ResizeBilinear(lab, 0, 1, input, 0, 1f / Config.LScale, -Config.LCenter / Config.LScale);
-        NnOps.ResizeBilinear(lab, 1, 2, ab, 0);
+        ResampleOps.ResizeBilinear(lab, 0, 1, input, 0, 1f / Config.LScale, -Config.LCenter / Config.LScale);
+        ResampleOps.ResizeBilinear(lab, 1, 2, ab, 0);
         Tensor<float> x = input;
         for (int i = 0; i < layers.Count; i++)
         {
@@ -217,21 +217,21 @@ public sealed class Eccv16Trainer : IDisposable
             switch (l.Kind)
             {
                 case LayerKind.Conv:
-                    NnOps.Conv2d(x, tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"], slots[outSlot[i]], l.Stride, l.Pad, l.Dilation);
+                    Conv2dOps.Forward(x, tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"], slots[outSlot[i]], l.Stride, l.Pad, l.Dilation);
                     break;
                 case LayerKind.ConvTranspose:
-                    NnOps.ConvTranspose2d(x, tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"], slots[outSlot[i]], l.Stride, l.Pad);
+                    Conv2dOps.TransposedForward(x, tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"], slots[outSlot[i]], l.Stride, l.Pad);
                     break;
                 case LayerKind.Relu:
-                    NnOps.Relu(x, x);
+                    ActivationOps.Relu(x, x);
                     break;
                 case LayerKind.BatchNorm:
                     if (training)
-                        TrainOps.BatchNormTrainingForward(x, tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"],
+                        BatchNormOps.TrainingForward(x, tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"],
                             tensors[l.Prefix + ".running_mean"], tensors[l.Prefix + ".running_var"], norms[l.Prefix].Stats,
                             slots[outSlot[i]], Config.BnEps, settings.BnMomentum);
                     else
-                        NnOps.BatchNormInference(x, tensors[l.Prefix + ".running_mean"], tensors[l.Prefix + ".running_var"],
+                        BatchNormOps.Inference(x, tensors[l.Prefix + ".running_mean"], tensors[l.Prefix + ".running_var"],
                             tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"], slots[outSlot[i]], Config.BnEps);
                     break;
             }
@@ -246,18 +246,18 @@ public sealed class Eccv16Trainer : IDisposable
     private double ComputeLoss(bool withGradient)
     {
         Tensor<float> logits = slots[outSlot[^1]];
-        TrainOps.ColourfulImages(ab, imageWeight, 5f);
-        TrainOps.SoftEncode(ab, centres, classWeight, imageWeight, targetIndex, targetWeight, pixelWeight, neighbours, settings.Sigma);
+        LossOps.ColourfulImages(ab, imageWeight, 5f);
+        LossOps.SoftEncode(ab, centres, classWeight, imageWeight, targetIndex, targetWeight, pixelWeight, neighbours, settings.Sigma);
         int pixels = settings.Batch * outSize * outSize;
         // The gradient slot of the output receives dL/dz for L = mean over output pixels.
         if (scaledAb is not null)
         {
-            NnOps.ResizeBilinear(ab, 0, 2, scaledAb, 0, 1f / Config.AbScale, 0f);
-            TrainOps.L2Regression(logits, scaledAb, pixelWeight, loss, slotGrads[outSlot[^1]], 1f / pixels);
+            ResampleOps.ResizeBilinear(ab, 0, 2, scaledAb, 0, 1f / Config.AbScale, 0f);
+            LossOps.L2Regression(logits, scaledAb, pixelWeight, loss, slotGrads[outSlot[^1]], 1f / pixels);
         }
         else
         {
-            TrainOps.SoftmaxCrossEntropy(logits, targetIndex, targetWeight, pixelWeight, loss, slotGrads[outSlot[^1]], 1f / pixels);
+            LossOps.SoftmaxCrossEntropy(logits, targetIndex, targetWeight, pixelWeight, loss, slotGrads[outSlot[^1]], 1f / pixels);
         }
         float[] perPixel = loss.Download();   // step boundary: the loss map is read back for the log
         double sum = 0;
@@ -277,19 +277,19 @@ public sealed class Eccv16Trainer : IDisposable
             switch (l.Kind)
             {
                 case LayerKind.Conv:
-                    TrainOps.Conv2dBackward(x, tensors[l.Prefix + ".weight"], dOut, dIn, grads[l.Prefix + ".weight"], grads[l.Prefix + ".bias"],
+                    Conv2dOps.Backward(x, tensors[l.Prefix + ".weight"], dOut, dIn, grads[l.Prefix + ".weight"], grads[l.Prefix + ".bias"],
                         l.Stride, l.Pad, l.Dilation);
                     break;
                 case LayerKind.ConvTranspose:
-                    TrainOps.ConvTranspose2dBackward(x, tensors[l.Prefix + ".weight"], dOut, dIn, grads[l.Prefix + ".weight"], grads[l.Prefix + ".bias"],
+                    Conv2dOps.TransposedBackward(x, tensors[l.Prefix + ".weight"], dOut, dIn, grads[l.Prefix + ".weight"], grads[l.Prefix + ".bias"],
                         l.Stride, l.Pad);
                     break;
                 case LayerKind.Relu:
                     // In place: the ReLU's output slot is its input slot, and so is the gradient.
-                    TrainOps.ReluBackward(slots[outSlot[i]], dOut, dIn!);
+                    ActivationOps.ReluBackward(slots[outSlot[i]], dOut, dIn!);
                     break;
                 case LayerKind.BatchNorm:
-                    TrainOps.BatchNormBackward(x, dOut, norms[l.Prefix].Stats, tensors[l.Prefix + ".weight"], norms[l.Prefix].Sums,
+                    BatchNormOps.Backward(x, dOut, norms[l.Prefix].Stats, tensors[l.Prefix + ".weight"], norms[l.Prefix].Sums,
                         dIn!, grads[l.Prefix + ".weight"], grads[l.Prefix + ".bias"], Config.BnEps);
                     break;
             }

@@ -2,7 +2,7 @@ using ColorKernels.Engine.Color;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 
 namespace ColorKernels.Engine.Training;
@@ -27,8 +27,8 @@ public static class PriorBuilder
                 using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
                 LabOps.ImageToLab(device, image, lab);
                 using Tensor<float> ab = device.Allocate<float>("ab", Shape.Nchw(1, 2, image.Height, image.Width));
-                NnOps.ResizeBilinear(lab, 1, 2, ab, 0);   // same size: copies the a and b planes
-                TrainOps.BinHistogram(ab, centres, counts);
+                ResampleOps.ResizeBilinear(lab, 1, 2, ab, 0);   // same size: copies the a and b planes
+                LossOps.BinHistogram(ab, centres, counts);
                 pending += image.Pixels;
                 if (pending > 1_000_000_000)
                     Drain();   // int counters: read back well before any bin could overflow

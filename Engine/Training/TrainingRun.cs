@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
@@ -131,7 +132,7 @@ public sealed class TrainingRun
             foreach (string skipped in batch.Skipped)
                 warn("skipped " + skipped);
             rgb.Upload(batch.Rgb);
-            Color.LabOps.SrgbBytesToLab(rgb, lab);
+            Ops.LabOps.SrgbBytesToLab(rgb, lab);
             double lr = LearningRateAt(trainer.StepCount);
             var (loss, norm) = trainer.Step(lab, (float)lr);
             if (!double.IsFinite(loss))
@@ -161,7 +162,7 @@ public sealed class TrainingRun
         for (int i = 0; i < count; i++)
         {
             rgb.Upload(batches.Next().Rgb);
-            Color.LabOps.SrgbBytesToLab(rgb, lab);
+            Ops.LabOps.SrgbBytesToLab(rgb, lab);
             sum += trainer.Evaluate(lab);
         }
         return sum / count;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Launch;
@@ -52,7 +53,7 @@ public static class ProfileCommand
                 random.NextBytes(rgb);
                 using Tensor<byte> packed = device.Upload("rgb", new Shape(n, s, s, 3), rgb);
                 using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(n, 3, s, s));
-                Engine.Color.LabOps.SrgbBytesToLab(packed, lab);
+                Engine.Ops.LabOps.SrgbBytesToLab(packed, lab);
                 profile = Profiler.Run(device, () => trainer.Step(lab, 1e-4f), result.GetValue(warmup), result.GetValue(iterations));
             }
             else

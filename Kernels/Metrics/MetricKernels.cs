@@ -31,7 +31,7 @@ public static class MetricKernels
                 float da = prediction[i + a.Plane] - ta, db = prediction[i + 2 * a.Plane] - tb;
                 float d = MathF.Sqrt(da * da + db * db);
                 int bucket = d > 150f ? ErrorBuckets - 1 : (int)MathF.Ceiling(d);
-                int q = BinKernels.NearestBin(ta, tb, centres, a.Q);
+                int q = LossKernels.NearestBin(ta, tb, centres, a.Q);
                 Atomic.Add(ref histogram[bucket], 1f);
                 Atomic.Add(ref histogram[ErrorBuckets + bucket], inversePrior[q]);
             }

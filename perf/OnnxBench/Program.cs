@@ -3,7 +3,7 @@ using ColorKernels.Engine;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Export;
 using ColorKernels.Engine.Models;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -48,7 +48,7 @@ try
     using var ab = device.Allocate<float>("ab", Shape.Nchw(batch, 2, size / 4, size / 4));
     float[] RunEngine()
     {
-        NnOps.ResizeBilinear(raw, 0, 1, input, 0, 1f / network.Config.LScale, -network.Config.LCenter / network.Config.LScale);
+        ResampleOps.ResizeBilinear(raw, 0, 1, input, 0, 1f / network.Config.LScale, -network.Config.LCenter / network.Config.LScale);
         network.DecodeAb(network.Logits(input), ab, network.Config.Temperature);
         return ab.Download();
     }

@@ -1,5 +1,5 @@
 using ColorKernels.Engine.Devices;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Convolution;
 
@@ -53,7 +53,7 @@ public static class ConvBench
             using Tensor<float> ty = device.Allocate<float>("y", Shape.Nchw(1, o, size, size));
             void Kernel()
             {
-                NnOps.Conv2d(tx, tw, tb, ty, 1, 1);
+                Conv2dOps.Forward(tx, tw, tb, ty, 1, 1);
                 device.Synchronize();
             }
 

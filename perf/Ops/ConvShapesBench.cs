@@ -1,6 +1,6 @@
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Models;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Convolution;
 
@@ -66,18 +66,18 @@ public static class ConvShapesBench
         void Forward()
         {
             if (transposed)
-                NnOps.ConvTranspose2d(x, weight, bias, y, layer.Stride, layer.Pad);
+                Conv2dOps.TransposedForward(x, weight, bias, y, layer.Stride, layer.Pad);
             else
-                NnOps.Conv2d(x, weight, bias, y, layer.Stride, layer.Pad, layer.Dilation);
+                Conv2dOps.Forward(x, weight, bias, y, layer.Stride, layer.Pad, layer.Dilation);
             device.Synchronize();
         }
         void Backward()
         {
             // dW accumulates; timing it on top of earlier runs' sums changes nothing about the work done.
             if (transposed)
-                TrainOps.ConvTranspose2dBackward(x, weight, dy, dx, dw, null, layer.Stride, layer.Pad);
+                Conv2dOps.TransposedBackward(x, weight, dy, dx, dw, null, layer.Stride, layer.Pad);
             else
-                TrainOps.Conv2dBackward(x, weight, dy, dx, dw, null, layer.Stride, layer.Pad, layer.Dilation);
+                Conv2dOps.Backward(x, weight, dy, dx, dw, null, layer.Stride, layer.Pad, layer.Dilation);
             device.Synchronize();
         }
 
@@ -88,7 +88,7 @@ public static class ConvShapesBench
         {
             device.ConvAlgorithm = variant;
             Forward();
-            TrainOps.Fill(dw, 0f);
+            BufferOps.Fill(dw, 0f);
             Backward();
             float[] outY = y.Download(), outDx = dx.Download(), outDw = dw.Download();
             if (refY is null)

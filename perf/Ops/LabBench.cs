@@ -1,3 +1,4 @@
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Color;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Tensors;

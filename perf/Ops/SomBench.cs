@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Som;
 using ColorKernels.Engine.Tensors;
@@ -31,7 +32,7 @@ public static class SomBench
             var args = new SomArgs(samples, side, side, 1f, 1f, 1);
             double seconds = Harness.MedianSeconds(() =>
             {
-                SomMap.Bmu(device, tx, tb, bmu, second, distance, args);
+                SomOps.Bmu(tx, tb, bmu, second, distance, args);
                 device.Synchronize();
             }, minRuns: 3, minSeconds: 1);
             double bytes = samples * (8.0 + 12.0);   // ab read, bmu + second + distance written

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Color;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Models;

@@ -1,7 +1,7 @@
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Export;
 using ColorKernels.Engine.Models;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Tests.Support;
 using Microsoft.ML.OnnxRuntime;
@@ -41,7 +41,7 @@ public class OnnxExportTests
         using var network = Eccv16Network.Load(device, model, "test");
         using var raw = device.Upload("L", Shape.Nchw(N, 1, H, W), l);
         using var input = device.Allocate<float>("input", Shape.Nchw(N, 1, H, W));
-        NnOps.ResizeBilinear(raw, 0, 1, input, 0, 0.01f, -0.5f);
+        ResampleOps.ResizeBilinear(raw, 0, 1, input, 0, 0.01f, -0.5f);
         ColorKernels.Engine.Tensors.Tensor<float> logits = network.Logits(input);
         using var ab = device.Allocate<float>("ab", Shape.Nchw(N, 2, H / 4, W / 4));
         network.DecodeAb(logits, ab, network.Config.Temperature);
@@ -86,7 +86,7 @@ public class OnnxExportTests
             for (int c = 0; c < 4; c++)
                 Assert.Equal(engineLogits[c * Batch + n], logits[n * 4 + c], 1e-4);
             // The engine's decoding reference on the engine's logits; 1e-3: float32 softmax sums of codewords up to 40.
-            var (a, b) = ColorKernels.Kernels.Som.PatchReference.ClassToAb(
+            var (a, b) = ColorKernels.Kernels.Patches.PatchReference.ClassToAb(
                 Enumerable.Range(0, 4).Select(c => (double)engineLogits[c * Batch + n]).ToArray(), map.Codebook, temperature);
             Assert.Equal(a, ab[2 * n], 1e-3);
             Assert.Equal(b, ab[2 * n + 1], 1e-3);

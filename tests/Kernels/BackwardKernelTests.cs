@@ -1,5 +1,5 @@
 using ColorKernels.Engine.Devices;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Common;
 using ColorKernels.Kernels.Convolution;
@@ -50,7 +50,7 @@ public class BackwardKernelTests
         using var dx = device.Upload("dx", tx.Shape, TestData.Filled(x.Length, float.NaN));
         using var dw = device.Upload("dw", tw.Shape, TestData.Filled(w.Length, 1f));
         using var db = device.Upload("db", new Shape(c.O), TestData.Filled(c.O, 1f));
-        TrainOps.Conv2dBackward(tx, tw, tr, dx, dw, db, c.S, c.P, c.D);
+        Conv2dOps.Backward(tx, tw, tr, dx, dw, db, c.S, c.P, c.D);
 
         float[] gx = dx.Download(), gw = dw.Download().Select(v => v - 1f).ToArray(), gb = db.Download().Select(v => v - 1f).ToArray();
         GradCheck.Check(v => Loss(ToF(v), w, b), x, gx, GradCheck.Sample(x.Length, 40, 5), 0.25, 1e-4, 1e-4, "dx");
@@ -86,7 +86,7 @@ public class BackwardKernelTests
         using var dx = device.Upload("dx", tx.Shape, TestData.Filled(x.Length, float.NaN));
         using var dw = device.Upload("dw", tw.Shape, TestData.Filled(w.Length, 1f));
         using var db = device.Upload("db", new Shape(c.O), TestData.Filled(c.O, 1f));
-        TrainOps.ConvTranspose2dBackward(tx, tw, tr, dx, dw, db, c.S, c.P);
+        Conv2dOps.TransposedBackward(tx, tw, tr, dx, dw, db, c.S, c.P);
 
         float[] gx = dx.Download(), gw = dw.Download().Select(v => v - 1f).ToArray(), gb = db.Download().Select(v => v - 1f).ToArray();
         GradCheck.Check(v => Loss(ToF(v), w, b), x, gx, GradCheck.Sample(x.Length, 40, 15), 0.25, 1e-4, 1e-4, "dx");
@@ -106,8 +106,8 @@ public class BackwardKernelTests
         using var ty = device.Allocate<float>("y", tx.Shape);
         using var tr = device.Upload("dy", tx.Shape, r);
         using var dx = device.Upload("dx", tx.Shape, TestData.Filled(x.Length, float.NaN));
-        NnOps.Relu(tx, ty);
-        TrainOps.ReluBackward(ty, tr, dx);
+        ActivationOps.Relu(tx, ty);
+        ActivationOps.ReluBackward(ty, tr, dx);
         GradCheck.Check(v => v.Select((xi, i) => Math.Max(xi, 0) * r[i]).Sum(), x, dx.Download(), GradCheck.Sample(x.Length, 60, 23), 0.01, 1e-6, 1e-6, "dx");
     }
 
@@ -160,8 +160,8 @@ public class BackwardKernelTests
         using var dg = device.Upload("dgamma", new Shape(C), TestData.Filled(C, 1f));
         using var db = device.Upload("dbeta", new Shape(C), TestData.Filled(C, 1f));
 
-        TrainOps.BatchNormTrainingForward(tx, tg, tb, rm, rv, stats, y, Eps, momentum: 0.1f);
-        TrainOps.BatchNormBackward(tx, tr, stats, tg, sums, dx, dg, db, Eps);
+        BatchNormOps.TrainingForward(tx, tg, tb, rm, rv, stats, y, Eps, momentum: 0.1f);
+        BatchNormOps.Backward(tx, tr, stats, tg, sums, dx, dg, db, Eps);
 
         double[] xd = x.Select(v => (double)v).ToArray(), gd = gamma.Select(v => (double)v).ToArray(), bd = beta.Select(v => (double)v).ToArray();
         GradCheck.Check(v => Loss(v, gd, bd), x, dx.Download(), GradCheck.Sample(x.Length, 40, 35), 1e-3, 2e-3, 2e-3, "dx");

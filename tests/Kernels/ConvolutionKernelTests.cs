@@ -1,5 +1,5 @@
 using ColorKernels.Engine.Devices;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Convolution;
 using ColorKernels.Tests.Support;
@@ -93,9 +93,9 @@ public class ConvolutionKernelTests
         using var dx = device.Upload("dx", tx.Shape, TestData.Filled(x.Length, float.NaN));
         using var dw = device.Upload("dw", tw.Shape, TestData.Filled(w.Length, 1f));
         if (transposed)
-            TrainOps.ConvTranspose2dBackward(tx, tw, tdy, dx, dw, null, a.Stride, a.Pad);
+            Conv2dOps.TransposedBackward(tx, tw, tdy, dx, dw, null, a.Stride, a.Pad);
         else
-            TrainOps.Conv2dBackward(tx, tw, tdy, dx, dw, null, a.Stride, a.Pad, a.Dilation);
+            Conv2dOps.Backward(tx, tw, tdy, dx, dw, null, a.Stride, a.Pad, a.Dilation);
 
         string what = $"{(transposed ? "transposed" : "conv")} case {caseIndex}";
         AssertClose.All(Conv2dReference.BackwardData(dy, w, a, transposed), dx.Download(), Atol, Rtol, what + " dx");
@@ -122,7 +122,7 @@ public class ConvolutionKernelTests
         using var sh = device.Upload("shift", new Shape(c.O), shift);
         using var output = device.Upload("y", Shape.Nchw(c.N, c.O, oh, ow), TestData.Filled(args.OutputElements, float.NaN));
 
-        NnOps.Conv2d(input, weight, bias, output, c.S, c.P, c.D, epilogue, sc, sh);
+        Conv2dOps.Forward(input, weight, bias, output, c.S, c.P, c.D, epilogue, sc, sh);
 
         AssertClose.All(Conv2dReference.Forward(x, w, b, scale, shift, args), output.Download(), Atol, Rtol, $"conv case {caseIndex} {epilogue}");
     }
@@ -147,7 +147,7 @@ public class ConvolutionKernelTests
         using var sh = device.Upload("shift", new Shape(c.O), shift);
         using var output = device.Upload("y", Shape.Nchw(c.N, c.O, oh, ow), TestData.Filled(args.OutputElements, float.NaN));
 
-        NnOps.ConvTranspose2d(input, weight, bias, output, c.S, c.P, epilogue, sc, sh);
+        Conv2dOps.TransposedForward(input, weight, bias, output, c.S, c.P, epilogue, sc, sh);
 
         AssertClose.All(Conv2dReference.TransposedForward(x, w, b, scale, shift, args), output.Download(), Atol, Rtol, $"transposed case {caseIndex} {epilogue}");
     }
@@ -161,7 +161,7 @@ public class ConvolutionKernelTests
         using var input = device.Upload("x", Shape.Nchw(1, 2, 9, 7), x);
         using var weight = device.Upload("w", Shape.Nchw(3, 2, 3, 3), w);
         using var output = device.Upload("y", Shape.Nchw(1, 3, 9, 7), TestData.Filled(3 * 63, float.NaN));
-        NnOps.Conv2d(input, weight, null, output, 1, 1);
+        Conv2dOps.Forward(input, weight, null, output, 1, 1);
         var args = new Conv2dArgs(1, 2, 9, 7, 3, 9, 7, 3, 1, 1, 1, false, ConvEpilogue.None, 1);
         AssertClose.All(Conv2dReference.Forward(x, w, null, null, null, args), output.Download(), Atol, Rtol);
     }
@@ -175,7 +175,7 @@ public class ConvolutionKernelTests
         using var input = device.Allocate<float>("x", Shape.Nchw(1, 2, 8, 8));
         using var weight = device.Allocate<float>("w", Shape.Nchw(3, 4, 3, 3));
         using var output = device.Allocate<float>("y", Shape.Nchw(1, 3, 8, 8));
-        var e = Assert.Throws<ArgumentException>(() => NnOps.Conv2d(input, weight, null, output, 1, 1));
+        var e = Assert.Throws<ArgumentException>(() => Conv2dOps.Forward(input, weight, null, output, 1, 1));
         Assert.Contains("'w'", e.Message);
     }
 }

@@ -1,6 +1,6 @@
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Models;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Tests.Support;
 using Xunit;
@@ -39,7 +39,7 @@ public class LossKernelTests
         using var idx = device.Upload("index", Shape.Nchw(N, K, H, W), TestData.Filled(N * K * Plane, -1));
         using var tw = device.Upload("weight", Shape.Nchw(N, K, H, W), TestData.Filled(N * K * Plane, float.NaN));
         using var pw = device.Upload("pixel_weight", new Shape(N, H, W), TestData.Filled(N * Plane, float.NaN));
-        TrainOps.SoftEncode(tab, tc, tcw, tiw, idx, tw, pw, K, Sigma);
+        LossOps.SoftEncode(tab, tc, tcw, tiw, idx, tw, pw, K, Sigma);
         int[] index = idx.Download();
         float[] weight = tw.Download(), pixel = pw.Download();
 
@@ -114,7 +114,7 @@ public class LossKernelTests
         using var tp = device.Upload("pixel_weight", new Shape(N, H, W), pixelWeight);
         using var loss = device.Upload("loss", new Shape(N, H, W), TestData.Filled(N * Plane, float.NaN));
         using var dz = device.Upload("dlogits", tz.Shape, TestData.Filled(z.Length, float.NaN));
-        TrainOps.SoftmaxCrossEntropy(tz, ti, tw, tp, loss, dz, Scale);
+        LossOps.SoftmaxCrossEntropy(tz, ti, tw, tp, loss, dz, Scale);
 
         Assert.Equal(Loss(z.Select(v => (double)v).ToArray()), loss.Download().Sum(v => (double)v), 1e-3);
         GradCheck.Check(v => Scale * Loss(v), z, dz.Download(), GradCheck.Sample(z.Length, 80, 54), 1e-3, 1e-5, 1e-3, "dlogits");
@@ -132,7 +132,7 @@ public class LossKernelTests
         using var tw = device.Upload("pw", new Shape(2, 3, 3), pw);
         using var loss = device.Allocate<float>("loss", new Shape(2, 3, 3));
         using var dp = device.Upload("dpred", tp.Shape, TestData.Filled(pred.Length, float.NaN));
-        TrainOps.L2Regression(tp, tt, tw, loss, dp, 0.5f);
+        LossOps.L2Regression(tp, tt, tw, loss, dp, 0.5f);
         double Loss(double[] x) => Enumerable.Range(0, 18).Sum(p =>
         {
             int n = p / 9, i0 = n * 18 + p % 9, i1 = i0 + 9;
@@ -153,8 +153,8 @@ public class LossKernelTests
         using var tab = device.Upload("ab", Shape.Nchw(N, 2, H, W), ab);
         using var tc = device.Upload("centres", new Shape(2, 313), centres);
         using var counts = device.Upload("counts", new Shape(313), new int[313]);
-        TrainOps.BinHistogram(tab, tc, counts);
-        TrainOps.BinHistogram(tab, tc, counts);   // accumulates: every count doubles
+        LossOps.BinHistogram(tab, tc, counts);
+        LossOps.BinHistogram(tab, tc, counts);   // accumulates: every count doubles
         int[] actual = counts.Download();
         var expected = new int[313];
         for (int n = 0; n < N; n++)
@@ -178,7 +178,7 @@ public class LossKernelTests
         ab[16 + 6] = -4.9f;    // image 2: nothing above 5
         using var tab = device.Upload("ab", Shape.Nchw(3, 2, 2, 2), ab);
         using var flags = device.Upload("flags", new Shape(3), TestData.Filled(3, float.NaN));
-        TrainOps.ColourfulImages(tab, flags, 5f);
+        LossOps.ColourfulImages(tab, flags, 5f);
         Assert.Equal(new[] { 0f, 1f, 0f }, flags.Download());
     }
 
@@ -201,7 +201,7 @@ public class LossKernelTests
         for (int t = 1; t <= 3; t++)
         {
             g.Upload(grads[t - 1]);
-            TrainOps.Adam(p, g, m, v, Lr, B1, B2, Eps, Wd, t, Scale);
+            OptimizerOps.Adam(p, g, m, v, Lr, B1, B2, Eps, Wd, t, Scale);
             for (int i = 0; i < Count; i++)
             {
                 double gi = Scale * grads[t - 1][i] + Wd * rp[i];
@@ -218,7 +218,7 @@ public class LossKernelTests
         for (int t = 0; t < 3; t++)
         {
             g.Upload(grads[t]);
-            TrainOps.Sgd(q, g, vel, Lr, 0.9f, Wd, Scale);
+            OptimizerOps.Sgd(q, g, vel, Lr, 0.9f, Wd, Scale);
             for (int i = 0; i < Count; i++)
             {
                 rvel[i] = 0.9 * rvel[i] + Scale * grads[t][i] + Wd * rq[i];
@@ -237,14 +237,14 @@ public class LossKernelTests
         using var t = device.Upload("x", new Shape(1000), x);
         using var result = device.Allocate<float>("sum", new Shape(1));
         using var partials = device.Upload("partials", new Shape(device.Launcher.MaxElementThreads), TestData.Filled(device.Launcher.MaxElementThreads, float.NaN));
-        TrainOps.Fill(result, 1f);
-        TrainOps.AddSumOfSquares(t, partials, result);
+        BufferOps.Fill(result, 1f);
+        BufferOps.AddSumOfSquares(t, partials, result);
         Assert.Equal(1 + x.Sum(v => (double)v * v), result.Download()[0], 1e-3);
         float first = result.Download()[0];
-        TrainOps.Fill(result, 1f);
-        TrainOps.AddSumOfSquares(t, partials, result);
+        BufferOps.Fill(result, 1f);
+        BufferOps.AddSumOfSquares(t, partials, result);
         Assert.Equal(first, result.Download()[0]);   // bit-identical: no atomics
-        TrainOps.Fill(t, 2.5f);
+        BufferOps.Fill(t, 2.5f);
         Assert.All(t.Download(), v => Assert.Equal(2.5f, v));
     }
 }

@@ -1,6 +1,9 @@
 using ColorKernels.Engine.Devices;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Activation;
+using ColorKernels.Kernels.BatchNorm;
+using ColorKernels.Kernels.Softmax;
 using ColorKernels.Kernels.Common;
 using ColorKernels.Kernels.Resample;
 using ColorKernels.Tests.Support;
@@ -8,7 +11,7 @@ using Xunit;
 
 namespace ColorKernels.Tests.Kernels;
 
-/// <summary>Batch norm, ReLU, channel softmax, annealed mean and bilinear resizing against <see cref="NnReference"/>.</summary>
+/// <summary>Batch norm, ReLU, channel softmax, annealed mean and bilinear resizing against the references in Kernels (BatchNormReference, ActivationReference, SoftmaxReference, ResampleReference).</summary>
 public class NnKernelTests
 {
     public static IEnumerable<object[]> Devices => TestDevices.All;
@@ -38,8 +41,8 @@ public class NnKernelTests
         foreach (bool affine in new[] { false, true })
         {
             using var ty = device.Upload("y", tx.Shape, TestData.Filled(x.Length, float.NaN));
-            NnOps.BatchNormInference(tx, tm, tv, affine ? tg : null, affine ? tb : null, ty, 1e-5f);
-            AssertClose.All(NnReference.BatchNorm(x, mean, variance, affine ? gamma : null, affine ? beta : null, n, c, h * w, 1e-5),
+            BatchNormOps.Inference(tx, tm, tv, affine ? tg : null, affine ? tb : null, ty, 1e-5f);
+            AssertClose.All(BatchNormReference.BatchNorm(x, mean, variance, affine ? gamma : null, affine ? beta : null, n, c, h * w, 1e-5),
                 ty.Download(), 1e-5, 1e-5, $"affine={affine}");
         }
     }
@@ -53,8 +56,8 @@ public class NnKernelTests
         float[] x = TestData.Uniform(n * c * h * w, -1, 1, shape);
         using var tx = device.Upload("x", Shape.Nchw(n, c, h, w), x);
         using var ty = device.Upload("y", tx.Shape, TestData.Filled(x.Length, float.NaN));
-        NnOps.Relu(tx, ty);
-        AssertClose.All(NnReference.Relu(x), ty.Download(), 0, 0);   // exact: max(x, 0) has no rounding
+        ActivationOps.Relu(tx, ty);
+        AssertClose.All(ActivationReference.Relu(x), ty.Download(), 0, 0);   // exact: max(x, 0) has no rounding
     }
 
     [Theory]
@@ -70,8 +73,8 @@ public class NnKernelTests
         foreach (float t in new[] { 1f, 0.38f, 2.5f })
         {
             using var tp = device.Upload("p", tz.Shape, TestData.Filled(z.Length, float.NaN));
-            NnOps.Softmax(tz, tp, t);
-            AssertClose.All(NnReference.Softmax(z, n, c, h * w, t), tp.Download(), 1e-6, 1e-4, $"T={t}");
+            SoftmaxOps.Softmax(tz, tp, t);
+            AssertClose.All(SoftmaxReference.Softmax(z, n, c, h * w, t), tp.Download(), 1e-6, 1e-4, $"T={t}");
         }
     }
 
@@ -92,8 +95,8 @@ public class NnKernelTests
             foreach (float t in new[] { 1f, 0.38f, 0.1f })
             {
                 using var ab = device.Upload("ab", Shape.Nchw(n, 2, h, w), TestData.Filled(n * 2 * h * w, float.NaN));
-                NnOps.AnnealedMean(tz, td, ab, t);
-                AssertClose.All(NnReference.AnnealedMean(z, decode, n, Q, h * w, t), ab.Download(), 1e-3, 1e-5, $"{n}x{h}x{w} T={t}");
+                SoftmaxOps.AnnealedMean(tz, td, ab, t);
+                AssertClose.All(SoftmaxReference.AnnealedMean(z, decode, n, Q, h * w, t), ab.Download(), 1e-3, 1e-5, $"{n}x{h}x{w} T={t}");
             }
         }
     }
@@ -118,25 +121,25 @@ public class NnKernelTests
         using var ab = device.Allocate<float>("ab", Shape.Nchw(1, 2, 1, 2));
 
         // T near 0 gives the mode: bin 3's centre.
-        NnOps.AnnealedMean(tz, td, ab, 0.01f);
+        SoftmaxOps.AnnealedMean(tz, td, ab, 0.01f);
         float[] mode = ab.Download();
         Assert.Equal(20f, mode[0], 3);
         Assert.Equal(60f, mode[2], 3);
 
         // T = 1 gives the mean; equal logits give the plain average of the centres at any T.
-        NnOps.AnnealedMean(tz, td, ab, 1f);
+        SoftmaxOps.AnnealedMean(tz, td, ab, 1f);
         float[] mean = ab.Download();
         Assert.Equal(decode[..Q].Average(), mean[1], 3);
         Assert.Equal(decode[Q..].Average(), mean[3], 3);
 
         // Any temperature gives a convex combination of the centres: inside their bounding box.
-        NnOps.AnnealedMean(tz, td, ab, 0.38f);
+        SoftmaxOps.AnnealedMean(tz, td, ab, 0.38f);
         float[] annealed = ab.Download();
         Assert.InRange(annealed[0], decode[..Q].Min(), decode[..Q].Max());
         Assert.InRange(annealed[2], decode[Q..].Min(), decode[Q..].Max());
         Assert.NotEqual(mean[0], annealed[0]);
 
-        Assert.Throws<ColorKernels.Engine.UserErrorException>(() => NnOps.AnnealedMean(tz, td, ab, 0f));
+        Assert.Throws<ColorKernels.Engine.UserErrorException>(() => SoftmaxOps.AnnealedMean(tz, td, ab, 0f));
     }
 
     // (N, C, inH, inW, outH, outW): x4 upsampling as ECCV16 does, downsampling, identity, 1x1 sources, odd ratios.
@@ -159,9 +162,9 @@ public class NnKernelTests
         float[] x = TestData.Uniform(n * c * ih * iw, -1, 1, caseIndex);
         using var src = device.Upload("src", Shape.Nchw(n, c, ih, iw), x);
         using var dst = device.Upload("dst", Shape.Nchw(n, c, oh, ow), TestData.Filled(n * c * oh * ow, float.NaN));
-        NnOps.ResizeBilinear(src, 0, c, dst, 0);
+        ResampleOps.ResizeBilinear(src, 0, c, dst, 0);
         var args = new ResizeArgs(n, c, c, 0, ih, iw, c, 0, oh, ow, 1f, 0f, 1);
-        AssertClose.All(NnReference.ResizeBilinear(x, new double[n * c * oh * ow], args), dst.Download(), 1e-5, 0);
+        AssertClose.All(ResampleReference.ResizeBilinear(x, new double[n * c * oh * ow], args), dst.Download(), 1e-5, 0);
     }
 
     [Theory]
@@ -175,9 +178,9 @@ public class NnKernelTests
         using var src = device.Upload("lab", Shape.Nchw(2, 3, 9, 7), x);
         float[] poison = TestData.Filled(2 * 3 * 4 * 4, -777f);
         using var dst = device.Upload("dst", Shape.Nchw(2, 3, 4, 4), poison);
-        NnOps.ResizeBilinear(src, 0, 1, dst, 1, 0.01f, -0.5f);
+        ResampleOps.ResizeBilinear(src, 0, 1, dst, 1, 0.01f, -0.5f);
         var args = new ResizeArgs(2, 1, 3, 0, 9, 7, 3, 1, 4, 4, 0.01f, -0.5f, 1);
-        double[] expected = NnReference.ResizeBilinear(x, poison.Select(v => (double)v).ToArray(), args);
+        double[] expected = ResampleReference.ResizeBilinear(x, poison.Select(v => (double)v).ToArray(), args);
         AssertClose.All(expected, dst.Download(), 1e-5, 1e-6);
     }
 }

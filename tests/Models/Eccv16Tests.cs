@@ -1,7 +1,7 @@
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
-using ColorKernels.Engine.Nn;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Common;
 using ColorKernels.Tests.Support;
@@ -61,7 +61,7 @@ public class Eccv16Tests
         using Eccv16Network network = Eccv16Network.Load(device, model, "fixture");
         using var lab = device.Upload("L", Shape.Nchw(1, 1, 48, 40), expected["input_l"]);
         using var input = device.Allocate<float>("input", Shape.Nchw(1, 1, 48, 40));
-        NnOps.ResizeBilinear(lab, 0, 1, input, 0, 0.01f, -0.5f);   // same size: only (L - 50) / 100
+        ResampleOps.ResizeBilinear(lab, 0, 1, input, 0, 0.01f, -0.5f);   // same size: only (L - 50) / 100
 
         foreach (bool fused in new[] { true, false })
         {
@@ -73,7 +73,7 @@ public class Eccv16Tests
             network.AnnealedMean(logits, ab, 1f);
             AssertClose.All(expected["ab_t1"], ab.Download(), 0.05, 0, "ab at T = 1");
             using var up = device.Upload("up", Shape.Nchw(1, 2, 48, 40), TestData.Filled(2 * 48 * 40, float.NaN));
-            NnOps.ResizeBilinear(ab, 0, 2, up, 0);
+            ResampleOps.ResizeBilinear(ab, 0, 2, up, 0);
             AssertClose.All(expected["ab_upsampled"], up.Download(), 0.05, 0, "ab upsampled x4");
 
             network.AnnealedMean(logits, ab, 0.38f);

@@ -1,7 +1,8 @@
 using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Som;
 using ColorKernels.Engine.Tensors;
-using ColorKernels.Kernels.Som;
+using ColorKernels.Kernels.Patches;
 using ColorKernels.Tests.Support;
 using Xunit;
 
@@ -35,9 +36,7 @@ public class ClassToAbTests
         using Tensor<float> tl = device.Upload("logits", new Shape(classes, count), logits);
         using Tensor<float> tb = device.Upload("codebook", new Shape(classes, 2), codebook);
         using Tensor<float> tlab = device.Upload("lab", Shape.Nchw(1, 3, height, width), lab);
-        var launch = device.Launcher.ForElements(count);
-        device.Launcher.Launch(device.Kernels.ClassToAb, launch.Config, tl.View, tb.View, tlab.View,
-            new PatchArgs(height, width, classes, count, 1, launch.RunLength, first, temperature));
+        PatchOps.ClassToAb(tl, tb, tlab, new PatchArgs(height, width, classes, count, 1, 1, first, temperature));
         float[] result = tlab.Download();
         Assert.Equal(l, result[..plane]);   // L is kept
         for (int i = 0; i < count; i++)
@@ -123,9 +122,7 @@ public class ExtractPatchesTests
         using Tensor<float> tl = device.Upload("lab", Shape.Nchw(1, 3, height, width), lab);
         using Tensor<int> tc = device.Upload("centres", new Shape(n), centres);
         using Tensor<float> tp = device.Upload("patches", new Shape(k * k, n), TestData.Filled(k * k * n, float.NaN));
-        var launch = device.Launcher.ForElements(n);
-        device.Launcher.Launch(device.Kernels.ExtractPatches, launch.Config, tl.View, tc.View, tp.View,
-            new PatchArgs(height, width, k, n, 0, launch.RunLength, 0, 0f, dilation));
+        PatchOps.ExtractPatches(device, tl.View, tc.View, tp.View, new PatchArgs(height, width, k, n, 0, 1, 0, 0f, dilation));
         float[] patches = tp.Download();
         for (int i = 0; i < n; i++)
         {

@@ -1,3 +1,4 @@
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Som;
@@ -39,7 +40,7 @@ public class SomTests
         using var bmu = device.Upload("bmu", new Shape(count), TestData.Filled(count, -7));
         using var second = device.Upload("second", new Shape(count), TestData.Filled(count, -7));
         using var dist = device.Upload("dist", new Shape(count), TestData.Filled(count, float.NaN));
-        SomMap.Bmu(device, x, tb, bmu, second, dist, new SomArgs(count, w, h, 1f, 1f, 1));
+        SomOps.Bmu(x, tb, bmu, second, dist, new SomArgs(count, w, h, 1f, 1f, 1));
         int[] b = bmu.Download(), s2 = second.Download();
         float[] d = dist.Download();
         for (int i = 0; i < count; i++)

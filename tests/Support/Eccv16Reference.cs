@@ -1,4 +1,7 @@
 using ColorKernels.Engine.Models;
+using ColorKernels.Kernels.Activation;
+using ColorKernels.Kernels.BatchNorm;
+using ColorKernels.Kernels.Softmax;
 using ColorKernels.Kernels.Common;
 using ColorKernels.Kernels.Convolution;
 
@@ -40,10 +43,10 @@ public static class Eccv16Reference
                     break;
                 }
                 case LayerKind.Relu:
-                    x = ToFloat(NnReference.Relu(x));
+                    x = ToFloat(ActivationReference.Relu(x));
                     break;
                 case LayerKind.BatchNorm:
-                    x = ToFloat(NnReference.BatchNorm(x, t[l.Prefix + ".running_mean"], t[l.Prefix + ".running_var"],
+                    x = ToFloat(BatchNormReference.BatchNorm(x, t[l.Prefix + ".running_mean"], t[l.Prefix + ".running_var"],
                         t[l.Prefix + ".weight"], t[l.Prefix + ".bias"], n, c, h * w, 1e-5));
                     break;
             }

@@ -1,3 +1,4 @@
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine;
 using ColorKernels.Engine.Color;
 using ColorKernels.Engine.Devices;

@@ -1,7 +1,7 @@
 using ColorKernels.Kernels.Common;
 using ILGPU;
 
-namespace ColorKernels.Kernels.Optim;
+namespace ColorKernels.Kernels.Optimizer;
 
 /// <summary>Hyper-parameters of one optimiser step, already including bias corrections and the gradient scale.</summary>
 public readonly struct OptimizerArgs

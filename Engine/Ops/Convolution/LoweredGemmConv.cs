@@ -3,8 +3,10 @@ using ColorKernels.Engine.Launch;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Common;
 using ColorKernels.Kernels.Convolution;
+using ILGPU;
+using ILGPU.Runtime;
 
-namespace ColorKernels.Engine.Nn;
+namespace ColorKernels.Engine.Ops;
 
 /// <summary>
 /// Convolutions lowered to matrix multiplies, image by image (the CPU accelerator's variant):
@@ -13,9 +15,17 @@ namespace ColorKernels.Engine.Nn;
 /// ~6x fewer loads per multiply-add than the direct kernels. Same results up to float summation order
 /// (tested against the same references).
 /// </summary>
-internal static class CpuConv
+internal sealed class LoweredGemmConv : IConvBackend
 {
-    public static void Forward(Tensor<float> input, Tensor<float> weight, Tensor<float>? bias, Tensor<float> output,
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>> Im2ColKernel = new(Im2ColKernels.Im2ColKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>> Col2ImKernel = new(Im2ColKernels.Col2ImKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, ChannelArgs>> BiasEpilogueKernel = new(Im2ColKernels.BiasEpilogueKernel);
+
+    public static LoweredGemmConv Instance { get; } = new();
+
+    public ConvAlgorithm Algorithm => ConvAlgorithm.LoweredGemm;
+
+    public void Forward(Tensor<float> input, Tensor<float> weight, Tensor<float>? bias, Tensor<float> output,
         Conv2dArgs geometry, Tensor<float>? scale, Tensor<float>? shift)
     {
         ComputeDevice d = input.Device;
@@ -31,7 +41,7 @@ internal static class CpuConv
         }
     }
 
-    public static void BackwardData(Tensor<float> weight, Tensor<float> dOutput, Tensor<float> dInput, Conv2dArgs geometry)
+    public void BackwardData(Tensor<float> weight, Tensor<float> dOutput, Tensor<float> dInput, Conv2dArgs geometry)
     {
         ComputeDevice d = weight.Device;
         int rows = geometry.InC * geometry.Kernel * geometry.Kernel, columns = geometry.OutH * geometry.OutW;
@@ -41,12 +51,11 @@ internal static class CpuConv
         for (int n = 0; n < geometry.N; n++)
         {
             Gemm(d, wt, dOutput, dcol, new GemmArgs(rows, columns, geometry.OutC, 0, n * geometry.OutC * columns, 0, false, false, 0), wt, wt, wt);
-            ElementLaunch l = d.Launcher.ForElements(geometry.InC * geometry.InH * geometry.InW);
-            d.Launcher.Launch(d.Kernels.Col2Im, l.Config, dcol.View, dInput.View, new Im2ColArgs(geometry, n, false, l.RunLength));
+            Col2Im(d, dcol, dInput, geometry, n);
         }
     }
 
-    public static void BackwardWeight(Tensor<float> input, Tensor<float> dOutput, Tensor<float> dWeight, Conv2dArgs geometry)
+    public void BackwardWeight(Tensor<float> input, Tensor<float> dOutput, Tensor<float> dWeight, Conv2dArgs geometry)
     {
         ComputeDevice d = input.Device;
         int rows = geometry.InC * geometry.Kernel * geometry.Kernel, columns = geometry.OutH * geometry.OutW;
@@ -59,7 +68,7 @@ internal static class CpuConv
     }
 
     /// <summary>Transposed conv: col_n = W^T [OutC K K, InC] x in_n, out_n = col2im(col_n), then bias and epilogue.</summary>
-    public static void TransposedForward(Tensor<float> input, Tensor<float> weight, Tensor<float>? bias, Tensor<float> output,
+    public void TransposedForward(Tensor<float> input, Tensor<float> weight, Tensor<float>? bias, Tensor<float> output,
         Conv2dArgs t, Tensor<float>? scale, Tensor<float>? shift)
     {
         ComputeDevice d = input.Device;
@@ -68,25 +77,25 @@ internal static class CpuConv
         Tensor<float> wt = d.Workspace("convt.weight_t", rows * t.InC);
         Transpose(d, weight, wt, t.InC, rows);
         Tensor<float> col = d.Workspace("convt.col", rows * columns);
-        ElementLaunch l = d.Launcher.ForElements(t.OutC * t.OutH * t.OutW);
         for (int n = 0; n < t.N; n++)
         {
             Gemm(d, wt, input, col, new GemmArgs(rows, columns, t.InC, 0, n * t.InC * columns, 0, false, false, 0), wt, wt, wt);
-            d.Launcher.Launch(d.Kernels.Col2Im, l.Config, col.View, output.View, new Im2ColArgs(adjoint, n, false, l.RunLength));
+            Col2Im(d, col, output, adjoint, n);
         }
         if (bias is not null || t.Epilogue != 0)
         {
             ElementLaunch e = d.Launcher.ForElements(output.Elements);
             Tensor<float> b = bias ?? d.Workspace("convt.zero_bias", t.OutC);
             if (bias is null)
-                TrainOps.Fill(b, 0f);
-            d.Launcher.Launch(d.Kernels.BiasEpilogue, e.Config, output.View, b.View, (scale ?? b).View, (shift ?? b).View,
-                new ChannelArgs(t.N, t.OutC, t.OutH * t.OutW, 0f, e.RunLength, t.Epilogue));
+                BufferOps.Fill(b, 0f);
+            using (d.Launcher.Time(BiasEpilogueKernel, 2.0 * output.Elements, 8.0 * output.Elements))
+                d.Kernels.Load(BiasEpilogueKernel)(d.Stream, e.Config, output.View, b.View, (scale ?? b).View, (shift ?? b).View,
+                    new ChannelArgs(t.N, t.OutC, t.OutH * t.OutW, 0f, e.RunLength, t.Epilogue));
         }
     }
 
     /// <summary>Transposed conv, data gradient: dIn_n = W [InC, OutC K K] x im2col(dOut_n) (a forward conv of dOut).</summary>
-    public static void TransposedBackwardData(Tensor<float> weight, Tensor<float> dOutput, Tensor<float> dInput, Conv2dArgs t)
+    public void TransposedBackwardData(Tensor<float> weight, Tensor<float> dOutput, Tensor<float> dInput, Conv2dArgs t)
     {
         ComputeDevice d = weight.Device;
         int rows = t.OutC * t.Kernel * t.Kernel, columns = t.InH * t.InW;
@@ -100,7 +109,7 @@ internal static class CpuConv
     }
 
     /// <summary>Transposed conv, weight gradient: dW [InC, OutC K K] += in_n [InC, H W] x im2col(dOut_n)^T.</summary>
-    public static void TransposedBackwardWeight(Tensor<float> input, Tensor<float> dOutput, Tensor<float> dWeight, Conv2dArgs t)
+    public void TransposedBackwardWeight(Tensor<float> input, Tensor<float> dOutput, Tensor<float> dWeight, Conv2dArgs t)
     {
         ComputeDevice d = input.Device;
         int rows = t.OutC * t.Kernel * t.Kernel, columns = t.InH * t.InW;
@@ -118,12 +127,22 @@ internal static class CpuConv
         // One thread per written row: (r, oy) pairs, or column positions when transposed.
         int rows = transposed ? geometry.OutH * geometry.OutW : geometry.InC * geometry.Kernel * geometry.Kernel * geometry.OutH;
         ElementLaunch l = d.Launcher.ForElements(rows);
-        d.Launcher.Launch(d.Kernels.Im2Col, l.Config, input.View, col.View, new Im2ColArgs(geometry, image, transposed, l.RunLength));
+        using (d.Launcher.Time(Im2ColKernel, 0, 8.0 * geometry.InC * geometry.Kernel * geometry.Kernel * geometry.OutH * geometry.OutW))
+            d.Kernels.Load(Im2ColKernel)(d.Stream, l.Config, input.View, col.View, new Im2ColArgs(geometry, image, transposed, l.RunLength));
+    }
+
+    /// <summary>Adds image <paramref name="image"/>'s column gradients back onto its input (one thread per input element).</summary>
+    private static void Col2Im(ComputeDevice d, Tensor<float> col, Tensor<float> target, Conv2dArgs geometry, int image)
+    {
+        int elements = geometry.InC * geometry.InH * geometry.InW;
+        ElementLaunch l = d.Launcher.ForElements(elements);
+        using (d.Launcher.Time(Col2ImKernel, 0, 4.0 * (geometry.InC * geometry.Kernel * geometry.Kernel * geometry.OutH * geometry.OutW + elements)))
+            d.Kernels.Load(Col2ImKernel)(d.Stream, l.Config, col.View, target.View, new Im2ColArgs(geometry, image, false, l.RunLength));
     }
 
     private static void Transpose(ComputeDevice d, Tensor<float> source, Tensor<float> destination, int rows, int cols) =>
-        NnOps.Transpose(source, destination, rows, cols);
+        GemmOps.Transpose(source, destination, rows, cols);
 
     private static void Gemm(ComputeDevice d, Tensor<float> a, Tensor<float> b, Tensor<float> c, GemmArgs g,
-        Tensor<float> bias, Tensor<float> scale, Tensor<float> shift) => NnOps.Gemm(a, b, c, g, bias, scale, shift);
+        Tensor<float> bias, Tensor<float> scale, Tensor<float> shift) => GemmOps.Gemm(a, b, c, g, bias, scale, shift);
 }

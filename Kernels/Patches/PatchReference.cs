@@ -1,4 +1,4 @@
-namespace ColorKernels.Kernels.Som;
+namespace ColorKernels.Kernels.Patches;
 
 /// <summary>Double-precision references for the patch side of the SOM + MLP method.</summary>
 public static class PatchReference

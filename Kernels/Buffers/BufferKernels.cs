@@ -1,6 +1,7 @@
+using ColorKernels.Kernels.Common;
 using ILGPU;
 
-namespace ColorKernels.Kernels.Common;
+namespace ColorKernels.Kernels.Buffers;
 
 /// <summary>Small whole-buffer kernels: fill, accumulate, sum of squares (deterministic two-stage reduction).</summary>
 public static class BufferKernels

@@ -1,7 +1,7 @@
 using ColorKernels.Kernels.Common;
 using ILGPU;
 
-namespace ColorKernels.Kernels.Som;
+namespace ColorKernels.Kernels.Patches;
 
 /// <summary>Patch geometry: K x K patches of one picture's L plane (H x W), for Count centre pixels.</summary>
 public readonly struct PatchArgs

@@ -1,10 +1,15 @@
 using ColorKernels.Kernels.Common;
 using ILGPU;
 
-namespace ColorKernels.Kernels.Normalization;
+namespace ColorKernels.Kernels.BatchNorm;
 
-/// <summary>Batch norm (inference) and ReLU over NCHW tensors; element-wise, threads take runs of elements.</summary>
-public static class NormalizationKernels
+/// <summary>
+/// Batch norm over NCHW tensors: inference (running or batch statistics), the training pass's batch
+/// statistics and running-average update, and the backward pass (a per-channel reduction, then dx).
+/// Per-channel kernels take one thread a channel and sum in a fixed order (deterministic); element-wise
+/// ones take runs of elements.
+/// </summary>
+public static class BatchNormKernels
 {
     /// <summary>
     /// BatchNormInferenceKernel: y = (x - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c] (gamma = 1,
@@ -22,15 +27,6 @@ public static class NormalizationKernels
                 float v = (x[i] - mean[c]) / MathF.Sqrt(variance[c] + a.Parameter);
                 y[i] = a.Flags == 1 ? v * gamma[c] + beta[c] : v;
             }
-    }
-
-    /// <summary>ReluKernel: y = max(x, 0), any shape (x and y may be the same buffer). Thread: elements.</summary>
-    public static void ReluKernel(ArrayView<float> x, ArrayView<float> y, ChannelArgs a)
-    {
-        int total = a.Elements, run = a.RunLength;
-        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
-            for (int i = start, end = Math.Min(start + run, total); i < end; i++)
-                y[i] = x[i] > 0f ? x[i] : 0f;
     }
 
     /// <summary>
@@ -120,14 +116,5 @@ public static class NormalizationKernels
                 float g = a.Flags == 1 ? gamma[c] : 1f;
                 dx[i] = g * invStd / count * (count * dy[i] - sums[c] - xhat * sums[a.Channels + c]);
             }
-    }
-
-    /// <summary>ReluBackwardKernel: dx = dy where the ReLU's output y > 0, else 0 (assigns). Thread: elements.</summary>
-    public static void ReluBackwardKernel(ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, ChannelArgs a)
-    {
-        int total = a.Elements, run = a.RunLength;
-        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
-            for (int i = start, end = Math.Min(start + run, total); i < end; i++)
-                dx[i] = y[i] > 0f ? dy[i] : 0f;
     }
 }

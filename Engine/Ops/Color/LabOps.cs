@@ -1,9 +1,13 @@
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Launch;
 using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Color;
 using ColorKernels.Kernels.Common;
+using ILGPU;
+using ILGPU.Runtime;
 
-namespace ColorKernels.Engine.Color;
+namespace ColorKernels.Engine.Ops;
 
 /// <summary>
 /// Host side of the sRGB/CIELAB kernels: checks tensor shapes, then launches. Lab tensors are
@@ -11,6 +15,12 @@ namespace ColorKernels.Engine.Color;
 /// </summary>
 public static class LabOps
 {
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Bytes, Floats, ImageBatchArgs>> SrgbBytesToLabKernel = new(LabKernels.SrgbBytesToLabKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ImageBatchArgs>> SrgbToLabKernel = new(LabKernels.SrgbToLabKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ImageBatchArgs>> LabToSrgbKernel = new(LabKernels.LabToSrgbKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Bytes, ImageBatchArgs>> LabToSrgbBytesKernel = new(LabKernels.LabToSrgbBytesKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, ImageBatchArgs>> ClearChromaKernel = new(LabKernels.ClearChromaKernel);
+
     /// <summary>Uploads a decoded picture and converts it to Lab [1, 3, H, W] (8-bit or 16-bit path as the picture is).</summary>
     public static void ImageToLab(ComputeDevice device, Imaging.ImageData image, Tensor<float> lab)
     {
@@ -44,35 +54,40 @@ public static class LabOps
     public static void SrgbBytesToLab(Tensor<byte> rgb, Tensor<float> lab)
     {
         var (d, launch, args) = PackedArgs(rgb, lab);
-        d.Launcher.Launch(d.Kernels.SrgbBytesToLab, launch.Config, rgb.View, lab.View, args);
+        using (d.Launcher.Time(SrgbBytesToLabKernel, 0, 15.0 * args.TotalPixels))
+            d.Kernels.Load(SrgbBytesToLabKernel)(d.Stream, launch.Config, rgb.View, lab.View, args);
     }
 
     /// <summary>Float sRGB [N, 3, H, W] -> Lab [N, 3, H, W].</summary>
     public static void SrgbToLab(Tensor<float> srgb, Tensor<float> lab)
     {
         var (d, launch, args) = PlanarArgs(srgb, lab);
-        d.Launcher.Launch(d.Kernels.SrgbToLab, launch.Config, srgb.View, lab.View, args);
+        using (d.Launcher.Time(SrgbToLabKernel, 0, 24.0 * args.TotalPixels))
+            d.Kernels.Load(SrgbToLabKernel)(d.Stream, launch.Config, srgb.View, lab.View, args);
     }
 
     /// <summary>Lab [N, 3, H, W] -> float sRGB [N, 3, H, W], clamped to the sRGB cube.</summary>
     public static void LabToSrgb(Tensor<float> lab, Tensor<float> srgb)
     {
         var (d, launch, args) = PlanarArgs(lab, srgb);
-        d.Launcher.Launch(d.Kernels.LabToSrgb, launch.Config, lab.View, srgb.View, args);
+        using (d.Launcher.Time(LabToSrgbKernel, 0, 24.0 * args.TotalPixels))
+            d.Kernels.Load(LabToSrgbKernel)(d.Stream, launch.Config, lab.View, srgb.View, args);
     }
 
     /// <summary>Lab [N, 3, H, W] -> packed 8-bit sRGB [N, H, W, 3].</summary>
     public static void LabToSrgbBytes(Tensor<float> lab, Tensor<byte> rgb)
     {
         var (d, launch, args) = PackedArgs(rgb, lab);
-        d.Launcher.Launch(d.Kernels.LabToSrgbBytes, launch.Config, lab.View, rgb.View, args);
+        using (d.Launcher.Time(LabToSrgbBytesKernel, 0, 15.0 * args.TotalPixels))
+            d.Kernels.Load(LabToSrgbBytesKernel)(d.Stream, launch.Config, lab.View, rgb.View, args);
     }
 
     /// <summary>Sets a = b = 0 in a Lab tensor [N, 3, H, W], in place.</summary>
     public static void ClearChroma(Tensor<float> lab)
     {
         var (d, launch, args) = LabArgs(lab);
-        d.Launcher.Launch(d.Kernels.ClearChroma, launch.Config, lab.View, args);
+        using (d.Launcher.Time(ClearChromaKernel, 0, 8.0 * args.TotalPixels))
+            d.Kernels.Load(ClearChromaKernel)(d.Stream, launch.Config, lab.View, args);
     }
 
     private static (ComputeDevice, ElementLaunch, ImageBatchArgs) LabArgs(Tensor<float> lab)

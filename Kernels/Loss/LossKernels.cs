@@ -9,7 +9,7 @@ namespace ColorKernels.Kernels.Loss;
 /// logits gradient, the L2 regression baseline, and the bin histogram behind the empirical prior.
 /// Bin centres are [2, Q] (a row, then b row). One thread owns one pixel.
 /// </summary>
-public static class BinKernels
+public static class LossKernels
 {
     /// <summary>
     /// SoftEncodeKernel: for each pixel's ab (ab [N, 2, H, W]) the K nearest bin centres, nearest first (ties

@@ -1,0 +1,38 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Launch;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Activation;
+using ColorKernels.Kernels.Common;
+using ILGPU;
+using ILGPU.Runtime;
+using static ColorKernels.Engine.Ops.OpChecks;
+
+namespace ColorKernels.Engine.Ops;
+
+/// <summary>ReLU, forward and backward (Kernels/Activation; reference ActivationReference).</summary>
+public static class ActivationOps
+{
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> ReluKernel = new(ActivationKernels.ReluKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>> ReluBackwardKernel = new(ActivationKernels.ReluBackwardKernel);
+
+    /// <summary>y = max(x, 0); x and y may be one tensor.</summary>
+    public static void Relu(Tensor<float> x, Tensor<float> y)
+    {
+        Expect(y, x.Shape);
+        ComputeDevice d = SameDevice(x, y, y);
+        ElementLaunch l = d.Launcher.ForElements(x.Elements);
+        using (d.Launcher.Time(ReluKernel, x.Elements, 8.0 * x.Elements))
+            d.Kernels.Load(ReluKernel)(d.Stream, l.Config, x.View, y.View, new ChannelArgs(1, 1, x.Elements, 0f, l.RunLength));
+    }
+
+    /// <summary>dx = dy where y &gt; 0 (y the ReLU's output); activation gradients are assigned.</summary>
+    public static void ReluBackward(Tensor<float> y, Tensor<float> dy, Tensor<float> dx)
+    {
+        Expect(dy, y.Shape);
+        Expect(dx, y.Shape);
+        ComputeDevice d = SameDevice(y, dy, dx);
+        ElementLaunch l = d.Launcher.ForElements(y.Elements);
+        using (d.Launcher.Time(ReluBackwardKernel, y.Elements, 12.0 * y.Elements))
+            d.Kernels.Load(ReluBackwardKernel)(d.Stream, l.Config, y.View, dy.View, dx.View, new ChannelArgs(1, 1, y.Elements, 0f, l.RunLength));
+    }
+}

@@ -1,0 +1,74 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Launch;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Buffers;
+using ColorKernels.Kernels.Common;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ColorKernels.Engine.Ops;
+
+/// <summary>Whole-buffer ops (Kernels/Buffers): fill, accumulate, a deterministic sum of squares, and the profiler's arithmetic probe.</summary>
+public static class BufferOps
+{
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, ChannelArgs>> FillKernel = new(BufferKernels.FillKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> AccumulateKernel = new(BufferKernels.AccumulateKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SumOfSquaresKernel = new(BufferKernels.SumOfSquaresKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SumPartialsKernel = new(BufferKernels.SumPartialsKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, ChannelArgs>> PeakFlopsKernel = new(BufferKernels.PeakFlopsKernel);
+
+    /// <summary>Sets every element of <paramref name="t"/> to <paramref name="value"/>.</summary>
+    public static void Fill(Tensor<float> t, float value)
+    {
+        ComputeDevice d = t.Device;
+        ElementLaunch l = d.Launcher.ForElements(t.Elements);
+        using (d.Launcher.Time(FillKernel, 0, 4.0 * t.Elements))
+            d.Kernels.Load(FillKernel)(d.Stream, l.Config, t.View, new ChannelArgs(1, 1, t.Elements, value, l.RunLength));
+    }
+
+    /// <summary>destination += source, element-wise, for tensors of one shape.</summary>
+    public static void Accumulate(Tensor<float> source, Tensor<float> destination)
+    {
+        OpChecks.Expect(destination, source.Shape);
+        Accumulate(OpChecks.SameDevice(source, destination, destination), source.View, destination.View, source.Elements);
+    }
+
+    /// <summary>destination[i] += source[i] for i &lt; <paramref name="count"/>, on views (batch norm's per-channel sums).</summary>
+    internal static void Accumulate(ComputeDevice d, Floats source, Floats destination, int count)
+    {
+        ElementLaunch l = d.Launcher.ForElements(count);
+        using (d.Launcher.Time(AccumulateKernel, count, 12.0 * count))
+            d.Kernels.Load(AccumulateKernel)(d.Stream, l.Config, source, destination, new ChannelArgs(1, 1, count, 1f, l.RunLength));
+    }
+
+    /// <summary>
+    /// result[0] += sum of squares of <paramref name="t"/>, reduced deterministically through
+    /// <paramref name="partials"/> (at least <see cref="Launcher.MaxElementThreads"/> floats of scratch).
+    /// </summary>
+    public static void AddSumOfSquares(Tensor<float> t, Tensor<float> partials, Tensor<float> result)
+    {
+        ComputeDevice d = t.Device;
+        ElementLaunch l = d.Launcher.ForElements(t.Elements);
+        int threads = l.Config.GridDim.X * l.Config.GroupDim.X;
+        if (partials.Elements < threads)
+            throw new ArgumentException($"partials '{partials.Name}' holds {partials.Elements} floats; this launch needs {threads}");
+        using (d.Launcher.Time(SumOfSquaresKernel, 2.0 * t.Elements, 4.0 * (t.Elements + threads)))
+            d.Kernels.Load(SumOfSquaresKernel)(d.Stream, l.Config, t.View, partials.View, new ChannelArgs(1, 1, t.Elements, 0f, l.RunLength));
+        using (d.Launcher.Time(SumPartialsKernel, threads, 4.0 * threads))
+            d.Kernels.Load(SumPartialsKernel)(d.Stream, new KernelConfig(1, 1), partials.View, result.View, new ChannelArgs(1, 1, threads, 0f, 1));
+    }
+
+    /// <summary>
+    /// The profiler's compute-bound probe: <paramref name="slots"/>.Elements threads each run
+    /// <paramref name="iterations"/> x 16 flops on registers and write one value.
+    /// </summary>
+    public static void PeakFlops(Tensor<float> slots, int iterations)
+    {
+        ComputeDevice d = slots.Device;
+        int threads = slots.Elements;
+        KernelConfig config = d.Launcher.ForElements(threads).Config;
+        using (d.Launcher.Time(PeakFlopsKernel, 16.0 * threads * iterations, 4.0 * threads))
+            d.Kernels.Load(PeakFlopsKernel)(d.Stream, new KernelConfig(config.GridDim.X, config.GroupDim.X), slots.View,
+                new ChannelArgs(1, 1, threads, iterations, 1));
+    }
+}
