@@ -4,4 +4,7 @@ namespace ColorKernels.Kernels.Activation;
 public static class ActivationReference
 {
     public static double[] Relu(float[] x) => x.Select(v => Math.Max((double)v, 0)).ToArray();
+
+    /// <summary>dx = dy where y &gt; 0, else 0 (y the ReLU's output).</summary>
+    public static double[] ReluBackward(float[] y, float[] dy) => y.Select((v, i) => v > 0 ? (double)dy[i] : 0.0).ToArray();
 }

@@ -9,14 +9,7 @@ namespace ColorKernels.Tests.Support;
 public static class GradCheck
 {
     /// <summary>Up to <paramref name="count"/> distinct coordinates of a vector of <paramref name="length"/>, always including the first and last.</summary>
-    public static int[] Sample(int length, int count, int seed)
-    {
-        var random = new Random(seed);
-        var set = new SortedSet<int> { 0, length - 1 };
-        while (set.Count < Math.Min(count, length))
-            set.Add(random.Next(length));
-        return set.ToArray();
-    }
+    public static int[] Sample(int length, int count, int seed) => TestData.Sample(length, count, seed);
 
     public static void Check(Func<double[], double> f, float[] point, float[] analytic, int[] indices, double h, double atol, double rtol, string what)
     {

@@ -46,4 +46,14 @@ public static class TestData
             foreach (var (n, h, w) in shapes)
                 yield return new object[] { device[0], n, h, w };
     }
+
+    /// <summary>Up to <paramref name="count"/> distinct coordinates of a vector of <paramref name="length"/>, always including the first and last (the coordinates a finite-difference check samples).</summary>
+    public static int[] Sample(int length, int count, int seed)
+    {
+        var random = new Random(seed);
+        var set = new SortedSet<int> { 0, length - 1 };
+        while (set.Count < Math.Min(count, length))
+            set.Add(random.Next(length));
+        return set.ToArray();
+    }
 }

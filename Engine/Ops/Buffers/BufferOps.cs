@@ -66,9 +66,10 @@ public static class BufferOps
     {
         ComputeDevice d = slots.Device;
         int threads = slots.Elements;
-        KernelConfig config = d.Launcher.ForElements(threads).Config;
+        // One thread a slot (not grid-stride): the device's element group size, as many groups as the slots need.
+        int group = d.Launcher.ForElements(threads).Config.GroupDim.X;
         using (d.Launcher.Time(PeakFlopsKernel, 16.0 * threads * iterations, 4.0 * threads))
-            d.Kernels.Load(PeakFlopsKernel)(d.Stream, new KernelConfig(config.GridDim.X, config.GroupDim.X), slots.View,
+            d.Kernels.Load(PeakFlopsKernel)(d.Stream, new KernelConfig((threads + group - 1) / group, group), slots.View,
                 new ChannelArgs(1, 1, threads, iterations, 1));
     }
 }

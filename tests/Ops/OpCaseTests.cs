@@ -1,0 +1,93 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Launch;
+using ColorKernels.Tests.Support;
+using Xunit;
+
+namespace ColorKernels.Tests.Ops;
+
+/// <summary>
+/// Runs the table of op cases (<see cref="OpCases"/>) on every device and variant of
+/// <see cref="TestDevices"/>: each case's outputs against its reference within its tolerance, its
+/// gradients against finite differences, and one coverage check that every kernel of the Kernels project
+/// is launched by some case.
+/// </summary>
+public class OpCaseTests
+{
+    /// <summary>Every (device, case): convolution cases also on the 4 x 4-thread CPU device (the large tiled kernel's K step 2).</summary>
+    public static IEnumerable<object[]> Cases =>
+        from c in OpCases.All
+        where !c.PerfOnly
+        from d in c.Op.StartsWith("Conv2d.", StringComparison.Ordinal) ? TestDevices.AllConv : TestDevices.All
+        select new object[] { d[0], c.Id };
+
+    public static IEnumerable<object[]> GradientCases =>
+        from row in Cases
+        where (string)row[1] is var id && (id.Contains("Backward", StringComparison.Ordinal) || id.StartsWith("Loss.SoftmaxCrossEntropy", StringComparison.Ordinal) || id.StartsWith("Loss.L2", StringComparison.Ordinal))
+        select row;
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Op_matches_its_reference(string deviceId, string caseId)
+    {
+        OpCase c = OpCases.Get(caseId);
+        using OpRun run = c.Start(TestDevices.Get(deviceId));
+        run.Launch!();
+        Assert.NotEmpty(run.Checks);
+        foreach (var (name, actual, expected) in run.Checks)
+            AssertClose.All(expected, actual(), c.Tolerance.Atol, c.Tolerance.Rtol, $"{c.Id} {name} (tolerance: {c.Tolerance.Why})");
+    }
+
+    [Theory]
+    [MemberData(nameof(GradientCases))]
+    public void Gradient_matches_finite_differences(string deviceId, string caseId)
+    {
+        OpCase c = OpCases.Get(caseId);
+        using OpRun run = c.Start(TestDevices.Get(deviceId));
+        run.Launch!();
+        Assert.NotEmpty(run.Gradients);
+        foreach (GradientCheck g in run.Gradients)
+            GradCheck.Check(g.Loss, g.Point, g.Analytic(), g.Indices, g.Step, g.Atol, g.Rtol, $"{c.Id} {g.Name}");
+    }
+
+    [Fact]
+    public void Every_backward_case_has_a_gradient_check()
+    {
+        using var catalog = DeviceCatalog.Discover();
+        using ComputeDevice device = catalog.Open(new DeviceSpec(DeviceKind.Cpu, 0));
+        var without = OpCases.All.Where(c => !c.PerfOnly && GradientCases.All(row => (string)row[1] != c.Id))
+            .Where(c =>
+            {
+                using OpRun run = c.Start(device);
+                return run.Gradients.Count > 0;
+            }).Select(c => c.Id).ToArray();
+        Assert.True(without.Length == 0, "cases with gradient checks the gradient theory does not run: " + string.Join(", ", without));
+    }
+
+    /// <summary>
+    /// Coverage: the table is run once on a private CPU device per convolution variant with profiling on,
+    /// and every kernel the PTX test compiles (public static void *Kernel of the Kernels project) must
+    /// appear among the launched kernels' names. A kernel added without a case here fails this test.
+    /// </summary>
+    [Fact]
+    public void Every_kernel_is_launched_by_some_case()
+    {
+        var names = PtxCompiler.AllKernels.Select(m => m.Name).ToArray();
+        Assert.True(names.Distinct().Count() == names.Length, "kernel names must be unique across the Kernels project (the profiler names kernels by method name)");
+        var launched = new HashSet<string>(StringComparer.Ordinal);
+        using var catalog = DeviceCatalog.Discover();
+        foreach (ConvAlgorithm algorithm in ConvAlgorithmNames.All.Values)
+        {
+            using ComputeDevice device = catalog.Open(new DeviceSpec(DeviceKind.Cpu, 0));
+            device.ConvAlgorithm = algorithm;
+            device.Launcher.Profiling = true;
+            foreach (OpCase c in OpCases.All.Where(c => !c.PerfOnly && (algorithm == ConvAlgorithm.LoweredGemm || c.Op.StartsWith("Conv2d.", StringComparison.Ordinal))))
+            {
+                using OpRun run = c.Start(device);
+                run.Launch!();
+            }
+            launched.UnionWith(device.Launcher.Timings.Keys);
+        }
+        string[] missing = names.Where(n => !launched.Contains(n)).ToArray();
+        Assert.True(missing.Length == 0, $"kernels no op case launches (add a case to tests/Ops/OpCases.cs): {string.Join(", ", missing)}");
+    }
+}
