@@ -111,7 +111,7 @@ note "stage c (PTX): ok"
 echo "== d: kernel tests, $kind required"
 if [ "$dry" = 1 ]; then
   # Here: a few test classes on the CPU accelerator, enough to prove the runner, the filter and the switch work.
-  filter='FullyQualifiedName~LabKernelTests|FullyQualifiedName~RequiredDeviceTests'
+  filter='FullyQualifiedName~Ops.LabTests|FullyQualifiedName~RequiredDeviceTests'
 else
   # The ONNX export tests need ONNX Runtime's native library, which prepare.sh leaves out (carry size).
   filter='FullyQualifiedName!~OnnxExport'

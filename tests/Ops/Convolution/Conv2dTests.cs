@@ -5,7 +5,7 @@ using ColorKernels.Kernels.Convolution;
 using ColorKernels.Tests.Support;
 using Xunit;
 
-namespace ColorKernels.Tests.Kernels;
+namespace ColorKernels.Tests.Ops;
 
 /// <summary>
 /// Forward and transposed convolution against <see cref="Conv2dReference"/> (double accumulators) on every
@@ -13,7 +13,7 @@ namespace ColorKernels.Tests.Kernels;
 /// every epilogue. Tolerance: atol 1e-4 + rtol 1e-4. Inputs and weights are uniform in [-1, 1] and sums
 /// have at most a few hundred terms, so float32 accumulation error is ~1e-5; a wrong index is off by O(1).
 /// </summary>
-public class ConvolutionKernelTests
+public class Conv2dTests
 {
     private const double Atol = 1e-4, Rtol = 1e-4;
 
@@ -61,7 +61,7 @@ public class ConvolutionKernelTests
 
     /// <summary>
     /// Data and weight gradients, every element, against the scatter-form references (the finite-difference
-    /// checks in BackwardKernelTests sample 40 elements; this catches a wrong index anywhere). dIn starts as
+    /// checks in Conv2dGradientTests sample 40 elements; this catches a wrong index anywhere). dIn starts as
     /// NaN (every element must be written), dW as 1 (it must accumulate). Same tolerance as the forward: sums
     /// of at most ~2,200 products of values in [-1, 1].
     /// </summary>

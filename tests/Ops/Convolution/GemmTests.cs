@@ -5,7 +5,7 @@ using ColorKernels.Kernels.Convolution;
 using ColorKernels.Tests.Support;
 using Xunit;
 
-namespace ColorKernels.Tests.Kernels;
+namespace ColorKernels.Tests.Ops;
 
 /// <summary>
 /// The register-blocked GEMM directly, against a double-precision triple loop, over shapes with full and
@@ -13,7 +13,7 @@ namespace ColorKernels.Tests.Kernels;
 /// rel: float32 sums of up to 70 products of values in [-1, 1]. (im2col, col2im and the transpose are
 /// checked through every convolution test, which runs this path on the CPU accelerator.)
 /// </summary>
-public class GemmKernelTests
+public class GemmTests
 {
     private static readonly (int M, int N, int K)[] Shapes = { (1, 1, 1), (4, 8, 5), (5, 9, 3), (31, 33, 17), (8, 16, 70), (3, 2, 1), (13, 64, 9) };
 

@@ -6,14 +6,14 @@ using ColorKernels.Kernels.Color;
 using ColorKernels.Tests.Support;
 using Xunit;
 
-namespace ColorKernels.Tests.Kernels;
+namespace ColorKernels.Tests.Ops;
 
 /// <summary>
 /// sRGB <-> CIELAB kernels against <see cref="LabReference"/> (double precision), on every accelerator.
 /// Outputs are poisoned (NaN for floats, two different byte patterns for bytes) so an element the kernel
 /// never wrote fails the comparison.
 /// </summary>
-public class LabKernelTests
+public class LabTests
 {
     public static IEnumerable<object[]> Shapes => TestData.ImageShapes(TestDevices.All);
     public static IEnumerable<object[]> Devices => TestDevices.All;
@@ -240,7 +240,7 @@ public class LabKernelTests
 /// per thread. This runs the kernels on a private CPU device with forced run lengths (1, 3, 1000), so the
 /// GPU's mapping and partial runs are checked even where no GPU is present.
 /// </summary>
-public class LabKernelRunLengthTests
+public class LabRunLengthTests
 {
     [Theory]
     [InlineData(1)]
