@@ -41,23 +41,22 @@ public static class OnnxExport
         foreach (LayerSpec l in layers)
         {
             string output = l == layers[^1] ? "logits" : l.Prefix + ".out";
+            // The node's inputs: the activation, then the layer's tensors in file order (ONNX's order for each op).
+            string[] inputs = new[] { x }.Concat(l.Tensors().Select(t => t.Name)).ToArray();
             switch (l.Kind)
             {
                 case LayerKind.Conv:
-                    Node("Conv", new[] { x, l.Prefix + ".weight", l.Prefix + ".bias" }, output,
-                        Ints("kernel_shape", l.Kernel, l.Kernel), Ints("strides", l.Stride, l.Stride),
+                    Node("Conv", inputs, output, Ints("kernel_shape", l.Kernel, l.Kernel), Ints("strides", l.Stride, l.Stride),
                         Ints("pads", l.Pad, l.Pad, l.Pad, l.Pad), Ints("dilations", l.Dilation, l.Dilation));
                     break;
                 case LayerKind.ConvTranspose:
-                    Node("ConvTranspose", new[] { x, l.Prefix + ".weight", l.Prefix + ".bias" }, output,
-                        Ints("kernel_shape", l.Kernel, l.Kernel), Ints("strides", l.Stride, l.Stride), Ints("pads", l.Pad, l.Pad, l.Pad, l.Pad));
+                    Node("ConvTranspose", inputs, output, Ints("kernel_shape", l.Kernel, l.Kernel), Ints("strides", l.Stride, l.Stride), Ints("pads", l.Pad, l.Pad, l.Pad, l.Pad));
                     break;
                 case LayerKind.Relu:
-                    Node("Relu", new[] { x }, output);
+                    Node("Relu", inputs, output);
                     break;
                 case LayerKind.BatchNorm:
-                    Node("BatchNormalization", new[] { x, l.Prefix + ".weight", l.Prefix + ".bias", l.Prefix + ".running_mean", l.Prefix + ".running_var" },
-                        output, FloatAttribute("epsilon", config.BnEps));
+                    Node("BatchNormalization", inputs, output, FloatAttribute("epsilon", config.BnEps));
                     break;
             }
             x = output;

@@ -19,6 +19,31 @@ public sealed record LayerSpec(LayerKind Kind, string Prefix, int InChannels, in
             Kernels.Convolution.Conv2dArgs.TransposedOutputSize(w, Kernel, Stride, Pad)),
         _ => (h, w),
     };
+
+    /// <summary>
+    /// The tensors this layer keeps, in model-file order, named as PyTorch's state dict names them: a
+    /// convolution's weight ([OutC, InC, K, K]; transposed [InC, OutC, K, K]) and bias; a batch norm's
+    /// weight (gamma), bias (beta), running_mean and running_var (not parameters). A ReLU has none.
+    /// </summary>
+    public IReadOnlyList<(string Name, int[] Shape, bool IsParameter)> Tensors() => Kind switch
+    {
+        LayerKind.Conv => new[] { ($"{Prefix}.weight", new[] { OutChannels, InChannels, Kernel, Kernel }, true), ($"{Prefix}.bias", new[] { OutChannels }, true) },
+        LayerKind.ConvTranspose => new[] { ($"{Prefix}.weight", new[] { InChannels, OutChannels, Kernel, Kernel }, true), ($"{Prefix}.bias", new[] { OutChannels }, true) },
+        LayerKind.BatchNorm => new[]
+        {
+            ($"{Prefix}.weight", new[] { OutChannels }, true), ($"{Prefix}.bias", new[] { OutChannels }, true),
+            ($"{Prefix}.running_mean", new[] { OutChannels }, false), ($"{Prefix}.running_var", new[] { OutChannels }, false),
+        },
+        _ => Array.Empty<(string, int[], bool)>(),
+    };
+
+    /// <summary>Multiply-adds of this layer on an input of <paramref name="h"/> x <paramref name="w"/> (a transposed conv scatters K x K taps from each input pixel).</summary>
+    public long MultiplyAdds(int h, int w) => Kind switch
+    {
+        LayerKind.Conv => (long)OutputSize(h, w).H * OutputSize(h, w).W * OutChannels * InChannels * Kernel * Kernel,
+        LayerKind.ConvTranspose => (long)h * w * OutChannels * InChannels * Kernel * Kernel,
+        _ => 0,
+    };
 }
 
 /// <summary>Hyper-parameters of an ECCV16 model (the model file's header).</summary>
@@ -112,27 +137,7 @@ public static class Eccv16Architecture
     /// <summary>Every tensor a model file of this width must hold, in file order, with its shape.</summary>
     public static IReadOnlyList<(string Name, int[] Shape, bool IsParameter)> Tensors(double width, bool regression = false)
     {
-        var tensors = new List<(string, int[], bool)>();
-        foreach (LayerSpec l in Layers(width, regression))
-        {
-            switch (l.Kind)
-            {
-                case LayerKind.Conv:
-                    tensors.Add(($"{l.Prefix}.weight", new[] { l.OutChannels, l.InChannels, l.Kernel, l.Kernel }, true));
-                    tensors.Add(($"{l.Prefix}.bias", new[] { l.OutChannels }, true));
-                    break;
-                case LayerKind.ConvTranspose:
-                    tensors.Add(($"{l.Prefix}.weight", new[] { l.InChannels, l.OutChannels, l.Kernel, l.Kernel }, true));
-                    tensors.Add(($"{l.Prefix}.bias", new[] { l.OutChannels }, true));
-                    break;
-                case LayerKind.BatchNorm:
-                    tensors.Add(($"{l.Prefix}.weight", new[] { l.OutChannels }, true));
-                    tensors.Add(($"{l.Prefix}.bias", new[] { l.OutChannels }, true));
-                    tensors.Add(($"{l.Prefix}.running_mean", new[] { l.OutChannels }, false));
-                    tensors.Add(($"{l.Prefix}.running_var", new[] { l.OutChannels }, false));
-                    break;
-            }
-        }
+        var tensors = Layers(width, regression).SelectMany(l => l.Tensors()).ToList();
         if (!regression)
             tensors.Add(("model_out.weight", new[] { 2, Eccv16Config.Bins, 1, 1 }, true));
         return tensors;
@@ -149,17 +154,8 @@ public static class Eccv16Architecture
         int h = height, w = width;
         foreach (LayerSpec l in Layers(channelWidth, regression))
         {
-            if (l.Kind == LayerKind.Conv)
-            {
-                (h, w) = l.OutputSize(h, w);
-                total += (long)h * w * l.OutChannels * l.InChannels * l.Kernel * l.Kernel;
-            }
-            else if (l.Kind == LayerKind.ConvTranspose)
-            {
-                // Each input pixel scatters K x K taps: InH*InW*InC*OutC*K*K.
-                total += (long)h * w * l.OutChannels * l.InChannels * l.Kernel * l.Kernel;
-                (h, w) = l.OutputSize(h, w);
-            }
+            total += l.MultiplyAdds(h, w);
+            (h, w) = l.OutputSize(h, w);
         }
         return total + (regression ? 0 : (long)h * w * Eccv16Config.Bins * 2);
     }

@@ -12,19 +12,22 @@ namespace ColorKernels.Engine.Models;
 /// batch; the network predicts ab at Size/4; the annealed mean decodes it; ab is resized back to the
 /// picture's own size (bilinear) and joined with the untouched full-resolution L; Lab goes back to sRGB.
 /// </summary>
-public sealed class Eccv16Colorizer : IDisposable
+public sealed class Eccv16Colorizer : IColorizer
 {
     private readonly Eccv16Network network;
+    private readonly bool ownsNetwork;
     private Tensor<float>? input;
     private Tensor<float>? ab;
 
-    public Eccv16Colorizer(Eccv16Network network, int size, float temperature)
+    /// <param name="ownsNetwork">Dispose the network with the colourizer (as <see cref="Colorizer.Open(ComputeDevice, string, ColorizerOptions?)"/> does).</param>
+    public Eccv16Colorizer(Eccv16Network network, int size, float temperature, bool ownsNetwork = false)
     {
         if (size < 8 || size % 8 != 0)
             throw new UserErrorException($"--size {size}: must be a positive multiple of 8 (the network halves the picture three times)");
         if (!(temperature > 0) || float.IsInfinity(temperature))
             throw new UserErrorException($"--temperature {temperature}: must be a positive number (the paper uses 0.38)");
         this.network = network;
+        this.ownsNetwork = ownsNetwork;
         Size = size;
         Temperature = temperature;
     }
@@ -34,6 +37,11 @@ public sealed class Eccv16Colorizer : IDisposable
     public float Temperature { get; }
 
     public ComputeDevice Device => network.Device;
+
+    public ColorizationMethod Method => ColorizationMethod.Eccv16;
+
+    /// <summary>One picture at a time on the CPU accelerator (no gain from batching there), 8 on a GPU.</summary>
+    public int PreferredBatch => Device.Kind == DeviceKind.Cpu ? 1 : 8;
 
     public IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images)
     {
@@ -88,5 +96,7 @@ public sealed class Eccv16Colorizer : IDisposable
     {
         input?.Dispose();
         ab?.Dispose();
+        if (ownsNetwork)
+            network.Dispose();
     }
 }

@@ -14,16 +14,13 @@ namespace ColorKernels.Engine.Models;
 public sealed class Eccv16Network : IDisposable
 {
     private readonly Dictionary<string, Tensor<float>> parameters = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (Tensor<float> Scale, Tensor<float> Shift)> foldedNorms = new(StringComparer.Ordinal);
-    private readonly IReadOnlyList<LayerSpec> layers;
-    private readonly List<Tensor<float>> activations = new();
-    private Shape? activationInput;
+    private readonly List<Tensor<float>> foldedNorms = new();
+    private Eccv16Graph? graph;
 
     private Eccv16Network(ComputeDevice device, Eccv16Config config)
     {
         Device = device;
         Config = config;
-        layers = Eccv16Architecture.Layers(config.Width, config.Regression);
     }
 
     public ComputeDevice Device { get; }
@@ -79,7 +76,8 @@ public sealed class Eccv16Network : IDisposable
                 float[] decode = stored["model_out.weight"].Data.Select(v => v * config.AbScale).ToArray();
                 network.parameters["decode"] = device.Upload("decode", new Shape(2, Eccv16Config.Bins), decode);
             }
-            foreach (LayerSpec l in network.layers.Where(l => l.Kind == LayerKind.BatchNorm))
+            network.graph = new Eccv16Graph(device, config, name => network.parameters[name]);
+            foreach (LayerSpec l in network.graph.Layers.Where(l => l.Kind == LayerKind.BatchNorm))
             {
                 // Inference batch norm as y = x * scale + shift: scale = gamma / sqrt(var + eps), shift = beta - mean * scale.
                 float[] gamma = stored[l.Prefix + ".weight"].Data, beta = stored[l.Prefix + ".bias"].Data;
@@ -93,8 +91,11 @@ public sealed class Eccv16Network : IDisposable
                     scale[c] = (float)(gamma[c] / Math.Sqrt(variance[c] + (double)config.BnEps));
                     shift[c] = (float)(beta[c] - mean[c] * (double)scale[c]);
                 }
-                network.foldedNorms[l.Prefix] = (device.Upload(l.Prefix + ".scale", new Shape(scale.Length), scale),
-                    device.Upload(l.Prefix + ".shift", new Shape(shift.Length), shift));
+                Tensor<float> ts = device.Upload(l.Prefix + ".scale", new Shape(scale.Length), scale);
+                network.foldedNorms.Add(ts);
+                Tensor<float> th = device.Upload(l.Prefix + ".shift", new Shape(shift.Length), shift);
+                network.foldedNorms.Add(th);
+                network.graph.SetFolded(l.Prefix, ts, th);
             }
             return network;
         }
@@ -114,40 +115,7 @@ public sealed class Eccv16Network : IDisposable
         Shape s = input.Shape;
         if (s.Rank != 4 || s[1] != 1 || s[2] % 8 != 0 || s[3] % 8 != 0)
             throw new ArgumentException($"network input '{input.Name}' must be [N, 1, H, W] with H and W multiples of 8; it is {s}");
-        EnsureActivations(s);
-        Tensor<float> x = input;
-        int next = 0;
-        for (int i = 0; i < layers.Count; i++)
-        {
-            LayerSpec l = layers[i];
-            if (l.Kind is LayerKind.Conv or LayerKind.ConvTranspose)
-            {
-                Tensor<float> y = activations[next++];
-                bool reluNext = i + 1 < layers.Count && layers[i + 1].Kind == LayerKind.Relu;
-                bool normAfter = reluNext && i + 2 < layers.Count && layers[i + 2].Kind == LayerKind.BatchNorm;
-                ConvEpilogue epilogue = !Fused || !reluNext ? ConvEpilogue.None
-                    : normAfter ? ConvEpilogue.ReluAffine : ConvEpilogue.Relu;
-                var (scale, shift) = epilogue == ConvEpilogue.ReluAffine ? foldedNorms[layers[i + 2].Prefix] : (null, null);
-                Tensor<float> w = parameters[l.Prefix + ".weight"], b = parameters[l.Prefix + ".bias"];
-                if (l.Kind == LayerKind.Conv)
-                    Conv2dOps.Forward(x, w, b, y, l.Stride, l.Pad, l.Dilation, epilogue, scale, shift);
-                else
-                    Conv2dOps.TransposedForward(x, w, b, y, l.Stride, l.Pad, epilogue, scale, shift);
-                x = y;
-                if (Fused)
-                    i += epilogue switch { ConvEpilogue.ReluAffine => 2, ConvEpilogue.Relu => 1, _ => 0 };
-            }
-            else if (l.Kind == LayerKind.Relu)
-            {
-                ActivationOps.Relu(x, x);
-            }
-            else
-            {
-                BatchNormOps.Inference(x, parameters[l.Prefix + ".running_mean"], parameters[l.Prefix + ".running_var"],
-                    parameters[l.Prefix + ".weight"], parameters[l.Prefix + ".bias"], x, Config.BnEps);
-            }
-        }
-        return x;
+        return graph!.Forward(input, Fused ? ForwardMode.Fused : ForwardMode.Unfused);
     }
 
     /// <summary>ab [N, 2, H/4, W/4] = annealed mean of <paramref name="logits"/> at <paramref name="temperature"/> (classification head).</summary>
@@ -166,41 +134,12 @@ public sealed class Eccv16Network : IDisposable
             AnnealedMean(output, ab, temperature);
     }
 
-    private void EnsureActivations(Shape input)
-    {
-        if (input.Equals(activationInput))
-            return;
-        DisposeActivations();
-        int n = input[0], h = input[2], w = input[3];
-        foreach (LayerSpec l in layers)
-        {
-            if (l.Kind is not (LayerKind.Conv or LayerKind.ConvTranspose))
-                continue;
-            (h, w) = l.OutputSize(h, w);
-            activations.Add(Device.Allocate<float>(l.Prefix + ".out", Shape.Nchw(n, l.OutChannels, h, w)));
-        }
-        activationInput = input;
-    }
-
-    private void DisposeActivations()
-    {
-        foreach (Tensor<float> t in activations)
-            t.Dispose();
-        activations.Clear();
-        activationInput = null;
-    }
-
     private static string Format(int[] shape) => "[" + string.Join(", ", shape) + "]";
 
     public void Dispose()
     {
-        DisposeActivations();
-        foreach (Tensor<float> t in parameters.Values)
+        graph?.Dispose();
+        foreach (Tensor<float> t in parameters.Values.Concat(foldedNorms))
             t.Dispose();
-        foreach (var (scale, shift) in foldedNorms.Values)
-        {
-            scale.Dispose();
-            shift.Dispose();
-        }
     }
 }

@@ -51,15 +51,12 @@ public sealed class Eccv16Trainer : IDisposable
 {
     private readonly ComputeDevice device;
     private readonly TrainSettings settings;
-    private readonly IReadOnlyList<LayerSpec> layers;
     private readonly Dictionary<string, Tensor<float>> tensors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor<float>> grads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor<float>> moment1 = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor<float>> moment2 = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (Tensor<float> Stats, Tensor<float> Sums)> norms = new(StringComparer.Ordinal);
     private readonly List<string> parameterNames;
-    private readonly int[] inSlot, outSlot;
-    private readonly List<Tensor<float>> slots = new(), slotGrads = new();
+    private readonly Eccv16Graph graph;
     private readonly Tensor<float> centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab;
     private readonly Tensor<int> targetIndex;
     private readonly int size, outSize, neighbours;
@@ -78,7 +75,6 @@ public sealed class Eccv16Trainer : IDisposable
             throw new UserErrorException(settings.Loss == LossKind.L2
                 ? "--loss l2 needs a regression-head model (a new one, or --init from 'model init --head regression')"
                 : $"--loss {(settings.Loss == LossKind.Rebalanced ? "rebalanced" : "ce")} needs a classification-head model; this one has a regression head");
-        layers = Eccv16Architecture.Layers(Config.Width, Config.Regression);
         var expected = Eccv16Architecture.Tensors(Config.Width, Config.Regression);
         parameterNames = expected.Where(t => t.IsParameter && t.Name != "model_out.weight").Select(t => t.Name).ToList();
         try
@@ -94,29 +90,8 @@ public sealed class Eccv16Trainer : IDisposable
                     moment2[name] = Zeros("v." + name, shape);
             }
 
-            // Activation slots: each conv and batch norm writes a new tensor; a ReLU works in place on its input's.
-            int n = settings.Batch, h = size, w = size, channels = 1;
-            inSlot = new int[layers.Count];
-            outSlot = new int[layers.Count];
-            int current = -1;
-            for (int i = 0; i < layers.Count; i++)
-            {
-                LayerSpec l = layers[i];
-                inSlot[i] = current;
-                (h, w) = l.OutputSize(h, w);
-                channels = l.OutChannels;
-                if (l.Kind == LayerKind.Relu)
-                {
-                    outSlot[i] = current;
-                    continue;
-                }
-                slots.Add(device.Allocate<float>(l.Prefix + ".out", Shape.Nchw(n, channels, h, w)));
-                slotGrads.Add(device.Allocate<float>(l.Prefix + ".grad", Shape.Nchw(n, channels, h, w)));
-                current = outSlot[i] = slots.Count - 1;
-                if (l.Kind == LayerKind.BatchNorm)
-                    norms[l.Prefix] = (device.Allocate<float>(l.Prefix + ".stats", new Shape(2 * channels)),
-                        device.Allocate<float>(l.Prefix + ".sums", new Shape(2 * channels)));
-            }
+            int n = settings.Batch;
+            graph = new Eccv16Graph(device, Config, name => tensors[name], name => grads[name]);
 
             var centreData = Eccv16Architecture.CentresPlanar();
             centres = device.Upload("centres", new Shape(2, Eccv16Config.Bins), centreData);
@@ -168,7 +143,7 @@ public sealed class Eccv16Trainer : IDisposable
             return (meanLoss, double.NaN);
         foreach (Tensor<float> g in grads.Values)
             BufferOps.Fill(g, 0f);
-        Backward(lab);
+        graph.Backward(Input());
 
         double norm = 0;
         float scale = 1f;
@@ -210,34 +185,10 @@ public sealed class Eccv16Trainer : IDisposable
         Tensor<float> input = Input();
         ResampleOps.ResizeBilinear(lab, 0, 1, input, 0, 1f / Config.LScale, -Config.LCenter / Config.LScale);
         ResampleOps.ResizeBilinear(lab, 1, 2, ab, 0);
-        Tensor<float> x = input;
-        for (int i = 0; i < layers.Count; i++)
-        {
-            LayerSpec l = layers[i];
-            switch (l.Kind)
-            {
-                case LayerKind.Conv:
-                    Conv2dOps.Forward(x, tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"], slots[outSlot[i]], l.Stride, l.Pad, l.Dilation);
-                    break;
-                case LayerKind.ConvTranspose:
-                    Conv2dOps.TransposedForward(x, tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"], slots[outSlot[i]], l.Stride, l.Pad);
-                    break;
-                case LayerKind.Relu:
-                    ActivationOps.Relu(x, x);
-                    break;
-                case LayerKind.BatchNorm:
-                    if (training)
-                        BatchNormOps.TrainingForward(x, tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"],
-                            tensors[l.Prefix + ".running_mean"], tensors[l.Prefix + ".running_var"], norms[l.Prefix].Stats,
-                            slots[outSlot[i]], Config.BnEps, settings.BnMomentum);
-                    else
-                        BatchNormOps.Inference(x, tensors[l.Prefix + ".running_mean"], tensors[l.Prefix + ".running_var"],
-                            tensors[l.Prefix + ".weight"], tensors[l.Prefix + ".bias"], slots[outSlot[i]], Config.BnEps);
-                    break;
-            }
-            x = slots[outSlot[i]];
-        }
+        logits = graph.Forward(input, training ? ForwardMode.Training : ForwardMode.Unfused, settings.BnMomentum);
     }
+
+    private Tensor<float>? logits;
 
     private Tensor<float>? input;
 
@@ -245,7 +196,7 @@ public sealed class Eccv16Trainer : IDisposable
 
     private double ComputeLoss(bool withGradient)
     {
-        Tensor<float> logits = slots[outSlot[^1]];
+        Tensor<float> logits = this.logits!;
         LossOps.ColourfulImages(ab, imageWeight, 5f);
         LossOps.SoftEncode(ab, centres, classWeight, imageWeight, targetIndex, targetWeight, pixelWeight, neighbours, settings.Sigma);
         int pixels = settings.Batch * outSize * outSize;
@@ -253,47 +204,17 @@ public sealed class Eccv16Trainer : IDisposable
         if (scaledAb is not null)
         {
             ResampleOps.ResizeBilinear(ab, 0, 2, scaledAb, 0, 1f / Config.AbScale, 0f);
-            LossOps.L2Regression(logits, scaledAb, pixelWeight, loss, slotGrads[outSlot[^1]], 1f / pixels);
+            LossOps.L2Regression(logits, scaledAb, pixelWeight, loss, graph.OutputGradient, 1f / pixels);
         }
         else
         {
-            LossOps.SoftmaxCrossEntropy(logits, targetIndex, targetWeight, pixelWeight, loss, slotGrads[outSlot[^1]], 1f / pixels);
+            LossOps.SoftmaxCrossEntropy(logits, targetIndex, targetWeight, pixelWeight, loss, graph.OutputGradient, 1f / pixels);
         }
         float[] perPixel = loss.Download();   // step boundary: the loss map is read back for the log
         double sum = 0;
         foreach (float v in perPixel)
             sum += v;
         return sum / pixels;
-    }
-
-    private void Backward(Tensor<float> lab)
-    {
-        for (int i = layers.Count - 1; i >= 0; i--)
-        {
-            LayerSpec l = layers[i];
-            Tensor<float> dOut = slotGrads[outSlot[i]];
-            Tensor<float> x = inSlot[i] >= 0 ? slots[inSlot[i]] : Input();
-            Tensor<float>? dIn = inSlot[i] >= 0 ? slotGrads[inSlot[i]] : null;
-            switch (l.Kind)
-            {
-                case LayerKind.Conv:
-                    Conv2dOps.Backward(x, tensors[l.Prefix + ".weight"], dOut, dIn, grads[l.Prefix + ".weight"], grads[l.Prefix + ".bias"],
-                        l.Stride, l.Pad, l.Dilation);
-                    break;
-                case LayerKind.ConvTranspose:
-                    Conv2dOps.TransposedBackward(x, tensors[l.Prefix + ".weight"], dOut, dIn, grads[l.Prefix + ".weight"], grads[l.Prefix + ".bias"],
-                        l.Stride, l.Pad);
-                    break;
-                case LayerKind.Relu:
-                    // In place: the ReLU's output slot is its input slot, and so is the gradient.
-                    ActivationOps.ReluBackward(slots[outSlot[i]], dOut, dIn!);
-                    break;
-                case LayerKind.BatchNorm:
-                    BatchNormOps.Backward(x, dOut, norms[l.Prefix].Stats, tensors[l.Prefix + ".weight"], norms[l.Prefix].Sums,
-                        dIn!, grads[l.Prefix + ".weight"], grads[l.Prefix + ".bias"], Config.BnEps);
-                    break;
-            }
-        }
     }
 
     /// <summary>The current model (parameters and running statistics) as a model file.</summary>
@@ -351,13 +272,7 @@ public sealed class Eccv16Trainer : IDisposable
         foreach (var group in new[] { tensors.Values, grads.Values, moment1.Values, moment2.Values })
             foreach (Tensor<float> t in group)
                 t.Dispose();
-        foreach (var (stats, sums) in norms.Values)
-        {
-            stats.Dispose();
-            sums.Dispose();
-        }
-        foreach (Tensor<float> t in slots.Concat(slotGrads))
-            t.Dispose();
+        graph?.Dispose();
         foreach (IDisposable? t in new IDisposable?[] { centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab, scaledAb, targetIndex, input })
             t?.Dispose();
     }

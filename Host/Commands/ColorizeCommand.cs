@@ -65,25 +65,21 @@ public static class ColorizeCommand
                 throw new UserErrorException("--reference fits its own model: give --model or --reference, not both");
             if (references.Length == 0 && result.GetValue(saveModel) is not null)
                 throw new UserErrorException("--save-model goes with --reference (it saves the model fitted to the reference photos)");
+            var colorizerOptions = new ColorizerOptions
+            {
+                Temperature = result.GetValue(temperature),
+                Size = result.GetValue(size),
+                Unfused = result.GetValue(fused),
+            };
             // Reference mode fits a model; otherwise the model file is read (and refused) before the device opens.
             ModelFile? file = references.Length > 0 ? null : ModelFile.Open(given);
+            if (file is not null)
+                Colorizer.MethodOf(file, path);
             using ComputeDevice device = Cli.OpenDevice(result);
-            Engine.Som.SomMlpModel? somMlp = file is null
-                ? FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel))
-                : file.Architecture == Engine.Som.SomMlpModel.ArchitectureName ? Engine.Som.SomMlpModel.FromModelFile(file, path) : null;
-            if (somMlp is not null)
-            {
-                float? somTemperature = result.GetValue(temperature);
-                int? workingSize = result.GetValue(size);
-                return runner.Run(image => somMlp.Colorize(device, image, somTemperature, workingSize), device.Description);
-            }
-            ModelFile eccv16 = file!;   // not reference mode, not som-mlp
-            using Eccv16Network network = Eccv16Network.Load(device, eccv16, path);
-            network.Fused = !result.GetValue(fused);
-            float t = result.GetValue(temperature) ?? network.Config.Temperature;
-            using var colorizer = new Eccv16Colorizer(network, result.GetValue(size) ?? PreferredSize(eccv16), t);
-            int batchSize = result.GetValue(batch) ?? (device.Kind == DeviceKind.Cpu ? 1 : 8);
-            return runner.Run(colorizer.Colorize, batchSize, device.Description);
+            using IColorizer colorizer = file is null
+                ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
+                : Colorizer.Open(device, file, path, colorizerOptions);
+            return runner.Run(colorizer.Colorize, result.GetValue(batch) ?? colorizer.PreferredBatch, device.Description);
         }));
         return command;
     }
@@ -112,8 +108,4 @@ public static class ColorizeCommand
         }
         return fitted;
     }
-
-    /// <summary>The input size a model file recommends (header "input_size", e.g. the scale it was trained at), else 256.</summary>
-    public static int PreferredSize(ModelFile file) =>
-        file.Header["input_size"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out int size) && size >= 8 && size % 8 == 0 ? size : 256;
 }

@@ -40,18 +40,8 @@ public static class EvalCommand
                     string name = Path.GetFileNameWithoutExtension(path);
                     for (int i = 2; !names.Add(name); i++)
                         name = $"{Path.GetFileNameWithoutExtension(path)}-{i}";
-                    if (file.Architecture == Engine.Som.SomMlpModel.ArchitectureName)
-                    {
-                        Engine.Som.SomMlpModel somMlp = Engine.Som.SomMlpModel.FromModelFile(file, path);
-                        float? somTemperature = result.GetValue(temperature);
-                        int? workingSize = result.GetValue(size);
-                        evalModels.Add(new EvalModel(name, images => images.Select(image => somMlp.Colorize(device, image, somTemperature, workingSize)).ToList()));
-                        continue;
-                    }
-                    var network = Eccv16Network.Load(device, file, path);
-                    disposables.Add(network);
-                    var colorizer = new Eccv16Colorizer(network, result.GetValue(size) ?? ColorizeCommand.PreferredSize(file),
-                        result.GetValue(temperature) ?? network.Config.Temperature);
+                    IColorizer colorizer = Colorizer.Open(device, file, path,
+                        new ColorizerOptions { Temperature = result.GetValue(temperature), Size = result.GetValue(size) });
                     disposables.Add(colorizer);
                     evalModels.Add(new EvalModel(name, colorizer.Colorize));
                 }

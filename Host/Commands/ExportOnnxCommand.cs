@@ -1,6 +1,5 @@
 using System.CommandLine;
 using ColorKernels.Engine;
-using ColorKernels.Engine.Export;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
 
@@ -24,8 +23,8 @@ public static class ExportOnnxCommand
             if (File.Exists(target) && !result.GetValue(overwrite))
                 throw new UserErrorException($"'{target}' exists; add --overwrite to replace it");
             ModelFile model = ModelFile.Open(source);
-            bool somMlp = model.Architecture == Engine.Som.SomMlpModel.ArchitectureName;
-            byte[] onnx = somMlp ? OnnxExport.ExportSomMlp(model, source) : OnnxExport.Export(model, source);
+            byte[] onnx = Colorizer.ExportOnnx(model, source);
+            bool somMlp = Colorizer.MethodOf(model, source) == ColorizationMethod.SomMlp;
             AtomicFile.Write(target, s => s.Write(onnx));
             Console.Out.WriteLine($"wrote {target}: {onnx.Length:N0} bytes, ONNX opset 13 " +
                                   (somMlp ? "(input patches [N, K*K], outputs logits and ab)" : "(input L, outputs logits and ab)"));

@@ -127,8 +127,6 @@ public static class TrainCommand
         Option<string> hidden, Option<int> steps, Option<int> batch, Option<double> lr, Option<int> seed, Option<bool> resume,
         (Engine.Som.SomInit Init, Engine.Som.SomMode Mode) somSettings, Option<int> checkpointEvery, Option<string> loss, Option<int> context)
     {
-        if (result.GetValue(context) is < 0 or > 64)
-            throw new UserErrorException($"--context {result.GetValue(context)}: expected 0 (none) to 64");
         var (w, h) = SomCommand.ParseGrid(result.GetValue(som)!);
         int[] layers;
         try
@@ -151,54 +149,26 @@ public static class TrainCommand
                 var other => throw new UserErrorException($"--loss '{other}': the som-mlp method takes rebalanced or ce"),
             },
         };
-        if (settings.Steps < 1 || settings.Batch < 1 || result.GetValue(checkpointEvery) < 1)
-            throw new UserErrorException("--steps, --batch and --checkpoint-every must be at least 1");
+        var run = new Engine.Som.SomMlpTrainingRun(result.GetValue(output)!, settings, result.GetValue(resume), result.GetValue(checkpointEvery));
         IReadOnlyList<string> files = PhotoBatches.Scan(result.GetValue(data)!);
-        string folder = result.GetValue(output)!;
-        Directory.CreateDirectory(folder);
-        string modelPath = Path.Combine(folder, "model.ckm"), statePath = Path.Combine(folder, "optimizer.ckm"), logPath = Path.Combine(folder, "log.csv");
-        Engine.Som.SomMlpModel.Resume? from = null;
-        if (result.GetValue(resume))
-        {
-            if (!File.Exists(modelPath) || !File.Exists(statePath))
-                throw new UserErrorException($"--resume: '{folder}' holds no som-mlp checkpoint (model.ckm and optimizer.ckm)");
-            ModelFile state = ModelFile.Read(statePath);
-            if (state.Header["seed"]?.GetValue<int>() != settings.Seed || state.Header["batch"]?.GetValue<int>() != settings.Batch)
-                throw new UserErrorException($"--resume: the run was started with another --seed or --batch; resume with the same settings");
-            from = new Engine.Som.SomMlpModel.Resume(Engine.Som.SomMlpModel.FromModelFile(ModelFile.Read(modelPath), modelPath), state, statePath);
-        }
-        else if (File.Exists(modelPath))
-        {
-            throw new UserErrorException($"'{folder}' already holds a run; use --resume to continue it or choose another --out");
-        }
-        else
-        {
-            Engine.Imaging.AtomicFile.Write(logPath, s => s.Write("step,loss\n"u8));
-        }
+        run.OpenFolder();
         using ComputeDevice device = Cli.OpenDevice(result);
         using var ctrlC = new Cli.CtrlC();
         int every = Math.Max(1, settings.Steps / 20);
         try
         {
-            var (model, report) = Engine.Som.SomMlpModel.Train(device, files, settings, (step, loss) =>
+            var (model, report) = run.Run(device, files, (step, loss) =>
             {
-                File.AppendAllText(logPath, string.Create(CultureInfo.InvariantCulture, $"{step},{loss:R}\n"));
                 if (step % every == 0 || step == settings.Steps)
                     Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {step}/{settings.Steps} loss {loss:F4}"));
-            }, m => Cli.Warning("skipped " + m), result.GetValue(checkpointEvery), (current, state) =>
-            {
-                // State first: a crash between the two renames leaves a newer state, which --resume notices.
-                state.Write(statePath);
-                current.ToModelFile().Write(modelPath);
-            }, from, ctrlC.Token);
-            model.ToModelFile(report).Write(modelPath);
+            }, m => Cli.Warning("skipped " + m), ctrlC.Token);
             var inv = CultureInfo.InvariantCulture;
-            Console.Out.WriteLine(string.Create(inv, $"train som-mlp: {w}x{h} map, quantisation error {report.Map.QuantizationError:F2}, topographic error {report.Map.TopographicError:P1}; on {report.HeldOutPatches} held-out patches: accuracy {report.HeldOutAccuracy:P1} (majority class {report.MajorityBaseline:P1}), balanced accuracy {report.HeldOutBalancedAccuracy:P1} (majority class {report.MajorityBalancedAccuracy:P1}); photos at {model.InputSize} px; wrote {modelPath}"));
+            Console.Out.WriteLine(string.Create(inv, $"train som-mlp: {w}x{h} map, quantisation error {report.Map.QuantizationError:F2}, topographic error {report.Map.TopographicError:P1}; on {report.HeldOutPatches} held-out patches: accuracy {report.HeldOutAccuracy:P1} (majority class {report.MajorityBaseline:P1}), balanced accuracy {report.HeldOutBalancedAccuracy:P1} (majority class {report.MajorityBalancedAccuracy:P1}); photos at {model.InputSize} px; wrote {run.ModelPath}"));
             return 0;
         }
         catch (OperationCanceledException)
         {
-            Console.Out.WriteLine($"train: stopped (Ctrl-C); checkpoint written to {modelPath}; continue with --resume");
+            Console.Out.WriteLine($"train: stopped (Ctrl-C); checkpoint written to {run.ModelPath}; continue with --resume");
             return 130;
         }
     }
