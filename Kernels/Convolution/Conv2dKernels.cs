@@ -8,7 +8,7 @@ namespace ColorKernels.Kernels.Convolution;
 /// parameter gradients accumulate (+=), so a caller zeroes them once per step. These are the plain forms: one thread computes one output element
 /// (threads take runs of the flattened output index, see <see cref="GridStride"/>), reading its K x K x InC
 /// window straight from global memory. They are the engine's plain baseline (ConvAlgorithm.Direct); the CPU's
-/// lowered GEMM (Engine CpuConv) and the GPUs' tiled implicit GEMM (<see cref="TiledConvKernels"/>) are checked
+/// lowered GEMM (Engine/Ops/Convolution/LoweredGemmConv.cs) and the GPUs' tiled implicit GEMM (<see cref="TiledConvKernels"/>) are checked
 /// against the same references (<see cref="Conv2dReference"/>).
 /// </summary>
 public static class Conv2dKernels
