@@ -29,9 +29,8 @@ public class OpCaseTests
     [MemberData(nameof(Cases))]
     public void Op_matches_its_reference(string deviceId, string caseId)
     {
-        OpCase c = OpCases.Get(caseId);
-        using OpRun run = c.Start(TestDevices.Get(deviceId));
-        run.Launch!();
+        var (c, run) = Launched(deviceId, caseId);
+        using var _ = run;
         Assert.NotEmpty(run.Checks);
         foreach (var (name, actual, expected) in run.Checks)
             AssertClose.All(expected, actual(), c.Tolerance.Atol, c.Tolerance.Rtol, $"{c.Id} {name} (tolerance: {c.Tolerance.Why})");
@@ -41,12 +40,28 @@ public class OpCaseTests
     [MemberData(nameof(GradientCases))]
     public void Gradient_matches_finite_differences(string deviceId, string caseId)
     {
-        OpCase c = OpCases.Get(caseId);
-        using OpRun run = c.Start(TestDevices.Get(deviceId));
-        run.Launch!();
+        var (c, run) = Launched(deviceId, caseId);
+        using var _ = run;
         Assert.NotEmpty(run.Gradients);
         foreach (GradientCheck g in run.Gradients)
             GradCheck.Check(g.Loss, g.Point, g.Analytic(), g.Indices, g.Step, g.Atol, g.Rtol, $"{c.Id} {g.Name}");
+    }
+
+    /// <summary>Case <paramref name="caseId"/> set up on the shared test device and launched once.</summary>
+    private static (OpCase Case, OpRun Run) Launched(string deviceId, string caseId)
+    {
+        OpCase c = OpCases.Get(caseId);
+        OpRun run = c.Start(TestDevices.Get(deviceId));
+        try
+        {
+            run.Launch!();
+            return (c, run);
+        }
+        catch
+        {
+            run.Dispose();
+            throw;
+        }
     }
 
     [Fact]

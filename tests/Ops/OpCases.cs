@@ -35,7 +35,7 @@ public static class OpCases
     public static OpCase Get(string id) => All.Single(c => c.Id == id);
 
     // (N, C, H, W): 1, 31, 32, 33, odd and non-square.
-    private static readonly (int N, int C, int H, int W)[] Nchw = { (1, 1, 1, 1), (1, 3, 31, 31), (2, 4, 32, 32), (1, 2, 33, 33), (3, 5, 17, 5) };
+    private static readonly (int N, int C, int H, int W)[] Nchw = TestData.Nchw;
 
     /// <summary>The boundary shapes for tests, then one shape of a realistic size that only perf times.</summary>
     private static IEnumerable<((int N, int C, int H, int W) Shape, bool PerfOnly)> WithPerf((int N, int C, int H, int W) large) =>
@@ -142,19 +142,8 @@ public static class OpCases
             double macs = (double)c.N * c.O * oh * ow * c.C * c.K * c.K, bytes = 4.0 * (c.N * c.C * c.H * c.W + c.O * c.C * c.K * c.K + c.N * c.O * oh * ow);
             int seed = 10 * i;
             yield return new OpCase("Conv2d.Forward", $"{shape} {epilogue}", ConvTolerance, 2 * macs, bytes, r =>
-            {
-                float[] x = U(c.N * c.C * c.H * c.W, -1, 1, seed + 1), w = U(c.O * c.C * c.K * c.K, -1, 1, seed + 2);
-                float[] b = U(c.O, -1, 1, seed + 3), scale = U(c.O, 0.5f, 2, seed + 4), shift = U(c.O, -1, 1, seed + 5);
-                var tx = r.In("x", Shape.Nchw(c.N, c.C, c.H, c.W), x);
-                var tw = r.In("w", Shape.Nchw(c.O, c.C, c.K, c.K), w);
-                var tb = r.In("b", new Shape(c.O), b);
-                var ts = r.In("scale", new Shape(c.O), scale);
-                var th = r.In("shift", new Shape(c.O), shift);
-                var y = r.Out("y", Shape.Nchw(c.N, c.O, oh, ow));
-                bool affine = epilogue == ConvEpilogue.ReluAffine;
-                r.Launch = () => Conv2dOps.Forward(tx, tw, tb, y, c.S, c.P, c.D, epilogue, affine ? ts : null, affine ? th : null);
-                r.Check("y", y, Conv2dReference.Forward(x, w, b, affine ? scale : null, affine ? shift : null, g));
-            });
+                ConvForward(r, g, Shape.Nchw(c.O, c.C, c.K, c.K), seed,
+                    (x, w, b, y, scale, shift) => Conv2dOps.Forward(x, w, b, y, c.S, c.P, c.D, epilogue, scale, shift), Conv2dReference.Forward));
             yield return new OpCase("Conv2d.Backward", shape, ConvTolerance, 4 * macs, 2 * bytes, r =>
             {
                 var plain = new Conv2dArgs(c.N, c.C, c.H, c.W, c.O, oh, ow, c.K, c.S, c.P, c.D, true, ConvEpilogue.None, 1);
@@ -193,19 +182,8 @@ public static class OpCases
             double macs = (double)c.N * c.C * c.H * c.W * c.O * c.K * c.K, bytes = 4.0 * (c.N * c.C * c.H * c.W + c.O * c.C * c.K * c.K + c.N * c.O * oh * ow);
             int seed = 100 + 10 * i;
             yield return new OpCase("Conv2d.TransposedForward", $"{shape} {epilogue}", ConvTolerance, 2 * macs, bytes, r =>
-            {
-                float[] x = U(c.N * c.C * c.H * c.W, -1, 1, seed + 1), w = U(c.C * c.O * c.K * c.K, -1, 1, seed + 2);
-                float[] b = U(c.O, -1, 1, seed + 3), scale = U(c.O, 0.5f, 2, seed + 4), shift = U(c.O, -1, 1, seed + 5);
-                var tx = r.In("x", Shape.Nchw(c.N, c.C, c.H, c.W), x);
-                var tw = r.In("w", Shape.Nchw(c.C, c.O, c.K, c.K), w);
-                var tb = r.In("b", new Shape(c.O), b);
-                var ts = r.In("scale", new Shape(c.O), scale);
-                var th = r.In("shift", new Shape(c.O), shift);
-                var y = r.Out("y", Shape.Nchw(c.N, c.O, oh, ow));
-                bool affine = epilogue == ConvEpilogue.ReluAffine;
-                r.Launch = () => Conv2dOps.TransposedForward(tx, tw, tb, y, c.S, c.P, epilogue, affine ? ts : null, affine ? th : null);
-                r.Check("y", y, Conv2dReference.TransposedForward(x, w, b, affine ? scale : null, affine ? shift : null, g));
-            });
+                ConvForward(r, g, Shape.Nchw(c.C, c.O, c.K, c.K), seed,
+                    (x, w, b, y, scale, shift) => Conv2dOps.TransposedForward(x, w, b, y, c.S, c.P, epilogue, scale, shift), Conv2dReference.TransposedForward));
             yield return new OpCase("Conv2d.TransposedBackward", shape, ConvTolerance, 4 * macs, 2 * bytes, r =>
             {
                 var plain = new Conv2dArgs(c.N, c.C, c.H, c.W, c.O, oh, ow, c.K, c.S, c.P, 1, true, ConvEpilogue.None, 1);
@@ -229,6 +207,28 @@ public static class OpCases
                 r.Gradients.Add(new GradientCheck("db", v => dy.Select((g, i) => g * v[i / (h * w) % c]).Sum(), TestData.Filled(c, 0.5f),
                     () => db.Download().Select(v => v - 1f).ToArray(), Enumerable.Range(0, c).ToArray(), 0.25, 1e-4, 1e-5));
             });
+    }
+
+    /// <summary>
+    /// A (transposed) convolution's forward case for geometry <paramref name="g"/> (its epilogue and bias
+    /// included): inputs, weights, bias, scale and shift in [-1, 1] (scale in [0.5, 2]), the output poisoned,
+    /// scale and shift passed only to the ReLU-then-affine epilogue.
+    /// </summary>
+    private static void ConvForward(OpRun r, Conv2dArgs g, Shape weightShape, int seed,
+        Action<Tensor<float>, Tensor<float>, Tensor<float>, Tensor<float>, Tensor<float>?, Tensor<float>?> forward,
+        Func<float[], float[], float[]?, float[]?, float[]?, Conv2dArgs, double[]> reference)
+    {
+        float[] x = U(g.N * g.InC * g.InH * g.InW, -1, 1, seed + 1), w = U(weightShape.Elements, -1, 1, seed + 2);
+        float[] b = U(g.OutC, -1, 1, seed + 3), scale = U(g.OutC, 0.5f, 2, seed + 4), shift = U(g.OutC, -1, 1, seed + 5);
+        var tx = r.In("x", Shape.Nchw(g.N, g.InC, g.InH, g.InW), x);
+        var tw = r.In("w", weightShape, w);
+        var tb = r.In("b", new Shape(g.OutC), b);
+        var ts = r.In("scale", new Shape(g.OutC), scale);
+        var th = r.In("shift", new Shape(g.OutC), shift);
+        var y = r.Out("y", Shape.Nchw(g.N, g.OutC, g.OutH, g.OutW));
+        bool affine = g.Epilogue == (int)ConvEpilogue.ReluAffine;
+        r.Launch = () => forward(tx, tw, tb, y, affine ? ts : null, affine ? th : null);
+        r.Check("y", y, reference(x, w, b, affine ? scale : null, affine ? shift : null, g));
     }
 
     /// <summary>
@@ -492,20 +492,7 @@ public static class OpCases
             yield return new OpCase("Loss.SoftmaxCrossEntropy", $"{Dims(n, Q, h, w)} k{k}", new Tolerance(1e-5, 1e-3, "float32 exp and log and 313-term sums; finite differences with h = 1e-3"), 5.0 * e, 8.0 * e, r =>
             {
                 float[] z = U(e, -4, 4, plane + k);
-                var random = new Random(plane);
-                int[] index = new int[n * k * plane];
-                float[] weight = new float[index.Length];
-                for (int b = 0; b < n; b++)
-                    for (int p = 0; p < plane; p++)
-                    {
-                        int[] bins = Enumerable.Range(0, Q).OrderBy(_ => random.Next()).Take(k).ToArray();
-                        double[] raw = bins.Select(_ => random.NextDouble() + 0.1).ToArray();
-                        for (int j = 0; j < k; j++)
-                        {
-                            index[(b * k + j) * plane + p] = bins[j];
-                            weight[(b * k + j) * plane + p] = (float)(raw[j] / raw.Sum());
-                        }
-                    }
+                var (index, weight) = TestData.SoftTargets(n, Q, k, plane, plane);
                 float[] pixelWeight = U(n * plane, 0.2f, 3f, 53);
                 var tz = r.In("logits", Shape.Nchw(n, Q, h, w), z);
                 var ti = r.In("index", Shape.Nchw(n, k, h, w), index);

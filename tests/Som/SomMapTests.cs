@@ -1,10 +1,7 @@
-using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Som;
-using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Color;
-using ColorKernels.Kernels.Som;
 using ColorKernels.Tests.Support;
 using Xunit;
 

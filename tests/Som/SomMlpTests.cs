@@ -1,8 +1,5 @@
 using ColorKernels.Engine.Devices;
-using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Som;
-using ColorKernels.Engine.Tensors;
-using ColorKernels.Kernels.Patches;
 using ColorKernels.Tests.Support;
 using Xunit;
 

@@ -56,4 +56,35 @@ public static class TestData
             set.Add(random.Next(length));
         return set.ToArray();
     }
+
+    /// <summary>(N, C, H, W) boundary shapes for per-channel and per-pixel ops: 1, 31, 32, 33, odd, non-square, and 313 channels.</summary>
+    public static readonly (int N, int C, int H, int W)[] Nchw =
+        { (1, 1, 1, 1), (1, 3, 31, 31), (2, 4, 32, 32), (1, 2, 33, 33), (3, 5, 17, 5), (1, 313, 7, 9) };
+
+    /// <summary>Theory rows (device id, index into <see cref="Nchw"/>) for every device.</summary>
+    public static IEnumerable<object[]> DeviceNchw(IEnumerable<object[]> devices) =>
+        from d in devices from i in Enumerable.Range(0, Nchw.Length) select new object[] { d[0], i };
+
+    /// <summary>
+    /// Sparse soft targets as soft-encoding makes them: for each of n x plane pixels, k distinct bins of q
+    /// (index [N, K, H, W]) with positive weights summing to 1 (weight [N, K, H, W]). Seeded.
+    /// </summary>
+    public static (int[] Index, float[] Weight) SoftTargets(int n, int q, int k, int plane, int seed)
+    {
+        var random = new Random(seed);
+        int[] index = new int[n * k * plane];
+        float[] weight = new float[index.Length];
+        for (int b = 0; b < n; b++)
+            for (int p = 0; p < plane; p++)
+            {
+                int[] bins = Enumerable.Range(0, q).OrderBy(_ => random.Next()).Take(k).ToArray();
+                double[] raw = bins.Select(_ => random.NextDouble() + 0.1).ToArray();
+                for (int j = 0; j < k; j++)
+                {
+                    index[(b * k + j) * plane + p] = bins[j];
+                    weight[(b * k + j) * plane + p] = (float)(raw[j] / raw.Sum());
+                }
+            }
+        return (index, weight);
+    }
 }

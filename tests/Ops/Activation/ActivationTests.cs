@@ -2,11 +2,6 @@ using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Activation;
-using ColorKernels.Kernels.BatchNorm;
-using ColorKernels.Kernels.Common;
-using ColorKernels.Kernels.Convolution;
-using ColorKernels.Kernels.Resample;
-using ColorKernels.Kernels.Softmax;
 using ColorKernels.Tests.Support;
 using Xunit;
 
@@ -17,12 +12,9 @@ public class ActivationTests
 {
     public static IEnumerable<object[]> Devices => TestDevices.All;
 
-    // (N, C, H, W) boundary shapes for the per-channel and per-pixel kernels.
-    private static readonly (int N, int C, int H, int W)[] Shapes =
-        { (1, 1, 1, 1), (1, 3, 31, 31), (2, 4, 32, 32), (1, 2, 33, 33), (3, 5, 17, 5), (1, 313, 7, 9) };
+    private static readonly (int N, int C, int H, int W)[] Shapes = TestData.Nchw;
 
-    public static IEnumerable<object[]> DeviceShapes =>
-        from d in TestDevices.All from i in Enumerable.Range(0, Shapes.Length) select new object[] { d[0], i };
+    public static IEnumerable<object[]> DeviceShapes => TestData.DeviceNchw(TestDevices.All);
 
     [Theory]
     [MemberData(nameof(DeviceShapes))]

@@ -1,7 +1,6 @@
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
-using ColorKernels.Kernels.Common;
 using ColorKernels.Kernels.Convolution;
 using ColorKernels.Tests.Support;
 using Xunit;

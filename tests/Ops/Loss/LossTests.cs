@@ -73,20 +73,7 @@ public class LossTests
         const int N = 2, Q = 313, H = 3, W = 4, K = 5, Plane = H * W;
         const float Scale = 1f / (N * Plane);
         float[] z = TestData.Uniform(N * Q * Plane, -4, 4, 51);
-        var random = new Random(52);
-        int[] index = new int[N * K * Plane];
-        float[] weight = new float[index.Length];
-        for (int n = 0; n < N; n++)
-            for (int p = 0; p < Plane; p++)
-            {
-                int[] bins = Enumerable.Range(0, Q).OrderBy(_ => random.Next()).Take(K).ToArray();
-                double[] raw = bins.Select(_ => random.NextDouble() + 0.1).ToArray();
-                for (int k = 0; k < K; k++)
-                {
-                    index[(n * K + k) * Plane + p] = bins[k];
-                    weight[(n * K + k) * Plane + p] = (float)(raw[k] / raw.Sum());
-                }
-            }
+        var (index, weight) = TestData.SoftTargets(N, Q, K, Plane, 52);
         float[] pixelWeight = TestData.Uniform(N * Plane, 0.2f, 3f, 53);
 
         double Loss(double[] logits)

@@ -1,5 +1,4 @@
 using ColorKernels.Engine.Devices;
-using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Tests.Support;

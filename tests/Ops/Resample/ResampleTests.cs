@@ -1,11 +1,7 @@
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
-using ColorKernels.Kernels.Activation;
-using ColorKernels.Kernels.BatchNorm;
-using ColorKernels.Kernels.Common;
 using ColorKernels.Kernels.Resample;
-using ColorKernels.Kernels.Softmax;
 using ColorKernels.Tests.Support;
 using Xunit;
 
