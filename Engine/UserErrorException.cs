@@ -7,7 +7,9 @@ namespace ColorKernels.Engine;
 /// </summary>
 public class UserErrorException : Exception
 {
+    /// <summary>A user error with its complete one-line message.</summary>
     public UserErrorException(string message) : base(message) { }
 
+    /// <summary>A user error with its message and the exception that revealed it.</summary>
     public UserErrorException(string message, Exception inner) : base(message, inner) { }
 }

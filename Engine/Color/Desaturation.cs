@@ -9,7 +9,7 @@ namespace ColorKernels.Engine.Color;
 /// The greyscale input a colourizer receives: the picture converted to Lab on the device, a and b set to
 /// 0, and converted back. 8-bit pictures stay on the packed-byte path; 16-bit ones on the float path.
 /// </summary>
-public static class Desaturation
+internal static class Desaturation
 {
     public static ImageData Desaturate(ComputeDevice device, ImageData image)
     {

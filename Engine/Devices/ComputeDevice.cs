@@ -25,6 +25,7 @@ public enum ConvAlgorithm
 /// <summary>The names <c>--conv</c> options, benchmarks and test device ids use for each <see cref="ConvAlgorithm"/>.</summary>
 public static class ConvAlgorithmNames
 {
+    /// <summary>Every convolution backend by its option name.</summary>
     public static IReadOnlyDictionary<string, ConvAlgorithm> All { get; } = new Dictionary<string, ConvAlgorithm>
     {
         ["tiled"] = ConvAlgorithm.TiledGemm,
@@ -61,13 +62,16 @@ public sealed class ComputeDevice : IDisposable
         ConvAlgorithm = entry.Kind == DeviceKind.Cpu ? ConvAlgorithm.LoweredGemm : ConvAlgorithm.TiledGemm;
     }
 
+    /// <summary>The catalog entry this device was opened from.</summary>
     public DeviceEntry Entry { get; }
 
     /// <summary>What device discovery had to work around (a PTX retry on CUDA); callers show them as warnings.</summary>
     public IReadOnlyList<string> Notes { get; }
 
+    /// <summary>CUDA, OpenCL or the CPU accelerator.</summary>
     public DeviceKind Kind => Entry.Kind;
 
+    /// <summary>The device's name as its driver reports it.</summary>
     public string Name => Entry.Name;
 
     /// <summary>"cpu:0 ILGPU CPU accelerator (8 threads)": the form every report names a device in.</summary>
@@ -77,7 +81,7 @@ public sealed class ComputeDevice : IDisposable
 
     internal AcceleratorStream Stream => Accelerator.DefaultStream;
 
-    public KernelSet Kernels { get; }
+    internal KernelSet Kernels { get; }
 
     /// <summary>
     /// How convolutions (all six passes) run here: the tiled implicit GEMM on GPUs, im2col + the
@@ -116,7 +120,7 @@ public sealed class ComputeDevice : IDisposable
         }
     }
 
-    public Launcher Launcher { get; }
+    internal Launcher Launcher { get; }
 
     /// <summary>Discovers the machine's devices and opens the one <paramref name="spec"/> names (auto, cuda:1, cpu ...).</summary>
     public static ComputeDevice Open(string spec)
@@ -149,7 +153,7 @@ public sealed class ComputeDevice : IDisposable
     }
 
     /// <summary>Allocates an uninitialised tensor; running out of device memory is a <see cref="UserErrorException"/>.</summary>
-    public Tensor<T> Allocate<T>(string name, Shape shape) where T : unmanaged
+    internal Tensor<T> Allocate<T>(string name, Shape shape) where T : unmanaged
     {
         try
         {
@@ -165,7 +169,7 @@ public sealed class ComputeDevice : IDisposable
     }
 
     /// <summary>Allocates a tensor and fills it from <paramref name="data"/>.</summary>
-    public Tensor<T> Upload<T>(string name, Shape shape, ReadOnlySpan<T> data) where T : unmanaged
+    internal Tensor<T> Upload<T>(string name, Shape shape, ReadOnlySpan<T> data) where T : unmanaged
     {
         Tensor<T> tensor = Allocate<T>(name, shape);
         try
@@ -183,8 +187,10 @@ public sealed class ComputeDevice : IDisposable
     /// <summary>Waits until every queued launch and copy has finished.</summary>
     public void Synchronize() => Stream.Synchronize();
 
+    /// <summary>The device's <see cref="Description"/>.</summary>
     public override string ToString() => Description;
 
+    /// <summary>Frees every tensor on the device and the accelerator (and the catalog when the device opened its own).</summary>
     public void Dispose()
     {
         foreach (Tensor<float> t in workspaces.Values)

@@ -8,7 +8,7 @@ using ILGPU.Runtime.Cuda;
 namespace ColorKernels.Engine.Devices;
 
 /// <summary>One CUDA device as the driver itself describes it.</summary>
-public sealed record CudaDriverDevice(int Ordinal, string Name, int Major, int Minor);
+internal sealed record CudaDriverDevice(int Ordinal, string Name, int Major, int Minor);
 
 /// <summary>
 /// What this machine says about an NVIDIA driver, read directly (files, PATH, and the driver library through
@@ -16,7 +16,7 @@ public sealed record CudaDriverDevice(int Ordinal, string Name, int Major, int M
 /// none this report is how <c>devices</c> says why. Built by <see cref="Read"/>, or by hand in tests to
 /// simulate a broken machine.
 /// </summary>
-public sealed record CudaDriverReport
+internal sealed record CudaDriverReport
 {
     /// <summary>Evidence of an NVIDIA driver: "/proc/driver/nvidia (580.159)", "nvidia-smi on PATH", ...</summary>
     public IReadOnlyList<string> Signs { get; init; } = Array.Empty<string>();
@@ -218,7 +218,7 @@ public sealed record CudaDriverReport
 /// the card's (sm_80 for a 9.0 card), and the instruction set the newest one ILGPU knows whose minimum
 /// driver the installed driver meets (8.8 on a 12.9 or 13.x driver).
 /// </summary>
-public static class PtxChoice
+internal static class PtxChoice
 {
     /// <summary>The target and instruction set for compute capability <paramref name="major"/>.<paramref name="minor"/> on a driver (13000 = 13.0); null parts where ILGPU has none.</summary>
     public static (CudaArchitecture? Target, CudaInstructionSet? InstructionSet) For(int major, int minor, int driverVersion)

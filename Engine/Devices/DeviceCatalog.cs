@@ -16,8 +16,10 @@ public sealed record DeviceEntry(DeviceKind Kind, int Index, string Name, long M
     /// <summary>Whether the reason is a failed test kernel (not a device ILGPU refuses outright).</summary>
     public bool ProbeFailed { get; init; }
 
+    /// <summary>Whether the device can be opened (it has an accelerator and no reason against it).</summary>
     public bool Usable => UnusableReason is null && Device is not null;
 
+    /// <summary>"cuda:0", "cpu:0": the id <c>--device</c> and <see cref="DeviceSpec"/> use.</summary>
     public string Id => $"{Kind.ToString().ToLowerInvariant()}:{Index}";
 }
 
@@ -35,8 +37,9 @@ public sealed class DeviceCatalog : IDisposable
         this.entries = entries;
     }
 
-    public Context Context { get; }
+    internal Context Context { get; }
 
+    /// <summary>Every device found, usable or not (an unusable one says why in <see cref="DeviceEntry.UnusableReason"/>).</summary>
     public IReadOnlyList<DeviceEntry> Entries => entries;
 
     /// <summary>
@@ -53,11 +56,16 @@ public sealed class DeviceCatalog : IDisposable
     /// the same way. When ILGPU lists no CUDA device on a machine with signs of an NVIDIA driver, a
     /// <c>cuda</c> row says why (<see cref="CudaDriverReport"/>).
     /// </summary>
+    /// <param name="probe">Also run one small kernel on every other device that looks usable.</param>
+    public static DeviceCatalog Discover(bool probe = false) => DiscoverWith(probe);
+
+    /// <summary>As <see cref="Discover(bool)"/>, with the CPU accelerator's device and the CUDA explanation replaceable (for tests).</summary>
+    /// <param name="probe">Also run one small kernel on every other device that looks usable.</param>
     /// <param name="cpuDevice">The CPU accelerator's simulated device (default <see cref="CpuDevice"/>); tests use
     /// wider groups to run the tiled kernels with the K step GPUs use.</param>
     /// <param name="cudaReport">What to explain a missing CUDA device with (tests simulate broken machines);
     /// by default the machine is asked (<see cref="CudaDriverReport.Read"/>).</param>
-    public static DeviceCatalog Discover(bool probe = false, CPUDevice? cpuDevice = null, Func<CudaDriverReport>? cudaReport = null)
+    internal static DeviceCatalog DiscoverWith(bool probe = false, CPUDevice? cpuDevice = null, Func<CudaDriverReport>? cudaReport = null)
     {
         RegisterCudaFallback();
         DeviceCatalog catalog = Build(cpuDevice, null, cudaReport);
@@ -251,5 +259,6 @@ public sealed class DeviceCatalog : IDisposable
     internal static string OneLine(string message) =>
         string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
+    /// <summary>Frees the ILGPU context (open devices first).</summary>
     public void Dispose() => Context.Dispose();
 }

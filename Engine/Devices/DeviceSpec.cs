@@ -1,7 +1,17 @@
 namespace ColorKernels.Engine.Devices;
 
 /// <summary>The kind of accelerator a user can ask for.</summary>
-public enum DeviceKind { Cuda, OpenCL, Cpu }
+public enum DeviceKind
+{
+    /// <summary>An NVIDIA GPU through the CUDA driver.</summary>
+    Cuda,
+
+    /// <summary>An OpenCL 2.0 device.</summary>
+    OpenCL,
+
+    /// <summary>ILGPU's CPU accelerator (every machine has one).</summary>
+    Cpu,
+}
 
 /// <summary>
 /// A parsed <c>--device</c> value: <c>auto</c>, or a kind (<c>cuda</c>, <c>opencl</c>, <c>cpu</c>) with an
@@ -9,10 +19,13 @@ public enum DeviceKind { Cuda, OpenCL, Cpu }
 /// </summary>
 public readonly record struct DeviceSpec(DeviceKind? Kind, int? Index)
 {
+    /// <summary>The first usable CUDA device, else OpenCL, else the CPU accelerator.</summary>
     public static DeviceSpec Auto => new(null, null);
 
+    /// <summary>Whether this is <see cref="Auto"/>.</summary>
     public bool IsAuto => Kind is null;
 
+    /// <summary>Parses "auto", "cpu", "cuda", "cuda:1", "opencl:0"; anything else is a <see cref="UserErrorException"/>.</summary>
     public static DeviceSpec Parse(string text)
     {
         string value = text.Trim().ToLowerInvariant();
@@ -38,6 +51,7 @@ public readonly record struct DeviceSpec(DeviceKind? Kind, int? Index)
         return new DeviceSpec(kind, index);
     }
 
+    /// <summary>The spec as <see cref="Parse"/> reads it.</summary>
     public override string ToString() =>
         Kind is null ? "auto" : Kind.Value.ToString().ToLowerInvariant() + (Index is null ? "" : ":" + Index);
 }

@@ -12,7 +12,7 @@ namespace ColorKernels.Engine.Devices;
 /// own probing (and any resolver an assembly set, such as ILGPU's own under WSL) has failed, so it never
 /// replaces a resolver, only adds a last try. Every attempt and its error is kept for diagnostics.
 /// </summary>
-public static class NativeLibraryFallback
+internal static class NativeLibraryFallback
 {
     private static readonly Dictionary<string, string[]> Candidates = new(StringComparer.Ordinal);
     private static readonly Dictionary<string, List<string>> AttemptLog = new(StringComparer.Ordinal);

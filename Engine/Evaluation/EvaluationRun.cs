@@ -23,11 +23,13 @@ public sealed record EvalModel(string Name, Func<IReadOnlyList<ImageData>, IRead
 /// </summary>
 public sealed class EvaluationRun
 {
+    /// <summary>The name of the baseline every report includes: the greyscale picture itself.</summary>
     public const string Baseline = "greyscale";
 
     /// <summary>Pictures shown in the gallery and on the contact sheet (every picture is scored).</summary>
     public int GalleryLimit { get; init; } = 12;
 
+    /// <summary>Scores every model (and the greyscale baseline) on <paramref name="files"/> and writes the report folder; returns the overall scores, baseline first. Pictures that cannot be read are skipped and reported to the callback.</summary>
     public IReadOnlyList<ImageScore> Run(ComputeDevice device, IReadOnlyList<string> files, IReadOnlyList<EvalModel> models,
         IReadOnlyList<double> prior, string reportFolder, Action<string> skip, Action? progress = null)
     {

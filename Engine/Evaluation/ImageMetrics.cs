@@ -16,6 +16,7 @@ public sealed record ImageScore(string Image, string Model, double Auc, double A
 {
     /// <summary>The ab-error histograms behind the AuC values (plain, rebalanced), pooled for the overall score.</summary>
     public double[] Histogram { get; init; } = Array.Empty<double>();
+    /// <summary>The rebalanced ab-error histogram (per error bucket, weighted by the truth's inverse prior).</summary>
     public double[] RebalancedHistogram { get; init; } = Array.Empty<double>();
 }
 
@@ -25,7 +26,7 @@ public sealed record ImageScore(string Image, string Model, double Auc, double A
 /// pixel weighted by 1 / p of its true colour's bin); PSNR on 8-bit sRGB; colourfulness (Hasler and
 /// Suesstrunk 2003) and mean chroma of output and original.
 /// </summary>
-public sealed class ImageMetrics : IDisposable
+internal sealed class ImageMetrics : IDisposable
 {
     private readonly ComputeDevice device;
     private readonly Tensor<float> centres, inversePrior;

@@ -10,7 +10,7 @@ namespace ColorKernels.Engine.Export;
 /// model_out as a 1x1 Conv, Mul by ab_scale), or the regression output x ab_scale. Layers map one to one
 /// onto Conv, Relu, BatchNormalization and ConvTranspose with the model's own tensors as initializers.
 /// </summary>
-public static class OnnxExport
+internal static class OnnxExport
 {
     private const int Float = 1;                                      // TensorProto.DataType.FLOAT
     private const int AttributeFloat = 1, AttributeInts = 7;          // AttributeProto.AttributeType

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace ColorKernels.Engine.Files;
 
 /// <summary>What a path is, as the file system says (following links).</summary>
-public enum FileKind { Missing, Regular, Directory, Fifo, Socket, CharacterDevice, BlockDevice, Other }
+internal enum FileKind { Missing, Regular, Directory, Fifo, Socket, CharacterDevice, BlockDevice, Other }
 
 /// <summary>
 /// A path's kind and identity (device and inode), which .NET does not expose: File.Exists is true for a
@@ -11,7 +11,7 @@ public enum FileKind { Missing, Regular, Directory, Fifo, Socket, CharacterDevic
 /// one identity. On Linux this asks statx(2), whose struct layout is the same on every architecture;
 /// elsewhere it falls back to .NET's view (regular file or folder, identity by full path).
 /// </summary>
-public readonly record struct FileStatus(FileKind Kind, ulong Device, ulong Inode, string Path)
+internal readonly record struct FileStatus(FileKind Kind, ulong Device, ulong Inode, string Path)
 {
     /// <summary>An identity that is equal for two paths to the same file or folder.</summary>
     public (ulong Device, ulong Inode, string? Path) Identity => OperatingSystem.IsLinux() ? (Device, Inode, null) : (0, 0, Path);

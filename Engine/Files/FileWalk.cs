@@ -7,7 +7,7 @@ namespace ColorKernels.Engine.Files;
 /// and devices are skipped with a note (reading a FIFO blocks until a writer comes). Hidden and
 /// unreadable entries are skipped silently. The order is the sorted (ordinal) order of paths.
 /// </summary>
-public static class FileWalk
+internal static class FileWalk
 {
     /// <summary>Every regular file under <paramref name="root"/> that <paramref name="wanted"/> accepts; notes about skipped entries go to <paramref name="notes"/>.</summary>
     public static List<string> Files(string root, Func<string, bool> wanted, ICollection<string>? notes = null)

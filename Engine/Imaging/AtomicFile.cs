@@ -4,7 +4,7 @@ namespace ColorKernels.Engine.Imaging;
 /// Writes a file so that readers see either the old file or the complete new one: the bytes go to a
 /// temporary file in the target folder, which is then renamed over the target (atomic on one file system).
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Temporaries = new();
 

@@ -28,9 +28,11 @@ public static class ImageIO
     /// </summary>
     public const long DefaultMaxMetadataBytes = 16L * 1024 * 1024;
 
+    /// <summary>The file extensions the reader and writer know (lower case, with the dot).</summary>
     public static readonly IReadOnlyList<string> Extensions =
         new[] { ".jpg", ".jpeg", ".jfif", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp" };
 
+    /// <summary>Whether <paramref name="path"/> ends in one of <see cref="Extensions"/>.</summary>
     public static bool HasImageExtension(string path) =>
         Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
@@ -135,7 +137,7 @@ public static class ImageIO
         AtomicFile.Write(path, stream => picture.Save(stream, encoder));
     }
 
-    public static IImageEncoder EncoderFor(string path, ImageData image)
+    internal static IImageEncoder EncoderFor(string path, ImageData image)
     {
         string ext = Path.GetExtension(path).ToLowerInvariant();
         return ext switch
@@ -210,6 +212,11 @@ public static class ImageIO
     {
         using Image<Rgba32> image = Image.Load<Rgba32>(bytes, DecoderFor(format));
         image.Mutate(x => x.AutoOrient());
+        return From8(image);
+    }
+
+    private static ImageData From8(Image<Rgba32> image)
+    {
         int w = image.Width, h = image.Height;
         var pixels = new Rgba32[w * h];
         image.CopyPixelDataTo(pixels);
@@ -230,6 +237,11 @@ public static class ImageIO
     {
         using Image<Rgba64> image = Image.Load<Rgba64>(bytes, DecoderFor(format));
         image.Mutate(x => x.AutoOrient());
+        return From16(image);
+    }
+
+    private static ImageData From16(Image<Rgba64> image)
+    {
         int w = image.Width, h = image.Height, plane = w * h;
         var pixels = new Rgba64[plane];
         image.CopyPixelDataTo(pixels);
@@ -246,8 +258,26 @@ public static class ImageIO
         return ImageData.FromPlanar16(w, h, planar, alpha);
     }
 
-    private static Image ToImage(ImageData image)
+    /// <summary>
+    /// The pixels of an ImageSharp image, as it is (no EXIF rotation): 16-bit when its pixel type has more
+    /// than 8 bits a channel (Rgb48, Rgba64, L16 ...), else 8-bit; alpha kept when some pixel is not opaque.
+    /// </summary>
+    public static ImageData FromImage(Image image)
     {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.PixelType.BitsPerPixel > 32 || image is Image<L16> or Image<La32>)
+        {
+            using Image<Rgba64> wide = image.CloneAs<Rgba64>();
+            return From16(wide);
+        }
+        using Image<Rgba32> narrow = image.CloneAs<Rgba32>();
+        return From8(narrow);
+    }
+
+    /// <summary>An ImageSharp image of <paramref name="image"/>: Rgba64 for 16-bit data, else Rgba32 (the caller disposes it).</summary>
+    public static Image ToImage(ImageData image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
         int plane = image.Pixels;
         if (image.RgbPlanar is { } planar)
         {

@@ -27,7 +27,7 @@ namespace ColorKernels.Engine.Imaging;
 /// </list>
 /// Each failure is a <see cref="UserErrorException"/> naming the file.
 /// </summary>
-public static class ImageStructure
+internal static class ImageStructure
 {
     /// <summary>Checks <paramref name="bytes"/>; returns the canvas size a header declares where ImageSharp reads none (WebP VP8X), else null.</summary>
     public static (int Width, int Height)? Check(string path, IImageFormat format, byte[] bytes, long maxMetadataBytes)

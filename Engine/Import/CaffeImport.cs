@@ -13,7 +13,7 @@ namespace ColorKernels.Engine.Import;
 /// beta 0); class8_ab outputs ab (model_out = class8_ab / 110); the Scale layer conv8_313_rh multiplies the
 /// logits by 2.606 before the softmax, which is the annealed mean at T = 1 / 2.606 (the model's temperature).
 /// </summary>
-public static class CaffeImport
+internal static class CaffeImport
 {
     private sealed record Blob(int[] Shape, float[] Data);
 

@@ -4,7 +4,7 @@ using System.Text;
 namespace ColorKernels.Engine.Import;
 
 /// <summary>A tensor of a PyTorch state dict: where its values live in the archive, and their layout.</summary>
-public sealed record TorchTensorRef(string StorageKey, string StorageType, long Offset, int[] Shape, long[] Stride);
+internal sealed record TorchTensorRef(string StorageKey, string StorageType, long Offset, int[] Shape, long[] Stride);
 
 /// <summary>
 /// A strict reader of the pickles PyTorch writes for state dicts (data.pkl inside a torch.save zip). It is
@@ -13,7 +13,7 @@ public sealed record TorchTensorRef(string StorageKey, string StorageType, long 
 /// torch._utils._rebuild_parameter, the storage types); any other global, or any other opcode, is an
 /// error before anything happens. Nothing is ever executed.
 /// </summary>
-public static class StateDictPickle
+internal static class StateDictPickle
 {
     private sealed record Global(string Module, string Name)
     {

@@ -10,7 +10,7 @@ namespace ColorKernels.Engine.Import;
 /// decode at temperature 1, as the authors' PyTorch demo does (its forward() is softmax then model_out,
 /// with no logit scaling); --temperature still overrides. Mapping: docs/import.md.
 /// </summary>
-public static class TorchImport
+internal static class TorchImport
 {
     public static ModelFile Import(string path)
     {

@@ -10,7 +10,7 @@ namespace ColorKernels.Engine.Launch;
 /// accumulate (y += x: 12 bytes an element) and arithmetic throughput from a register-only multiply-add
 /// kernel. Measured once per device per process, best of three.
 /// </summary>
-public sealed record DevicePeaks(double GigabytesPerSecond, double GigaflopsPerSecond)
+internal sealed record DevicePeaks(double GigabytesPerSecond, double GigaflopsPerSecond)
 {
     private static readonly Dictionary<ComputeDevice, DevicePeaks> Cache = new();
 

@@ -10,7 +10,7 @@ namespace ColorKernels.Engine.Launch;
 /// declares its kernels once, as static fields beside the host code that launches them; every device
 /// loads a kernel once, on first use (<see cref="KernelSet.Load{TLaunch}"/>).
 /// </summary>
-public sealed class Kernel<TLaunch> where TLaunch : Delegate
+internal sealed class Kernel<TLaunch> where TLaunch : Delegate
 {
     public Kernel(Delegate kernel)
     {

@@ -7,7 +7,7 @@ namespace ColorKernels.Engine.Launch;
 /// kernel is compiled on first use (under a lock) and kept for the life of the device, so nothing
 /// compiles inside an inference or training step; later loads are an array read.
 /// </summary>
-public sealed class KernelSet
+internal sealed class KernelSet
 {
     private readonly Accelerator accelerator;
     private readonly object gate = new();

@@ -5,10 +5,10 @@ using ILGPU.Runtime;
 namespace ColorKernels.Engine.Launch;
 
 /// <summary>Launch geometry of an element-wise kernel: the grid, and how many consecutive elements a thread takes per step.</summary>
-public readonly record struct ElementLaunch(KernelConfig Config, int RunLength);
+internal readonly record struct ElementLaunch(KernelConfig Config, int RunLength);
 
 /// <summary>Per-kernel totals gathered while profiling is on.</summary>
-public sealed class KernelTiming
+internal sealed class KernelTiming
 {
     public int Launches { get; internal set; }
     public double TotalMilliseconds { get; internal set; }
@@ -19,14 +19,14 @@ public sealed class KernelTiming
 }
 
 /// <summary>One launch in a trace: kernel name, start and duration in microseconds since tracing began.</summary>
-public readonly record struct TraceEvent(string Name, double StartMicroseconds, double DurationMicroseconds);
+internal readonly record struct TraceEvent(string Name, double StartMicroseconds, double DurationMicroseconds);
 
 /// <summary>
 /// Launch shapes for the accelerator and, when <see cref="Profiling"/> is on, the time of each launch by
 /// kernel name (synchronising around it; see <see cref="Time"/>). With profiling off a launch is the bare
 /// delegate call.
 /// </summary>
-public sealed class Launcher
+internal sealed class Launcher
 {
     private readonly Accelerator accelerator;
     private readonly AcceleratorStream stream;

@@ -9,7 +9,7 @@ using ColorKernels.Engine.Imaging;
 namespace ColorKernels.Engine.Launch;
 
 /// <summary>What one profiling run measured.</summary>
-public sealed record ProfileResult(string Device, double WallMilliseconds, int Iterations,
+internal sealed record ProfileResult(string Device, double WallMilliseconds, int Iterations,
     IReadOnlyDictionary<string, KernelTiming> Kernels, IReadOnlyList<TraceEvent> Trace, DevicePeaks Peaks)
 {
     public double KernelMilliseconds => Kernels.Values.Sum(k => k.TotalMilliseconds);
@@ -21,7 +21,7 @@ public sealed record ProfileResult(string Device, double WallMilliseconds, int I
 /// profiled wall time is what the kernel times should add up to (tested); an unprofiled run is faster by
 /// the overlap the synchronisation removes.
 /// </summary>
-public static class Profiler
+internal static class Profiler
 {
     public static ProfileResult Run(ComputeDevice device, Action step, int warmup, int iterations)
     {

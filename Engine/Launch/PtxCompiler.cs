@@ -15,7 +15,7 @@ namespace ColorKernels.Engine.Launch;
 /// and instruction set (<see cref="PtxChoice"/>). The PTX tests use it to catch GPU-only faults on the CPU
 /// machine, and perf's <c>ptx</c> command writes every kernel's PTX for CUDA's ptxas on the GPU machine.
 /// </summary>
-public sealed class PtxCompiler : IDisposable
+internal sealed class PtxCompiler : IDisposable
 {
     private readonly Context context;
     private readonly PTXBackend backend;

@@ -2,6 +2,7 @@ using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Export;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Som;
+using SixLabors.ImageSharp;
 
 namespace ColorKernels.Engine.Models;
 
@@ -26,21 +27,30 @@ public sealed record ColorizerOptions
 
     /// <summary>ECCV16: run every layer as its own kernel (the reference path) instead of the fused kernels.</summary>
     public bool Unfused { get; init; }
+
+    /// <summary>Pictures per device launch sequence in the batch conveniences (default: the colourizer's <see cref="IColorizer.PreferredBatch"/>).</summary>
+    public int? Batch { get; init; }
 }
 
 /// <summary>
 /// A trained colourizer on a device: pictures in, the same pictures coloured out (each picture's own
 /// full-resolution L kept). What colorize, eval and a library user share, whatever the method.
+/// Thread safety: a colourizer may be called from several threads; its calls are serialised (they share
+/// the device's stream and the colourizer's buffers). For parallel work, open one colourizer per device.
+/// Dispose it (and then its device) to free device memory.
 /// </summary>
 public interface IColorizer : IDisposable
 {
+    /// <summary>The method of the model this colourizer runs.</summary>
     ColorizationMethod Method { get; }
 
+    /// <summary>The device it runs on (owned by the caller).</summary>
     ComputeDevice Device { get; }
 
     /// <summary>Pictures per <see cref="Colorize"/> call that suit this device and method (a GPU runs the ECCV16 network on batches).</summary>
     int PreferredBatch { get; }
 
+    /// <summary>Colours <paramref name="images"/> as one batch and returns them in order, each the size (and bit depth, and alpha) of its input.</summary>
     IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images);
 }
 
@@ -61,6 +71,15 @@ public static class Colorizer
     public static IColorizer Open(ComputeDevice device, string model, ColorizerOptions? options = null) =>
         Open(device, ModelFile.Open(model), ModelFile.DisplayName(model), options);
 
+    /// <summary>A colourizer for a model file read from <paramref name="model"/> (checksums and header checked as for a file); <paramref name="name"/> names it in messages.</summary>
+    public static IColorizer Open(ComputeDevice device, Stream model, string name, ColorizerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var buffer = new MemoryStream();
+        model.CopyTo(buffer);
+        return Open(device, ModelFile.Parse(buffer.ToArray(), name), name, options);
+    }
+
     /// <summary>A colourizer for an already-read model file (<paramref name="path"/> names it in messages).</summary>
     public static IColorizer Open(ComputeDevice device, ModelFile file, string path, ColorizerOptions? options = null)
     {
@@ -74,7 +93,7 @@ public static class Colorizer
                 try
                 {
                     network.Fused = !options.Unfused;
-                    return new Eccv16Colorizer(network, options.Size ?? PreferredSize(file), options.Temperature ?? network.Config.Temperature, ownsNetwork: true);
+                    return new Eccv16Colorizer(network, options.Size ?? PreferredSize(file), options.Temperature ?? network.Config.Temperature, ownsNetwork: true, options.Batch);
                 }
                 catch
                 {
@@ -105,6 +124,7 @@ internal sealed class SomMlpColorizer : IColorizer
 {
     private readonly SomMlpModel model;
     private readonly ColorizerOptions options;
+    private readonly object gate = new();
 
     public SomMlpColorizer(ComputeDevice device, SomMlpModel model, ColorizerOptions options)
     {
@@ -117,12 +137,71 @@ internal sealed class SomMlpColorizer : IColorizer
 
     public ComputeDevice Device { get; }
 
-    public int PreferredBatch => 1;
+    public int PreferredBatch => options.Batch ?? 1;
 
-    public IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images) =>
-        images.Select(image => model.Colorize(Device, image, options.Temperature, options.Size)).ToList();
+    public IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        lock (gate)
+            return images.Select(image => model.Colorize(Device, image, options.Temperature, options.Size)).ToList();
+    }
 
     public void Dispose()
     {
+    }
+}
+
+/// <summary>Conveniences over <see cref="IColorizer"/>: one picture, an ImageSharp image, a file or stream, many pictures with progress.</summary>
+public static class ColorizerExtensions
+{
+    /// <summary>Colours one picture.</summary>
+    public static ImageData Colorize(this IColorizer colorizer, ImageData image)
+    {
+        ArgumentNullException.ThrowIfNull(colorizer);
+        return colorizer.Colorize(new[] { image })[0];
+    }
+
+    /// <summary>Colours an ImageSharp image of any pixel type; returns a new image (Rgba64 for 16-bit sources, else Rgba32) the caller disposes.</summary>
+    public static Image Colorize(this IColorizer colorizer, Image image) =>
+        ImageIO.ToImage(colorizer.Colorize(ImageIO.FromImage(image)));
+
+    /// <summary>Reads a picture file (with the CLI's checks: size limit, truncation, EXIF orientation) and colours it.</summary>
+    public static ImageData ColorizeFile(this IColorizer colorizer, string path) => colorizer.Colorize(ImageIO.Load(path));
+
+    /// <summary>Reads a picture from a stream (at most <paramref name="maxBytes"/>) and colours it; <paramref name="name"/> names it in messages.</summary>
+    public static ImageData Colorize(this IColorizer colorizer, Stream picture, string name = "stream", long maxBytes = 1L << 30)
+    {
+        ArgumentNullException.ThrowIfNull(picture);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        int read;
+        while ((read = picture.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+                throw new UserErrorException($"'{name}': larger than {maxBytes:N0} bytes");
+            buffer.Write(chunk, 0, read);
+        }
+        return colorizer.Colorize(ImageIO.Decode(name, buffer.ToArray()));
+    }
+
+    /// <summary>
+    /// Colours many pictures in batches of <see cref="IColorizer.PreferredBatch"/>, reporting the pictures done
+    /// after each batch and stopping between batches when <paramref name="cancel"/> is signalled
+    /// (<see cref="OperationCanceledException"/>).
+    /// </summary>
+    public static IReadOnlyList<ImageData> Colorize(this IColorizer colorizer, IReadOnlyList<ImageData> images, IProgress<int>? progress,
+        CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(colorizer);
+        ArgumentNullException.ThrowIfNull(images);
+        var results = new List<ImageData>(images.Count);
+        int batch = Math.Max(1, colorizer.PreferredBatch);
+        for (int first = 0; first < images.Count; first += batch)
+        {
+            cancel.ThrowIfCancellationRequested();
+            results.AddRange(colorizer.Colorize(images.Skip(first).Take(batch).ToList()));
+            progress?.Report(results.Count);
+        }
+        return results;
     }
 }

@@ -1,7 +1,7 @@
 namespace ColorKernels.Engine.Models;
 
 /// <summary>CRC-32 (ISO-HDLC, zlib's crc32): reflected polynomial 0xEDB88320, init and final XOR 0xFFFFFFFF.</summary>
-public static class Crc32
+internal static class Crc32
 {
     private static readonly uint[] Table = BuildTable();
 

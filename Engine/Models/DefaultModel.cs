@@ -4,7 +4,7 @@ namespace ColorKernels.Engine.Models;
 /// The model built into the engine (Models/Data/default.ckm, an embedded resource): what `colorize` uses
 /// when no --model is given. Its card is docs/model-card.md.
 /// </summary>
-public static class DefaultModel
+internal static class DefaultModel
 {
     private const string Resource = "ColorKernels.Engine.Models.Data.default.ckm";
 

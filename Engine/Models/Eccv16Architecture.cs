@@ -4,10 +4,10 @@ using System.Text.Json.Nodes;
 namespace ColorKernels.Engine.Models;
 
 /// <summary>The kinds of layer in the ECCV16 network, in the order they run.</summary>
-public enum LayerKind { Conv, ConvTranspose, Relu, BatchNorm }
+internal enum LayerKind { Conv, ConvTranspose, Relu, BatchNorm }
 
 /// <summary>One layer of the network; <see cref="Prefix"/> is its PyTorch key prefix ("model3.4").</summary>
-public sealed record LayerSpec(LayerKind Kind, string Prefix, int InChannels, int OutChannels,
+internal sealed record LayerSpec(LayerKind Kind, string Prefix, int InChannels, int OutChannels,
     int Kernel = 0, int Stride = 1, int Pad = 0, int Dilation = 1)
 {
     /// <summary>The spatial size this layer produces from an input of <paramref name="h"/> x <paramref name="w"/>.</summary>
@@ -47,7 +47,7 @@ public sealed record LayerSpec(LayerKind Kind, string Prefix, int InChannels, in
 }
 
 /// <summary>Hyper-parameters of an ECCV16 model (the model file's header).</summary>
-public sealed record Eccv16Config(double Width, float Temperature = 0.38f, float LCenter = 50f, float LScale = 100f,
+internal sealed record Eccv16Config(double Width, float Temperature = 0.38f, float LCenter = 50f, float LScale = 100f,
     float AbScale = 110f, float BnEps = 1e-5f, bool Regression = false)
 {
     public const string ArchitectureName = "eccv16";
@@ -95,7 +95,7 @@ public sealed record Eccv16Config(double Width, float Temperature = 0.38f, float
 /// ReLU; conv1_2, conv2_2, conv3_3 have stride 2; blocks 5 and 6 use dilation 2 (padding 2). Block 8:
 /// a 4x4 stride-2 transposed conv, two 3x3 convs (ReLU after each) and a 1x1 conv to 313 logits.
 /// </summary>
-public static class Eccv16Architecture
+internal static class Eccv16Architecture
 {
     private static readonly int[] BaseChannels = { 64, 128, 256, 512, 512, 512, 512, 256 };
     private static readonly int[] ConvsPerBlock = { 2, 2, 3, 3, 3, 3, 3 };

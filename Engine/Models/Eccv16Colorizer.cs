@@ -16,11 +16,16 @@ public sealed class Eccv16Colorizer : IColorizer
 {
     private readonly Eccv16Network network;
     private readonly bool ownsNetwork;
+    private readonly object gate = new();
     private Tensor<float>? input;
     private Tensor<float>? ab;
 
+    /// <param name="network">The loaded network.</param>
+    /// <param name="size">The network's input size (a multiple of 8).</param>
+    /// <param name="temperature">The annealed mean's temperature.</param>
     /// <param name="ownsNetwork">Dispose the network with the colourizer (as <see cref="Colorizer.Open(ComputeDevice, string, ColorizerOptions?)"/> does).</param>
-    public Eccv16Colorizer(Eccv16Network network, int size, float temperature, bool ownsNetwork = false)
+    /// <param name="batch">Pictures a batch in the batch conveniences (null: the device's default).</param>
+    internal Eccv16Colorizer(Eccv16Network network, int size, float temperature, bool ownsNetwork = false, int? batch = null)
     {
         if (size < 8 || size % 8 != 0)
             throw new UserErrorException($"--size {size}: must be a positive multiple of 8 (the network halves the picture three times)");
@@ -28,30 +33,84 @@ public sealed class Eccv16Colorizer : IColorizer
             throw new UserErrorException($"--temperature {temperature}: must be a positive number (the paper uses 0.38)");
         this.network = network;
         this.ownsNetwork = ownsNetwork;
+        if (batch is < 1)
+            throw new UserErrorException($"--batch {batch}: must be at least 1");
+        this.batch = batch;
         Size = size;
         Temperature = temperature;
     }
 
+    /// <summary>The network's input size (the picture's L is resized to Size x Size).</summary>
     public int Size { get; }
 
+    /// <summary>The annealed mean's temperature.</summary>
     public float Temperature { get; }
 
+    /// <summary>The device the network runs on.</summary>
     public ComputeDevice Device => network.Device;
 
+    /// <summary>Always <see cref="ColorizationMethod.Eccv16"/>.</summary>
     public ColorizationMethod Method => ColorizationMethod.Eccv16;
 
-    /// <summary>One picture at a time on the CPU accelerator (no gain from batching there), 8 on a GPU.</summary>
-    public int PreferredBatch => Device.Kind == DeviceKind.Cpu ? 1 : 8;
+    private readonly int? batch;
 
+    /// <summary>The options' batch, else one picture at a time on the CPU accelerator (no gain from batching there), 8 on a GPU.</summary>
+    public int PreferredBatch => batch ?? (Device.Kind == DeviceKind.Cpu ? 1 : 8);
+
+    /// <summary>Colours the pictures as one batch on the device; concurrent calls are serialised.</summary>
     public IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images)
     {
+        ArgumentNullException.ThrowIfNull(images);
         int batch = images.Count;
         if (batch == 0)
             return Array.Empty<ImageData>();
+        lock (gate)
+            return ColorizeBatch(images);
+    }
+
+    /// <summary>
+    /// What the network predicts for one picture, at its resolution (Size/4 square): the per-pixel
+    /// distribution over the 313 ab bins at temperature 1 ([313, H, W], null for a regression-head model)
+    /// and the decoded ab plane ([2, H, W]: the annealed mean at <see cref="Temperature"/>), for callers who
+    /// post-process. Concurrent calls are serialised.
+    /// </summary>
+    public Eccv16Prediction Predict(ImageData image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        lock (gate)
+        {
+            ComputeDevice device = network.Device;
+            EnsureBuffers(1);
+            using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
+            PrepareInput(image, lab, input!, 0);
+            Tensor<float> logits = network.Logits(input!);
+            network.DecodeAb(logits, ab!, Temperature);
+            float[]? probabilities = null;
+            if (!network.Config.Regression)
+            {
+                using Tensor<float> p = device.Allocate<float>("probabilities", logits.Shape);
+                SoftmaxOps.Softmax(logits, p, 1f);
+                probabilities = p.Download();
+            }
+            return new Eccv16Prediction(Size / 4, Size / 4, probabilities, ab!.Download());
+        }
+    }
+
+    /// <summary>The picture to Lab on the device, its L resized and normalised into slot <paramref name="slot"/> of the network input.</summary>
+    private void PrepareInput(ImageData image, Tensor<float> lab, Tensor<float> networkInput, int slot)
+    {
+        Eccv16Config c = network.Config;
+        LabOps.ImageToLab(network.Device, image, lab);
+        // L -> (L - l_center) / l_scale, resized into slot b of the network input.
+        Tensor<float> stacked = networkInput.Reshape(Shape.Nchw(1, networkInput.Shape[0], Size, Size));
+        ResampleOps.ResizeBilinear(lab, 0, 1, stacked, slot, 1f / c.LScale, -c.LCenter / c.LScale);
+    }
+
+    private IReadOnlyList<ImageData> ColorizeBatch(IReadOnlyList<ImageData> images)
+    {
+        int batch = images.Count;
         ComputeDevice device = network.Device;
         EnsureBuffers(batch);
-        Eccv16Config c = network.Config;
-        Tensor<float> stacked = input!.Reshape(Shape.Nchw(1, batch, Size, Size));
         var labs = new List<Tensor<float>>();
         try
         {
@@ -60,11 +119,9 @@ public sealed class Eccv16Colorizer : IColorizer
                 ImageData image = images[b];
                 Tensor<float> lab = device.Allocate<float>($"lab[{b}]", Shape.Nchw(1, 3, image.Height, image.Width));
                 labs.Add(lab);
-                LabOps.ImageToLab(device, image, lab);
-                // L -> (L - l_center) / l_scale, resized into slot b of the network input.
-                ResampleOps.ResizeBilinear(lab, 0, 1, stacked, b, 1f / c.LScale, -c.LCenter / c.LScale);
+                PrepareInput(image, lab, input!, b);
             }
-            Tensor<float> logits = network.Logits(input);
+            Tensor<float> logits = network.Logits(input!);
             network.DecodeAb(logits, ab!, Temperature);
             Tensor<float> abPerImage = ab!.Reshape(Shape.Nchw(1, 2 * batch, Size / 4, Size / 4));
             var results = new ImageData[batch];
@@ -92,11 +149,27 @@ public sealed class Eccv16Colorizer : IColorizer
         ab = network.Device.Allocate<float>("ab", Shape.Nchw(batch, 2, Size / 4, Size / 4));
     }
 
+    /// <summary>Frees the device buffers (and the network, when the colourizer owns it).</summary>
     public void Dispose()
+    {
+        lock (gate)
+        {
+            DisposeBuffers();
+            if (ownsNetwork)
+                network.Dispose();
+        }
+    }
+
+    private void DisposeBuffers()
     {
         input?.Dispose();
         ab?.Dispose();
-        if (ownsNetwork)
-            network.Dispose();
     }
 }
+
+/// <summary>
+/// An ECCV16 network's prediction for one picture at the network's output resolution: <see cref="Probabilities"/>
+/// [313, Height, Width] (softmax at temperature 1; null for a regression-head model) and <see cref="Ab"/>
+/// [2, Height, Width] (the decoded a and b), both row-major planes.
+/// </summary>
+public sealed record Eccv16Prediction(int Width, int Height, float[]? Probabilities, float[] Ab);

@@ -47,6 +47,8 @@ internal sealed class Eccv16Graph : IDisposable
     private Shape? slotInput;
     private readonly bool trains;
 
+    /// <param name="device">The device the tensors live on.</param>
+    /// <param name="config">The model's header values (width, head, batch-norm epsilon).</param>
     /// <param name="tensor">The model's tensors by file name (each layer's are taken once, here).</param>
     /// <param name="gradient">The parameter gradients by file name, for a graph that trains; null for inference.</param>
     public Eccv16Graph(ComputeDevice device, Eccv16Config config, Func<string, Tensor<float>> tensor, Func<string, Tensor<float>>? gradient = null)

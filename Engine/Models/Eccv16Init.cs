@@ -1,7 +1,7 @@
 namespace ColorKernels.Engine.Models;
 
 /// <summary>A freshly initialised ECCV16 model, for experiments and for training to start from.</summary>
-public static class Eccv16Init
+internal static class Eccv16Init
 {
     /// <summary>
     /// He (Kaiming) normal initialisation: conv weights ~ N(0, 2 / fan_in), fan_in = InC x K x K (for the

@@ -11,7 +11,7 @@ namespace ColorKernels.Engine.Models;
 /// per-channel scale and shift when the model is loaded) as one kernel; unfused runs every layer as
 /// its own kernel, the reference path the fused one is tested against.
 /// </summary>
-public sealed class Eccv16Network : IDisposable
+internal sealed class Eccv16Network : IDisposable
 {
     private readonly Dictionary<string, Tensor<float>> parameters = new(StringComparer.Ordinal);
     private readonly List<Tensor<float>> foldedNorms = new();

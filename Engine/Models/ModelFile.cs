@@ -7,11 +7,19 @@ using ColorKernels.Engine.Imaging;
 namespace ColorKernels.Engine.Models;
 
 /// <summary>How a tensor's values are stored in a model file.</summary>
-public enum TensorStorage : byte { Float32 = 0, Float16 = 1 }
+public enum TensorStorage : byte
+{
+    /// <summary>IEEE single precision.</summary>
+    Float32 = 0,
+
+    /// <summary>IEEE half precision (half the size; read back as float).</summary>
+    Float16 = 1,
+}
 
 /// <summary>A named tensor read from or written to a model file; values are always float32 in memory.</summary>
 public sealed record StoredTensor(string Name, int[] Shape, float[] Data, TensorStorage Storage = TensorStorage.Float32)
 {
+    /// <summary>"[2, 313, 1, 1]": the shape for messages.</summary>
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 }
 
@@ -21,20 +29,25 @@ public sealed record StoredTensor(string Name, int[] Shape, float[] Data, Tensor
 /// </summary>
 public sealed class ModelFile
 {
+    /// <summary>The format version this build reads and writes (docs/model-format.md).</summary>
     public const int FormatVersion = 1;
     private static readonly byte[] Magic = "CKMODEL\0"u8.ToArray();
     private const int MaxHeaderBytes = 1 << 20, MaxTensors = 10000, MaxRank = 8, MaxNameBytes = 1024;
 
+    /// <summary>A model file in memory: its JSON header (with "architecture") and its tensors in file order.</summary>
     public ModelFile(JsonObject header, IReadOnlyList<StoredTensor> tensors)
     {
         Header = header;
         Tensors = tensors;
     }
 
+    /// <summary>The JSON header (docs/model-format.md lists the keys of each architecture).</summary>
     public JsonObject Header { get; }
 
+    /// <summary>The tensors, in file order.</summary>
     public IReadOnlyList<StoredTensor> Tensors { get; }
 
+    /// <summary>"eccv16", "som-mlp", "som" ...: what the file holds.</summary>
     public string Architecture => Header["architecture"]?.GetValue<string>() ?? "";
 
     /// <summary>The name that means the built-in model wherever a model file is asked for.</summary>
@@ -47,6 +60,7 @@ public sealed class ModelFile
     /// <summary>The name <see cref="Open"/>'s model goes by in messages and reports.</summary>
     public static string DisplayName(string pathOrDefault) => pathOrDefault == DefaultName ? DefaultModel.Name : pathOrDefault;
 
+    /// <summary>Reads and checks a model file (magic, version, header ranges, every checksum); a bad file is a <see cref="UserErrorException"/>.</summary>
     public static ModelFile Read(string path)
     {
         Files.FileStatus status = Files.FileStatus.Of(path);
@@ -231,6 +245,7 @@ public sealed class ModelFile
         return (int)number;
     }
 
+    /// <summary>The file's bytes (as <see cref="Write"/> writes them).</summary>
     public byte[] ToBytes()
     {
         byte[] headerBytes = Encoding.UTF8.GetBytes(Header.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));

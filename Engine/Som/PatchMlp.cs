@@ -14,7 +14,7 @@ namespace ColorKernels.Engine.Som;
 /// cross-entropy with one-hot targets, each sample weighted by its class (rebalancing; 1 by default).
 /// Adam updates every weight and bias.
 /// </summary>
-public sealed class PatchMlp : IDisposable
+internal sealed class PatchMlp : IDisposable
 {
     private readonly ComputeDevice device;
     private readonly int batch;

@@ -9,6 +9,7 @@ namespace ColorKernels.Engine.Som;
 /// </summary>
 public static class ReferenceColorizer
 {
+    /// <summary>MLP training steps of a reference fit.</summary>
     public const int DefaultSteps = 400;
 
     /// <summary>The longer side references are scaled to when no size is given (and inputs are coloured at).</summary>
@@ -37,6 +38,7 @@ public static class ReferenceColorizer
         Temperature = 0.38f,
     };
 
+    /// <summary>Fits a SOM + MLP model to colour reference photos in seconds (reference mode): the model and its held-out report.</summary>
     public static (SomMlpModel Model, SomMlpReport Report) Fit(Devices.ComputeDevice device, IReadOnlyList<string> references, int? size,
         int steps, TimeSpan? timeLimit, Action<string> skip)
     {

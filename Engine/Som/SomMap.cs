@@ -9,14 +9,31 @@ using ColorKernels.Kernels.Som;
 namespace ColorKernels.Engine.Som;
 
 /// <summary>How a map's codewords start: on random samples, or spread over the principal plane of the samples.</summary>
-public enum SomInit { RandomSamples, PrincipalPlane }
+public enum SomInit
+{
+    /// <summary>Codewords start at random samples.</summary>
+    RandomSamples,
+
+    /// <summary>Codewords start evenly on the samples' principal plane.</summary>
+    PrincipalPlane,
+}
 
 /// <summary>How a map learns: batch SOM (all samples per update) or online Kohonen (one sample at a time).</summary>
 /// <summary>
 /// How the map is trained: batch SOM, online Kohonen updates, or k-means (batch updates with no neighbourhood
 /// at all: the reference point a map's quantisation error is judged against).
 /// </summary>
-public enum SomMode { Batch, Online, KMeans }
+public enum SomMode
+{
+    /// <summary>Batch SOM: every codeword moves to its neighbourhood's mean each epoch.</summary>
+    Batch,
+
+    /// <summary>Kohonen's sequential rule, sample by sample.</summary>
+    Online,
+
+    /// <summary>No neighbourhood: k-means, the reference point for quantisation error.</summary>
+    KMeans,
+}
 
 /// <summary>Quality of a map on a set of samples: mean ab distance to the BMU, and the share of samples whose two nearest codewords are not grid neighbours.</summary>
 public sealed record SomQuality(double QuantizationError, double TopographicError);
@@ -26,7 +43,7 @@ public sealed record SomQuality(double QuantizationError, double TopographicErro
 /// codewords trained by batch SOM with a Gaussian neighbourhood whose radius shrinks over the epochs.
 /// Stored as a model file of architecture "som": header grid_w, grid_h; tensor "codebook" [N, 2].
 /// </summary>
-public sealed class SomMap
+internal sealed class SomMap
 {
     public const string ArchitectureName = "som";
 

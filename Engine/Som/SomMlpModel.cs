@@ -12,18 +12,31 @@ namespace ColorKernels.Engine.Som;
 /// <summary>Settings of a SOM + MLP training run.</summary>
 public sealed record SomMlpSettings
 {
+    /// <summary>Colour-map columns.</summary>
     public int GridW { get; init; } = 3;
+    /// <summary>Colour-map rows.</summary>
     public int GridH { get; init; } = 3;
+    /// <summary>Patch side K (3, 5, 7 or 11).</summary>
     public int Patch { get; init; } = 5;
+    /// <summary>Hidden layer sizes of the MLP.</summary>
     public int[] Hidden { get; init; } = { 500, 500 };
+    /// <summary>MLP training steps.</summary>
     public int Steps { get; init; } = 2000;
+    /// <summary>Patches per MLP step.</summary>
     public int Batch { get; init; } = 256;
+    /// <summary>Adam's learning rate.</summary>
     public float LearningRate { get; init; } = 1e-3f;
+    /// <summary>Seed of every random choice (sampling, initialisation, batches).</summary>
     public int Seed { get; init; }
+    /// <summary>ab samples per photo for the colour map.</summary>
     public int ColoursPerPhoto { get; init; } = 500;
+    /// <summary>Patches per photo for the MLP.</summary>
     public int PatchesPerPhoto { get; init; } = 500;
+    /// <summary>Colour-map training epochs.</summary>
     public int SomEpochs { get; init; } = 20;
+    /// <summary>How the map's codewords start.</summary>
     public SomInit SomInit { get; init; } = SomInit.RandomSamples;
+    /// <summary>How the map is trained.</summary>
     public SomMode SomMode { get; init; } = SomMode.Batch;
 
     /// <summary>Class rebalancing's lambda (<see cref="SomRebalancing"/>; 0.5 as in the paper); null: the plain cross-entropy.</summary>
@@ -52,8 +65,14 @@ public sealed record SomMlpSettings
 }
 
 /// <summary>What a SOM + MLP training run reports at the end.</summary>
+/// <param name="Map">The colour map's quantisation and topographic error.</param>
+/// <param name="HeldOutAccuracy">The MLP's patch accuracy on held-out patches.</param>
+/// <param name="MajorityBaseline">The accuracy of always answering the most frequent class, on the same patches.</param>
+/// <param name="TrainPatches">Patches the MLP trained on.</param>
+/// <param name="HeldOutPatches">Patches held out for the accuracies.</param>
 /// <param name="HeldOutBalancedAccuracy">Mean per-class recall on the held-out patches; the majority answer scores
 /// <see cref="MajorityBalancedAccuracy"/> (1 over the classes present) on it.</param>
+/// <param name="MajorityBalancedAccuracy">The majority answer's balanced accuracy.</param>
 public sealed record SomMlpReport(SomQuality Map, double HeldOutAccuracy, double MajorityBaseline, int TrainPatches, int HeldOutPatches,
     double HeldOutBalancedAccuracy = double.NaN, double MajorityBalancedAccuracy = double.NaN);
 
@@ -65,6 +84,7 @@ public sealed record SomMlpReport(SomQuality Map, double HeldOutAccuracy, double
 /// </summary>
 public sealed class SomMlpModel
 {
+    /// <summary>The "architecture" of a SOM + MLP model file.</summary>
     public const string ArchitectureName = "som-mlp";
 
     private SomMlpModel(SomMap map, int patch, int[] hidden, IReadOnlyList<float[]> weights, int inputSize = 0, float temperature = DefaultTemperature,
@@ -98,10 +118,12 @@ public sealed class SomMlpModel
     /// <summary>The MLP's inputs: the K x K patch, and as many again for a context patch.</summary>
     public static int Features(int patch, int context) => patch * patch * (context > 0 ? 2 : 1);
 
-    public SomMap Map { get; }
+    internal SomMap Map { get; }
+    /// <summary>Patch side K.</summary>
     public int Patch { get; }
+    /// <summary>Hidden layer sizes.</summary>
     public int[] Hidden { get; }
-    public IReadOnlyList<float[]> Weights { get; }
+    internal IReadOnlyList<float[]> Weights { get; }
 
     /// <summary>A checkpoint to resume from: the model so far, and the optimiser state file (moments, step).</summary>
     public sealed record Resume(SomMlpModel Model, ModelFile Optimizer, string Path);
@@ -338,6 +360,7 @@ public sealed class SomMlpModel
         }
     }
 
+    /// <summary>The model as a model file (with the training report in its header when given).</summary>
     public ModelFile ToModelFile(SomMlpReport? report = null)
     {
         var header = new JsonObject
@@ -376,6 +399,7 @@ public sealed class SomMlpModel
         return new ModelFile(header, tensors);
     }
 
+    /// <summary>Reads a SOM + MLP model from a model file; <paramref name="path"/> names it in messages.</summary>
     public static SomMlpModel FromModelFile(ModelFile file, string path)
     {
         if (file.Architecture != ArchitectureName)

@@ -20,6 +20,7 @@ public sealed class SomMlpTrainingRun
     private SomMlpModel.Resume? from;
     private bool opened;
 
+    /// <summary>A run into <paramref name="folder"/> with <paramref name="settings"/>; <paramref name="resume"/> continues its checkpoint; a checkpoint every <paramref name="checkpointEvery"/> steps.</summary>
     public SomMlpTrainingRun(string folder, SomMlpSettings settings, bool resume, int checkpointEvery)
     {
         if (settings.Steps < 1 || settings.Batch < 1 || checkpointEvery < 1)
@@ -58,12 +59,16 @@ public sealed class SomMlpTrainingRun
         opened = true;
     }
 
+    /// <summary>The run folder.</summary>
     public string Folder { get; }
 
+    /// <summary>The model (checkpoints, then the final model).</summary>
     public string ModelPath => Path.Combine(Folder, "model.ckm");
 
+    /// <summary>The optimiser state for --resume.</summary>
     public string StatePath => Path.Combine(Folder, "optimizer.ckm");
 
+    /// <summary>step,loss per MLP step.</summary>
     public string LogPath => Path.Combine(Folder, "log.csv");
 
     /// <summary>
@@ -71,6 +76,11 @@ public sealed class SomMlpTrainingRun
     /// every checkpointEvery steps, and writes the final model with its report. Cancellation stops after a
     /// checkpoint and throws <see cref="OperationCanceledException"/>; --resume continues from it.
     /// </summary>
+    public (SomMlpModel Model, SomMlpReport Report) Run(ComputeDevice device, IReadOnlyList<string> files, IProgress<(int Step, double Loss)>? progress = null,
+        CancellationToken cancel = default) =>
+        Run(device, files, (step, loss) => progress?.Report((step, loss)), _ => { }, cancel);
+
+    /// <summary>As the overload with <see cref="IProgress{T}"/>, reporting each step to a callback and skipped photos to <paramref name="skipped"/>.</summary>
     public (SomMlpModel Model, SomMlpReport Report) Run(ComputeDevice device, IReadOnlyList<string> files, Action<int, double> progress,
         Action<string> skipped, CancellationToken cancel)
     {

@@ -6,13 +6,13 @@ namespace ColorKernels.Engine.Som;
 /// (measured: patch accuracy at the majority-class share, output nearly grey: docs/som-mlp.md).
 /// <para>
 /// p: the training labels' class frequencies; p~: p smoothed over the codewords with a Gaussian of
-/// <paramref name="sigma"/> ab units (classes whose colours are close share their counts, as neighbouring
+/// sigma ab units (classes whose colours are close share their counts, as neighbouring
 /// ab bins do in the paper), renormalised; w_q = 1 / ((1 - lambda) p~_q + lambda / Q), scaled so that the
 /// expected weight under p~ is 1 (the loss keeps its scale). lambda = 1 gives every class weight 1; lambda
 /// = 0 is full inverse-frequency weighting; the paper's 0.5 is the default.
 /// </para>
 /// </summary>
-public static class SomRebalancing
+internal static class SomRebalancing
 {
     public static float[] Weights(IReadOnlyList<int> labels, float[] codebook, double lambda = 0.5, double sigma = 5.0)
     {

@@ -3,7 +3,7 @@ namespace ColorKernels.Engine.Tensors;
 /// <summary>
 /// The dimensions of a tensor, outermost first. Activations are NCHW; packed 8-bit images are NHWC.
 /// </summary>
-public sealed class Shape : IEquatable<Shape>
+internal sealed class Shape : IEquatable<Shape>
 {
     private readonly int[] dims;
 

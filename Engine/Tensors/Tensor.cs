@@ -9,7 +9,7 @@ namespace ColorKernels.Engine.Tensors;
 /// data crosses between host and device only through <see cref="Upload"/> and <see cref="Download()"/>.
 /// The raw view is internal to the engine: host code outside it never touches device buffers.
 /// </summary>
-public sealed class Tensor<T> : IDisposable where T : unmanaged
+internal sealed class Tensor<T> : IDisposable where T : unmanaged
 {
     private MemoryBuffer1D<T, Stride1D.Dense>? buffer;
     private readonly Tensor<T>? viewOf;

@@ -21,23 +21,43 @@ public enum LossKind
 }
 
 /// <summary>The optimiser a model is trained with.</summary>
-public enum OptimizerKind { Adam, Sgd }
+public enum OptimizerKind
+{
+    /// <summary>Adam (the paper's: beta1 0.9, beta2 0.99).</summary>
+    Adam,
+
+    /// <summary>SGD with momentum.</summary>
+    Sgd,
+}
 
 /// <summary>Hyper-parameters of training that affect the numbers (saved with checkpoints).</summary>
 public sealed record TrainSettings
 {
+    /// <summary>Photos per step.</summary>
     public int Batch { get; init; } = 8;
+    /// <summary>Random crop size (a multiple of 8).</summary>
     public int Crop { get; init; } = 176;
+    /// <summary>The loss.</summary>
     public LossKind Loss { get; init; } = LossKind.Rebalanced;
+    /// <summary>The optimiser.</summary>
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+    /// <summary>Adam's beta1.</summary>
     public float Beta1 { get; init; } = 0.9f;
+    /// <summary>Adam's beta2.</summary>
     public float Beta2 { get; init; } = 0.99f;
+    /// <summary>Adam's epsilon.</summary>
     public float Epsilon { get; init; } = 1e-8f;
+    /// <summary>SGD's momentum.</summary>
     public float Momentum { get; init; } = 0.9f;
+    /// <summary>L2 weight decay.</summary>
     public float WeightDecay { get; init; } = 1e-3f;
+    /// <summary>Clip the gradient's global norm to this (0: off).</summary>
     public float ClipNorm { get; init; }
+    /// <summary>Soft-encoding neighbours.</summary>
     public int Neighbours { get; init; } = 5;
+    /// <summary>Soft-encoding Gaussian sigma (ab units).</summary>
     public float Sigma { get; init; } = 5f;
+    /// <summary>Batch-norm running-statistics momentum.</summary>
     public float BnMomentum { get; init; } = 0.1f;
 }
 
@@ -47,7 +67,7 @@ public sealed record TrainSettings
 /// Adam or SGD update. The model's decode layer (model_out, the bin centres) is fixed, as in the paper.
 /// One step reads back only its loss (and the gradient norm when clipping).
 /// </summary>
-public sealed class Eccv16Trainer : IDisposable
+internal sealed class Eccv16Trainer : IDisposable
 {
     private readonly ComputeDevice device;
     private readonly TrainSettings settings;

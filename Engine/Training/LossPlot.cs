@@ -9,7 +9,7 @@ namespace ColorKernels.Engine.Training;
 /// validation loss (red squares) against the step, on axes from 0 to the largest value. Numbers are in
 /// log.csv beside it; the picture is for a glance.
 /// </summary>
-public static class LossPlot
+internal static class LossPlot
 {
     private const int Width = 800, Height = 400, Margin = 30;
 

@@ -4,7 +4,7 @@ using ColorKernels.Engine.Imaging;
 namespace ColorKernels.Engine.Training;
 
 /// <summary>One training batch: packed 8-bit RGB [N, crop, crop, 3], the sample cursor after it, and what was skipped.</summary>
-public sealed record PhotoBatch(byte[] Rgb, long NextCursor, IReadOnlyList<string> Skipped);
+internal sealed record PhotoBatch(byte[] Rgb, long NextCursor, IReadOnlyList<string> Skipped);
 
 /// <summary>
 /// The training data pipeline's host half: a folder's photos (recursive, sorted), visited in an order
@@ -25,7 +25,7 @@ public sealed class PhotoBatches : IDisposable
     private readonly Task producer;
     private volatile Exception? failure;
 
-    public PhotoBatches(IReadOnlyList<string> files, int batch, int resize, int crop, int seed, long cursor, bool augment,
+    internal PhotoBatches(IReadOnlyList<string> files, int batch, int resize, int crop, int seed, long cursor, bool augment,
         long maxPixels = ImageIO.DefaultMaxPixels)
     {
         if (files.Count == 0)
@@ -54,7 +54,7 @@ public sealed class PhotoBatches : IDisposable
     }
 
     /// <summary>The next batch (blocks while it is being decoded).</summary>
-    public PhotoBatch Next()
+    internal PhotoBatch Next()
     {
         try
         {
@@ -165,6 +165,7 @@ public sealed class PhotoBatches : IDisposable
         }
     }
 
+    /// <summary>Stops the background reader.</summary>
     public void Dispose()
     {
         stop.Cancel();

@@ -8,7 +8,7 @@ using ColorKernels.Engine.Tensors;
 namespace ColorKernels.Engine.Training;
 
 /// <summary>The empirical ab-bin distribution of a set of colour photos: Lab on the device, a histogram kernel over every pixel.</summary>
-public static class PriorBuilder
+internal static class PriorBuilder
 {
     /// <summary>Counts every pixel of every readable photo into its nearest bin; unreadable photos go to <paramref name="skip"/>.</summary>
     public static long[] Count(ComputeDevice device, IEnumerable<string> files, Action<string> skip, Action? progress = null,

@@ -10,6 +10,7 @@ namespace ColorKernels.Engine.Training;
 /// </summary>
 public static class Rebalancing
 {
+    /// <summary>The paper's rebalancing lambda and prior smoothing sigma.</summary>
     public const double DefaultLambda = 0.5, DefaultSigma = 5.0;
 
     /// <summary>Normalises bin counts to a distribution and smooths it: p'_q proportional to sum_j p_j exp(-|c_q - c_j|^2 / 2 sigma^2).</summary>

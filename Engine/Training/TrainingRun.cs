@@ -12,26 +12,44 @@ namespace ColorKernels.Engine.Training;
 /// <summary>Everything a training run is told.</summary>
 public sealed record TrainRunOptions
 {
+    /// <summary>Folder of training photos (searched recursively).</summary>
     public required string Data { get; init; }
+    /// <summary>Run folder: model.ckm, optimizer.ckm, log.csv, loss.png.</summary>
     public required string Out { get; init; }
+    /// <summary>Folder of validation photos (null: none).</summary>
     public string? Val { get; init; }
+    /// <summary>Channel multiplier of a new model.</summary>
     public double Width { get; init; } = 0.25;
+    /// <summary>A model file to start from instead of a new one.</summary>
     public string? Init { get; init; }
+    /// <summary>Continue the run in <see cref="Out"/> from its last checkpoint.</summary>
     public bool Resume { get; init; }
+    /// <summary>Total optimiser steps.</summary>
     public int Steps { get; init; } = 1000;
+    /// <summary>Peak learning rate.</summary>
     public double LearningRate { get; init; } = 3e-4;
+    /// <summary>"constant", "step" or "cosine".</summary>
     public string Schedule { get; init; } = "constant";
+    /// <summary>Steps between learning-rate drops ("step").</summary>
     public int LrStepEvery { get; init; } = 1000;
+    /// <summary>Learning-rate factor per drop ("step").</summary>
     public double LrGamma { get; init; } = 0.1;
+    /// <summary>Seed of initialisation, shuffling, crops and flips.</summary>
     public int Seed { get; init; }
+    /// <summary>Photos are first resized to this square size.</summary>
     public int Resize { get; init; } = 256;
+    /// <summary>Steps between checkpoints.</summary>
     public int CheckpointEvery { get; init; } = 500;
+    /// <summary>Steps between validations.</summary>
     public int ValEvery { get; init; } = 500;
+    /// <summary>Batches per validation.</summary>
     public int ValBatches { get; init; } = 8;
+    /// <summary>"imagenet" (the paper's prior) or a CSV from <c>colorkernels prior</c>.</summary>
     public string Prior { get; init; } = "imagenet";
 
     /// <summary>Stop cleanly (checkpoint, as for Ctrl-C) once this much wall time has passed; null: no limit.</summary>
     public TimeSpan? TimeLimit { get; init; }
+    /// <summary>The hyper-parameters that affect the numbers (saved with checkpoints).</summary>
     public TrainSettings Settings { get; init; } = new();
 }
 
@@ -39,7 +57,14 @@ public sealed record TrainRunOptions
 public sealed record StepReport(int Step, int TotalSteps, double Loss, double LearningRate, double GradNorm, double ImagesPerSecond, double? ValLoss);
 
 /// <summary>How a run ended.</summary>
-public enum RunEnd { Finished, Interrupted }
+public enum RunEnd
+{
+    /// <summary>Every step ran.</summary>
+    Finished,
+
+    /// <summary>Stopped early (cancellation or the time limit) after writing a checkpoint.</summary>
+    Interrupted,
+}
 
 /// <summary>
 /// A training run in a folder: model.ckm (the model, a normal model file) and optimizer.ckm (moments,
@@ -50,6 +75,7 @@ public sealed class TrainingRun
 {
     private readonly TrainRunOptions o;
 
+    /// <summary>A run with <paramref name="options"/>; nothing is read or written until <see cref="Run(ComputeDevice, IProgress{StepReport}?, CancellationToken, Action{string}?)"/>.</summary>
     public TrainingRun(TrainRunOptions options)
     {
         o = options;
@@ -65,9 +91,13 @@ public sealed class TrainingRun
             throw new UserErrorException("--checkpoint-every and --val-every must be at least 1");
     }
 
+    /// <summary>The model (checkpoints, then the final model).</summary>
     public string ModelPath => Path.Combine(o.Out, "model.ckm");
+    /// <summary>The optimiser state for --resume.</summary>
     public string StatePath => Path.Combine(o.Out, "optimizer.ckm");
+    /// <summary>The per-step log (CSV).</summary>
     public string LogPath => Path.Combine(o.Out, "log.csv");
+    /// <summary>The loss curve (PNG).</summary>
     public string PlotPath => Path.Combine(o.Out, "loss.png");
 
     /// <summary>Learning rate for the step that follows <paramref name="done"/> completed steps.</summary>
@@ -78,6 +108,11 @@ public sealed class TrainingRun
         _ => o.LearningRate,
     };
 
+    /// <summary>Trains (or resumes) on <paramref name="device"/>, reporting each step; cancellation stops after writing a checkpoint (<see cref="RunEnd.Interrupted"/>).</summary>
+    public RunEnd Run(ComputeDevice device, IProgress<StepReport>? progress = null, CancellationToken cancel = default, Action<string>? warn = null) =>
+        Run(device, cancel, r => progress?.Report(r), warn ?? (_ => { }));
+
+    /// <summary>As <see cref="Run(ComputeDevice, IProgress{StepReport}?, CancellationToken, Action{string}?)"/>, reporting each step to a callback on the training thread.</summary>
     public RunEnd Run(ComputeDevice device, CancellationToken cancel, Action<StepReport> report, Action<string> warn)
     {
         Directory.CreateDirectory(o.Out);

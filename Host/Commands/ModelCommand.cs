@@ -141,7 +141,7 @@ public static class ModelCommand
         return new Eccv16Config(width);
     }
 
-    public static string Describe(Eccv16Config config, int size, ModelFile? file = null, string? name = null, string? path = null)
+    internal static string Describe(Eccv16Config config, int size, ModelFile? file = null, string? name = null, string? path = null)
     {
         var text = new System.Text.StringBuilder();
         double w = config.Width;

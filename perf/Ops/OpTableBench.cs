@@ -12,7 +12,7 @@ namespace ColorKernels.Perf.Ops;
 /// GB/s are also given as a fraction of them, so an op far from both limits is visibly launch-bound.
 /// Ops that accumulate into their outputs keep accumulating while timed; only the first launch is checked.
 /// </summary>
-public static class OpTableBench
+internal static class OpTableBench
 {
     public static void Run(ComputeDevice device, string? opPrefix, TextWriter log)
     {

@@ -60,9 +60,10 @@ public partial class CudaStartupTests
 
     [Theory]
     [MemberData(nameof(BrokenMachines))]
-    public void Devices_lists_an_unusable_cuda_row_that_says_why(CudaDriverReport machine, string expected)
+    public void Devices_lists_an_unusable_cuda_row_that_says_why(object simulated, string expected)
     {
-        using DeviceCatalog catalog = DeviceCatalog.Discover(cudaReport: () => machine);
+        var machine = (CudaDriverReport)simulated;   // object: the report type is internal to the engine
+        using DeviceCatalog catalog = DeviceCatalog.DiscoverWith(cudaReport: () => machine);
         DeviceEntry cuda = Assert.Single(catalog.Entries, e => e.Kind == DeviceKind.Cuda);
         Assert.False(cuda.Usable);
         Assert.Contains(expected, cuda.UnusableReason);
@@ -77,7 +78,7 @@ public partial class CudaStartupTests
     {
         var none = new CudaDriverReport { LoadAttempts = new[] { "libcuda.so: cannot open shared object file" } };
         Assert.Null(none.ExplainMissing());
-        using DeviceCatalog catalog = DeviceCatalog.Discover(cudaReport: () => none);
+        using DeviceCatalog catalog = DeviceCatalog.DiscoverWith(cudaReport: () => none);
         Assert.DoesNotContain(catalog.Entries, e => e.Kind == DeviceKind.Cuda);
     }
 
@@ -109,7 +110,7 @@ public class RequiredDeviceTests
     [Fact]
     public void Requiring_a_missing_kind_adds_a_case_that_fails_with_the_devices_reason()
     {
-        using DeviceCatalog catalog = DeviceCatalog.Discover(cudaReport: () => new CudaDriverReport
+        using DeviceCatalog catalog = DeviceCatalog.DiscoverWith(cudaReport: () => new CudaDriverReport
         {
             Signs = new[] { "/usr/bin/nvidia-smi" }, LoadAttempts = new[] { "libcuda.so: cannot open shared object file" },
         });

@@ -5,7 +5,7 @@ using ColorKernels.Tests.Support;
 namespace ColorKernels.Tests.Ops;
 
 /// <summary>An error bound, atol + rtol |expected|, and why it is that size.</summary>
-public readonly record struct Tolerance(double Atol, double Rtol, string Why)
+internal readonly record struct Tolerance(double Atol, double Rtol, string Why)
 {
     /// <summary>Bit-exact: integer results, copies, comparisons.</summary>
     public static Tolerance Exact(string why) => new(0, 0, why);
@@ -15,7 +15,7 @@ public readonly record struct Tolerance(double Atol, double Rtol, string Why)
 /// A finite-difference check: <see cref="Loss"/> evaluated in double at <see cref="Point"/> and at points
 /// h apart along the sampled coordinates, against the device's gradient (read after the launch).
 /// </summary>
-public sealed record GradientCheck(string Name, Func<double[], double> Loss, float[] Point, Func<float[]> Analytic, int[] Indices,
+internal sealed record GradientCheck(string Name, Func<double[], double> Loss, float[] Point, Func<float[]> Analytic, int[] Indices,
     double Step, double Atol, double Rtol);
 
 /// <summary>
@@ -26,7 +26,7 @@ public sealed record GradientCheck(string Name, Func<double[], double> Loss, flo
 /// table is run on every test device and variant (tests/Ops/OpCaseTests.cs), checked for kernel coverage,
 /// and timed by perf (perf/Ops/OpTableBench.cs).
 /// </summary>
-public sealed record OpCase(string Op, string Shape, Tolerance Tolerance, double Flops, double Bytes, Action<OpRun> Setup)
+internal sealed record OpCase(string Op, string Shape, Tolerance Tolerance, double Flops, double Bytes, Action<OpRun> Setup)
 {
     /// <summary>"BatchNorm.Inference 2x4x32x32": how tests and perf name the case.</summary>
     public string Id => $"{Op} {Shape}";
@@ -56,7 +56,7 @@ public sealed record OpCase(string Op, string Shape, Tolerance Tolerance, double
 }
 
 /// <summary>One case set up on one device: its tensors (disposed with it), its launch, and what to check after it.</summary>
-public sealed class OpRun : IDisposable
+internal sealed class OpRun : IDisposable
 {
     private readonly List<IDisposable> tensors = new();
 

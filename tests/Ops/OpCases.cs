@@ -23,7 +23,7 @@ namespace ColorKernels.Tests.Ops;
 /// tolerance, backward ops also against finite differences. Adding an op means adding its cases here;
 /// OpCaseTests fails when a kernel is launched by no case.
 /// </summary>
-public static class OpCases
+internal static class OpCases
 {
     // Lazy: the table reads the shape lists and tolerances below, which static initialisation sets after this field.
     private static readonly Lazy<OpCase[]> Table = new(() => Color().Concat(Convolution()).Concat(Gemm()).Concat(BatchNorm())

@@ -12,7 +12,7 @@ public static class TestDevices
     private static readonly Lazy<DeviceCatalog> Catalog = new(() => DeviceCatalog.Discover());
 
     /// <summary>A CPU accelerator with groups of 16 threads (4 x 4), for "cpu16:0/tiled-large".</summary>
-    private static readonly Lazy<DeviceCatalog> Catalog16 = new(() => DeviceCatalog.Discover(cpuDevice: new ILGPU.Runtime.CPU.CPUDevice(4, 4, 1)));
+    private static readonly Lazy<DeviceCatalog> Catalog16 = new(() => DeviceCatalog.DiscoverWith(cpuDevice: new ILGPU.Runtime.CPU.CPUDevice(4, 4, 1)));
     private static readonly Dictionary<string, ComputeDevice> Open = new();
 
     /// <summary>

@@ -10,7 +10,7 @@ using static ColorKernels.Engine.Ops.OpChecks;
 namespace ColorKernels.Engine.Ops;
 
 /// <summary>ReLU, forward and backward (Kernels/Activation; reference ActivationReference).</summary>
-public static class ActivationOps
+internal static class ActivationOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> ReluKernel = new(ActivationKernels.ReluKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>> ReluBackwardKernel = new(ActivationKernels.ReluBackwardKernel);

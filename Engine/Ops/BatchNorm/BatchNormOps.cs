@@ -14,7 +14,7 @@ namespace ColorKernels.Engine.Ops;
 /// statistics, the training forward pass with batch statistics, and its backward pass. Activation
 /// gradients are assigned; parameter gradients accumulate.
 /// </summary>
-public static class BatchNormOps
+internal static class BatchNormOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, ChannelArgs>> InferenceKernel = new(BatchNormKernels.BatchNormInferenceKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> StatsKernel = new(BatchNormKernels.BatchNormStatsKernel);

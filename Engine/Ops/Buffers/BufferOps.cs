@@ -9,7 +9,7 @@ using ILGPU.Runtime;
 namespace ColorKernels.Engine.Ops;
 
 /// <summary>Whole-buffer ops (Kernels/Buffers): fill, accumulate, a deterministic sum of squares, and the profiler's arithmetic probe.</summary>
-public static class BufferOps
+internal static class BufferOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, ChannelArgs>> FillKernel = new(BufferKernels.FillKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> AccumulateKernel = new(BufferKernels.AccumulateKernel);

@@ -13,7 +13,7 @@ namespace ColorKernels.Engine.Ops;
 /// Host side of the sRGB/CIELAB kernels: checks tensor shapes, then launches. Lab tensors are
 /// [N, 3, H, W] float; packed 8-bit images are [N, H, W, 3] bytes; float sRGB is [N, 3, H, W] in [0, 1].
 /// </summary>
-public static class LabOps
+internal static class LabOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Bytes, Floats, ImageBatchArgs>> SrgbBytesToLabKernel = new(LabKernels.SrgbBytesToLabKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ImageBatchArgs>> SrgbToLabKernel = new(LabKernels.SrgbToLabKernel);

@@ -15,7 +15,7 @@ namespace ColorKernels.Engine.Ops;
 /// Forward passes may fuse a bias and an epilogue (ReLU, or ReLU then a per-channel scale and shift).
 /// Backward passes: the data gradient is assigned, weight and bias gradients accumulate.
 /// </summary>
-public static class Conv2dOps
+internal static class Conv2dOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Conv2dArgs>> ConvBiasBackwardKernel = new(Conv2dKernels.ConvBiasBackwardKernel);
 

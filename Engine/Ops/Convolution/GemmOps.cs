@@ -13,7 +13,7 @@ namespace ColorKernels.Engine.Ops;
 /// The register-blocked GEMM and the transpose (Kernels.Convolution.GemmKernels, Im2ColKernels): the
 /// lowered convolutions' arithmetic, and the SOM + MLP method's dense layers.
 /// </summary>
-public static class GemmOps
+internal static class GemmOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, GemmArgs>> GemmKernel = new(GemmKernels.GemmKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> TransposeKernel = new(Im2ColKernels.TransposeKernel);

@@ -13,7 +13,7 @@ namespace ColorKernels.Engine.Ops;
 /// LossReference): fused softmax cross-entropy for the classification head, L2 for the regression head,
 /// and the bin histogram and colourful-image test the training data needs.
 /// </summary>
-public static class LossOps
+internal static class LossOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Ints, Floats, Floats, BinArgs>> SoftEncodeKernel = new(LossKernels.SoftEncodeKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, Floats, Floats, Floats, BinArgs>> SoftmaxCrossEntropyKernel = new(LossKernels.SoftmaxCrossEntropyKernel);

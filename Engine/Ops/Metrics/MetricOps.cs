@@ -11,7 +11,7 @@ using static ColorKernels.Engine.Ops.OpChecks;
 namespace ColorKernels.Engine.Ops;
 
 /// <summary>The evaluation's per-picture sums (Kernels/Metrics; reference MetricReference).</summary>
-public static class MetricOps
+internal static class MetricOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, BinArgs>> AbErrorHistogramKernel = new(MetricKernels.AbErrorHistogramKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Bytes, Bytes, Floats, ChannelArgs>> RgbStatsKernel = new(MetricKernels.RgbStatsKernel);

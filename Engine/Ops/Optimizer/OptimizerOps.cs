@@ -9,7 +9,7 @@ using static ColorKernels.Engine.Ops.OpChecks;
 namespace ColorKernels.Engine.Ops;
 
 /// <summary>Optimiser steps, one parameter tensor a launch (Kernels/Optimizer; reference OptimizerReference).</summary>
-public static class OptimizerOps
+internal static class OptimizerOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, OptimizerArgs>> AdamKernel = new(OptimizerKernels.AdamKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, OptimizerArgs>> SgdMomentumKernel = new(OptimizerKernels.SgdMomentumKernel);

@@ -11,7 +11,7 @@ namespace ColorKernels.Engine.Ops;
 /// The patch side of the SOM + MLP method (Kernels/Patches; reference PatchReference): L patches around
 /// centre pixels into an MLP's input columns, and the MLP's class scores back to ab.
 /// </summary>
-public static class PatchOps
+internal static class PatchOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, PatchArgs>> ExtractPatchesKernel = new(PatchKernels.ExtractPatchesKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, PatchArgs>> ClassToAbKernel = new(PatchKernels.ClassToAbKernel);

@@ -9,7 +9,7 @@ using static ColorKernels.Engine.Ops.OpChecks;
 namespace ColorKernels.Engine.Ops;
 
 /// <summary>Bilinear resizing between NCHW tensors (Kernels/Resample; reference ResampleReference).</summary>
-public static class ResampleOps
+internal static class ResampleOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ResizeArgs>> ResizeBilinearKernel = new(ResampleKernels.ResizeBilinearKernel);
 

@@ -10,7 +10,7 @@ using static ColorKernels.Engine.Ops.OpChecks;
 namespace ColorKernels.Engine.Ops;
 
 /// <summary>Softmax across channels and the annealed mean over the ab bins (Kernels/Softmax; reference SoftmaxReference).</summary>
-public static class SoftmaxOps
+internal static class SoftmaxOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SoftmaxChannelsKernel = new(SoftmaxKernels.SoftmaxChannelsKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>> AnnealedMeanKernel = new(SoftmaxKernels.AnnealedMeanKernel);

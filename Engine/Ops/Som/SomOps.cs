@@ -13,7 +13,7 @@ namespace ColorKernels.Engine.Ops;
 /// the batch and online updates, and quantising a picture to its codewords. Samples are [2, S] (an a
 /// row, then a b row), codebooks [Neurons, 2].
 /// </summary>
-public static class SomOps
+internal static class SomOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Ints, Ints, Floats, SomArgs>> BmuKernel = new(SomKernels.BmuKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, SomArgs>> SomBatchUpdateKernel = new(SomKernels.SomBatchUpdateKernel);

@@ -1,0 +1,63 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using ColorKernels.Engine.Models;
+using ColorKernels.Tests.Support;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace ColorKernels.Tests.Api;
+
+/// <summary>
+/// The README's library example compiles as written against the engine (Roslyn, in memory), and it is
+/// the code samples/LibraryDemo runs against the packed package (.ci/run builds and runs that sample).
+/// </summary>
+public class ReadmeExampleTests
+{
+    private static string Example()
+    {
+        string readme = File.ReadAllText(TestData.RepositoryFile("README.md"));
+        int section = readme.IndexOf("## As a .NET library", StringComparison.Ordinal);
+        Assert.True(section >= 0, "README has no '## As a .NET library' section");
+        Match block = Regex.Match(readme[section..], "```csharp\n(.*?)```", RegexOptions.Singleline);
+        Assert.True(block.Success, "the library section has no csharp block");
+        return block.Groups[1].Value;
+    }
+
+    [Fact]
+    public void The_library_example_compiles_as_written()
+    {
+        string source = """
+            using ColorKernels.Engine.Devices;
+            using ColorKernels.Engine.Imaging;
+            using ColorKernels.Engine.Models;
+
+            static class Example
+            {
+                static void Run(string input, string output)
+                {
+            """ + Example() + """
+                }
+            }
+            """;
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Append(typeof(IColorizer).Assembly.Location)
+            .Append(typeof(SixLabors.ImageSharp.Image).Assembly.Location)
+            .Select(path => MetadataReference.CreateFromFile(path));
+        var compilation = CSharpCompilation.Create("ReadmeExample", new[] { CSharpSyntaxTree.ParseText(source) }, references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        using var stream = new MemoryStream();
+        var result = compilation.Emit(stream);
+        Assert.True(result.Success, "the README's example does not compile:\n" +
+            string.Join("\n", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+    }
+
+    [Fact]
+    public void The_sample_program_runs_the_readme_example()
+    {
+        string program = File.ReadAllText(TestData.RepositoryFile("samples", "LibraryDemo", "Program.cs"));
+        Match between = Regex.Match(program, "// README example begins\n(.*?)// README example ends", RegexOptions.Singleline);
+        Assert.True(between.Success, "samples/LibraryDemo/Program.cs lost its README example markers");
+        Assert.Equal(Example().Trim(), between.Groups[1].Value.Trim());
+    }
+}
