@@ -98,7 +98,7 @@ public sealed class ComputeDevice : IDisposable
     internal IConvBackend ConvBackend { get; private set; } = DirectConv.Instance;
 
     /// <summary>Threads per side of the tiled convolution's square groups (16 on GPUs; 2 on the CPU accelerator).</summary>
-    public int TileGroupSide { get; }
+    internal int TileGroupSide { get; }
 
     private readonly Dictionary<(string Name, int Thread), Tensor<float>> workspaces = new();
 

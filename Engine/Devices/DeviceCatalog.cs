@@ -13,6 +13,9 @@ namespace ColorKernels.Engine.Devices;
 public sealed record DeviceEntry(DeviceKind Kind, int Index, string Name, long MemoryBytes, int WarpSize,
     int MaxGroupSize, int Multiprocessors, string? UnusableReason, Device? Device)
 {
+    /// <summary>ILGPU's device (the engine's own; null when ILGPU could not list one).</summary>
+    internal Device? Device { get; init; } = Device;
+
     /// <summary>Whether the reason is a failed test kernel (not a device ILGPU refuses outright).</summary>
     public bool ProbeFailed { get; init; }
 
@@ -46,7 +49,7 @@ public sealed class DeviceCatalog : IDisposable
     /// The CPU accelerator device: one warp of 4 threads per core, one group per core. Measured here to be
     /// ~2.5x faster than ILGPU's default simulated device for grid-stride kernels (fewer thread hand-offs).
     /// </summary>
-    public static CPUDevice CpuDevice { get; } = new(4, 1, Math.Max(1, Environment.ProcessorCount));
+    internal static CPUDevice CpuDevice { get; } = new(4, 1, Math.Max(1, Environment.ProcessorCount));
 
     /// <summary>
     /// Builds a context with CUDA, OpenCL and the CPU accelerator, and lists what it found. CUDA devices are

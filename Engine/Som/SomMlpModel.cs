@@ -116,7 +116,7 @@ public sealed class SomMlpModel
     public int Context { get; }
 
     /// <summary>The MLP's inputs: the K x K patch, and as many again for a context patch.</summary>
-    public static int Features(int patch, int context) => patch * patch * (context > 0 ? 2 : 1);
+    internal static int Features(int patch, int context) => patch * patch * (context > 0 ? 2 : 1);
 
     internal SomMap Map { get; }
     /// <summary>Patch side K.</summary>
@@ -126,7 +126,7 @@ public sealed class SomMlpModel
     internal IReadOnlyList<float[]> Weights { get; }
 
     /// <summary>A checkpoint to resume from: the model so far, and the optimiser state file (moments, step).</summary>
-    public sealed record Resume(SomMlpModel Model, ModelFile Optimizer, string Path);
+    internal sealed record Resume(SomMlpModel Model, ModelFile Optimizer, string Path);
 
     /// <summary>
     /// Trains the map (unless resuming: the saved map is kept), samples patches labelled by the map (seeded,
@@ -134,7 +134,7 @@ public sealed class SomMlpModel
     /// model and the optimiser state every <paramref name="checkpointEvery"/> steps and at the end. A resumed
     /// run continues with the same batches it would have seen uninterrupted.
     /// </summary>
-    public static (SomMlpModel Model, SomMlpReport Report) Train(ComputeDevice device, IReadOnlyList<string> files, SomMlpSettings s,
+    internal static (SomMlpModel Model, SomMlpReport Report) Train(ComputeDevice device, IReadOnlyList<string> files, SomMlpSettings s,
         Action<int, double> progress, Action<string> skip, int checkpointEvery = int.MaxValue,
         Action<SomMlpModel, ModelFile>? checkpoint = null, Resume? resume = null, CancellationToken cancel = default)
     {
