@@ -41,6 +41,36 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// As <see cref="Write"/>, for a file another program writes: <paramref name="produce"/> gets the
+    /// temporary file's path (it must create that file), and the file is renamed over the target when it
+    /// returns; when it throws, the temporary file is deleted.
+    /// </summary>
+    public static void WriteByPath(string path, Action<string> produce)
+    {
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full) ?? ".";
+        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            Temporaries[temp] = 0;
+            produce(temp);
+            File.Move(temp, full, overwrite: true);
+            Temporaries.TryRemove(temp, out _);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new UserErrorException($"cannot write '{path}': {Describe(e)}", e);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
     internal static string Describe(Exception e) => e switch
     {
         UnauthorizedAccessException => "permission denied",

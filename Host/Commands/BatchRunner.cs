@@ -24,6 +24,12 @@ public sealed class BatchRunner
     /// <summary>Limit on a picture's metadata once inflated (PNG zTXt, iTXt, iCCP): <see cref="ImageIO.DefaultMaxMetadataBytes"/>.</summary>
     public long MaxMetadataBytes { get; init; } = ImageIO.DefaultMaxMetadataBytes;
 
+    /// <summary>
+    /// Colours one video (input path, output path, cancellation) when set: video files (by extension) are then
+    /// accepted among the inputs and go through it one by one after the pictures; null: pictures only.
+    /// </summary>
+    public Func<string, string, CancellationToken, Engine.Video.VideoReport>? Video { get; set; }
+
     /// <summary>Process only inputs whose index (in sorted expansion order) is Index modulo Count.</summary>
     public (int Index, int Count)? Shard { get; init; }
 
@@ -53,7 +59,8 @@ public sealed class BatchRunner
     {
         if (batchSize < 1)
             throw new UserErrorException($"--batch {batchSize}: must be at least 1");
-        InputFiles.Expansion expansion = InputFiles.Expand(Inputs);
+        InputFiles.Expansion expansion = Video is null ? InputFiles.Expand(Inputs)
+            : InputFiles.Expand(Inputs, p => ImageIO.HasImageExtension(p) || Engine.Video.Ffmpeg.HasVideoExtension(p));
         IReadOnlyList<InputFile> files = Shard is { } shard
             ? expansion.Files.Where((_, i) => i % shard.Count == shard.Index).ToList()
             : expansion.Files;
@@ -135,7 +142,8 @@ public sealed class BatchRunner
                 batch.Clear();
             }
 
-            foreach (var (item, loaded) in Prefetch(work, cancel))
+            var videos = Video is null ? new List<(InputFile Input, string OutputPath)>() : work.Where(w => Engine.Video.Ffmpeg.HasVideoExtension(w.Input.FullPath)).ToList();
+            foreach (var (item, loaded) in Prefetch(work.Except(videos).ToList(), cancel))
             {
                 if (cancel.IsCancellationRequested)
                     break;
@@ -154,6 +162,28 @@ public sealed class BatchRunner
             // After an interrupt the decoded but unprocessed pictures of a partial batch are abandoned.
             if (!cancel.IsCancellationRequested)
                 Flush();
+            foreach (var (input, outputPath) in videos)
+            {
+                if (cancel.IsCancellationRequested)
+                    break;
+                try
+                {
+                    Engine.Video.VideoReport report = Video!(input.FullPath, outputPath, cancel);
+                    done++;
+                    if (!showProgress)
+                        Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                            $"{outputPath}: {report.Frames} frames in {report.Seconds:0.0} s ({report.Frames / Math.Max(report.Seconds, 1e-9):0.0} frames/s)"));
+                }
+                catch (UserErrorException e)
+                {
+                    Fail(e.Message);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                advance();
+            }
         }
 
         void Fail(string message)

@@ -45,17 +45,27 @@ public static class ColorizeCommand
         {
             Description = "With --reference: stop the MLP's training after this many seconds, whatever the steps",
         };
+        var crf = new Option<int>("--crf")
+        {
+            Description = "Videos: the encoder's constant rate factor (H.264 in mp4, mkv, mov, avi; VP9 in webm): lower is better and larger",
+            DefaultValueFactory = _ => 20,
+        };
         var fused = new Option<bool>("--unfused")
         {
             Description = "Run every layer as its own kernel (the reference path) instead of fused conv+ReLU+batch-norm kernels",
         };
         var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
         options.AddTo(command);
-        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds })
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf })
             command.Options.Add(option);
         command.SetAction(result => Cli.Guard(() =>
         {
             BatchRunner runner = options.Runner(result, "colorize");
+            if (result.GetValue(crf) is < 0 or > 63)
+                throw new UserErrorException($"--crf {result.GetValue(crf)}: expected 0 to 63");
+            var videoOptions = new Engine.Video.VideoOptions { Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels };
+            IColorizer? current = null;
+            runner.Video = (input, output, cancel) => Engine.Video.VideoColorizer.Colorize(current!, input, output, videoOptions, null, cancel);
             string given = result.GetValue(model) ?? ModelFile.DefaultName;
             string path = ModelFile.DisplayName(given);
             if (result.GetValue(size) is { } asked && (asked < 8 || asked > ModelFile.MaxInputSize || asked % 8 != 0))
@@ -79,6 +89,7 @@ public static class ColorizeCommand
             using IColorizer colorizer = file is null
                 ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
                 : Colorizer.Open(device, file, path, colorizerOptions);
+            current = colorizer;
             return runner.Run(colorizer.Colorize, result.GetValue(batch) ?? colorizer.PreferredBatch, device.Description);
         }));
         return command;

@@ -17,8 +17,10 @@ public static class InputFiles
     /// <param name="Notes">Entries skipped on purpose (links back to a folder already searched, FIFOs, devices): warnings, not failures.</param>
     public sealed record Expansion(IReadOnlyList<InputFile> Files, IReadOnlyList<string> Errors, bool SingleFile, IReadOnlyList<string> Notes);
 
-    public static Expansion Expand(IEnumerable<string> arguments)
+    /// <summary>Expands files, folders and globs into input files; <paramref name="accept"/> picks a folder's files (default: pictures by extension).</summary>
+    public static Expansion Expand(IEnumerable<string> arguments, Func<string, bool>? accept = null)
     {
+        accept ??= ImageIO.HasImageExtension;
         var files = new List<InputFile>();
         var errors = new List<string>();
         var notes = new List<string>();
@@ -48,7 +50,7 @@ public static class InputFiles
             else if (status.Kind == FileKind.Directory)
             {
                 onlyFile = false;
-                List<string> found = FileWalk.Files(argument, ImageIO.HasImageExtension, notes);
+                List<string> found = FileWalk.Files(argument, accept, notes);
                 if (found.Count == 0)
                     errors.Add($"'{argument}': folder holds no image files ({string.Join(", ", ImageIO.Extensions)})");
                 foreach (string file in found)

@@ -22,7 +22,7 @@ public sealed class OutputPlan
         extension = format is null ? null : "." + format.TrimStart('.').ToLowerInvariant();
         if (extension is not null && !ImageIO.HasImageExtension("x" + extension))
             throw new UserErrorException($"--format '{format}': expected one of {string.Join(", ", ImageIO.Extensions.Select(e => e.TrimStart('.')))}");
-        toFile = singleInputFile && !Directory.Exists(output) && ImageIO.HasImageExtension(output);
+        toFile = singleInputFile && !Directory.Exists(output) && (ImageIO.HasImageExtension(output) || Engine.Video.Ffmpeg.HasVideoExtension(output));
         // Folders are created when the first file is written into them (AtomicFile), so that a run whose
         // inputs all fail leaves no empty folders behind.
         if (!toFile && File.Exists(output))
@@ -33,7 +33,8 @@ public sealed class OutputPlan
     public string For(InputFile input, IReadOnlySet<string> allInputs)
     {
         string path = toFile ? output : Path.Combine(output, input.RelativeOutput);
-        if (extension is not null && !toFile)
+        // --format is a picture format: a video keeps its container.
+        if (extension is not null && !toFile && !Engine.Video.Ffmpeg.HasVideoExtension(input.FullPath))
             path = Path.ChangeExtension(path, extension);
         string full = Path.GetFullPath(path);
         if (allInputs.Contains(full))

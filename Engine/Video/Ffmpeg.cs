@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace ColorKernels.Engine.Video;
+
+/// <summary>What ffprobe says of a video file: its first video stream, and whether audio and subtitles come with it.</summary>
+/// <param name="Width">Frame width after the input's rotation (ffmpeg rotates decoded frames upright).</param>
+/// <param name="Height">Frame height after rotation.</param>
+/// <param name="FrameRate">The stream's frame rate as ffmpeg writes it ("24000/1001").</param>
+/// <param name="Codec">The video codec's name.</param>
+/// <param name="Duration">Seconds (0 when the container does not say).</param>
+/// <param name="HasAudio">Whether an audio stream is present (copied untouched).</param>
+/// <param name="HasSubtitles">Whether a subtitle stream is present (copied where the output container takes it).</param>
+public sealed record VideoInfo(int Width, int Height, string FrameRate, string Codec, double Duration, bool HasAudio, bool HasSubtitles);
+
+/// <summary>
+/// Debian's ffmpeg and ffprobe, the real video components: found on PATH, or named by
+/// COLORKERNELS_FFMPEG (the ffmpeg executable; ffprobe is looked for beside it). Each call is one process
+/// with its arguments passed as a list (no shell), its stderr kept for a one-line error.
+/// </summary>
+public static class Ffmpeg
+{
+    /// <summary>The environment variable that names the ffmpeg executable.</summary>
+    public const string Variable = "COLORKERNELS_FFMPEG";
+
+    /// <summary>The video containers <c>colorize</c> reads and writes, by extension (lower case, with the dot).</summary>
+    public static IReadOnlyList<string> Extensions { get; } = new[] { ".mp4", ".mkv", ".mov", ".webm", ".avi" };
+
+    /// <summary>Whether <paramref name="path"/> names a video by its extension.</summary>
+    public static bool HasVideoExtension(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+
+    /// <summary>The ffmpeg executable's path; a one-line <see cref="UserErrorException"/> naming the package when there is none.</summary>
+    public static string FfmpegPath => Find("ffmpeg");
+
+    /// <summary>The ffprobe executable's path (beside a named ffmpeg, else on PATH).</summary>
+    public static string FfprobePath => Find("ffprobe");
+
+    private static string Find(string tool)
+    {
+        if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } named)
+        {
+            string candidate = tool == "ffmpeg" ? named : Path.Combine(Path.GetDirectoryName(named) ?? "", tool);
+            if (File.Exists(candidate))
+                return candidate;
+            throw new UserErrorException($"{Variable}={named}: no {tool} there (install Debian's ffmpeg package, or name another ffmpeg)");
+        }
+        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(dir, tool);
+            if (File.Exists(candidate))
+                return candidate;
+        }
+        throw new UserErrorException($"videos need {tool}, which is not on PATH: install it (Debian/Ubuntu: apt-get install ffmpeg) or set {Variable}");
+    }
+
+    /// <summary>Probes <paramref name="path"/>; a file that is not a video, or has no video stream, is a one-line <see cref="UserErrorException"/>.</summary>
+    public static VideoInfo Probe(string path)
+    {
+        var (code, output, error) = Run(FfprobePath, new[] { "-v", "error", "-print_format", "json", "-show_streams", "-show_format", path });
+        if (code != 0)
+            throw new UserErrorException($"'{path}': not a video ffprobe can read ({LastLine(error)})");
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement root = json.RootElement;
+        var streams = root.TryGetProperty("streams", out JsonElement s) ? s.EnumerateArray().ToList() : new List<JsonElement>();
+        JsonElement? video = streams.Cast<JsonElement?>().FirstOrDefault(x => Text(x!.Value, "codec_type") == "video" && !IsAttachedPicture(x.Value));
+        if (video is not { } v)
+            throw new UserErrorException($"'{path}': has no video stream");
+        int width = v.TryGetProperty("width", out JsonElement w) ? w.GetInt32() : 0, height = v.TryGetProperty("height", out JsonElement h) ? h.GetInt32() : 0;
+        if (width <= 0 || height <= 0)
+            throw new UserErrorException($"'{path}': its video stream has no frame size");
+        if (Rotation(v) is 90 or 270 or -90 or -270)
+            (width, height) = (height, width);
+        string rate = Text(v, "avg_frame_rate") is { } avg && avg != "0/0" ? avg : Text(v, "r_frame_rate") ?? "25/1";
+        double duration = root.TryGetProperty("format", out JsonElement f) && Text(f, "duration") is { } d
+            && double.TryParse(d, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) ? seconds : 0;
+        return new VideoInfo(width, height, rate, Text(v, "codec_name") ?? "?", duration,
+            streams.Any(x => Text(x, "codec_type") == "audio"), streams.Any(x => Text(x, "codec_type") == "subtitle"));
+    }
+
+    private static bool IsAttachedPicture(JsonElement stream) =>
+        stream.TryGetProperty("disposition", out JsonElement d) && d.TryGetProperty("attached_pic", out JsonElement a) && a.GetInt32() == 1;
+
+    private static int Rotation(JsonElement stream)
+    {
+        if (stream.TryGetProperty("side_data_list", out JsonElement list))
+            foreach (JsonElement item in list.EnumerateArray())
+                if (item.TryGetProperty("rotation", out JsonElement r) && r.TryGetInt32(out int degrees))
+                    return degrees;
+        if (stream.TryGetProperty("tags", out JsonElement tags) && Text(tags, "rotate") is { } rotate && int.TryParse(rotate, out int tagged))
+            return tagged;
+        return 0;
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out JsonElement value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.ToString() : null;
+
+    /// <summary>Runs a tool to completion: its exit code, stdout and stderr.</summary>
+    internal static (int Code, string Output, string Error) Run(string tool, IEnumerable<string> arguments)
+    {
+        using Process process = Start(tool, arguments, redirectInput: false);
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output, error.Result);
+    }
+
+    /// <summary>Starts a tool with stdout and stderr redirected (and stdin when asked).</summary>
+    internal static Process Start(string tool, IEnumerable<string> arguments, bool redirectInput)
+    {
+        var info = new ProcessStartInfo(tool)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = redirectInput,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+            info.ArgumentList.Add(argument);
+        return Process.Start(info) ?? throw new UserErrorException($"could not start {tool}");
+    }
+
+    /// <summary>The last non-empty line of a tool's stderr, for one-line messages.</summary>
+    internal static string LastLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no message";
+}

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Models;
+
+namespace ColorKernels.Engine.Video;
+
+/// <summary>How a video is written.</summary>
+public sealed record VideoOptions
+{
+    /// <summary>Constant rate factor of the encoder (H.264 and VP9: lower is better and larger; 18 to 28 are usual).</summary>
+    public int Crf { get; init; } = 20;
+
+    /// <summary>Refuse videos whose frames are larger than this many pixels.</summary>
+    public long MaxPixels { get; init; } = ImageIO.DefaultMaxPixels;
+}
+
+/// <summary>What colouring one video did.</summary>
+/// <param name="Frames">Frames coloured (every frame of the first video stream).</param>
+/// <param name="Seconds">Wall time, decoding and encoding included.</param>
+public sealed record VideoReport(int Frames, double Seconds);
+
+/// <summary>
+/// Colours a video frame by frame through ffmpeg: one ffmpeg process decodes the first video stream to raw
+/// RGB frames on a pipe (every decoded frame once, upright), the colourizer colours them in batches of its
+/// <see cref="IColorizer.PreferredBatch"/>, and a second ffmpeg process encodes them from its stdin and
+/// copies the input's audio and subtitle streams untouched. The three run at once, so the slowest sets the
+/// pace. The output is written to a temporary file and renamed (nothing is left on failure or Ctrl-C).
+/// Frames are written at the stream's average frame rate: the frame count and duration are kept, a
+/// variable frame rate is not (yet). Frames are coloured independently (no temporal smoothing yet).
+/// </summary>
+public static class VideoColorizer
+{
+    /// <summary>Colours <paramref name="input"/> into <paramref name="output"/> (container and codec by its extension: H.264 for mp4, mkv, mov and avi, VP9 for webm).</summary>
+    public static VideoReport Colorize(IColorizer colorizer, string input, string output, VideoOptions? options = null,
+        IProgress<int>? progress = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(colorizer);
+        options ??= new VideoOptions();
+        if (options.Crf is < 0 or > 63)
+            throw new UserErrorException($"--crf {options.Crf}: expected 0 to 63");
+        var (format, codec, subtitles) = Container(output);
+        VideoInfo info = Ffmpeg.Probe(input);
+        if ((long)info.Width * info.Height > options.MaxPixels)
+            throw new UserErrorException($"'{input}': {info.Width}x{info.Height} frames are {info.Width * (long)info.Height / 1e6:F1} MP, over the limit of {options.MaxPixels / 1e6:F1} MP (--max-megapixels)");
+        var clock = Stopwatch.StartNew();
+        int frames = 0;
+        AtomicFile.WriteByPath(output, temp =>
+        {
+            string ffmpeg = Ffmpeg.FfmpegPath;
+            using Process decoder = Ffmpeg.Start(ffmpeg, new[]
+            {
+                "-v", "error", "-nostdin", "-i", input, "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+            }, redirectInput: false);
+            // Odd sizes are padded by one pixel: 4:2:0 chroma needs even ones.
+            var encode = new List<string>
+            {
+                "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{info.Width}x{info.Height}", "-framerate", info.FrameRate, "-i", "-",
+                "-i", input, "-map", "0:v", "-map", "1:a?", "-c:a", "copy",
+            };
+            if (info.HasSubtitles && subtitles is not null)
+                encode.AddRange(new[] { "-map", "1:s?", "-c:s", subtitles });
+            encode.AddRange(new[] { "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p" });
+            encode.AddRange(codec(options.Crf));
+            encode.AddRange(new[] { "-f", format, temp });
+            using Process encoder = Ffmpeg.Start(ffmpeg, encode, redirectInput: true);
+            Task<string> decodeErrors = decoder.StandardError.ReadToEndAsync(), encodeErrors = encoder.StandardError.ReadToEndAsync();
+            Task<string> encodeOutput = encoder.StandardOutput.ReadToEndAsync();
+            try
+            {
+                frames = Pump(colorizer, info, decoder.StandardOutput.BaseStream, encoder.StandardInput.BaseStream, progress, cancel);
+                encoder.StandardInput.Close();
+                decoder.WaitForExit();
+                encoder.WaitForExit();
+            }
+            catch (IOException) when (encoder.WaitForExit(5000) && encoder.ExitCode != 0)
+            {
+                // The encoder stopped reading (a codec or container it refuses): its message says why.
+                Kill(decoder);
+                throw new UserErrorException($"'{output}': ffmpeg could not encode it ({Ffmpeg.LastLine(encodeErrors.Result)})");
+            }
+            catch
+            {
+                Kill(decoder);
+                Kill(encoder);
+                throw;
+            }
+            if (decoder.ExitCode != 0)
+                throw new UserErrorException($"'{input}': ffmpeg could not decode it ({Ffmpeg.LastLine(decodeErrors.Result)})");
+            if (encoder.ExitCode != 0)
+                throw new UserErrorException($"'{output}': ffmpeg could not encode it ({Ffmpeg.LastLine(encodeErrors.Result)})");
+            if (frames == 0)
+                throw new UserErrorException($"'{input}': no frames decoded");
+            _ = encodeOutput.Result;
+        });
+        return new VideoReport(frames, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>ffmpeg's muxer, the video encoder's arguments, and the subtitle codec (null: none) for the output's extension.</summary>
+    private static (string Format, Func<int, string[]> Codec, string? Subtitles) Container(string output)
+    {
+        string[] H264(int crf) => new[] { "-c:v", "libx264", "-preset", "medium", "-crf", crf.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        return Path.GetExtension(output).ToLowerInvariant() switch
+        {
+            ".mp4" => ("mp4", H264, "mov_text"),
+            ".mov" => ("mov", H264, "mov_text"),
+            ".mkv" => ("matroska", H264, "copy"),
+            ".avi" => ("avi", H264, null),
+            ".webm" => ("webm", crf => new[] { "-c:v", "libvpx-vp9", "-b:v", "0", "-crf", crf.ToString(System.Globalization.CultureInfo.InvariantCulture), "-row-mt", "1" }, "webvtt"),
+            var other => throw new UserErrorException($"'{output}': a video output must end in {string.Join(", ", Ffmpeg.Extensions)} (not '{other}')"),
+        };
+    }
+
+    /// <summary>Reads raw frames, colours them in batches, writes them on; returns the frame count.</summary>
+    private static int Pump(IColorizer colorizer, VideoInfo info, Stream frames, Stream encoder, IProgress<int>? progress, CancellationToken cancel)
+    {
+        int size = info.Width * info.Height * 3, done = 0, batchSize = Math.Max(1, colorizer.PreferredBatch);
+        var batch = new List<ImageData>(batchSize);
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            byte[]? frame = ReadFrame(frames, size);
+            if (frame is not null)
+                batch.Add(ImageData.FromRgb8(info.Width, info.Height, frame));
+            if (batch.Count == batchSize || (frame is null && batch.Count > 0))
+            {
+                foreach (ImageData coloured in colorizer.Colorize(batch))
+                    encoder.Write(coloured.Rgb8!);
+                done += batch.Count;
+                batch.Clear();
+                progress?.Report(done);
+            }
+            if (frame is null)
+                return done;
+        }
+    }
+
+    /// <summary>One frame of <paramref name="size"/> bytes, or null at the end of the stream (a cut-off last frame is dropped).</summary>
+    private static byte[]? ReadFrame(Stream stream, int size)
+    {
+        var frame = new byte[size];
+        int read = 0;
+        while (read < size)
+        {
+            int n = stream.Read(frame, read, size - read);
+            if (n == 0)
+                return null;
+            read += n;
+        }
+        return frame;
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It ended in the meantime.
+        }
+    }
+}

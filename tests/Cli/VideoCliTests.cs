@@ -1,0 +1,78 @@
+using System.Globalization;
+using ColorKernels.Engine.Video;
+using ColorKernels.Tests.Support;
+using Xunit;
+
+namespace ColorKernels.Tests.Cli;
+
+/// <summary>
+/// <c>colorize</c> on videos, through Debian's ffmpeg (.ci/run installs it): the fixture clip
+/// (tests/Fixtures/clip.mp4: 12 greyscale frames of 96 x 64 at 10 fps, 1.2 s, with an AAC tone) comes back
+/// with the same frame count, frame rate and duration, its audio stream, and colour; bad videos are
+/// one-line errors that leave no output and do not stop the other inputs.
+/// </summary>
+public class VideoCliTests : CliFolder
+{
+    public VideoCliTests() : base("ck-video") { }
+
+    private static (int Frames, string Rate, double Duration, bool Audio) Describe(string path)
+    {
+        var (code, output, error) = Ffmpeg.Run(Ffmpeg.FfprobePath, new[] { "-v", "error", "-count_frames", "-show_entries",
+            "stream=codec_type,nb_read_frames,r_frame_rate", "-show_entries", "format=duration", "-of", "compact", path });
+        Assert.True(code == 0, error);
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string video = lines.Single(l => l.Contains("codec_type=video", StringComparison.Ordinal));
+        string Field(string line, string name) => line.Split('|').Single(f => f.StartsWith(name + "=", StringComparison.Ordinal))[(name.Length + 1)..];
+        return (int.Parse(Field(video, "nb_read_frames"), CultureInfo.InvariantCulture), Field(video, "r_frame_rate"),
+            double.Parse(Field(lines.Single(l => l.StartsWith("format", StringComparison.Ordinal)), "duration"), CultureInfo.InvariantCulture),
+            lines.Any(l => l.Contains("codec_type=audio", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_clip_comes_back_coloured_with_its_frames_rate_duration_and_audio()
+    {
+        string clip = TestData.Fixture("clip.mp4");
+        var r = CliRunner.Run(dir, "colorize", clip, "-o", P("out.mp4"));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        var (frames, rate, duration, audio) = Describe(P("out.mp4"));
+        var original = Describe(clip);
+        Assert.Equal(original.Frames, frames);
+        Assert.Equal(original.Rate, rate);
+        Assert.InRange(duration, original.Duration - 0.1, original.Duration + 0.1);
+        Assert.True(audio, "the audio stream was not copied");
+        Assert.Empty(Directory.GetFiles(dir, ".*.tmp"));
+
+        // The middle frame has colour: the greyscale input has none (H.264 keeps chroma within a few levels of grey).
+        var (code, _, error) = Ffmpeg.Run(Ffmpeg.FfmpegPath, new[] { "-v", "error", "-i", P("out.mp4"), "-vf", "select=eq(n\\,6)", "-frames:v", "1", P("frame.png") });
+        Assert.True(code == 0, error);
+        byte[] rgb = ColorKernels.Engine.Imaging.ImageIO.Load(P("frame.png")).Rgb8!;
+        int coloured = Enumerable.Range(0, rgb.Length / 3).Count(p => Math.Abs(rgb[3 * p] - rgb[3 * p + 2]) > 8);
+        Assert.True(coloured > rgb.Length / 3 / 20, $"only {coloured} of {rgb.Length / 3} pixels have colour");
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_video_is_a_one_line_error_and_the_others_go_on()
+    {
+        Directory.CreateDirectory(P("in"));
+        File.WriteAllText(P("in", "fake.mp4"), "not a video");
+        File.Copy(TestData.Fixture("clip.mp4"), P("in", "clip.mp4"));
+        var r = CliRunner.Run(dir, "colorize", P("in"), "-o", P("out"));
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("fake.mp4': not a video ffprobe can read", r.Stderr);
+        AssertNoStackTrace(r);
+        Assert.True(File.Exists(P("out", "clip.mp4")), r.Stdout + r.Stderr);
+        Assert.False(File.Exists(P("out", "fake.mp4")));
+        Assert.Empty(Directory.GetFiles(P("out"), ".*.tmp"));
+    }
+
+    [Fact]
+    public void Missing_ffmpeg_is_a_one_line_error_naming_the_package()
+    {
+        var r = CliRunner.RunWith(new Dictionary<string, string> { [Ffmpeg.Variable] = P("no-ffmpeg-here") }, dir,
+            "colorize", TestData.Fixture("clip.mp4"), "-o", P("out.mp4"));
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("install Debian's ffmpeg package", r.Stderr);
+        AssertNoStackTrace(r);
+        Assert.False(File.Exists(P("out.mp4")));
+    }
+}
