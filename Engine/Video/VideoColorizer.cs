@@ -12,12 +12,28 @@ public sealed record VideoOptions
 
     /// <summary>Refuse videos whose frames are larger than this many pixels.</summary>
     public long MaxPixels { get; init; } = ImageIO.DefaultMaxPixels;
+
+    /// <summary>Keep colours steady across frames (reset at scene cuts); false colours every frame on its own.</summary>
+    public bool Stabilize { get; init; } = true;
+
+    /// <summary>Stabilisation: the share of the previous frame's ab a still pixel keeps (0 to below 1).</summary>
+    public float Strength { get; init; } = 0.9f;
+
+    /// <summary>Stabilisation: the change of L (0-100) at which a pixel keeps none of the previous frame's colour.</summary>
+    public float Threshold { get; init; } = 10f;
+
+    /// <summary>Stabilisation: the mean absolute grey difference (0-255) between consecutive frames that counts as a scene cut.</summary>
+    public float CutThreshold { get; init; } = 20f;
+
+    /// <summary>Sees every output frame before it is encoded (tests measure flicker without the encoder's noise).</summary>
+    internal Action<ImageData>? FrameSink { get; init; }
 }
 
 /// <summary>What colouring one video did.</summary>
 /// <param name="Frames">Frames coloured (every frame of the first video stream).</param>
 /// <param name="Seconds">Wall time, decoding and encoding included.</param>
-public sealed record VideoReport(int Frames, double Seconds);
+/// <param name="Cuts">Scene cuts the stabilisation found (0 when it is off).</param>
+public sealed record VideoReport(int Frames, double Seconds, int Cuts = 0);
 
 /// <summary>
 /// Colours a video frame by frame through ffmpeg: one ffmpeg process decodes the first video stream to raw
@@ -26,7 +42,8 @@ public sealed record VideoReport(int Frames, double Seconds);
 /// copies the input's audio and subtitle streams untouched. The three run at once, so the slowest sets the
 /// pace. The output is written to a temporary file and renamed (nothing is left on failure or Ctrl-C).
 /// Frames are written at the stream's average frame rate: the frame count and duration are kept, a
-/// variable frame rate is not (yet). Frames are coloured independently (no temporal smoothing yet).
+/// variable frame rate is not (yet). With <see cref="VideoOptions.Stabilize"/> (the default) colours are kept
+/// steady across frames (<see cref="TemporalStabilizer"/>).
 /// </summary>
 public static class VideoColorizer
 {
@@ -44,6 +61,7 @@ public static class VideoColorizer
             throw new UserErrorException($"'{input}': {info.Width}x{info.Height} frames are {info.Width * (long)info.Height / 1e6:F1} MP, over the limit of {options.MaxPixels / 1e6:F1} MP (--max-megapixels)");
         var clock = Stopwatch.StartNew();
         int frames = 0;
+        using TemporalStabilizer? stabilizer = options.Stabilize ? new TemporalStabilizer(colorizer.Device, info.Width, info.Height, options) : null;
         AtomicFile.WriteByPath(output, temp =>
         {
             string ffmpeg = Ffmpeg.FfmpegPath;
@@ -67,7 +85,7 @@ public static class VideoColorizer
             Task<string> encodeOutput = encoder.StandardOutput.ReadToEndAsync();
             try
             {
-                frames = Pump(colorizer, info, decoder.StandardOutput.BaseStream, encoder.StandardInput.BaseStream, progress, cancel);
+                frames = Pump(colorizer, stabilizer, options.FrameSink, info, decoder.StandardOutput.BaseStream, encoder.StandardInput.BaseStream, progress, cancel);
                 encoder.StandardInput.Close();
                 decoder.WaitForExit();
                 encoder.WaitForExit();
@@ -92,7 +110,7 @@ public static class VideoColorizer
                 throw new UserErrorException($"'{input}': no frames decoded");
             _ = encodeOutput.Result;
         });
-        return new VideoReport(frames, clock.Elapsed.TotalSeconds);
+        return new VideoReport(frames, clock.Elapsed.TotalSeconds, stabilizer?.Cuts ?? 0);
     }
 
     /// <summary>ffmpeg's muxer, the video encoder's arguments, and the subtitle codec (null: none) for the output's extension.</summary>
@@ -111,7 +129,7 @@ public static class VideoColorizer
     }
 
     /// <summary>Reads raw frames, colours them in batches, writes them on; returns the frame count.</summary>
-    private static int Pump(IColorizer colorizer, VideoInfo info, Stream frames, Stream encoder, IProgress<int>? progress, CancellationToken cancel)
+    private static int Pump(IColorizer colorizer, TemporalStabilizer? stabilizer, Action<ImageData>? sink, VideoInfo info, Stream frames, Stream encoder, IProgress<int>? progress, CancellationToken cancel)
     {
         int size = info.Width * info.Height * 3, done = 0, batchSize = Math.Max(1, colorizer.PreferredBatch);
         var batch = new List<ImageData>(batchSize);
@@ -123,8 +141,13 @@ public static class VideoColorizer
                 batch.Add(ImageData.FromRgb8(info.Width, info.Height, frame));
             if (batch.Count == batchSize || (frame is null && batch.Count > 0))
             {
-                foreach (ImageData coloured in colorizer.Colorize(batch))
-                    encoder.Write(coloured.Rgb8!);
+                IReadOnlyList<ImageData> coloured = colorizer.Colorize(batch);
+                for (int i = 0; i < coloured.Count; i++)
+                {
+                    ImageData output = stabilizer?.Apply(batch[i], coloured[i]) ?? coloured[i];
+                    sink?.Invoke(output);
+                    encoder.Write(output.Rgb8!);
+                }
                 done += batch.Count;
                 batch.Clear();
                 progress?.Report(done);

@@ -50,20 +50,24 @@ public static class ColorizeCommand
             Description = "Videos: the encoder's constant rate factor (H.264 in mp4, mkv, mov, avi; VP9 in webm): lower is better and larger",
             DefaultValueFactory = _ => 20,
         };
+        var perFrame = new Option<bool>("--per-frame")
+        {
+            Description = "Videos: colour every frame on its own (by default colours are kept steady across frames, reset at scene cuts)",
+        };
         var fused = new Option<bool>("--unfused")
         {
             Description = "Run every layer as its own kernel (the reference path) instead of fused conv+ReLU+batch-norm kernels",
         };
         var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
         options.AddTo(command);
-        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf })
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame })
             command.Options.Add(option);
         command.SetAction(result => Cli.Guard(() =>
         {
             BatchRunner runner = options.Runner(result, "colorize");
             if (result.GetValue(crf) is < 0 or > 63)
                 throw new UserErrorException($"--crf {result.GetValue(crf)}: expected 0 to 63");
-            var videoOptions = new Engine.Video.VideoOptions { Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels };
+            var videoOptions = new Engine.Video.VideoOptions { Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame) };
             IColorizer? current = null;
             runner.Video = (input, output, cancel) => Engine.Video.VideoColorizer.Colorize(current!, input, output, videoOptions, null, cancel);
             string given = result.GetValue(model) ?? ModelFile.DefaultName;
