@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Video;
+
+namespace ColorKernels.Perf.Ops;
+
+/// <summary>
+/// Colouring videos end to end (ffmpeg decode, device work, ffmpeg encode, concurrently) at 480p and 720p
+/// with the built-in model: frames/s per frame and stabilised, against a baseline in the same run that
+/// runs the same pipeline with a colourizer that returns its input (ffmpeg's share: decoding, encoding and
+/// the pipes). The clips are made with ffmpeg from a bundled print (a pan, greyscale, H.264, 48 frames).
+/// </summary>
+internal static class VideoBench
+{
+    public static void Run(ComputeDevice device, TextWriter log)
+    {
+        string folder = Directory.CreateTempSubdirectory("ck-videobench").FullName;
+        try
+        {
+            using IColorizer model = Colorizer.Open(device, "default");
+            using var identity = new IdentityColorizer(device);
+            // Warm-up: the kernels of the model and of the stabilisation compile on first use, outside the timings.
+            ImageData small = ImageData.FromRgb8(16, 16, new byte[16 * 16 * 3]);
+            model.Colorize(new[] { small });
+            using (var warm = new TemporalStabilizer(device, 16, 16, new VideoOptions()))
+                warm.Apply(small, small);
+            log.WriteLine($"video  48-frame clips (a pan over samples/demo-bw/nagasaki-boats.jpg), built-in model, on {device.Description}");
+            log.WriteLine($"  {"size",-10} {"variant",-22} {"s",7} {"frames/s",9} {"vs ffmpeg alone",16}");
+            foreach (var (name, width, height) in new[] { ("480p", 854, 480), ("720p", 1280, 720) })
+            {
+                string clip = Path.Combine(folder, name + ".mp4");
+                var (code, _, error) = Ffmpeg.Run(Ffmpeg.FfmpegPath, new[]
+                {
+                    "-v", "error", "-y", "-loop", "1", "-i", Path.Combine("samples", "demo-bw", "nagasaki-boats.jpg"),
+                    "-vf", $"scale={width + 96}:-2,crop={width}:{height}:x='t*40':y=0,format=gray,format=yuv420p", "-r", "24", "-t", "2", "-c:v", "libx264", clip,
+                });
+                if (code != 0)
+                    throw new InvalidOperationException("ffmpeg could not make the clip: " + Ffmpeg.LastLine(error));
+                double baseline = Time(identity, clip, folder, stabilize: false);
+                foreach (var (variant, colorizer, stabilize) in new[] { ("ffmpeg alone (baseline)", (IColorizer)identity, false), ("per frame", model, false), ("stabilised", model, true) })
+                {
+                    double seconds = variant.StartsWith("ffmpeg", StringComparison.Ordinal) ? baseline : Time(colorizer, clip, folder, stabilize);
+                    log.WriteLine($"  {name,-10} {variant,-22} {seconds,7:F2} {48 / seconds,9:F2} {seconds / baseline,15:F2}x");
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static double Time(IColorizer colorizer, string clip, string folder, bool stabilize)
+    {
+        var clock = Stopwatch.StartNew();
+        VideoReport report = VideoColorizer.Colorize(colorizer, clip, Path.Combine(folder, "out.mp4"), new VideoOptions { Stabilize = stabilize });
+        if (report.Frames != 48)
+            throw new InvalidOperationException($"{report.Frames} frames, expected 48");
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Returns each picture as it is: the pipeline without the device work.</summary>
+    private sealed class IdentityColorizer(ComputeDevice device) : IColorizer
+    {
+        public ColorizationMethod Method => ColorizationMethod.Eccv16;
+
+        public ComputeDevice Device => device;
+
+        public int PreferredBatch => 1;
+
+        public IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images) => images;
+
+        public void Dispose()
+        {
+        }
+    }
+}
