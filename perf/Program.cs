@@ -5,7 +5,7 @@ using ColorKernels.Perf;
 
 // PTX of every kernel, for CUDA's ptxas on the GPU machine: dotnet run --project perf -- ptx --out DIR [--arch 9.0 --driver 13.0]
 // Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu]
-//   [--filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step|ops|video] [--size WxH (lab)]
+//   [--filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step|ops|video|video-quality] [--size WxH (lab)]
 //   [--op PREFIX (ops: the cases of tests/Ops/OpCases.cs whose id starts with it, e.g. BatchNorm. or "Conv2d.Forward 2x")]
 //   [--net-size N --batch N --widths 0.25,1 (forward, train-step, conv-shapes)]
 //   [--conv direct|gemm|tiled|tiled-large: the convolution variant every benchmark uses (conv-shapes: the only one timed)]
@@ -93,6 +93,8 @@ try
     }
     if (filter == "video")
         VideoBench.Run(device, Console.Out);
+    if (filter == "video-quality")
+        VideoQualityBench.Run(device, data ?? throw new UserErrorException("video-quality needs --data FOLDER (colour photos)"), limit, Console.Out);
     if (filter == "ops")
         OpTableBench.Run(device, op, Console.Out);
     if (Wants("conv"))

@@ -17,7 +17,7 @@ public sealed record VideoOptions
     public bool Stabilize { get; init; } = true;
 
     /// <summary>Stabilisation: the share of the previous frame's ab a still pixel keeps (0 to below 1).</summary>
-    public float Strength { get; init; } = 0.9f;
+    public float Strength { get; init; } = 0.95f;
 
     /// <summary>Stabilisation: the change of L (0-100) at which a pixel keeps none of the previous frame's colour.</summary>
     public float Threshold { get; init; } = 10f;

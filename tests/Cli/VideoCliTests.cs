@@ -76,49 +76,6 @@ public class VideoCliTests : CliFolder
         Assert.False(File.Exists(P("out.mp4")));
     }
 
-    /// <summary>Every frame of a video as packed RGB, decoded by ffmpeg.</summary>
-    private static List<byte[]> Frames(string path, int width, int height)
-    {
-        using var process = Ffmpeg.Start(Ffmpeg.FfmpegPath, new[] { "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-" }, redirectInput: false);
-        var frames = new List<byte[]>();
-        using var stream = process.StandardOutput.BaseStream;
-        while (true)
-        {
-            var frame = new byte[width * height * 3];
-            int read = 0;
-            while (read < frame.Length && stream.Read(frame, read, frame.Length - read) is var n and > 0)
-                read += n;
-            if (read < frame.Length)
-                break;
-            frames.Add(frame);
-        }
-        process.WaitForExit();
-        return frames;
-    }
-
-    /// <summary>
-    /// Flicker: the mean |delta ab| between consecutive frames over the pixels whose L changed by less than 1
-    /// (where the picture is still, the colour should be too), in CIELAB (double-precision reference).
-    /// </summary>
-    internal static double Flicker(IReadOnlyList<byte[]> frames)
-    {
-        double sum = 0;
-        long count = 0;
-        for (int f = 1; f < frames.Count; f++)
-        {
-            int pixels = frames[f].Length / 3;
-            double[] a = ColorKernels.Kernels.Color.LabReference.SrgbBytesToLab(frames[f - 1], 1, pixels);
-            double[] b = ColorKernels.Kernels.Color.LabReference.SrgbBytesToLab(frames[f], 1, pixels);
-            for (int p = 0; p < pixels; p++)
-                if (Math.Abs(a[p] - b[p]) < 1)
-                {
-                    sum += Math.Sqrt(Math.Pow(a[pixels + p] - b[pixels + p], 2) + Math.Pow(a[2 * pixels + p] - b[2 * pixels + p], 2));
-                    count++;
-                }
-        }
-        return count == 0 ? 0 : sum / count;
-    }
-
     [Fact]
     public void Stabilised_output_flickers_at_most_half_as_much_as_per_frame_output()
     {
@@ -133,7 +90,7 @@ public class VideoCliTests : CliFolder
                 new VideoOptions { Stabilize = stabilize, FrameSink = f => frames.Add(f.Rgb8!) });
             return frames;
         }
-        double stabilised = Flicker(Run(true)), independent = Flicker(Run(false));
+        double stabilised = VideoMetrics.Flicker(Run(true)), independent = VideoMetrics.Flicker(Run(false));
         Console.WriteLine(FormattableString.Invariant($"flicker: stabilised {stabilised:F3}, per frame {independent:F3}"));
         Assert.True(independent > 0, "per-frame output showed no flicker to measure");
         Assert.True(stabilised <= 0.5 * independent, $"flicker: stabilised {stabilised:F3}, per frame {independent:F3} (ab units)");

@@ -1,0 +1,52 @@
+namespace ColorKernels.Tests.Support;
+
+/// <summary>Measures of a coloured video's frames (packed 8-bit RGB), in CIELAB by the double-precision reference.</summary>
+public static class VideoMetrics
+{
+    /// <summary>
+    /// Flicker: the mean |delta ab| between consecutive frames over the pixels whose L changed by less than 1
+    /// (where the picture is still, the colour should be too).
+    /// </summary>
+    public static double Flicker(IReadOnlyList<byte[]> frames)
+    {
+        double sum = 0;
+        long count = 0;
+        for (int f = 1; f < frames.Count; f++)
+        {
+            int pixels = frames[f].Length / 3;
+            double[] a = ColorKernels.Kernels.Color.LabReference.SrgbBytesToLab(frames[f - 1], 1, pixels);
+            double[] b = ColorKernels.Kernels.Color.LabReference.SrgbBytesToLab(frames[f], 1, pixels);
+            for (int p = 0; p < pixels; p++)
+                if (Math.Abs(a[p] - b[p]) < 1)
+                {
+                    sum += Math.Sqrt(Math.Pow(a[pixels + p] - b[pixels + p], 2) + Math.Pow(a[2 * pixels + p] - b[2 * pixels + p], 2));
+                    count++;
+                }
+        }
+        return count == 0 ? 0 : sum / count;
+    }
+
+    /// <summary>Every frame of a video as packed RGB [H, W, 3], decoded by ffmpeg (frames of <paramref name="width"/> x <paramref name="height"/>).</summary>
+    public static List<byte[]> DecodeFrames(string path, int width, int height)
+    {
+        using var process = ColorKernels.Engine.Video.Ffmpeg.Start(ColorKernels.Engine.Video.Ffmpeg.FfmpegPath,
+            new[] { "-v", "error", "-i", path, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-" }, redirectInput: false);
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        var frames = new List<byte[]>();
+        Stream stream = process.StandardOutput.BaseStream;
+        while (true)
+        {
+            var frame = new byte[width * height * 3];
+            int read = 0;
+            while (read < frame.Length && stream.Read(frame, read, frame.Length - read) is var n and > 0)
+                read += n;
+            if (read < frame.Length)
+                break;
+            frames.Add(frame);
+        }
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"ffmpeg could not decode '{path}': {errors.Result}");
+        return frames;
+    }
+}
