@@ -12,39 +12,17 @@ internal static class AtomicFile
     /// Writes the file; its folder is created first if missing (so a run that writes nothing leaves no empty
     /// folders behind).
     /// </summary>
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write) => WriteByPath(path, temp =>
     {
-        string full = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(full) ?? ".";
-        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            Directory.CreateDirectory(folder);
-            Temporaries[temp] = 0;
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-            Temporaries.TryRemove(temp, out _);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            TryDelete(temp);
-            throw new UserErrorException($"cannot write '{path}': {Describe(e)}", e);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-    }
+        using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        write(stream);
+        stream.Flush(flushToDisk: true);
+    });
 
     /// <summary>
-    /// As <see cref="Write"/>, for a file another program writes: <paramref name="produce"/> gets the
-    /// temporary file's path (it must create that file), and the file is renamed over the target when it
-    /// returns; when it throws, the temporary file is deleted.
+    /// Writes the file by path (another program may write it): <paramref name="produce"/> gets the temporary
+    /// file's path in the target folder (it must create that file), which is renamed over the target when it
+    /// returns; when it throws, the temporary file is deleted. The folder is created first if missing.
     /// </summary>
     public static void WriteByPath(string path, Action<string> produce)
     {
