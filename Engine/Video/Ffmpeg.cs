@@ -12,7 +12,11 @@ namespace ColorKernels.Engine.Video;
 /// <param name="Duration">Seconds (0 when the container does not say).</param>
 /// <param name="HasAudio">Whether an audio stream is present (copied untouched).</param>
 /// <param name="HasSubtitles">Whether a subtitle stream is present (copied where the output container takes it).</param>
-public sealed record VideoInfo(int Width, int Height, string FrameRate, string Codec, double Duration, bool HasAudio, bool HasSubtitles);
+public sealed record VideoInfo(int Width, int Height, string FrameRate, string Codec, double Duration, bool HasAudio, bool HasSubtitles)
+{
+    /// <summary>The stream's colour description as ffmpeg options (primaries, transfer, matrix, range), for the encoder to carry over; empty when unknown.</summary>
+    public IReadOnlyList<string> ColourOptions { get; init; } = Array.Empty<string>();
+}
 
 /// <summary>
 /// Debian's ffmpeg and ffprobe, the real video components: found on PATH, or named by
@@ -74,8 +78,12 @@ public static class Ffmpeg
         string rate = Text(v, "avg_frame_rate") is { } avg && avg != "0/0" ? avg : Text(v, "r_frame_rate") ?? "25/1";
         double duration = root.TryGetProperty("format", out JsonElement f) && Text(f, "duration") is { } d
             && double.TryParse(d, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) ? seconds : 0;
+        var colour = new List<string>();
+        foreach (var (key, option) in new[] { ("color_primaries", "-color_primaries"), ("color_transfer", "-color_trc"), ("color_space", "-colorspace"), ("color_range", "-color_range") })
+            if (Text(v, key) is { } value && value is not ("unknown" or "reserved" or ""))
+                colour.AddRange(new[] { option, value });
         return new VideoInfo(width, height, rate, Text(v, "codec_name") ?? "?", duration,
-            streams.Any(x => Text(x, "codec_type") == "audio"), streams.Any(x => Text(x, "codec_type") == "subtitle"));
+            streams.Any(x => Text(x, "codec_type") == "audio"), streams.Any(x => Text(x, "codec_type") == "subtitle")) { ColourOptions = colour };
     }
 
     private static bool IsAttachedPicture(JsonElement stream) =>

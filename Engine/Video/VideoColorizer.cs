@@ -78,6 +78,8 @@ public static class VideoColorizer
             if (info.HasSubtitles && subtitles is not null)
                 encode.AddRange(new[] { "-map", "1:s?", "-c:s", subtitles });
             encode.AddRange(new[] { "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p" });
+            // The input's colour description (primaries, transfer, matrix, range) is carried over.
+            encode.AddRange(info.ColourOptions);
             encode.AddRange(codec(options.Crf));
             encode.AddRange(new[] { "-f", format, temp });
             using Process encoder = Ffmpeg.Start(ffmpeg, encode, redirectInput: true);

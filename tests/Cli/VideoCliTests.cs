@@ -66,6 +66,29 @@ public class VideoCliTests : CliFolder
     }
 
     [Fact]
+    public void A_truncated_video_is_a_one_line_error_with_no_output_left()
+    {
+        byte[] whole = File.ReadAllBytes(TestData.Fixture("clip.mp4"));
+        File.WriteAllBytes(P("cut.mp4"), whole[..(whole.Length / 2)]);
+        var r = CliRunner.Run(dir, "colorize", P("cut.mp4"), "-o", P("out.mp4"));
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("cut.mp4'", r.Stderr);
+        AssertNoStackTrace(r);
+        Assert.False(File.Exists(P("out.mp4")));
+        Assert.Empty(Directory.GetFiles(dir, ".*.tmp"));
+    }
+
+    [Fact]
+    public void The_colour_description_is_carried_over()
+    {
+        // The fixture says BT.709 limited range; the output must say so too.
+        Assert.NotEmpty(Ffmpeg.Probe(TestData.Fixture("clip.mp4")).ColourOptions);
+        var r = CliRunner.Run(dir, "colorize", TestData.Fixture("clip.mp4"), "-o", P("out.mkv"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(Ffmpeg.Probe(TestData.Fixture("clip.mp4")).ColourOptions, Ffmpeg.Probe(P("out.mkv")).ColourOptions);
+    }
+
+    [Fact]
     public void Missing_ffmpeg_is_a_one_line_error_naming_the_package()
     {
         var r = CliRunner.RunWith(new Dictionary<string, string> { [Ffmpeg.Variable] = P("no-ffmpeg-here") }, dir,
