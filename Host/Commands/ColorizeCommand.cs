@@ -54,13 +54,17 @@ public static class ColorizeCommand
         {
             Description = "Videos: colour every frame on its own (by default colours are kept steady across frames, reset at scene cuts)",
         };
+        var sequence = new Option<bool>("--sequence")
+        {
+            Description = "Each input is a folder of numbered frames (film scans): coloured in order as one sequence, with the videos' stabilisation, into -o (one folder) or -o/NAME (several)",
+        };
         var fused = new Option<bool>("--unfused")
         {
             Description = "Run every layer as its own kernel (the reference path) instead of fused conv+ReLU+batch-norm kernels",
         };
         var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
         options.AddTo(command);
-        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame })
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, sequence })
             command.Options.Add(option);
         command.SetAction(result => Cli.Guard(() =>
         {
@@ -94,9 +98,39 @@ public static class ColorizeCommand
                 ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
                 : Colorizer.Open(device, file, path, colorizerOptions);
             current = colorizer;
+            if (result.GetValue(sequence))
+                return RunSequences(colorizer, result.GetValue(options.Inputs)!, result.GetValue(options.Output)!, result.GetValue(options.Overwrite), videoOptions);
             return runner.Run(colorizer.Colorize, result.GetValue(batch) ?? colorizer.PreferredBatch, device.Description);
         }));
         return command;
+    }
+
+    /// <summary>--sequence: each input folder coloured as one sequence; a failing folder is reported and the others go on.</summary>
+    private static int RunSequences(IColorizer colorizer, string[] folders, string output, bool overwrite, Engine.Video.VideoOptions options)
+    {
+        using var ctrlC = new Cli.CtrlC();
+        int failed = 0;
+        foreach (string folder in folders)
+        {
+            string target = folders.Length == 1 ? output : Path.Combine(output, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))));
+            try
+            {
+                var report = Engine.Video.SequenceColorizer.Colorize(colorizer, folder, target, overwrite, options, null, ctrlC.Token);
+                Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{target}: {report.Frames} frames in {report.Seconds:0.0} s ({report.Frames / Math.Max(report.Seconds, 1e-9):0.0} frames/s), {report.Cuts} scene cuts"));
+            }
+            catch (UserErrorException e)
+            {
+                Cli.Error(e.Message);
+                failed++;
+            }
+            catch (OperationCanceledException)
+            {
+                Cli.Error($"colorize: interrupted by {ctrlC.SignalName}; frames written so far are complete");
+                return ctrlC.ExitCode;
+            }
+        }
+        return failed == 0 ? 0 : Cli.Failure;
     }
 
     private static Engine.Som.SomMlpModel FitReference(ComputeDevice device, string[] references, int? size, int steps, double? seconds, string? save)

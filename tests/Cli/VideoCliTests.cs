@@ -89,6 +89,27 @@ public class VideoCliTests : CliFolder
     }
 
     [Fact]
+    public void A_folder_of_numbered_frames_is_coloured_as_one_steady_sequence()
+    {
+        // frame_1.png ... frame_12.png: natural order puts frame_10 after frame_9, not after frame_1.
+        Directory.CreateDirectory(P("scans"));
+        var (code, _, error) = Ffmpeg.Run(Ffmpeg.FfmpegPath, new[] { "-v", "error", "-i", TestData.Fixture("clip.mp4"), "-start_number", "1", P("scans", "frame_%d.png") });
+        Assert.True(code == 0, error);
+        var steady = CliRunner.Run(dir, "colorize", "--sequence", P("scans"), "-o", P("steady"));
+        var perFrame = CliRunner.Run(dir, "colorize", "--sequence", "--per-frame", P("scans"), "-o", P("per-frame"));
+        Assert.True(steady.ExitCode == 0 && perFrame.ExitCode == 0, steady.Stderr + perFrame.Stderr);
+        Assert.Contains("12 frames", steady.Stdout);
+        string[] names = Enumerable.Range(1, 12).Select(i => $"frame_{i}.png").ToArray();
+        Assert.Equal(names.OrderBy(n => n), Directory.GetFiles(P("steady")).Select(Path.GetFileName).OrderBy(n => n));
+        List<byte[]> Read(string folder) => names.Select(n => ColorKernels.Engine.Imaging.ImageIO.Load(P(folder, n)).Rgb8!).ToList();
+        double stabilised = VideoMetrics.Flicker(Read("steady")), independent = VideoMetrics.Flicker(Read("per-frame"));
+        Assert.True(stabilised <= 0.5 * independent, $"flicker: stabilised {stabilised:F3}, per frame {independent:F3}");
+        var again = CliRunner.Run(dir, "colorize", "--sequence", P("scans"), "-o", P("steady"));
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Contains("add --overwrite", again.Stderr);
+    }
+
+    [Fact]
     public void Missing_ffmpeg_is_a_one_line_error_naming_the_package()
     {
         var r = CliRunner.RunWith(new Dictionary<string, string> { [Ffmpeg.Variable] = P("no-ffmpeg-here") }, dir,
