@@ -34,6 +34,27 @@ public static class Ffmpeg
     /// <summary>Whether <paramref name="path"/> names a video by its extension.</summary>
     public static bool HasVideoExtension(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
+    /// <summary>
+    /// Whether <paramref name="path"/> goes through the video pipeline: a video by extension, or a GIF with
+    /// more than one frame (an animation; a still GIF is a picture, and so is any GIF when ffprobe is absent).
+    /// </summary>
+    public static bool IsVideo(string path)
+    {
+        if (HasVideoExtension(path))
+            return true;
+        if (!string.Equals(Path.GetExtension(path), ".gif", StringComparison.OrdinalIgnoreCase))
+            return false;
+        try
+        {
+            var (code, output, _) = Run(FfprobePath, new[] { "-v", "error", "-count_packets", "-select_streams", "v:0", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", path });
+            return code == 0 && int.TryParse(output.Trim(), out int frames) && frames > 1;
+        }
+        catch (UserErrorException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The ffmpeg executable's path; a one-line <see cref="UserErrorException"/> naming the package when there is none.</summary>
     public static string FfmpegPath => Find("ffmpeg");
 

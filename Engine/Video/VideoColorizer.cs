@@ -73,11 +73,13 @@ public static class VideoColorizer
             var encode = new List<string>
             {
                 "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{info.Width}x{info.Height}", "-framerate", info.FrameRate, "-i", "-",
-                "-i", input, "-map", "0:v", "-map", "1:a?", "-c:a", "copy",
+                "-i", input, "-map", "0:v",
             };
+            // An animated GIF has no audio or subtitles to carry.
+            if (format != "gif")
+                encode.AddRange(new[] { "-map", "1:a?", "-c:a", "copy" });
             if (info.HasSubtitles && subtitles is not null)
                 encode.AddRange(new[] { "-map", "1:s?", "-c:s", subtitles });
-            encode.AddRange(new[] { "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p" });
             // The input's colour description (primaries, transfer, matrix, range) is carried over.
             encode.AddRange(info.ColourOptions);
             encode.AddRange(codec(options.Crf));
@@ -115,18 +117,23 @@ public static class VideoColorizer
         return new VideoReport(frames, clock.Elapsed.TotalSeconds, stabilizer?.Cuts ?? 0);
     }
 
-    /// <summary>ffmpeg's muxer, the video encoder's arguments, and the subtitle codec (null: none) for the output's extension.</summary>
+    /// <summary>ffmpeg's muxer, the video filters and encoder arguments, and the subtitle codec (null: none) for the output's extension.</summary>
     private static (string Format, Func<int, string[]> Codec, string? Subtitles) Container(string output)
     {
-        string[] H264(int crf) => new[] { "-c:v", "libx264", "-preset", "medium", "-crf", crf.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        // Odd sizes are padded by one pixel for H.264 and VP9: 4:2:0 chroma needs even ones.
+        string[] Yuv420(params string[] codec) => new[] { "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p" }.Concat(codec).ToArray();
+        string Crf(int crf) => crf.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] H264(int crf) => Yuv420("-c:v", "libx264", "-preset", "medium", "-crf", Crf(crf));
         return Path.GetExtension(output).ToLowerInvariant() switch
         {
             ".mp4" => ("mp4", H264, "mov_text"),
             ".mov" => ("mov", H264, "mov_text"),
             ".mkv" => ("matroska", H264, "copy"),
             ".avi" => ("avi", H264, null),
-            ".webm" => ("webm", crf => new[] { "-c:v", "libvpx-vp9", "-b:v", "0", "-crf", crf.ToString(System.Globalization.CultureInfo.InvariantCulture), "-row-mt", "1" }, "webvtt"),
-            var other => throw new UserErrorException($"'{output}': a video output must end in {string.Join(", ", Ffmpeg.Extensions)} (not '{other}')"),
+            ".webm" => ("webm", crf => Yuv420("-c:v", "libvpx-vp9", "-b:v", "0", "-crf", Crf(crf), "-row-mt", "1"), "webvtt"),
+            // One palette for the whole animation (from every frame), ordered dithering: steady colours, no crawling noise.
+            ".gif" => ("gif", _ => new[] { "-vf", "split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=bayer", "-c:v", "gif", "-loop", "0" }, null),
+            var other => throw new UserErrorException($"'{output}': a video output must end in {string.Join(", ", Ffmpeg.Extensions)} or .gif (not '{other}')"),
         };
     }
 

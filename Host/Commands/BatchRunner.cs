@@ -142,7 +142,7 @@ public sealed class BatchRunner
                 batch.Clear();
             }
 
-            var videos = Video is null ? new List<(InputFile Input, string OutputPath)>() : work.Where(w => Engine.Video.Ffmpeg.HasVideoExtension(w.Input.FullPath)).ToList();
+            var videos = Video is null ? new List<(InputFile Input, string OutputPath)>() : work.Where(w => Engine.Video.Ffmpeg.IsVideo(w.Input.FullPath)).ToList();
             foreach (var (item, loaded) in Prefetch(work.Except(videos).ToList(), cancel))
             {
                 if (cancel.IsCancellationRequested)

@@ -110,6 +110,22 @@ public class VideoCliTests : CliFolder
     }
 
     [Fact]
+    public void An_animated_gif_comes_back_animated_and_coloured()
+    {
+        var (code, _, error) = Ffmpeg.Run(Ffmpeg.FfmpegPath, new[] { "-v", "error", "-i", TestData.Fixture("clip.mp4"), "-vf", "fps=5", P("anim.gif") });
+        Assert.True(code == 0, error);
+        Assert.True(Ffmpeg.IsVideo(P("anim.gif")));
+        var r = CliRunner.Run(dir, "colorize", P("anim.gif"), "-o", P("out.gif"));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        List<byte[]> before = VideoMetrics.DecodeFrames(P("anim.gif"), 96, 64), after = VideoMetrics.DecodeFrames(P("out.gif"), 96, 64);
+        Assert.True(before.Count > 1);
+        Assert.Equal(before.Count, after.Count);
+        byte[] rgb = after[after.Count / 2];
+        int coloured = Enumerable.Range(0, rgb.Length / 3).Count(p => Math.Abs(rgb[3 * p] - rgb[3 * p + 2]) > 8);
+        Assert.True(coloured > rgb.Length / 3 / 20, $"only {coloured} of {rgb.Length / 3} pixels have colour");
+    }
+
+    [Fact]
     public void Missing_ffmpeg_is_a_one_line_error_naming_the_package()
     {
         var r = CliRunner.RunWith(new Dictionary<string, string> { [Ffmpeg.Variable] = P("no-ffmpeg-here") }, dir,
