@@ -8,7 +8,13 @@ namespace ColorKernels.Engine.Video;
 public sealed record VideoOptions
 {
     /// <summary>Constant rate factor of the encoder (H.264 and VP9: lower is better and larger; 18 to 28 are usual).</summary>
-    public int Crf { get; init; } = 20;
+    public int Crf
+    {
+        get => crf;
+        init => crf = value is >= 0 and <= 63 ? value : throw new UserErrorException($"--crf {value}: expected 0 to 63");
+    }
+
+    private readonly int crf = 20;
 
     /// <summary>Refuse videos whose frames are larger than this many pixels.</summary>
     public long MaxPixels { get; init; } = ImageIO.DefaultMaxPixels;
@@ -53,8 +59,6 @@ public static class VideoColorizer
     {
         ArgumentNullException.ThrowIfNull(colorizer);
         options ??= new VideoOptions();
-        if (options.Crf is < 0 or > 63)
-            throw new UserErrorException($"--crf {options.Crf}: expected 0 to 63");
         var (format, codec, subtitles) = Container(output);
         VideoInfo info = Ffmpeg.Probe(input);
         if ((long)info.Width * info.Height > options.MaxPixels)
@@ -167,7 +171,7 @@ public static class VideoColorizer
     }
 
     /// <summary>One frame of <paramref name="size"/> bytes, or null at the end of the stream (a cut-off last frame is dropped).</summary>
-    private static byte[]? ReadFrame(Stream stream, int size)
+    internal static byte[]? ReadFrame(Stream stream, int size)
     {
         var frame = new byte[size];
         int read = 0;

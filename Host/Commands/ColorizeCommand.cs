@@ -69,11 +69,8 @@ public static class ColorizeCommand
         command.SetAction(result => Cli.Guard(() =>
         {
             BatchRunner runner = options.Runner(result, "colorize");
-            if (result.GetValue(crf) is < 0 or > 63)
-                throw new UserErrorException($"--crf {result.GetValue(crf)}: expected 0 to 63");
+            // VideoOptions refuses a --crf out of range here, before the device opens.
             var videoOptions = new Engine.Video.VideoOptions { Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame) };
-            IColorizer? current = null;
-            runner.Video = (input, output, cancel) => Engine.Video.VideoColorizer.Colorize(current!, input, output, videoOptions, null, cancel);
             string given = result.GetValue(model) ?? ModelFile.DefaultName;
             string path = ModelFile.DisplayName(given);
             if (result.GetValue(size) is { } asked && (asked < 8 || asked > ModelFile.MaxInputSize || asked % 8 != 0))
@@ -97,7 +94,7 @@ public static class ColorizeCommand
             using IColorizer colorizer = file is null
                 ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
                 : Colorizer.Open(device, file, path, colorizerOptions);
-            current = colorizer;
+            runner.Video = (input, output, cancel) => Engine.Video.VideoColorizer.Colorize(colorizer, input, output, videoOptions, null, cancel);
             if (result.GetValue(sequence))
                 return RunSequences(colorizer, result.GetValue(options.Inputs)!, result.GetValue(options.Output)!, result.GetValue(options.Overwrite), videoOptions);
             return runner.Run(colorizer.Colorize, result.GetValue(batch) ?? colorizer.PreferredBatch, device.Description);

@@ -3,6 +3,7 @@ using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Video;
+using ColorKernels.Tests.Support;
 
 namespace ColorKernels.Perf.Ops;
 
@@ -31,13 +32,8 @@ internal static class VideoBench
             foreach (var (name, width, height) in new[] { ("480p", 854, 480), ("720p", 1280, 720) })
             {
                 string clip = Path.Combine(folder, name + ".mp4");
-                var (code, _, error) = Ffmpeg.Run(Ffmpeg.FfmpegPath, new[]
-                {
-                    "-v", "error", "-y", "-loop", "1", "-i", Path.Combine("samples", "demo-bw", "nagasaki-boats.jpg"),
-                    "-vf", $"scale={width + 96}:-2,crop={width}:{height}:x='t*40':y=0,format=gray,format=yuv420p", "-r", "24", "-t", "2", "-c:v", "libx264", clip,
-                });
-                if (code != 0)
-                    throw new InvalidOperationException("ffmpeg could not make the clip: " + Ffmpeg.LastLine(error));
+                VideoMetrics.RunFfmpeg("-loop", "1", "-i", Path.Combine("samples", "demo-bw", "nagasaki-boats.jpg"),
+                    "-vf", $"scale={width + 96}:-2,crop={width}:{height}:x='t*40':y=0,format=gray,format=yuv420p", "-r", "24", "-t", "2", "-c:v", "libx264", clip);
                 double baseline = Time(identity, clip, folder, stabilize: false);
                 foreach (var (variant, colorizer, stabilize) in new[] { ("ffmpeg alone (baseline)", (IColorizer)identity, false), ("per frame", model, false), ("stabilised", model, true) })
                 {

@@ -29,16 +29,16 @@ internal static class VideoQualityBench
             for (int i = 0; i < photos.Count; i++)
             {
                 string segment = Path.Combine(folder, $"s{i}.mkv");
-                Make(new[] { "-loop", "1", "-i", photos[i], "-vf",
+                VideoMetrics.RunFfmpeg("-loop", "1", "-i", photos[i], "-vf",
                     "scale=480:360:force_original_aspect_ratio=increase,crop=480:360,zoompan=z='1+0.002*on':x='iw/2-(iw/zoom/2)+on':y='ih/2-(ih/zoom/2)':d=24:s=320x240:fps=12",
-                    "-frames:v", "24", "-c:v", "libx264", "-crf", "8", "-pix_fmt", "yuv444p", segment });
+                    "-frames:v", "24", "-c:v", "libx264", "-crf", "8", "-pix_fmt", "yuv444p", segment);
                 segments.Add(segment);
             }
             string list = Path.Combine(folder, "list.txt");
             File.WriteAllLines(list, segments.Select(s => $"file '{s}'"));
             string colour = Path.Combine(folder, "colour.mkv"), grey = Path.Combine(folder, "grey.mkv");
-            Make(new[] { "-f", "concat", "-safe", "0", "-i", list, "-c", "copy", colour });
-            Make(new[] { "-i", colour, "-vf", "format=gray,format=yuv444p", "-c:v", "libx264", "-crf", "8", grey });
+            VideoMetrics.RunFfmpeg("-f", "concat", "-safe", "0", "-i", list, "-c", "copy", colour);
+            VideoMetrics.RunFfmpeg("-i", colour, "-vf", "format=gray,format=yuv444p", "-c:v", "libx264", "-crf", "8", grey);
             List<byte[]> truth = VideoMetrics.DecodeFrames(colour, 320, 240);
 
             using IColorizer colorizer = Colorizer.Open(device, "default");
@@ -68,12 +68,5 @@ internal static class VideoQualityBench
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static void Make(string[] arguments)
-    {
-        var (code, _, error) = Ffmpeg.Run(Ffmpeg.FfmpegPath, new[] { "-v", "error", "-y" }.Concat(arguments));
-        if (code != 0)
-            throw new InvalidOperationException("ffmpeg: " + Ffmpeg.LastLine(error));
     }
 }

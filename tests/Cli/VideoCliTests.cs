@@ -43,11 +43,9 @@ public class VideoCliTests : CliFolder
         Assert.Empty(Directory.GetFiles(dir, ".*.tmp"));
 
         // The middle frame has colour: the greyscale input has none (H.264 keeps chroma within a few levels of grey).
-        var (code, _, error) = Ffmpeg.Run(Ffmpeg.FfmpegPath, new[] { "-v", "error", "-i", P("out.mp4"), "-vf", "select=eq(n\\,6)", "-frames:v", "1", P("frame.png") });
-        Assert.True(code == 0, error);
-        byte[] rgb = ColorKernels.Engine.Imaging.ImageIO.Load(P("frame.png")).Rgb8!;
-        int coloured = Enumerable.Range(0, rgb.Length / 3).Count(p => Math.Abs(rgb[3 * p] - rgb[3 * p + 2]) > 8);
-        Assert.True(coloured > rgb.Length / 3 / 20, $"only {coloured} of {rgb.Length / 3} pixels have colour");
+        VideoMetrics.RunFfmpeg("-i", P("out.mp4"), "-vf", "select=eq(n\\,6)", "-frames:v", "1", P("frame.png"));
+        double coloured = VideoMetrics.ColouredShare(ColorKernels.Engine.Imaging.ImageIO.Load(P("frame.png")).Rgb8!);
+        Assert.True(coloured > 0.05, $"only {coloured:P1} of the pixels have colour");
     }
 
     [Fact]
@@ -93,8 +91,7 @@ public class VideoCliTests : CliFolder
     {
         // frame_1.png ... frame_12.png: natural order puts frame_10 after frame_9, not after frame_1.
         Directory.CreateDirectory(P("scans"));
-        var (code, _, error) = Ffmpeg.Run(Ffmpeg.FfmpegPath, new[] { "-v", "error", "-i", TestData.Fixture("clip.mp4"), "-start_number", "1", P("scans", "frame_%d.png") });
-        Assert.True(code == 0, error);
+        VideoMetrics.RunFfmpeg("-i", TestData.Fixture("clip.mp4"), "-start_number", "1", P("scans", "frame_%d.png"));
         var steady = CliRunner.Run(dir, "colorize", "--sequence", P("scans"), "-o", P("steady"));
         var perFrame = CliRunner.Run(dir, "colorize", "--sequence", "--per-frame", P("scans"), "-o", P("per-frame"));
         Assert.True(steady.ExitCode == 0 && perFrame.ExitCode == 0, steady.Stderr + perFrame.Stderr);
@@ -112,17 +109,15 @@ public class VideoCliTests : CliFolder
     [Fact]
     public void An_animated_gif_comes_back_animated_and_coloured()
     {
-        var (code, _, error) = Ffmpeg.Run(Ffmpeg.FfmpegPath, new[] { "-v", "error", "-i", TestData.Fixture("clip.mp4"), "-vf", "fps=5", P("anim.gif") });
-        Assert.True(code == 0, error);
+        VideoMetrics.RunFfmpeg("-i", TestData.Fixture("clip.mp4"), "-vf", "fps=5", P("anim.gif"));
         Assert.True(Ffmpeg.IsVideo(P("anim.gif")));
         var r = CliRunner.Run(dir, "colorize", P("anim.gif"), "-o", P("out.gif"));
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         List<byte[]> before = VideoMetrics.DecodeFrames(P("anim.gif"), 96, 64), after = VideoMetrics.DecodeFrames(P("out.gif"), 96, 64);
         Assert.True(before.Count > 1);
         Assert.Equal(before.Count, after.Count);
-        byte[] rgb = after[after.Count / 2];
-        int coloured = Enumerable.Range(0, rgb.Length / 3).Count(p => Math.Abs(rgb[3 * p] - rgb[3 * p + 2]) > 8);
-        Assert.True(coloured > rgb.Length / 3 / 20, $"only {coloured} of {rgb.Length / 3} pixels have colour");
+        double coloured = VideoMetrics.ColouredShare(after[after.Count / 2]);
+        Assert.True(coloured > 0.05, $"only {coloured:P1} of the pixels have colour");
     }
 
     [Fact]

@@ -33,20 +33,23 @@ public static class VideoMetrics
             new[] { "-v", "error", "-i", path, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-" }, redirectInput: false);
         Task<string> errors = process.StandardError.ReadToEndAsync();
         var frames = new List<byte[]>();
-        Stream stream = process.StandardOutput.BaseStream;
-        while (true)
-        {
-            var frame = new byte[width * height * 3];
-            int read = 0;
-            while (read < frame.Length && stream.Read(frame, read, frame.Length - read) is var n and > 0)
-                read += n;
-            if (read < frame.Length)
-                break;
+        while (ColorKernels.Engine.Video.VideoColorizer.ReadFrame(process.StandardOutput.BaseStream, width * height * 3) is { } frame)
             frames.Add(frame);
-        }
         process.WaitForExit();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"ffmpeg could not decode '{path}': {errors.Result}");
         return frames;
     }
+
+    /// <summary>Runs ffmpeg quietly with <paramref name="arguments"/> (overwriting outputs); a failure throws with ffmpeg's message.</summary>
+    public static void RunFfmpeg(params string[] arguments)
+    {
+        var (code, _, error) = ColorKernels.Engine.Video.Ffmpeg.Run(ColorKernels.Engine.Video.Ffmpeg.FfmpegPath, new[] { "-v", "error", "-y" }.Concat(arguments));
+        if (code != 0)
+            throw new InvalidOperationException($"ffmpeg {string.Join(' ', arguments)}: {ColorKernels.Engine.Video.Ffmpeg.LastLine(error)}");
+    }
+
+    /// <summary>The share of pixels of packed RGB whose red and blue differ by more than 8 levels (greyscale has none).</summary>
+    public static double ColouredShare(byte[] rgb) =>
+        (double)Enumerable.Range(0, rgb.Length / 3).Count(p => Math.Abs(rgb[3 * p] - rgb[3 * p + 2]) > 8) / (rgb.Length / 3);
 }
