@@ -16,6 +16,24 @@ public sealed record VideoInfo(int Width, int Height, string FrameRate, string C
 {
     /// <summary>The stream's colour description as ffmpeg options (primaries, transfer, matrix, range), for the encoder to carry over; empty when unknown.</summary>
     public IReadOnlyList<string> ColourOptions { get; init; } = Array.Empty<string>();
+
+    /// <summary>The codec of each audio stream, in order (copied where the output container takes it, else re-encoded).</summary>
+    public IReadOnlyList<string> AudioCodecs { get; init; } = Array.Empty<string>();
+
+    /// <summary>The stream's time base as ffmpeg writes it ("1/15360"): the unit of its frames' timestamps, which the output keeps.</summary>
+    public string TimeBase { get; init; } = "1/1000";
+
+    /// <summary>The nominal frame duration in microseconds (1 / <see cref="FrameRate"/>).</summary>
+    internal long FrameMicroseconds
+    {
+        get
+        {
+            string[] parts = FrameRate.Split('/');
+            return parts.Length == 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double num)
+                && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double den) && num > 0 && den > 0
+                ? Math.Max(1, (long)Math.Round(1e6 * den / num)) : 40_000;
+        }
+    }
 }
 
 /// <summary>
@@ -103,8 +121,14 @@ public static class Ffmpeg
         foreach (var (key, option) in new[] { ("color_primaries", "-color_primaries"), ("color_transfer", "-color_trc"), ("color_space", "-colorspace"), ("color_range", "-color_range") })
             if (Text(v, key) is { } value && value is not ("unknown" or "reserved" or ""))
                 colour.AddRange(new[] { option, value });
+        string timeBase = Text(v, "time_base") is { } tb && System.Text.RegularExpressions.Regex.IsMatch(tb, @"^[1-9]\d*/[1-9]\d*$") ? tb : "1/1000";
         return new VideoInfo(width, height, rate, Text(v, "codec_name") ?? "?", duration,
-            streams.Any(x => Text(x, "codec_type") == "audio"), streams.Any(x => Text(x, "codec_type") == "subtitle")) { ColourOptions = colour };
+            streams.Any(x => Text(x, "codec_type") == "audio"), streams.Any(x => Text(x, "codec_type") == "subtitle")) 
+        {
+            ColourOptions = colour,
+            TimeBase = timeBase,
+            AudioCodecs = streams.Where(x => Text(x, "codec_type") == "audio").Select(x => Text(x, "codec_name") ?? "?").ToList(),
+        };
     }
 
     private static bool IsAttachedPicture(JsonElement stream) =>

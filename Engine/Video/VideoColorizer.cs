@@ -47,8 +47,8 @@ public sealed record VideoReport(int Frames, double Seconds, int Cuts = 0);
 /// <see cref="IColorizer.PreferredBatch"/>, and a second ffmpeg process encodes them from its stdin and
 /// copies the input's audio and subtitle streams untouched. The three run at once, so the slowest sets the
 /// pace. The output is written to a temporary file and renamed (nothing is left on failure or Ctrl-C).
-/// Frames are written at the stream's average frame rate: the frame count and duration are kept, a
-/// variable frame rate is not (yet). With <see cref="VideoOptions.Stabilize"/> (the default) colours are kept
+/// Every frame keeps its timestamp (a variable frame rate stays variable; the last frame lasts the nominal
+/// frame duration), so the frame count, timing and duration are kept. With <see cref="VideoOptions.Stabilize"/> (the default) colours are kept
 /// steady across frames (<see cref="TemporalStabilizer"/>).
 /// </summary>
 public static class VideoColorizer
@@ -69,31 +69,34 @@ public static class VideoColorizer
         AtomicFile.WriteByPath(output, temp =>
         {
             string ffmpeg = Ffmpeg.FfmpegPath;
-            using Process decoder = Ffmpeg.Start(ffmpeg, new[]
+            // showinfo logs each decoded frame's timestamp (DecoderLog reads them); frames come out as decoded, none dropped or repeated.
+            using Process decoder = Ffmpeg.Start(ffmpeg, DecoderLog.Options.Concat(new[]
             {
-                "-v", "error", "-nostdin", "-i", input, "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
-            }, redirectInput: false);
-            // Odd sizes are padded by one pixel: 4:2:0 chroma needs even ones.
-            var encode = new List<string>
-            {
-                "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{info.Width}x{info.Height}", "-framerate", info.FrameRate, "-i", "-",
-                "-i", input, "-map", "0:v",
-            };
+                "-nostdin", "-i", input, "-map", "0:v:0", "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+            }), redirectInput: false);
+            var log = new DecoderLog(decoder.StandardError);
+            // Frames go in with their own timestamps (RawFrameMatroska) and keep them: a variable frame rate stays variable.
+            var encode = new List<string> { "-v", "error", "-y", "-f", "matroska", "-i", "-", "-i", input, "-map", "0:v" };
             // An animated GIF has no audio or subtitles to carry.
             if (format != "gif")
-                encode.AddRange(new[] { "-map", "1:a?", "-c:a", "copy" });
+            {
+                encode.AddRange(new[] { "-map", "1:a?" });
+                encode.AddRange(AudioCodecs(format, info.AudioCodecs));
+            }
             if (info.HasSubtitles && subtitles is not null)
                 encode.AddRange(new[] { "-map", "1:s?", "-c:s", subtitles });
             // The input's colour description (primaries, transfer, matrix, range) is carried over.
             encode.AddRange(info.ColourOptions);
+            encode.AddRange(Timing(format, info.TimeBase));
             encode.AddRange(codec(options.Crf));
             encode.AddRange(new[] { "-f", format, temp });
             using Process encoder = Ffmpeg.Start(ffmpeg, encode, redirectInput: true);
-            Task<string> decodeErrors = decoder.StandardError.ReadToEndAsync(), encodeErrors = encoder.StandardError.ReadToEndAsync();
+            Task<string> encodeErrors = encoder.StandardError.ReadToEndAsync();
             Task<string> encodeOutput = encoder.StandardOutput.ReadToEndAsync();
             try
             {
-                frames = Pump(colorizer, stabilizer, options.FrameSink, info, decoder.StandardOutput.BaseStream, encoder.StandardInput.BaseStream, progress, cancel);
+                frames = Pump(colorizer, stabilizer, options.FrameSink, info, decoder.StandardOutput.BaseStream, log,
+                    new RawFrameMatroska(encoder.StandardInput.BaseStream, info.Width, info.Height, info.FrameMicroseconds), progress, cancel);
                 encoder.StandardInput.Close();
                 decoder.WaitForExit();
                 encoder.WaitForExit();
@@ -111,7 +114,7 @@ public static class VideoColorizer
                 throw;
             }
             if (decoder.ExitCode != 0)
-                throw new UserErrorException($"'{input}': ffmpeg could not decode it ({Ffmpeg.LastLine(decodeErrors.Result)})");
+                throw new UserErrorException($"'{input}': ffmpeg could not decode it ({log.LastError()})");
             if (encoder.ExitCode != 0)
                 throw new UserErrorException($"'{output}': ffmpeg could not encode it ({Ffmpeg.LastLine(encodeErrors.Result)})");
             if (frames == 0)
@@ -141,10 +144,55 @@ public static class VideoColorizer
         };
     }
 
-    /// <summary>Reads raw frames, colours them in batches, writes them on; returns the frame count.</summary>
-    private static int Pump(IColorizer colorizer, TemporalStabilizer? stabilizer, Action<ImageData>? sink, VideoInfo info, Stream frames, Stream encoder, IProgress<int>? progress, CancellationToken cancel)
+    /// <summary>
+    /// Audio streams are copied untouched where the output container takes their codec; otherwise (AAC into
+    /// WebM, PCM into MP4) they are encoded to the container's usual codec, since a video without its sound
+    /// would be worse than re-encoded sound.
+    /// </summary>
+    private static IEnumerable<string> AudioCodecs(string format, IReadOnlyList<string> codecs)
+    {
+        (string[] Copied, string Encoder, string Bitrate)? rule = format switch
+        {
+            "mp4" => (new[] { "aac", "mp3", "ac3", "eac3", "opus", "flac", "alac" }, "aac", "192k"),
+            "mov" => (new[] { "aac", "mp3", "ac3", "eac3", "alac", "pcm_s16le", "pcm_s24le", "pcm_f32le" }, "aac", "192k"),
+            "webm" => (new[] { "opus", "vorbis" }, "libopus", "128k"),
+            "avi" => (new[] { "mp3", "ac3", "pcm_s16le", "pcm_u8" }, "libmp3lame", "192k"),
+            _ => null, // Matroska takes any codec.
+        };
+        var options = new List<string>();
+        for (int i = 0; i < codecs.Count; i++)
+        {
+            string stream = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (rule is { } r && !r.Copied.Contains(codecs[i]))
+                options.AddRange(new[] { $"-c:a:{stream}", r.Encoder, $"-b:a:{stream}", r.Bitrate });
+            else
+                options.AddRange(new[] { $"-c:a:{stream}", "copy" });
+        }
+        return options;
+    }
+
+    /// <summary>
+    /// The encoder's timing options: frames keep the timestamps they come with, in the input stream's time
+    /// base (mp4 and mov tracks take it as their timescale), so the ticks come out as they went in. AVI has
+    /// no timestamps, only a rate: it gets the nominal one.
+    /// </summary>
+    private static IEnumerable<string> Timing(string format, string timeBase)
+    {
+        if (format == "avi")
+            return Array.Empty<string>();
+        var options = new List<string> { "-fps_mode", "passthrough", "-enc_time_base", timeBase.Replace('/', ':') };
+        if (format is "mp4" or "mov" && timeBase.StartsWith("1/", StringComparison.Ordinal))
+            options.AddRange(new[] { "-video_track_timescale", timeBase[2..] });
+        return options;
+    }
+
+    /// <summary>Reads raw frames, colours them in batches, writes them on with their timestamps; returns the frame count.</summary>
+    private static int Pump(IColorizer colorizer, TemporalStabilizer? stabilizer, Action<ImageData>? sink, VideoInfo info, Stream frames,
+        DecoderLog log, RawFrameMatroska encoder, IProgress<int>? progress, CancellationToken cancel)
     {
         int size = info.Width * info.Height * 3, done = 0, batchSize = Math.Max(1, colorizer.PreferredBatch);
+        long? first = null;
+        long previous = -info.FrameMicroseconds;
         var batch = new List<ImageData>(batchSize);
         while (true)
         {
@@ -159,7 +207,10 @@ public static class VideoColorizer
                 {
                     ImageData output = stabilizer?.Apply(batch[i], coloured[i]) ?? coloured[i];
                     sink?.Invoke(output);
-                    encoder.Write(output.Rgb8!);
+                    // Times count from the first frame (ffmpeg starts each input at zero anyway); a frame without one follows the last at the nominal rate.
+                    long time = log.NextMicroseconds(cancel) is { } decoded ? decoded - (first ??= decoded) : previous + info.FrameMicroseconds;
+                    encoder.Write(output.Rgb8!, time);
+                    previous = time;
                 }
                 done += batch.Count;
                 batch.Clear();

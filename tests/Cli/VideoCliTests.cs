@@ -48,6 +48,44 @@ public class VideoCliTests : CliFolder
         Assert.True(coloured > 0.05, $"only {coloured:P1} of the pixels have colour");
     }
 
+    /// <summary>Each frame's presentation time in seconds, in order, and the container's duration.</summary>
+    private static (List<double> Times, double Duration) Timing(string path)
+    {
+        var (code, output, error) = Ffmpeg.Run(Ffmpeg.FfprobePath, new[] { "-v", "error", "-select_streams", "v:0",
+            "-show_entries", "frame=pts_time", "-show_entries", "format=duration", "-of", "csv=p=0", path });
+        Assert.True(code == 0, error);
+        var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => double.Parse(l.Split(',')[0], CultureInfo.InvariantCulture)).ToList();
+        // The format line comes last.
+        return (values.Take(values.Count - 1).ToList(), values[^1]);
+    }
+
+    [Theory]
+    [InlineData("out.mp4", 1e-6)]
+    [InlineData("out.mkv", 1e-3)] // Matroska keeps milliseconds
+    [InlineData("out.webm", 1e-3)] // and so does WebM, which cannot hold the AAC sound: it becomes Opus
+    public void A_variable_frame_rate_keeps_every_frames_time_and_the_sound(string output, double tolerance)
+    {
+        // Twelve frames at 0.1 s steps, with a 0.4 s and a 0.2 s gap: a variable frame rate, audio kept.
+        VideoMetrics.RunFfmpeg("-i", TestData.Fixture("clip.mp4"), "-vf", "setpts='(N*0.1+if(gt(N,5),0.3,0)+if(gt(N,8),0.1,0))/TB'",
+            "-fps_mode", "passthrough", "-enc_time_base", "1:10240", "-c:v", "libx264", "-c:a", "copy", P("vfr.mp4"));
+        var before = Timing(P("vfr.mp4"));
+        Assert.Equal(12, before.Times.Count);
+        Assert.Equal(0.4, before.Times[6] - before.Times[5], 3);
+        var r = CliRunner.Run(dir, "colorize", P("vfr.mp4"), "-o", P(output));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        var after = Timing(P(output));
+        Assert.Equal(before.Times.Count, after.Times.Count);
+        // Times from the first frame: Matroska shifts the whole file when the audio starts before zero (AAC priming).
+        for (int i = 0; i < before.Times.Count; i++)
+        {
+            double was = before.Times[i] - before.Times[0], now = after.Times[i] - after.Times[0];
+            Assert.True(Math.Abs(was - now) <= tolerance, $"frame {i}: {now} s from the first, was {was} s");
+        }
+        Assert.InRange(after.Duration, before.Duration - 0.1, before.Duration + 0.1);
+        Assert.True(Describe(P(output)).Audio, "the audio stream was lost");
+    }
+
     [Fact]
     public void A_file_that_is_not_a_video_is_a_one_line_error_and_the_others_go_on()
     {
