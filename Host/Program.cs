@@ -31,6 +31,7 @@ public static class Program
         root.Subcommands.Add(ExportOnnxCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(SomCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
 
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)

@@ -49,6 +49,9 @@ public sealed class Eccv16Colorizer : IColorizer
     /// <summary>The device the network runs on.</summary>
     public ComputeDevice Device => network.Device;
 
+    /// <summary>Whether the network predicts a distribution over the 313 bins (false for a regression head).</summary>
+    internal bool HasDistribution => !network.Config.Regression;
+
     /// <summary>Always <see cref="ColorizationMethod.Eccv16"/>.</summary>
     public ColorizationMethod Method => ColorizationMethod.Eccv16;
 
@@ -92,7 +95,54 @@ public sealed class Eccv16Colorizer : IColorizer
                 SoftmaxOps.Softmax(logits, p, 1f);
                 probabilities = p.Download();
             }
-            return new Eccv16Prediction(Size / 4, Size / 4, probabilities, ab!.Download());
+            return new Eccv16Prediction(Size / 4, Size / 4, probabilities, ab!.Download())
+            {
+                Logits = network.Config.Regression ? null : logits.Download(),
+            };
+        }
+    }
+
+    /// <summary>
+    /// The same prediction decoded at another annealed-mean <paramref name="temperature"/> (on the device,
+    /// from the logits <see cref="Predict"/> kept): the network does not run again, so a temperature slider
+    /// costs one decode. A regression-head model has no distribution: its prediction comes back unchanged.
+    /// </summary>
+    public Eccv16Prediction Anneal(Eccv16Prediction prediction, float temperature)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        if (!(temperature > 0) || float.IsInfinity(temperature))
+            throw new UserErrorException($"temperature {temperature}: must be a positive number (the paper uses 0.38)");
+        if (prediction.Logits is not { } logits)
+            return prediction;
+        lock (gate)
+        {
+            ComputeDevice device = network.Device;
+            using Tensor<float> output = device.Upload("logits", Shape.Nchw(1, Eccv16Config.Bins, prediction.Height, prediction.Width), logits);
+            using Tensor<float> decoded = device.Allocate<float>("ab", Shape.Nchw(1, 2, prediction.Height, prediction.Width));
+            network.DecodeAb(output, decoded, temperature);
+            return prediction with { Ab = decoded.Download() };
+        }
+    }
+
+    /// <summary>
+    /// Colours <paramref name="image"/> with a prediction's ab (from <see cref="Predict"/> or
+    /// <see cref="Anneal"/> of the same picture): ab resized to the picture (bilinear) and joined with its
+    /// full-resolution L, as <see cref="Colorize(IReadOnlyList{ImageData})"/> does.
+    /// </summary>
+    public ImageData Colorize(ImageData image, Eccv16Prediction prediction)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(prediction);
+        if (prediction.Ab.Length != 2 * prediction.Width * prediction.Height)
+            throw new ArgumentException($"the prediction's ab has {prediction.Ab.Length} values, not 2 x {prediction.Width} x {prediction.Height}", nameof(prediction));
+        lock (gate)
+        {
+            ComputeDevice device = network.Device;
+            using Tensor<float> ab = device.Upload("ab", Shape.Nchw(1, 2, prediction.Height, prediction.Width), prediction.Ab);
+            using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
+            LabOps.ImageToLab(device, image, lab);
+            ResampleOps.ResizeBilinear(ab, 0, 2, lab, 1);
+            return LabOps.LabToImage(device, image, lab);
         }
     }
 
@@ -172,4 +222,8 @@ public sealed class Eccv16Colorizer : IColorizer
 /// [313, Height, Width] (softmax at temperature 1; null for a regression-head model) and <see cref="Ab"/>
 /// [2, Height, Width] (the decoded a and b), both row-major planes.
 /// </summary>
-public sealed record Eccv16Prediction(int Width, int Height, float[]? Probabilities, float[] Ab);
+public sealed record Eccv16Prediction(int Width, int Height, float[]? Probabilities, float[] Ab)
+{
+    /// <summary>[313, Height, Width] the network's raw output, kept so <see cref="Eccv16Colorizer.Anneal"/> can decode it again.</summary>
+    internal float[]? Logits { get; init; }
+}

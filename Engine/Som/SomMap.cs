@@ -230,16 +230,7 @@ internal sealed class SomMap
         {
             try
             {
-                ImageData image = ImageIO.Load(file);
-                using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
-                LabOps.ImageToLab(device, image, lab);
-                float[] values = lab.Download();
-                for (int i = 0; i < Math.Min(perPhoto, image.Pixels); i++)
-                {
-                    int p = random.Next(image.Pixels);
-                    a.Add(values[image.Pixels + p]);
-                    b.Add(values[2 * image.Pixels + p]);
-                }
+                Sample(device, ImageIO.Load(file), perPhoto, random, a, b);
             }
             catch (UserErrorException e)
             {
@@ -247,5 +238,27 @@ internal sealed class SomMap
             }
         }
         return a.Concat(b).ToArray();
+    }
+
+    /// <summary>Up to <paramref name="count"/> random ab pixels of one picture (Lab on the device), as [2, S].</summary>
+    public static float[] SampleColours(ComputeDevice device, ImageData image, int count, int seed)
+    {
+        var a = new List<float>();
+        var b = new List<float>();
+        Sample(device, image, count, new Random(seed), a, b);
+        return a.Concat(b).ToArray();
+    }
+
+    private static void Sample(ComputeDevice device, ImageData image, int count, Random random, List<float> a, List<float> b)
+    {
+        using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
+        LabOps.ImageToLab(device, image, lab);
+        float[] values = lab.Download();
+        for (int i = 0; i < Math.Min(count, image.Pixels); i++)
+        {
+            int p = random.Next(image.Pixels);
+            a.Add(values[image.Pixels + p]);
+            b.Add(values[2 * image.Pixels + p]);
+        }
     }
 }

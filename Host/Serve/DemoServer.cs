@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using ColorKernels.Engine;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Imaging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ColorKernels.Host.Serve;
+
+/// <summary>
+/// The web demo: one page (Host/Serve/Page/index.html, served from the assembly) and a JSON API over a
+/// <see cref="DemoService"/>. Every API route answers errors as {"error": "..."} with its status: 400 bad
+/// input, 401 missing key, 404 unknown model/picture/route, 413 upload too large, 503 queue full (with
+/// Retry-After), 504 waited too long, 500 a bug (one line, no trace). Each response says in X-Elapsed-Ms
+/// how long it took and in X-Device what ran it.
+/// </summary>
+internal static class DemoServer
+{
+    /// <summary>Builds the app; <paramref name="configure"/> picks the server (Kestrel on an address, or the test server).</summary>
+    public static WebApplication Build(DemoService service, Action<WebApplicationBuilder> configure, Action<string>? log = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(DemoServer).Assembly.GetName().Name });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(service);
+        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = service.Options.MaxUploadBytes + 1);
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        configure(builder);
+        WebApplication app = builder.Build();
+        app.Use((context, next) => Guard(context, next, service, log));
+
+        app.MapGet("/", () => Results.Text(Page.Value, "text/html; charset=utf-8"));
+        app.MapGet("/api/health", (HttpContext c) => Results.Json(new
+        {
+            status = "ok",
+            device = service.Device.Description,
+            models = service.Models.Count,
+            queue = new { pending = service.Queue.Pending, capacity = service.Queue.Capacity },
+        }));
+        app.MapGet("/api/models", () => Results.Json(service.Models.Select(m => new
+        {
+            id = m.Id,
+            name = m.Name,
+            method = m.Method == Engine.Models.ColorizationMethod.SomMlp ? "som-mlp" : "eccv16",
+            size = m.DefaultSize,
+            temperature = m.Temperature,
+            distribution = m.HasDistribution,
+        })));
+        app.MapPost("/api/colorize", Colorize);
+        app.MapPost("/api/distribution", Distribution);
+        app.MapPost("/api/som", Som);
+        app.MapGet("/api/pictures/{id}/grey", Grey);
+        app.Map("/api/{**rest}", (HttpContext c) => throw new DemoException(404, $"{c.Request.Method} {c.Request.Path}: no such API route (GET /api/health, GET /api/models, POST /api/colorize, POST /api/distribution, POST /api/som)"));
+        return app;
+    }
+
+    private static readonly Lazy<string> Page = new(() =>
+    {
+        using Stream stream = typeof(DemoServer).Assembly.GetManifestResourceStream("ColorKernels.Host.Serve.index.html")
+            ?? throw new InvalidOperationException("the page is not embedded in the assembly");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    });
+
+    /// <summary>Timing, the API key, and errors as JSON for every request.</summary>
+    private static async Task Guard(HttpContext context, RequestDelegate next, DemoService service, Action<string>? log)
+    {
+        var clock = Stopwatch.StartNew();
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers["X-Elapsed-Ms"] = clock.Elapsed.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
+            context.Response.Headers["X-Device"] = service.Device.Description;
+            context.Response.Headers["Cache-Control"] = "no-store";
+            return Task.CompletedTask;
+        });
+        try
+        {
+            if (context.Request.Path.StartsWithSegments("/api") && service.Options.ApiKey is { } key && !HasKey(context.Request, key))
+                throw new DemoException(401, "this server needs its API key: send it as the X-Api-Key header (or Authorization: Bearer KEY)");
+            await next(context);
+        }
+        catch (DemoException e)
+        {
+            await Fail(context, e.Status, e.Message, e.RetryAfterSeconds);
+        }
+        catch (UserErrorException e)
+        {
+            await Fail(context, 400, e.Message);
+        }
+        catch (BadHttpRequestException e)
+        {
+            await Fail(context, e.StatusCode, e.StatusCode == 413 ? $"the upload is over the limit of {service.Options.MaxUploadBytes / (1024.0 * 1024):0.#} MiB (--max-upload-mb)" : $"bad request: {e.Message}");
+        }
+        catch (InvalidDataException e)
+        {
+            // ASP.NET Core's multipart reader: over its length limit, or malformed.
+            await Fail(context, e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) ? 413 : 400,
+                e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) ? TooLarge(service).Message : $"the multipart form could not be read: {Cli.OneLine(e.Message)}");
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: nobody to answer.
+        }
+        catch (Exception e)
+        {
+            Cli.Error($"internal error ({e.GetType().Name}) on {context.Request.Method} {context.Request.Path}: {Cli.OneLine(e.Message)}");
+            await Fail(context, 500, $"internal error ({e.GetType().Name}): {Cli.OneLine(e.Message)}");
+        }
+        log?.Invoke(FormattableString.Invariant($"{context.Request.Method} {context.Request.Path} {context.Response.StatusCode} {clock.Elapsed.TotalMilliseconds:0} ms"));
+    }
+
+    private static bool HasKey(HttpRequest request, string key)
+    {
+        string? given = request.Headers["X-Api-Key"].FirstOrDefault();
+        if (given is null && request.Headers.Authorization.FirstOrDefault() is { } auth && auth.StartsWith("Bearer ", StringComparison.Ordinal))
+            given = auth["Bearer ".Length..];
+        return given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key));
+    }
+
+    private static async Task Fail(HttpContext context, int status, string message, int? retryAfter = null)
+    {
+        if (context.Response.HasStarted)
+            return;
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        if (retryAfter is { } seconds)
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await context.Response.WriteAsJsonAsync(new { error = message, status });
+    }
+
+    /// <summary>
+    /// POST /api/colorize: a picture in (the body, raw or multipart field "image"), the coloured picture out
+    /// (PNG, or JPEG with format=jpeg). Parameters: model, temperature, size. Without a body, picture=ID
+    /// colours a kept upload again: the temperature re-decodes the kept distribution, the network does not run.
+    /// The response's X-Picture names the kept upload; X-Network says whether the network ran.
+    /// </summary>
+    private static async Task Colorize(HttpContext context, DemoService service)
+    {
+        var query = context.Request.Query;
+        DemoModel model = service.Model(query["model"]);
+        float? temperature = Number(query, "temperature", 0.01f, 100f);
+        int? size = (int?)Number(query, "size", 8, 4096);
+        string format = (query["format"].FirstOrDefault() ?? "png").ToLowerInvariant() switch
+        {
+            "png" => "png",
+            "jpeg" or "jpg" => "jpeg",
+            var other => throw new DemoException(400, $"format '{other}': png or jpeg"),
+        };
+        byte[]? upload = await ReadUpload(context, service);
+        var (picture, image, ran, t) = await service.Queue.Run(() =>
+        {
+            Picture p = upload is null ? service.Get(query["picture"]) : service.Keep(Decode(upload, service));
+            var (coloured, networkRan, used) = service.Colorize(p, model, size, temperature);
+            return (p, DemoService.Encode(coloured, format), networkRan, used);
+        }, context.RequestAborted);
+        context.Response.Headers["X-Picture"] = picture.Id;
+        context.Response.Headers["X-Model"] = model.Id;
+        context.Response.Headers["X-Network"] = ran ? "ran" : "reused";
+        context.Response.Headers["X-Colour-Original"] = picture.IsColour ? "true" : "false";
+        if (t is { } used)
+            context.Response.Headers["X-Temperature"] = used.ToString(CultureInfo.InvariantCulture);
+        context.Response.ContentType = format == "jpeg" ? "image/jpeg" : "image/png";
+        await context.Response.Body.WriteAsync(image);
+    }
+
+    /// <summary>POST /api/distribution: picture=ID (or a picture in the body), x, y (pixel), model, temperature, size; JSON.</summary>
+    private static async Task Distribution(HttpContext context, DemoService service)
+    {
+        var query = context.Request.Query;
+        DemoModel model = service.Model(query["model"]);
+        float? temperature = Number(query, "temperature", 0.01f, 100f);
+        int? size = (int?)Number(query, "size", 8, 4096);
+        int x = (int)(Number(query, "x", 0, int.MaxValue) ?? throw new DemoException(400, "x: the pixel's column is needed"));
+        int y = (int)(Number(query, "y", 0, int.MaxValue) ?? throw new DemoException(400, "y: the pixel's row is needed"));
+        byte[]? upload = await ReadUpload(context, service);
+        object result = await service.Queue.Run(() =>
+        {
+            Picture p = upload is null ? service.Get(query["picture"]) : service.Keep(Decode(upload, service));
+            return service.Distribution(p, model, size, x, y, temperature);
+        }, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(result);
+    }
+
+    /// <summary>POST /api/som: picture=ID (or a colour picture in the body), grids (default 2x2,3x3); JSON with codewords and quantised pictures.</summary>
+    private static async Task Som(HttpContext context, DemoService service)
+    {
+        var query = context.Request.Query;
+        string[] names = (query["grids"].FirstOrDefault() ?? "2x2,3x3").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var grids = new List<(int, int)>();
+        foreach (string name in names)
+        {
+            string[] parts = name.Split('x');
+            if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out int w) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out int h)
+                || w is < 1 or > 8 || h is < 1 or > 8)
+                throw new DemoException(400, $"grid '{name}': WxH with sides from 1 to 8, e.g. 2x2,3x3");
+            grids.Add((w, h));
+        }
+        if (grids.Count is 0 or > 4)
+            throw new DemoException(400, "grids: one to four maps, e.g. 2x2,3x3");
+        byte[]? upload = await ReadUpload(context, service);
+        object result = await service.Queue.Run(() =>
+            service.Som(upload is null ? service.Get(query["picture"]) : service.Keep(Decode(upload, service)), grids), context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(result);
+    }
+
+    /// <summary>GET /api/pictures/{id}/grey: the kept upload in greyscale (its L alone), PNG: what the network sees.</summary>
+    private static async Task Grey(HttpContext context, DemoService service, string id)
+    {
+        byte[] png = await service.Queue.Run(() => DemoService.Encode(service.Grey(service.Get(id)), "png"), context.RequestAborted);
+        context.Response.ContentType = "image/png";
+        await context.Response.Body.WriteAsync(png);
+    }
+
+    private static float? Number(IQueryCollection query, string name, float min, float max)
+    {
+        if (query[name].FirstOrDefault() is not { Length: > 0 } text)
+            return null;
+        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !float.IsFinite(value) || value < min || value > max)
+            throw new DemoException(400, FormattableString.Invariant($"{name} '{text}': expected a number from {min} to {max}"));
+        return value;
+    }
+
+    private static ImageData Decode(byte[] bytes, DemoService service) =>
+        ImageIO.Decode("upload", bytes, service.Options.MaxPixels);
+
+    /// <summary>The uploaded picture's bytes (raw body, or the multipart field "image"), or null when the request has none; 413 past the limit.</summary>
+    private static async Task<byte[]?> ReadUpload(HttpContext context, DemoService service)
+    {
+        HttpRequest request = context.Request;
+        long limit = service.Options.MaxUploadBytes;
+        if (request.ContentLength > limit)
+            throw TooLarge(service);
+        if (request.HasFormContentType)
+        {
+            IFormCollection form = await request.ReadFormAsync(context.RequestAborted);
+            IFormFile? file = form.Files["image"] ?? form.Files.FirstOrDefault();
+            if (file is null)
+                throw new DemoException(400, "the form has no file: send the picture as the field 'image'");
+            if (file.Length > limit)
+                throw TooLarge(service);
+            using var buffer = new MemoryStream();
+            await file.CopyToAsync(buffer, context.RequestAborted);
+            return buffer.ToArray();
+        }
+        using var body = new MemoryStream();
+        var chunk = new byte[81920];
+        int n;
+        while ((n = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (body.Length + n > limit)
+                throw TooLarge(service);
+            body.Write(chunk, 0, n);
+        }
+        return body.Length == 0 ? null : body.ToArray();
+    }
+
+    private static DemoException TooLarge(DemoService service) =>
+        new(413, $"the upload is over the limit of {service.Options.MaxUploadBytes / (1024.0 * 1024):0.#} MiB (--max-upload-mb)");
+}

@@ -1,0 +1,28 @@
+using ColorKernels.Engine.Imaging;
+
+namespace ColorKernels.Host.Serve;
+
+/// <summary>What <c>colorkernels serve</c> was asked for.</summary>
+internal sealed record ServeOptions
+{
+    /// <summary>Model files to offer beside the built-in model (ECCV16 or SOM + MLP).</summary>
+    public IReadOnlyList<string> Models { get; init; } = Array.Empty<string>();
+
+    /// <summary>When set, every /api request must carry it (X-Api-Key header, or Authorization: Bearer).</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Requests that may wait for the device; one more gets 503 with Retry-After.</summary>
+    public int QueueCapacity { get; init; } = 8;
+
+    /// <summary>How long a request may wait for the device before it gets 504.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The largest upload accepted (413 beyond).</summary>
+    public long MaxUploadBytes { get; init; } = 50L * 1024 * 1024;
+
+    /// <summary>The largest picture accepted, read from its header before decoding (the CLI's --max-megapixels).</summary>
+    public long MaxPixels { get; init; } = ImageIO.DefaultMaxPixels;
+
+    /// <summary>Pictures kept for re-decoding, the distribution and the SOM view (oldest dropped first), by their pixels in all.</summary>
+    public long KeptPixels { get; init; } = 64_000_000;
+}

@@ -1,0 +1,272 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Models;
+using ColorKernels.Host.Serve;
+using ColorKernels.Tests.Support;
+using Xunit;
+
+namespace ColorKernels.Tests.Serve;
+
+/// <summary>
+/// The web demo's JSON API in process (TestServer, the CPU accelerator): answers checked against the
+/// library (the same picture coloured through <see cref="Colorizer"/>) and a double-precision annealed
+/// mean; bad uploads, limits, the key, a full queue, timeouts and many clients at once.
+/// </summary>
+public class ServeApiTests
+{
+    private static ByteArrayContent Png(byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        return content;
+    }
+
+    private static async Task<string> Error(HttpResponseMessage response)
+    {
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        string message = json.RootElement.GetProperty("error").GetString()!;
+        Assert.DoesNotContain("\n", message);
+        Assert.DoesNotContain("   at ", message);
+        return message;
+    }
+
+    /// <summary>What the library makes of the picture with the built-in model (the CLI's path).</summary>
+    private static byte[] LibraryColours(byte[] png)
+    {
+        using IColorizer colorizer = Colorizer.Open(TestDevices.Get("cpu:0"), "default");
+        return colorizer.Colorize(new[] { ImageIO.Decode("photo.png", png) })[0].Rgb8!;
+    }
+
+    private static byte[] Pixels(byte[] png) => ImageIO.Decode("response.png", png).Rgb8!;
+
+    [Fact]
+    public async Task Health_and_models_describe_the_device_and_the_built_in_model()
+    {
+        await using var host = DemoHost.InProcess();
+        var health = await host.Client.GetAsync("/api/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        using JsonDocument h = JsonDocument.Parse(await health.Content.ReadAsStringAsync());
+        Assert.Equal("ok", h.RootElement.GetProperty("status").GetString());
+        Assert.StartsWith("cpu:0", h.RootElement.GetProperty("device").GetString());
+        Assert.True(health.Headers.Contains("X-Elapsed-Ms"));
+        using JsonDocument m = JsonDocument.Parse(await host.Client.GetStringAsync("/api/models"));
+        JsonElement model = m.RootElement.EnumerateArray().Single();
+        Assert.Equal("default", model.GetProperty("id").GetString());
+        Assert.Equal("eccv16", model.GetProperty("method").GetString());
+        Assert.True(model.GetProperty("distribution").GetBoolean());
+        string page = await host.Client.GetStringAsync("/");
+        Assert.Contains("<canvas id=\"plot\"", page);
+        Assert.DoesNotContain("http://", page.Replace("http://www.w3.org", ""));   // nothing from a CDN
+    }
+
+    [Fact]
+    public async Task Colorize_gives_the_librarys_colours_and_a_new_temperature_reuses_the_network()
+    {
+        await using var host = DemoHost.InProcess();
+        byte[] photo = DemoHost.Photo();
+        var first = await host.Client.PostAsync("/api/colorize", Png(photo));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("image/png", first.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("ran", first.Headers.GetValues("X-Network").Single());
+        Assert.Equal("true", first.Headers.GetValues("X-Colour-Original").Single());
+        // The built-in model's own temperature, as the CLI colours: the same pixels.
+        Assert.Equal(LibraryColours(photo), Pixels(await first.Content.ReadAsByteArrayAsync()));
+
+        string picture = first.Headers.GetValues("X-Picture").Single();
+        var cold = await host.Client.PostAsync($"/api/colorize?picture={picture}&temperature=0.1", null);
+        Assert.Equal(HttpStatusCode.OK, cold.StatusCode);
+        Assert.Equal("reused", cold.Headers.GetValues("X-Network").Single());
+        Assert.Equal("0.1", cold.Headers.GetValues("X-Temperature").Single());
+        byte[] reDecoded = Pixels(await cold.Content.ReadAsByteArrayAsync());
+        Assert.NotEqual(LibraryColours(photo), reDecoded);
+        // Re-decoding equals colouring afresh at that temperature.
+        var fresh = await host.Client.PostAsync("/api/colorize?temperature=0.1", Png(photo));
+        Assert.Equal(reDecoded, Pixels(await fresh.Content.ReadAsByteArrayAsync()));
+
+        var jpeg = await host.Client.PostAsync($"/api/colorize?picture={picture}&format=jpeg", null);
+        Assert.Equal("image/jpeg", jpeg.Content.Headers.ContentType?.MediaType);
+        var grey = await host.Client.GetAsync($"/api/pictures/{picture}/grey");
+        byte[] g = Pixels(await grey.Content.ReadAsByteArrayAsync());
+        Assert.True(Enumerable.Range(0, g.Length / 3).All(p => Math.Abs(g[3 * p] - g[3 * p + 2]) <= 1), "the grey picture has colour");
+    }
+
+    [Fact]
+    public async Task A_multipart_upload_works_like_a_raw_one()
+    {
+        await using var host = DemoHost.InProcess();
+        byte[] photo = DemoHost.Photo(24, 16);
+        using var form = new MultipartFormDataContent { { Png(photo), "image", "photo.png" } };
+        var response = await host.Client.PostAsync("/api/colorize", form);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(LibraryColours(photo), Pixels(await response.Content.ReadAsByteArrayAsync()));
+    }
+
+    [Fact]
+    public async Task The_distribution_is_the_pixels_313_bins_with_the_annealed_mean_and_the_true_colour()
+    {
+        await using var host = DemoHost.InProcess();
+        var upload = await host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo(33, 31)));
+        string picture = upload.Headers.GetValues("X-Picture").Single();
+        foreach (float t in new[] { 0.38f, 1f })
+        {
+            var response = await host.Client.PostAsync($"/api/distribution?picture={picture}&x=32&y=0&temperature={t}", null);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            JsonElement root = json.RootElement;
+            var bins = root.GetProperty("bins").EnumerateArray().Select(b => (A: b.GetProperty("a").GetDouble(), B: b.GetProperty("b").GetDouble(), P: b.GetProperty("p").GetDouble())).ToList();
+            Assert.Equal(313, bins.Count);
+            Assert.Equal(1.0, bins.Sum(b => b.P), 4);   // a softmax in float: 313 terms
+            Assert.False(root.GetProperty("networkRan").GetBoolean());
+            // Reference: the annealed mean in double from the temperature-1 probabilities (softmax(log p / T)).
+            double[] w = bins.Select(b => Math.Pow(b.P, 1 / t)).ToArray();
+            double total = w.Sum();
+            double a = bins.Select((b, i) => b.A * w[i]).Sum() / total, bb = bins.Select((b, i) => b.B * w[i]).Sum() / total;
+            // Tolerance: the device's softmax runs in float on the logits; 1e-6 relative error on weights times ab up to 110.
+            Assert.Equal(a, root.GetProperty("mean").GetProperty("a").GetDouble(), 2);
+            Assert.Equal(bb, root.GetProperty("mean").GetProperty("b").GetDouble(), 2);
+            JsonElement truth = root.GetProperty("truth");
+            Assert.Equal(JsonValueKind.Object, truth.ValueKind);
+            Assert.Equal(27, root.GetProperty("cell").GetProperty("x").GetInt32());   // pixel 32 of 33 -> cell 27 of 28
+        }
+        // The photo's top-right pixel is (242, 200, 0): orange-yellow, so its true b is well above zero.
+        var again = await host.Client.PostAsync($"/api/distribution?picture={picture}&x=32&y=0", null);
+        using JsonDocument j = JsonDocument.Parse(await again.Content.ReadAsStringAsync());
+        Assert.True(j.RootElement.GetProperty("truth").GetProperty("b").GetDouble() > 40);
+
+        var grey = await host.Client.PostAsync("/api/distribution?x=1&y=1", Png(DemoHost.GreyPhoto()));
+        using JsonDocument g = JsonDocument.Parse(await grey.Content.ReadAsStringAsync());
+        Assert.Equal(JsonValueKind.Null, g.RootElement.GetProperty("truth").ValueKind);
+        Assert.True(g.RootElement.GetProperty("networkRan").GetBoolean());
+
+        var outside = await host.Client.PostAsync($"/api/distribution?picture={picture}&x=33&y=0", null);
+        Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        Assert.Contains("outside the 33x31 picture", await Error(outside));
+    }
+
+    [Fact]
+    public async Task The_som_view_fits_maps_of_each_size_to_a_colour_photo_and_refuses_a_grey_one()
+    {
+        await using var host = DemoHost.InProcess();
+        var response = await host.Client.PostAsync("/api/som?grids=2x2,3x3", Png(DemoHost.Photo()));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var maps = json.RootElement.GetProperty("maps").EnumerateArray().ToList();
+        Assert.Equal(new[] { 4, 9 }, maps.Select(m => m.GetProperty("codewords").GetArrayLength()));
+        // More codewords keep more of the photo's colour.
+        Assert.True(maps[1].GetProperty("quantizationError").GetDouble() < maps[0].GetProperty("quantizationError").GetDouble());
+        string image = maps[0].GetProperty("image").GetString()!;
+        Assert.StartsWith("data:image/png;base64,", image);
+        ImageData quantised = ImageIO.Decode("som.png", Convert.FromBase64String(image["data:image/png;base64,".Length..]));
+        Assert.Equal((40, 30), (quantised.Width, quantised.Height));
+
+        var grey = await host.Client.PostAsync("/api/som", Png(DemoHost.GreyPhoto()));
+        Assert.Equal(HttpStatusCode.BadRequest, grey.StatusCode);
+        Assert.Contains("needs a colour photo", await Error(grey));
+        var bad = await host.Client.PostAsync("/api/som?grids=2x9", Png(DemoHost.Photo()));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task Bad_requests_are_json_errors_with_the_right_status()
+    {
+        await using var host = DemoHost.InProcess(new ServeOptions { MaxUploadBytes = 20_000, MaxPixels = 2_000 });
+        async Task Expect(HttpStatusCode status, string fragment, Task<HttpResponseMessage> call)
+        {
+            HttpResponseMessage response = await call;
+            Assert.Equal(status, response.StatusCode);
+            Assert.Contains(fragment, await Error(response));
+        }
+        await Expect(HttpStatusCode.BadRequest, "upload", host.Client.PostAsync("/api/colorize", new ByteArrayContent("not a picture"u8.ToArray())));
+        await Expect(HttpStatusCode.BadRequest, "no picture", host.Client.PostAsync("/api/colorize", null));
+        await Expect(HttpStatusCode.RequestEntityTooLarge, "over the limit of", host.Client.PostAsync("/api/colorize", new ByteArrayContent(new byte[30_000])));
+        using (var form = new MultipartFormDataContent { { new ByteArrayContent(new byte[30_000]), "image", "big.png" } })
+            await Expect(HttpStatusCode.RequestEntityTooLarge, "over the limit of", host.Client.PostAsync("/api/colorize", form));
+        await Expect(HttpStatusCode.BadRequest, "pixels, above", host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo(50, 50))));
+        await Expect(HttpStatusCode.BadRequest, "temperature 'hot'", host.Client.PostAsync("/api/colorize?temperature=hot", Png(DemoHost.Photo())));
+        await Expect(HttpStatusCode.BadRequest, "temperature '0'", host.Client.PostAsync("/api/colorize?temperature=0", Png(DemoHost.Photo())));
+        await Expect(HttpStatusCode.BadRequest, "size 12", host.Client.PostAsync("/api/colorize?size=12", Png(DemoHost.Photo())));
+        await Expect(HttpStatusCode.BadRequest, "format 'gif'", host.Client.PostAsync("/api/colorize?format=gif", Png(DemoHost.Photo())));
+        await Expect(HttpStatusCode.NotFound, "model 'nope'", host.Client.PostAsync("/api/colorize?model=nope", Png(DemoHost.Photo())));
+        await Expect(HttpStatusCode.NotFound, "picture 'abc'", host.Client.PostAsync("/api/colorize?picture=abc", null));
+        // Pictures are named by random ids kept in memory: a path is just an id that is not there.
+        await Expect(HttpStatusCode.NotFound, "not kept here", host.Client.GetAsync("/api/pictures/..%2F..%2Fetc%2Fpasswd/grey"));
+        await Expect(HttpStatusCode.NotFound, "no such API route", host.Client.GetAsync("/api/colourise"));
+        await Expect(HttpStatusCode.BadRequest, "x:", host.Client.PostAsync("/api/distribution", Png(DemoHost.Photo())));
+        // A picture of another size than the model's works: size=64 opens a second colourizer.
+        var sized = await host.Client.PostAsync("/api/colorize?size=64", Png(DemoHost.Photo()));
+        Assert.Equal(HttpStatusCode.OK, sized.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_an_api_key_requests_without_it_are_refused()
+    {
+        await using var host = DemoHost.InProcess(new ServeOptions { ApiKey = "s3cret" });
+        var refused = await host.Client.GetAsync("/api/health");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("X-Api-Key", await Error(refused));
+        var wrong = new HttpRequestMessage(HttpMethod.Get, "/api/health") { Headers = { { "X-Api-Key", "guess" } } };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client.SendAsync(wrong)).StatusCode);
+        var right = new HttpRequestMessage(HttpMethod.Get, "/api/health") { Headers = { { "X-Api-Key", "s3cret" } } };
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.SendAsync(right)).StatusCode);
+        var bearer = new HttpRequestMessage(HttpMethod.Get, "/api/models") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", "s3cret") } };
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.SendAsync(bearer)).StatusCode);
+        // The page itself carries no data and loads without the key (it asks for it).
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/")).StatusCode);
+    }
+
+    /// <summary>Holds the device with a job that waits for <paramref name="release"/>; returns once it is running.</summary>
+    private static async Task<Task<int>> Occupy(DemoService service, ManualResetEventSlim release)
+    {
+        Task<int> job = service.Queue.Run(() => { release.Wait(); return 0; }, CancellationToken.None);
+        while (service.Queue.Pending == 0)
+            await Task.Delay(5);
+        return job;
+    }
+
+    [Fact]
+    public async Task A_full_queue_answers_503_with_retry_after_and_a_long_wait_504()
+    {
+        await using (var host = DemoHost.InProcess(new ServeOptions { QueueCapacity = 0 }))
+        {
+            using var release = new ManualResetEventSlim();
+            Task<int> busy = await Occupy(host.Service, release);
+            var response = await host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo()));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.True(response.Headers.RetryAfter?.Delta?.TotalSeconds >= 1, "no Retry-After");
+            Assert.Contains("busy", await Error(response));
+            release.Set();
+            await busy;
+            Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo()))).StatusCode);
+        }
+        await using (var host = DemoHost.InProcess(new ServeOptions { QueueCapacity = 2, RequestTimeout = TimeSpan.FromMilliseconds(300) }))
+        {
+            using var release = new ManualResetEventSlim();
+            Task<int> busy = await Occupy(host.Service, release);
+            var response = await host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo()));
+            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+            Assert.Contains("gave up", await Error(response));
+            release.Set();
+            await busy;
+            Assert.Equal(0, host.Service.Queue.Pending);
+        }
+    }
+
+    [Fact]
+    public async Task Many_clients_at_once_each_get_their_own_picture_coloured()
+    {
+        await using var host = DemoHost.InProcess();
+        byte[][] photos = Enumerable.Range(0, 8).Select(i => DemoHost.Photo(20 + 3 * i, 17 + i, seed: i)).ToArray();
+        byte[][] expected = photos.Select(LibraryColours).ToArray();
+        HttpResponseMessage[] responses = await Task.WhenAll(photos.Select(p => host.Client.PostAsync("/api/colorize", Png(p))));
+        for (int i = 0; i < photos.Length; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, responses[i].StatusCode);
+            Assert.Equal(expected[i], Pixels(await responses[i].Content.ReadAsByteArrayAsync()));
+        }
+        Assert.Equal(8, responses.Select(r => r.Headers.GetValues("X-Picture").Single()).Distinct().Count());
+        Assert.Equal(0, host.Service.Queue.Pending);
+    }
+}
