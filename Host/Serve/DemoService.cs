@@ -146,7 +146,8 @@ internal sealed class DemoService : IDisposable
         var picture = new Picture { Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), Original = image, IsColour = n > 0 && chroma / n > 2 };
         pictures[picture.Id] = picture;
         order.Enqueue(picture.Id);
-        while (pictures.Values.Sum(p => (long)p.Original.Pixels) > Options.KeptPixels && order.Count > 1 && order.TryDequeue(out string? oldest))
+        while ((pictures.Count > Options.KeptPictures || pictures.Values.Sum(p => (long)p.Original.Pixels) > Options.KeptPixels)
+               && order.Count > 1 && order.TryDequeue(out string? oldest))
             pictures.TryRemove(oldest, out _);
         return picture;
     }

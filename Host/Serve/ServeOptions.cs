@@ -25,4 +25,7 @@ internal sealed record ServeOptions
 
     /// <summary>Pictures kept for re-decoding, the distribution and the SOM view (oldest dropped first), by their pixels in all.</summary>
     public long KeptPixels { get; init; } = 64_000_000;
+
+    /// <summary>Pictures kept at most, whatever their size (each also keeps its prediction: a few MB).</summary>
+    public int KeptPictures { get; init; } = 64;
 }

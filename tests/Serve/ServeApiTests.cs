@@ -201,6 +201,43 @@ public class ServeApiTests
     }
 
     [Fact]
+    public async Task A_som_mlp_model_colours_like_the_library_and_has_no_distribution()
+    {
+        string path = TestData.RepositoryFile("docs", "som-mlp", "general.ckm");
+        await using var host = DemoHost.InProcess(new ServeOptions { Models = new[] { path } });
+        using JsonDocument models = JsonDocument.Parse(await host.Client.GetStringAsync("/api/models"));
+        JsonElement som = models.RootElement.EnumerateArray().Single(m => m.GetProperty("id").GetString() == "general");
+        Assert.Equal("som-mlp", som.GetProperty("method").GetString());
+        Assert.False(som.GetProperty("distribution").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, som.GetProperty("temperature").ValueKind);
+
+        byte[] photo = DemoHost.Photo(48, 32);
+        var response = await host.Client.PostAsync("/api/colorize?model=general", Png(photo));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("X-Temperature"));
+        using (IColorizer library = Colorizer.Open(TestDevices.Get("cpu:0"), path))
+            Assert.Equal(library.Colorize(new[] { ImageIO.Decode("photo.png", photo) })[0].Rgb8!, Pixels(await response.Content.ReadAsByteArrayAsync()));
+        string picture = response.Headers.GetValues("X-Picture").Single();
+        var distribution = await host.Client.PostAsync($"/api/distribution?model=general&picture={picture}&x=1&y=1", null);
+        Assert.Equal(HttpStatusCode.BadRequest, distribution.StatusCode);
+        Assert.Contains("not a distribution over the 313 ab bins", await Error(distribution));
+        // The same kept picture through the ECCV16 model: its network runs now.
+        var eccv16 = await host.Client.PostAsync($"/api/colorize?picture={picture}", null);
+        Assert.Equal("ran", eccv16.Headers.GetValues("X-Network").Single());
+    }
+
+    [Fact]
+    public async Task Kept_pictures_are_bounded_oldest_first()
+    {
+        await using var host = DemoHost.InProcess(new ServeOptions { KeptPictures = 2 });
+        var ids = new List<string>();
+        for (int i = 0; i < 3; i++)
+            ids.Add((await host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo(16, 16, seed: i)))).Headers.GetValues("X-Picture").Single());
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.PostAsync($"/api/colorize?picture={ids[0]}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync($"/api/colorize?picture={ids[2]}", null)).StatusCode);
+    }
+
+    [Fact]
     public async Task With_an_api_key_requests_without_it_are_refused()
     {
         await using var host = DemoHost.InProcess(new ServeOptions { ApiKey = "s3cret" });
