@@ -23,6 +23,9 @@ public sealed record VideoInfo(int Width, int Height, string FrameRate, string C
     /// <summary>The stream's time base as ffmpeg writes it ("1/15360"): the unit of its frames' timestamps, which the output keeps.</summary>
     public string TimeBase { get; init; } = "1/1000";
 
+    /// <summary>Frames in the stream as the container says (nb_frames), else duration x frame rate; 0 when neither is known. For progress, not for checks.</summary>
+    public int EstimatedFrames { get; init; }
+
     /// <summary>The nominal frame duration in microseconds (1 / <see cref="FrameRate"/>).</summary>
     internal long FrameMicroseconds
     {
@@ -121,14 +124,17 @@ public static class Ffmpeg
         foreach (var (key, option) in new[] { ("color_primaries", "-color_primaries"), ("color_transfer", "-color_trc"), ("color_space", "-colorspace"), ("color_range", "-color_range") })
             if (Text(v, key) is { } value && value is not ("unknown" or "reserved" or ""))
                 colour.AddRange(new[] { option, value });
+        int frames = Text(v, "nb_frames") is { } nb && int.TryParse(nb, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 0;
         string timeBase = Text(v, "time_base") is { } tb && System.Text.RegularExpressions.Regex.IsMatch(tb, @"^[1-9]\d*/[1-9]\d*$") ? tb : "1/1000";
-        return new VideoInfo(width, height, rate, Text(v, "codec_name") ?? "?", duration,
-            streams.Any(x => Text(x, "codec_type") == "audio"), streams.Any(x => Text(x, "codec_type") == "subtitle")) 
+        var info = new VideoInfo(width, height, rate, Text(v, "codec_name") ?? "?", duration,
+            streams.Any(x => Text(x, "codec_type") == "audio"), streams.Any(x => Text(x, "codec_type") == "subtitle"))
         {
             ColourOptions = colour,
             TimeBase = timeBase,
+            EstimatedFrames = frames,
             AudioCodecs = streams.Where(x => Text(x, "codec_type") == "audio").Select(x => Text(x, "codec_name") ?? "?").ToList(),
         };
+        return frames > 0 || duration <= 0 ? info : info with { EstimatedFrames = (int)Math.Min(int.MaxValue, Math.Round(duration * 1e6 / info.FrameMicroseconds)) };
     }
 
     private static bool IsAttachedPicture(JsonElement stream) =>

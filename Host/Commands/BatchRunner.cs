@@ -28,7 +28,7 @@ public sealed class BatchRunner
     /// Colours one video (input path, output path, cancellation) when set: video files (by extension) are then
     /// accepted among the inputs and go through it one by one after the pictures; null: pictures only.
     /// </summary>
-    public Func<string, string, CancellationToken, Engine.Video.VideoReport>? Video { get; set; }
+    public Func<string, string, IProgress<int>?, CancellationToken, Engine.Video.VideoReport>? Video { get; set; }
 
     /// <summary>Process only inputs whose index (in sorted expansion order) is Index modulo Count.</summary>
     public (int Index, int Count)? Shard { get; init; }
@@ -93,10 +93,12 @@ public sealed class BatchRunner
         CancellationToken cancel = ctrlC.Token;
         var clock = Stopwatch.StartNew();
         int done = 0, finished = 0;   // written; written or failed
-        bool showProgress = work.Count > 1 && !Console.IsErrorRedirected;
+        var videos = Video is null ? new List<(InputFile Input, string OutputPath)>() : work.Where(w => Engine.Video.Ffmpeg.IsVideo(w.Input.FullPath)).ToList();
+        // A bar for several files, or for a video's frames (one film can take hours).
+        bool showProgress = (work.Count > 1 || videos.Count > 0) && !Console.IsErrorRedirected;
         var errorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
-        void RunAll(Action step)
+        void RunAll(Action step, Func<string, FrameProgress> frames)
         {
             void advance()
             {
@@ -142,7 +144,6 @@ public sealed class BatchRunner
                 batch.Clear();
             }
 
-            var videos = Video is null ? new List<(InputFile Input, string OutputPath)>() : work.Where(w => Engine.Video.Ffmpeg.IsVideo(w.Input.FullPath)).ToList();
             foreach (var (item, loaded) in Prefetch(work.Except(videos).ToList(), cancel))
             {
                 if (cancel.IsCancellationRequested)
@@ -168,7 +169,9 @@ public sealed class BatchRunner
                     break;
                 try
                 {
-                    Engine.Video.VideoReport report = Video!(input.FullPath, outputPath, cancel);
+                    Engine.Video.VideoReport report;
+                    using (FrameProgress progress = frames(input.FullPath))
+                        report = Video!(input.FullPath, outputPath, progress, cancel);
                     done++;
                     if (!showProgress)
                         Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -202,7 +205,7 @@ public sealed class BatchRunner
                 .Start(context =>
                 {
                     ProgressTask task = context.AddTask($"{Verb} {work.Count} files", maxValue: work.Count);
-                    RunAll(() => task.Increment(1));
+                    RunAll(() => task.Increment(1), path => FrameProgress.Bar(context, path));
                 });
             foreach (string failure in failures)
                 Cli.Error(failure);
@@ -211,7 +214,7 @@ public sealed class BatchRunner
         {
             foreach (string failure in failures)
                 Cli.Error(failure);
-            RunAll(() => { });
+            RunAll(() => { }, path => FrameProgress.Lines(Verb, path));
         }
 
         var summary = new Summary(done, skipped, failures.Count, clock.Elapsed.TotalSeconds);
@@ -288,10 +291,4 @@ public sealed class BatchRunner
         }
     }
 
-    /// <summary>Images per second, for the progress bar.</summary>
-    private sealed class RateColumn : ProgressColumn
-    {
-        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
-            new Text(task.Speed is { } speed ? $"{speed:0.0} images/s" : "", new Style(Color.Grey));
-    }
 }

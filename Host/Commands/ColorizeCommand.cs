@@ -94,7 +94,7 @@ public static class ColorizeCommand
             using IColorizer colorizer = file is null
                 ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
                 : Colorizer.Open(device, file, path, colorizerOptions);
-            runner.Video = (input, output, cancel) => Engine.Video.VideoColorizer.Colorize(colorizer, input, output, videoOptions, null, cancel);
+            runner.Video = (input, output, progress, cancel) => Engine.Video.VideoColorizer.Colorize(colorizer, input, output, videoOptions, progress, cancel);
             if (result.GetValue(sequence))
                 return RunSequences(colorizer, result.GetValue(options.Inputs)!, result.GetValue(options.Output)!, result.GetValue(options.Overwrite), videoOptions);
             return runner.Run(colorizer.Colorize, result.GetValue(batch) ?? colorizer.PreferredBatch, device.Description);
@@ -112,7 +112,9 @@ public static class ColorizeCommand
             string target = folders.Length == 1 ? output : Path.Combine(output, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))));
             try
             {
-                var report = Engine.Video.SequenceColorizer.Colorize(colorizer, folder, target, overwrite, options, null, ctrlC.Token);
+                int frames = Engine.Video.SequenceColorizer.Frames(folder).Count;
+                var report = FrameProgress.Show("colorize", folder, frames,
+                    progress => Engine.Video.SequenceColorizer.Colorize(colorizer, folder, target, overwrite, options, progress, ctrlC.Token));
                 Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"{target}: {report.Frames} frames in {report.Seconds:0.0} s ({report.Frames / Math.Max(report.Seconds, 1e-9):0.0} frames/s), {report.Cuts} scene cuts"));
             }

@@ -159,6 +159,26 @@ public class VideoCliTests : CliFolder
     }
 
     [Fact]
+    public void Unattended_runs_log_a_videos_frames_rate_and_time_left()
+    {
+        var log = new StringWriter();
+        using (var progress = ColorKernels.Host.Commands.FrameProgress.Lines("colorize", "/films/reel.mp4", 1440, log, TimeSpan.Zero))
+        {
+            Thread.Sleep(20);
+            progress.Report(48);
+        }
+        string line = log.ToString().Trim();
+        Assert.Matches(@"^colorize: reel\.mp4: 48/1440 frames, [0-9.]+ frames/s, about [0-9]+:[0-9]{2}:[0-9]{2} left$", line);
+        // An unknown frame count (0) says what it can.
+        var unknown = new StringWriter();
+        using (var progress = ColorKernels.Host.Commands.FrameProgress.Lines("colorize", "reel.mkv", 0, unknown, TimeSpan.Zero))
+            progress.Report(10);
+        Assert.Matches(@"^colorize: reel\.mkv: 10 frames, [0-9.]+ frames/s$", unknown.ToString().Trim());
+        // The fixture clip's estimate: the container says 12 frames.
+        Assert.Equal(12, Ffmpeg.Probe(TestData.Fixture("clip.mp4")).EstimatedFrames);
+    }
+
+    [Fact]
     public void Missing_ffmpeg_is_a_one_line_error_naming_the_package()
     {
         var r = CliRunner.RunWith(new Dictionary<string, string> { [Ffmpeg.Variable] = P("no-ffmpeg-here") }, dir,
