@@ -12,7 +12,7 @@ namespace ColorKernels.Engine.Models;
 /// batch; the network predicts ab at Size/4; the annealed mean decodes it; ab is resized back to the
 /// picture's own size (bilinear) and joined with the untouched full-resolution L; Lab goes back to sRGB.
 /// </summary>
-public sealed class Eccv16Colorizer : IColorizer
+public sealed class Eccv16Colorizer : IColorizer, ILabStep
 {
     private readonly Eccv16Network network;
     private readonly bool ownsNetwork;
@@ -156,7 +156,17 @@ public sealed class Eccv16Colorizer : IColorizer
         ResampleOps.ResizeBilinear(lab, 0, 1, stacked, slot, 1f / c.LScale, -c.LCenter / c.LScale);
     }
 
-    private IReadOnlyList<ImageData> ColorizeBatch(IReadOnlyList<ImageData> images)
+    /// <summary>As <see cref="Colorize(IReadOnlyList{ImageData})"/>, with each picture's Lab handed to <paramref name="labStep"/> (in order) before it goes back to sRGB.</summary>
+    IReadOnlyList<ImageData> ILabStep.Colorize(IReadOnlyList<ImageData> images, Action<int, Tensor<float>> labStep)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0)
+            return Array.Empty<ImageData>();
+        lock (gate)
+            return ColorizeBatch(images, labStep);
+    }
+
+    private IReadOnlyList<ImageData> ColorizeBatch(IReadOnlyList<ImageData> images, Action<int, Tensor<float>>? labStep = null)
     {
         int batch = images.Count;
         ComputeDevice device = network.Device;
@@ -178,6 +188,7 @@ public sealed class Eccv16Colorizer : IColorizer
             for (int b = 0; b < batch; b++)
             {
                 ResampleOps.ResizeBilinear(abPerImage, 2 * b, 2, labs[b], 1);
+                labStep?.Invoke(b, labs[b]);
                 results[b] = LabOps.LabToImage(device, images[b], labs[b]);
             }
             return results;

@@ -50,14 +50,16 @@ public static class SequenceColorizer
                 if (size is { } s && (input.Width, input.Height) != s)
                     throw new UserErrorException($"'{frames[i]}': {input.Width}x{input.Height}, but the sequence's frames are {s.Width}x{s.Height}");
                 size = (input.Width, input.Height);
-                ImageData coloured = colorizer.Colorize(input);
+                ImageData coloured;
                 if (options.Stabilize)
                 {
                     if (input.SixteenBit)
                         throw new UserErrorException($"'{frames[i]}': 16-bit frames are coloured one by one: add --per-frame");
                     stabilizer ??= new TemporalStabilizer(colorizer.Device, input.Width, input.Height, options);
-                    coloured = stabilizer.Apply(input, coloured);
+                    coloured = stabilizer.Colorize(colorizer, new[] { input })[0];
                 }
+                else
+                    coloured = colorizer.Colorize(input);
                 ImageIO.Save(outputs[i], coloured);
                 progress?.Report(i + 1);
             }

@@ -1,5 +1,6 @@
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 
@@ -32,18 +33,36 @@ internal sealed class TemporalStabilizer : IDisposable
     /// <summary>Scene cuts seen so far (the first frame not counted).</summary>
     public int Cuts { get; private set; }
 
+    /// <summary>
+    /// Colours a batch of consecutive frames and stabilises them in order. A colourizer that offers its Lab
+    /// (<see cref="ILabStep"/>: the ECCV16 one) is blended there, before its one conversion to sRGB;
+    /// any other is blended after, through a round trip of its 8-bit output to Lab and back.
+    /// </summary>
+    public IReadOnlyList<ImageData> Colorize(IColorizer colorizer, IReadOnlyList<ImageData> frames)
+    {
+        if (colorizer is ILabStep steps)
+            return steps.Colorize(frames, (i, frameLab) => Blend(frames[i], frameLab));
+        return colorizer.Colorize(frames).Select((coloured, i) => Apply(frames[i], coloured)).ToList();
+    }
+
     /// <summary>The stabilised <paramref name="coloured"/> frame, given the greyscale <paramref name="input"/> it was coloured from.</summary>
     public ImageData Apply(ImageData input, ImageData coloured)
+    {
+        rgb.Upload(coloured.Rgb8!);
+        LabOps.SrgbBytesToLab(rgb, lab);
+        Blend(input, lab);
+        LabOps.LabToSrgbBytes(lab, rgb);
+        return coloured.WithRgb8(rgb.Download());
+    }
+
+    /// <summary>Blends a frame's Lab (in place) with the previous output's, unless the frame starts a new scene.</summary>
+    private void Blend(ImageData input, Tensor<float> frameLab)
     {
         bool reset = lastInput is null || IsCut(lastInput, input.Rgb8!);
         if (reset && lastInput is not null)
             Cuts++;
         lastInput = input.Rgb8;
-        rgb.Upload(coloured.Rgb8!);
-        LabOps.SrgbBytesToLab(rgb, lab);
-        TemporalOps.StabilizeAb(lab, previous, options.Strength, options.Threshold, reset);
-        LabOps.LabToSrgbBytes(lab, rgb);
-        return coloured.WithRgb8(rgb.Download());
+        TemporalOps.StabilizeAb(frameLab, previous, options.Strength, options.Threshold, reset);
     }
 
     private bool IsCut(byte[] before, byte[] after)

@@ -202,10 +202,10 @@ public static class VideoColorizer
                 batch.Add(ImageData.FromRgb8(info.Width, info.Height, frame));
             if (batch.Count == batchSize || (frame is null && batch.Count > 0))
             {
-                IReadOnlyList<ImageData> coloured = colorizer.Colorize(batch);
+                IReadOnlyList<ImageData> coloured = stabilizer?.Colorize(colorizer, batch) ?? colorizer.Colorize(batch);
                 for (int i = 0; i < coloured.Count; i++)
                 {
-                    ImageData output = stabilizer?.Apply(batch[i], coloured[i]) ?? coloured[i];
+                    ImageData output = coloured[i];
                     sink?.Invoke(output);
                     // Times count from the first frame (ffmpeg starts each input at zero anyway); a frame without one follows the last at the nominal rate.
                     long time = log.NextMicroseconds(cancel) is { } decoded ? decoded - (first ??= decoded) : previous + info.FrameMicroseconds;

@@ -44,7 +44,7 @@ public class PublicApiTests
         {
             string kind = type.IsEnum ? "enum" : type.IsInterface ? "interface" : type.IsValueType ? "struct" : type.IsAbstract && type.IsSealed ? "static class" : "class";
             string bases = string.Join(", ", new[] { type.BaseType }.Where(b => b is not null && b != typeof(object) && b != typeof(ValueType) && b != typeof(Enum))
-                .Concat(type.GetInterfaces()).Select(t => Name(t!)));
+                .Concat(type.GetInterfaces().Where(i => i.IsVisible)).Select(t => Name(t!)));
             lines.Add($"{Name(type)} {kind}{(bases.Length > 0 ? " : " + bases : "")}");
             foreach (MemberInfo m in type.GetMembers(Flags).Concat(type.GetMembers(BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
                 .Where(m => m is MethodBase { IsFamily: true } or FieldInfo { IsFamily: true })))
