@@ -86,9 +86,7 @@ public static class Colorizer
     public static IColorizer Open(ComputeDevice device, Stream model, string name, ColorizerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        using var buffer = new MemoryStream();
-        model.CopyTo(buffer);
-        return Open(device, ModelFile.Parse(buffer.ToArray(), name), name, options);
+        return Open(device, ModelFile.Parse(ModelFile.ReadBytes(model, name), name), name, options);
     }
 
     /// <summary>A colourizer for an already-read model file (<paramref name="path"/> names it in messages).</summary>

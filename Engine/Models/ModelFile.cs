@@ -60,6 +60,28 @@ public sealed class ModelFile
     /// <summary>The name <see cref="Open"/>'s model goes by in messages and reports.</summary>
     public static string DisplayName(string pathOrDefault) => pathOrDefault == DefaultName ? DefaultModel.Name : pathOrDefault;
 
+    /// <summary>
+    /// The largest model file read (1 GiB): the largest real one, the paper's full-width network, is about
+    /// 130 MB, so anything much larger is not a model, and reading it whole would only exhaust memory.
+    /// </summary>
+    public const long MaxFileBytes = 1L << 30;
+
+    /// <summary>A model's bytes from a stream, refused past <paramref name="limit"/> bytes (<see cref="MaxFileBytes"/>) before they are all read.</summary>
+    public static byte[] ReadBytes(Stream stream, string name, long limit = MaxFileBytes)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        int n;
+        while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + n > limit)
+                throw new UserErrorException($"'{name}': over {limit / (1024.0 * 1024):0.#} MiB, larger than any model file; not read");
+            buffer.Write(chunk, 0, n);
+        }
+        return buffer.ToArray();
+    }
+
     /// <summary>Reads and checks a model file (magic, version, header ranges, every checksum); a bad file is a <see cref="UserErrorException"/>.</summary>
     public static ModelFile Read(string path)
     {
@@ -71,7 +93,8 @@ public sealed class ModelFile
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            using FileStream stream = File.OpenRead(path);
+            bytes = ReadBytes(stream, path);
         }
         catch (FileNotFoundException)
         {

@@ -14,6 +14,38 @@ public class ModelFileTests
     private static readonly ModelFile Small = Eccv16Init.Create(new Eccv16Config(1.0 / 64), seed: 3);
     private static readonly byte[] SmallBytes = Small.ToBytes();
 
+    /// <summary>A stream that never ends (a pipe left open, /dev/zero).</summary>
+    private sealed class Endless : Stream
+    {
+        public long Served { get; private set; }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Served += count;
+            return count;
+        }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => Served; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public void A_model_stream_is_read_only_up_to_the_size_limit()
+    {
+        var endless = new Endless();
+        var e = Assert.Throws<UserErrorException>(() => ModelFile.ReadBytes(endless, "pipe", limit: 1 << 20));
+        Assert.Contains("'pipe': over 1 MiB, larger than any model file", e.Message);
+        Assert.True(endless.Served <= (1 << 20) + (1 << 16), $"{endless.Served} bytes read past a 1 MiB limit");
+        Assert.Equal(100, ModelFile.ReadBytes(new MemoryStream(new byte[100]), "small", limit: 100).Length);
+        // A real model file is far below the real limit.
+        Assert.True(new FileInfo(TestData.RepositoryFile("docs", "som-mlp", "general.ckm")).Length < ModelFile.MaxFileBytes);
+    }
+
     [Fact]
     public void Round_trip_keeps_header_and_every_value()
     {
