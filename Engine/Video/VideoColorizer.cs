@@ -62,7 +62,7 @@ public static class VideoColorizer
         var (format, codec, subtitles) = Container(output);
         VideoInfo info = Ffmpeg.Probe(input);
         if ((long)info.Width * info.Height > options.MaxPixels)
-            throw new UserErrorException($"'{input}': {info.Width}x{info.Height} frames are {info.Width * (long)info.Height / 1e6:F1} MP, over the limit of {options.MaxPixels / 1e6:F1} MP (--max-megapixels)");
+            throw new UserErrorException($"'{input}': {info.Width}x{info.Height} frames are {info.Width * (long)info.Height / 1e6:0.###} MP, over the limit of {options.MaxPixels / 1e6:0.###} MP (--max-megapixels)");
         var clock = Stopwatch.StartNew();
         int frames = 0;
         using TemporalStabilizer? stabilizer = options.Stabilize ? new TemporalStabilizer(colorizer.Device, info.Width, info.Height, options) : null;

@@ -115,6 +115,51 @@ public class VideoCliTests : CliFolder
     }
 
     [Fact]
+    public void Videos_it_cannot_colour_are_one_line_errors_and_the_others_go_on()
+    {
+        Directory.CreateDirectory(P("in"));
+        File.Copy(TestData.Fixture("clip.mp4"), P("in", "good.mp4"));
+        // Sound alone.
+        VideoMetrics.RunFfmpeg("-f", "lavfi", "-i", "sine=d=1", P("in", "sound.mp4"));
+        // A video stream of a codec ffmpeg does not know: a valid Matroska file whose codec id is made up.
+        var mkv = new MemoryStream();
+        var writer = new RawFrameMatroska(mkv, 8, 8, 40_000);
+        for (int i = 0; i < 3; i++)
+            writer.Write(new byte[8 * 8 * 3], i * 40_000L);
+        byte[] bytes = mkv.ToArray();
+        int at = bytes.AsSpan().IndexOf("V_UNCOMPRESSED"u8);
+        "V_MADEUPCODEC1"u8.CopyTo(bytes.AsSpan(at));
+        File.WriteAllBytes(P("in", "unknown.mkv"), bytes);
+
+        var r = CliRunner.Run(dir, "colorize", P("in"), "-o", P("out"));
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("sound.mp4': has no video stream", r.Stderr);
+        Assert.Contains("unknown.mkv': ffmpeg could not decode it (", r.Stderr);
+        AssertNoStackTrace(r);
+        Assert.True(File.Exists(P("out", "good.mp4")), r.Stdout + r.Stderr);
+        Assert.Equal(new[] { "good.mp4" }, Directory.GetFiles(P("out")).Select(Path.GetFileName));
+
+        var big = CliRunner.Run(dir, "colorize", P("in", "good.mp4"), "-o", P("big.mp4"), "--max-megapixels", "0.005");
+        Assert.Equal(1, big.ExitCode);
+        Assert.Contains("96x64 frames are 0.006 MP, over the limit of 0.005 MP (--max-megapixels)", big.Stderr);
+        Assert.False(File.Exists(P("big.mp4")));
+    }
+
+    [Fact]
+    public void Shards_split_a_folder_of_videos()
+    {
+        Directory.CreateDirectory(P("in"));
+        File.Copy(TestData.Fixture("clip.mp4"), P("in", "a.mp4"));
+        File.Copy(TestData.Fixture("clip.mp4"), P("in", "b.mp4"));
+        var first = CliRunner.Run(dir, "colorize", P("in"), "-o", P("out"), "--shard", "0/2", "--per-frame");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Equal(new[] { "a.mp4" }, Directory.GetFiles(P("out")).Select(Path.GetFileName));
+        var second = CliRunner.Run(dir, "colorize", P("in"), "-o", P("out"), "--shard", "1/2", "--per-frame");
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.Equal(new[] { "a.mp4", "b.mp4" }, Directory.GetFiles(P("out")).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
     public void The_colour_description_is_carried_over()
     {
         // The fixture says BT.709 limited range; the output must say so too.
