@@ -145,6 +145,31 @@ public class VideoCliTests : CliFolder
         Assert.False(File.Exists(P("big.mp4")));
     }
 
+    [Theory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public void An_interrupted_video_leaves_no_partial_output(string signal, int exitCode)
+    {
+        // 240 frames of 320x240: tens of seconds on the CPU accelerator, so the signal lands mid-video.
+        VideoMetrics.RunFfmpeg("-f", "lavfi", "-i", "testsrc=size=320x240:rate=24:duration=10", "-vf", "format=gray", "-c:v", "libx264", P("long.mp4"));
+        using var process = CliRunner.Start(dir, "colorize", P("long.mp4"), "-o", P("out.mp4"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        // Wait until the output's temporary file exists: the video is being written.
+        while (Directory.GetFiles(dir, ".*.tmp").Length == 0 && clock.Elapsed < TimeSpan.FromSeconds(60) && !process.HasExited)
+            Thread.Sleep(20);
+        Thread.Sleep(500);
+        using (var kill = System.Diagnostics.Process.Start("kill", $"-{signal} {process.Id}"))
+            kill.WaitForExit();
+        CliRunner.Result r = CliRunner.Finish(process);
+        if (r.ExitCode == 0)
+            return;   // the machine finished the video before the signal landed: nothing to check
+        Assert.Equal(exitCode, r.ExitCode);
+        Assert.Contains("no temporary files left", r.Stderr);
+        AssertNoStackTrace(r);
+        Assert.False(File.Exists(P("out.mp4")));
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp", new EnumerationOptions { AttributesToSkip = 0 }));
+    }
+
     [Fact]
     public void Shards_split_a_folder_of_videos()
     {
