@@ -17,7 +17,7 @@ namespace ColorKernels.Host.Serve;
 /// <summary>
 /// The web demo: one page (Host/Serve/Page/index.html, served from the assembly) and a JSON API over a
 /// <see cref="DemoService"/>. Every API route answers errors as {"error": "..."} with its status: 400 bad
-/// input, 401 missing key, 404 unknown model/picture/route, 413 upload too large, 503 queue full (with
+/// input, 401 missing key, 404 unknown model/picture/route, 405 wrong method, 413 upload too large, 503 queue full (with
 /// Retry-After), 504 waited too long, 500 a bug (one line, no trace). Each response says in X-Elapsed-Ms
 /// how long it took and in X-Device what ran it.
 /// </summary>
@@ -56,9 +56,17 @@ internal static class DemoServer
         app.MapPost("/api/distribution", Distribution);
         app.MapPost("/api/som", Som);
         app.MapGet("/api/pictures/{id}/grey", Grey);
-        app.Map("/api/{**rest}", (HttpContext c) => throw new DemoException(404, $"{c.Request.Method} {c.Request.Path}: no such API route (GET /api/health, GET /api/models, POST /api/colorize, POST /api/distribution, POST /api/som)"));
+        app.Map("/api/{**rest}", (HttpContext c) => throw (Routes.FirstOrDefault(r => c.Request.Path.Equals(r.Path, StringComparison.OrdinalIgnoreCase)) is { Path: not null } known
+            ? new DemoException(405, $"{c.Request.Method} {known.Path}: use {known.Method}") { Allow = known.Method }
+            : new DemoException(404, $"{c.Request.Method} {c.Request.Path}: no such API route ({string.Join(", ", Routes.Select(r => $"{r.Method} {r.Path}"))}, GET /api/pictures/ID/grey)")));
         return app;
     }
+
+    /// <summary>The fixed API routes and their methods, for 405 and for the 404 message.</summary>
+    private static readonly (string Method, string Path)[] Routes =
+    {
+        ("GET", "/api/health"), ("GET", "/api/models"), ("POST", "/api/colorize"), ("POST", "/api/distribution"), ("POST", "/api/som"),
+    };
 
     private static readonly Lazy<string> Page = new(() =>
     {
@@ -87,6 +95,8 @@ internal static class DemoServer
         }
         catch (DemoException e)
         {
+            if (e.Allow is { } allow)
+                context.Response.Headers.Allow = allow;
             await Fail(context, e.Status, e.Message, e.RetryAfterSeconds);
         }
         catch (UserErrorException e)
@@ -127,7 +137,10 @@ internal static class DemoServer
     {
         if (context.Response.HasStarted)
             return;
+        string? allow = context.Response.Headers.Allow;
         context.Response.Clear();
+        if (!string.IsNullOrEmpty(allow))
+            context.Response.Headers.Allow = allow;
         context.Response.StatusCode = status;
         if (retryAfter is { } seconds)
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
@@ -153,6 +166,7 @@ internal static class DemoServer
             var other => throw new DemoException(400, $"format '{other}': png or jpeg"),
         };
         byte[]? upload = await ReadUpload(context, service);
+        // Decoding runs as part of the device job: one decoded picture at a time, however many requests wait.
         var (picture, image, ran, t) = await service.Queue.Run(() =>
         {
             Picture p = upload is null ? service.Get(query["picture"]) : service.Keep(Decode(upload, service));

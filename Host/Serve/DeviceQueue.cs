@@ -77,4 +77,7 @@ internal sealed class DemoException : Exception
 
     /// <summary>Sent as Retry-After (503).</summary>
     public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>Sent as Allow (405): the method the route takes.</summary>
+    public string? Allow { get; init; }
 }

@@ -194,6 +194,10 @@ public class ServeApiTests
         // Pictures are named by random ids kept in memory: a path is just an id that is not there.
         await Expect(HttpStatusCode.NotFound, "not kept here", host.Client.GetAsync("/api/pictures/..%2F..%2Fetc%2Fpasswd/grey"));
         await Expect(HttpStatusCode.NotFound, "no such API route", host.Client.GetAsync("/api/colourise"));
+        var wrongMethod = await host.Client.GetAsync("/api/colorize");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+        Assert.Equal("POST", wrongMethod.Content.Headers.Allow.Single());
+        Assert.Contains("use POST", await Error(wrongMethod));
         await Expect(HttpStatusCode.BadRequest, "x:", host.Client.PostAsync("/api/distribution", Png(DemoHost.Photo())));
         // A picture of another size than the model's works: size=64 opens a second colourizer.
         var sized = await host.Client.PostAsync("/api/colorize?size=64", Png(DemoHost.Photo()));
