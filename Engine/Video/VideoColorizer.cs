@@ -39,7 +39,26 @@ public sealed record VideoOptions
 /// <param name="Frames">Frames coloured (every frame of the first video stream).</param>
 /// <param name="Seconds">Wall time, decoding and encoding included.</param>
 /// <param name="Cuts">Scene cuts the stabilisation found (0 when it is off).</param>
-public sealed record VideoReport(int Frames, double Seconds, int Cuts = 0);
+public sealed record VideoReport(int Frames, double Seconds, int Cuts = 0)
+{
+    /// <summary>Where the time went (null for frame folders): which stage sets the pace.</summary>
+    public VideoStages? Stages { get; init; }
+}
+
+/// <summary>
+/// Where a video's wall time went, in seconds, as the colouring loop saw it: waiting for the decoder's next
+/// frame, colouring (device work, stabilisation included), and waiting for the encoder to take a frame.
+/// The three stages run at once, so the one the loop spends its time in is the one that sets the pace.
+/// </summary>
+/// <param name="DecodeWait">Blocked reading frames from the decoding ffmpeg.</param>
+/// <param name="Colour">In the colourizer and the stabiliser.</param>
+/// <param name="EncodeWait">Blocked handing frames to the encoding ffmpeg.</param>
+public sealed record VideoStages(double DecodeWait, double Colour, double EncodeWait)
+{
+    /// <summary>"colouring 91%, waiting for decoding 4%, for encoding 2%" of <paramref name="seconds"/>.</summary>
+    public string Describe(double seconds) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"colouring {Colour / seconds:P0}, waiting for decoding {DecodeWait / seconds:P0}, for encoding {EncodeWait / seconds:P0}").Replace(" %", "%");
+}
 
 /// <summary>
 /// Colours a video frame by frame through ffmpeg: one ffmpeg process decodes the first video stream to raw
@@ -65,6 +84,7 @@ public static class VideoColorizer
             throw new UserErrorException($"'{input}': {info.Width}x{info.Height} frames are {info.Width * (long)info.Height / 1e6:0.###} MP, over the limit of {options.MaxPixels / 1e6:0.###} MP (--max-megapixels)");
         var clock = Stopwatch.StartNew();
         int frames = 0;
+        VideoStages? stages = null;
         using TemporalStabilizer? stabilizer = options.Stabilize ? new TemporalStabilizer(colorizer.Device, info.Width, info.Height, options) : null;
         AtomicFile.WriteByPath(output, temp =>
         {
@@ -95,7 +115,7 @@ public static class VideoColorizer
             Task<string> encodeOutput = encoder.StandardOutput.ReadToEndAsync();
             try
             {
-                frames = Pump(colorizer, stabilizer, options.FrameSink, info, decoder.StandardOutput.BaseStream, log,
+                (frames, stages) = Pump(colorizer, stabilizer, options.FrameSink, info, decoder.StandardOutput.BaseStream, log,
                     new RawFrameMatroska(encoder.StandardInput.BaseStream, info.Width, info.Height, info.FrameMicroseconds), progress, cancel);
                 encoder.StandardInput.Close();
                 decoder.WaitForExit();
@@ -121,7 +141,7 @@ public static class VideoColorizer
                 throw new UserErrorException($"'{input}': no frames decoded");
             _ = encodeOutput.Result;
         });
-        return new VideoReport(frames, clock.Elapsed.TotalSeconds, stabilizer?.Cuts ?? 0);
+        return new VideoReport(frames, clock.Elapsed.TotalSeconds, stabilizer?.Cuts ?? 0) { Stages = stages };
     }
 
     /// <summary>ffmpeg's muxer, the video filters and encoder arguments, and the subtitle codec (null: none) for the output's extension.</summary>
@@ -186,30 +206,39 @@ public static class VideoColorizer
         return options;
     }
 
-    /// <summary>Reads raw frames, colours them in batches, writes them on with their timestamps; returns the frame count.</summary>
-    private static int Pump(IColorizer colorizer, TemporalStabilizer? stabilizer, Action<ImageData>? sink, VideoInfo info, Stream frames,
+    /// <summary>Reads raw frames, colours them in batches, writes them on with their timestamps; returns the frame count and where the time went.</summary>
+    private static (int Frames, VideoStages Stages) Pump(IColorizer colorizer, TemporalStabilizer? stabilizer, Action<ImageData>? sink, VideoInfo info, Stream frames,
         DecoderLog log, RawFrameMatroska encoder, IProgress<int>? progress, CancellationToken cancel)
     {
         int size = info.Width * info.Height * 3, done = 0, batchSize = Math.Max(1, colorizer.PreferredBatch);
         long? first = null;
         long previous = -info.FrameMicroseconds;
         var batch = new List<ImageData>(batchSize);
+        var decodeWait = new Stopwatch();
+        var colour = new Stopwatch();
+        var encodeWait = new Stopwatch();
         while (true)
         {
             cancel.ThrowIfCancellationRequested();
+            decodeWait.Start();
             byte[]? frame = ReadFrame(frames, size);
+            decodeWait.Stop();
             if (frame is not null)
                 batch.Add(ImageData.FromRgb8(info.Width, info.Height, frame));
             if (batch.Count == batchSize || (frame is null && batch.Count > 0))
             {
+                colour.Start();
                 IReadOnlyList<ImageData> coloured = stabilizer?.Colorize(colorizer, batch) ?? colorizer.Colorize(batch);
+                colour.Stop();
                 for (int i = 0; i < coloured.Count; i++)
                 {
                     ImageData output = coloured[i];
                     sink?.Invoke(output);
                     // Times count from the first frame (ffmpeg starts each input at zero anyway); a frame without one follows the last at the nominal rate.
                     long time = log.NextMicroseconds(cancel) is { } decoded ? decoded - (first ??= decoded) : previous + info.FrameMicroseconds;
+                    encodeWait.Start();
                     encoder.Write(output.Rgb8!, time);
+                    encodeWait.Stop();
                     previous = time;
                 }
                 done += batch.Count;
@@ -217,7 +246,7 @@ public static class VideoColorizer
                 progress?.Report(done);
             }
             if (frame is null)
-                return done;
+                return (done, new VideoStages(decodeWait.Elapsed.TotalSeconds, colour.Elapsed.TotalSeconds, encodeWait.Elapsed.TotalSeconds));
         }
     }
 

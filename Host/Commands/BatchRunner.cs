@@ -175,7 +175,7 @@ public sealed class BatchRunner
                     done++;
                     if (!showProgress)
                         Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                            $"{outputPath}: {report.Frames} frames in {report.Seconds:0.0} s ({report.Frames / Math.Max(report.Seconds, 1e-9):0.0} frames/s)"));
+                            $"{outputPath}: {report.Frames} frames in {report.Seconds:0.0} s ({report.Frames / Math.Max(report.Seconds, 1e-9):0.0} frames/s; {report.Stages?.Describe(report.Seconds)})"));
                 }
                 catch (UserErrorException e)
                 {

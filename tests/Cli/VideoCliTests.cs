@@ -41,6 +41,8 @@ public class VideoCliTests : CliFolder
         Assert.InRange(duration, original.Duration - 0.1, original.Duration + 0.1);
         Assert.True(audio, "the audio stream was not copied");
         Assert.Empty(Directory.GetFiles(dir, ".*.tmp"));
+        // Where the time went, after the video.
+        Assert.Matches(@"12 frames in [0-9.]+ s \([0-9.]+ frames/s; colouring [0-9]+%, waiting for decoding [0-9]+%, for encoding [0-9]+%\)", r.Stdout);
 
         // The middle frame has colour: the greyscale input has none (H.264 keeps chroma within a few levels of grey).
         VideoMetrics.RunFfmpeg("-i", P("out.mp4"), "-vf", "select=eq(n\\,6)", "-frames:v", "1", P("frame.png"));
