@@ -10,10 +10,10 @@ mkdir -p "$out"
 ck() {  # mode width size batch -> ms per step on CUDA, from the profiler-free benchmark
   local mode=$1 width=$2 size=$3 batch=$4
   if [ "$mode" = forward ]; then
-    dotnet .devrt/Perf/Perf.dll --device cuda --filter forward --widths "$width" --net-size "$size" --batch "$batch" 2>/dev/null \
+    dotnet "$COLORKERNELS_APPS"/Perf/Perf.dll --device cuda --filter forward --widths "$width" --net-size "$size" --batch "$batch" 2>/dev/null \
       | awk '/ fused /{print $4 * '"$batch"'; exit}'
   else
-    dotnet .devrt/Perf/Perf.dll --device cuda --filter train-step --widths "$width" --net-size "$size" --batch "$batch" 2>/dev/null \
+    dotnet "$COLORKERNELS_APPS"/Perf/Perf.dll --device cuda --filter train-step --widths "$width" --net-size "$size" --batch "$batch" 2>/dev/null \
       | awk '/ms\/img/{print $3 * '"$batch"'; exit}'
   fi
 }
@@ -32,7 +32,7 @@ torch() { python3 perf/torch/eccv16_cuda.py "$@" 2>/dev/null | awk '{print $2}';
 # ColorKernels' direct and tiled kernels and PyTorch, forward and backward (data + weight gradients), ms.
 # The ratio columns are PyTorch ms / tiled ms (> 1: ColorKernels faster).
 {
-  timeout 200 dotnet .devrt/Perf/Perf.dll --device cuda --filter conv-shapes --widths 1 --net-size 256 --batch 32 2>&1 \
+  timeout 200 dotnet "$COLORKERNELS_APPS"/Perf/Perf.dll --device cuda --filter conv-shapes --widths 1 --net-size 256 --batch 32 2>&1 \
     | tee "$out/conv-shapes-ck.txt" | grep -v '^conv-shape'
   timeout 90 python3 perf/torch/conv_shapes_cuda.py 1 256 32 off > "$out/conv-shapes-torch-fp32.txt" 2>&1
   timeout 90 python3 perf/torch/conv_shapes_cuda.py 1 256 32 default > "$out/conv-shapes-torch-default.txt" 2>&1

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares .devrt/ for perf/gpu/device-checks.sh, here, on the machine with the .NET SDK:
-# the carried runtime and the published Perf and test projects (../shared/device/pack.sh; the CLI travels
-# inside the tests' folder, .devrt/ColorKernels.Tests/colorkernels.dll, which the CLI tests run), plus
+# the carried runtimes (.NET and ASP.NET Core) and the published Perf and test projects (../shared/device/pack.sh;
+# the CLI travels inside the tests' folder, which the CLI tests run), packed as one xz archive that env.sh
+# unpacks into $COLORKERNELS_APPS (/tmp/colorkernels-apps) on the device, plus
 # the SDK's own VSTest console (the GPU machine has only the runtime, and `dotnet vstest` needs an SDK;
 # `dotnet exec vstest.console.dll` does not). Checked here in a shell without the SDK on PATH.
 set -euo pipefail
@@ -9,6 +10,36 @@ root=$(git rev-parse --show-toplevel)
 cd "$root"
 rm -rf .devrt   # start clean: nothing left over from an earlier, different packing
 ../shared/device/pack.sh perf/Perf.csproj tests/ColorKernels.Tests.csproj
+# pack.sh carries Microsoft.NETCore.App only; the CLI (colorkernels serve), the tests and Perf also need
+# ASP.NET Core's shared framework (Host references it): carried as a second archive, unpacked beside it.
+dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+aspnet=$(ls -d "$dotnet_root"/shared/Microsoft.AspNetCore.App/* | sort -V | tail -n 1)
+tar -C "$dotnet_root" -cf - "shared/Microsoft.AspNetCore.App/$(basename "$aspnet")" | xz -T0 -6 > .devrt/aspnetcore-"$(basename "$aspnet")".tar.xz
+cat >> .devrt/env.sh <<'ENV'
+if [ ! -d /tmp/dotnet/shared/Microsoft.AspNetCore.App ] && ls "$_here"/aspnetcore-*.tar.xz > /dev/null 2>&1; then
+  tar -C /tmp/dotnet -xJf "$_here"/aspnetcore-*.tar.xz
+fi
+# The programs (tests with the CLI, Perf, VSTest; or the CLI alone in .devtrain) travel as one xz archive and
+# unpack into /tmp, again whenever the archive differs from the one unpacked there.
+export COLORKERNELS_APPS=/tmp/colorkernels-apps
+if [ -f "$_here/apps.tar.xz" ]; then
+  _sum=$(cksum < "$_here/apps.tar.xz")
+  if [ "$(cat "$COLORKERNELS_APPS/archive.cksum" 2>/dev/null)" != "$_sum" ]; then
+    rm -rf "$COLORKERNELS_APPS" && mkdir -p "$COLORKERNELS_APPS"
+    tar -C "$COLORKERNELS_APPS" -xJf "$_here/apps.tar.xz" && echo "$_sum" > "$COLORKERNELS_APPS/archive.cksum"
+  fi
+fi
+ENV
+# Every framework a carried program names in its runtimeconfig must travel (checked here, not found missing there).
+for config in .devrt/*/*.runtimeconfig.json; do
+  for framework in $(grep -oE '"name": *"[^"]+"' "$config" | sed -E 's/.*"([^"]+)"$/\1/'); do
+    case "$framework" in
+      Microsoft.NETCore.App) ls .devrt/dotnet-*.tar.xz > /dev/null ;;
+      Microsoft.AspNetCore.App) ls .devrt/aspnetcore-*.tar.xz > /dev/null ;;
+      *) echo "prepare: $config needs $framework, which is not carried" >&2; exit 1 ;;
+    esac
+  done
+done
 rm -rf .devrt/ColorKernels.Tests/Microsoft.CodeCoverage   # 30 MB of coverage tooling, not needed to run tests
 # ONNX Runtime's native libraries for every platform (~240 MB; 29 MB for linux-x64 alone) would break the
 # 64 MiB carry limit: the device run skips the ONNX export tests instead (they compare against ORT on the CPU).
@@ -20,6 +51,13 @@ cp -r "$sdk"/vstest.console* "$sdk"/Microsoft.TestPlatform.* "$sdk"/Microsoft.Vi
   "$sdk"/Microsoft.Extensions.FileSystemGlobbing.dll "$sdk"/Microsoft.Extensions.DependencyModel.dll \
   "$sdk"/Newtonsoft.Json.dll "$sdk"/testhost* "$sdk"/Extensions .devrt/vstest/
 git rev-parse --short HEAD > .devrt/commit.txt
+# Compressed, the programs take about a third of the carry they would take as files.
+tar -C .devrt -cf - ColorKernels.Tests Perf vstest | xz -T0 -6 > .devrt/apps.tar.xz
+rm -rf .devrt/ColorKernels.Tests .devrt/Perf .devrt/vstest
+# Checked here as the GPU machine will run it: the carried runtimes alone (no SDK on PATH) start the CLI,
+# which needs ASP.NET Core's framework too.
+env -i HOME="$HOME" PATH=/usr/bin:/bin bash -c 'source .devrt/env.sh && dotnet "$COLORKERNELS_APPS/ColorKernels.Tests/colorkernels.dll" serve --help > /dev/null' \
+  || { echo "prepare: the carried runtime could not start the CLI" >&2; exit 1; }
 du -sh .devrt
 # The limit (64 MiB) counts the tracked working tree too, and train-default.sh's photos if packed.
 size=$(( ( $(du -sb .devrt | cut -f1) + $(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1) ) / 1048576 ))
