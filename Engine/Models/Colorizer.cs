@@ -56,7 +56,7 @@ public interface IColorizer : IDisposable
 
 /// <summary>
 /// A colourizer that can hand each picture's Lab ([1, 3, H, W] on the device: the picture's own L, the
-/// predicted ab at full size) to a step before it goes back to sRGB: video stabilisation blends there,
+/// predicted ab at full size) to a step before it goes back to sRGB (both methods' colourizers do): video stabilisation blends there,
 /// instead of converting the coloured frame's 8-bit RGB back to Lab and out again.
 /// </summary>
 internal interface ILabStep
@@ -129,7 +129,7 @@ public static class Colorizer
 }
 
 /// <summary>The SOM + MLP method as an <see cref="IColorizer"/>: each picture coloured on its own, at the model's working size.</summary>
-internal sealed class SomMlpColorizer : IColorizer
+internal sealed class SomMlpColorizer : IColorizer, ILabStep
 {
     private readonly SomMlpModel model;
     private readonly ColorizerOptions options;
@@ -153,6 +153,13 @@ internal sealed class SomMlpColorizer : IColorizer
         ArgumentNullException.ThrowIfNull(images);
         lock (gate)
             return images.Select(image => model.Colorize(Device, image, options.Temperature, options.Size)).ToList();
+    }
+
+    IReadOnlyList<ImageData> ILabStep.Colorize(IReadOnlyList<ImageData> images, Action<int, Tensors.Tensor<float>> labStep)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        lock (gate)
+            return images.Select((image, i) => model.Colorize(Device, image, options.Temperature, options.Size, 8192, lab => labStep(i, lab))).ToList();
     }
 
     public void Dispose()
@@ -180,17 +187,8 @@ public static class ColorizerExtensions
     /// <summary>Reads a picture from a stream (at most <paramref name="maxBytes"/>) and colours it; <paramref name="name"/> names it in messages.</summary>
     public static ImageData Colorize(this IColorizer colorizer, Stream picture, string name = "stream", long maxBytes = 1L << 30)
     {
-        ArgumentNullException.ThrowIfNull(picture);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[1 << 16];
-        int read;
-        while ((read = picture.Read(chunk, 0, chunk.Length)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-                throw new UserErrorException($"'{name}': larger than {maxBytes:N0} bytes");
-            buffer.Write(chunk, 0, read);
-        }
-        return colorizer.Colorize(ImageIO.Decode(name, buffer.ToArray()));
+        byte[] bytes = Files.StreamBytes.ReadAtMost(picture, maxBytes, () => new UserErrorException($"'{name}': larger than {maxBytes:N0} bytes"));
+        return colorizer.Colorize(ImageIO.Decode(name, bytes));
     }
 
     /// <summary>

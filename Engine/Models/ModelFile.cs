@@ -69,17 +69,7 @@ public sealed class ModelFile
     /// <summary>A model's bytes from a stream, refused past <paramref name="limit"/> bytes (<see cref="MaxFileBytes"/>) before they are all read.</summary>
     public static byte[] ReadBytes(Stream stream, string name, long limit = MaxFileBytes)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[1 << 16];
-        int n;
-        while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
-        {
-            if (buffer.Length + n > limit)
-                throw new UserErrorException($"'{name}': over {limit / (1024.0 * 1024):0.#} MiB, larger than any model file; not read");
-            buffer.Write(chunk, 0, n);
-        }
-        return buffer.ToArray();
+        return Files.StreamBytes.ReadAtMost(stream, limit, () => new UserErrorException($"'{name}': over {limit / (1024.0 * 1024):0.#} MiB, larger than any model file; not read"));
     }
 
     /// <summary>Reads and checks a model file (magic, version, header ranges, every checksum); a bad file is a <see cref="UserErrorException"/>.</summary>

@@ -316,7 +316,11 @@ public sealed class SomMlpModel
     /// <see cref="Temperature"/>; 0: each pixel's most likely class) into ab, which is scaled back to the
     /// picture's size and joined with its own full-resolution L.
     /// </summary>
-    public ImageData Colorize(ComputeDevice device, ImageData image, float? temperature = null, int? workingSize = null, int chunk = 8192)
+    public ImageData Colorize(ComputeDevice device, ImageData image, float? temperature = null, int? workingSize = null, int chunk = 8192) =>
+        Colorize(device, image, temperature, workingSize, chunk, labStep: null);
+
+    /// <summary>As the public overload, handing the picture's Lab (its L, the decoded ab) to <paramref name="labStep"/> before it goes back to sRGB.</summary>
+    internal ImageData Colorize(ComputeDevice device, ImageData image, float? temperature, int? workingSize, int chunk, Action<Tensor<float>>? labStep)
     {
         float t = temperature ?? Temperature;
         if (!(t >= 0) || !float.IsFinite(t))
@@ -337,6 +341,7 @@ public sealed class SomMlpModel
             Classify(device, small, h, w, t, chunk);
             ResampleOps.ResizeBilinear(small, 1, 2, lab, 1);
         }
+        labStep?.Invoke(lab);
         return LabOps.LabToImage(device, image, lab);
     }
 

@@ -262,16 +262,8 @@ internal static class DemoServer
             await file.CopyToAsync(buffer, context.RequestAborted);
             return buffer.ToArray();
         }
-        using var body = new MemoryStream();
-        var chunk = new byte[81920];
-        int n;
-        while ((n = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (body.Length + n > limit)
-                throw TooLarge(service);
-            body.Write(chunk, 0, n);
-        }
-        return body.Length == 0 ? null : body.ToArray();
+        byte[] body = await Engine.Files.StreamBytes.ReadAtMostAsync(request.Body, limit, () => TooLarge(service), context.RequestAborted);
+        return body.Length == 0 ? null : body;
     }
 
     private static DemoException TooLarge(DemoService service) =>

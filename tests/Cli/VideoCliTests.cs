@@ -242,11 +242,14 @@ public class VideoCliTests : CliFolder
         public void Dispose() { }
     }
 
-    [Fact]
-    public void Stabilising_in_the_colourizers_lab_matches_the_round_trip_through_rgb()
+    [Theory]
+    [InlineData("default")]
+    [InlineData("docs/som-mlp/general.ckm")]
+    public void Stabilising_in_the_colourizers_lab_matches_the_round_trip_through_rgb(string model)
     {
         var device = TestDevices.Get("cpu:0");
-        using var colorizer = ColorKernels.Engine.Models.Colorizer.Open(device, "default");
+        using var colorizer = ColorKernels.Engine.Models.Colorizer.Open(device, model == "default" ? model : TestData.RepositoryFile(model.Split('/')));
+        Assert.IsAssignableFrom<ColorKernels.Engine.Models.ILabStep>(colorizer);
         var frames = VideoMetrics.DecodeFrames(TestData.Fixture("clip.mp4"), 96, 64).Select(f => ColorKernels.Engine.Imaging.ImageData.FromRgb8(96, 64, f)).ToList();
         using var inLab = new TemporalStabilizer(device, 96, 64, new VideoOptions());
         using var roundTrip = new TemporalStabilizer(device, 96, 64, new VideoOptions());
