@@ -345,21 +345,71 @@ public sealed class SomMlpModel
         return LabOps.LabToImage(device, image, lab);
     }
 
+    /// <summary>The MLP's inputs for pixels start .. start + batch - 1 of lab [1, 3, H, W]: their K x K L patches (and context patches).</summary>
+    private void ExtractInputs(ComputeDevice device, Tensor<float> lab, int height, int width, PatchMlp mlp, int start)
+    {
+        int k = Patch;
+        // All pixels in order: the centres view is never read (a placeholder of the right type).
+        PatchOps.ExtractPatches(device, lab.View, lab.View.Cast<int>(), mlp.Input.View, new PatchArgs(height, width, k, mlp.Batch, 1, 1, start));
+        if (Context > 0)
+            PatchOps.ExtractPatches(device, lab.View, lab.View.Cast<int>(), mlp.Input.View.SubView(k * k * mlp.Batch, k * k * mlp.Batch),
+                new PatchArgs(height, width, k, mlp.Batch, 1, 1, start, 0f, Context));
+    }
+
+    /// <summary>
+    /// One pixel as <see cref="Colorize(ComputeDevice, ImageData, float?, int?, int)"/> sees it: the MLP's
+    /// probabilities over the map's classes (temperature 1, softmax on the device) and the ab it decodes at
+    /// <paramref name="temperature"/>, for the pixel of the working-size picture under (x, y).
+    /// </summary>
+    internal (float[] Probabilities, float A, float B) Pixel(ComputeDevice device, ImageData image, int x, int y, float? temperature = null, int? workingSize = null)
+    {
+        float t = temperature ?? Temperature;
+        if (!(t >= 0) || !float.IsFinite(t))
+            throw new UserErrorException($"--temperature {t}: must be 0 (the most likely class) or above");
+        int size = workingSize ?? InputSize, longer = Math.Max(image.Width, image.Height);
+        using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
+        LabOps.ImageToLab(device, image, lab);
+        int h = image.Height, w = image.Width;
+        Tensor<float>? small = null;
+        try
+        {
+            if (size > 0 && longer > size)
+            {
+                h = Math.Max(1, (int)Math.Round(image.Height * (double)size / longer));
+                w = Math.Max(1, (int)Math.Round(image.Width * (double)size / longer));
+                small = device.Allocate<float>("lab-working", Shape.Nchw(1, 3, h, w));
+                ResampleOps.ResizeBilinear(lab, 0, 1, small, 0);
+            }
+            Tensor<float> working = small ?? lab;
+            int px = Math.Min(w - 1, (int)((x + 0.5) * w / image.Width)), py = Math.Min(h - 1, (int)((y + 0.5) * h / image.Height));
+            int pixel = py * w + px;
+            using var mlp = new PatchMlp(device, Features(Patch, Context), Hidden, Map.Neurons, 1, 0, Weights);
+            using Tensor<float> book = device.Upload("codebook", new Shape(Map.Neurons, 2), Map.Codebook);
+            using Tensor<float> probabilities = device.Allocate<float>("probabilities", Shape.Nchw(1, Map.Neurons, 1, 1));
+            ExtractInputs(device, working, h, w, mlp, pixel);
+            mlp.Forward();
+            SoftmaxOps.Softmax(mlp.Logits.Reshape(Shape.Nchw(1, Map.Neurons, 1, 1)), probabilities, 1f);
+            PatchOps.ClassToAb(mlp.Logits, book, working, new PatchArgs(h, w, Map.Neurons, 1, 1, 1, pixel, t));
+            float[] values = working.Download();
+            return (probabilities.Download(), values[h * w + pixel], values[2 * h * w + pixel]);
+        }
+        finally
+        {
+            small?.Dispose();
+        }
+    }
+
     /// <summary>Writes the decoded ab of every pixel of lab [1, 3, H, W] from its L patches.</summary>
     private void Classify(ComputeDevice device, Tensor<float> lab, int height, int width, float temperature, int chunk)
     {
-        int plane = height * width, k = Patch;
-        using var mlp = new PatchMlp(device, Features(k, Context), Hidden, Map.Neurons, Math.Min(chunk, plane), 0, Weights);
+        int plane = height * width;
+        using var mlp = new PatchMlp(device, Features(Patch, Context), Hidden, Map.Neurons, Math.Min(chunk, plane), 0, Weights);
         using Tensor<float> book = device.Upload("codebook", new Shape(Map.Neurons, 2), Map.Codebook);
         for (int first = 0; first < plane; first += mlp.Batch)
         {
             // The last chunk may overlap the previous one: it is recomputed, which paints the same colours.
             int start = Math.Min(first, plane - mlp.Batch);
-            // All pixels in order: the centres view is never read (a placeholder of the right type).
-            PatchOps.ExtractPatches(device, lab.View, lab.View.Cast<int>(), mlp.Input.View, new PatchArgs(height, width, k, mlp.Batch, 1, 1, start));
-            if (Context > 0)
-                PatchOps.ExtractPatches(device, lab.View, lab.View.Cast<int>(), mlp.Input.View.SubView(k * k * mlp.Batch, k * k * mlp.Batch),
-                    new PatchArgs(height, width, k, mlp.Batch, 1, 1, start, 0f, Context));
+            ExtractInputs(device, lab, height, width, mlp, start);
             mlp.Forward();
             PatchOps.ClassToAb(mlp.Logits, book, lab, new PatchArgs(height, width, Map.Neurons, mlp.Batch, 1, 1, start, temperature));
         }

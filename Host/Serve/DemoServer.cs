@@ -51,6 +51,7 @@ internal static class DemoServer
             size = m.DefaultSize,
             temperature = m.Temperature,
             distribution = m.HasDistribution,
+            classes = m.Classes,
         })));
         app.MapPost("/api/colorize", Colorize);
         app.MapPost("/api/distribution", Distribution);

@@ -29,9 +29,18 @@ internal sealed class DemoModel : IDisposable
         Method = Colorizer.MethodOf(file, path);
         DefaultSize = Colorizer.PreferredSize(file);
         Default = Open(DefaultSize);
-        Temperature = Default is Eccv16Colorizer e ? e.Temperature : null;
-        HasDistribution = Default is Eccv16Colorizer { HasDistribution: true };
+        // A SOM + MLP model is also used directly: its temperature per request, and one pixel's class probabilities.
+        Som = Method == ColorizationMethod.SomMlp ? SomMlpModel.FromModelFile(file, path) : null;
+        Temperature = Default is Eccv16Colorizer e ? e.Temperature : Som?.Temperature;
+        HasDistribution = Default is Eccv16Colorizer { HasDistribution: true } || Som is not null;
+        Classes = Som?.Map.Neurons ?? Eccv16Config.Bins;
     }
+
+    /// <summary>The SOM + MLP model itself (null for ECCV16).</summary>
+    public SomMlpModel? Som { get; }
+
+    /// <summary>What a pixel's distribution is over: 313 ab bins (ECCV16), or the map's codewords (SOM + MLP).</summary>
+    public int Classes { get; }
 
     public string Id { get; }
     public string Name { get; }
@@ -155,6 +164,8 @@ internal sealed class DemoService : IDisposable
     /// <summary>Colours a kept picture: ECCV16 runs the network only when this model and size have not seen it, then decodes at the temperature.</summary>
     public (ImageData Image, bool NetworkRan, float? Temperature) Colorize(Picture picture, DemoModel model, int? size, float? temperature)
     {
+        if (model.Som is { } som)
+            return (som.Colorize(Device, picture.Original, temperature), true, temperature ?? som.Temperature);
         IColorizer colorizer = model.At(size);
         if (colorizer is not Eccv16Colorizer eccv16)
             return (colorizer.Colorize(new[] { picture.Original })[0], true, null);
@@ -178,11 +189,11 @@ internal sealed class DemoService : IDisposable
     public object Distribution(Picture picture, DemoModel model, int? size, int x, int y, float? temperature)
     {
         if (!model.HasDistribution)
-            throw new DemoException(400, model.Method == ColorizationMethod.SomMlp
-                ? $"model '{model.Id}' (SOM + MLP) predicts one of its few colour classes per pixel, not a distribution over the 313 ab bins"
-                : $"model '{model.Id}' has a regression head: it predicts ab directly, with no distribution");
+            throw new DemoException(400, $"model '{model.Id}' has a regression head: it predicts ab directly, with no distribution");
         if (x < 0 || y < 0 || x >= picture.Original.Width || y >= picture.Original.Height)
             throw new DemoException(400, $"pixel ({x}, {y}): outside the {picture.Original.Width}x{picture.Original.Height} picture");
+        if (model.Som is { } som)
+            return SomDistribution(picture, model, som, x, y, temperature);
         var colorizer = (Eccv16Colorizer)model.At(size);
         var (prediction, ran) = Predict(picture, model, colorizer);
         float t = temperature ?? colorizer.Temperature;
@@ -201,11 +212,39 @@ internal sealed class DemoService : IDisposable
         string[] swatches = Swatches(planar, 65f);
         return new
         {
-            picture = picture.Id, model = model.Id, x, y, temperature = t, networkRan = ran,
+            picture = picture.Id, model = model.Id, method = "eccv16", x, y, temperature = t, networkRan = ran,
             cell = new { x = cx, y = cy, width = prediction.Width, height = prediction.Height },
             bins,
             mean = new { a = meanA, b = meanB, rgb = swatches[0] },
             truth = truth is null ? null : new { a = truth[0], b = truth[1], rgb = swatches[1] },
+        };
+    }
+
+    /// <summary>A SOM + MLP model's view of one pixel: its probabilities over the map's codewords, the ab it decodes at the temperature, the true ab.</summary>
+    private object SomDistribution(Picture picture, DemoModel model, SomMlpModel som, int x, int y, float? temperature)
+    {
+        float t = temperature ?? som.Temperature;
+        var (probabilities, meanA, meanB) = som.Pixel(Device, picture.Original, x, y, t);
+        float[] book = som.Map.Codebook;
+        int n = som.Map.Neurons;
+        float[] truth = picture.IsColour ? PixelAb(picture.Original, x, y) : Array.Empty<float>();
+        // Codewords, then the mean, then the truth: one swatch conversion.
+        var planar = new float[2 * (n + 2)];
+        for (int j = 0; j < n; j++)
+        {
+            planar[j] = book[2 * j];
+            planar[n + 2 + j] = book[2 * j + 1];
+        }
+        (planar[n], planar[2 * n + 2]) = (meanA, meanB);
+        (planar[n + 1], planar[2 * n + 3]) = truth.Length == 2 ? (truth[0], truth[1]) : (0f, 0f);
+        string[] swatches = Swatches(planar, 65f);
+        return new
+        {
+            picture = picture.Id, model = model.Id, method = "som-mlp", x, y, temperature = t, networkRan = true,
+            cell = (object?)null,
+            bins = Enumerable.Range(0, n).Select(j => new { a = book[2 * j], b = book[2 * j + 1], p = probabilities[j], rgb = swatches[j] }).ToArray(),
+            mean = new { a = meanA, b = meanB, rgb = swatches[n] },
+            truth = truth.Length == 2 ? new { a = truth[0], b = truth[1], rgb = swatches[n + 1] } : null,
         };
     }
 

@@ -10,7 +10,8 @@ namespace ColorKernels.Tests.Serve;
 /// (PuppeteerSharp; .ci/run installs chromium when absent; COLORKERNELS_CHROMIUM names another). The
 /// server is Kestrel on 127.0.0.1 at a free port. The page loads, a bundled photo is uploaded through the
 /// file input, the coloured result appears, the temperature slider re-decodes it, a click on a pixel draws
-/// its 313-bin distribution, the SOM view appears, and no script error happens on the way; a screenshot is
+/// its 313-bin distribution, the SOM view appears, switching to a SOM + MLP model redraws the pixel over its
+/// codewords, and no script error happens on the way; a screenshot is
 /// saved (COLORKERNELS_SCREENSHOT=FILE keeps a copy: the README's is made so).
 /// </summary>
 public class BrowserTests
@@ -29,7 +30,7 @@ public class BrowserTests
     [Fact]
     public async Task The_page_colours_an_upload_re_decodes_on_the_slider_and_plots_a_pixel()
     {
-        await using var host = DemoHost.OnLoopback();
+        await using var host = DemoHost.OnLoopback(new Host.Serve.ServeOptions { Models = new[] { TestData.RepositoryFile("docs", "som-mlp", "general.ckm") } });
         await using IBrowser browser = await Puppeteer.LaunchAsync(new LaunchOptions
         {
             Headless = true,
@@ -44,7 +45,7 @@ public class BrowserTests
         page.Console += (_, e) => { if (e.Message.Type == ConsoleType.Error) errors.Add(e.Message.Text); };
         await page.SetViewportAsync(new ViewPortOptions { Width = 1280, Height = 860 });
         await page.GoToAsync(host.Client.BaseAddress!.ToString());
-        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'idle' && document.querySelectorAll('#model option').length === 1");
+        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'idle' && document.querySelectorAll('#model option').length === 2");
         Assert.StartsWith("running on cpu:0", await page.EvaluateExpressionAsync<string>("document.getElementById('device').textContent"));
 
         string photo = TestData.RepositoryFile("samples", "photos", "air-balloon.png");
@@ -66,12 +67,17 @@ public class BrowserTests
         Assert.Contains("true colour", await page.EvaluateExpressionAsync<string>("document.getElementById('pixel-info').textContent"));
         await page.WaitForFunctionAsync("() => document.getElementById('som').dataset.maps === '2' && [...document.querySelectorAll('#som img')].every(i => i.complete && i.naturalWidth > 0)");
 
-        Assert.Empty(errors);
         string shot = Path.Combine(Path.GetTempPath(), $"colorkernels-serve-{Environment.ProcessId}.png");
         await page.ScreenshotAsync(shot, new ScreenshotOptions { FullPage = true });
         Assert.True(new FileInfo(shot).Length > 20_000, "the screenshot is nearly empty");
         if (Environment.GetEnvironmentVariable("COLORKERNELS_SCREENSHOT") is { Length: > 0 } keep)
             File.Copy(shot, keep, overwrite: true);
         File.Delete(shot);
+
+        // The SOM + MLP model: the picture is coloured again with it, and the pixel's plot shows its codewords.
+        await page.SelectAsync("#model", "general");
+        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ready' && document.getElementById('plot').dataset.method === 'som-mlp'");
+        Assert.Contains("codewords", await page.EvaluateExpressionAsync<string>("document.getElementById('pixel-info').textContent"));
+        Assert.Empty(errors);
     }
 }

@@ -205,26 +205,43 @@ public class ServeApiTests
     }
 
     [Fact]
-    public async Task A_som_mlp_model_colours_like_the_library_and_has_no_distribution()
+    public async Task A_som_mlp_model_colours_like_the_library_and_shows_its_classes_for_a_pixel()
     {
         string path = TestData.RepositoryFile("docs", "som-mlp", "general.ckm");
         await using var host = DemoHost.InProcess(new ServeOptions { Models = new[] { path } });
         using JsonDocument models = JsonDocument.Parse(await host.Client.GetStringAsync("/api/models"));
         JsonElement som = models.RootElement.EnumerateArray().Single(m => m.GetProperty("id").GetString() == "general");
         Assert.Equal("som-mlp", som.GetProperty("method").GetString());
-        Assert.False(som.GetProperty("distribution").GetBoolean());
-        Assert.Equal(JsonValueKind.Null, som.GetProperty("temperature").ValueKind);
+        Assert.True(som.GetProperty("distribution").GetBoolean());
+        int classes = som.GetProperty("classes").GetInt32();
+        Assert.InRange(classes, 2, 100);
+        float modelTemperature = som.GetProperty("temperature").GetSingle();
 
         byte[] photo = DemoHost.Photo(48, 32);
         var response = await host.Client.PostAsync("/api/colorize?model=general", Png(photo));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.False(response.Headers.Contains("X-Temperature"));
+        Assert.Equal(modelTemperature.ToString(System.Globalization.CultureInfo.InvariantCulture), response.Headers.GetValues("X-Temperature").Single());
         using (IColorizer library = Colorizer.Open(TestDevices.Get("cpu:0"), path))
             Assert.Equal(library.Colorize(new[] { ImageIO.Decode("photo.png", photo) })[0].Rgb8!, Pixels(await response.Content.ReadAsByteArrayAsync()));
         string picture = response.Headers.GetValues("X-Picture").Single();
-        var distribution = await host.Client.PostAsync($"/api/distribution?model=general&picture={picture}&x=1&y=1", null);
-        Assert.Equal(HttpStatusCode.BadRequest, distribution.StatusCode);
-        Assert.Contains("not a distribution over the 313 ab bins", await Error(distribution));
+        // The temperature changes a SOM + MLP model's colours too (its annealed mean over codewords).
+        var cold = await host.Client.PostAsync($"/api/colorize?model=general&picture={picture}&temperature=0.05", null);
+        Assert.NotEqual(Pixels(await (await host.Client.PostAsync($"/api/colorize?model=general&picture={picture}", null)).Content.ReadAsByteArrayAsync()),
+            Pixels(await cold.Content.ReadAsByteArrayAsync()));
+
+        var distribution = await host.Client.PostAsync($"/api/distribution?model=general&picture={picture}&x=30&y=20&temperature=0.5", null);
+        Assert.Equal(HttpStatusCode.OK, distribution.StatusCode);
+        using JsonDocument json = JsonDocument.Parse(await distribution.Content.ReadAsStringAsync());
+        JsonElement root = json.RootElement;
+        Assert.Equal("som-mlp", root.GetProperty("method").GetString());
+        var bins = root.GetProperty("bins").EnumerateArray().Select(b => (A: b.GetProperty("a").GetDouble(), B: b.GetProperty("b").GetDouble(), P: b.GetProperty("p").GetDouble())).ToList();
+        Assert.Equal(classes, bins.Count);
+        Assert.Equal(1.0, bins.Sum(b => b.P), 4);
+        // Reference: the annealed mean over the codewords in double, softmax(log p / T) from the temperature-1 probabilities.
+        double[] w = bins.Select(b => Math.Pow(b.P, 1 / 0.5)).ToArray();
+        Assert.Equal(bins.Select((b, i) => b.A * w[i]).Sum() / w.Sum(), root.GetProperty("mean").GetProperty("a").GetDouble(), 2);
+        Assert.Equal(bins.Select((b, i) => b.B * w[i]).Sum() / w.Sum(), root.GetProperty("mean").GetProperty("b").GetDouble(), 2);
+        Assert.Equal(JsonValueKind.Object, root.GetProperty("truth").ValueKind);
         // The same kept picture through the ECCV16 model: its network runs now.
         var eccv16 = await host.Client.PostAsync($"/api/colorize?picture={picture}", null);
         Assert.Equal("ran", eccv16.Headers.GetValues("X-Network").Single());
