@@ -45,7 +45,7 @@ public sealed class BatchRunner
     }
 
     /// <summary>Counts of one run, for the summary and for tests.</summary>
-    public sealed record Summary(int Done, int Skipped, int Failed, double Seconds);
+    public sealed record Summary(int Done, int Skipped, int Failed, double Seconds, int Videos = 0);
 
     /// <summary>Runs <paramref name="process"/> on every input; returns the exit code (non-zero if any input failed).</summary>
     public int Run(Func<ImageData, ImageData> process, string deviceDescription) =>
@@ -92,7 +92,7 @@ public sealed class BatchRunner
         using var ctrlC = new Cli.CtrlC();
         CancellationToken cancel = ctrlC.Token;
         var clock = Stopwatch.StartNew();
-        int done = 0, finished = 0;   // written; written or failed
+        int done = 0, finished = 0, videosDone = 0;   // written; written or failed; videos written
         var videos = Video is null ? new List<(InputFile Input, string OutputPath)>() : work.Where(w => Engine.Video.Ffmpeg.IsVideo(w.Input.FullPath)).ToList();
         // A bar for several files, or for a video's frames (one film can take hours).
         bool showProgress = (work.Count > 1 || videos.Count > 0) && !Console.IsErrorRedirected;
@@ -173,6 +173,7 @@ public sealed class BatchRunner
                     using (FrameProgress progress = frames(input.FullPath))
                         report = Video!(input.FullPath, outputPath, progress, cancel);
                     done++;
+                    videosDone++;
                     if (!showProgress)
                         Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                             $"{outputPath}: {report.Frames} frames in {report.Seconds:0.0} s ({report.Frames / Math.Max(report.Seconds, 1e-9):0.0} frames/s; {report.Stages?.Describe(report.Seconds)})"));
@@ -217,7 +218,7 @@ public sealed class BatchRunner
             RunAll(() => { }, path => FrameProgress.Lines(Verb, path));
         }
 
-        var summary = new Summary(done, skipped, failures.Count, clock.Elapsed.TotalSeconds);
+        var summary = new Summary(done, skipped, failures.Count, clock.Elapsed.TotalSeconds, videosDone);
         Console.Out.WriteLine(Describe(summary, deviceDescription));
         if (cancel.IsCancellationRequested)
         {
@@ -234,6 +235,9 @@ public sealed class BatchRunner
             text += $", {s.Skipped} skipped (output exists; --overwrite replaces)";
         if (s.Failed > 0)
             text += $", {s.Failed} failed";
+        // With videos among the outputs a pictures-per-second rate means nothing (each video said its frames/s).
+        if (s.Videos > 0)
+            return text + $" ({s.Videos} video{(s.Videos == 1 ? "" : "s")}) in {s.Seconds:0.00} s on {device}";
         double rate = s.Seconds > 0 ? s.Done / s.Seconds : 0;
         return text + $" in {s.Seconds:0.00} s ({rate:0.0} images/s) on {device}";
     }

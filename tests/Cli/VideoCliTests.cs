@@ -41,6 +41,7 @@ public class VideoCliTests : CliFolder
         Assert.InRange(duration, original.Duration - 0.1, original.Duration + 0.1);
         Assert.True(audio, "the audio stream was not copied");
         Assert.Empty(Directory.GetFiles(dir, ".*.tmp"));
+        Assert.Contains("colorize: 1 written (1 video) in", r.Stdout);
         // Where the time went, after the video.
         Assert.Matches(@"12 frames in [0-9.]+ s \([0-9.]+ frames/s; colouring [0-9]+%, waiting for decoding [0-9]+%, for encoding [0-9]+%\)", r.Stdout);
 
