@@ -98,6 +98,7 @@ public sealed class Eccv16Colorizer : IColorizer, ILabStep
             return new Eccv16Prediction(Size / 4, Size / 4, probabilities, ab!.Download())
             {
                 Logits = network.Config.Regression ? null : logits.Download(),
+                AbTemperature = Temperature,
             };
         }
     }
@@ -105,14 +106,15 @@ public sealed class Eccv16Colorizer : IColorizer, ILabStep
     /// <summary>
     /// The same prediction decoded at another annealed-mean <paramref name="temperature"/> (on the device,
     /// from the logits <see cref="Predict"/> kept): the network does not run again, so a temperature slider
-    /// costs one decode. A regression-head model has no distribution: its prediction comes back unchanged.
+    /// costs one decode. A regression-head model has no distribution, and a prediction already decoded at
+    /// that temperature needs none: either comes back unchanged.
     /// </summary>
     public Eccv16Prediction Anneal(Eccv16Prediction prediction, float temperature)
     {
         ArgumentNullException.ThrowIfNull(prediction);
         if (!(temperature > 0) || float.IsInfinity(temperature))
             throw new UserErrorException($"temperature {temperature}: must be a positive number (the paper uses 0.38)");
-        if (prediction.Logits is not { } logits)
+        if (prediction.Logits is not { } logits || prediction.AbTemperature == temperature)
             return prediction;
         lock (gate)
         {
@@ -120,7 +122,7 @@ public sealed class Eccv16Colorizer : IColorizer, ILabStep
             using Tensor<float> output = device.Upload("logits", Shape.Nchw(1, Eccv16Config.Bins, prediction.Height, prediction.Width), logits);
             using Tensor<float> decoded = device.Allocate<float>("ab", Shape.Nchw(1, 2, prediction.Height, prediction.Width));
             network.DecodeAb(output, decoded, temperature);
-            return prediction with { Ab = decoded.Download() };
+            return prediction with { Ab = decoded.Download(), AbTemperature = temperature };
         }
     }
 
@@ -237,4 +239,7 @@ public sealed record Eccv16Prediction(int Width, int Height, float[]? Probabilit
 {
     /// <summary>[313, Height, Width] the network's raw output, kept so <see cref="Eccv16Colorizer.Anneal"/> can decode it again.</summary>
     internal float[]? Logits { get; init; }
+
+    /// <summary>The temperature <see cref="Ab"/> was decoded at (null: not known, e.g. a prediction made by hand).</summary>
+    internal float? AbTemperature { get; init; }
 }

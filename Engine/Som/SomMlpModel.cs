@@ -322,27 +322,35 @@ public sealed class SomMlpModel
     /// <summary>As the public overload, handing the picture's Lab (its L, the decoded ab) to <paramref name="labStep"/> before it goes back to sRGB.</summary>
     internal ImageData Colorize(ComputeDevice device, ImageData image, float? temperature, int? workingSize, int chunk, Action<Tensor<float>>? labStep)
     {
-        float t = temperature ?? Temperature;
-        if (!(t >= 0) || !float.IsFinite(t))
-            throw new UserErrorException($"--temperature {t}: must be 0 (the most likely class) or above");
-        int size = workingSize ?? InputSize;
+        float t = CheckTemperature(temperature ?? Temperature);
         using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
         LabOps.ImageToLab(device, image, lab);
-        int longer = Math.Max(image.Width, image.Height);
-        if (size <= 0 || longer <= size)
-        {
-            Classify(device, lab, image.Height, image.Width, t, chunk);
-        }
-        else
-        {
-            int h = Math.Max(1, (int)Math.Round(image.Height * (double)size / longer)), w = Math.Max(1, (int)Math.Round(image.Width * (double)size / longer));
-            using Tensor<float> small = device.Allocate<float>("lab-working", Shape.Nchw(1, 3, h, w));
-            ResampleOps.ResizeBilinear(lab, 0, 1, small, 0);
-            Classify(device, small, h, w, t, chunk);
+        using Tensor<float>? small = Working(device, lab, image, workingSize ?? InputSize, out int h, out int w);
+        Classify(device, small ?? lab, h, w, t, chunk);
+        if (small is not null)
             ResampleOps.ResizeBilinear(small, 1, 2, lab, 1);
-        }
         labStep?.Invoke(lab);
         return LabOps.LabToImage(device, image, lab);
+    }
+
+    private static float CheckTemperature(float t) =>
+        t >= 0 && float.IsFinite(t) ? t : throw new UserErrorException($"--temperature {t}: must be 0 (the most likely class) or above");
+
+    /// <summary>
+    /// The picture's L at the working size, its longer side <paramref name="size"/> (bilinear), in a new
+    /// [1, 3, h, w] tensor; null (work on <paramref name="lab"/> itself) when size is 0 or the picture is no larger.
+    /// </summary>
+    private static Tensor<float>? Working(ComputeDevice device, Tensor<float> lab, ImageData image, int size, out int height, out int width)
+    {
+        (height, width) = (image.Height, image.Width);
+        int longer = Math.Max(image.Width, image.Height);
+        if (size <= 0 || longer <= size)
+            return null;
+        height = Math.Max(1, (int)Math.Round(image.Height * (double)size / longer));
+        width = Math.Max(1, (int)Math.Round(image.Width * (double)size / longer));
+        Tensor<float> small = device.Allocate<float>("lab-working", Shape.Nchw(1, 3, height, width));
+        ResampleOps.ResizeBilinear(lab, 0, 1, small, 0);
+        return small;
     }
 
     /// <summary>The MLP's inputs for pixels start .. start + batch - 1 of lab [1, 3, H, W]: their K x K L patches (and context patches).</summary>
@@ -363,40 +371,22 @@ public sealed class SomMlpModel
     /// </summary>
     internal (float[] Probabilities, float A, float B) Pixel(ComputeDevice device, ImageData image, int x, int y, float? temperature = null, int? workingSize = null)
     {
-        float t = temperature ?? Temperature;
-        if (!(t >= 0) || !float.IsFinite(t))
-            throw new UserErrorException($"--temperature {t}: must be 0 (the most likely class) or above");
-        int size = workingSize ?? InputSize, longer = Math.Max(image.Width, image.Height);
+        float t = CheckTemperature(temperature ?? Temperature);
         using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
         LabOps.ImageToLab(device, image, lab);
-        int h = image.Height, w = image.Width;
-        Tensor<float>? small = null;
-        try
-        {
-            if (size > 0 && longer > size)
-            {
-                h = Math.Max(1, (int)Math.Round(image.Height * (double)size / longer));
-                w = Math.Max(1, (int)Math.Round(image.Width * (double)size / longer));
-                small = device.Allocate<float>("lab-working", Shape.Nchw(1, 3, h, w));
-                ResampleOps.ResizeBilinear(lab, 0, 1, small, 0);
-            }
-            Tensor<float> working = small ?? lab;
-            int px = Math.Min(w - 1, (int)((x + 0.5) * w / image.Width)), py = Math.Min(h - 1, (int)((y + 0.5) * h / image.Height));
-            int pixel = py * w + px;
-            using var mlp = new PatchMlp(device, Features(Patch, Context), Hidden, Map.Neurons, 1, 0, Weights);
-            using Tensor<float> book = device.Upload("codebook", new Shape(Map.Neurons, 2), Map.Codebook);
-            using Tensor<float> probabilities = device.Allocate<float>("probabilities", Shape.Nchw(1, Map.Neurons, 1, 1));
-            ExtractInputs(device, working, h, w, mlp, pixel);
-            mlp.Forward();
-            SoftmaxOps.Softmax(mlp.Logits.Reshape(Shape.Nchw(1, Map.Neurons, 1, 1)), probabilities, 1f);
-            PatchOps.ClassToAb(mlp.Logits, book, working, new PatchArgs(h, w, Map.Neurons, 1, 1, 1, pixel, t));
-            float[] values = working.Download();
-            return (probabilities.Download(), values[h * w + pixel], values[2 * h * w + pixel]);
-        }
-        finally
-        {
-            small?.Dispose();
-        }
+        using Tensor<float>? small = Working(device, lab, image, workingSize ?? InputSize, out int h, out int w);
+        int px = Math.Min(w - 1, (int)((x + 0.5) * w / image.Width)), py = Math.Min(h - 1, (int)((y + 0.5) * h / image.Height));
+        using var mlp = new PatchMlp(device, Features(Patch, Context), Hidden, Map.Neurons, 1, 0, Weights);
+        using Tensor<float> book = device.Upload("codebook", new Shape(Map.Neurons, 2), Map.Codebook);
+        using Tensor<float> probabilities = device.Allocate<float>("probabilities", Shape.Nchw(1, Map.Neurons, 1, 1));
+        // The pixel's decoded Lab alone: a 1 x 1 picture, so only three values come back.
+        using Tensor<float> decoded = device.Allocate<float>("pixel-lab", Shape.Nchw(1, 3, 1, 1));
+        ExtractInputs(device, small ?? lab, h, w, mlp, py * w + px);
+        mlp.Forward();
+        SoftmaxOps.Softmax(mlp.Logits.Reshape(Shape.Nchw(1, Map.Neurons, 1, 1)), probabilities, 1f);
+        PatchOps.ClassToAb(mlp.Logits, book, decoded, new PatchArgs(1, 1, Map.Neurons, 1, 1, 1, 0, t));
+        float[] ab = decoded.Download();
+        return (probabilities.Download(), ab[1], ab[2]);
     }
 
     /// <summary>Writes the decoded ab of every pixel of lab [1, 3, H, W] from its L patches.</summary>

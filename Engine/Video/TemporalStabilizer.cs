@@ -35,7 +35,7 @@ internal sealed class TemporalStabilizer : IDisposable
 
     /// <summary>
     /// Colours a batch of consecutive frames and stabilises them in order. A colourizer that offers its Lab
-    /// (<see cref="ILabStep"/>: the ECCV16 one) is blended there, before its one conversion to sRGB;
+    /// (<see cref="ILabStep"/>: both methods' do) is blended there, before its one conversion to sRGB;
     /// any other is blended after, through a round trip of its 8-bit output to Lab and back.
     /// </summary>
     public IReadOnlyList<ImageData> Colorize(IColorizer colorizer, IReadOnlyList<ImageData> frames)

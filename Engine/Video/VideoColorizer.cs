@@ -57,7 +57,7 @@ public sealed record VideoStages(double DecodeWait, double Colour, double Encode
 {
     /// <summary>"colouring 91%, waiting for decoding 4%, for encoding 2%" of <paramref name="seconds"/>.</summary>
     public string Describe(double seconds) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"colouring {Colour / seconds:P0}, waiting for decoding {DecodeWait / seconds:P0}, for encoding {EncodeWait / seconds:P0}").Replace(" %", "%");
+        $"colouring {100 * Colour / seconds:0}%, waiting for decoding {100 * DecodeWait / seconds:0}%, for encoding {100 * EncodeWait / seconds:0}%");
 }
 
 /// <summary>

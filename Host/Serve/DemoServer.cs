@@ -170,7 +170,7 @@ internal static class DemoServer
         // Decoding runs as part of the device job: one decoded picture at a time, however many requests wait.
         var (picture, image, ran, t) = await service.Queue.Run(() =>
         {
-            Picture p = upload is null ? service.Get(query["picture"]) : service.Keep(Decode(upload, service));
+            Picture p = service.Take(upload, query["picture"]);
             var (coloured, networkRan, used) = service.Colorize(p, model, size, temperature);
             return (p, DemoService.Encode(coloured, format), networkRan, used);
         }, context.RequestAborted);
@@ -194,11 +194,7 @@ internal static class DemoServer
         int x = (int)(Number(query, "x", 0, int.MaxValue) ?? throw new DemoException(400, "x: the pixel's column is needed"));
         int y = (int)(Number(query, "y", 0, int.MaxValue) ?? throw new DemoException(400, "y: the pixel's row is needed"));
         byte[]? upload = await ReadUpload(context, service);
-        object result = await service.Queue.Run(() =>
-        {
-            Picture p = upload is null ? service.Get(query["picture"]) : service.Keep(Decode(upload, service));
-            return service.Distribution(p, model, size, x, y, temperature);
-        }, context.RequestAborted);
+        object result = await service.Queue.Run(() => service.Distribution(service.Take(upload, query["picture"]), model, size, x, y, temperature), context.RequestAborted);
         await context.Response.WriteAsJsonAsync(result);
     }
 
@@ -219,8 +215,7 @@ internal static class DemoServer
         if (grids.Count is 0 or > 4)
             throw new DemoException(400, "grids: one to four maps, e.g. 2x2,3x3");
         byte[]? upload = await ReadUpload(context, service);
-        object result = await service.Queue.Run(() =>
-            service.Som(upload is null ? service.Get(query["picture"]) : service.Keep(Decode(upload, service)), grids), context.RequestAborted);
+        object result = await service.Queue.Run(() => service.Som(service.Take(upload, query["picture"]), grids), context.RequestAborted);
         await context.Response.WriteAsJsonAsync(result);
     }
 
@@ -240,9 +235,6 @@ internal static class DemoServer
             throw new DemoException(400, FormattableString.Invariant($"{name} '{text}': expected a number from {min} to {max}"));
         return value;
     }
-
-    private static ImageData Decode(byte[] bytes, DemoService service) =>
-        ImageIO.Decode("upload", bytes, service.Options.MaxPixels);
 
     /// <summary>The uploaded picture's bytes (raw body, or the multipart field "image"), or null when the request has none; 413 past the limit.</summary>
     private static async Task<byte[]?> ReadUpload(HttpContext context, DemoService service)

@@ -28,9 +28,10 @@ internal sealed class DemoModel : IDisposable
         Path = path;
         Method = Colorizer.MethodOf(file, path);
         DefaultSize = Colorizer.PreferredSize(file);
-        Default = Open(DefaultSize);
-        // A SOM + MLP model is also used directly: its temperature per request, and one pixel's class probabilities.
+        // A SOM + MLP model is also used directly (its temperature per request, one pixel's class
+        // probabilities): read once, and its colourizer wraps the same instance.
         Som = Method == ColorizationMethod.SomMlp ? SomMlpModel.FromModelFile(file, path) : null;
+        Default = Som is null ? Open(DefaultSize) : Colorizer.Open(device, Som);
         Temperature = Default is Eccv16Colorizer e ? e.Temperature : Som?.Temperature;
         HasDistribution = Default is Eccv16Colorizer { HasDistribution: true } || Som is not null;
         Classes = Som?.Map.Neurons ?? Eccv16Config.Bins;
@@ -64,7 +65,7 @@ internal sealed class DemoModel : IDisposable
         return bySize.GetOrAdd(size.Value, Open);
     }
 
-    private IColorizer Open(int size) => Colorizer.Open(device, File, Path, new ColorizerOptions { Size = Method == ColorizationMethod.Eccv16 ? size : null });
+    private IColorizer Open(int size) => Colorizer.Open(device, File, Path, new ColorizerOptions { Size = size });
 
     public void Dispose()
     {
@@ -115,7 +116,8 @@ internal sealed class DemoService : IDisposable
                     unique = $"{id}-{n}";
                 Add(unique, System.IO.Path.GetFileName(path), path);
             }
-            BinSwatches = Swatches(BinCentresPlanar(), 65f);
+            float[,] centres = Eccv16Architecture.BinCentres;
+            BinSwatches = Swatches(Enumerable.Range(0, Eccv16Config.Bins).Select(q => (centres[q, 0], centres[q, 1])).ToList());
         }
         catch
         {
@@ -142,6 +144,10 @@ internal sealed class DemoService : IDisposable
         string.IsNullOrEmpty(id) ? throw new DemoException(400, "no picture: send one in the request body (or as the multipart field 'image'), or name a kept one with picture=ID")
         : pictures.TryGetValue(id, out Picture? p) ? p
         : throw new DemoException(404, $"picture '{id}': not kept here (it may have been dropped for newer ones); upload it again");
+
+    /// <summary>The request's picture: an upload (decoded with the CLI's limits, then kept), else the kept picture <paramref name="id"/> names.</summary>
+    public Picture Take(byte[]? upload, string? id) =>
+        upload is null ? Get(id) : Keep(ImageIO.Decode("upload", upload, Options.MaxPixels));
 
     /// <summary>Keeps a decoded upload (dropping the oldest past the pixel budget) and says whether it has colour.</summary>
     public Picture Keep(ImageData image)
@@ -208,8 +214,7 @@ internal sealed class DemoService : IDisposable
             bins[q] = new { a = centres[q, 0], b = centres[q, 1], p = prediction.Probabilities![q * cells + cell], rgb = BinSwatches[q] };
         float meanA = annealed.Ab[cell], meanB = annealed.Ab[cells + cell];
         float[]? truth = picture.IsColour ? PixelAb(picture.Original, x, y) : null;
-        var planar = truth is null ? new[] { meanA, meanB } : new[] { meanA, truth[0], meanB, truth[1] };
-        string[] swatches = Swatches(planar, 65f);
+        string[] swatches = Swatches(truth is null ? new[] { (meanA, meanB) } : new[] { (meanA, meanB), (truth[0], truth[1]) });
         return new
         {
             picture = picture.Id, model = model.Id, method = "eccv16", x, y, temperature = t, networkRan = ran,
@@ -229,15 +234,10 @@ internal sealed class DemoService : IDisposable
         int n = som.Map.Neurons;
         float[] truth = picture.IsColour ? PixelAb(picture.Original, x, y) : Array.Empty<float>();
         // Codewords, then the mean, then the truth: one swatch conversion.
-        var planar = new float[2 * (n + 2)];
-        for (int j = 0; j < n; j++)
-        {
-            planar[j] = book[2 * j];
-            planar[n + 2 + j] = book[2 * j + 1];
-        }
-        (planar[n], planar[2 * n + 2]) = (meanA, meanB);
-        (planar[n + 1], planar[2 * n + 3]) = truth.Length == 2 ? (truth[0], truth[1]) : (0f, 0f);
-        string[] swatches = Swatches(planar, 65f);
+        var colours = Codewords(book).Append((meanA, meanB)).ToList();
+        if (truth.Length == 2)
+            colours.Add((truth[0], truth[1]));
+        string[] swatches = Swatches(colours);
         return new
         {
             picture = picture.Id, model = model.Id, method = "som-mlp", x, y, temperature = t, networkRan = true,
@@ -261,13 +261,7 @@ internal sealed class DemoService : IDisposable
             SomMap map = SomMap.Fit(Device, samples, w, h, epochs: 30, seed: 1);
             SomQuality quality = map.Evaluate(Device, samples);
             float[] book = map.Codebook;
-            var planar = new float[book.Length];
-            for (int j = 0; j < map.Neurons; j++)
-            {
-                planar[j] = book[2 * j];
-                planar[map.Neurons + j] = book[2 * j + 1];
-            }
-            string[] swatches = Swatches(planar, 65f);
+            string[] swatches = Swatches(Codewords(book).ToList());
             maps.Add(new
             {
                 grid = $"{w}x{h}",
@@ -292,34 +286,27 @@ internal sealed class DemoService : IDisposable
     /// <summary>The ab of one pixel (Lab on the device, for that pixel alone).</summary>
     private float[] PixelAb(ImageData image, int x, int y)
     {
+        int p = y * image.Width + x;
         ImageData pixel = image.Rgb8 is { } rgb
-            ? ImageData.FromRgb8(1, 1, new[] { rgb[3 * (y * image.Width + x)], rgb[3 * (y * image.Width + x) + 1], rgb[3 * (y * image.Width + x) + 2] })
-            : ImageData.FromPlanar16(1, 1, new[] { image.RgbPlanar![y * image.Width + x], image.RgbPlanar[image.Pixels + y * image.Width + x], image.RgbPlanar[2 * image.Pixels + y * image.Width + x] });
+            ? ImageData.FromRgb8(1, 1, new[] { rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2] })
+            : ImageData.FromPlanar16(1, 1, new[] { image.RgbPlanar![p], image.RgbPlanar[image.Pixels + p], image.RgbPlanar[2 * image.Pixels + p] });
         using Tensor<float> lab = Device.Allocate<float>("lab", Shape.Nchw(1, 3, 1, 1));
         LabOps.ImageToLab(Device, pixel, lab);
         float[] values = lab.Download();
         return new[] { values[1], values[2] };
     }
 
-    private static float[] BinCentresPlanar()
-    {
-        float[,] c = Eccv16Architecture.BinCentres;
-        var planar = new float[2 * Eccv16Config.Bins];
-        for (int q = 0; q < Eccv16Config.Bins; q++)
-        {
-            planar[q] = c[q, 0];
-            planar[Eccv16Config.Bins + q] = c[q, 1];
-        }
-        return planar;
-    }
+    /// <summary>A codebook [N, 2] (a, b interleaved) as ab pairs.</summary>
+    private static IEnumerable<(float A, float B)> Codewords(float[] book) =>
+        Enumerable.Range(0, book.Length / 2).Select(j => (book[2 * j], book[2 * j + 1]));
 
-    /// <summary>sRGB hex colours of ab pairs ([2, n]: a row, then b row) at lightness <paramref name="l"/> (Lab to sRGB on the device).</summary>
-    private string[] Swatches(float[] abPlanar, float l)
+    /// <summary>sRGB hex colours of ab pairs at lightness 65 (one Lab to sRGB conversion on the device, a 1 x n picture).</summary>
+    private string[] Swatches(IReadOnlyList<(float A, float B)> colours)
     {
-        int n = abPlanar.Length / 2;
+        int n = colours.Count;
         var lab = new float[3 * n];
-        Array.Fill(lab, l, 0, n);
-        Array.Copy(abPlanar, 0, lab, n, 2 * n);
+        for (int i = 0; i < n; i++)
+            (lab[i], lab[n + i], lab[2 * n + i]) = (65f, colours[i].A, colours[i].B);
         using Tensor<float> tensor = Device.Upload("swatches", Shape.Nchw(1, 3, 1, n), lab);
         byte[] rgb = LabOps.LabToImage(Device, ImageData.FromRgb8(n, 1, new byte[3 * n]), tensor).Rgb8!;
         return Enumerable.Range(0, n).Select(i => $"#{rgb[3 * i]:x2}{rgb[3 * i + 1]:x2}{rgb[3 * i + 2]:x2}").ToArray();

@@ -50,16 +50,7 @@ internal sealed class DemoHost : IAsyncDisposable
     }
 
     /// <summary>A small colourful PNG (gradients in all three channels, varied by <paramref name="seed"/>).</summary>
-    public static byte[] Photo(int w = 40, int h = 30, int seed = 0)
-    {
-        using var image = new Image<Rgb24>(w, h);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                image[x, y] = new Rgb24((byte)(x * 250 / w), (byte)(200 - y * 150 / h + seed * 7), (byte)((x * y + seed * 31) % 256));
-        using var stream = new MemoryStream();
-        image.SaveAsPng(stream);
-        return stream.ToArray();
-    }
+    public static byte[] Photo(int w = 40, int h = 30, int seed = 0) => TestData.ColourfulPng(w, h, seed);
 
     /// <summary>The same photo in greyscale.</summary>
     public static byte[] GreyPhoto(int w = 40, int h = 30)

@@ -87,4 +87,16 @@ public static class TestData
             }
         return (index, weight);
     }
+
+    /// <summary>A small colourful PNG: gradients in all three channels, varied by <paramref name="seed"/> (the demo's tests and its load check upload it).</summary>
+    public static byte[] ColourfulPng(int w, int h, int seed = 0)
+    {
+        using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(w, h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                image[x, y] = new SixLabors.ImageSharp.PixelFormats.Rgb24((byte)(x * 250 / w), (byte)(200 - y * 150 / h + seed * 7), (byte)((x * y + seed * 31) % 256));
+        using var stream = new MemoryStream();
+        SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, stream);
+        return stream.ToArray();
+    }
 }
