@@ -2,11 +2,10 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Host.Serve;
+using ColorKernels.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace ColorKernels.Perf.Ops;
 
@@ -27,7 +26,7 @@ internal static class ServeLoadBench
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-            byte[] photo = Photo(256, 192);
+            byte[] photo = TestData.ColourfulPng(256, 192);
             // Warm-up: kernels compile on first use; one upload is kept for the re-decode and distribution cases.
             HttpResponseMessage first = Send(client, HttpMethod.Post, "/api/colorize", photo).GetAwaiter().GetResult();
             string picture = first.Headers.GetValues("X-Picture").Single();
@@ -35,9 +34,10 @@ internal static class ServeLoadBench
             var cases = new (string Name, Func<int, Task<HttpResponseMessage>> Call)[]
             {
                 ("GET /api/health (baseline)", _ => Send(client, HttpMethod.Get, "/api/health", null)),
-                ("POST /api/colorize 256x192", _ => Send(client, HttpMethod.Post, "/api/colorize", photo)),
                 ("re-decode (picture=, temperature=)", i => Send(client, HttpMethod.Post, $"/api/colorize?picture={picture}&temperature={temperatures[i % 4]}", null)),
                 ("POST /api/distribution", i => Send(client, HttpMethod.Post, $"/api/distribution?picture={picture}&x={i % 256}&y={i % 192}", null)),
+                // Last: each upload is kept, and past the server's 64 the warm-up picture the rows above use is dropped.
+                ("POST /api/colorize 256x192", _ => Send(client, HttpMethod.Post, "/api/colorize", photo)),
             };
             log.WriteLine($"serve  load check on loopback ({app.Urls.First()}), built-in model, on {device.Description}; at most 200 requests or 10 s a row");
             log.WriteLine($"  {"request",-36} {"clients",7} {"requests",8} {"req/s",8} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"vs baseline",12}");
@@ -98,16 +98,5 @@ internal static class ServeLoadBench
     {
         var sorted = values.Order().ToList();
         return sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
-    }
-
-    private static byte[] Photo(int w, int h)
-    {
-        using var image = new Image<Rgb24>(w, h);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                image[x, y] = new Rgb24((byte)(x * 255 / w), (byte)(200 - y * 150 / h), (byte)(x * y % 256));
-        using var stream = new MemoryStream();
-        image.SaveAsPng(stream);
-        return stream.ToArray();
     }
 }
