@@ -19,7 +19,7 @@ public enum ColorizationMethod
 /// <summary>How a colourizer runs; null values mean "the model's own".</summary>
 public sealed record ColorizerOptions
 {
-    /// <summary>Annealed-mean temperature (ECCV16: the model's, 0.38 in the paper; SOM + MLP: the model's).</summary>
+    /// <summary>Decode temperature (<see cref="DecodeTemperature"/>: 0 the most likely colour, 0.01 to 100 the annealed mean; default the model's).</summary>
     public float? Temperature { get; init; }
 
     /// <summary>ECCV16: the network's input size (a multiple of 8; default the model's input_size, else 256). SOM + MLP: the working size (default the model's).</summary>
@@ -33,8 +33,12 @@ public sealed record ColorizerOptions
 }
 
 /// <summary>
-/// A trained colourizer on a device: pictures in, the same pictures coloured out (each picture's own
-/// full-resolution L kept). What colorize, eval and a library user share, whatever the method.
+/// A trained colourizer on a device, whatever the method: a model that predicts, for each picture, a
+/// distribution over a palette of ab colours (ECCV16: 313 bins; SOM + MLP: the map's codewords), and the one
+/// decode that turns it into colours (the annealed mean at a temperature, or the most likely colour at 0),
+/// joined with the picture's own full-resolution L. <see cref="Colorize"/> does both;
+/// <see cref="Predict"/> and <see cref="Decode"/> do them apart, so a prediction kept on the device can be
+/// decoded again at another temperature without running the model (one device launch).
 /// Thread safety: a colourizer may be called from several threads; its calls are serialised (they share
 /// the device's stream and the colourizer's buffers). For parallel work, open one colourizer per device.
 /// Dispose it (and then its device) to free device memory.
@@ -50,14 +54,33 @@ public interface IColorizer : IDisposable
     /// <summary>Pictures per <see cref="Colorize"/> call that suit this device and method (a GPU runs the ECCV16 network on batches).</summary>
     int PreferredBatch { get; }
 
+    /// <summary>The decode temperature used when a call gives none: the options', else the model's (<see cref="DecodeTemperature"/>).</summary>
+    float Temperature { get; }
+
+    /// <summary>The palette's ab colours, a and b interleaved ([Q, 2]: the 313 bin centres, or the map's codewords); empty for a regression-head model, which predicts ab directly.</summary>
+    IReadOnlyList<float> Palette { get; }
+
     /// <summary>Colours <paramref name="images"/> as one batch and returns them in order, each the size (and bit depth, and alpha) of its input.</summary>
     IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images);
+
+    /// <summary>The model's predictions for <paramref name="images"/> (one batch), kept on the device; the caller disposes them.</summary>
+    IReadOnlyList<Prediction> Predict(IReadOnlyList<ImageData> images);
+
+    /// <summary>
+    /// A prediction of this colourizer decoded at <paramref name="temperature"/> (default <see cref="Temperature"/>),
+    /// joined with the predicted picture's full-resolution L: the same picture <see cref="Colorize"/> gives at that temperature.
+    /// </summary>
+    ImageData Decode(Prediction prediction, float? temperature = null);
+
+    /// <summary>The prediction at pixel (x, y) of its picture: the grid cell, the probabilities over the palette, the colour decoded at <paramref name="temperature"/>.</summary>
+    PixelDistribution Distribution(Prediction prediction, int x, int y, float? temperature = null);
 }
 
 /// <summary>
 /// A colourizer that can hand each picture's Lab ([1, 3, H, W] on the device: the picture's own L, the
-/// predicted ab at full size) to a step before it goes back to sRGB (both methods' colourizers do): video stabilisation blends there,
-/// instead of converting the coloured frame's 8-bit RGB back to Lab and out again.
+/// decoded ab at full size) to a step before it goes back to sRGB (<see cref="PaletteColorizer"/>: both
+/// methods'): video stabilisation blends there, instead of converting the coloured frame's 8-bit RGB back
+/// to Lab and out again.
 /// </summary>
 internal interface ILabStep
 {
@@ -102,7 +125,8 @@ public static class Colorizer
                 try
                 {
                     network.Fused = !options.Unfused;
-                    return new Eccv16Colorizer(network, options.Size ?? PreferredSize(file), options.Temperature ?? network.Config.Temperature, ownsNetwork: true, options.Batch);
+                    float temperature = options.Temperature is { } t ? DecodeTemperature.Check(t) : DecodeTemperature.Check(network.Config.Temperature, $"'{path}': header temperature");
+                    return new Eccv16Colorizer(network, options.Size ?? PreferredSize(file), temperature, ownsNetwork: true, options.Batch);
                 }
                 catch
                 {
@@ -128,45 +152,6 @@ public static class Colorizer
         file.Header["input_size"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out int size) && size >= 8 && size % 8 == 0 ? size : 256;
 }
 
-/// <summary>The SOM + MLP method as an <see cref="IColorizer"/>: each picture coloured on its own, at the model's working size.</summary>
-internal sealed class SomMlpColorizer : IColorizer, ILabStep
-{
-    private readonly SomMlpModel model;
-    private readonly ColorizerOptions options;
-    private readonly object gate = new();
-
-    public SomMlpColorizer(ComputeDevice device, SomMlpModel model, ColorizerOptions options)
-    {
-        Device = device;
-        this.model = model;
-        this.options = options;
-    }
-
-    public ColorizationMethod Method => ColorizationMethod.SomMlp;
-
-    public ComputeDevice Device { get; }
-
-    public int PreferredBatch => options.Batch ?? 1;
-
-    public IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images)
-    {
-        ArgumentNullException.ThrowIfNull(images);
-        lock (gate)
-            return images.Select(image => model.Colorize(Device, image, options.Temperature, options.Size)).ToList();
-    }
-
-    IReadOnlyList<ImageData> ILabStep.Colorize(IReadOnlyList<ImageData> images, Action<int, Tensors.Tensor<float>> labStep)
-    {
-        ArgumentNullException.ThrowIfNull(images);
-        lock (gate)
-            return images.Select((image, i) => model.Colorize(Device, image, options.Temperature, options.Size, 8192, lab => labStep(i, lab))).ToList();
-    }
-
-    public void Dispose()
-    {
-    }
-}
-
 /// <summary>Conveniences over <see cref="IColorizer"/>: one picture, an ImageSharp image, a file or stream, many pictures with progress.</summary>
 public static class ColorizerExtensions
 {
@@ -175,6 +160,13 @@ public static class ColorizerExtensions
     {
         ArgumentNullException.ThrowIfNull(colorizer);
         return colorizer.Colorize(new[] { image })[0];
+    }
+
+    /// <summary>The model's prediction for one picture, kept on the device (the caller disposes it): decode it with <see cref="IColorizer.Decode"/>.</summary>
+    public static Prediction Predict(this IColorizer colorizer, ImageData image)
+    {
+        ArgumentNullException.ThrowIfNull(colorizer);
+        return colorizer.Predict(new[] { image })[0];
     }
 
     /// <summary>Colours an ImageSharp image of any pixel type; returns a new image (Rgba64 for 16-bit sources, else Rgba32) the caller disposes.</summary>

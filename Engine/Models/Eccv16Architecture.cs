@@ -160,6 +160,15 @@ internal static class Eccv16Architecture
         return total + (regression ? 0 : (long)h * w * Eccv16Config.Bins * 2);
     }
 
+    /// <summary>The bin centres as a palette [313, 2], a and b interleaved (what the palette decode takes).</summary>
+    public static float[] Palette()
+    {
+        var palette = new float[2 * Eccv16Config.Bins];
+        for (int q = 0; q < Eccv16Config.Bins; q++)
+            (palette[2 * q], palette[2 * q + 1]) = (BinCentres[q, 0], BinCentres[q, 1]);
+        return palette;
+    }
+
     /// <summary>The bin centres as a [2, 313] matrix (a row, then b row): the layout the bin kernels read.</summary>
     public static float[] CentresPlanar()
     {

@@ -118,20 +118,33 @@ internal sealed class Eccv16Network : IDisposable
         return graph!.Forward(input, Fused ? ForwardMode.Fused : ForwardMode.Unfused);
     }
 
-    /// <summary>ab [N, 2, H/4, W/4] = annealed mean of <paramref name="logits"/> at <paramref name="temperature"/> (classification head).</summary>
-    public void AnnealedMean(Tensor<float> logits, Tensor<float> ab, float temperature) =>
-        SoftmaxOps.AnnealedMean(logits, Decode, ab, temperature);
+    private Tensor<float>? palette;
+
+    /// <summary>The bins as a palette [313, 2] (a, b interleaved), uploaded on first use: what the palette decode takes.</summary>
+    public Tensor<float> Palette => palette ??= Device.Upload("palette", new Shape(Eccv16Config.Bins, 2), BinPalette());
+
+    /// <summary>The decode matrix [2, 313] (each bin's ab) as a palette [313, 2].</summary>
+    internal float[] BinPalette()
+    {
+        float[] planar = Decode.Download();
+        int bins = planar.Length / 2;
+        var values = new float[planar.Length];
+        for (int q = 0; q < bins; q++)
+            (values[2 * q], values[2 * q + 1]) = (planar[q], planar[bins + q]);
+        return values;
+    }
 
     /// <summary>
-    /// ab [N, 2, H/4, W/4] from the network's output: the annealed mean for the classification head; for the
-    /// regression head the output x ab_scale (the temperature does not apply).
+    /// ab [N, 2, H/4, W/4] from the network's output, for tools that time or compare the bare network
+    /// (colourizers decode through <see cref="PaletteColorizer"/>): the palette decode for the classification
+    /// head; for the regression head the output x ab_scale (the temperature does not apply).
     /// </summary>
     public void DecodeAb(Tensor<float> output, Tensor<float> ab, float temperature)
     {
         if (Config.Regression)
             ResampleOps.ResizeBilinear(output, 0, 2, ab, 0, Config.AbScale, 0f);   // same size: a scaled copy
         else
-            AnnealedMean(output, ab, temperature);
+            SoftmaxOps.PaletteDecode(output, Palette, ab, temperature);
     }
 
     private static string Format(int[] shape) => "[" + string.Join(", ", shape) + "]";
@@ -141,5 +154,6 @@ internal sealed class Eccv16Network : IDisposable
         graph?.Dispose();
         foreach (Tensor<float> t in parameters.Values.Concat(foldedNorms))
             t.Dispose();
+        palette?.Dispose();
     }
 }

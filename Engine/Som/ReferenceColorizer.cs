@@ -45,6 +45,6 @@ public static class ReferenceColorizer
         if (references.Count == 0)
             throw new UserErrorException("--reference: no reference photos");
         SomMlpSettings settings = Settings(size ?? DefaultWorkingSize, steps, timeLimit);
-        return SomMlpModel.Train(device, references, settings, (_, _) => { }, skip);
+        return SomMlpTrainer.Train(device, references, settings, (_, _) => { }, skip);
     }
 }

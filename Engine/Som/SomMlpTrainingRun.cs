@@ -17,7 +17,7 @@ public sealed class SomMlpTrainingRun
     private readonly SomMlpSettings settings;
     private readonly int checkpointEvery;
     private readonly bool resume;
-    private SomMlpModel.Resume? from;
+    private SomMlpTrainer.Resume? from;
     private bool opened;
 
     /// <summary>A run into <paramref name="folder"/> with <paramref name="settings"/>; <paramref name="resume"/> continues its checkpoint; a checkpoint every <paramref name="checkpointEvery"/> steps.</summary>
@@ -46,7 +46,7 @@ public sealed class SomMlpTrainingRun
             ModelFile state = ModelFile.Read(StatePath);
             if (state.Header["seed"]?.GetValue<int>() != settings.Seed || state.Header["batch"]?.GetValue<int>() != settings.Batch)
                 throw new UserErrorException("--resume: the run was started with another --seed or --batch; resume with the same settings");
-            from = new SomMlpModel.Resume(SomMlpModel.FromModelFile(ModelFile.Read(ModelPath), ModelPath), state, StatePath);
+            from = new SomMlpTrainer.Resume(SomMlpModel.FromModelFile(ModelFile.Read(ModelPath), ModelPath), state, StatePath);
         }
         else if (File.Exists(ModelPath))
         {
@@ -85,7 +85,7 @@ public sealed class SomMlpTrainingRun
         Action<string> skipped, CancellationToken cancel)
     {
         OpenFolder();
-        var (model, report) = SomMlpModel.Train(device, files, settings, (step, loss) =>
+        var (model, report) = SomMlpTrainer.Train(device, files, settings, (step, loss) =>
         {
             File.AppendAllText(LogPath, string.Create(CultureInfo.InvariantCulture, $"{step},{loss:R}\n"));
             progress(step, loss);

@@ -62,6 +62,9 @@ internal sealed class Tensor<T> : IDisposable where T : unmanaged
         return View.SubView(offset, length);
     }
 
+    /// <summary>Fills this tensor with <paramref name="source"/>'s elements from <paramref name="offset"/> on, on the device (queued on its stream).</summary>
+    internal void CopyFrom(Tensor<T> source, int offset) => source.Range(offset, Elements).CopyTo(Device.Stream, View.SubView(0, Elements));
+
     /// <summary>Copies <paramref name="data"/> (exactly <see cref="Elements"/> values) to the device.</summary>
     public void Upload(ReadOnlySpan<T> data)
     {

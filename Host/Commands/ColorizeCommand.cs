@@ -17,7 +17,7 @@ public static class ColorizeCommand
         };
         var temperature = new Option<float?>("--temperature", "-t")
         {
-            Description = "Annealed-mean temperature: near 0 gives each pixel's most likely colour, 1 the mean (default: the model's, 0.38 in the paper)",
+            Description = "Decode temperature: 0 gives each pixel's most likely colour, 0.01 to 100 the annealed mean (1 the mean colour, lower sharper; default: the model's)",
         };
         var size = new Option<int?>("--size")
         {

@@ -42,7 +42,7 @@ public static class ModelCommand
             {
                 if (header["temperature"] is null)
                     throw new UserErrorException($"'{source}' has no temperature (not an eccv16 classification model)");
-                header["temperature"] = t > 0 && float.IsFinite(t) ? t : throw new UserErrorException($"--temperature {t}: must be above 0");
+                header["temperature"] = DecodeTemperature.Check(t);
             }
             var converted = new ModelFile(header, file.Tensors.Select(t => t with { Storage = storage }).ToList());
             converted.Write(target);

@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using ColorKernels.Engine;
+using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
 using Microsoft.AspNetCore.Builder;
@@ -47,7 +48,7 @@ internal static class DemoServer
         {
             id = m.Id,
             name = m.Name,
-            method = m.Method == Engine.Models.ColorizationMethod.SomMlp ? "som-mlp" : "eccv16",
+            method = DemoService.MethodName(m.Method),
             size = m.DefaultSize,
             temperature = m.Temperature,
             distribution = m.HasDistribution,
@@ -158,7 +159,7 @@ internal static class DemoServer
     {
         var query = context.Request.Query;
         DemoModel model = service.Model(query["model"]);
-        float? temperature = Number(query, "temperature", 0.01f, 100f);
+        float? temperature = Temperature(query);
         int? size = (int?)Number(query, "size", 8, 4096);
         string format = (query["format"].FirstOrDefault() ?? "png").ToLowerInvariant() switch
         {
@@ -189,7 +190,7 @@ internal static class DemoServer
     {
         var query = context.Request.Query;
         DemoModel model = service.Model(query["model"]);
-        float? temperature = Number(query, "temperature", 0.01f, 100f);
+        float? temperature = Temperature(query);
         int? size = (int?)Number(query, "size", 8, 4096);
         int x = (int)(Number(query, "x", 0, int.MaxValue) ?? throw new DemoException(400, "x: the pixel's column is needed"));
         int y = (int)(Number(query, "y", 0, int.MaxValue) ?? throw new DemoException(400, "y: the pixel's row is needed"));
@@ -225,6 +226,16 @@ internal static class DemoServer
         byte[] png = await service.Queue.Run(() => DemoService.Encode(service.Grey(service.Get(id)), "png"), context.RequestAborted);
         context.Response.ContentType = "image/png";
         await context.Response.Body.WriteAsync(png);
+    }
+
+    /// <summary>The request's decode temperature under the engine's one rule (<see cref="DecodeTemperature"/>), or null.</summary>
+    private static float? Temperature(IQueryCollection query)
+    {
+        if (query["temperature"].FirstOrDefault() is not { Length: > 0 } text)
+            return null;
+        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !DecodeTemperature.IsValid(value))
+            throw new DemoException(400, FormattableString.Invariant($"temperature '{text}': expected 0 (each pixel's most likely colour) or a number from {DecodeTemperature.Min} to {DecodeTemperature.Max}"));
+        return value;
     }
 
     private static float? Number(IQueryCollection query, string name, float min, float max)

@@ -28,20 +28,8 @@ internal sealed class DemoModel : IDisposable
         Path = path;
         Method = Colorizer.MethodOf(file, path);
         DefaultSize = Colorizer.PreferredSize(file);
-        // A SOM + MLP model is also used directly (its temperature per request, one pixel's class
-        // probabilities): read once, and its colourizer wraps the same instance.
-        Som = Method == ColorizationMethod.SomMlp ? SomMlpModel.FromModelFile(file, path) : null;
-        Default = Som is null ? Open(DefaultSize) : Colorizer.Open(device, Som);
-        Temperature = Default is Eccv16Colorizer e ? e.Temperature : Som?.Temperature;
-        HasDistribution = Default is Eccv16Colorizer { HasDistribution: true } || Som is not null;
-        Classes = Som?.Map.Neurons ?? Eccv16Config.Bins;
+        Default = Colorizer.Open(device, file, path);
     }
-
-    /// <summary>The SOM + MLP model itself (null for ECCV16).</summary>
-    public SomMlpModel? Som { get; }
-
-    /// <summary>What a pixel's distribution is over: 313 ab bins (ECCV16), or the map's codewords (SOM + MLP).</summary>
-    public int Classes { get; }
 
     public string Id { get; }
     public string Name { get; }
@@ -49,14 +37,26 @@ internal sealed class DemoModel : IDisposable
     public string Path { get; }
     public ColorizationMethod Method { get; }
     public int DefaultSize { get; }
-    public float? Temperature { get; }
-    public bool HasDistribution { get; }
     public IColorizer Default { get; }
 
-    /// <summary>The colourizer at <paramref name="size"/> (ECCV16 input size; SOM + MLP models have one working size and ignore it).</summary>
+    /// <summary>The palette's ab colours, a and b interleaved: what a pixel's distribution is over (empty for a regression head).</summary>
+    public IReadOnlyList<float> Palette => Default.Palette;
+
+    /// <summary>Palette entries (313 ECCV16 bins, a map's codewords; 0: a regression head, no distribution).</summary>
+    public int Classes => Palette.Count / 2;
+
+    public bool HasDistribution => Classes > 0;
+
+    /// <summary>The decode temperature when a request gives none (null: a regression head, which has none).</summary>
+    public float? Temperature => HasDistribution ? Default.Temperature : null;
+
+    /// <summary>sRGB hex of each palette colour at L = 65, for the distribution plot (made on first use).</summary>
+    public string[]? Swatches { get; set; }
+
+    /// <summary>The colourizer at <paramref name="size"/>: the ECCV16 input size, the SOM + MLP working size (both as ColorizerOptions.Size).</summary>
     public IColorizer At(int? size)
     {
-        if (Method != ColorizationMethod.Eccv16 || size is null || size == DefaultSize)
+        if (size is null || size == DefaultSize)
             return Default;
         if (size is < 32 or > 1024 || size % 8 != 0)
             throw new DemoException(400, $"size {size}: must be a multiple of 8 from 32 to 1024");
@@ -84,8 +84,8 @@ internal sealed class Picture
     /// <summary>Whether the upload had colour (then it is the truth the page compares against).</summary>
     public required bool IsColour { get; init; }
 
-    /// <summary>The last ECCV16 prediction, with the model and size that made it.</summary>
-    public (string Model, int Size, Eccv16Prediction Prediction)? Prediction { get; set; }
+    /// <summary>The last prediction made for it (on the device; its colourizer is <c>Prediction.Owner</c>), disposed when replaced or when the picture is dropped.</summary>
+    public Prediction? Prediction { get; set; }
 }
 
 /// <summary>
@@ -116,8 +116,6 @@ internal sealed class DemoService : IDisposable
                     unique = $"{id}-{n}";
                 Add(unique, System.IO.Path.GetFileName(path), path);
             }
-            float[,] centres = Eccv16Architecture.BinCentres;
-            BinSwatches = Swatches(Enumerable.Range(0, Eccv16Config.Bins).Select(q => (centres[q, 0], centres[q, 1])).ToList());
         }
         catch
         {
@@ -132,9 +130,6 @@ internal sealed class DemoService : IDisposable
     public ServeOptions Options { get; }
     public DeviceQueue Queue { get; }
     public IReadOnlyList<DemoModel> Models => models;
-
-    /// <summary>sRGB hex of each of the 313 bins at L = 65, for the distribution plot.</summary>
-    public string[] BinSwatches { get; }
 
     public DemoModel Model(string? id) =>
         string.IsNullOrEmpty(id) ? models[0]
@@ -163,90 +158,60 @@ internal sealed class DemoService : IDisposable
         order.Enqueue(picture.Id);
         while ((pictures.Count > Options.KeptPictures || pictures.Values.Sum(p => (long)p.Original.Pixels) > Options.KeptPixels)
                && order.Count > 1 && order.TryDequeue(out string? oldest))
-            pictures.TryRemove(oldest, out _);
+            if (pictures.TryRemove(oldest, out Picture? dropped))
+                dropped.Prediction?.Dispose();
         return picture;
     }
 
-    /// <summary>Colours a kept picture: ECCV16 runs the network only when this model and size have not seen it, then decodes at the temperature.</summary>
+    /// <summary>Colours a kept picture: the model runs only when this colourizer has not predicted it yet; the prediction is decoded at the temperature.</summary>
     public (ImageData Image, bool NetworkRan, float? Temperature) Colorize(Picture picture, DemoModel model, int? size, float? temperature)
     {
-        if (model.Som is { } som)
-            return (som.Colorize(Device, picture.Original, temperature), true, temperature ?? som.Temperature);
         IColorizer colorizer = model.At(size);
-        if (colorizer is not Eccv16Colorizer eccv16)
-            return (colorizer.Colorize(new[] { picture.Original })[0], true, null);
-        var (prediction, ran) = Predict(picture, model, eccv16);
-        float t = temperature ?? eccv16.Temperature;
-        return (eccv16.Colorize(picture.Original, eccv16.Anneal(prediction, t)), ran, t);
+        var (prediction, ran) = Predict(picture, colorizer);
+        float t = temperature ?? colorizer.Temperature;
+        return (colorizer.Decode(prediction, t), ran, model.HasDistribution ? t : null);
     }
 
-    private (Eccv16Prediction Prediction, bool Ran) Predict(Picture picture, DemoModel model, Eccv16Colorizer colorizer)
+    private (Prediction Prediction, bool Ran) Predict(Picture picture, IColorizer colorizer)
     {
-        if (picture.Prediction is { } kept && kept.Model == model.Id && kept.Size == colorizer.Size)
-            return (kept.Prediction, false);
-        Eccv16Prediction prediction = colorizer.Predict(picture.Original);
-        picture.Prediction = (model.Id, colorizer.Size, prediction);
+        if (picture.Prediction is { } kept && ReferenceEquals(kept.Owner, colorizer))
+            return (kept, false);
+        Prediction prediction = colorizer.Predict(picture.Original);
+        picture.Prediction?.Dispose();
+        picture.Prediction = prediction;
         return (prediction, true);
     }
 
     public ImageData Grey(Picture picture) => Desaturation.Desaturate(Device, picture.Original);
 
-    /// <summary>One pixel's distribution over the 313 bins (temperature 1), its annealed mean at <paramref name="temperature"/>, and its true ab when the upload had colour.</summary>
+    /// <summary>
+    /// One pixel's distribution over the model's palette (313 bins, or a map's codewords; temperature 1), the
+    /// colour it decodes to at <paramref name="temperature"/>, and its true ab when the upload had colour.
+    /// </summary>
     public object Distribution(Picture picture, DemoModel model, int? size, int x, int y, float? temperature)
     {
         if (!model.HasDistribution)
             throw new DemoException(400, $"model '{model.Id}' has a regression head: it predicts ab directly, with no distribution");
         if (x < 0 || y < 0 || x >= picture.Original.Width || y >= picture.Original.Height)
             throw new DemoException(400, $"pixel ({x}, {y}): outside the {picture.Original.Width}x{picture.Original.Height} picture");
-        if (model.Som is { } som)
-            return SomDistribution(picture, model, som, x, y, temperature);
-        var colorizer = (Eccv16Colorizer)model.At(size);
-        var (prediction, ran) = Predict(picture, model, colorizer);
-        float t = temperature ?? colorizer.Temperature;
-        Eccv16Prediction annealed = colorizer.Anneal(prediction, t);
-        // The network's grid cell under the pixel (the picture is resized to Size x Size, predicted at Size/4).
-        int cx = Math.Min(prediction.Width - 1, (int)((x + 0.5) * prediction.Width / picture.Original.Width));
-        int cy = Math.Min(prediction.Height - 1, (int)((y + 0.5) * prediction.Height / picture.Original.Height));
-        int cells = prediction.Width * prediction.Height, cell = cy * prediction.Width + cx;
-        float[,] centres = Eccv16Architecture.BinCentres;
-        var bins = new object[Eccv16Config.Bins];
-        for (int q = 0; q < bins.Length; q++)
-            bins[q] = new { a = centres[q, 0], b = centres[q, 1], p = prediction.Probabilities![q * cells + cell], rgb = BinSwatches[q] };
-        float meanA = annealed.Ab[cell], meanB = annealed.Ab[cells + cell];
+        IColorizer colorizer = model.At(size);
+        var (prediction, ran) = Predict(picture, colorizer);
+        PixelDistribution d = colorizer.Distribution(prediction, x, y, temperature);
+        model.Swatches ??= Swatches(Pairs(d.Palette).ToList());
         float[]? truth = picture.IsColour ? PixelAb(picture.Original, x, y) : null;
-        string[] swatches = Swatches(truth is null ? new[] { (meanA, meanB) } : new[] { (meanA, meanB), (truth[0], truth[1]) });
+        string[] swatches = Swatches(truth is null ? new[] { (d.A, d.B) } : new[] { (d.A, d.B), (truth[0], truth[1]) });
         return new
         {
-            picture = picture.Id, model = model.Id, method = "eccv16", x, y, temperature = t, networkRan = ran,
-            cell = new { x = cx, y = cy, width = prediction.Width, height = prediction.Height },
-            bins,
-            mean = new { a = meanA, b = meanB, rgb = swatches[0] },
+            picture = picture.Id, model = model.Id, method = MethodName(model.Method), x, y, temperature = d.Temperature, networkRan = ran,
+            cell = new { x = d.CellX, y = d.CellY, width = prediction.Width, height = prediction.Height },
+            bins = Enumerable.Range(0, d.Probabilities.Length).Select(q => new { a = d.Palette[2 * q], b = d.Palette[2 * q + 1], p = d.Probabilities[q], rgb = model.Swatches[q] }).ToArray(),
+            mean = new { a = d.A, b = d.B, rgb = swatches[0] },
             truth = truth is null ? null : new { a = truth[0], b = truth[1], rgb = swatches[1] },
         };
     }
 
-    /// <summary>A SOM + MLP model's view of one pixel: its probabilities over the map's codewords, the ab it decodes at the temperature, the true ab.</summary>
-    private object SomDistribution(Picture picture, DemoModel model, SomMlpModel som, int x, int y, float? temperature)
-    {
-        float t = temperature ?? som.Temperature;
-        var (probabilities, meanA, meanB) = som.Pixel(Device, picture.Original, x, y, t);
-        float[] book = som.Map.Codebook;
-        int n = som.Map.Neurons;
-        float[] truth = picture.IsColour ? PixelAb(picture.Original, x, y) : Array.Empty<float>();
-        // Codewords, then the mean, then the truth: one swatch conversion.
-        var colours = Codewords(book).Append((meanA, meanB)).ToList();
-        if (truth.Length == 2)
-            colours.Add((truth[0], truth[1]));
-        string[] swatches = Swatches(colours);
-        return new
-        {
-            picture = picture.Id, model = model.Id, method = "som-mlp", x, y, temperature = t, networkRan = true,
-            cell = (object?)null,
-            bins = Enumerable.Range(0, n).Select(j => new { a = book[2 * j], b = book[2 * j + 1], p = probabilities[j], rgb = swatches[j] }).ToArray(),
-            mean = new { a = meanA, b = meanB, rgb = swatches[n] },
-            truth = truth.Length == 2 ? new { a = truth[0], b = truth[1], rgb = swatches[n + 1] } : null,
-        };
-    }
+    /// <summary>The API's name of a method (as model files name their architecture).</summary>
+    public static string MethodName(ColorizationMethod method) => method == ColorizationMethod.SomMlp ? SomMlpModel.ArchitectureName : Eccv16Config.ArchitectureName;
 
     /// <summary>SOMs of each grid size fitted to the picture's own ab (it must have colour), and the picture quantised with each.</summary>
     public object Som(Picture picture, IReadOnlyList<(int W, int H)> grids)
@@ -261,7 +226,7 @@ internal sealed class DemoService : IDisposable
             SomMap map = SomMap.Fit(Device, samples, w, h, epochs: 30, seed: 1);
             SomQuality quality = map.Evaluate(Device, samples);
             float[] book = map.Codebook;
-            string[] swatches = Swatches(Codewords(book).ToList());
+            string[] swatches = Swatches(Pairs(book).ToList());
             maps.Add(new
             {
                 grid = $"{w}x{h}",
@@ -296,9 +261,9 @@ internal sealed class DemoService : IDisposable
         return new[] { values[1], values[2] };
     }
 
-    /// <summary>A codebook [N, 2] (a, b interleaved) as ab pairs.</summary>
-    private static IEnumerable<(float A, float B)> Codewords(float[] book) =>
-        Enumerable.Range(0, book.Length / 2).Select(j => (book[2 * j], book[2 * j + 1]));
+    /// <summary>A palette or codebook [N, 2] (a, b interleaved) as ab pairs.</summary>
+    private static IEnumerable<(float A, float B)> Pairs(IReadOnlyList<float> book) =>
+        Enumerable.Range(0, book.Count / 2).Select(j => (book[2 * j], book[2 * j + 1]));
 
     /// <summary>sRGB hex colours of ab pairs at lightness 65 (one Lab to sRGB conversion on the device, a 1 x n picture).</summary>
     private string[] Swatches(IReadOnlyList<(float A, float B)> colours)
@@ -326,6 +291,8 @@ internal sealed class DemoService : IDisposable
 
     public void Dispose()
     {
+        foreach (Picture p in pictures.Values)
+            p.Prediction?.Dispose();
         foreach (DemoModel m in models)
             m.Dispose();
     }

@@ -6,17 +6,14 @@ namespace ColorKernels.Kernels.Patches;
 /// <summary>Patch geometry: K x K patches of one picture's L plane (H x W), for Count centre pixels.</summary>
 public readonly struct PatchArgs
 {
-    public PatchArgs(int height, int width, int k, int count, int allPixels, int runLength, int first = 0, float temperature = 0f, int dilation = 1)
+    public PatchArgs(int height, int width, int k, int count, int allPixels, int runLength, int first = 0, int dilation = 1)
     {
         Height = height; Width = width; K = k; Count = count; AllPixels = allPixels; RunLength = runLength; First = first;
-        Temperature = temperature; Dilation = dilation;
+        Dilation = dilation;
     }
 
     /// <summary>ExtractPatches' spacing of the patch's samples in pixels: 1 a plain K x K patch, D a coarse context patch over (K - 1) D + 1 pixels.</summary>
     public int Dilation { get; }
-
-    /// <summary>ClassToAb's decoding: above 0 the annealed mean at this temperature; 0 (or below) the arg-max class.</summary>
-    public float Temperature { get; }
 
     /// <summary>With AllPixels: the pixel index of centre 0 (a chunk of a picture starts there).</summary>
     public int First { get; }
@@ -31,7 +28,7 @@ public readonly struct PatchArgs
     public int RunLength { get; }
 }
 
-/// <summary>The patch side of the SOM + MLP method: patches in, class decisions out.</summary>
+/// <summary>The patch side of the SOM + MLP method: L patches in (the MLP's classes are decoded by SoftmaxKernels.PaletteDecodeKernel).</summary>
 public static class PatchKernels
 {
     /// <summary>
@@ -57,46 +54,6 @@ public static class PatchKernels
                         patches[(dy * a.K + dx) * a.Count + i] = lab[yy * a.Width + xx] * 0.01f;
                     }
                 }
-            }
-    }
-
-    /// <summary>
-    /// ClassToAbKernel: decodes the logits [C, Count] of the Count pixels from First on into ab, written into
-    /// lab [1, 3, H, W] (L kept); codebook [C, 2]; K = C classes. Temperature T > 0: the annealed mean,
-    /// sum_c softmax(z / T)_c codebook_c (T = 1 the expected codeword, small T toward the most likely one),
-    /// computed from z - max(z) so no exp overflows. T &lt;= 0: the arg-max class's codeword (ties to the
-    /// lowest class). Thread: pixels of the chunk.
-    /// </summary>
-    public static void ClassToAbKernel(ArrayView<float> logits, ArrayView<float> codebook, ArrayView<float> lab, PatchArgs a)
-    {
-        int run = a.RunLength, classes = a.K, count = a.Count, plane = a.Height * a.Width;
-        for (int start = GridStride.First(run); start < count; start += GridStride.Step(run))
-            for (int i = start, end = Math.Min(start + run, count); i < end; i++)
-            {
-                float best = logits[i];
-                int bestC = 0;
-                for (int c = 1; c < classes; c++)
-                    if (logits[c * count + i] > best)
-                    {
-                        best = logits[c * count + i];
-                        bestC = c;
-                    }
-                float outA = codebook[2 * bestC], outB = codebook[2 * bestC + 1];
-                if (a.Temperature > 0f)
-                {
-                    float inverse = 1f / a.Temperature, sum = 0f, sumA = 0f, sumB = 0f;
-                    for (int c = 0; c < classes; c++)
-                    {
-                        float p = MathF.Exp((logits[c * count + i] - best) * inverse);
-                        sum += p;
-                        sumA += p * codebook[2 * c];
-                        sumB += p * codebook[2 * c + 1];
-                    }
-                    outA = sumA / sum;
-                    outB = sumB / sum;
-                }
-                lab[plane + a.First + i] = outA;
-                lab[2 * plane + a.First + i] = outB;
             }
     }
 }

@@ -16,27 +16,4 @@ public static class PatchReference
             }
         return patch;
     }
-
-    /// <summary>
-    /// ClassToAbKernel's decoding of one pixel: logits z [C] (one per class), codebook [C, 2]. Temperature
-    /// above 0: sum_c softmax(z / T)_c codebook_c; otherwise the first arg-max class's codeword.
-    /// </summary>
-    public static (double A, double B) ClassToAb(IReadOnlyList<double> logits, IReadOnlyList<float> codebook, double temperature)
-    {
-        int best = 0;
-        for (int c = 1; c < logits.Count; c++)
-            if (logits[c] > logits[best])
-                best = c;
-        if (temperature <= 0)
-            return (codebook[2 * best], codebook[2 * best + 1]);
-        double sum = 0, a = 0, b = 0;
-        for (int c = 0; c < logits.Count; c++)
-        {
-            double p = Math.Exp((logits[c] - logits[best]) / temperature);
-            sum += p;
-            a += p * codebook[2 * c];
-            b += p * codebook[2 * c + 1];
-        }
-        return (a / sum, b / sum);
-    }
 }

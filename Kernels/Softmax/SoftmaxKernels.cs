@@ -4,8 +4,8 @@ using ILGPU;
 namespace ColorKernels.Kernels.Softmax;
 
 /// <summary>
-/// Softmax across the channels of NCHW logits (the 313 ab bins of ECCV16), and the annealed mean that
-/// decodes it to ab. One thread owns one pixel and walks its C channels (stride H x W apart); on a GPU
+/// Softmax across the channels of NCHW logits (the 313 ab bins of ECCV16), and the palette decode (annealed mean or
+/// arg-max) that turns a distribution over ab colours into ab. One thread owns one pixel and walks its C channels (stride H x W apart); on a GPU
 /// neighbouring threads are neighbouring pixels, so every channel read coalesces.
 /// </summary>
 public static class SoftmaxKernels
@@ -36,34 +36,78 @@ public static class SoftmaxKernels
     }
 
     /// <summary>
-    /// AnnealedMeanKernel: ab[n, c, y, x] = sum over q of softmax(z / T)_q * decode[c, q], c in {a, b}: the
-    /// expected ab under the temperature-sharpened distribution (Zhang et al. 2016, eq. 5). T = 1 gives
-    /// the mean, T -> 0 the mode. logits [N, Q, H, W], decode [2, Q] (bin centres in ab units),
-    /// ab [N, 2, H, W]; Parameter = T. Softmax and decode fused: the probabilities are never stored.
-    /// Thread: pixels.
+    /// PaletteDecodeKernel: the one decode of both methods' predictions, a distribution over a palette of ab
+    /// colours (ECCV16: the 313 bin centres; SOM + MLP: the map's codewords) turned into one ab per pixel.
+    /// For pixel g of Count (image n = g / Plane, p = g mod Plane): z_q = logits[(n Q + q) Plane + p],
+    /// m = max over q of z_q (the first on ties). Temperature T > 0: the annealed mean (Zhang et al. 2016,
+    /// eq. 5), ab = sum_q e_q palette[q] / sum_q e_q with e_q = exp((z_q - m) / T): T = 1 the expected
+    /// colour, T -> 0 toward the mode; z - m &lt;= 0, so no exp overflows at any T. T = 0: palette[argmax].
+    /// Softmax and expectation fused: the probabilities are never stored. logits [N, Q, Plane];
+    /// palette [Q, 2] (a, b interleaved); a written at ab[AbOffset + n AbImageStride + p], b at that
+    /// + AbChannelStride, so ab can be an [N, 2, H, W] tensor or the a and b planes of a Lab picture.
+    /// Thread: pixels (neighbouring threads are neighbouring pixels: every logit read coalesces on a GPU).
     /// </summary>
-    public static void AnnealedMeanKernel(ArrayView<float> logits, ArrayView<float> decode, ArrayView<float> ab, ChannelArgs a)
+    public static void PaletteDecodeKernel(ArrayView<float> logits, ArrayView<float> palette, ArrayView<float> ab, PaletteDecodeArgs a)
     {
-        int total = a.Pixels, run = a.RunLength, q2 = a.Channels;
-        float invT = 1f / a.Parameter;
-        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
-            for (int p = start, end = Math.Min(start + run, total); p < end; p++)
+        int run = a.RunLength, classes = a.Classes, plane = a.Plane;
+        for (int start = GridStride.First(run); start < a.Count; start += GridStride.Step(run))
+            for (int g = start, end = Math.Min(start + run, a.Count); g < end; g++)
             {
-                int n = p / a.Plane, within = p - n * a.Plane, baseIndex = n * a.Channels * a.Plane + within;
-                float max = float.NegativeInfinity;
-                for (int q = 0; q < a.Channels; q++)
-                    max = MathF.Max(max, logits[baseIndex + q * a.Plane] * invT);
-                float sum = 0f, sa = 0f, sb = 0f;
-                for (int q = 0; q < a.Channels; q++)
+                int n = g / plane, p = g - n * plane, baseIndex = n * classes * plane + p;
+                float best = logits[baseIndex];
+                int bestQ = 0;
+                for (int q = 1; q < classes; q++)
+                    if (logits[baseIndex + q * plane] > best)
+                    {
+                        best = logits[baseIndex + q * plane];
+                        bestQ = q;
+                    }
+                float outA = palette[2 * bestQ], outB = palette[2 * bestQ + 1];
+                if (a.Temperature > 0f)
                 {
-                    float e = MathF.Exp(logits[baseIndex + q * a.Plane] * invT - max);
-                    sum += e;
-                    sa += e * decode[q];
-                    sb += e * decode[q2 + q];
+                    float inverse = 1f / a.Temperature, sum = 0f, sumA = 0f, sumB = 0f;
+                    for (int q = 0; q < classes; q++)
+                    {
+                        float e = MathF.Exp((logits[baseIndex + q * plane] - best) * inverse);
+                        sum += e;
+                        sumA += e * palette[2 * q];
+                        sumB += e * palette[2 * q + 1];
+                    }
+                    outA = sumA / sum;
+                    outB = sumB / sum;
                 }
-                int outBase = n * 2 * a.Plane + within;
-                ab[outBase] = sa / sum;
-                ab[outBase + a.Plane] = sb / sum;
+                int at = a.AbOffset + n * a.AbImageStride + p;
+                ab[at] = outA;
+                ab[at + a.AbChannelStride] = outB;
             }
     }
+}
+
+/// <summary>
+/// PaletteDecodeKernel's shape: Count pixels of logits [N, Classes, Plane] (N = Count / Plane), the
+/// temperature (0: the arg-max), where the a and b of each pixel go, and the launcher's run length.
+/// </summary>
+public readonly struct PaletteDecodeArgs
+{
+    public PaletteDecodeArgs(int count, int classes, int plane, float temperature, int abOffset, int abImageStride, int abChannelStride, int runLength)
+    {
+        Count = count; Classes = classes; Plane = plane; Temperature = temperature;
+        AbOffset = abOffset; AbImageStride = abImageStride; AbChannelStride = abChannelStride; RunLength = runLength;
+    }
+
+    /// <summary>Pixels to decode (all images together).</summary>
+    public int Count { get; }
+    /// <summary>Palette entries Q (313 ECCV16 bins, or a map's codewords).</summary>
+    public int Classes { get; }
+    /// <summary>Pixels per image in the logits (the stride between two classes' logits of one pixel).</summary>
+    public int Plane { get; }
+    /// <summary>Annealed-mean temperature; 0: each pixel's most likely palette colour.</summary>
+    public float Temperature { get; }
+    /// <summary>Where pixel 0's a goes in the output.</summary>
+    public int AbOffset { get; }
+    /// <summary>Output distance between two images' pixel 0.</summary>
+    public int AbImageStride { get; }
+    /// <summary>Output distance from a pixel's a to its b.</summary>
+    public int AbChannelStride { get; }
+    public int RunLength { get; }
 }

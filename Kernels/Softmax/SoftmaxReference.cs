@@ -1,6 +1,6 @@
 namespace ColorKernels.Kernels.Softmax;
 
-/// <summary>Channel softmax at a temperature and the annealed mean, naive and in double precision.</summary>
+/// <summary>Channel softmax at a temperature and the palette decode, naive and in double precision.</summary>
 public static class SoftmaxReference
 {
     public static double[] Softmax(float[] logits, int n, int c, int plane, double temperature)
@@ -21,20 +21,32 @@ public static class SoftmaxReference
         return p;
     }
 
-    /// <summary>Annealed mean as softmax followed by the expectation: the unfused definition.</summary>
-    public static double[] AnnealedMean(float[] logits, float[] decode, int n, int q, int plane, double temperature)
+    /// <summary>
+    /// PaletteDecodeKernel's definition, unfused: softmax(z / T) then the expected palette colour; T = 0 the
+    /// first arg-max's colour. logits [n, q, plane], palette [q, 2]; returns ab [n, 2, plane].
+    /// </summary>
+    public static double[] PaletteDecode(float[] logits, float[] palette, int n, int q, int plane, double temperature)
     {
-        double[] p = Softmax(logits, n, q, plane, temperature);
         var ab = new double[n * 2 * plane];
+        double[]? p = temperature > 0 ? Softmax(logits, n, q, plane, temperature) : null;
         for (int b = 0; b < n; b++)
             for (int s = 0; s < plane; s++)
+            {
+                int best = 0;
+                for (int k = 1; k < q; k++)
+                    if (logits[(b * q + k) * plane + s] > logits[(b * q + best) * plane + s])
+                        best = k;
                 for (int c = 0; c < 2; c++)
                 {
                     double sum = 0;
-                    for (int k = 0; k < q; k++)
-                        sum += p[(b * q + k) * plane + s] * decode[c * q + k];
+                    if (p is null)
+                        sum = palette[2 * best + c];
+                    else
+                        for (int k = 0; k < q; k++)
+                            sum += p[(b * q + k) * plane + s] * palette[2 * k + c];
                     ab[(b * 2 + c) * plane + s] = sum;
                 }
+            }
         return ab;
     }
 }

@@ -31,7 +31,7 @@ public static class ForwardBench
                 network.Fused = fused;
                 double seconds = Harness.MedianSeconds(() =>
                 {
-                    network.AnnealedMean(network.Logits(input), ab, 0.38f);
+                    network.DecodeAb(network.Logits(input), ab, 0.38f);
                     device.Synchronize();
                 }, minRuns: 3, minSeconds: 2);
                 double msPerImage = seconds * 1000 / batch;

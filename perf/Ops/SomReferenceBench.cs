@@ -4,6 +4,7 @@ using ColorKernels.Engine.Color;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Evaluation;
 using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Som;
 using ColorKernels.Engine.Training;
 
@@ -39,10 +40,11 @@ public static class SomReferenceBench
                 foreach (var (name, settings, temperature) in variants)
                 {
                     var clock = Stopwatch.StartNew();
-                    var (model, _) = SomMlpModel.Train(device, new[] { leftPath }, settings(0), (_, _) => { }, _ => { });
+                    var (model, _) = SomMlpTrainer.Train(device, new[] { leftPath }, settings(0), (_, _) => { }, _ => { });
                     double fit = clock.Elapsed.TotalSeconds;
                     clock.Restart();
-                    ImageData coloured = model.Colorize(device, right, temperature);
+                    using IColorizer colorizer = Colorizer.Open(device, model, new ColorizerOptions { Temperature = temperature });
+                    ImageData coloured = colorizer.Colorize(right);
                     double colour = clock.Elapsed.TotalSeconds;
                     ImageScore score = metrics.Score(file, name, coloured, right);
                     rows[name].Add((score.AucRebalanced, grey.AucRebalanced, score.Chroma, score.ChromaOriginal, fit, colour));

@@ -68,7 +68,18 @@ internal static class VideoBench
 
         public int PreferredBatch => 1;
 
+        public float Temperature => 1f;
+
+        public IReadOnlyList<float> Palette => Array.Empty<float>();
+
         public IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images) => images;
+
+        // The baseline times the video pipeline around Colorize only: it has no model, so nothing to predict.
+        public IReadOnlyList<Prediction> Predict(IReadOnlyList<ImageData> images) => throw new NotSupportedException("the identity baseline has no model");
+
+        public ImageData Decode(Prediction prediction, float? temperature = null) => throw new NotSupportedException("the identity baseline has no model");
+
+        public PixelDistribution Distribution(Prediction prediction, int x, int y, float? temperature = null) => throw new NotSupportedException("the identity baseline has no model");
 
         public void Dispose()
         {

@@ -67,33 +67,61 @@ public class ColorizerApiTests
         Assert.Throws<OperationCanceledException>(() => colorizer.Colorize(new[] { small }, null, cancel.Token));
     }
 
-    [Fact]
-    public void Eccv16_prediction_is_a_distribution_whose_mean_is_the_decoded_ab()
+    [Theory]
+    [InlineData("default")]
+    [InlineData("docs/som-mlp/general.ckm")]
+    public void A_prediction_decodes_at_any_temperature_as_a_fresh_colouring_does(string model)
+    {
+        // The one prediction path, either method: Decode(Predict(x), T) is bit for bit what a colourizer
+        // opened at T colours, so a temperature move needs no second run of the model.
+        ComputeDevice device = TestDevices.Get("cpu:0");
+        string path = model == "default" ? model : TestData.RepositoryFile(model.Split('/'));
+        ImageData grey = Grey(device);
+        using IColorizer colorizer = Colorizer.Open(device, path);
+        using Prediction p = colorizer.Predict(grey);
+        Assert.True(p.Classes > 0);
+        Assert.Equal(2 * p.Classes, colorizer.Palette.Count);
+        foreach (float t in new[] { 0f, 0.38f, 1f, 2.5f })
+        {
+            using IColorizer fresh = Colorizer.Open(device, path, new ColorizerOptions { Temperature = t });
+            Assert.Equal(fresh.Colorize(new[] { grey })[0].Rgb8, colorizer.Decode(p, t).Rgb8);
+        }
+        Assert.Equal(colorizer.Colorize(new[] { grey })[0].Rgb8, colorizer.Decode(p).Rgb8);
+        using IColorizer other = Colorizer.Open(device, path);
+        Assert.Throws<ArgumentException>(() => other.Decode(p));
+        Assert.Throws<UserErrorException>(() => colorizer.Decode(p, 0.001f));
+    }
+
+    [Theory]
+    [InlineData("default")]
+    [InlineData("docs/som-mlp/general.ckm")]
+    public void A_pixels_distribution_sums_to_one_and_its_mean_is_the_decoded_ab(string model)
     {
         ComputeDevice device = TestDevices.Get("cpu:0");
-        using var colorizer = (Eccv16Colorizer)Colorizer.Open(device, "default", new ColorizerOptions { Temperature = 1f });
-        Eccv16Prediction p = colorizer.Predict(Grey(device));
-        int plane = p.Width * p.Height, q = 313;
-        Assert.Equal(colorizer.Size / 4, p.Width);
-        Assert.Equal(q * plane, p.Probabilities!.Length);
-        Assert.Equal(2 * plane, p.Ab.Length);
-        // At temperature 1 the annealed mean is the plain expectation over the bins' ab (the model's decode
-        // layer is the bin centres): float32 sums of 313 terms of ab values up to 110.
-        float[] centres = Eccv16Architecture.CentresPlanar();
-        for (int i = 0; i < plane; i += 7)
-        {
-            double sum = 0, a = 0, b = 0;
-            for (int k = 0; k < q; k++)
+        string path = model == "default" ? model : TestData.RepositoryFile(model.Split('/'));
+        ImageData grey = Grey(device);
+        using IColorizer colorizer = Colorizer.Open(device, path);
+        using Prediction p = colorizer.Predict(grey);
+        foreach (var (x, y) in new[] { (0, 0), (grey.Width - 1, grey.Height - 1), (grey.Width / 3, grey.Height / 2) })
+            foreach (float t in new[] { 1f, 0.38f })
             {
-                double v = p.Probabilities[k * plane + i];
-                sum += v;
-                a += v * centres[k];
-                b += v * centres[q + k];
+                PixelDistribution d = colorizer.Distribution(p, x, y, t);
+                Assert.Equal(p.CellOf(x, y), (d.CellX, d.CellY));
+                Assert.Equal(p.Classes, d.Probabilities.Length);
+                Assert.Equal(1.0, d.Probabilities.Sum(v => (double)v), 1e-4);
+                // The decoded colour is the expectation under p^(1/T), renormalised: float32 sums of up to 313
+                // palette colours of up to 110 against a double sum.
+                double[] w = d.Probabilities.Select(v => Math.Pow(v, 1.0 / t)).ToArray();
+                double sum = w.Sum(), a = 0, b = 0;
+                for (int q = 0; q < w.Length; q++)
+                {
+                    a += w[q] / sum * d.Palette[2 * q];
+                    b += w[q] / sum * d.Palette[2 * q + 1];
+                }
+                Assert.Equal(a, d.A, 0.05);
+                Assert.Equal(b, d.B, 0.05);
             }
-            Assert.Equal(1.0, sum, 1e-4);
-            Assert.Equal(a, p.Ab[i], 0.05);
-            Assert.Equal(b, p.Ab[plane + i], 0.05);
-        }
+        Assert.Throws<UserErrorException>(() => colorizer.Distribution(p, grey.Width, 0));
     }
 
     [Fact]

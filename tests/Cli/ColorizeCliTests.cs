@@ -125,7 +125,7 @@ public sealed class ColorizeCliTests : CliFolder
 
     [Theory]
     [InlineData(1, "--size", "30")]
-    [InlineData(1, "--temperature", "0")]
+    [InlineData(1, "--temperature", "0.001")]
     [InlineData(1, "--shard", "2/2")]
     [InlineData(1, "--batch", "0")]
     [InlineData(2, "--size", "big")]

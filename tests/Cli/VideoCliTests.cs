@@ -239,7 +239,13 @@ public class VideoCliTests : CliFolder
         public ColorKernels.Engine.Models.ColorizationMethod Method => inner.Method;
         public ColorKernels.Engine.Devices.ComputeDevice Device => inner.Device;
         public int PreferredBatch => inner.PreferredBatch;
+        public float Temperature => inner.Temperature;
+        public IReadOnlyList<float> Palette => inner.Palette;
         public IReadOnlyList<ColorKernels.Engine.Imaging.ImageData> Colorize(IReadOnlyList<ColorKernels.Engine.Imaging.ImageData> images) => inner.Colorize(images);
+        public IReadOnlyList<ColorKernels.Engine.Models.Prediction> Predict(IReadOnlyList<ColorKernels.Engine.Imaging.ImageData> images) => inner.Predict(images);
+        public ColorKernels.Engine.Imaging.ImageData Decode(ColorKernels.Engine.Models.Prediction prediction, float? temperature = null) => inner.Decode(prediction, temperature);
+        public ColorKernels.Engine.Models.PixelDistribution Distribution(ColorKernels.Engine.Models.Prediction prediction, int x, int y, float? temperature = null) =>
+            inner.Distribution(prediction, x, y, temperature);
         public void Dispose() { }
     }
 

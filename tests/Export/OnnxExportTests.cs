@@ -86,8 +86,9 @@ public class OnnxExportTests
             for (int c = 0; c < 4; c++)
                 Assert.Equal(engineLogits[c * Batch + n], logits[n * 4 + c], 1e-4);
             // The engine's decoding reference on the engine's logits; 1e-3: float32 softmax sums of codewords up to 40.
-            var (a, b) = ColorKernels.Kernels.Patches.PatchReference.ClassToAb(
-                Enumerable.Range(0, 4).Select(c => (double)engineLogits[c * Batch + n]).ToArray(), map.Codebook, temperature);
+            double[] decoded = ColorKernels.Kernels.Softmax.SoftmaxReference.PaletteDecode(
+                Enumerable.Range(0, 4).Select(c => engineLogits[c * Batch + n]).ToArray(), map.Codebook, 1, 4, 1, temperature);
+            var (a, b) = (decoded[0], decoded[1]);
             Assert.Equal(a, ab[2 * n], 1e-3);
             Assert.Equal(b, ab[2 * n + 1], 1e-3);
             if (temperature == 0)

@@ -40,8 +40,10 @@ public class ColorizerTests
         string path = TestData.RepositoryFile("docs", "som-mlp", "general.ckm");
         using IColorizer colorizer = Colorizer.Open(device, path, new ColorizerOptions { Temperature = 0.5f });
         Assert.Equal(ColorizationMethod.SomMlp, colorizer.Method);
+        // The model read by hand and opened in memory (as reference mode does) colours as the file does.
         SomMlpModel model = SomMlpModel.FromModelFile(ModelFile.Read(path), path);
-        Assert.Equal(model.Colorize(device, grey, 0.5f).Rgb8, colorizer.Colorize(new[] { grey })[0].Rgb8);
+        using IColorizer inMemory = Colorizer.Open(device, model, new ColorizerOptions { Temperature = 0.5f });
+        Assert.Equal(inMemory.Colorize(new[] { grey })[0].Rgb8, colorizer.Colorize(new[] { grey })[0].Rgb8);
     }
 
     [Fact]

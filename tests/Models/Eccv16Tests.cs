@@ -70,13 +70,13 @@ public class Eccv16Tests
             AssertClose.All(expected["logits"], logits.Download(), 2e-3, 2e-3, $"logits, fused={fused}");
 
             using var ab = device.Allocate<float>("ab", Shape.Nchw(1, 2, 12, 10));
-            network.AnnealedMean(logits, ab, 1f);
+            network.DecodeAb(logits, ab, 1f);
             AssertClose.All(expected["ab_t1"], ab.Download(), 0.05, 0, "ab at T = 1");
             using var up = device.Upload("up", Shape.Nchw(1, 2, 48, 40), TestData.Filled(2 * 48 * 40, float.NaN));
             ResampleOps.ResizeBilinear(ab, 0, 2, up, 0);
             AssertClose.All(expected["ab_upsampled"], up.Download(), 0.05, 0, "ab upsampled x4");
 
-            network.AnnealedMean(logits, ab, 0.38f);
+            network.DecodeAb(logits, ab, 0.38f);
             AssertClose.All(expected["ab_t038"], ab.Download(), 0.05, 0, "ab at T = 0.38");
         }
     }

@@ -412,18 +412,45 @@ internal static class OpCases
                 r.Check("p", p, SoftmaxReference.Softmax(z, n, c, h * w, t));
             });
         }
-        foreach (var (n, h, w, t) in new[] { (1, 1, 1, 0.38f), (2, 5, 7, 1f), (1, 31, 33, 0.38f), (1, 32, 32, 2.5f) })
+        // The palette decode, as ECCV16 uses it: [N, 313, H, W] logits over the bin centres into ab [N, 2, H, W].
+        foreach (var (n, h, w, t) in new[] { (1, 1, 1, 0.38f), (2, 5, 7, 1f), (1, 31, 33, 0.38f), (1, 32, 32, 2.5f), (3, 17, 5, 0f) })
         {
             const int Q = 313;
             int e = n * Q * h * w;
-            yield return new OpCase("Softmax.AnnealedMean", $"{Dims(n, Q, h, w)} T={t}", new Tolerance(1e-3, 1e-5, "ab spans about +-110: float32 exp and 313-term expectations (fused kernel against softmax then expectation)"), 5.0 * e, 4.0 * (e + 2 * n * h * w), r =>
+            yield return new OpCase("Softmax.PaletteDecode", $"{Dims(n, Q, h, w)} T={t}", new Tolerance(1e-3, 1e-5, "ab spans about +-110: float32 exp and 313-term expectations (fused kernel against softmax then expectation)"), 6.0 * e, 4.0 * (e + 2 * n * h * w + 2 * Q), r =>
             {
-                float[] z = U(e, -6, 6, e), decode = Eccv16Architecture.CentresPlanar();
+                float[] z = U(e, -6, 6, e), palette = Eccv16Architecture.Palette();
                 var tz = r.In("logits", Shape.Nchw(n, Q, h, w), z);
-                var td = r.In("decode", new Shape(2, Q), decode);
+                var tp = r.In("palette", new Shape(Q, 2), palette);
                 var ab = r.Out("ab", Shape.Nchw(n, 2, h, w));
-                r.Launch = () => SoftmaxOps.AnnealedMean(tz, td, ab, t);
-                r.Check("ab", ab, SoftmaxReference.AnnealedMean(z, decode, n, Q, h * w, t));
+                r.Launch = () => SoftmaxOps.PaletteDecode(tz, tp, ab, t);
+                r.Check("ab", ab, SoftmaxReference.PaletteDecode(z, palette, n, Q, h * w, t));
+            });
+        }
+        // As SOM + MLP predictions use it: logits in chunks [chunks, C, chunk] (the last chunk running past the
+        // picture) decoded straight into the a and b planes of a 9 x 11 Lab picture, L left alone.
+        foreach (var (classes, chunk, t) in new[] { (1, 99, 0f), (4, 31, 0.38f), (9, 33, 1f), (16, 64, 0f), (9, 1, 4f), (313, 32, 0.38f) })
+        {
+            const int H = 9, W = 11;
+            int plane = H * W, chunks = (plane + chunk - 1) / chunk;
+            yield return new OpCase("Softmax.PaletteDecode", $"{classes} classes, {H}x{W} into Lab in chunks of {chunk}, T={t}", new Tolerance(1e-3, 1e-5, "ab values up to 80: float32 exp of logits up to +-60 after the max is subtracted"), 6.0 * classes * plane, 4.0 * ((classes + 2.0) * plane + 2 * classes), r =>
+            {
+                float[] logits = U(chunks * classes * chunk, -60, 60, chunk + classes), palette = U(2 * classes, -80, 80, 7 * classes);
+                float[] lab = U(3 * plane, 0, 100, 3);
+                for (int p = plane; p < 3 * plane; p++)
+                    lab[p] = float.NaN;   // a and b poisoned: every pixel must be written; L must be kept
+                var tl = r.In("logits", new Shape(chunks, classes, chunk), logits);
+                var tp = r.In("palette", new Shape(classes, 2), palette);
+                var tlab = r.In("lab", Shape.Nchw(1, 3, H, W), lab);
+                r.Launch = () => SoftmaxOps.PaletteDecodeView(tl.View, tp, tlab.View, new PaletteDecodeArgs(plane, classes, chunk, t, plane, chunk, plane, 0));
+                double[] expected = D(lab), decoded = SoftmaxReference.PaletteDecode(logits, palette, chunks, classes, chunk, t);
+                for (int g = 0; g < plane; g++)
+                {
+                    int c = g / chunk, i = g % chunk;
+                    expected[plane + g] = decoded[(c * 2) * chunk + i];
+                    expected[2 * plane + g] = decoded[(c * 2 + 1) * chunk + i];
+                }
+                r.Check("lab", tlab, expected);
             });
         }
     }
@@ -738,7 +765,7 @@ internal static class OpCases
                 var tl = r.In("lab", Shape.Nchw(1, 3, h, w), lab);
                 var tc = r.In("centres", new Shape(n), centres);
                 var tp = r.Out("patches", new Shape(k * k, n));
-                r.Launch = () => PatchOps.ExtractPatches(r.Device, tl.View, tc.View, tp.View, new PatchArgs(h, w, k, n, 0, 1, 0, 0f, dilation));
+                r.Launch = () => PatchOps.ExtractPatches(r.Device, tl.View, tc.View, tp.View, new PatchArgs(h, w, k, n, 0, 1, 0, dilation));
                 var expected = new double[k * k * n];
                 for (int i = 0; i < n; i++)
                 {
@@ -747,31 +774,6 @@ internal static class OpCases
                         expected[f * n + i] = patch[f];
                 }
                 r.Check("patches", tp, expected);
-            });
-        }
-        foreach (var (classes, count, t) in new[] { (1, 1, 0f), (4, 31, 0.38f), (9, 33, 1f), (16, 64, 0f) })
-        {
-            const int H = 9, W = 11;
-            int plane = H * W, first = Math.Min(5, plane - count);
-            yield return new OpCase("Patches.ClassToAb", $"{classes} classes, {count} pixels of {H}x{W}, T={t}", new Tolerance(1e-3, 1e-5, "ab values up to 80: float32 exp of logits up to +-60 after the max is subtracted"), 6.0 * classes * count, 4.0 * (classes + 2) * count, r =>
-            {
-                float[] logits = U(classes * count, -60, 60, count + classes), codebook = U(2 * classes, -80, 80, 7 * classes);
-                // L random; a and b poisoned inside the chunk (it must write them), 7 outside (it must leave them).
-                float[] lab = U(3 * plane, 0, 100, 3);
-                for (int p = 0; p < plane; p++)
-                    lab[plane + p] = lab[2 * plane + p] = p >= first && p < first + count ? float.NaN : 7f;
-                var tl = r.In("logits", new Shape(classes, count), logits);
-                var tb = r.In("codebook", new Shape(classes, 2), codebook);
-                var tlab = r.In("lab", Shape.Nchw(1, 3, H, W), lab);
-                r.Launch = () => PatchOps.ClassToAb(tl, tb, tlab, new PatchArgs(H, W, classes, count, 1, 1, first, t));
-                double[] expected = D(lab);
-                for (int i = 0; i < count; i++)
-                {
-                    var (a, b) = PatchReference.ClassToAb(Enumerable.Range(0, classes).Select(c => (double)logits[c * count + i]).ToArray(), codebook, t);
-                    expected[plane + first + i] = a;
-                    expected[2 * plane + first + i] = b;
-                }
-                r.Check("lab", tlab, expected);
             });
         }
     }

@@ -186,7 +186,10 @@ public class ServeApiTests
             await Expect(HttpStatusCode.RequestEntityTooLarge, "over the limit of", host.Client.PostAsync("/api/colorize", form));
         await Expect(HttpStatusCode.BadRequest, "pixels, above", host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo(50, 50))));
         await Expect(HttpStatusCode.BadRequest, "temperature 'hot'", host.Client.PostAsync("/api/colorize?temperature=hot", Png(DemoHost.Photo())));
-        await Expect(HttpStatusCode.BadRequest, "temperature '0'", host.Client.PostAsync("/api/colorize?temperature=0", Png(DemoHost.Photo())));
+        // The engine's one temperature rule: 0 (the most likely colour) or 0.01 to 100.
+        await Expect(HttpStatusCode.BadRequest, "temperature '0.001'", host.Client.PostAsync("/api/colorize?temperature=0.001", Png(DemoHost.Photo())));
+        await Expect(HttpStatusCode.BadRequest, "temperature '101'", host.Client.PostAsync("/api/colorize?temperature=101", Png(DemoHost.Photo())));
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync("/api/colorize?temperature=0", Png(DemoHost.Photo()))).StatusCode);
         await Expect(HttpStatusCode.BadRequest, "size 12", host.Client.PostAsync("/api/colorize?size=12", Png(DemoHost.Photo())));
         await Expect(HttpStatusCode.BadRequest, "format 'gif'", host.Client.PostAsync("/api/colorize?format=gif", Png(DemoHost.Photo())));
         await Expect(HttpStatusCode.NotFound, "model 'nope'", host.Client.PostAsync("/api/colorize?model=nope", Png(DemoHost.Photo())));

@@ -1,3 +1,4 @@
+using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Som;
@@ -141,7 +142,7 @@ public sealed class SomMlpEndToEndTests : IDisposable
         ComputeDevice device = TestDevices.Get("cpu:0");
         var files = ColorKernels.Engine.Training.PhotoBatches.Scan(dir);
         var settings = new SomMlpSettings { GridW = 3, GridH = 1, Patch = 5, Hidden = new[] { 32 }, Steps = 150, Batch = 64, LearningRate = 1e-2f, ColoursPerPhoto = 300, PatchesPerPhoto = 300, Context = context };
-        var (model, report) = SomMlpModel.Train(device, files, settings, (_, _) => { }, _ => { });
+        var (model, report) = SomMlpTrainer.Train(device, files, settings, (_, _) => { }, _ => { });
         Assert.True(report.HeldOutAccuracy > report.MajorityBaseline + 0.2,
             $"held-out accuracy {report.HeldOutAccuracy:P1} vs majority {report.MajorityBaseline:P1}");
 
@@ -150,21 +151,25 @@ public sealed class SomMlpEndToEndTests : IDisposable
         ColorKernels.Engine.Models.ModelFile? savedState = null;
         SomMlpModel? savedModel = null;
         using var stop = new CancellationTokenSource();
-        Assert.Throws<OperationCanceledException>(() => SomMlpModel.Train(device, files, settings, (step, _) =>
+        Assert.Throws<OperationCanceledException>(() => SomMlpTrainer.Train(device, files, settings, (step, _) =>
         {
             if (step == 60)
                 stop.Cancel();
         }, _ => { }, int.MaxValue, (m, s) => (savedModel, savedState) = (m, s), null, stop.Token));
         Assert.Equal(60, savedState!.Header["step"]!.GetValue<int>());
-        var (resumed, _) = SomMlpModel.Train(device, files, settings, (_, _) => { }, _ => { }, int.MaxValue, null,
-            new SomMlpModel.Resume(SomMlpModel.FromModelFile(ColorKernels.Engine.Models.ModelFile.Parse(savedModel!.ToModelFile().ToBytes(), "m"), "m"), savedState, "state"));
+        var (resumed, _) = SomMlpTrainer.Train(device, files, settings, (_, _) => { }, _ => { }, int.MaxValue, null,
+            new SomMlpTrainer.Resume(SomMlpModel.FromModelFile(ColorKernels.Engine.Models.ModelFile.Parse(savedModel!.ToModelFile().ToBytes(), "m"), "m"), savedState, "state"));
         for (int i = 0; i < model.Weights.Count; i++)
             Assert.Equal(model.Weights[i], resumed.Weights[i]);
 
         var reloaded = SomMlpModel.FromModelFile(ColorKernels.Engine.Models.ModelFile.Parse(model.ToModelFile(report).ToBytes(), "m"), "m");
         Assert.Equal(context, reloaded.Context);
         var first = ImageIO.Load(files[0]);
-        ImageData output = reloaded.Colorize(device, first, chunk: 500);
+        // In chunks of 500 pixels (the last one running past the picture) as in one chunk: the same colours.
+        using var chunked = new SomMlpColorizer(device, reloaded, new ColorizerOptions(), chunk: 500);
+        using var whole = new SomMlpColorizer(device, reloaded, new ColorizerOptions());
+        ImageData output = chunked.Colorize(first);
         Assert.Equal((48, 48), (output.Width, output.Height));
+        Assert.Equal(whole.Colorize(first).Rgb8, output.Rgb8);
     }
 }

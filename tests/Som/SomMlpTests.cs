@@ -52,7 +52,8 @@ public class GeneralSomModelTests
         ComputeDevice device = TestDevices.Get("cpu:0");
         var photo = ColorKernels.Engine.Imaging.ImageIO.Load(TestData.RepositoryFile("samples", "photos", "books.png"));
         var grey = ColorKernels.Engine.Color.Desaturation.Desaturate(device, photo);
-        var coloured = model.Colorize(device, grey);
+        using var colorizer = ColorKernels.Engine.Models.Colorizer.Open(device, model);
+        var coloured = ColorKernels.Engine.Models.ColorizerExtensions.Colorize(colorizer, grey);
         Assert.Equal((photo.Width, photo.Height), (coloured.Width, coloured.Height));
         // Colour was added somewhere, and L is the input's: the grey picture of the result is the input (8-bit rounding: 1 level).
         byte[] rgb = coloured.Rgb8!;

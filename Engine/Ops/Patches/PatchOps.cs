@@ -9,12 +9,11 @@ namespace ColorKernels.Engine.Ops;
 
 /// <summary>
 /// The patch side of the SOM + MLP method (Kernels/Patches; reference PatchReference): L patches around
-/// centre pixels into an MLP's input columns, and the MLP's class scores back to ab.
+/// centre pixels into an MLP's input columns (its class scores are decoded by SoftmaxOps.PaletteDecode).
 /// </summary>
 internal static class PatchOps
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, PatchArgs>> ExtractPatchesKernel = new(PatchKernels.ExtractPatchesKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, PatchArgs>> ClassToAbKernel = new(PatchKernels.ClassToAbKernel);
 
     /// <summary>
     /// patches [K K, Count] (a view: the context patch goes below the plain one) = the L samples of lab
@@ -26,19 +25,6 @@ internal static class PatchOps
         ElementLaunch l = d.Launcher.ForElements(a.Count);
         using (d.Launcher.Time(ExtractPatchesKernel, 0, 8.0 * a.K * a.K * a.Count))
             d.Kernels.Load(ExtractPatchesKernel)(d.Stream, l.Config, lab, centres, patches,
-                new PatchArgs(a.Height, a.Width, a.K, a.Count, a.AllPixels, l.RunLength, a.First, a.Temperature, a.Dilation));
-    }
-
-    /// <summary>
-    /// Writes the ab of pixels First..First+Count-1 of lab [1, 3, H, W] from logits [Neurons, Count]: the
-    /// annealed mean of the codebook [Neurons, 2] at Temperature, or the arg-max class's codeword at 0. a.K is the class count.
-    /// </summary>
-    public static void ClassToAb(Tensor<float> logits, Tensor<float> codebook, Tensor<float> lab, PatchArgs a)
-    {
-        ComputeDevice d = lab.Device;
-        ElementLaunch l = d.Launcher.ForElements(a.Count);
-        using (d.Launcher.Time(ClassToAbKernel, 6.0 * a.K * a.Count, 4.0 * (a.K + 2) * a.Count))
-            d.Kernels.Load(ClassToAbKernel)(d.Stream, l.Config, logits.View, codebook.View, lab.View,
-                new PatchArgs(a.Height, a.Width, a.K, a.Count, a.AllPixels, l.RunLength, a.First, a.Temperature, a.Dilation));
+                new PatchArgs(a.Height, a.Width, a.K, a.Count, a.AllPixels, l.RunLength, a.First, a.Dilation));
     }
 }

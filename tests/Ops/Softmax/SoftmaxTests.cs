@@ -7,7 +7,7 @@ using Xunit;
 
 namespace ColorKernels.Tests.Ops;
 
-/// <summary>Channel softmax at several temperatures and the annealed mean: against SoftmaxReference, and its limits (mode, mean).</summary>
+/// <summary>Channel softmax at several temperatures against SoftmaxReference, and the palette decode's limits (mode, mean, overflow); its reference comparisons are in the op table.</summary>
 public class SoftmaxTests
 {
     public static IEnumerable<object[]> Devices => TestDevices.All;
@@ -36,65 +36,40 @@ public class SoftmaxTests
 
     [Theory]
     [MemberData(nameof(Devices))]
-    public void AnnealedMean_matches_softmax_then_expectation(string deviceId)
+    public void PaletteDecode_limits(string deviceId)
     {
-        // Tolerance 1e-3 ab units (ab spans about +-110): the fused kernel and the double reference differ
-        // only by float32 rounding of 313-term sums.
-        ComputeDevice device = TestDevices.Get(deviceId);
-        foreach (var (n, h, w) in new[] { (1, 1, 1), (2, 31, 33), (1, 32, 7) })
-        {
-            const int Q = 313;
-            float[] z = TestData.Uniform(n * Q * h * w, -6, 6, h);
-            float[] decode = TestData.Uniform(2 * Q, -110, 110, 7);
-            using var tz = device.Upload("logits", Shape.Nchw(n, Q, h, w), z);
-            using var td = device.Upload("decode", new Shape(2, Q), decode);
-            foreach (float t in new[] { 1f, 0.38f, 0.1f })
-            {
-                using var ab = device.Upload("ab", Shape.Nchw(n, 2, h, w), TestData.Filled(n * 2 * h * w, float.NaN));
-                SoftmaxOps.AnnealedMean(tz, td, ab, t);
-                AssertClose.All(SoftmaxReference.AnnealedMean(z, decode, n, Q, h * w, t), ab.Download(), 1e-3, 1e-5, $"{n}x{h}x{w} T={t}");
-            }
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(Devices))]
-    public void AnnealedMean_properties(string deviceId)
-    {
+        // What the op table's reference comparison cannot show: T = 0 is exactly the mode's colour, equal
+        // logits give the palette's plain average at any T, any T stays inside the palette's bounding box,
+        // and logits of +-1e30 (exp(z / T) overflows float) still decode.
         ComputeDevice device = TestDevices.Get(deviceId);
         const int Q = 5;
-        float[] decode = { -50, -10, 0, 20, 80, /* b: */ 30, 5, -40, 60, -70 };
-        // Pixel 0: a clear winner (bin 3); pixel 1: all logits equal.
-        float[] z = { 1f, 2f, 0.5f, 3f, 2.5f, /* pixel 1 */ 0, 0, 0, 0, 0 };
-        var planar = new float[Q * 2];
+        float[] palette = { -50, 30, -10, 5, 0, -40, 20, 60, 80, -70 };   // (a, b) pairs
+        float[] z = { 1f, 2f, 0.5f, 3f, 2.5f, /* pixel 1 */ 0, 0, 0, 0, 0, /* pixel 2 */ -1e30f, 1e30f, 0, 0, 0 };
+        var planar = new float[Q * 3];
         for (int q = 0; q < Q; q++)
-        {
-            planar[q * 2] = z[q];
-            planar[q * 2 + 1] = z[Q + q];
-        }
-        using var tz = device.Upload("logits", Shape.Nchw(1, Q, 1, 2), planar);
-        using var td = device.Upload("decode", new Shape(2, Q), decode);
-        using var ab = device.Allocate<float>("ab", Shape.Nchw(1, 2, 1, 2));
+            for (int p = 0; p < 3; p++)
+                planar[q * 3 + p] = z[p * Q + q];
+        using var tz = device.Upload("logits", Shape.Nchw(1, Q, 1, 3), planar);
+        using var tp = device.Upload("palette", new Shape(Q, 2), palette);
+        using var ab = device.Allocate<float>("ab", Shape.Nchw(1, 2, 1, 3));
+        float[] a = palette.Where((_, i) => i % 2 == 0).ToArray(), b = palette.Where((_, i) => i % 2 == 1).ToArray();
 
-        // T near 0 gives the mode: bin 3's centre.
-        SoftmaxOps.AnnealedMean(tz, td, ab, 0.01f);
+        SoftmaxOps.PaletteDecode(tz, tp, ab, 0f);
         float[] mode = ab.Download();
-        Assert.Equal(20f, mode[0], 3);
-        Assert.Equal(60f, mode[2], 3);
+        Assert.Equal(new[] { 20f, -50f, -10f }, mode[..3]);   // equal logits: the first entry
+        Assert.Equal(new[] { 60f, 30f, 5f }, mode[3..]);
 
-        // T = 1 gives the mean; equal logits give the plain average of the centres at any T.
-        SoftmaxOps.AnnealedMean(tz, td, ab, 1f);
+        SoftmaxOps.PaletteDecode(tz, tp, ab, 1f);
         float[] mean = ab.Download();
-        Assert.Equal(decode[..Q].Average(), mean[1], 3);
-        Assert.Equal(decode[Q..].Average(), mean[3], 3);
+        Assert.Equal(a.Average(), mean[1], 3);
+        Assert.Equal(b.Average(), mean[4], 3);
+        Assert.Equal((-10f, 5f), (mean[2], mean[5]));
 
-        // Any temperature gives a convex combination of the centres: inside their bounding box.
-        SoftmaxOps.AnnealedMean(tz, td, ab, 0.38f);
+        SoftmaxOps.PaletteDecode(tz, tp, ab, 0.38f);
         float[] annealed = ab.Download();
-        Assert.InRange(annealed[0], decode[..Q].Min(), decode[..Q].Max());
-        Assert.InRange(annealed[2], decode[Q..].Min(), decode[Q..].Max());
+        Assert.InRange(annealed[0], a.Min(), a.Max());
+        Assert.InRange(annealed[3], b.Min(), b.Max());
         Assert.NotEqual(mean[0], annealed[0]);
-
-        Assert.Throws<ColorKernels.Engine.UserErrorException>(() => SoftmaxOps.AnnealedMean(tz, td, ab, 0f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxOps.PaletteDecode(tz, tp, ab, -1f));
     }
 }

@@ -1,0 +1,190 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Softmax;
+
+namespace ColorKernels.Engine.Models;
+
+/// <summary>
+/// The one prediction path of both methods. A model's part is only <see cref="PredictUnlocked"/>: each
+/// picture to logits over its palette of ab colours, on the device. Everything after is shared: the palette
+/// decode (<see cref="SoftmaxOps.PaletteDecode(Tensor{float}, Tensor{float}, Tensor{float}, float)"/>: the
+/// annealed mean at T, the arg-max at 0), ab resized to the picture and joined with its own full-resolution
+/// L, an optional step on that Lab (video stabilisation), sRGB; and one pixel's distribution for the web
+/// demo. Calls are serialised by one lock (they share the device's stream and the model's buffers).
+/// </summary>
+internal abstract class PaletteColorizer : IColorizer, ILabStep
+{
+    private readonly object gate = new();
+    private readonly Tensor<float>? palette;
+    private readonly IReadOnlyList<float>? paletteValues;
+
+    /// <param name="device">The device the model runs on.</param>
+    /// <param name="palette">The palette's ab colours [Q, 2], a and b interleaved; null for a regression head (the model predicts ab).</param>
+    /// <param name="temperature">The decode temperature when a call gives none (already checked by <see cref="DecodeTemperature"/>).</param>
+    protected PaletteColorizer(ComputeDevice device, float[]? palette, float temperature)
+    {
+        Device = device;
+        Temperature = temperature;
+        paletteValues = palette is null ? null : Array.AsReadOnly(palette.ToArray());
+        if (palette is not null)
+            this.palette = device.Upload("palette", new Shape(palette.Length / 2, 2), palette);
+    }
+
+    public abstract ColorizationMethod Method { get; }
+
+    public ComputeDevice Device { get; }
+
+    public abstract int PreferredBatch { get; }
+
+    public float Temperature { get; }
+
+    public IReadOnlyList<float> Palette => paletteValues ?? Array.Empty<float>();
+
+    /// <summary>Whether predictions are distributions over a palette (false for a regression head).</summary>
+    public bool HasDistribution => palette is not null;
+
+    /// <summary>
+    /// The model's part: one prediction per picture, in order, made on the device (called under the lock).
+    /// With <paramref name="keepLab"/> each prediction keeps the picture's full-resolution Lab it made on the
+    /// way, so decoding it inside the same colouring does not convert the picture again.
+    /// </summary>
+    protected abstract IReadOnlyList<Prediction> PredictUnlocked(IReadOnlyList<ImageData> images, bool keepLab);
+
+    /// <summary>Frees what the model holds on the device (called once, under the lock).</summary>
+    protected abstract void DisposeModel();
+
+    public IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images) => Colorize(images, null);
+
+    IReadOnlyList<ImageData> ILabStep.Colorize(IReadOnlyList<ImageData> images, Action<int, Tensor<float>> labStep) => Colorize(images, labStep);
+
+    private IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images, Action<int, Tensor<float>>? labStep)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0)
+            return Array.Empty<ImageData>();
+        lock (gate)
+        {
+            IReadOnlyList<Prediction> predictions = PredictUnlocked(images, keepLab: true);
+            try
+            {
+                var results = new ImageData[images.Count];
+                for (int i = 0; i < results.Length; i++)
+                {
+                    Tensor<float> lab = DecodeLab(predictions[i], Temperature);
+                    labStep?.Invoke(i, lab);
+                    results[i] = LabOps.LabToImage(Device, images[i], lab);
+                }
+                return results;
+            }
+            finally
+            {
+                foreach (Prediction p in predictions)
+                    p.Dispose();
+            }
+        }
+    }
+
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<ImageData> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0)
+            return Array.Empty<Prediction>();
+        lock (gate)
+            return PredictUnlocked(images, keepLab: false);
+    }
+
+    public ImageData Decode(Prediction prediction, float? temperature = null)
+    {
+        float t = temperature is { } given ? DecodeTemperature.Check(given, "temperature") : Temperature;
+        lock (gate)
+        {
+            Tensor<float> lab = DecodeLab(prediction, t);
+            try
+            {
+                return LabOps.LabToImage(Device, prediction.Image, lab);
+            }
+            finally
+            {
+                if (!ReferenceEquals(lab, prediction.Lab))
+                    lab.Dispose();
+            }
+        }
+    }
+
+    public PixelDistribution Distribution(Prediction prediction, int x, int y, float? temperature = null)
+    {
+        float t = temperature is { } given ? DecodeTemperature.Check(given, "temperature") : Temperature;
+        lock (gate)
+        {
+            CheckOwner(prediction);
+            if (palette is null)
+                throw new UserErrorException("this model has a regression head: it predicts ab directly, with no distribution over colours");
+            var (cx, cy) = prediction.CellOf(x, y);
+            int cell = cy * prediction.Width + cx, chunk = cell / prediction.Plane, q = prediction.Classes;
+            int first = chunk * q * prediction.Plane + (cell - chunk * prediction.Plane);
+            // The cell's Q logits (Plane apart) as a one-pixel prediction: its softmax and its decode on the device.
+            float[] values = prediction.Values.Download();
+            var z = new float[q];
+            for (int k = 0; k < q; k++)
+                z[k] = values[first + k * prediction.Plane];
+            using Tensor<float> logits = Device.Upload("pixel-logits", Shape.Nchw(1, q, 1, 1), z);
+            using Tensor<float> probabilities = Device.Allocate<float>("pixel-probabilities", logits.Shape);
+            using Tensor<float> ab = Device.Allocate<float>("pixel-ab", Shape.Nchw(1, 2, 1, 1));
+            SoftmaxOps.Softmax(logits, probabilities, 1f);
+            SoftmaxOps.PaletteDecode(logits, palette, ab, t);
+            float[] mean = ab.Download();
+            return new PixelDistribution(cx, cy, probabilities.Download(), paletteValues!.ToArray(), mean[0], mean[1], t);
+        }
+    }
+
+    /// <summary>
+    /// The prediction decoded at <paramref name="temperature"/> into the picture's Lab [1, 3, H, W]: its own L,
+    /// the decoded ab resized to it (bilinear). The prediction's kept Lab when it has one (then it stays
+    /// the prediction's), else a new tensor the caller disposes.
+    /// </summary>
+    private Tensor<float> DecodeLab(Prediction prediction, float temperature)
+    {
+        CheckOwner(prediction);
+        Tensor<float> lab = prediction.Lab ?? Device.Allocate<float>("lab", Shape.Nchw(1, 3, prediction.Image.Height, prediction.Image.Width));
+        try
+        {
+            if (prediction.Lab is null)
+                LabOps.ImageToLab(Device, prediction.Image, lab);
+            if (palette is null)
+                ResampleOps.ResizeBilinear(prediction.Values, 0, 2, lab, 1);
+            else
+            {
+                int cells = prediction.Width * prediction.Height;
+                using Tensor<float> ab = Device.Allocate<float>("ab", Shape.Nchw(1, 2, prediction.Height, prediction.Width));
+                SoftmaxOps.PaletteDecodeView(prediction.Values.View, palette, ab.View,
+                    new PaletteDecodeArgs(cells, prediction.Classes, prediction.Plane, temperature, 0, prediction.Plane, cells, 0));
+                ResampleOps.ResizeBilinear(ab, 0, 2, lab, 1);
+            }
+            return lab;
+        }
+        catch
+        {
+            if (prediction.Lab is null)
+                lab.Dispose();
+            throw;
+        }
+    }
+
+    private void CheckOwner(Prediction prediction)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        if (!ReferenceEquals(prediction.Owner, this))
+            throw new ArgumentException("the prediction was made by another colourizer: decode it with the one that made it", nameof(prediction));
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            palette?.Dispose();
+            DisposeModel();
+        }
+    }
+}

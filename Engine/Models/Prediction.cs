@@ -1,0 +1,72 @@
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Tensors;
+
+namespace ColorKernels.Engine.Models;
+
+/// <summary>
+/// What a colourizer predicts for one picture, kept on the device until disposed: per cell of a
+/// <see cref="Width"/> x <see cref="Height"/> grid over the picture, logits over the model's palette of ab
+/// colours (ECCV16: the 313 bins, the grid a quarter of its input size; SOM + MLP: the map's codewords, the
+/// grid its working size), or ab itself for a regression-head model (<see cref="Classes"/> 0). Decode it at
+/// any temperature with <see cref="IColorizer.Decode"/>: one device launch, the network does not run again.
+/// Device memory: <see cref="Classes"/> x Width x Height floats (SOM + MLP: rounded up to whole chunks).
+/// </summary>
+public sealed class Prediction : IDisposable
+{
+    internal Prediction(IColorizer owner, ImageData image, Tensor<float> values, int width, int height, int classes, int plane)
+    {
+        Owner = owner;
+        Image = image;
+        Values = values;
+        Width = width;
+        Height = height;
+        Classes = classes;
+        Plane = plane;
+    }
+
+    /// <summary>The picture it was predicted from: decoding keeps its full-resolution L.</summary>
+    public ImageData Image { get; }
+
+    /// <summary>Grid columns (cells across the picture).</summary>
+    public int Width { get; }
+
+    /// <summary>Grid rows.</summary>
+    public int Height { get; }
+
+    /// <summary>Palette entries the distribution is over (313 ECCV16 bins, a map's codewords); 0 for a regression head (no distribution).</summary>
+    public int Classes { get; }
+
+    internal IColorizer Owner { get; }
+
+    /// <summary>The logits, class-major in chunks of <see cref="Plane"/> cells: cell g's logit q at (g / Plane) Classes Plane + q Plane + g mod Plane (regression: ab [1, 2, Height, Width]).</summary>
+    internal Tensor<float> Values { get; }
+
+    /// <summary>Cells per chunk of <see cref="Values"/> (Width x Height when it is one chunk).</summary>
+    internal int Plane { get; }
+
+    /// <summary>The picture's Lab [1, 3, H, W], kept only between predicting and decoding inside one colouring (not for callers' predictions).</summary>
+    internal Tensor<float>? Lab { get; set; }
+
+    /// <summary>The grid cell under pixel (x, y) of the picture.</summary>
+    public (int X, int Y) CellOf(int x, int y)
+    {
+        if (x < 0 || y < 0 || x >= Image.Width || y >= Image.Height)
+            throw new UserErrorException($"pixel ({x}, {y}): outside the {Image.Width}x{Image.Height} picture");
+        return (Math.Min(Width - 1, (int)((x + 0.5) * Width / Image.Width)), Math.Min(Height - 1, (int)((y + 0.5) * Height / Image.Height)));
+    }
+
+    /// <summary>Frees the device memory.</summary>
+    public void Dispose()
+    {
+        Values.Dispose();
+        Lab?.Dispose();
+        Lab = null;
+    }
+}
+
+/// <summary>
+/// One pixel as a colourizer sees it (<see cref="IColorizer.Distribution"/>): the grid cell under it, the
+/// probabilities over the palette (softmax at temperature 1), the palette itself (ab pairs, a and b
+/// interleaved), and the ab the palette decode gives that cell at <see cref="Temperature"/>.
+/// </summary>
+public sealed record PixelDistribution(int CellX, int CellY, float[] Probabilities, float[] Palette, float A, float B, float Temperature);
