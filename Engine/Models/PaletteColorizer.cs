@@ -122,20 +122,28 @@ internal abstract class PaletteColorizer : IColorizer, ILabStep
             if (palette is null)
                 throw new UserErrorException("this model has a regression head: it predicts ab directly, with no distribution over colours");
             var (cx, cy) = prediction.CellOf(x, y);
-            int cell = cy * prediction.Width + cx, chunk = cell / prediction.Plane, q = prediction.Classes;
+            int cells = prediction.Width * prediction.Height, cell = cy * prediction.Width + cx, chunk = cell / prediction.Plane, q = prediction.Classes;
             int first = chunk * q * prediction.Plane + (cell - chunk * prediction.Plane);
-            // The cell's Q logits (Plane apart) as a one-pixel prediction: its softmax and its decode on the device.
-            float[] values = prediction.Values.Download();
-            var z = new float[q];
+            // Every cell's softmax and decode on the device, read back once (per temperature): further clicks
+            // on the same prediction cost no device work.
+            if (prediction.HostProbabilities is null)
+            {
+                Shape chunked = Shape.Nchw(prediction.Values.Elements / (q * prediction.Plane), q, 1, prediction.Plane);
+                using Tensor<float> probabilities = Device.Allocate<float>("probabilities", chunked);
+                SoftmaxOps.Softmax(prediction.Values.Reshape(chunked), probabilities, 1f);
+                prediction.HostProbabilities = probabilities.Download();
+            }
+            if (prediction.HostAb is not { } decoded || decoded.Temperature != t)
+            {
+                using Tensor<float> ab = Device.Allocate<float>("ab", Shape.Nchw(1, 2, prediction.Height, prediction.Width));
+                SoftmaxOps.PaletteDecodeView(prediction.Values.View, palette, ab.View,
+                    new PaletteDecodeArgs(cells, q, prediction.Plane, t, 0, prediction.Plane, cells, 0));
+                prediction.HostAb = decoded = (ab.Download(), t);
+            }
+            var p = new float[q];
             for (int k = 0; k < q; k++)
-                z[k] = values[first + k * prediction.Plane];
-            using Tensor<float> logits = Device.Upload("pixel-logits", Shape.Nchw(1, q, 1, 1), z);
-            using Tensor<float> probabilities = Device.Allocate<float>("pixel-probabilities", logits.Shape);
-            using Tensor<float> ab = Device.Allocate<float>("pixel-ab", Shape.Nchw(1, 2, 1, 1));
-            SoftmaxOps.Softmax(logits, probabilities, 1f);
-            SoftmaxOps.PaletteDecode(logits, palette, ab, t);
-            float[] mean = ab.Download();
-            return new PixelDistribution(cx, cy, probabilities.Download(), paletteValues!.ToArray(), mean[0], mean[1], t);
+                p[k] = prediction.HostProbabilities[first + k * prediction.Plane];
+            return new PixelDistribution(cx, cy, p, paletteValues!.ToArray(), decoded.Ab[cell], decoded.Ab[cells + cell], t);
         }
     }
 

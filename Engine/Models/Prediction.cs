@@ -44,6 +44,15 @@ public sealed class Prediction : IDisposable
     /// <summary>Cells per chunk of <see cref="Values"/> (Width x Height when it is one chunk).</summary>
     internal int Plane { get; }
 
+    /// <summary>
+    /// What <see cref="IColorizer.Distribution"/> read back, so that more clicks on the same prediction need no
+    /// device work (a page clicks many pixels): the softmax of every cell (laid out as <see cref="Values"/>),
+    /// and every cell's ab [2, Height, Width] decoded at <c>AbTemperature</c>.
+    /// </summary>
+    internal float[]? HostProbabilities { get; set; }
+
+    internal (float[] Ab, float Temperature)? HostAb { get; set; }
+
     /// <summary>The picture's Lab [1, 3, H, W], kept only between predicting and decoding inside one colouring (not for callers' predictions).</summary>
     internal Tensor<float>? Lab { get; set; }
 
