@@ -135,9 +135,7 @@ internal abstract class PaletteColorizer : IColorizer, ILabStep
             }
             if (prediction.HostAb is not { } decoded || decoded.Temperature != t)
             {
-                using Tensor<float> ab = Device.Allocate<float>("ab", Shape.Nchw(1, 2, prediction.Height, prediction.Width));
-                SoftmaxOps.PaletteDecodeView(prediction.Values.View, palette, ab.View,
-                    new PaletteDecodeArgs(cells, q, prediction.Plane, t, 0, prediction.Plane, cells, 0));
+                using Tensor<float> ab = DecodeAb(prediction, t);
                 prediction.HostAb = decoded = (ab.Download(), t);
             }
             var p = new float[q];
@@ -164,10 +162,7 @@ internal abstract class PaletteColorizer : IColorizer, ILabStep
                 ResampleOps.ResizeBilinear(prediction.Values, 0, 2, lab, 1);
             else
             {
-                int cells = prediction.Width * prediction.Height;
-                using Tensor<float> ab = Device.Allocate<float>("ab", Shape.Nchw(1, 2, prediction.Height, prediction.Width));
-                SoftmaxOps.PaletteDecodeView(prediction.Values.View, palette, ab.View,
-                    new PaletteDecodeArgs(cells, prediction.Classes, prediction.Plane, temperature, 0, prediction.Plane, cells, 0));
+                using Tensor<float> ab = DecodeAb(prediction, temperature);
                 ResampleOps.ResizeBilinear(ab, 0, 2, lab, 1);
             }
             return lab;
@@ -178,6 +173,16 @@ internal abstract class PaletteColorizer : IColorizer, ILabStep
                 lab.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Every cell of a (palette) prediction decoded at <paramref name="temperature"/>: a new ab [1, 2, Height, Width] the caller disposes.</summary>
+    private Tensor<float> DecodeAb(Prediction prediction, float temperature)
+    {
+        int cells = prediction.Width * prediction.Height;
+        Tensor<float> ab = Device.Allocate<float>("ab", Shape.Nchw(1, 2, prediction.Height, prediction.Width));
+        SoftmaxOps.PaletteDecodeView(prediction.Values.View, palette!, ab.View,
+            new PaletteDecodeArgs(cells, prediction.Classes, prediction.Plane, temperature, 0, prediction.Plane, cells, 0));
+        return ab;
     }
 
     private void CheckOwner(Prediction prediction)

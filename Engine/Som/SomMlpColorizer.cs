@@ -118,12 +118,9 @@ internal sealed class SomMlpColorizer : PaletteColorizer
     /// </summary>
     private Tensor<float>? Working(Tensor<float> lab, ImageData image, out int height, out int width)
     {
-        (height, width) = (image.Height, image.Width);
-        int longer = Math.Max(image.Width, image.Height);
-        if (workingSize <= 0 || longer <= workingSize)
+        (height, width) = SomMlpModel.WorkingDims(image.Height, image.Width, workingSize);
+        if ((height, width) == (image.Height, image.Width))
             return null;
-        height = Math.Max(1, (int)Math.Round(image.Height * (double)workingSize / longer));
-        width = Math.Max(1, (int)Math.Round(image.Width * (double)workingSize / longer));
         Tensor<float> small = Device.Allocate<float>("lab-working", Shape.Nchw(1, 3, height, width));
         ResampleOps.ResizeBilinear(lab, 0, 1, small, 0);
         return small;

@@ -1,11 +1,5 @@
 using System.Text.Json.Nodes;
-using ColorKernels.Engine.Devices;
-using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
-using ColorKernels.Engine.Ops;
-using ColorKernels.Engine.Tensors;
-using ColorKernels.Kernels.Patches;
-using ColorKernels.Kernels.Som;
 
 namespace ColorKernels.Engine.Som;
 
@@ -115,6 +109,19 @@ public sealed class SomMlpModel
 
     /// <summary>The context patch's sample spacing (header "context"; 0: no context patch).</summary>
     public int Context { get; }
+
+    /// <summary>
+    /// A picture's size at working size <paramref name="size"/> (its longer side scaled to it); the picture's own
+    /// when size is 0 or the picture is no larger. Training takes patches and colouring classifies them at this
+    /// one scale, so both call it.
+    /// </summary>
+    internal static (int Height, int Width) WorkingDims(int height, int width, int size)
+    {
+        int longer = Math.Max(width, height);
+        if (size <= 0 || longer <= size)
+            return (height, width);
+        return (Math.Max(1, (int)Math.Round(height * (double)size / longer)), Math.Max(1, (int)Math.Round(width * (double)size / longer)));
+    }
 
     /// <summary>The MLP's inputs: the K x K patch, and as many again for a context patch.</summary>
     internal static int Features(int patch, int context) => patch * patch * (context > 0 ? 2 : 1);

@@ -150,12 +150,7 @@ internal static class SomMlpTrainer
             sides.Add(Math.Max(image.Width, image.Height));
             using Tensor<float> full = device.Allocate<float>("lab", Shape.Nchw(1, 3, image.Height, image.Width));
             LabOps.ImageToLab(device, image, full);
-            int longer = Math.Max(image.Width, image.Height), height = image.Height, width = image.Width;
-            if (workingSize > 0 && longer > workingSize)
-            {
-                height = Math.Max(1, (int)Math.Round(image.Height * (double)workingSize / longer));
-                width = Math.Max(1, (int)Math.Round(image.Width * (double)workingSize / longer));
-            }
+            var (height, width) = SomMlpModel.WorkingDims(image.Height, image.Width, workingSize);
             // Patches at the working scale: the photo's Lab scaled down (all three channels) when it is larger.
             using Tensor<float>? small = height == image.Height && width == image.Width ? null
                 : device.Allocate<float>("lab-working", Shape.Nchw(1, 3, height, width));
