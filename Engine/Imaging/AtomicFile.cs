@@ -26,26 +26,73 @@ internal static class AtomicFile
     /// </summary>
     public static void WriteByPath(string path, Action<string> produce)
     {
-        string full = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(full) ?? ".";
-        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        using Pending file = Begin(path);
         try
         {
-            Directory.CreateDirectory(folder);
-            Temporaries[temp] = 0;
-            produce(temp);
-            File.Move(temp, full, overwrite: true);
-            Temporaries.TryRemove(temp, out _);
+            produce(file.Temporary);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temp);
-            throw new UserErrorException($"cannot write '{path}': {Describe(e)}", e);
+            throw file.Failure(e);
         }
-        catch
+        file.Commit();
+    }
+
+    /// <summary>
+    /// Starts writing <paramref name="path"/> by a temporary file in its folder (created if missing), for a
+    /// writer that outlives one call (a video's encoder): <see cref="Pending.Commit"/> renames it over the
+    /// target; disposing it uncommitted deletes it.
+    /// </summary>
+    public static Pending Begin(string path) => new(path);
+
+    /// <summary>A file being written under a temporary name (see <see cref="Begin"/>).</summary>
+    public sealed class Pending : IDisposable
+    {
+        private readonly string path, full;
+        private bool committed;
+
+        internal Pending(string path)
         {
-            TryDelete(temp);
-            throw;
+            this.path = path;
+            full = Path.GetFullPath(path);
+            string folder = Path.GetDirectoryName(full) ?? ".";
+            Temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Failure(e);
+            }
+            Temporaries[Temporary] = 0;
+        }
+
+        /// <summary>The temporary file's path, in the target's folder.</summary>
+        public string Temporary { get; }
+
+        /// <summary>Renames the temporary file over the target.</summary>
+        public void Commit()
+        {
+            try
+            {
+                File.Move(Temporary, full, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Failure(e);
+            }
+            Temporaries.TryRemove(Temporary, out _);
+            committed = true;
+        }
+
+        /// <summary>A one-line error for a failed write of the target.</summary>
+        public UserErrorException Failure(Exception e) => new($"cannot write '{path}': {Describe(e)}", e);
+
+        public void Dispose()
+        {
+            if (!committed)
+                TryDelete(Temporary);
         }
     }
 

@@ -76,18 +76,6 @@ public interface IColorizer : IDisposable
     PixelDistribution Distribution(Prediction prediction, int x, int y, float? temperature = null);
 }
 
-/// <summary>
-/// A colourizer that can hand each picture's Lab ([1, 3, H, W] on the device: the picture's own L, the
-/// decoded ab at full size) to a step before it goes back to sRGB (<see cref="PaletteColorizer"/>: both
-/// methods'): video stabilisation blends there, instead of converting the coloured frame's 8-bit RGB back
-/// to Lab and out again.
-/// </summary>
-internal interface ILabStep
-{
-    /// <summary>Colours the pictures as one batch, calling <paramref name="labStep"/> with each picture's index and Lab, in order.</summary>
-    IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images, Action<int, Tensors.Tensor<float>> labStep);
-}
-
 /// <summary>Opens model files of either method as an <see cref="IColorizer"/>, and says which method a file is.</summary>
 public static class Colorizer
 {

@@ -11,10 +11,10 @@ namespace ColorKernels.Engine.Models;
 /// picture to logits over its palette of ab colours, on the device. Everything after is shared: the palette
 /// decode (<see cref="SoftmaxOps.PaletteDecode(Tensor{float}, Tensor{float}, Tensor{float}, float)"/>: the
 /// annealed mean at T, the arg-max at 0), ab resized to the picture and joined with its own full-resolution
-/// L, an optional step on that Lab (video stabilisation), sRGB; and one pixel's distribution for the web
+/// L, an optional step on that Lab (the frame pipeline's stages), sRGB; and one pixel's distribution for the web
 /// demo. Calls are serialised by one lock (they share the device's stream and the model's buffers).
 /// </summary>
-internal abstract class PaletteColorizer : IColorizer, ILabStep
+internal abstract class PaletteColorizer : IColorizer
 {
     private readonly object gate = new();
     private readonly Tensor<float>? palette;
@@ -55,11 +55,14 @@ internal abstract class PaletteColorizer : IColorizer, ILabStep
     /// <summary>Frees what the model holds on the device (called once, under the lock).</summary>
     protected abstract void DisposeModel();
 
-    public IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images) => Colorize(images, null);
+    public IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images) => ColorizeThroughLab(images, null);
 
-    IReadOnlyList<ImageData> ILabStep.Colorize(IReadOnlyList<ImageData> images, Action<int, Tensor<float>> labStep) => Colorize(images, labStep);
-
-    private IReadOnlyList<ImageData> Colorize(IReadOnlyList<ImageData> images, Action<int, Tensor<float>>? labStep)
+    /// <summary>
+    /// Colours the pictures as one batch, handing each picture's Lab ([1, 3, H, W] on the device: its own L,
+    /// the decoded ab at full size) and index to <paramref name="labStep"/> before its one conversion to sRGB
+    /// (the frame pipeline's stages: the stabiliser blends there).
+    /// </summary>
+    internal IReadOnlyList<ImageData> ColorizeThroughLab(IReadOnlyList<ImageData> images, Action<int, Tensor<float>>? labStep)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0)

@@ -1,6 +1,5 @@
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
-using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 
@@ -12,10 +11,10 @@ namespace ColorKernels.Engine.Video;
 /// released where L moves, so colour does not trail moving edges), and nothing carries over a scene cut.
 /// A cut is a jump of the mean absolute grey difference between consecutive input frames (sampled on every
 /// fourth pixel: control logic, not picture work) above <see cref="VideoOptions.CutThreshold"/>.
+/// A stage of the frame pipeline: one per sequence, fed its frames in order.
 /// </summary>
-internal sealed class TemporalStabilizer : IDisposable
+internal sealed class TemporalStabilizer : Frames.IFrameStage
 {
-    private readonly ComputeDevice device;
     private readonly VideoOptions options;
     private readonly Tensor<byte> rgb;
     private readonly Tensor<float> lab, previous;
@@ -23,7 +22,6 @@ internal sealed class TemporalStabilizer : IDisposable
 
     public TemporalStabilizer(ComputeDevice device, int width, int height, VideoOptions options)
     {
-        this.device = device;
         this.options = options;
         rgb = device.Allocate<byte>("video.rgb", new Shape(1, height, width, 3));
         lab = device.Allocate<float>("video.lab", Shape.Nchw(1, 3, height, width));
@@ -32,18 +30,6 @@ internal sealed class TemporalStabilizer : IDisposable
 
     /// <summary>Scene cuts seen so far (the first frame not counted).</summary>
     public int Cuts { get; private set; }
-
-    /// <summary>
-    /// Colours a batch of consecutive frames and stabilises them in order. A colourizer that offers its Lab
-    /// (<see cref="ILabStep"/>: both methods' do) is blended there, before its one conversion to sRGB;
-    /// any other is blended after, through a round trip of its 8-bit output to Lab and back.
-    /// </summary>
-    public IReadOnlyList<ImageData> Colorize(IColorizer colorizer, IReadOnlyList<ImageData> frames)
-    {
-        if (colorizer is ILabStep steps)
-            return steps.Colorize(frames, (i, frameLab) => Blend(frames[i], frameLab));
-        return colorizer.Colorize(frames).Select((coloured, i) => Apply(frames[i], coloured)).ToList();
-    }
 
     /// <summary>The stabilised <paramref name="coloured"/> frame, given the greyscale <paramref name="input"/> it was coloured from.</summary>
     public ImageData Apply(ImageData input, ImageData coloured)
@@ -56,7 +42,7 @@ internal sealed class TemporalStabilizer : IDisposable
     }
 
     /// <summary>Blends a frame's Lab (in place) with the previous output's, unless the frame starts a new scene.</summary>
-    private void Blend(ImageData input, Tensor<float> frameLab)
+    public void Blend(ImageData input, Tensor<float> frameLab)
     {
         bool reset = lastInput is null || IsCut(lastInput, input.Rgb8!);
         if (reset && lastInput is not null)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Frames;
 using ColorKernels.Engine.Models;
 
 namespace ColorKernels.Engine.Video;
@@ -35,113 +36,219 @@ public sealed record VideoOptions
     internal Action<ImageData>? FrameSink { get; init; }
 }
 
-/// <summary>What colouring one video did.</summary>
-/// <param name="Frames">Frames coloured (every frame of the first video stream).</param>
-/// <param name="Seconds">Wall time, decoding and encoding included.</param>
-/// <param name="Cuts">Scene cuts the stabilisation found (0 when it is off).</param>
-public sealed record VideoReport(int Frames, double Seconds, int Cuts = 0)
-{
-    /// <summary>Where the time went (null for frame folders): which stage sets the pace.</summary>
-    public VideoStages? Stages { get; init; }
-}
-
 /// <summary>
-/// Where a video's wall time went, in seconds, as the colouring loop saw it: waiting for the decoder's next
-/// frame, colouring (device work, stabilisation included), and waiting for the encoder to take a frame.
-/// The three stages run at once, so the one the loop spends its time in is the one that sets the pace.
-/// </summary>
-/// <param name="DecodeWait">Blocked reading frames from the decoding ffmpeg.</param>
-/// <param name="Colour">In the colourizer and the stabiliser.</param>
-/// <param name="EncodeWait">Blocked handing frames to the encoding ffmpeg.</param>
-public sealed record VideoStages(double DecodeWait, double Colour, double EncodeWait)
-{
-    /// <summary>"colouring 91%, waiting for decoding 4%, for encoding 2%" of <paramref name="seconds"/>.</summary>
-    public string Describe(double seconds) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"colouring {100 * Colour / seconds:0}%, waiting for decoding {100 * DecodeWait / seconds:0}%, for encoding {100 * EncodeWait / seconds:0}%");
-}
-
-/// <summary>
-/// Colours a video frame by frame through ffmpeg: one ffmpeg process decodes the first video stream to raw
-/// RGB frames on a pipe (every decoded frame once, upright), the colourizer colours them in batches of its
-/// <see cref="IColorizer.PreferredBatch"/>, and a second ffmpeg process encodes them from its stdin and
-/// copies the input's audio and subtitle streams untouched. The three run at once, so the slowest sets the
-/// pace. The output is written to a temporary file and renamed (nothing is left on failure or Ctrl-C).
-/// Every frame keeps its timestamp (a variable frame rate stays variable; the last frame lasts the nominal
-/// frame duration), so the frame count, timing and duration are kept. With <see cref="VideoOptions.Stabilize"/> (the default) colours are kept
-/// steady across frames (<see cref="TemporalStabilizer"/>).
+/// Colours one video, or one folder of numbered frames, on its own: the library's way in to the frame
+/// pipeline (<see cref="FramePipeline"/>) for a single film. A video goes frame by frame through ffmpeg
+/// (<see cref="FrameJob.Video"/>); colours are kept steady across frames unless
+/// <see cref="VideoOptions.Stabilize"/> is off.
 /// </summary>
 public static class VideoColorizer
 {
-    /// <summary>Colours <paramref name="input"/> into <paramref name="output"/> (container and codec by its extension: H.264 for mp4, mkv, mov and avi, VP9 for webm).</summary>
-    public static VideoReport Colorize(IColorizer colorizer, string input, string output, VideoOptions? options = null,
-        IProgress<int>? progress = null, CancellationToken cancel = default)
+    /// <summary>Colours <paramref name="input"/> into <paramref name="output"/> (container and codec by its extension: H.264 for mp4, mkv, mov and avi, VP9 for webm); a user error when it fails.</summary>
+    public static FrameJobReport Colorize(IColorizer colorizer, string input, string output, VideoOptions? options = null,
+        IProgress<int>? progress = null, CancellationToken cancel = default) =>
+        new FramePipeline(colorizer).Run(FrameJob.Video(input, output, options), progress, cancel);
+
+    /// <summary>
+    /// Colours every frame of <paramref name="folder"/> into <paramref name="outputFolder"/> (same names) as one
+    /// sequence; frames must share one size. Existing outputs are replaced only with <paramref name="overwrite"/>.
+    /// </summary>
+    public static FrameJobReport ColorizeFrameFolder(IColorizer colorizer, string folder, string outputFolder, bool overwrite,
+        VideoOptions? options = null, IProgress<int>? progress = null, CancellationToken cancel = default) =>
+        new FramePipeline(colorizer).Run(FrameJob.FrameFolder(folder, outputFolder, overwrite, options), progress, cancel);
+
+    /// <summary>One frame of <paramref name="size"/> bytes, or null at the end of the stream (a cut-off last frame is dropped).</summary>
+    internal static byte[]? ReadFrame(Stream stream, int size)
     {
-        ArgumentNullException.ThrowIfNull(colorizer);
-        options ??= new VideoOptions();
-        var (format, codec, subtitles) = Container(output);
+        var frame = new byte[size];
+        int read = 0;
+        while (read < size)
+        {
+            int n = stream.Read(frame, read, size - read);
+            if (n == 0)
+                return null;
+            read += n;
+        }
+        return frame;
+    }
+
+}
+
+/// <summary>
+/// A video through ffmpeg as a frame-pipeline job. One ffmpeg process decodes the first video stream to raw
+/// RGB frames on a pipe (every decoded frame once, upright, with its timestamp from the <c>showinfo</c>
+/// log); a second encodes the coloured frames from its stdin into a temporary file and copies the input's
+/// audio and subtitle streams; the file is renamed when the encoder is done (nothing is left on failure
+/// or Ctrl-C). Every frame keeps its timestamp (a variable frame rate stays variable; the last frame lasts
+/// the nominal frame duration), so the frame count, timing and duration are kept.
+/// </summary>
+internal sealed class VideoJob : FrameJob
+{
+    private readonly VideoInfo info;
+    private readonly VideoOptions options;
+    private readonly (string Format, Func<int, string[]> Codec, string? Subtitles) container;
+
+    private VideoJob(string input, string output, VideoInfo info, VideoOptions options, (string, Func<int, string[]>, string?) container)
+        : base(FrameJobKind.Video, input, output)
+    {
+        this.info = info;
+        this.options = options;
+        this.container = container;
+    }
+
+    public static VideoJob Create(string input, string output, VideoOptions options)
+    {
+        var container = Container(output);
         VideoInfo info = Ffmpeg.Probe(input);
         if ((long)info.Width * info.Height > options.MaxPixels)
             throw new UserErrorException($"'{input}': {info.Width}x{info.Height} frames are {info.Width * (long)info.Height / 1e6:0.###} MP, over the limit of {options.MaxPixels / 1e6:0.###} MP (--max-megapixels)");
-        var clock = Stopwatch.StartNew();
-        int frames = 0;
-        VideoStages? stages = null;
-        using TemporalStabilizer? stabilizer = options.Stabilize ? new TemporalStabilizer(colorizer.Device, info.Width, info.Height, options) : null;
-        AtomicFile.WriteByPath(output, temp =>
+        return new VideoJob(input, output, info, options, container);
+    }
+
+    internal override IFrameSource OpenSource(CancellationToken cancel) => new Decoder(this, cancel);
+
+    internal override IFrameSink OpenSink(IFrameSource source) => new Encoder(this);
+
+    internal override IFrameStage? CreateStage(Devices.ComputeDevice device, int width, int height) =>
+        options.Stabilize ? new TemporalStabilizer(device, width, height, options) : null;
+
+    /// <summary>The decoding ffmpeg: raw frames from its stdout, their times from its log.</summary>
+    private sealed class Decoder : IFrameSource
+    {
+        private readonly VideoJob job;
+        private readonly Process decoder;
+        private readonly DecoderLog log;
+        private readonly CancellationTokenRegistration stop;
+        private long? first;
+        private long previous;
+        private int frames;
+
+        public Decoder(VideoJob job, CancellationToken cancel)
         {
-            string ffmpeg = Ffmpeg.FfmpegPath;
+            this.job = job;
+            previous = -job.info.FrameMicroseconds;
             // showinfo logs each decoded frame's timestamp (DecoderLog reads them); frames come out as decoded, none dropped or repeated.
-            using Process decoder = Ffmpeg.Start(ffmpeg, DecoderLog.Options.Concat(new[]
+            decoder = Ffmpeg.Start(Ffmpeg.FfmpegPath, DecoderLog.Options.Concat(new[]
             {
-                "-nostdin", "-i", input, "-map", "0:v:0", "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+                "-nostdin", "-i", job.Input, "-map", "0:v:0", "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
             }), redirectInput: false);
-            var log = new DecoderLog(decoder.StandardError);
-            // Frames go in with their own timestamps (RawFrameMatroska) and keep them: a variable frame rate stays variable.
-            var encode = new List<string> { "-v", "error", "-y", "-f", "matroska", "-i", "-", "-i", input, "-map", "0:v" };
-            // An animated GIF has no audio or subtitles to carry.
-            if (format != "gif")
+            log = new DecoderLog(decoder.StandardError);
+            // A stopped run (or a failed job) ends the decoder, which ends a read blocked on its pipe.
+            stop = cancel.Register(() => Kill(decoder));
+        }
+
+        public int EstimatedFrames => job.info.EstimatedFrames;
+
+        public SourceFrame? Next(CancellationToken cancel)
+        {
+            byte[]? frame = VideoColorizer.ReadFrame(decoder.StandardOutput.BaseStream, job.info.Width * job.info.Height * 3);
+            if (frame is null)
             {
-                encode.AddRange(new[] { "-map", "1:a?" });
-                encode.AddRange(AudioCodecs(format, info.AudioCodecs));
+                decoder.WaitForExit();
+                cancel.ThrowIfCancellationRequested();
+                if (decoder.ExitCode != 0)
+                    throw new UserErrorException($"'{job.Input}': ffmpeg could not decode it ({log.LastError()})");
+                if (frames == 0)
+                    throw new UserErrorException($"'{job.Input}': no frames decoded");
+                return null;
             }
-            if (info.HasSubtitles && subtitles is not null)
-                encode.AddRange(new[] { "-map", "1:s?", "-c:s", subtitles });
-            // The input's colour description (primaries, transfer, matrix, range) is carried over.
-            encode.AddRange(info.ColourOptions);
-            encode.AddRange(Timing(format, info.TimeBase));
-            encode.AddRange(codec(options.Crf));
-            encode.AddRange(new[] { "-f", format, temp });
-            using Process encoder = Ffmpeg.Start(ffmpeg, encode, redirectInput: true);
-            Task<string> encodeErrors = encoder.StandardError.ReadToEndAsync();
-            Task<string> encodeOutput = encoder.StandardOutput.ReadToEndAsync();
+            // Times count from the first frame (ffmpeg starts each input at zero anyway); a frame without one follows the last at the nominal rate.
+            long time = log.NextMicroseconds(cancel) is { } decoded ? decoded - (first ??= decoded) : previous + job.info.FrameMicroseconds;
+            previous = time;
+            frames++;
+            return new SourceFrame(ImageData.FromRgb8(job.info.Width, job.info.Height, frame), job.Input, time);
+        }
+
+        public void Dispose()
+        {
+            stop.Dispose();
+            Kill(decoder);
+            decoder.Dispose();
+        }
+    }
+
+    /// <summary>The encoding ffmpeg, writing the output's temporary file.</summary>
+    private sealed class Encoder : IFrameSink
+    {
+        private readonly VideoJob job;
+        private readonly AtomicFile.Pending file;
+        private readonly Process encoder;
+        private readonly Task<string> errors, output;
+        private readonly RawFrameMatroska frames;
+
+        public Encoder(VideoJob job)
+        {
+            this.job = job;
+            var (format, codec, subtitles) = job.container;
+            VideoInfo info = job.info;
+            file = AtomicFile.Begin(job.Output);
             try
             {
-                (frames, stages) = Pump(colorizer, stabilizer, options.FrameSink, info, decoder.StandardOutput.BaseStream, log,
-                    new RawFrameMatroska(encoder.StandardInput.BaseStream, info.Width, info.Height, info.FrameMicroseconds), progress, cancel);
-                encoder.StandardInput.Close();
-                decoder.WaitForExit();
-                encoder.WaitForExit();
-            }
-            catch (IOException) when (encoder.WaitForExit(5000) && encoder.ExitCode != 0)
-            {
-                // The encoder stopped reading (a codec or container it refuses): its message says why.
-                Kill(decoder);
-                throw new UserErrorException($"'{output}': ffmpeg could not encode it ({Ffmpeg.LastLine(encodeErrors.Result)})");
+                // Frames go in with their own timestamps (RawFrameMatroska) and keep them: a variable frame rate stays variable.
+                var encode = new List<string> { "-v", "error", "-y", "-f", "matroska", "-i", "-", "-i", job.Input, "-map", "0:v" };
+                // An animated GIF has no audio or subtitles to carry.
+                if (format != "gif")
+                {
+                    encode.AddRange(new[] { "-map", "1:a?" });
+                    encode.AddRange(AudioCodecs(format, info.AudioCodecs));
+                }
+                if (info.HasSubtitles && subtitles is not null)
+                    encode.AddRange(new[] { "-map", "1:s?", "-c:s", subtitles });
+                // The input's colour description (primaries, transfer, matrix, range) is carried over.
+                encode.AddRange(info.ColourOptions);
+                encode.AddRange(Timing(format, info.TimeBase));
+                encode.AddRange(codec(job.options.Crf));
+                encode.AddRange(new[] { "-f", format, file.Temporary });
+                encoder = Ffmpeg.Start(Ffmpeg.FfmpegPath, encode, redirectInput: true);
             }
             catch
             {
-                Kill(decoder);
-                Kill(encoder);
+                file.Dispose();
                 throw;
             }
-            if (decoder.ExitCode != 0)
-                throw new UserErrorException($"'{input}': ffmpeg could not decode it ({log.LastError()})");
+            errors = encoder.StandardError.ReadToEndAsync();
+            output = encoder.StandardOutput.ReadToEndAsync();
+            frames = new RawFrameMatroska(encoder.StandardInput.BaseStream, info.Width, info.Height, info.FrameMicroseconds);
+        }
+
+        public void Write(ImageData coloured, SourceFrame from)
+        {
+            job.options.FrameSink?.Invoke(coloured);
+            Refused(() => frames.Write(coloured.Rgb8!, from.Microseconds!.Value));
+        }
+
+        public void Complete()
+        {
+            Refused(() => encoder.StandardInput.Close());
+            encoder.WaitForExit();
             if (encoder.ExitCode != 0)
-                throw new UserErrorException($"'{output}': ffmpeg could not encode it ({Ffmpeg.LastLine(encodeErrors.Result)})");
-            if (frames == 0)
-                throw new UserErrorException($"'{input}': no frames decoded");
-            _ = encodeOutput.Result;
-        });
-        return new VideoReport(frames, clock.Elapsed.TotalSeconds, stabilizer?.Cuts ?? 0) { Stages = stages };
+                throw Failure();
+            _ = output.Result;
+            file.Commit();
+        }
+
+        /// <summary>A write to the encoder; when the encoder stopped reading (a codec or container it refuses), its message says why.</summary>
+        private void Refused(Action write)
+        {
+            try
+            {
+                write();
+            }
+            catch (IOException) when (encoder.WaitForExit(5000) && encoder.ExitCode != 0)
+            {
+                throw Failure();
+            }
+        }
+
+        private UserErrorException Failure() => new($"'{job.Output}': ffmpeg could not encode it ({Ffmpeg.LastLine(errors.Result)})");
+
+        public void Dispose()
+        {
+            Kill(encoder);
+            encoder.WaitForExit(5000);
+            encoder.Dispose();
+            file.Dispose();
+        }
     }
 
     /// <summary>ffmpeg's muxer, the video filters and encoder arguments, and the subtitle codec (null: none) for the output's extension.</summary>
@@ -204,65 +311,6 @@ public static class VideoColorizer
         if (format is "mp4" or "mov" && timeBase.StartsWith("1/", StringComparison.Ordinal))
             options.AddRange(new[] { "-video_track_timescale", timeBase[2..] });
         return options;
-    }
-
-    /// <summary>Reads raw frames, colours them in batches, writes them on with their timestamps; returns the frame count and where the time went.</summary>
-    private static (int Frames, VideoStages Stages) Pump(IColorizer colorizer, TemporalStabilizer? stabilizer, Action<ImageData>? sink, VideoInfo info, Stream frames,
-        DecoderLog log, RawFrameMatroska encoder, IProgress<int>? progress, CancellationToken cancel)
-    {
-        int size = info.Width * info.Height * 3, done = 0, batchSize = Math.Max(1, colorizer.PreferredBatch);
-        long? first = null;
-        long previous = -info.FrameMicroseconds;
-        var batch = new List<ImageData>(batchSize);
-        var decodeWait = new Stopwatch();
-        var colour = new Stopwatch();
-        var encodeWait = new Stopwatch();
-        while (true)
-        {
-            cancel.ThrowIfCancellationRequested();
-            decodeWait.Start();
-            byte[]? frame = ReadFrame(frames, size);
-            decodeWait.Stop();
-            if (frame is not null)
-                batch.Add(ImageData.FromRgb8(info.Width, info.Height, frame));
-            if (batch.Count == batchSize || (frame is null && batch.Count > 0))
-            {
-                colour.Start();
-                IReadOnlyList<ImageData> coloured = stabilizer?.Colorize(colorizer, batch) ?? colorizer.Colorize(batch);
-                colour.Stop();
-                for (int i = 0; i < coloured.Count; i++)
-                {
-                    ImageData output = coloured[i];
-                    sink?.Invoke(output);
-                    // Times count from the first frame (ffmpeg starts each input at zero anyway); a frame without one follows the last at the nominal rate.
-                    long time = log.NextMicroseconds(cancel) is { } decoded ? decoded - (first ??= decoded) : previous + info.FrameMicroseconds;
-                    encodeWait.Start();
-                    encoder.Write(output.Rgb8!, time);
-                    encodeWait.Stop();
-                    previous = time;
-                }
-                done += batch.Count;
-                batch.Clear();
-                progress?.Report(done);
-            }
-            if (frame is null)
-                return (done, new VideoStages(decodeWait.Elapsed.TotalSeconds, colour.Elapsed.TotalSeconds, encodeWait.Elapsed.TotalSeconds));
-        }
-    }
-
-    /// <summary>One frame of <paramref name="size"/> bytes, or null at the end of the stream (a cut-off last frame is dropped).</summary>
-    internal static byte[]? ReadFrame(Stream stream, int size)
-    {
-        var frame = new byte[size];
-        int read = 0;
-        while (read < size)
-        {
-            int n = stream.Read(frame, read, size - read);
-            if (n == 0)
-                return null;
-            read += n;
-        }
-        return frame;
     }
 
     private static void Kill(Process process)

@@ -1,16 +1,18 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using ColorKernels.Engine;
+using ColorKernels.Engine.Frames;
 using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Video;
 using ColorKernels.Host.Files;
 using Spectre.Console;
 
 namespace ColorKernels.Host.Commands;
 
 /// <summary>
-/// Runs a picture-to-picture job over many inputs: decodes on a background thread into a small bounded
-/// queue, applies the device work in order, writes each output atomically, skips existing outputs unless
-/// overwriting, keeps going when one file fails, shows a progress bar on a terminal, and ends with a summary.
+/// The command line's side of a run over many inputs: expands them (files, folders, globs; this shard's),
+/// plans each output (skipping existing ones unless overwriting; inputs are never outputs), hands the jobs
+/// (pictures, videos, frame folders) to the one <see cref="FramePipeline"/>, shows progress on a terminal
+/// or log lines otherwise, keeps going when one input fails, and ends with a summary and an exit code.
 /// </summary>
 public sealed class BatchRunner
 {
@@ -24,11 +26,11 @@ public sealed class BatchRunner
     /// <summary>Limit on a picture's metadata once inflated (PNG zTXt, iTXt, iCCP): <see cref="ImageIO.DefaultMaxMetadataBytes"/>.</summary>
     public long MaxMetadataBytes { get; init; } = ImageIO.DefaultMaxMetadataBytes;
 
-    /// <summary>
-    /// Colours one video (input path, output path, cancellation) when set: video files (by extension) are then
-    /// accepted among the inputs and go through it one by one after the pictures; null: pictures only.
-    /// </summary>
-    public Func<string, string, IProgress<int>?, CancellationToken, Engine.Video.VideoReport>? Video { get; set; }
+    /// <summary>How videos are written when video files are accepted among the inputs (by extension); null: pictures only.</summary>
+    public VideoOptions? Videos { get; set; }
+
+    /// <summary>Each input is a folder of numbered frames, coloured as one sequence into -o (one folder) or -o/NAME (several).</summary>
+    public bool Sequences { get; set; }
 
     /// <summary>Process only inputs whose index (in sorted expansion order) is Index modulo Count.</summary>
     public (int Index, int Count)? Shard { get; init; }
@@ -45,33 +47,78 @@ public sealed class BatchRunner
     }
 
     /// <summary>Counts of one run, for the summary and for tests.</summary>
-    public sealed record Summary(int Done, int Skipped, int Failed, double Seconds, int Videos = 0);
+    public sealed record Summary(int Done, int Skipped, int Failed, double Seconds, int Videos = 0, int FrameFolders = 0);
 
-    /// <summary>Runs <paramref name="process"/> on every input; returns the exit code (non-zero if any input failed).</summary>
-    public int Run(Func<ImageData, ImageData> process, string deviceDescription) =>
-        Run(images => images.Select(process).ToList(), 1, deviceDescription);
+    /// <summary>Runs every input through <paramref name="pipeline"/>; returns the exit code (non-zero if any input failed).</summary>
+    public int Run(FramePipeline pipeline, string deviceDescription)
+    {
+        var failures = new List<string>();
+        var (jobs, skipped) = Sequences ? PlanSequences(failures) : PlanFiles(failures);
+
+        using var ctrlC = new Cli.CtrlC();
+        CancellationToken cancel = ctrlC.Token;
+        var clock = Stopwatch.StartNew();
+        // A bar for several files, or for a film's frames (one film can take hours).
+        bool showProgress = (jobs.Count > 1 || jobs.Any(j => j.IsSequence)) && !Console.IsErrorRedirected;
+        var display = new Display(this, showProgress);
+        if (showProgress)
+        {
+            AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }).Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                    new RateColumn(), new RemainingTimeColumn(), new ElapsedTimeColumn())
+                .Start(context =>
+                {
+                    display.Context = context;
+                    display.Overall = context.AddTask($"{Verb} {jobs.Count} files", maxValue: jobs.Count);
+                    pipeline.Run(jobs, display, cancel);
+                });
+            foreach (string failure in failures.Concat(display.Failures))
+                Cli.Error(failure);
+            foreach (string line in display.Lines)
+                Console.Out.WriteLine(line);
+        }
+        else
+        {
+            foreach (string failure in failures)
+                Cli.Error(failure);
+            pipeline.Run(jobs, display, cancel);
+        }
+
+        int done = display.Reports.Count(r => r.Succeeded);
+        var summary = new Summary(done, skipped, failures.Count + display.Failures.Count, clock.Elapsed.TotalSeconds,
+            display.Reports.Count(r => r.Succeeded && r.Job.Kind == FrameJobKind.Video),
+            display.Reports.Count(r => r.Succeeded && r.Job.Kind == FrameJobKind.FrameFolder));
+        Console.Out.WriteLine(Describe(summary, deviceDescription));
+        if (cancel.IsCancellationRequested)
+        {
+            // A frame folder's frames are written one by one (each complete); a video or picture is all or nothing.
+            string partial = jobs.Any(j => j.Kind == FrameJobKind.FrameFolder) ? "; frames of a folder written so far are complete" : "";
+            Cli.Error($"{Verb}: interrupted by {ctrlC.SignalName}: {done} written, {jobs.Count - display.Reports.Count} not processed; no temporary files left{partial}");
+            return ctrlC.ExitCode;
+        }
+        return summary.Failed == 0 ? 0 : Cli.Failure;
+    }
 
     /// <summary>
-    /// Runs <paramref name="processBatch"/> on batches of up to <paramref name="batchSize"/> decoded inputs
-    /// (one device launch sequence per batch); returns the exit code (non-zero if any input failed).
+    /// One job per input file (pictures first, then videos), this shard's only; an existing output is skipped
+    /// unless overwriting, and an input that cannot be planned (a video ffprobe cannot read) is a failure.
     /// </summary>
-    public int Run(Func<IReadOnlyList<ImageData>, IReadOnlyList<ImageData>> processBatch, int batchSize, string deviceDescription)
+    private (List<FrameJob> Jobs, int Skipped) PlanFiles(List<string> failures)
     {
-        if (batchSize < 1)
-            throw new UserErrorException($"--batch {batchSize}: must be at least 1");
-        InputFiles.Expansion expansion = Video is null ? InputFiles.Expand(Inputs)
-            : InputFiles.Expand(Inputs, p => ImageIO.HasImageExtension(p) || Engine.Video.Ffmpeg.HasVideoExtension(p));
+        InputFiles.Expansion expansion = Videos is null ? InputFiles.Expand(Inputs)
+            : InputFiles.Expand(Inputs, p => ImageIO.HasImageExtension(p) || Ffmpeg.HasVideoExtension(p));
         IReadOnlyList<InputFile> files = Shard is { } shard
             ? expansion.Files.Where((_, i) => i % shard.Count == shard.Index).ToList()
             : expansion.Files;
         foreach (string note in expansion.Notes)
             Cli.Warning(note);
         var plan = new OutputPlan(Output, expansion.SingleFile, Format);
-        var failures = new List<string>(expansion.Errors);
+        failures.AddRange(expansion.Errors);
         // Every input, not only this shard's, is protected from being overwritten.
         var inputSet = expansion.Files.Select(f => f.FullPath).ToHashSet(StringComparer.Ordinal);
-
-        var work = new List<(InputFile Input, string OutputPath)>();
+        var pictures = new List<FrameJob>();
+        var videos = new List<FrameJob>();
         int skipped = 0;
         foreach (InputFile input in files)
         {
@@ -80,152 +127,96 @@ public sealed class BatchRunner
                 string path = plan.For(input, inputSet);
                 if (File.Exists(path) && !Overwrite)
                     skipped++;
+                else if (Videos is not null && Ffmpeg.IsVideo(input.FullPath))
+                    videos.Add(FrameJob.Video(input.FullPath, path, Videos));
                 else
-                    work.Add((input, path));
+                    pictures.Add(FrameJob.Picture(input.FullPath, path, MaxPixels, MaxMetadataBytes));
             }
             catch (UserErrorException e)
             {
                 failures.Add(e.Message);
             }
         }
+        return (pictures.Concat(videos).ToList(), skipped);
+    }
 
-        using var ctrlC = new Cli.CtrlC();
-        CancellationToken cancel = ctrlC.Token;
-        var clock = Stopwatch.StartNew();
-        int done = 0, finished = 0, videosDone = 0;   // written; written or failed; videos written
-        var videos = Video is null ? new List<(InputFile Input, string OutputPath)>() : work.Where(w => Engine.Video.Ffmpeg.IsVideo(w.Input.FullPath)).ToList();
-        // A bar for several files, or for a video's frames (one film can take hours).
-        bool showProgress = (work.Count > 1 || videos.Count > 0) && !Console.IsErrorRedirected;
-        var errorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-
-        void RunAll(Action step, Func<string, FrameProgress> frames)
+    /// <summary>One job per folder of numbered frames (this shard's); a folder that cannot be planned (no frames, outputs in the way) is a failure.</summary>
+    private (List<FrameJob> Jobs, int Skipped) PlanSequences(List<string> failures)
+    {
+        var jobs = new List<FrameJob>();
+        for (int i = 0; i < Inputs.Count; i++)
         {
-            void advance()
+            if (Shard is { } shard && i % shard.Count != shard.Index)
+                continue;
+            string folder = Inputs[i];
+            string target = Inputs.Count == 1 ? Output : Path.Combine(Output, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))));
+            try
             {
-                finished++;
-                step();
+                jobs.Add(FrameJob.FrameFolder(folder, target, Overwrite, Videos));
             }
-            var batch = new List<((InputFile Input, string OutputPath) Item, ImageData Image)>();
-            void Flush()
+            catch (UserErrorException e)
             {
-                if (batch.Count == 0)
-                    return;
-                IReadOnlyList<ImageData> outputs;
-                try
-                {
-                    outputs = processBatch(batch.Select(b => b.Image).ToList());
-                }
-                catch (UserErrorException e)
-                {
-                    // A device failure (out of memory, say) fails the whole batch; each file is named.
-                    foreach (var (item, _) in batch)
-                    {
-                        Fail($"'{item.Input.FullPath}': {e.Message}");
-                        advance();
-                    }
-                    batch.Clear();
-                    return;
-                }
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    try
-                    {
-                        // The batch's device work is done: its files are written even after an interrupt
-                        // (each write is atomic, and a second signal removes a half-written one).
-                        ImageIO.Save(batch[i].Item.OutputPath, outputs[i]);
-                        done++;
-                    }
-                    catch (UserErrorException e)
-                    {
-                        Fail(e.Message);
-                    }
-                    advance();
-                }
-                batch.Clear();
-            }
-
-            foreach (var (item, loaded) in Prefetch(work.Except(videos).ToList(), cancel))
-            {
-                if (cancel.IsCancellationRequested)
-                    break;
-                try
-                {
-                    batch.Add((item, loaded.Value));
-                }
-                catch (UserErrorException e)
-                {
-                    Fail(e.Message);
-                    advance();
-                }
-                if (batch.Count == batchSize)
-                    Flush();
-            }
-            // After an interrupt the decoded but unprocessed pictures of a partial batch are abandoned.
-            if (!cancel.IsCancellationRequested)
-                Flush();
-            foreach (var (input, outputPath) in videos)
-            {
-                if (cancel.IsCancellationRequested)
-                    break;
-                try
-                {
-                    Engine.Video.VideoReport report;
-                    using (FrameProgress progress = frames(input.FullPath))
-                        report = Video!(input.FullPath, outputPath, progress, cancel);
-                    done++;
-                    videosDone++;
-                    if (!showProgress)
-                        Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                            $"{outputPath}: {report.Frames} frames in {report.Seconds:0.0} s ({report.Frames / Math.Max(report.Seconds, 1e-9):0.0} frames/s; {report.Stages?.Describe(report.Seconds)})"));
-                }
-                catch (UserErrorException e)
-                {
-                    Fail(e.Message);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-                advance();
+                failures.Add(e.Message);
             }
         }
+        return (jobs, 0);
+    }
 
-        void Fail(string message)
+    /// <summary>
+    /// Shows the run: the files' bar and a bar per film on a terminal; otherwise each failure at once and a
+    /// film's frames every 10 s on stderr (<see cref="FrameProgress"/>), and each film's line on stdout.
+    /// </summary>
+    private sealed class Display(BatchRunner runner, bool showProgress) : IFrameJobObserver
+    {
+        private readonly Dictionary<FrameJob, FrameProgress> frames = new();
+
+        public ProgressContext? Context { get; set; }
+
+        public ProgressTask? Overall { get; set; }
+
+        public List<FrameJobReport> Reports { get; } = new();
+
+        public List<string> Failures { get; } = new();
+
+        /// <summary>Each film's line, kept for after the bars.</summary>
+        public List<string> Lines { get; } = new();
+
+        public void Started(FrameJob job, int estimatedFrames)
         {
-            failures.Add(message);
-            if (!showProgress)
-                Cli.Error(message);
+            if (job.IsSequence)
+                frames[job] = Context is { } context ? FrameProgress.Bar(context, job.Input, estimatedFrames) : FrameProgress.Lines(runner.Verb, job.Input, estimatedFrames);
         }
 
-        if (showProgress)
+        public void Written(FrameJob job, int count)
         {
-            errorConsole.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                    new RateColumn(), new RemainingTimeColumn(), new ElapsedTimeColumn())
-                .Start(context =>
-                {
-                    ProgressTask task = context.AddTask($"{Verb} {work.Count} files", maxValue: work.Count);
-                    RunAll(() => task.Increment(1), path => FrameProgress.Bar(context, path));
-                });
-            foreach (string failure in failures)
-                Cli.Error(failure);
-        }
-        else
-        {
-            foreach (string failure in failures)
-                Cli.Error(failure);
-            RunAll(() => { }, path => FrameProgress.Lines(Verb, path));
+            if (frames.TryGetValue(job, out FrameProgress? progress))
+                progress.Report(count);
         }
 
-        var summary = new Summary(done, skipped, failures.Count, clock.Elapsed.TotalSeconds, videosDone);
-        Console.Out.WriteLine(Describe(summary, deviceDescription));
-        if (cancel.IsCancellationRequested)
+        public void Finished(FrameJobReport report)
         {
-            Cli.Error($"{Verb}: interrupted by {ctrlC.SignalName}: {done} written, {work.Count - finished} not processed; no temporary files left");
-            return ctrlC.ExitCode;
+            Reports.Add(report);
+            if (frames.Remove(report.Job, out FrameProgress? progress))
+                progress.Dispose();
+            Overall?.Increment(1);
+            if (report.Error is { } error)
+            {
+                Failures.Add(error);
+                if (!showProgress)
+                    Cli.Error(error);
+            }
+            else if (report.Job.IsSequence)
+            {
+                double seconds = Math.Max(report.Seconds, 1e-9);
+                string cuts = runner.Videos is { Stabilize: true } ? $", {report.Cuts} scene cut{(report.Cuts == 1 ? "" : "s")}" : "";
+                string line = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{report.Job.Output}: {report.Frames} frames in {report.Seconds:0.0} s ({report.Frames / seconds:0.0} frames/s; {report.Timings.Describe(seconds)}){cuts}");
+                if (showProgress)
+                    Lines.Add(line);
+                else
+                    Console.Out.WriteLine(line);
+            }
         }
-        return failures.Count == 0 ? 0 : Cli.Failure;
     }
 
     private string Describe(Summary s, string device)
@@ -235,64 +226,14 @@ public sealed class BatchRunner
             text += $", {s.Skipped} skipped (output exists; --overwrite replaces)";
         if (s.Failed > 0)
             text += $", {s.Failed} failed";
-        // With videos among the outputs a pictures-per-second rate means nothing (each video said its frames/s).
-        if (s.Videos > 0)
-            return text + $" ({s.Videos} video{(s.Videos == 1 ? "" : "s")}) in {s.Seconds:0.00} s on {device}";
+        // With films among the outputs a pictures-per-second rate means nothing (each film said its frames/s).
+        if (s.Videos > 0 || s.FrameFolders > 0)
+        {
+            string films = string.Join(", ", new[] { (s.Videos, "video"), (s.FrameFolders, "frame folder") }
+                .Where(f => f.Item1 > 0).Select(f => $"{f.Item1} {f.Item2}{(f.Item1 == 1 ? "" : "s")}"));
+            return text + $" ({films}) in {s.Seconds:0.00} s on {device}";
+        }
         double rate = s.Seconds > 0 ? s.Done / s.Seconds : 0;
         return text + $" in {s.Seconds:0.00} s ({rate:0.0} images/s) on {device}";
     }
-
-    /// <summary>
-    /// Decodes the next two inputs on a background thread while the current one is on the device.
-    /// A decoding failure travels with its item and is thrown when the item is consumed.
-    /// </summary>
-    private IEnumerable<((InputFile Input, string OutputPath) Item, Lazy<ImageData> Image)> Prefetch(
-        List<(InputFile Input, string OutputPath)> work, CancellationToken cancel)
-    {
-        using var queue = new BlockingCollection<((InputFile, string), Lazy<ImageData>)>(boundedCapacity: 2);
-        // Stops the decoder when the consumer stops early (an interrupt) or is done.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var producer = Task.Run(() =>
-        {
-            try
-            {
-                foreach (var item in work)
-                {
-                    if (stop.IsCancellationRequested)
-                        break;
-                    Lazy<ImageData> image;
-                    try
-                    {
-                        ImageData data = ImageIO.Load(item.Input.FullPath, MaxPixels, MaxMetadataBytes);
-                        image = new Lazy<ImageData>(data);
-                    }
-                    catch (Exception e) when (e is not OutOfMemoryException)
-                    {
-                        var captured = e is UserErrorException ? e : new UserErrorException($"'{item.Input.FullPath}': {e.Message}", e);
-                        image = new Lazy<ImageData>(() => throw captured);
-                    }
-                    queue.Add((item, image), stop.Token);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // The consumer stopped.
-            }
-            finally
-            {
-                queue.CompleteAdding();
-            }
-        });
-        try
-        {
-            foreach (var entry in queue.GetConsumingEnumerable())
-                yield return entry;
-        }
-        finally
-        {
-            stop.Cancel();
-            producer.Wait();
-        }
-    }
-
 }

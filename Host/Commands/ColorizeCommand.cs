@@ -94,42 +94,11 @@ public static class ColorizeCommand
             using IColorizer colorizer = file is null
                 ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
                 : Colorizer.Open(device, file, path, colorizerOptions);
-            runner.Video = (input, output, progress, cancel) => Engine.Video.VideoColorizer.Colorize(colorizer, input, output, videoOptions, progress, cancel);
-            if (result.GetValue(sequence))
-                return RunSequences(colorizer, result.GetValue(options.Inputs)!, result.GetValue(options.Output)!, result.GetValue(options.Overwrite), videoOptions);
-            return runner.Run(colorizer.Colorize, result.GetValue(batch) ?? colorizer.PreferredBatch, device.Description);
+            runner.Videos = videoOptions;
+            runner.Sequences = result.GetValue(sequence);
+            return runner.Run(new Engine.Frames.FramePipeline(colorizer, result.GetValue(batch)), device.Description);
         }));
         return command;
-    }
-
-    /// <summary>--sequence: each input folder coloured as one sequence; a failing folder is reported and the others go on.</summary>
-    private static int RunSequences(IColorizer colorizer, string[] folders, string output, bool overwrite, Engine.Video.VideoOptions options)
-    {
-        using var ctrlC = new Cli.CtrlC();
-        int failed = 0;
-        foreach (string folder in folders)
-        {
-            string target = folders.Length == 1 ? output : Path.Combine(output, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))));
-            try
-            {
-                int frames = Engine.Video.SequenceColorizer.Frames(folder).Count;
-                var report = FrameProgress.Show("colorize", folder, frames,
-                    progress => Engine.Video.SequenceColorizer.Colorize(colorizer, folder, target, overwrite, options, progress, ctrlC.Token));
-                Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{target}: {report.Frames} frames in {report.Seconds:0.0} s ({report.Frames / Math.Max(report.Seconds, 1e-9):0.0} frames/s), {report.Cuts} scene cuts"));
-            }
-            catch (UserErrorException e)
-            {
-                Cli.Error(e.Message);
-                failed++;
-            }
-            catch (OperationCanceledException)
-            {
-                Cli.Error($"colorize: interrupted by {ctrlC.SignalName}; frames written so far are complete");
-                return ctrlC.ExitCode;
-            }
-        }
-        return failed == 0 ? 0 : Cli.Failure;
     }
 
     private static Engine.Som.SomMlpModel FitReference(ComputeDevice device, string[] references, int? size, int steps, double? seconds, string? save)

@@ -19,7 +19,7 @@ public static class DesaturateCommand
         {
             BatchRunner runner = options.Runner(result, "desaturate");
             using ComputeDevice device = Cli.OpenDevice(result);
-            return runner.Run(image => Desaturation.Desaturate(device, image), device.Description);
+            return runner.Run(new Engine.Frames.FramePipeline(device, image => Desaturation.Desaturate(device, image)), device.Description);
         }));
         return command;
     }

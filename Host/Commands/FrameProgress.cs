@@ -5,8 +5,8 @@ using Spectre.Console;
 namespace ColorKernels.Host.Commands;
 
 /// <summary>
-/// A video's frames as they are written. On a terminal, a progress bar of its own (frames/s and the time
-/// left, from the frame count ffprobe estimates); otherwise, for logs of long unattended runs, a line on
+/// A film's frames as they are written. On a terminal, a progress bar of its own (frames/s and the time
+/// left, from the frame count its source expects: ffprobe's estimate for a video); otherwise, for logs of long unattended runs, a line on
 /// stderr every 10 s: frames done of the estimate, frames/s, and the time left.
 /// </summary>
 internal sealed class FrameProgress : IProgress<int>, IDisposable
@@ -24,44 +24,8 @@ internal sealed class FrameProgress : IProgress<int>, IDisposable
 
     public void Dispose() => done();
 
-    /// <summary>The frame count ffprobe estimates (0: unknown, or not a video ffprobe reads: the run reports that itself).</summary>
-    private static int Estimate(string path)
-    {
-        try
-        {
-            return Engine.Video.Ffmpeg.Probe(path).EstimatedFrames;
-        }
-        catch (Engine.UserErrorException)
-        {
-            return 0;
-        }
-    }
-
-    public static FrameProgress Bar(ProgressContext context, string path) => Bar(context, path, Estimate(path));
-
-    public static FrameProgress Lines(string verb, string path) => Lines(verb, path, Estimate(path));
-
-    /// <summary>Runs <paramref name="work"/> with a frame progress for <paramref name="total"/> frames: a bar on a terminal, else lines.</summary>
-    public static T Show<T>(string verb, string path, int total, Func<IProgress<int>, T> work)
-    {
-        if (Console.IsErrorRedirected)
-        {
-            using FrameProgress lines = Lines(verb, path, total);
-            return work(lines);
-        }
-        T result = default!;
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }).Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateColumn(), new RemainingTimeColumn(), new ElapsedTimeColumn())
-            .Start(context =>
-            {
-                using FrameProgress bar = Bar(context, path, total);
-                result = work(bar);
-            });
-        return result;
-    }
-
-    private static FrameProgress Bar(ProgressContext context, string path, int total)
+    /// <summary>A bar of its own in <paramref name="context"/> for <paramref name="total"/> frames (0: unknown; the bar grows with the frames).</summary>
+    public static FrameProgress Bar(ProgressContext context, string path, int total)
     {
         ProgressTask task = context.AddTask(Markup.Escape(Path.GetFileName(path)) + " (frames)", maxValue: Math.Max(total, 1));
         task.State.Update<bool>(RateColumn.Frames, _ => true);

@@ -81,7 +81,7 @@ public static class SomCommand
             string path = result.GetValue(model)!;
             SomMap map = SomMap.FromModelFile(ModelFile.Read(path), path);
             using ComputeDevice device = Cli.OpenDevice(result);
-            return runner.Run(image => map.Quantize(device, image), device.Description);
+            return runner.Run(new Engine.Frames.FramePipeline(device, image => map.Quantize(device, image)), device.Description);
         }));
         return command;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Frames;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Video;
@@ -34,12 +35,12 @@ internal static class VideoBench
                 string clip = Path.Combine(folder, name + ".mp4");
                 VideoMetrics.RunFfmpeg("-loop", "1", "-i", Path.Combine("samples", "demo-bw", "nagasaki-boats.jpg"),
                     "-vf", $"scale={width + 96}:-2,crop={width}:{height}:x='t*40':y=0,format=gray,format=yuv420p", "-r", "24", "-t", "2", "-c:v", "libx264", clip);
-                VideoReport baseline = Time(identity, clip, folder, stabilize: false);
+                FrameJobReport baseline = Time(identity, clip, folder, stabilize: false);
                 foreach (var (variant, colorizer, stabilize) in new[] { ("ffmpeg alone (baseline)", (IColorizer)identity, false), ("per frame", model, false), ("stabilised", model, true) })
                 {
-                    VideoReport report = variant.StartsWith("ffmpeg", StringComparison.Ordinal) ? baseline : Time(colorizer, clip, folder, stabilize);
+                    FrameJobReport report = variant.StartsWith("ffmpeg", StringComparison.Ordinal) ? baseline : Time(colorizer, clip, folder, stabilize);
                     double seconds = report.Seconds;
-                    log.WriteLine($"  {name,-10} {variant,-22} {seconds,7:F2} {48 / seconds,9:F2} {seconds / baseline.Seconds,15:F2}x   {report.Stages?.Describe(seconds)}");
+                    log.WriteLine($"  {name,-10} {variant,-22} {seconds,7:F2} {48 / seconds,9:F2} {seconds / baseline.Seconds,15:F2}x   {report.Timings.Describe(seconds)}");
                 }
             }
         }
@@ -50,10 +51,10 @@ internal static class VideoBench
     }
 
     /// <summary>One run; its Seconds are the wall time around the whole call (probing and process start included).</summary>
-    private static VideoReport Time(IColorizer colorizer, string clip, string folder, bool stabilize)
+    private static FrameJobReport Time(IColorizer colorizer, string clip, string folder, bool stabilize)
     {
         var clock = Stopwatch.StartNew();
-        VideoReport report = VideoColorizer.Colorize(colorizer, clip, Path.Combine(folder, "out.mp4"), new VideoOptions { Stabilize = stabilize });
+        FrameJobReport report = VideoColorizer.Colorize(colorizer, clip, Path.Combine(folder, "out.mp4"), new VideoOptions { Stabilize = stabilize });
         if (report.Frames != 48)
             throw new InvalidOperationException($"{report.Frames} frames, expected 48");
         return report with { Seconds = clock.Elapsed.TotalSeconds };

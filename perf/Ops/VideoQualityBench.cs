@@ -51,7 +51,7 @@ internal static class VideoQualityBench
             {
                 bool stabilize = strength > 0;
                 var frames = new List<byte[]>();
-                VideoReport report = VideoColorizer.Colorize(colorizer, grey, Path.Combine(folder, "out.mkv"),
+                ColorKernels.Engine.Frames.FrameJobReport report = VideoColorizer.Colorize(colorizer, grey, Path.Combine(folder, "out.mkv"),
                     new VideoOptions { Stabilize = stabilize, Strength = stabilize ? strength : defaultStrength, FrameSink = f => frames.Add(f.Rgb8!) });
                 if (frames.Count != truth.Count)
                     throw new InvalidOperationException($"{frames.Count} frames coloured, {truth.Count} in the original");

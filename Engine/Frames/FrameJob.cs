@@ -1,0 +1,294 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Engine.Video;
+
+namespace ColorKernels.Engine.Frames;
+
+/// <summary>What a <see cref="FrameJob"/> reads: one picture, a video, a folder of numbered frames, or frames in memory.</summary>
+public enum FrameJobKind
+{
+    /// <summary>One picture file to one picture file.</summary>
+    Picture,
+
+    /// <summary>A video file, decoded and encoded by ffmpeg.</summary>
+    Video,
+
+    /// <summary>A folder of numbered frames (film scans) to a folder of the same names.</summary>
+    FrameFolder,
+
+    /// <summary>Frames given in memory, handed back one by one.</summary>
+    Frames,
+}
+
+/// <summary>
+/// One input of a <see cref="FramePipeline"/> run and where its frames go: a source (read ahead on a
+/// background thread), optional stages on each frame's Lab (the stabiliser), and a sink that writes each
+/// coloured frame and is committed when the job ends (an abandoned sink leaves nothing behind). A sequence
+/// (a video, a frame folder) is read in order, all or nothing: a failing frame fails the job.
+/// </summary>
+public abstract class FrameJob
+{
+    private protected FrameJob(FrameJobKind kind, string input, string output)
+    {
+        Kind = kind;
+        Input = input;
+        Output = output;
+    }
+
+    /// <summary>What it reads.</summary>
+    public FrameJobKind Kind { get; }
+
+    /// <summary>The input as messages name it (a path).</summary>
+    public string Input { get; }
+
+    /// <summary>Where it writes (a file or folder path; the input's name for frames in memory).</summary>
+    public string Output { get; }
+
+    /// <summary>Whether its frames form one sequence (a film): read in order, stages carry state from frame to frame, one failure fails it all.</summary>
+    public bool IsSequence => Kind != FrameJobKind.Picture;
+
+    /// <summary>Opens the source (on the pipeline's reading thread).</summary>
+    internal abstract IFrameSource OpenSource(CancellationToken cancel);
+
+    /// <summary>Opens the sink for the frames of <paramref name="source"/> (on the pipeline's thread, before the first frame is written).</summary>
+    internal abstract IFrameSink OpenSink(IFrameSource source);
+
+    /// <summary>The stage for this job's frames of <paramref name="width"/> x <paramref name="height"/>, or null (the default: none).</summary>
+    internal virtual IFrameStage? CreateStage(ComputeDevice device, int width, int height) => null;
+
+    /// <summary>A picture file coloured into <paramref name="output"/> (written atomically; its format by extension).</summary>
+    public static FrameJob Picture(string input, string output, long maxPixels = ImageIO.DefaultMaxPixels, long maxMetadataBytes = ImageIO.DefaultMaxMetadataBytes) =>
+        new PictureJob(input, output, maxPixels, maxMetadataBytes);
+
+    /// <summary>
+    /// A video coloured into <paramref name="output"/> (container and codec by extension); probed now, so a
+    /// file that is not a video, or whose frames are over <see cref="VideoOptions.MaxPixels"/>, is refused here.
+    /// </summary>
+    public static FrameJob Video(string input, string output, VideoOptions? options = null) =>
+        VideoJob.Create(input, output, options ?? new VideoOptions());
+
+    /// <summary>
+    /// A folder of numbered frames coloured as one sequence into <paramref name="outputFolder"/> (same names);
+    /// refused here when the folder holds no frames, is the output, or an output exists and not <paramref name="overwrite"/>.
+    /// </summary>
+    public static FrameJob FrameFolder(string folder, string outputFolder, bool overwrite, VideoOptions? options = null) =>
+        FrameFolderJob.Create(folder, outputFolder, overwrite, options ?? new VideoOptions());
+
+    /// <summary>Frames in memory coloured as one sequence (one size), each coloured frame handed to <paramref name="write"/> in order.</summary>
+    public static FrameJob Frames(string name, IEnumerable<ImageData> frames, Action<ImageData> write, VideoOptions? options = null) =>
+        new MemoryFramesJob(name, frames, write, options ?? new VideoOptions());
+}
+
+/// <summary>A frame as its source read it.</summary>
+/// <param name="Image">The picture.</param>
+/// <param name="Name">What messages call it (the file of a frame folder; the job's input otherwise).</param>
+/// <param name="Microseconds">Its presentation time from the first frame (videos), else null.</param>
+internal sealed record SourceFrame(ImageData Image, string Name, long? Microseconds = null);
+
+/// <summary>Where a job's frames come from, read in order on the pipeline's reading thread.</summary>
+internal interface IFrameSource : IDisposable
+{
+    /// <summary>Frames it expects (a progress bar's length): 0 when unknown.</summary>
+    int EstimatedFrames { get; }
+
+    /// <summary>The next frame, or null at the end; a user error (naming the input) when it cannot be read.</summary>
+    SourceFrame? Next(CancellationToken cancel);
+}
+
+/// <summary>Where a job's coloured frames go. Disposing it without <see cref="Complete"/> abandons what it wrote.</summary>
+internal interface IFrameSink : IDisposable
+{
+    /// <summary>Writes one coloured frame, in order.</summary>
+    void Write(ImageData coloured, SourceFrame from);
+
+    /// <summary>All frames are written: commits the output (renames the temporary file, waits for the encoder).</summary>
+    void Complete();
+}
+
+/// <summary>
+/// A step on each frame's Lab between colouring and sRGB, in order across the job's frames (state carries
+/// from frame to frame: stages are per job). <see cref="Blend"/> works on the colourizer's own Lab;
+/// <see cref="Apply"/> on a coloured 8-bit picture (for colourizers that offer no Lab).
+/// </summary>
+internal interface IFrameStage : IDisposable
+{
+    /// <summary>Works on a frame's Lab [1, 3, H, W] in place, given the greyscale <paramref name="input"/> it was coloured from.</summary>
+    void Blend(ImageData input, Tensor<float> lab);
+
+    /// <summary>The stage applied to an already coloured frame, through Lab and back.</summary>
+    ImageData Apply(ImageData input, ImageData coloured);
+
+    /// <summary>Scene cuts it found (0 for stages that look for none).</summary>
+    int Cuts { get; }
+}
+
+/// <summary>One picture file to one picture file.</summary>
+internal sealed class PictureJob : FrameJob
+{
+    private readonly long maxPixels, maxMetadataBytes;
+
+    public PictureJob(string input, string output, long maxPixels, long maxMetadataBytes) : base(FrameJobKind.Picture, input, output)
+    {
+        this.maxPixels = maxPixels;
+        this.maxMetadataBytes = maxMetadataBytes;
+    }
+
+    // Decoded when read, so the reading thread holds at most the pipeline's prefetch of pictures.
+    internal override IFrameSource OpenSource(CancellationToken cancel) => new OneFrame(() => new SourceFrame(ImageIO.Load(Input, maxPixels, maxMetadataBytes), Input));
+
+    internal override IFrameSink OpenSink(IFrameSource source) => new FileSink(_ => Output);
+
+    private sealed class OneFrame(Func<SourceFrame> load) : IFrameSource
+    {
+        private bool read;
+
+        public int EstimatedFrames => 1;
+
+        public SourceFrame? Next(CancellationToken cancel)
+        {
+            if (read)
+                return null;
+            read = true;
+            return load();
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
+
+/// <summary>Writes each frame to its own file, atomically (an abandoned job keeps the frames already written: each is complete).</summary>
+internal sealed class FileSink(Func<SourceFrame, string> pathOf) : IFrameSink
+{
+    public void Write(ImageData coloured, SourceFrame from) => ImageIO.Save(pathOf(from), coloured);
+
+    public void Complete()
+    {
+    }
+
+    public void Dispose()
+    {
+    }
+}
+
+/// <summary>A folder of numbered frames (frame_0001.png ...) in natural order, of one size, into a folder of the same names.</summary>
+internal sealed class FrameFolderJob : FrameJob
+{
+    private readonly IReadOnlyList<string> frames;
+    private readonly VideoOptions options;
+
+    private FrameFolderJob(string folder, string outputFolder, IReadOnlyList<string> frames, VideoOptions options)
+        : base(FrameJobKind.FrameFolder, folder, outputFolder)
+    {
+        this.frames = frames;
+        this.options = options;
+    }
+
+    public static FrameFolderJob Create(string folder, string outputFolder, bool overwrite, VideoOptions options)
+    {
+        IReadOnlyList<string> frames = FrameFiles(folder);
+        if (Path.GetFullPath(outputFolder) == Path.GetFullPath(folder))
+            throw new UserErrorException($"'{outputFolder}': the output folder must not be the sequence's own (inputs are never overwritten)");
+        if (!overwrite && frames.Select(f => Path.Combine(outputFolder, Path.GetFileName(f))).FirstOrDefault(File.Exists) is { } existing)
+            throw new UserErrorException($"'{existing}' exists; add --overwrite to replace the sequence's outputs");
+        return new FrameFolderJob(folder, outputFolder, frames, options);
+    }
+
+    /// <summary>The pictures of <paramref name="folder"/> (not its subfolders) in natural order (frame_2 before frame_10).</summary>
+    public static IReadOnlyList<string> FrameFiles(string folder)
+    {
+        if (!Directory.Exists(folder))
+            throw new UserErrorException($"'{folder}': --sequence needs a folder of numbered frames");
+        var frames = Directory.GetFiles(folder).Where(ImageIO.HasImageExtension).OrderBy(f => NaturalKey(Path.GetFileName(f)), StringComparer.Ordinal).ToList();
+        if (frames.Count == 0)
+            throw new UserErrorException($"'{folder}': holds no frames ({string.Join(", ", ImageIO.Extensions)})");
+        return frames;
+    }
+
+    /// <summary>The name with every run of digits zero-padded to 12, so that ordinal order is natural order.</summary>
+    private static string NaturalKey(string name) => System.Text.RegularExpressions.Regex.Replace(name, "[0-9]+", m => m.Value.PadLeft(12, '0'));
+
+    internal override IFrameSource OpenSource(CancellationToken cancel) => new Source(this);
+
+    internal override IFrameSink OpenSink(IFrameSource source) => new FileSink(frame => Path.Combine(Output, Path.GetFileName(frame.Name)));
+
+    internal override IFrameStage? CreateStage(ComputeDevice device, int width, int height) =>
+        options.Stabilize ? new TemporalStabilizer(device, width, height, options) : null;
+
+    private sealed class Source(FrameFolderJob job) : IFrameSource
+    {
+        private int next;
+        private (int Width, int Height)? size;
+
+        public int EstimatedFrames => job.frames.Count;
+
+        public SourceFrame? Next(CancellationToken cancel)
+        {
+            if (next == job.frames.Count)
+                return null;
+            string path = job.frames[next++];
+            ImageData frame = ImageIO.Load(path, job.options.MaxPixels);
+            if (size is { } s && (frame.Width, frame.Height) != s)
+                throw new UserErrorException($"'{path}': {frame.Width}x{frame.Height}, but the sequence's frames are {s.Width}x{s.Height}");
+            size = (frame.Width, frame.Height);
+            // The stabiliser compares 8-bit greys between frames for cuts.
+            if (job.options.Stabilize && frame.SixteenBit)
+                throw new UserErrorException($"'{path}': 16-bit frames are coloured one by one: add --per-frame");
+            return new SourceFrame(frame, path);
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
+
+/// <summary>Frames in memory as one sequence, handed back one by one.</summary>
+internal sealed class MemoryFramesJob(string name, IEnumerable<ImageData> frames, Action<ImageData> write, VideoOptions options)
+    : FrameJob(FrameJobKind.Frames, name, name)
+{
+    internal override IFrameSource OpenSource(CancellationToken cancel) => new Source(Input, frames, options);
+
+    internal override IFrameSink OpenSink(IFrameSource source) => new Sink(write);
+
+    internal override IFrameStage? CreateStage(ComputeDevice device, int width, int height) =>
+        options.Stabilize ? new TemporalStabilizer(device, width, height, options) : null;
+
+    private sealed class Source(string name, IEnumerable<ImageData> all, VideoOptions options) : IFrameSource
+    {
+        private readonly IEnumerator<ImageData> frames = all.GetEnumerator();
+        private (int Width, int Height)? size;
+
+        public int EstimatedFrames => all is IReadOnlyCollection<ImageData> c ? c.Count : 0;
+
+        public SourceFrame? Next(CancellationToken cancel)
+        {
+            if (!frames.MoveNext())
+                return null;
+            ImageData frame = frames.Current;
+            if (size is { } s && (frame.Width, frame.Height) != s)
+                throw new UserErrorException($"'{name}': a {frame.Width}x{frame.Height} frame, but the sequence's frames are {s.Width}x{s.Height}");
+            size = (frame.Width, frame.Height);
+            if (options.Stabilize && frame.SixteenBit)
+                throw new UserErrorException($"'{name}': 16-bit frames are coloured one by one: set Stabilize = false");
+            return new SourceFrame(frame, name);
+        }
+
+        public void Dispose() => frames.Dispose();
+    }
+
+    private sealed class Sink(Action<ImageData> write) : IFrameSink
+    {
+        public void Write(ImageData coloured, SourceFrame from) => write(coloured);
+
+        public void Complete()
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
