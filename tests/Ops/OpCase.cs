@@ -20,19 +20,24 @@ internal sealed record GradientCheck(string Name, Func<double[], double> Loss, f
 
 /// <summary>
 /// One case of one op (ggml's test-backend-ops, in C#): a name, a shape, the tolerance its outputs are held
-/// to and why, the floating-point operations and compulsory bytes of one launch, and a setup that makes
-/// the inputs on a device, says what <see cref="OpRun.Launch"/> runs, and which outputs must equal which
-/// double-precision reference (and, for backward ops, which gradients finite differences check). The same
-/// table is run on every test device and variant (tests/Ops/OpCaseTests.cs), checked for kernel coverage,
-/// and timed by perf (perf/Ops/OpTableBench.cs).
+/// to and why, whether finite differences check its gradients, and a setup that makes the inputs on a
+/// device, says what <see cref="OpRun.Launch"/> runs, and which outputs must equal which double-precision
+/// reference (and, for backward ops, which gradients finite differences check). An op's cost (floating-point
+/// operations, compulsory bytes) is declared once, where the op launches its kernel (Launcher.Time); perf
+/// and the profiler read it from there. The same table is run on every test device and variant
+/// (tests/Ops/OpCaseTests.cs), checked for kernel coverage, and timed by perf (perf/Ops/OpTableBench.cs).
+/// Each family's cases are in tests/Ops/&lt;Family&gt;/&lt;Family&gt;Cases.cs.
 /// </summary>
-internal sealed record OpCase(string Op, string Shape, Tolerance Tolerance, double Flops, double Bytes, Action<OpRun> Setup)
+internal sealed record OpCase(string Op, string Shape, Tolerance Tolerance, Action<OpRun> Setup)
 {
     /// <summary>"BatchNorm.Inference 2x4x32x32": how tests and perf name the case.</summary>
     public string Id => $"{Op} {Shape}";
 
     /// <summary>Only perf runs it (too large for the CPU accelerator's test runs; perf validates it before timing).</summary>
     public bool PerfOnly { get; init; }
+
+    /// <summary>A backward op (or a loss with its gradient): its setup adds gradient checks, which finite differences verify.</summary>
+    public bool Gradient { get; init; }
 
     /// <summary>Makes the case's tensors on <paramref name="device"/>; nothing is launched yet.</summary>
     public OpRun Start(ComputeDevice device)

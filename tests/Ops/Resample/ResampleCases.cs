@@ -1,0 +1,48 @@
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Activation;
+using ColorKernels.Kernels.BatchNorm;
+using ColorKernels.Kernels.Buffers;
+using ColorKernels.Kernels.Color;
+using ColorKernels.Kernels.Convolution;
+using ColorKernels.Kernels.Loss;
+using ColorKernels.Kernels.Metrics;
+using ColorKernels.Kernels.Optimizer;
+using ColorKernels.Kernels.Patches;
+using ColorKernels.Kernels.Resample;
+using ColorKernels.Kernels.Softmax;
+using ColorKernels.Kernels.Som;
+using ColorKernels.Kernels.Video;
+using ColorKernels.Tests.Support;
+
+namespace ColorKernels.Tests.Ops;
+
+/// <summary>The op table's Resample cases (see <see cref="OpCases"/>).</summary>
+internal static partial class OpCases
+{
+    // ---- Resample ----
+
+    private static IEnumerable<OpCase> Resample()
+    {
+        // (N, source channels, offset, channels, H, W, destination channels, offset, OutH, OutW): up, down, odd, into a channel range.
+        var cases = new (int N, int SrcC, int SrcOff, int C, int H, int W, int DstC, int DstOff, int OH, int OW)[]
+        {
+            (1, 1, 0, 1, 1, 1, 1, 0, 3, 5), (2, 3, 1, 2, 31, 33, 3, 0, 32, 32), (1, 3, 0, 3, 64, 48, 4, 1, 17, 5), (3, 2, 0, 1, 7, 9, 2, 1, 28, 36),
+        };
+        foreach (var a in cases)
+        {
+            yield return new OpCase("Resample.ResizeBilinear", $"{Dims(a.N, a.SrcC, a.H, a.W)}[{a.SrcOff}..+{a.C}] -> {Dims(a.N, a.DstC, a.OH, a.OW)}[{a.DstOff}..]",
+                new Tolerance(1e-5, 1e-6, "two lerps in float32 on values in [-1, 1], scaled by 2 and shifted"), r =>
+            {
+                float[] x = U(a.N * a.SrcC * a.H * a.W, -1, 1, a.H + a.W);
+                float[] before = U(a.N * a.DstC * a.OH * a.OW, -1, 1, a.OH);
+                var tx = r.In("x", Shape.Nchw(a.N, a.SrcC, a.H, a.W), x);
+                var ty = r.In("y", Shape.Nchw(a.N, a.DstC, a.OH, a.OW), before);
+                r.Launch = () => ResampleOps.ResizeBilinear(tx, a.SrcOff, a.C, ty, a.DstOff, 2f, 0.5f);
+                var args = new ResizeArgs(a.N, a.C, a.SrcC, a.SrcOff, a.H, a.W, a.DstC, a.DstOff, a.OH, a.OW, 2f, 0.5f, 1);
+                r.Check("y", ty, ResampleReference.ResizeBilinear(x, D(before), args));
+            });
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Activation;
+using ColorKernels.Kernels.BatchNorm;
+using ColorKernels.Kernels.Buffers;
+using ColorKernels.Kernels.Color;
+using ColorKernels.Kernels.Convolution;
+using ColorKernels.Kernels.Loss;
+using ColorKernels.Kernels.Metrics;
+using ColorKernels.Kernels.Optimizer;
+using ColorKernels.Kernels.Patches;
+using ColorKernels.Kernels.Resample;
+using ColorKernels.Kernels.Softmax;
+using ColorKernels.Kernels.Som;
+using ColorKernels.Kernels.Video;
+using ColorKernels.Tests.Support;
+
+namespace ColorKernels.Tests.Ops;
+
+/// <summary>The op table's Softmax cases (see <see cref="OpCases"/>).</summary>
+internal static partial class OpCases
+{
+    // ---- Softmax and the annealed mean ----
+
+    private static IEnumerable<OpCase> Softmax()
+    {
+        float[] temperatures = { 1f, 0.38f, 2.5f };
+        var shapes = new (int N, int C, int H, int W)[] { (1, 1, 1, 1), (1, 3, 31, 31), (2, 4, 32, 32), (1, 313, 7, 9), (3, 5, 17, 5) };
+        for (int i = 0; i < shapes.Length; i++)
+        {
+            var (n, c, h, w) = shapes[i];
+            float t = temperatures[i % 3];
+            int e = n * c * h * w;
+            yield return new OpCase("Softmax.Softmax", $"{Dims(n, c, h, w)} T={t}", new Tolerance(1e-6, 1e-4, "probabilities: float32 exp (approximate ex2 on GPUs) and sums of up to 313 terms"), r =>
+            {
+                float[] z = U(e, -8, 8, e);
+                var tz = r.In("logits", Shape.Nchw(n, c, h, w), z);
+                var p = r.Out("p", tz.Shape);
+                r.Launch = () => SoftmaxOps.Softmax(tz, p, t);
+                r.Check("p", p, SoftmaxReference.Softmax(z, n, c, h * w, t));
+            });
+        }
+        // The palette decode, as ECCV16 uses it: [N, 313, H, W] logits over the bin centres into ab [N, 2, H, W].
+        foreach (var (n, h, w, t) in new[] { (1, 1, 1, 0.38f), (2, 5, 7, 1f), (1, 31, 33, 0.38f), (1, 32, 32, 2.5f), (3, 17, 5, 0f) })
+        {
+            const int Q = 313;
+            int e = n * Q * h * w;
+            yield return new OpCase("Softmax.PaletteDecode", $"{Dims(n, Q, h, w)} T={t}", new Tolerance(1e-3, 1e-5, "ab spans about +-110: float32 exp and 313-term expectations (fused kernel against softmax then expectation)"), r =>
+            {
+                float[] z = U(e, -6, 6, e), palette = Eccv16Architecture.Palette();
+                var tz = r.In("logits", Shape.Nchw(n, Q, h, w), z);
+                var tp = r.In("palette", new Shape(Q, 2), palette);
+                var ab = r.Out("ab", Shape.Nchw(n, 2, h, w));
+                r.Launch = () => SoftmaxOps.PaletteDecode(tz, tp, ab, t);
+                r.Check("ab", ab, SoftmaxReference.PaletteDecode(z, palette, n, Q, h * w, t));
+            });
+        }
+        // As SOM + MLP predictions use it: logits in chunks [chunks, C, chunk] (the last chunk running past the
+        // picture) decoded straight into the a and b planes of a 9 x 11 Lab picture, L left alone.
+        foreach (var (classes, chunk, t) in new[] { (1, 99, 0f), (4, 31, 0.38f), (9, 33, 1f), (16, 64, 0f), (9, 1, 4f), (313, 32, 0.38f) })
+        {
+            const int H = 9, W = 11;
+            int plane = H * W, chunks = (plane + chunk - 1) / chunk;
+            yield return new OpCase("Softmax.PaletteDecode", $"{classes} classes, {H}x{W} into Lab in chunks of {chunk}, T={t}", new Tolerance(1e-3, 1e-5, "ab values up to 80: float32 exp of logits up to +-60 after the max is subtracted"), r =>
+            {
+                float[] logits = U(chunks * classes * chunk, -60, 60, chunk + classes), palette = U(2 * classes, -80, 80, 7 * classes);
+                float[] lab = U(3 * plane, 0, 100, 3);
+                for (int p = plane; p < 3 * plane; p++)
+                    lab[p] = float.NaN;   // a and b poisoned: every pixel must be written; L must be kept
+                var tl = r.In("logits", new Shape(chunks, classes, chunk), logits);
+                var tp = r.In("palette", new Shape(classes, 2), palette);
+                var tlab = r.In("lab", Shape.Nchw(1, 3, H, W), lab);
+                r.Launch = () => SoftmaxOps.PaletteDecodeView(tl.View, tp, tlab.View, new PaletteDecodeArgs(plane, classes, chunk, t, plane, chunk, plane, 0));
+                double[] expected = D(lab), decoded = SoftmaxReference.PaletteDecode(logits, palette, chunks, classes, chunk, t);
+                for (int g = 0; g < plane; g++)
+                {
+                    int c = g / chunk, i = g % chunk;
+                    expected[plane + g] = decoded[(c * 2) * chunk + i];
+                    expected[2 * plane + g] = decoded[(c * 2 + 1) * chunk + i];
+                }
+                r.Check("lab", tlab, expected);
+            });
+        }
+    }
+}
