@@ -81,7 +81,7 @@ internal sealed class PatchMlp : IDisposable
             var (w, b) = layers[i];
             int outputs = w.Shape[0], inputs = w.Shape[1];
             bool last = i == layers.Count - 1;
-            GemmOps.Gemm(w, activations[i], activations[i + 1], new GemmArgs(outputs, batch, inputs, 0, 0, 0, false, true, last ? 0 : 1), b, b, b);
+            GemmOps.Gemm(w, activations[i], activations[i + 1], new GemmArgs(outputs, batch, inputs, 0, 0, 0, false, true, last ? ConvEpilogue.None : ConvEpilogue.Relu), b, b, b);
         }
     }
 
@@ -145,13 +145,13 @@ internal sealed class PatchMlp : IDisposable
             Tensor<float> dOut = activationGrads[i + 1];
             // dW += dOut [out, B] x A^T [B, in]; dB += row sums of dOut.
             Transpose(activations[i], scratchT, inputs, batch);
-            GemmOps.Gemm(dOut, scratchT, grads[i].W, new GemmArgs(outputs, inputs, batch, 0, 0, 0, true, false, 0), w, w, w);
+            GemmOps.Gemm(dOut, scratchT, grads[i].W, new GemmArgs(outputs, inputs, batch, 0, 0, 0, true, false, ConvEpilogue.None), w, w, w);
             Conv2dOps.BiasBackward(dOut.Reshape(Shape.Nchw(1, outputs, 1, batch)), grads[i].B);
             if (i == 0)
                 break;
             // dA = W^T [in, out] x dOut [out, B], then through the ReLU that produced A.
             Transpose(w, scratchW, outputs, inputs);
-            GemmOps.Gemm(scratchW, dOut, activationGrads[i], new GemmArgs(inputs, batch, outputs, 0, 0, 0, false, false, 0), w, w, w);
+            GemmOps.Gemm(scratchW, dOut, activationGrads[i], new GemmArgs(inputs, batch, outputs, 0, 0, 0, false, false, ConvEpilogue.None), w, w, w);
             ActivationOps.ReluBackward(activations[i], activationGrads[i], activationGrads[i]);
         }
         return loss.Download().Average(x => (double)x);   // step boundary: the loss is read back for the log

@@ -145,7 +145,7 @@ internal sealed class SomMlpColorizer : PaletteColorizer
             var (w, b) = layers[i];
             bool last = i == layers.Count - 1;
             GemmOps.Gemm(w, activations[i], last ? logits : activations[i + 1],
-                new GemmArgs(w.Shape[0], count, w.Shape[1], 0, 0, last ? offset : 0, false, true, last ? 0 : 1), b, b, b);
+                new GemmArgs(w.Shape[0], count, w.Shape[1], 0, 0, last ? offset : 0, false, true, last ? ConvEpilogue.None : ConvEpilogue.Relu), b, b, b);
         }
     }
 

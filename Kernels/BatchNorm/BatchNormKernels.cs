@@ -13,19 +13,19 @@ public static class BatchNormKernels
 {
     /// <summary>
     /// BatchNormInferenceKernel: y = (x - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c] (gamma = 1,
-    /// beta = 0 unless Flags = 1, affine). x, y [N, C, H, W] (may be the same buffer); statistics [C].
-    /// Parameter = eps. Thread: elements.
+    /// beta = 0 unless Affine). x, y [N, C, H, W] (may be the same buffer); statistics [C].
+    /// Thread: elements.
     /// </summary>
     public static void BatchNormInferenceKernel(ArrayView<float> x, ArrayView<float> mean, ArrayView<float> variance,
-        ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> y, ChannelArgs a)
+        ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> y, BatchNormArgs a)
     {
         int total = a.Elements, run = a.RunLength;
         for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
             for (int i = start, end = Math.Min(start + run, total); i < end; i++)
             {
                 int c = i / a.Plane % a.Channels;
-                float v = (x[i] - mean[c]) / MathF.Sqrt(variance[c] + a.Parameter);
-                y[i] = a.Flags == 1 ? v * gamma[c] + beta[c] : v;
+                float v = (x[i] - mean[c]) / MathF.Sqrt(variance[c] + a.Eps);
+                y[i] = a.Affine ? v * gamma[c] + beta[c] : v;
             }
     }
 
@@ -33,7 +33,7 @@ public static class BatchNormKernels
     /// BatchNormStatsKernel: per channel, the batch mean and biased variance over N x H x W (two passes,
     /// so no catastrophic cancellation). x [N, C, H, W]; stats [2C] = means then variances. Thread: channels.
     /// </summary>
-    public static void BatchNormStatsKernel(ArrayView<float> x, ArrayView<float> stats, ChannelArgs a)
+    public static void BatchNormStatsKernel(ArrayView<float> x, ArrayView<float> stats, BatchNormArgs a)
     {
         int run = a.RunLength, count = a.N * a.Plane;
         for (int start = GridStride.First(run); start < a.Channels; start += GridStride.Step(run))
@@ -58,12 +58,12 @@ public static class BatchNormKernels
     /// <summary>
     /// BatchNormRunningUpdateKernel: running = (1 - m) running + m batch, with the unbiased batch variance
     /// (x M / (M - 1), M = N x H x W), as PyTorch does. stats [2C] from BatchNormStatsKernel; running [C] each;
-    /// Parameter = momentum m. Thread: channels.
+    /// m = Momentum. Thread: channels.
     /// </summary>
-    public static void BatchNormRunningUpdateKernel(ArrayView<float> stats, ArrayView<float> runningMean, ArrayView<float> runningVar, ChannelArgs a)
+    public static void BatchNormRunningUpdateKernel(ArrayView<float> stats, ArrayView<float> runningMean, ArrayView<float> runningVar, BatchNormArgs a)
     {
         int run = a.RunLength, count = a.N * a.Plane;
-        float m = a.Parameter, unbias = count > 1 ? (float)count / (count - 1) : 1f;
+        float m = a.Momentum, unbias = count > 1 ? (float)count / (count - 1) : 1f;
         for (int start = GridStride.First(run); start < a.Channels; start += GridStride.Step(run))
             for (int c = start, end = Math.Min(start + run, a.Channels); c < end; c++)
             {
@@ -75,15 +75,15 @@ public static class BatchNormKernels
     /// <summary>
     /// BatchNormBackwardReduceKernel: per channel, sums[c] = sum of dy and sums[C + c] = sum of dy * xhat,
     /// xhat = (x - mean) / sqrt(var + eps), over N x H x W (assigns). These are dbeta and dgamma, and feed
-    /// the data gradient. x, dy [N, C, H, W]; stats [2C]; sums [2C]; Parameter = eps. Thread: channels.
+    /// the data gradient. x, dy [N, C, H, W]; stats [2C]; sums [2C]. Thread: channels.
     /// </summary>
-    public static void BatchNormBackwardReduceKernel(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> sums, ChannelArgs a)
+    public static void BatchNormBackwardReduceKernel(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> sums, BatchNormArgs a)
     {
         int run = a.RunLength;
         for (int start = GridStride.First(run); start < a.Channels; start += GridStride.Step(run))
             for (int c = start, end = Math.Min(start + run, a.Channels); c < end; c++)
             {
-                float mean = stats[c], invStd = 1f / MathF.Sqrt(stats[a.Channels + c] + a.Parameter);
+                float mean = stats[c], invStd = 1f / MathF.Sqrt(stats[a.Channels + c] + a.Eps);
                 float sumDy = 0f, sumDyXhat = 0f;
                 for (int n = 0; n < a.N; n++)
                     for (int p = 0; p < a.Plane; p++)
@@ -100,10 +100,10 @@ public static class BatchNormKernels
     /// <summary>
     /// BatchNormBackwardDataKernel (training mode, batch statistics): dx = gamma invstd / M (M dy - sum dy -
     /// xhat sum(dy xhat)), M = N x H x W. Activation gradient: assigns. x, dy, dx [N, C, H, W]; stats, sums [2C];
-    /// gamma [C] (ignored, taken as 1, unless Flags = 1). Parameter = eps. Thread: elements.
+    /// gamma [C] (ignored, taken as 1, unless Affine). Thread: elements.
     /// </summary>
     public static void BatchNormBackwardDataKernel(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> stats, ArrayView<float> gamma,
-        ArrayView<float> sums, ArrayView<float> dx, ChannelArgs a)
+        ArrayView<float> sums, ArrayView<float> dx, BatchNormArgs a)
     {
         int total = a.Elements, run = a.RunLength;
         float count = a.N * a.Plane;
@@ -111,9 +111,9 @@ public static class BatchNormKernels
             for (int i = start, end = Math.Min(start + run, total); i < end; i++)
             {
                 int c = i / a.Plane % a.Channels;
-                float invStd = 1f / MathF.Sqrt(stats[a.Channels + c] + a.Parameter);
+                float invStd = 1f / MathF.Sqrt(stats[a.Channels + c] + a.Eps);
                 float xhat = (x[i] - stats[c]) * invStd;
-                float g = a.Flags == 1 ? gamma[c] : 1f;
+                float g = a.Affine ? gamma[c] : 1f;
                 dx[i] = g * invStd / count * (count * dy[i] - sums[c] - xhat * sums[a.Channels + c]);
             }
     }

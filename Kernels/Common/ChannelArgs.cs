@@ -2,29 +2,23 @@ namespace ColorKernels.Kernels.Common;
 
 /// <summary>
 /// Shape of a per-channel or per-pixel operation on an NCHW tensor [N, C, H, W] with
-/// <see cref="Plane"/> = H x W, plus the launcher's run length and one scalar parameter
-/// (epsilon for batch norm, temperature for softmax).
+/// <see cref="Plane"/> = H x W, and the launcher's run length. Shape only: a family whose kernels take
+/// settings has its own argument struct (BatchNormArgs, SoftmaxArgs, BufferArgs, EpilogueArgs).
 /// </summary>
 public readonly struct ChannelArgs
 {
-    public ChannelArgs(int n, int channels, int plane, float parameter, int runLength, int flags = 0)
+    public ChannelArgs(int n, int channels, int plane, int runLength)
     {
         N = n;
         Channels = channels;
         Plane = plane;
-        Parameter = parameter;
         RunLength = runLength;
-        Flags = flags;
     }
 
     public int N { get; }
     public int Channels { get; }
     public int Plane { get; }
-    public float Parameter { get; }
     public int RunLength { get; }
-
-    /// <summary>Operation-specific switches (batch norm: 1 = affine).</summary>
-    public int Flags { get; }
 
     public int Elements => N * Channels * Plane;
 

@@ -26,7 +26,7 @@ public readonly struct Conv2dArgs
         N = n; InC = inC; InH = inH; InW = inW; OutC = outC; OutH = outH; OutW = outW;
         Kernel = kernel; Stride = stride; Pad = pad; Dilation = dilation;
         HasBias = hasBias ? 1 : 0;
-        Epilogue = (int)epilogue;
+        this.epilogue = (int)epilogue;
         RunLength = runLength;
     }
 
@@ -45,8 +45,11 @@ public readonly struct Conv2dArgs
     /// <summary>1 when a bias vector [OutC] is added (0: the bias view is a placeholder and never read).</summary>
     public int HasBias { get; }
 
-    /// <summary>A <see cref="ConvEpilogue"/> value.</summary>
-    public int Epilogue { get; }
+    // Kept as an int in the struct the kernels receive; read through the typed property.
+    private readonly int epilogue;
+
+    /// <summary>What the sum goes through before it is stored.</summary>
+    public ConvEpilogue Epilogue => (ConvEpilogue)epilogue;
 
     /// <summary>Consecutive outputs per thread per step (see Common.GridStride).</summary>
     public int RunLength { get; }
@@ -68,4 +71,32 @@ public readonly struct Conv2dArgs
     /// <summary>Output size of a transposed convolution along one axis (no output padding).</summary>
     public static int TransposedOutputSize(int input, int kernel, int stride, int pad) =>
         (input - 1) * stride - 2 * pad + kernel;
+}
+
+/// <summary>
+/// The bias and epilogue applied in place after col2im assembled a convolution's output [N, C, H, W]
+/// (<see cref="Plane"/> = H x W), in runs of <see cref="RunLength"/>.
+/// </summary>
+public readonly struct EpilogueArgs
+{
+    private readonly int epilogue;
+
+    public EpilogueArgs(int n, int channels, int plane, int runLength, ConvEpilogue epilogue)
+    {
+        N = n;
+        Channels = channels;
+        Plane = plane;
+        RunLength = runLength;
+        this.epilogue = (int)epilogue;
+    }
+
+    public int N { get; }
+    public int Channels { get; }
+    public int Plane { get; }
+    public int RunLength { get; }
+
+    /// <summary>What each biased value goes through.</summary>
+    public ConvEpilogue Epilogue => (ConvEpilogue)epilogue;
+
+    public int Elements => N * Channels * Plane;
 }

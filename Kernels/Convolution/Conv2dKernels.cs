@@ -254,11 +254,11 @@ public static class Conv2dKernels
             }
     }
 
-    internal static float Epilogue(float sum, int channel, ArrayView<float> scale, ArrayView<float> shift, int epilogue)
+    internal static float Epilogue(float sum, int channel, ArrayView<float> scale, ArrayView<float> shift, ConvEpilogue epilogue)
     {
-        if (epilogue == (int)ConvEpilogue.None)
+        if (epilogue == ConvEpilogue.None)
             return sum;
         float y = sum > 0f ? sum : 0f;
-        return epilogue == (int)ConvEpilogue.ReluAffine ? y * scale[channel] + shift[channel] : y;
+        return epilogue == ConvEpilogue.ReluAffine ? y * scale[channel] + shift[channel] : y;
     }
 }

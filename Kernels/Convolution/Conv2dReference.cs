@@ -108,7 +108,7 @@ public static class Conv2dReference
                         }
     }
 
-    private static double Epilogue(double sum, int channel, float[]? scale, float[]? shift, int epilogue) => (ConvEpilogue)epilogue switch
+    private static double Epilogue(double sum, int channel, float[]? scale, float[]? shift, ConvEpilogue epilogue) => epilogue switch
     {
         ConvEpilogue.None => sum,
         ConvEpilogue.Relu => Math.Max(sum, 0),

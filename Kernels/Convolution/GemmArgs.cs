@@ -2,14 +2,14 @@ namespace ColorKernels.Kernels.Convolution;
 
 /// <summary>
 /// C[M, N] = (Accumulate ? C : 0) + A[M, K] B[K, N], row-major, each operand starting at its offset; then
-/// per row i of C an optional bias and the convolution epilogue (0 none, 1 ReLU, 2 ReLU then scale/shift).
+/// per row i of C an optional bias and the convolution epilogue (<see cref="ConvEpilogue"/>).
 /// </summary>
 public readonly struct GemmArgs
 {
-    public GemmArgs(int m, int n, int k, int aOffset, int bOffset, int cOffset, bool accumulate, bool rowBias, int epilogue)
+    public GemmArgs(int m, int n, int k, int aOffset, int bOffset, int cOffset, bool accumulate, bool rowBias, ConvEpilogue epilogue)
     {
         M = m; N = n; K = k; AOffset = aOffset; BOffset = bOffset; COffset = cOffset;
-        Accumulate = accumulate ? 1 : 0; RowBias = rowBias ? 1 : 0; Epilogue = epilogue;
+        Accumulate = accumulate ? 1 : 0; RowBias = rowBias ? 1 : 0; this.epilogue = (int)epilogue;
     }
 
     public int M { get; }
@@ -20,7 +20,10 @@ public readonly struct GemmArgs
     public int COffset { get; }
     public int Accumulate { get; }
     public int RowBias { get; }
-    public int Epilogue { get; }
+    private readonly int epilogue;
+
+    /// <summary>What each row's sum goes through before it is stored.</summary>
+    public ConvEpilogue Epilogue => (ConvEpilogue)epilogue;
 
     /// <summary>Tiles of <see cref="GemmKernels.TileRows"/> x <see cref="GemmKernels.TileCols"/> covering C.</summary>
     public int Tiles => (M + GemmKernels.TileRows - 1) / GemmKernels.TileRows * ((N + GemmKernels.TileCols - 1) / GemmKernels.TileCols);

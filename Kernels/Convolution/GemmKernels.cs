@@ -78,10 +78,10 @@ public static class GemmKernels
         GemmArgs g, int row, int index, float sum)
     {
         float v = (g.Accumulate != 0 ? c[index] : 0f) + sum + (g.RowBias != 0 ? bias[row] : 0f);
-        if (g.Epilogue != 0)
+        if (g.Epilogue != ConvEpilogue.None)
         {
             v = v > 0f ? v : 0f;
-            if (g.Epilogue == 2)
+            if (g.Epilogue == ConvEpilogue.ReluAffine)
                 v = v * scale[row] + shift[row];
         }
         c[index] = v;

@@ -15,9 +15,9 @@ public static class GemmReference
                     sum += (double)a[g.AOffset + i * g.K + p] * b[g.BOffset + p * g.N + j];
                 if (g.RowBias != 0)
                     sum += bias[i];
-                if (g.Epilogue > 0)
+                if (g.Epilogue != ConvEpilogue.None)
                     sum = Math.Max(sum, 0);
-                if (g.Epilogue == 2)
+                if (g.Epilogue == ConvEpilogue.ReluAffine)
                     sum = sum * scale[i] + shift[i];
                 result[g.COffset + i * g.N + j] = sum;
             }

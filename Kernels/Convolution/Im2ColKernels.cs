@@ -122,10 +122,10 @@ public static class Im2ColKernels
     }
 
     /// <summary>
-    /// BiasEpilogueKernel: x[n, c, y, x] = epilogue(x + bias[c]) in place, over [N, C, H, W] (ChannelArgs: N,
-    /// Channels, Plane; Flags = the ConvEpilogue). Finishes a convolution assembled by col2im. Thread: elements.
+    /// BiasEpilogueKernel: x[n, c, y, x] = epilogue(x + bias[c]) in place, over [N, C, H, W]. Finishes a
+    /// convolution assembled by col2im. Thread: elements.
     /// </summary>
-    public static void BiasEpilogueKernel(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> scale, ArrayView<float> shift, ChannelArgs a)
+    public static void BiasEpilogueKernel(ArrayView<float> x, ArrayView<float> bias, ArrayView<float> scale, ArrayView<float> shift, EpilogueArgs a)
     {
         int total = a.Elements, run = a.RunLength;
         for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
@@ -133,10 +133,10 @@ public static class Im2ColKernels
             {
                 int c = i / a.Plane % a.Channels;
                 float v = x[i] + bias[c];
-                if (a.Flags != 0)
+                if (a.Epilogue != ConvEpilogue.None)
                 {
                     v = v > 0f ? v : 0f;
-                    if (a.Flags == 2)
+                    if (a.Epilogue == ConvEpilogue.ReluAffine)
                         v = v * scale[c] + shift[c];
                 }
                 x[i] = v;

@@ -13,12 +13,12 @@ public static class SoftmaxKernels
     /// <summary>
     /// SoftmaxChannelsKernel: p[n, q, y, x] = exp(z[n, q, y, x] / T - m) / sum over q' of exp(z[n, q', y, x] / T - m),
     /// m the pixel's max of z / T (keeps exp in range for any T > 0). logits, probabilities [N, C, H, W];
-    /// Parameter = T. Thread: pixels.
+    /// T = Temperature. Thread: pixels.
     /// </summary>
-    public static void SoftmaxChannelsKernel(ArrayView<float> logits, ArrayView<float> probabilities, ChannelArgs a)
+    public static void SoftmaxChannelsKernel(ArrayView<float> logits, ArrayView<float> probabilities, SoftmaxArgs a)
     {
         int total = a.Pixels, run = a.RunLength;
-        float invT = 1f / a.Parameter;
+        float invT = 1f / a.Temperature;
         for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
             for (int p = start, end = Math.Min(start + run, total); p < end; p++)
             {
@@ -110,4 +110,32 @@ public readonly struct PaletteDecodeArgs
     /// <summary>Output distance from a pixel's a to its b.</summary>
     public int AbChannelStride { get; }
     public int RunLength { get; }
+}
+
+/// <summary>A softmax across the channels of NCHW logits [N, C, H, W] (<see cref="Plane"/> = H x W) at <see cref="Temperature"/>.</summary>
+public readonly struct SoftmaxArgs
+{
+    public SoftmaxArgs(int n, int channels, int plane, float temperature, int runLength)
+    {
+        N = n;
+        Channels = channels;
+        Plane = plane;
+        Temperature = temperature;
+        RunLength = runLength;
+    }
+
+    public int N { get; }
+
+    /// <summary>The classes the distribution is over (313 ab bins for ECCV16).</summary>
+    public int Channels { get; }
+
+    public int Plane { get; }
+
+    /// <summary>T in exp(z / T): 1 the model's distribution, lower sharper (&gt; 0).</summary>
+    public float Temperature { get; }
+
+    public int RunLength { get; }
+
+    /// <summary>Pixels of the batch: the kernel's index space.</summary>
+    public int Pixels => N * Plane;
 }

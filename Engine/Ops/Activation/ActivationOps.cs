@@ -22,7 +22,7 @@ internal static class ActivationOps
         ComputeDevice d = SameDevice(x, y, y);
         ElementLaunch l = d.Launcher.ForElements(x.Elements);
         using (d.Launcher.Time(ReluKernel, x.Elements, 8.0 * x.Elements))
-            d.Kernels.Load(ReluKernel)(d.Stream, l.Config, x.View, y.View, new ChannelArgs(1, 1, x.Elements, 0f, l.RunLength));
+            d.Kernels.Load(ReluKernel)(d.Stream, l.Config, x.View, y.View, new ChannelArgs(1, 1, x.Elements, l.RunLength));
     }
 
     /// <summary>dx = dy where y &gt; 0 (y the ReLU's output); activation gradients are assigned.</summary>
@@ -33,6 +33,6 @@ internal static class ActivationOps
         ComputeDevice d = SameDevice(y, dy, dx);
         ElementLaunch l = d.Launcher.ForElements(y.Elements);
         using (d.Launcher.Time(ReluBackwardKernel, y.Elements, 12.0 * y.Elements))
-            d.Kernels.Load(ReluBackwardKernel)(d.Stream, l.Config, y.View, dy.View, dx.View, new ChannelArgs(1, 1, y.Elements, 0f, l.RunLength));
+            d.Kernels.Load(ReluBackwardKernel)(d.Stream, l.Config, y.View, dy.View, dx.View, new ChannelArgs(1, 1, y.Elements, l.RunLength));
     }
 }

@@ -16,11 +16,11 @@ namespace ColorKernels.Engine.Ops;
 /// </summary>
 internal static class BatchNormOps
 {
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, ChannelArgs>> InferenceKernel = new(BatchNormKernels.BatchNormInferenceKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> StatsKernel = new(BatchNormKernels.BatchNormStatsKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, ChannelArgs>> RunningUpdateKernel = new(BatchNormKernels.BatchNormRunningUpdateKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, ChannelArgs>> BackwardReduceKernel = new(BatchNormKernels.BatchNormBackwardReduceKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, ChannelArgs>> BackwardDataKernel = new(BatchNormKernels.BatchNormBackwardDataKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, BatchNormArgs>> InferenceKernel = new(BatchNormKernels.BatchNormInferenceKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, BatchNormArgs>> StatsKernel = new(BatchNormKernels.BatchNormStatsKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, BatchNormArgs>> RunningUpdateKernel = new(BatchNormKernels.BatchNormRunningUpdateKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, BatchNormArgs>> BackwardReduceKernel = new(BatchNormKernels.BatchNormBackwardReduceKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, BatchNormArgs>> BackwardDataKernel = new(BatchNormKernels.BatchNormBackwardDataKernel);
 
     /// <summary>Inference batch norm: y = (x - mean) / sqrt(var + eps) (* gamma + beta when affine); x and y may be one tensor.</summary>
     public static void Inference(Tensor<float> x, Tensor<float> mean, Tensor<float> variance,
@@ -40,7 +40,7 @@ internal static class BatchNormOps
         }
         ComputeDevice d = SameDevice(x, mean, y);
         ElementLaunch launch = d.Launcher.ForElements(s.Elements);
-        var args = new ChannelArgs(s[0], s[1], s[2] * s[3], eps, launch.RunLength, gamma is null ? 0 : 1);
+        var args = new BatchNormArgs(s[0], s[1], s[2] * s[3], launch.RunLength, eps, affine: gamma is not null);
         using (d.Launcher.Time(InferenceKernel, 4.0 * s.Elements, 8.0 * s.Elements))
             d.Kernels.Load(InferenceKernel)(d.Stream, launch.Config, x.View, mean.View, variance.View,
                 (gamma ?? mean).View, (beta ?? mean).View, y.View, args);
@@ -61,15 +61,15 @@ internal static class BatchNormOps
         ComputeDevice d = x.Device;
         ElementLaunch lc = d.Launcher.ForElements(c);
         using (d.Launcher.Time(StatsKernel, 3.0 * s.Elements, 8.0 * s.Elements))
-            d.Kernels.Load(StatsKernel)(d.Stream, lc.Config, x.View, stats.View, new ChannelArgs(s[0], c, s[2] * s[3], eps, lc.RunLength, 1));
+            d.Kernels.Load(StatsKernel)(d.Stream, lc.Config, x.View, stats.View, new BatchNormArgs(s[0], c, s[2] * s[3], lc.RunLength, eps, affine: true));
         ElementLaunch le = d.Launcher.ForElements(s.Elements);
         using (d.Launcher.Time(InferenceKernel, 4.0 * s.Elements, 8.0 * s.Elements))
             d.Kernels.Load(InferenceKernel)(d.Stream, le.Config, x.View, stats.Range(0, c), stats.Range(c, c),
-                gamma.View, beta.View, y.View, new ChannelArgs(s[0], c, s[2] * s[3], eps, le.RunLength, 1));
+                gamma.View, beta.View, y.View, new BatchNormArgs(s[0], c, s[2] * s[3], le.RunLength, eps, affine: true));
         if (momentum > 0)
-            using (d.Launcher.Time(RunningUpdateKernel))
+            using (d.Launcher.Time(RunningUpdateKernel, 7.0 * c, 24.0 * c))
                 d.Kernels.Load(RunningUpdateKernel)(d.Stream, lc.Config, stats.View, runningMean.View, runningVar.View,
-                    new ChannelArgs(s[0], c, s[2] * s[3], momentum, lc.RunLength));
+                    new BatchNormArgs(s[0], c, s[2] * s[3], lc.RunLength, eps, affine: true, momentum));
     }
 
     /// <summary>Backward of <see cref="TrainingForward"/>: dx assigned; dGamma, dBeta accumulated. <paramref name="sums"/> [2C] is scratch.</summary>
@@ -84,11 +84,11 @@ internal static class BatchNormOps
         ComputeDevice d = x.Device;
         ElementLaunch lc = d.Launcher.ForElements(c);
         using (d.Launcher.Time(BackwardReduceKernel, 4.0 * s.Elements, 8.0 * s.Elements))
-            d.Kernels.Load(BackwardReduceKernel)(d.Stream, lc.Config, x.View, dy.View, stats.View, sums.View, new ChannelArgs(s[0], c, s[2] * s[3], eps, lc.RunLength, 1));
+            d.Kernels.Load(BackwardReduceKernel)(d.Stream, lc.Config, x.View, dy.View, stats.View, sums.View, new BatchNormArgs(s[0], c, s[2] * s[3], lc.RunLength, eps, affine: true));
         ElementLaunch le = d.Launcher.ForElements(s.Elements);
         using (d.Launcher.Time(BackwardDataKernel, 6.0 * s.Elements, 12.0 * s.Elements))
             d.Kernels.Load(BackwardDataKernel)(d.Stream, le.Config, x.View, dy.View, stats.View, gamma.View, sums.View, dx.View,
-                new ChannelArgs(s[0], c, s[2] * s[3], eps, le.RunLength, 1));
+                new BatchNormArgs(s[0], c, s[2] * s[3], le.RunLength, eps, affine: true));
         BufferOps.Accumulate(d, sums.Range(c, c), dGamma.View, c);
         BufferOps.Accumulate(d, sums.Range(0, c), dBeta.View, c);
     }

@@ -11,11 +11,11 @@ namespace ColorKernels.Engine.Ops;
 /// <summary>Whole-buffer ops (Kernels/Buffers): fill, accumulate, a deterministic sum of squares, and the profiler's arithmetic probe.</summary>
 internal static class BufferOps
 {
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, ChannelArgs>> FillKernel = new(BufferKernels.FillKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> AccumulateKernel = new(BufferKernels.AccumulateKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SumOfSquaresKernel = new(BufferKernels.SumOfSquaresKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SumPartialsKernel = new(BufferKernels.SumPartialsKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, ChannelArgs>> PeakFlopsKernel = new(BufferKernels.PeakFlopsKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, BufferArgs>> FillKernel = new(BufferKernels.FillKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, BufferArgs>> AccumulateKernel = new(BufferKernels.AccumulateKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, BufferArgs>> SumOfSquaresKernel = new(BufferKernels.SumOfSquaresKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, BufferArgs>> SumPartialsKernel = new(BufferKernels.SumPartialsKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, BufferArgs>> PeakFlopsKernel = new(BufferKernels.PeakFlopsKernel);
 
     /// <summary>Sets every element of <paramref name="t"/> to <paramref name="value"/>.</summary>
     public static void Fill(Tensor<float> t, float value)
@@ -23,7 +23,7 @@ internal static class BufferOps
         ComputeDevice d = t.Device;
         ElementLaunch l = d.Launcher.ForElements(t.Elements);
         using (d.Launcher.Time(FillKernel, 0, 4.0 * t.Elements))
-            d.Kernels.Load(FillKernel)(d.Stream, l.Config, t.View, new ChannelArgs(1, 1, t.Elements, value, l.RunLength));
+            d.Kernels.Load(FillKernel)(d.Stream, l.Config, t.View, new BufferArgs(t.Elements, l.RunLength, value));
     }
 
     /// <summary>destination += source, element-wise, for tensors of one shape.</summary>
@@ -38,7 +38,7 @@ internal static class BufferOps
     {
         ElementLaunch l = d.Launcher.ForElements(count);
         using (d.Launcher.Time(AccumulateKernel, count, 12.0 * count))
-            d.Kernels.Load(AccumulateKernel)(d.Stream, l.Config, source, destination, new ChannelArgs(1, 1, count, 1f, l.RunLength));
+            d.Kernels.Load(AccumulateKernel)(d.Stream, l.Config, source, destination, new BufferArgs(count, l.RunLength));
     }
 
     /// <summary>
@@ -53,9 +53,9 @@ internal static class BufferOps
         if (partials.Elements < threads)
             throw new ArgumentException($"partials '{partials.Name}' holds {partials.Elements} floats; this launch needs {threads}");
         using (d.Launcher.Time(SumOfSquaresKernel, 2.0 * t.Elements, 4.0 * (t.Elements + threads)))
-            d.Kernels.Load(SumOfSquaresKernel)(d.Stream, l.Config, t.View, partials.View, new ChannelArgs(1, 1, t.Elements, 0f, l.RunLength));
+            d.Kernels.Load(SumOfSquaresKernel)(d.Stream, l.Config, t.View, partials.View, new BufferArgs(t.Elements, l.RunLength));
         using (d.Launcher.Time(SumPartialsKernel, threads, 4.0 * threads))
-            d.Kernels.Load(SumPartialsKernel)(d.Stream, new KernelConfig(1, 1), partials.View, result.View, new ChannelArgs(1, 1, threads, 0f, 1));
+            d.Kernels.Load(SumPartialsKernel)(d.Stream, new KernelConfig(1, 1), partials.View, result.View, new BufferArgs(threads, 1));
     }
 
     /// <summary>
@@ -70,6 +70,6 @@ internal static class BufferOps
         int group = d.Launcher.ForElements(threads).Config.GroupDim.X;
         using (d.Launcher.Time(PeakFlopsKernel, 16.0 * threads * iterations, 4.0 * threads))
             d.Kernels.Load(PeakFlopsKernel)(d.Stream, new KernelConfig((threads + group - 1) / group, group), slots.View,
-                new ChannelArgs(1, 1, threads, iterations, 1));
+                new BufferArgs(threads, 1, iterations: iterations));
     }
 }

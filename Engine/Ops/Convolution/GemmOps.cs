@@ -27,7 +27,7 @@ internal static class GemmOps
     {
         if (g.AOffset + (long)g.M * g.K > a.Elements || g.BOffset + (long)g.K * g.N > b.Elements || g.COffset + (long)g.M * g.N > c.Elements)
             throw new ArgumentException($"GEMM {g.M}x{g.N}x{g.K} at offsets {g.AOffset}, {g.BOffset}, {g.COffset} overruns '{a.Name}', '{b.Name}' or '{c.Name}'");
-        if ((g.RowBias != 0 && bias.Elements < g.M) || (g.Epilogue == 2 && (scale.Elements < g.M || shift.Elements < g.M)))
+        if ((g.RowBias != 0 && bias.Elements < g.M) || (g.Epilogue == ConvEpilogue.ReluAffine && (scale.Elements < g.M || shift.Elements < g.M)))
             throw new ArgumentException($"GEMM row bias or scale/shift shorter than {g.M} rows");
         ComputeDevice d = SameDevice(a, b, c);
         // Tiles are handed out round-robin inside the kernel: enough threads to cover them, at most a full grid.
@@ -45,6 +45,6 @@ internal static class GemmOps
         ComputeDevice d = SameDevice(source, destination, destination);
         ElementLaunch l = d.Launcher.ForElements(rows * cols);
         using (d.Launcher.Time(TransposeKernel, 0, 8.0 * rows * cols))
-            d.Kernels.Load(TransposeKernel)(d.Stream, l.Config, source.View, destination.View, new ChannelArgs(rows, 1, cols, 0f, l.RunLength));
+            d.Kernels.Load(TransposeKernel)(d.Stream, l.Config, source.View, destination.View, new ChannelArgs(rows, 1, cols, l.RunLength));
     }
 }

@@ -19,7 +19,7 @@ internal sealed class LoweredGemmConv : IConvBackend
 {
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>> Im2ColKernel = new(Im2ColKernels.Im2ColKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Im2ColArgs>> Col2ImKernel = new(Im2ColKernels.Col2ImKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, ChannelArgs>> BiasEpilogueKernel = new(Im2ColKernels.BiasEpilogueKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, EpilogueArgs>> BiasEpilogueKernel = new(Im2ColKernels.BiasEpilogueKernel);
 
     public static LoweredGemmConv Instance { get; } = new();
 
@@ -50,7 +50,7 @@ internal sealed class LoweredGemmConv : IConvBackend
         Tensor<float> dcol = d.Workspace("conv.dcol", rows * columns);
         for (int n = 0; n < geometry.N; n++)
         {
-            Gemm(d, wt, dOutput, dcol, new GemmArgs(rows, columns, geometry.OutC, 0, n * geometry.OutC * columns, 0, false, false, 0), wt, wt, wt);
+            Gemm(d, wt, dOutput, dcol, new GemmArgs(rows, columns, geometry.OutC, 0, n * geometry.OutC * columns, 0, false, false, ConvEpilogue.None), wt, wt, wt);
             Col2Im(d, dcol, dInput, geometry, n);
         }
     }
@@ -63,7 +63,7 @@ internal sealed class LoweredGemmConv : IConvBackend
         for (int n = 0; n < geometry.N; n++)
         {
             Im2Col(d, input, colT, geometry, n, transposed: true);
-            Gemm(d, dOutput, colT, dWeight, new GemmArgs(geometry.OutC, rows, columns, n * geometry.OutC * columns, 0, 0, true, false, 0), dWeight, dWeight, dWeight);
+            Gemm(d, dOutput, colT, dWeight, new GemmArgs(geometry.OutC, rows, columns, n * geometry.OutC * columns, 0, 0, true, false, ConvEpilogue.None), dWeight, dWeight, dWeight);
         }
     }
 
@@ -79,10 +79,10 @@ internal sealed class LoweredGemmConv : IConvBackend
         Tensor<float> col = d.Workspace("convt.col", rows * columns);
         for (int n = 0; n < t.N; n++)
         {
-            Gemm(d, wt, input, col, new GemmArgs(rows, columns, t.InC, 0, n * t.InC * columns, 0, false, false, 0), wt, wt, wt);
+            Gemm(d, wt, input, col, new GemmArgs(rows, columns, t.InC, 0, n * t.InC * columns, 0, false, false, ConvEpilogue.None), wt, wt, wt);
             Col2Im(d, col, output, adjoint, n);
         }
-        if (bias is not null || t.Epilogue != 0)
+        if (bias is not null || t.Epilogue != ConvEpilogue.None)
         {
             ElementLaunch e = d.Launcher.ForElements(output.Elements);
             Tensor<float> b = bias ?? d.Workspace("convt.zero_bias", t.OutC);
@@ -90,7 +90,7 @@ internal sealed class LoweredGemmConv : IConvBackend
                 BufferOps.Fill(b, 0f);
             using (d.Launcher.Time(BiasEpilogueKernel, 2.0 * output.Elements, 8.0 * output.Elements))
                 d.Kernels.Load(BiasEpilogueKernel)(d.Stream, e.Config, output.View, b.View, (scale ?? b).View, (shift ?? b).View,
-                    new ChannelArgs(t.N, t.OutC, t.OutH * t.OutW, 0f, e.RunLength, t.Epilogue));
+                    new EpilogueArgs(t.N, t.OutC, t.OutH * t.OutW, e.RunLength, t.Epilogue));
         }
     }
 
@@ -104,7 +104,7 @@ internal sealed class LoweredGemmConv : IConvBackend
         for (int n = 0; n < t.N; n++)
         {
             Im2Col(d, dOutput, col, adjoint, n, transposed: false);
-            Gemm(d, weight, col, dInput, new GemmArgs(t.InC, columns, rows, 0, 0, n * t.InC * columns, false, false, 0), weight, weight, weight);
+            Gemm(d, weight, col, dInput, new GemmArgs(t.InC, columns, rows, 0, 0, n * t.InC * columns, false, false, ConvEpilogue.None), weight, weight, weight);
         }
     }
 
@@ -118,7 +118,7 @@ internal sealed class LoweredGemmConv : IConvBackend
         for (int n = 0; n < t.N; n++)
         {
             Im2Col(d, dOutput, colT, adjoint, n, transposed: true);
-            Gemm(d, input, colT, dWeight, new GemmArgs(t.InC, rows, columns, n * t.InC * columns, 0, 0, true, false, 0), dWeight, dWeight, dWeight);
+            Gemm(d, input, colT, dWeight, new GemmArgs(t.InC, rows, columns, n * t.InC * columns, 0, 0, true, false, ConvEpilogue.None), dWeight, dWeight, dWeight);
         }
     }
 

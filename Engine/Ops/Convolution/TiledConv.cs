@@ -84,7 +84,7 @@ internal sealed class TiledConv : IConvBackend
             var reduce = d.Launcher.ForElements(args.M * args.N);
             using (d.Launcher.Time(SplitKReduceKernel, (double)splits * args.M * args.N, 4.0 * (splits + 1.0) * args.M * args.N))
                 d.Kernels.Load(SplitKReduceKernel)(d.Stream, reduce.Config, target.View, c.View,
-                    new ChannelArgs(1, splits, args.M * args.N, 0f, reduce.RunLength));
+                    new ChannelArgs(1, splits, args.M * args.N, reduce.RunLength));
         }
     }
 

@@ -40,7 +40,7 @@ internal static class MetricOps
         int pixels = s[0] * s[1] * s[2];
         ElementLaunch l = d.Launcher.ForElements(pixels);
         using (d.Launcher.Time(RgbStatsKernel, 20.0 * pixels, 6.0 * pixels))
-            d.Kernels.Load(RgbStatsKernel)(d.Stream, l.Config, prediction.View, truth.View, stats.View, new ChannelArgs(1, 1, pixels, 0f, l.RunLength));
+            d.Kernels.Load(RgbStatsKernel)(d.Stream, l.Config, prediction.View, truth.View, stats.View, new ChannelArgs(1, 1, pixels, l.RunLength));
     }
 
     /// <summary>sums [2] += total chroma of prediction and of truth (Lab [N, 3, H, W]).</summary>
@@ -52,6 +52,6 @@ internal static class MetricOps
         ComputeDevice d = SameDevice(prediction, truth, sums);
         ElementLaunch l = d.Launcher.ForElements(s[0] * s[2] * s[3]);
         using (d.Launcher.Time(ChromaSumKernel, 6.0 * s[0] * s[2] * s[3], 16.0 * s[0] * s[2] * s[3]))
-            d.Kernels.Load(ChromaSumKernel)(d.Stream, l.Config, prediction.View, truth.View, sums.View, new ChannelArgs(s[0], 3, s[2] * s[3], 0f, l.RunLength));
+            d.Kernels.Load(ChromaSumKernel)(d.Stream, l.Config, prediction.View, truth.View, sums.View, new ChannelArgs(s[0], 3, s[2] * s[3], l.RunLength));
     }
 }

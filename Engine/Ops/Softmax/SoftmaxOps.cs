@@ -12,7 +12,7 @@ namespace ColorKernels.Engine.Ops;
 /// <summary>Softmax across channels and the palette decode of both methods' predictions (Kernels/Softmax; reference SoftmaxReference).</summary>
 internal static class SoftmaxOps
 {
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SoftmaxChannelsKernel = new(SoftmaxKernels.SoftmaxChannelsKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, SoftmaxArgs>> SoftmaxChannelsKernel = new(SoftmaxKernels.SoftmaxChannelsKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, PaletteDecodeArgs>> PaletteDecodeKernel = new(SoftmaxKernels.PaletteDecodeKernel);
 
     /// <summary>Softmax across channels of [N, C, H, W] at temperature <paramref name="temperature"/> (> 0).</summary>
@@ -25,7 +25,7 @@ internal static class SoftmaxOps
         ElementLaunch launch = d.Launcher.ForElements(s[0] * s[2] * s[3]);
         using (d.Launcher.Time(SoftmaxChannelsKernel, 4.0 * s.Elements, 8.0 * s.Elements))
             d.Kernels.Load(SoftmaxChannelsKernel)(d.Stream, launch.Config, logits.View, probabilities.View,
-                new ChannelArgs(s[0], s[1], s[2] * s[3], temperature, launch.RunLength));
+                new SoftmaxArgs(s[0], s[1], s[2] * s[3], temperature, launch.RunLength));
     }
 
     /// <summary>

@@ -131,7 +131,7 @@ internal static partial class OpCases
         var ts = r.In("scale", new Shape(g.OutC), scale);
         var th = r.In("shift", new Shape(g.OutC), shift);
         var y = r.Out("y", Shape.Nchw(g.N, g.OutC, g.OutH, g.OutW));
-        bool affine = g.Epilogue == (int)ConvEpilogue.ReluAffine;
+        bool affine = g.Epilogue == ConvEpilogue.ReluAffine;
         r.Launch = () => forward(tx, tw, tb, y, affine ? ts : null, affine ? th : null);
         r.Check("y", y, reference(x, w, b, affine ? scale : null, affine ? shift : null, g));
     }
@@ -172,8 +172,8 @@ internal static partial class OpCases
         {
             var (m, n, k) = shapes[i];
             bool accumulate = i % 2 == 1;
-            var g = new GemmArgs(m, n, k, 3, 5, 7, accumulate, true, i % 3);
-            yield return new OpCase("Gemm.Gemm", $"{m}x{n}x{k} acc={accumulate} epilogue={i % 3}",
+            var g = new GemmArgs(m, n, k, 3, 5, 7, accumulate, true, (ConvEpilogue)(i % 3));
+            yield return new OpCase("Gemm.Gemm", $"{m}x{n}x{k} acc={accumulate} epilogue={(ConvEpilogue)(i % 3)}",
                 new Tolerance(1e-4, 1e-4, "float32 sums of up to 70 products of values in [-1, 1]"), r =>
             {
                 float[] a = U(3 + m * k, -1, 1, 1), b = U(5 + k * n, -1, 1, 2), c = U(7 + m * n, -1, 1, 3);

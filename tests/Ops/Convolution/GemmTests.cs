@@ -39,7 +39,7 @@ public class GemmTests
             using var tbias = device.Upload("bias", new Shape(m), bias);
             using var tscale = device.Upload("scale", new Shape(m), scale);
             using var tshift = device.Upload("shift", new Shape(m), shift);
-            GemmOps.Gemm(ta, tb, tc, new GemmArgs(m, n, k, AOff, BOff, COff, accumulate, true, epilogue), tbias, tscale, tshift);
+            GemmOps.Gemm(ta, tb, tc, new GemmArgs(m, n, k, AOff, BOff, COff, accumulate, true, (ConvEpilogue)epilogue), tbias, tscale, tshift);
 
             var expected = c0.Select(v => (double)v).ToArray();
             for (int i = 0; i < m; i++)
