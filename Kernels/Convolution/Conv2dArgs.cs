@@ -20,8 +20,29 @@ public enum ConvEpilogue
 /// </summary>
 public readonly struct Conv2dArgs
 {
-    public Conv2dArgs(int n, int inC, int inH, int inW, int outC, int outH, int outW, int kernel, int stride,
-        int pad, int dilation, bool hasBias, ConvEpilogue epilogue, int runLength)
+    /// <summary>
+    /// A forward convolution of an input [<paramref name="n"/>, <paramref name="inC"/>, <paramref name="inH"/>,
+    /// <paramref name="inW"/>] by <paramref name="outC"/> kernels of <paramref name="kernel"/> x <paramref name="kernel"/>;
+    /// the output size follows (<see cref="ForwardOutputSize"/>).
+    /// </summary>
+    public static Conv2dArgs Forward(int n, int inC, int inH, int inW, int outC, int kernel, int stride = 1, int pad = 0, int dilation = 1,
+        bool hasBias = false, ConvEpilogue epilogue = ConvEpilogue.None) =>
+        new(n, inC, inH, inW, outC, ForwardOutputSize(inH, kernel, stride, pad, dilation), ForwardOutputSize(inW, kernel, stride, pad, dilation),
+            kernel, stride, pad, dilation, hasBias, epilogue);
+
+    /// <summary>
+    /// A transposed convolution of an input [<paramref name="n"/>, <paramref name="inC"/>, <paramref name="inH"/>,
+    /// <paramref name="inW"/>] into <paramref name="outC"/> channels (no dilation, no output padding); the output
+    /// size follows (<see cref="TransposedOutputSize"/>).
+    /// </summary>
+    public static Conv2dArgs Transposed(int n, int inC, int inH, int inW, int outC, int kernel, int stride = 1, int pad = 0,
+        bool hasBias = false, ConvEpilogue epilogue = ConvEpilogue.None) =>
+        new(n, inC, inH, inW, outC, TransposedOutputSize(inH, kernel, stride, pad), TransposedOutputSize(inW, kernel, stride, pad),
+            kernel, stride, pad, 1, hasBias, epilogue);
+
+    // Every geometry is made by Forward, Transposed or Adjoint, so the output size always fits the input.
+    private Conv2dArgs(int n, int inC, int inH, int inW, int outC, int outH, int outW, int kernel, int stride,
+        int pad, int dilation, bool hasBias, ConvEpilogue epilogue, int runLength = 1)
     {
         N = n; InC = inC; InH = inH; InW = inW; OutC = outC; OutH = outH; OutW = outW;
         Kernel = kernel; Stride = stride; Pad = pad; Dilation = dilation;
@@ -51,7 +72,7 @@ public readonly struct Conv2dArgs
     /// <summary>What the sum goes through before it is stored.</summary>
     public ConvEpilogue Epilogue => (ConvEpilogue)epilogue;
 
-    /// <summary>Consecutive outputs per thread per step (see Common.GridStride).</summary>
+    /// <summary>Consecutive outputs per thread per step (see Common.GridStride): 1 unless a backend sets it (<see cref="WithRunLength"/>).</summary>
     public int RunLength { get; }
 
     public int OutputElements => N * OutC * OutH * OutW;
@@ -62,7 +83,11 @@ public readonly struct Conv2dArgs
     /// padding); its weight layout [OutC', InC', K, K] is the transposed conv's [InC, OutC, K, K].
     /// </summary>
     public Conv2dArgs Adjoint(bool hasBias = false, ConvEpilogue epilogue = ConvEpilogue.None) =>
-        new(N, OutC, OutH, OutW, InC, InH, InW, Kernel, Stride, Pad, 1, hasBias, epilogue, 1);
+        new(N, OutC, OutH, OutW, InC, InH, InW, Kernel, Stride, Pad, 1, hasBias, epilogue);
+
+    /// <summary>The same geometry launched with <paramref name="runLength"/> consecutive outputs per thread per step.</summary>
+    public Conv2dArgs WithRunLength(int runLength) =>
+        new(N, InC, InH, InW, OutC, OutH, OutW, Kernel, Stride, Pad, Dilation, HasBias != 0, Epilogue, runLength);
 
     /// <summary>Output size of a forward convolution along one axis.</summary>
     public static int ForwardOutputSize(int input, int kernel, int stride, int pad, int dilation) =>

@@ -17,7 +17,7 @@ public static class ConvBench
     {
         foreach (var (c, o, size) in new[] { (64, 64, 64), (32, 32, 128), (128, 128, 32) })
         {
-            var a = new Conv2dArgs(1, c, size, size, o, size, size, 3, 1, 1, 1, true, ConvEpilogue.None, 1);
+            var a = Conv2dArgs.Forward(1, c, size, size, o, 3, 1, 1, 1, hasBias: true);
             var random = new Random(1);
             float[] x = Enumerable.Range(0, c * size * size).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
             float[] w = Enumerable.Range(0, o * c * 9).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();

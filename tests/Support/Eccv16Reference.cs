@@ -28,7 +28,7 @@ public static class Eccv16Reference
                 {
                     int oh = Conv2dArgs.ForwardOutputSize(h, l.Kernel, l.Stride, l.Pad, l.Dilation);
                     int ow = Conv2dArgs.ForwardOutputSize(w, l.Kernel, l.Stride, l.Pad, l.Dilation);
-                    var a = new Conv2dArgs(n, c, h, w, l.OutChannels, oh, ow, l.Kernel, l.Stride, l.Pad, l.Dilation, true, ConvEpilogue.None, 1);
+                    var a = Conv2dArgs.Forward(n, c, h, w, l.OutChannels, l.Kernel, l.Stride, l.Pad, l.Dilation, hasBias: true);
                     x = ToFloat(Conv2dReference.Forward(x, t[l.Prefix + ".weight"], t[l.Prefix + ".bias"], null, null, a));
                     (c, h, w) = (l.OutChannels, oh, ow);
                     break;
@@ -37,7 +37,7 @@ public static class Eccv16Reference
                 {
                     int oh = Conv2dArgs.TransposedOutputSize(h, l.Kernel, l.Stride, l.Pad);
                     int ow = Conv2dArgs.TransposedOutputSize(w, l.Kernel, l.Stride, l.Pad);
-                    var a = new Conv2dArgs(n, c, h, w, l.OutChannels, oh, ow, l.Kernel, l.Stride, l.Pad, 1, true, ConvEpilogue.None, 1);
+                    var a = Conv2dArgs.Transposed(n, c, h, w, l.OutChannels, l.Kernel, l.Stride, l.Pad, hasBias: true);
                     x = ToFloat(Conv2dReference.TransposedForward(x, t[l.Prefix + ".weight"], t[l.Prefix + ".bias"], null, null, a));
                     (c, h, w) = (l.OutChannels, oh, ow);
                     break;

@@ -32,7 +32,7 @@ internal static class Conv2dOps
         Expect(output, new Shape(x[0], w[0], oh, ow));
         ComputeDevice d = SameDevice(input, weight, output);
         CheckOptional(bias, scale, shift, w[0], epilogue);
-        var g = new Conv2dArgs(x[0], x[1], x[2], x[3], w[0], oh, ow, w[2], stride, pad, dilation, bias is not null, epilogue, 1);
+        var g = Conv2dArgs.Forward(x[0], x[1], x[2], x[3], w[0], w[2], stride, pad, dilation, bias is not null, epilogue);
         d.ConvBackend.Forward(input, weight, bias, output, g, scale, shift);
     }
 
@@ -48,7 +48,7 @@ internal static class Conv2dOps
         Expect(output, new Shape(x[0], w[1], oh, ow));
         ComputeDevice d = SameDevice(input, weight, output);
         CheckOptional(bias, scale, shift, w[1], epilogue);
-        var t = new Conv2dArgs(x[0], x[1], x[2], x[3], w[1], oh, ow, w[2], stride, pad, 1, bias is not null, epilogue, 1);
+        var t = Conv2dArgs.Transposed(x[0], x[1], x[2], x[3], w[1], w[2], stride, pad, bias is not null, epilogue);
         d.ConvBackend.TransposedForward(input, weight, bias, output, t, scale, shift);
     }
 
@@ -63,7 +63,7 @@ internal static class Conv2dOps
         if (y[1] != w[0] || y[2] != Conv2dArgs.ForwardOutputSize(x[2], w[2], stride, pad, dilation) || y[3] != Conv2dArgs.ForwardOutputSize(x[3], w[2], stride, pad, dilation))
             throw new ArgumentException($"conv gradient '{dOutput.Name}' {y} does not match input {x} and weight {w}");
         ComputeDevice d = input.Device;
-        var g = new Conv2dArgs(x[0], x[1], x[2], x[3], w[0], y[2], y[3], w[2], stride, pad, dilation, false, ConvEpilogue.None, 1);
+        var g = Conv2dArgs.Forward(x[0], x[1], x[2], x[3], w[0], w[2], stride, pad, dilation);
         if (dInput is not null)
             d.ConvBackend.BackwardData(weight, dOutput, dInput, g);
         d.ConvBackend.BackwardWeight(input, dOutput, dWeight, g);
@@ -82,7 +82,7 @@ internal static class Conv2dOps
         if (y[1] != w[1] || y[2] != Conv2dArgs.TransposedOutputSize(x[2], w[2], stride, pad) || y[3] != Conv2dArgs.TransposedOutputSize(x[3], w[2], stride, pad))
             throw new ArgumentException($"transposed-conv gradient '{dOutput.Name}' {y} does not match input {x} and weight {w}");
         ComputeDevice d = input.Device;
-        var t = new Conv2dArgs(x[0], x[1], x[2], x[3], w[1], y[2], y[3], w[2], stride, pad, 1, false, ConvEpilogue.None, 1);
+        var t = Conv2dArgs.Transposed(x[0], x[1], x[2], x[3], w[1], w[2], stride, pad);
         if (dInput is not null)
             d.ConvBackend.TransposedBackwardData(weight, dOutput, dInput, t);
         d.ConvBackend.TransposedBackwardWeight(input, dOutput, dWeight, t);
@@ -94,7 +94,7 @@ internal static class Conv2dOps
     public static void BiasBackward(Tensor<float> dOut, Tensor<float> dBias)
     {
         Shape s = dOut.Shape;
-        BiasBackward(dOut, dBias, new Conv2dArgs(s[0], s[1], s[2], s[3], s[1], s[2], s[3], 1, 1, 0, 1, false, ConvEpilogue.None, 1));
+        BiasBackward(dOut, dBias, Conv2dArgs.Forward(s[0], s[1], s[2], s[3], outC: s[1], kernel: 1));
     }
 
     /// <summary>The bias gradient of a layer of geometry <paramref name="g"/> (reads its N, OutC, OutH and OutW).</summary>
@@ -104,7 +104,7 @@ internal static class Conv2dOps
         ComputeDevice d = dOut.Device;
         ElementLaunch l = d.Launcher.ForElements(g.OutC);
         using (d.Launcher.Time(ConvBiasBackwardKernel, dOut.Elements, 4.0 * dOut.Elements))
-            d.Kernels.Load(ConvBiasBackwardKernel)(d.Stream, l.Config, dOut.View, dBias.View, ConvBackends.WithRun(g, l.RunLength));
+            d.Kernels.Load(ConvBiasBackwardKernel)(d.Stream, l.Config, dOut.View, dBias.View, g.WithRunLength(l.RunLength));
     }
 
     private static void CheckOptional(Tensor<float>? bias, Tensor<float>? scale, Tensor<float>? shift, int outC, ConvEpilogue epilogue)

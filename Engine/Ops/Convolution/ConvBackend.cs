@@ -42,8 +42,4 @@ internal static class ConvBackends
         ConvAlgorithm.TiledGemmLarge => new TiledConv(ConvAlgorithm.TiledGemmLarge, tileGroupSide, large: tileGroupSide >= 2),
         _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, null),
     };
-
-    /// <summary>A copy of <paramref name="a"/> with another run length.</summary>
-    public static Conv2dArgs WithRun(Conv2dArgs a, int run) =>
-        new(a.N, a.InC, a.InH, a.InW, a.OutC, a.OutH, a.OutW, a.Kernel, a.Stride, a.Pad, a.Dilation, a.HasBias != 0, (ConvEpilogue)a.Epilogue, run);
 }

@@ -39,7 +39,7 @@ internal sealed class DirectConv : IConvBackend
         // Absent optional tensors are passed as the weight view: the kernel never reads them (flags say so).
         using (d.Launcher.Time(kernel, flops, 4.0 * (input.Elements + weight.Elements + output.Elements)))
             d.Kernels.Load(kernel)(d.Stream, launch.Config, input.View, weight.View, (bias ?? weight).View,
-                (scale ?? weight).View, (shift ?? weight).View, output.View, WithRun(g, launch.RunLength));
+                (scale ?? weight).View, (shift ?? weight).View, output.View, g.WithRunLength(launch.RunLength));
     }
 
     public void BackwardData(Tensor<float> weight, Tensor<float> dOutput, Tensor<float> dInput, Conv2dArgs g) =>
@@ -61,6 +61,6 @@ internal sealed class DirectConv : IConvBackend
         ComputeDevice d = result.Device;
         ElementLaunch l = d.Launcher.ForElements(elements);
         using (d.Launcher.Time(kernel, 0, 4.0 * (a.Elements + b.Elements + result.Elements)))
-            d.Kernels.Load(kernel)(d.Stream, l.Config, a.View, b.View, result.View, WithRun(g, l.RunLength));
+            d.Kernels.Load(kernel)(d.Stream, l.Config, a.View, b.View, result.View, g.WithRunLength(l.RunLength));
     }
 }

@@ -46,7 +46,7 @@ internal sealed class TiledConv : IConvBackend
 
     public void TransposedForward(Tensor<float> input, Tensor<float> weight, Tensor<float>? bias, Tensor<float> output,
         Conv2dArgs t, Tensor<float>? scale, Tensor<float>? shift) =>
-        Product(TiledConvOp.BackwardData, weight, input, output, t.Adjoint(t.HasBias != 0, (ConvEpilogue)t.Epilogue), bias, scale, shift);
+        Product(TiledConvOp.BackwardData, weight, input, output, t.Adjoint(t.HasBias != 0, t.Epilogue), bias, scale, shift);
 
     public void TransposedBackwardData(Tensor<float> weight, Tensor<float> dOutput, Tensor<float> dInput, Conv2dArgs t) =>
         Product(TiledConvOp.Forward, weight, dOutput, dInput, t.Adjoint(), null, null, null);

@@ -30,7 +30,7 @@ internal static partial class OpCases
         {
             int plane = h * w, e = n * c * plane, seed = n + c + h + w;
             string shape = Dims(n, c, h, w);
-            bool affine = c % 2 == 1;
+            foreach (bool affine in new[] { false, true })
             yield return new OpCase("BatchNorm.Inference", $"{shape} affine={affine}", new Tolerance(1e-5, 1e-5, "one subtraction, sqrt, division and FMA in float32"), r =>
             {
                 float[] x = U(e, -3, 3, seed), mean = U(c, -1, 1, 2), variance = U(c, 0.1f, 4f, 3), gamma = U(c, 0.5f, 2, 4), beta = U(c, -1, 1, 5);

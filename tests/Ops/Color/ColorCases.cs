@@ -29,7 +29,9 @@ internal static partial class OpCases
 
     private static IEnumerable<(OpCase Case, bool PerfOnly)> ColorCases()
     {
-        foreach (var ((n, _, h, w), perf) in WithPerf((1, 3, 1024, 1024)))
+        // The boundary shapes, a 1-pixel-high and a 64-high strip, then a megapixel only perf times.
+        var shapes = Nchw.Concat(new[] { (2, 3, 1, 33), (1, 3, 64, 7) }).Select(s => (s, false)).Append(((1, 3, 1024, 1024), true));
+        foreach (var ((n, _, h, w), perf) in shapes)
         {
             int pixels = h * w, seed = n * 1000 + h * 10 + w;
             string shape = Dims(n, h, w);

@@ -25,18 +25,23 @@ internal static partial class OpCases
 
     private static readonly Tolerance ConvTolerance = new(1e-4, 1e-4, "inputs and weights in [-1, 1], float32 sums of at most a few hundred products (~1e-5); a wrong index is off by O(1)");
 
-    // (N, InC, H, W, OutC, K, stride, pad, dilation): 1x1 kernels, 1-pixel images, strided, dilated, odd and non-square.
-    // The last is one tile of the tiled weight gradient with K = 330 pixels, split 4 ways (an uneven last split).
+    // (N, InC, H, W, OutC, K, stride, pad, dilation): 1x1 kernels, 1-pixel images (1 x 1 and 3 x 3 kernels),
+    // strided, dilated, odd and non-square. The last is one tile of the tiled weight gradient with K = 330
+    // pixels, split 4 ways (an uneven last split).
     private static readonly (int N, int C, int H, int W, int O, int K, int S, int P, int D)[] ConvShapes =
     {
-        (1, 1, 1, 1, 1, 3, 1, 1, 1), (1, 3, 31, 31, 4, 3, 1, 1, 1), (2, 2, 32, 32, 3, 3, 2, 1, 1), (1, 3, 33, 33, 2, 3, 1, 2, 2),
+        (1, 1, 1, 1, 1, 1, 1, 0, 1), (1, 1, 1, 1, 1, 3, 1, 1, 1), (1, 1, 1, 1, 2, 3, 1, 1, 1), (1, 3, 31, 31, 4, 3, 1, 1, 1),
+        (2, 2, 32, 32, 3, 3, 2, 1, 1), (1, 3, 33, 33, 2, 3, 1, 2, 2), (1, 2, 33, 32, 3, 3, 2, 1, 1), (1, 3, 8, 11, 2, 3, 1, 2, 2),
         (1, 5, 17, 5, 3, 3, 2, 1, 1), (2, 4, 7, 9, 6, 1, 1, 0, 1), (2, 4, 15, 11, 3, 1, 1, 0, 1),
     };
+
+    private static readonly ConvEpilogue[] Epilogues = { ConvEpilogue.None, ConvEpilogue.Relu, ConvEpilogue.ReluAffine };
 
     // (N, InC, H, W, OutC, K, stride, pad)
     private static readonly (int N, int C, int H, int W, int O, int K, int S, int P)[] TransposedShapes =
     {
-        (1, 1, 1, 1, 1, 4, 2, 1), (2, 2, 1, 1, 3, 4, 2, 1), (1, 2, 16, 16, 3, 4, 2, 1), (1, 2, 17, 8, 2, 4, 2, 1), (1, 3, 7, 9, 2, 3, 1, 1),
+        (1, 1, 1, 1, 1, 4, 2, 1), (2, 2, 1, 1, 3, 4, 2, 1), (1, 3, 5, 5, 2, 4, 2, 1), (1, 2, 16, 16, 3, 4, 2, 1), (1, 2, 17, 8, 2, 4, 2, 1),
+        (1, 3, 7, 9, 2, 3, 1, 1), (1, 2, 4, 6, 3, 3, 2, 0),
     };
 
     private static IEnumerable<OpCase> Convolution()
@@ -45,16 +50,18 @@ internal static partial class OpCases
         {
             var c = ConvShapes[i];
             int oh = Conv2dArgs.ForwardOutputSize(c.H, c.K, c.S, c.P, c.D), ow = Conv2dArgs.ForwardOutputSize(c.W, c.K, c.S, c.P, c.D);
-            var epilogue = (ConvEpilogue)(i % 3);
-            var g = new Conv2dArgs(c.N, c.C, c.H, c.W, c.O, oh, ow, c.K, c.S, c.P, c.D, true, epilogue, 1);
             string shape = $"{Dims(c.N, c.C, c.H, c.W)} -> {c.O} k{c.K} s{c.S} p{c.P} d{c.D}";
             int seed = 10 * i;
-            yield return new OpCase("Conv2d.Forward", $"{shape} {epilogue}", ConvTolerance, r =>
-                ConvForward(r, g, Shape.Nchw(c.O, c.C, c.K, c.K), seed,
-                    (x, w, b, y, scale, shift) => Conv2dOps.Forward(x, w, b, y, c.S, c.P, c.D, epilogue, scale, shift), Conv2dReference.Forward));
+            foreach (ConvEpilogue epilogue in Epilogues)
+            {
+                var g = Conv2dArgs.Forward(c.N, c.C, c.H, c.W, c.O, c.K, c.S, c.P, c.D, hasBias: true, epilogue: epilogue);
+                yield return new OpCase("Conv2d.Forward", $"{shape} {epilogue}", ConvTolerance, r =>
+                    ConvForward(r, g, Shape.Nchw(c.O, c.C, c.K, c.K), seed,
+                        (x, w, b, y, scale, shift) => Conv2dOps.Forward(x, w, b, y, c.S, c.P, c.D, epilogue, scale, shift), Conv2dReference.Forward));
+            }
             yield return new OpCase("Conv2d.Backward", shape, ConvTolerance, r =>
             {
-                var plain = new Conv2dArgs(c.N, c.C, c.H, c.W, c.O, oh, ow, c.K, c.S, c.P, c.D, true, ConvEpilogue.None, 1);
+                var plain = Conv2dArgs.Forward(c.N, c.C, c.H, c.W, c.O, c.K, c.S, c.P, c.D, hasBias: true);
                 float[] x = U(c.N * c.C * c.H * c.W, -1, 1, seed + 1), w = U(c.O * c.C * c.K * c.K, -1, 1, seed + 2);
                 float[] b = U(c.O, -1, 1, seed + 3), dy = U(c.N * c.O * oh * ow, -1, 1, seed + 4);
                 ConvBackward(r, x, w, b, dy, Shape.Nchw(c.N, c.C, c.H, c.W), Shape.Nchw(c.O, c.C, c.K, c.K), Shape.Nchw(c.N, c.O, oh, ow),
@@ -66,7 +73,7 @@ internal static partial class OpCases
         foreach (var (c, k) in new[] { ((1, 64, 64, 64, 64), 3), ((1, 256, 32, 32, 256), 3), ((1, 128, 64, 64, 313), 1) })
         {
             var (n, ci, h, w, o) = c;
-            var g = new Conv2dArgs(n, ci, h, w, o, h, w, k, 1, k / 2, 1, true, ConvEpilogue.Relu, 1);
+            var g = Conv2dArgs.Forward(n, ci, h, w, o, k, 1, k / 2, 1, hasBias: true, epilogue: ConvEpilogue.Relu);
             yield return new OpCase("Conv2d.Forward", $"{Dims(n, ci, h, w)} -> {o} k{k} s1 p{k / 2} d1 Relu", ConvTolerance with { Atol = 1e-3, Why = "sums of up to 2,304 products of values in [-1, 1] (float32 error ~1e-4)" }, r =>
             {
                 float[] x = U(n * ci * h * w, -1, 1, 1), wt = U(o * ci * k * k, -1, 1, 2), b = U(o, -1, 1, 3);
@@ -82,16 +89,18 @@ internal static partial class OpCases
         {
             var c = TransposedShapes[i];
             int oh = Conv2dArgs.TransposedOutputSize(c.H, c.K, c.S, c.P), ow = Conv2dArgs.TransposedOutputSize(c.W, c.K, c.S, c.P);
-            var epilogue = (ConvEpilogue)(i % 3);
-            var g = new Conv2dArgs(c.N, c.C, c.H, c.W, c.O, oh, ow, c.K, c.S, c.P, 1, true, epilogue, 1);
             string shape = $"{Dims(c.N, c.C, c.H, c.W)} -> {c.O} k{c.K} s{c.S} p{c.P}";
             int seed = 100 + 10 * i;
-            yield return new OpCase("Conv2d.TransposedForward", $"{shape} {epilogue}", ConvTolerance, r =>
-                ConvForward(r, g, Shape.Nchw(c.C, c.O, c.K, c.K), seed,
-                    (x, w, b, y, scale, shift) => Conv2dOps.TransposedForward(x, w, b, y, c.S, c.P, epilogue, scale, shift), Conv2dReference.TransposedForward));
+            foreach (ConvEpilogue epilogue in Epilogues)
+            {
+                var g = Conv2dArgs.Transposed(c.N, c.C, c.H, c.W, c.O, c.K, c.S, c.P, hasBias: true, epilogue: epilogue);
+                yield return new OpCase("Conv2d.TransposedForward", $"{shape} {epilogue}", ConvTolerance, r =>
+                    ConvForward(r, g, Shape.Nchw(c.C, c.O, c.K, c.K), seed,
+                        (x, w, b, y, scale, shift) => Conv2dOps.TransposedForward(x, w, b, y, c.S, c.P, epilogue, scale, shift), Conv2dReference.TransposedForward));
+            }
             yield return new OpCase("Conv2d.TransposedBackward", shape, ConvTolerance, r =>
             {
-                var plain = new Conv2dArgs(c.N, c.C, c.H, c.W, c.O, oh, ow, c.K, c.S, c.P, 1, true, ConvEpilogue.None, 1);
+                var plain = Conv2dArgs.Transposed(c.N, c.C, c.H, c.W, c.O, c.K, c.S, c.P, hasBias: true);
                 float[] x = U(c.N * c.C * c.H * c.W, -1, 1, seed + 1), w = U(c.C * c.O * c.K * c.K, -1, 1, seed + 2);
                 float[] b = U(c.O, -1, 1, seed + 3), dy = U(c.N * c.O * oh * ow, -1, 1, seed + 4);
                 ConvBackward(r, x, w, b, dy, Shape.Nchw(c.N, c.C, c.H, c.W), Shape.Nchw(c.C, c.O, c.K, c.K), Shape.Nchw(c.N, c.O, oh, ow),
@@ -167,13 +176,14 @@ internal static partial class OpCases
 
     private static IEnumerable<OpCase> Gemm()
     {
-        var shapes = new (int M, int N, int K)[] { (1, 1, 1), (4, 8, 5), (5, 9, 3), (31, 33, 17), (32, 32, 32), (8, 16, 70), (13, 64, 9) };
-        for (int i = 0; i < shapes.Length; i++)
+        // Every shape accumulating or not, through every epilogue, with A, B and C at offsets 3, 5 and 7.
+        var shapes = new (int M, int N, int K)[] { (1, 1, 1), (3, 2, 1), (4, 8, 5), (5, 9, 3), (31, 33, 17), (32, 32, 32), (8, 16, 70), (13, 64, 9) };
+        foreach (var (m, n, k) in shapes)
+        foreach (bool accumulate in new[] { false, true })
+        foreach (ConvEpilogue epilogue in Epilogues)
         {
-            var (m, n, k) = shapes[i];
-            bool accumulate = i % 2 == 1;
-            var g = new GemmArgs(m, n, k, 3, 5, 7, accumulate, true, (ConvEpilogue)(i % 3));
-            yield return new OpCase("Gemm.Gemm", $"{m}x{n}x{k} acc={accumulate} epilogue={(ConvEpilogue)(i % 3)}",
+            var g = new GemmArgs(m, n, k, 3, 5, 7, accumulate, true, epilogue);
+            yield return new OpCase("Gemm.Gemm", $"{m}x{n}x{k} acc={accumulate} epilogue={epilogue}",
                 new Tolerance(1e-4, 1e-4, "float32 sums of up to 70 products of values in [-1, 1]"), r =>
             {
                 float[] a = U(3 + m * k, -1, 1, 1), b = U(5 + k * n, -1, 1, 2), c = U(7 + m * n, -1, 1, 3);

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace ColorKernels.Tests.Ops;
 
-/// <summary>Bilinear resizing against ResampleReference, and into and out of channel ranges with scale and shift.</summary>
+/// <summary>Bilinear resizing against ResampleReference on more sizes than the op table's (identity, 1 x 1, x4, odd downscales); channel ranges with scale and shift are the table's (ResampleCases).</summary>
 public class ResampleTests
 {
     public static IEnumerable<object[]> Devices => TestDevices.All;
@@ -37,20 +37,4 @@ public class ResampleTests
         AssertClose.All(ResampleReference.ResizeBilinear(x, new double[n * c * oh * ow], args), dst.Download(), 1e-5, 0);
     }
 
-    [Theory]
-    [MemberData(nameof(Devices))]
-    public void ResizeBilinear_reads_and_writes_channel_ranges_with_scale_and_shift(string deviceId)
-    {
-        // Pull channel 0 of a 3-channel tensor, normalise it ((L - 50) / 100), and write it into channel 1 of
-        // another 3-channel tensor; channels 0 and 2 of the destination must keep their poison.
-        ComputeDevice device = TestDevices.Get(deviceId);
-        float[] x = TestData.Uniform(2 * 3 * 9 * 7, 0, 100, 3);
-        using var src = device.Upload("lab", Shape.Nchw(2, 3, 9, 7), x);
-        float[] poison = TestData.Filled(2 * 3 * 4 * 4, -777f);
-        using var dst = device.Upload("dst", Shape.Nchw(2, 3, 4, 4), poison);
-        ResampleOps.ResizeBilinear(src, 0, 1, dst, 1, 0.01f, -0.5f);
-        var args = new ResizeArgs(2, 1, 3, 0, 9, 7, 3, 1, 4, 4, 0.01f, -0.5f, 1);
-        double[] expected = ResampleReference.ResizeBilinear(x, poison.Select(v => (double)v).ToArray(), args);
-        AssertClose.All(expected, dst.Download(), 1e-5, 1e-6);
-    }
 }
