@@ -17,7 +17,7 @@ internal static class OnnxExport
 
     public static byte[] Export(ModelFile model, string path)
     {
-        Eccv16Config config = Eccv16Network.Validate(model, path);
+        Eccv16Config config = Eccv16InferenceNetwork.Validate(model, path);
         var builder = new GraphBuilder();
         var graph = builder.Graph;
         var initializers = builder.Initializers;

@@ -113,7 +113,7 @@ internal static class CaffeImport
         }
         var model = new ModelFile(config.ToHeader(), tensors);
         model.Header["imported_from"] = Path.GetFileName(path);
-        Eccv16Network.Validate(model, path);
+        Eccv16InferenceNetwork.Validate(model, path);
         return model;
     }
 

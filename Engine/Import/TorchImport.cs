@@ -63,7 +63,7 @@ internal static class TorchImport
             if (tensors.Count > 0)
                 throw new UserErrorException($"'{path}': unexpected key '{tensors.Keys.First()}' for the ECCV16 port");
             var model = new ModelFile(header, ordered);
-            Eccv16Network.Validate(model, path);
+            Eccv16InferenceNetwork.Validate(model, path);
             return model;
         }
     }

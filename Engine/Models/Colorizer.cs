@@ -109,7 +109,7 @@ public static class Colorizer
             case ColorizationMethod.SomMlp:
                 return new SomMlpColorizer(device, SomMlpModel.FromModelFile(file, path), options);
             default:
-                Eccv16Network network = Eccv16Network.Load(device, file, path);
+                Eccv16InferenceNetwork network = Eccv16InferenceNetwork.Load(device, file, path);
                 try
                 {
                     network.Fused = !options.Unfused;

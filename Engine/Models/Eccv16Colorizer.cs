@@ -13,7 +13,7 @@ namespace ColorKernels.Engine.Models;
 /// </summary>
 internal sealed class Eccv16Colorizer : PaletteColorizer
 {
-    private readonly Eccv16Network network;
+    private readonly Eccv16InferenceNetwork network;
     private readonly bool ownsNetwork;
     private readonly int? batch;
     private Tensor<float>? input;
@@ -23,7 +23,7 @@ internal sealed class Eccv16Colorizer : PaletteColorizer
     /// <param name="temperature">The decode temperature (checked by <see cref="DecodeTemperature"/>).</param>
     /// <param name="ownsNetwork">Dispose the network with the colourizer (as <see cref="Colorizer.Open(ComputeDevice, string, ColorizerOptions?)"/> does).</param>
     /// <param name="batch">Pictures a batch in the batch conveniences (null: the device's default).</param>
-    internal Eccv16Colorizer(Eccv16Network network, int size, float temperature, bool ownsNetwork = false, int? batch = null)
+    internal Eccv16Colorizer(Eccv16InferenceNetwork network, int size, float temperature, bool ownsNetwork = false, int? batch = null)
         : base(network.Device, network.Config.Regression ? null : network.BinPalette(), temperature)
     {
         if (size < 8 || size % 8 != 0)

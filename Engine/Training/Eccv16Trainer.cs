@@ -76,7 +76,7 @@ internal sealed class Eccv16Trainer : IDisposable
     private readonly Dictionary<string, Tensor<float>> moment1 = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor<float>> moment2 = new(StringComparer.Ordinal);
     private readonly List<string> parameterNames;
-    private readonly Eccv16Graph graph;
+    private readonly Eccv16Passes passes;
     private readonly Tensor<float> centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab;
     private readonly Tensor<int> targetIndex;
     private readonly int size, outSize, neighbours;
@@ -86,7 +86,7 @@ internal sealed class Eccv16Trainer : IDisposable
     {
         this.device = device;
         this.settings = settings;
-        Config = Eccv16Network.Validate(model, "initial model");
+        Config = Eccv16InferenceNetwork.Validate(model, "initial model");
         if (settings.Crop % 8 != 0 || settings.Crop < 8)
             throw new UserErrorException($"--crop {settings.Crop}: must be a positive multiple of 8");
         size = settings.Crop;
@@ -111,7 +111,7 @@ internal sealed class Eccv16Trainer : IDisposable
             }
 
             int n = settings.Batch;
-            graph = new Eccv16Graph(device, Config, name => tensors[name], name => grads[name]);
+            passes = new Eccv16Passes(device, Config, name => tensors[name], name => grads[name]);
 
             var centreData = Eccv16Architecture.CentresPlanar();
             centres = device.Upload("centres", new Shape(2, Eccv16Config.Bins), centreData);
@@ -163,7 +163,7 @@ internal sealed class Eccv16Trainer : IDisposable
             return (meanLoss, double.NaN);
         foreach (Tensor<float> g in grads.Values)
             BufferOps.Fill(g, 0f);
-        graph.Backward(Input());
+        passes.Backward(Input());
 
         double norm = 0;
         float scale = 1f;
@@ -205,7 +205,7 @@ internal sealed class Eccv16Trainer : IDisposable
         Tensor<float> input = Input();
         ResampleOps.ResizeBilinear(lab, 0, 1, input, 0, 1f / Config.LScale, -Config.LCenter / Config.LScale);
         ResampleOps.ResizeBilinear(lab, 1, 2, ab, 0);
-        logits = graph.Forward(input, training ? ForwardMode.Training : ForwardMode.Unfused, settings.BnMomentum);
+        logits = passes.Forward(input, training ? ForwardMode.Training : ForwardMode.Unfused, settings.BnMomentum);
     }
 
     private Tensor<float>? logits;
@@ -224,11 +224,11 @@ internal sealed class Eccv16Trainer : IDisposable
         if (scaledAb is not null)
         {
             ResampleOps.ResizeBilinear(ab, 0, 2, scaledAb, 0, 1f / Config.AbScale, 0f);
-            LossOps.L2Regression(logits, scaledAb, pixelWeight, loss, graph.OutputGradient, 1f / pixels);
+            LossOps.L2Regression(logits, scaledAb, pixelWeight, loss, passes.OutputGradient, 1f / pixels);
         }
         else
         {
-            LossOps.SoftmaxCrossEntropy(logits, targetIndex, targetWeight, pixelWeight, loss, graph.OutputGradient, 1f / pixels);
+            LossOps.SoftmaxCrossEntropy(logits, targetIndex, targetWeight, pixelWeight, loss, passes.OutputGradient, 1f / pixels);
         }
         float[] perPixel = loss.Download();   // step boundary: the loss map is read back for the log
         double sum = 0;
@@ -292,7 +292,7 @@ internal sealed class Eccv16Trainer : IDisposable
         foreach (var group in new[] { tensors.Values, grads.Values, moment1.Values, moment2.Values })
             foreach (Tensor<float> t in group)
                 t.Dispose();
-        graph?.Dispose();
+        passes?.Dispose();
         foreach (IDisposable? t in new IDisposable?[] { centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab, scaledAb, targetIndex, input })
             t?.Dispose();
     }

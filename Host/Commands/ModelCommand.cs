@@ -197,7 +197,7 @@ public static class ModelCommand
                     tensors, "");
             }
             default:
-                return Describe(Eccv16Network.Validate(file, name), size, file, name, path);
+                return Describe(Eccv16InferenceNetwork.Validate(file, name), size, file, name, path);
         }
     }
 }

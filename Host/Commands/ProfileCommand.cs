@@ -58,7 +58,7 @@ public static class ProfileCommand
             }
             else
             {
-                using var network = Eccv16Network.Load(device, file, path ?? "model");
+                using var network = Eccv16InferenceNetwork.Load(device, file, path ?? "model");
                 float[] l = Enumerable.Range(0, n * s * s).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
                 using Tensor<float> input = device.Upload("input", Shape.Nchw(n, 1, s, s), l);
                 using Tensor<float> ab = device.Allocate<float>("ab", Shape.Nchw(n, 2, s / 4, s / 4));

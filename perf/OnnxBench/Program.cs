@@ -42,7 +42,7 @@ try
     }
 
     using ComputeDevice device = ComputeDevice.Open("cpu");
-    using var network = Eccv16Network.Load(device, model, modelPath ?? "init");
+    using var network = Eccv16InferenceNetwork.Load(device, model, modelPath ?? "init");
     using var raw = device.Upload("L", Shape.Nchw(batch, 1, size, size), l);
     using var input = device.Allocate<float>("input", Shape.Nchw(batch, 1, size, size));
     using var ab = device.Allocate<float>("ab", Shape.Nchw(batch, 2, size / 4, size / 4));

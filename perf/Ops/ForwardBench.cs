@@ -19,7 +19,7 @@ public static class ForwardBench
         {
             double gflop = 2.0 * Eccv16Architecture.MultiplyAdds(width, size, size) / 1e9;
             (double Ms, string Version)? torch = Torch.Time("eccv16_forward.py", width, size, batch);
-            using Eccv16Network network = Eccv16Network.Load(device, Eccv16Init.Create(new Eccv16Config(width), seed: 1), "bench");
+            using Eccv16InferenceNetwork network = Eccv16InferenceNetwork.Load(device, Eccv16Init.Create(new Eccv16Config(width), seed: 1), "bench");
             float[] l = new float[batch * size * size];
             var random = new Random(2);
             for (int i = 0; i < l.Length; i++)

@@ -38,7 +38,7 @@ public class OnnxExportTests
         float[] ortAb = results.Single(r => r.Name == "ab").AsEnumerable<float>().ToArray();
 
         ComputeDevice device = TestDevices.Get("cpu:0");
-        using var network = Eccv16Network.Load(device, model, "test");
+        using var network = Eccv16InferenceNetwork.Load(device, model, "test");
         using var raw = device.Upload("L", Shape.Nchw(N, 1, H, W), l);
         using var input = device.Allocate<float>("input", Shape.Nchw(N, 1, H, W));
         ResampleOps.ResizeBilinear(raw, 0, 1, input, 0, 0.01f, -0.5f);

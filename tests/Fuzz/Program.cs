@@ -70,5 +70,5 @@ static void ReadModel(byte[] bytes)
     else if (file.Architecture == ColorKernels.Engine.Som.SomMap.ArchitectureName)
         ColorKernels.Engine.Som.SomMap.FromModelFile(file, "fuzz-input");
     else
-        Eccv16Network.Validate(file, "fuzz-input");
+        Eccv16InferenceNetwork.Validate(file, "fuzz-input");
 }

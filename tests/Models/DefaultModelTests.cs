@@ -17,7 +17,7 @@ public class DefaultModelTests
         Assert.True(DefaultModel.Available, "no default model is embedded (Engine/Models/Data/default.ckm)");
         ModelFile file = DefaultModel.Load();
         ComputeDevice device = TestDevices.Get("cpu:0");
-        using var network = Eccv16Network.Load(device, file, DefaultModel.Name);
+        using var network = Eccv16InferenceNetwork.Load(device, file, DefaultModel.Name);
         int size = file.Header["input_size"]!.GetValue<int>();
         using var colorizer = new Eccv16Colorizer(network, size, network.Config.Temperature);
         ImageData photo = ImageIO.Load(RepositoryFile("samples", "photos", "books.png"));

@@ -58,7 +58,7 @@ public class Eccv16Tests
         ComputeDevice device = TestDevices.Get(deviceId);
         ModelFile model = ModelFile.Read(TestData.Fixture("eccv16-w32.ckm"));
         var expected = ModelFile.Read(TestData.Fixture("eccv16-w32.expected.ckm")).Tensors.ToDictionary(t => t.Name, t => t.Data);
-        using Eccv16Network network = Eccv16Network.Load(device, model, "fixture");
+        using Eccv16InferenceNetwork network = Eccv16InferenceNetwork.Load(device, model, "fixture");
         using var lab = device.Upload("L", Shape.Nchw(1, 1, 48, 40), expected["input_l"]);
         using var input = device.Allocate<float>("input", Shape.Nchw(1, 1, 48, 40));
         ResampleOps.ResizeBilinear(lab, 0, 1, input, 0, 0.01f, -0.5f);   // same size: only (L - 50) / 100
@@ -93,7 +93,7 @@ public class Eccv16Tests
         var (reference, h, w) = Eccv16Reference.Logits(model, l, 2, 24, 32);
         Assert.Equal((6, 8), (h, w));
 
-        using Eccv16Network network = Eccv16Network.Load(device, model, "random");
+        using Eccv16InferenceNetwork network = Eccv16InferenceNetwork.Load(device, model, "random");
         using var input = device.Upload("input", Shape.Nchw(2, 1, 24, 32), l);
         network.Fused = false;
         float[] unfused = network.Logits(input).Download();
@@ -109,7 +109,7 @@ public class Eccv16Tests
     {
         ComputeDevice device = TestDevices.Get(deviceId);
         ModelFile model = Eccv16Init.Create(new Eccv16Config(1.0 / 32), seed: 1);
-        using Eccv16Network network = Eccv16Network.Load(device, model, "random");
+        using Eccv16InferenceNetwork network = Eccv16InferenceNetwork.Load(device, model, "random");
         using var colorizer = new Eccv16Colorizer(network, 32, 0.38f);
         var images = new[]
         {

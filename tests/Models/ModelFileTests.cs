@@ -131,7 +131,7 @@ public class ModelFileTests
     {
         ComputeDevice device = TestDevices.Get("cpu:0");
         string Load(ModelFile file) =>
-            Assert.Throws<UserErrorException>(() => Eccv16Network.Load(device, ModelFile.Parse(file.ToBytes(), "m.ckm"), "m.ckm")).Message;
+            Assert.Throws<UserErrorException>(() => Eccv16InferenceNetwork.Load(device, ModelFile.Parse(file.ToBytes(), "m.ckm"), "m.ckm")).Message;
 
         var wrongShape = Small.Tensors.Select(t => t.Name == "model3.2.weight" ? t with { Shape = new[] { 5, 4, 3, 3 }, Data = new float[180] } : t).ToList();
         string message = Load(new ModelFile(Small.Header, wrongShape));

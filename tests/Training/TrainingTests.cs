@@ -79,7 +79,7 @@ public sealed class TrainingTests : IDisposable
         var (first, last) = TrainOnOnePhoto(device, trainer, photo, steps: 30);
         Assert.True(last < first / 2, $"L2 loss went from {first} to {last} in 30 steps");
 
-        using var network = Eccv16Network.Load(device, trainer.ToModelFile(), "trained");
+        using var network = Eccv16InferenceNetwork.Load(device, trainer.ToModelFile(), "trained");
         using var colorizer = new Eccv16Colorizer(network, 32, 0.38f);
         var output = colorizer.Colorize(new[] { ColorKernels.Engine.Imaging.ImageData.FromRgb8(32, 32, photo) });
         Assert.Equal(32, output[0].Width);
@@ -147,7 +147,7 @@ public sealed class TrainingTests : IDisposable
         Assert.Empty(warnings);
         Assert.True(File.Exists(Path.Combine(dir, "split", "loss.png")));
         // The checkpoint is an ordinary model file that colourizes.
-        using var network = Eccv16Network.Load(device, ModelFile.Read(Path.Combine(dir, "split", "model.ckm")), "run");
+        using var network = Eccv16InferenceNetwork.Load(device, ModelFile.Read(Path.Combine(dir, "split", "model.ckm")), "run");
     }
 
     [Fact]

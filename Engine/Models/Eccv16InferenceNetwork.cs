@@ -11,13 +11,13 @@ namespace ColorKernels.Engine.Models;
 /// per-channel scale and shift when the model is loaded) as one kernel; unfused runs every layer as
 /// its own kernel, the reference path the fused one is tested against.
 /// </summary>
-internal sealed class Eccv16Network : IDisposable
+internal sealed class Eccv16InferenceNetwork : IDisposable
 {
     private readonly Dictionary<string, Tensor<float>> parameters = new(StringComparer.Ordinal);
     private readonly List<Tensor<float>> foldedNorms = new();
-    private Eccv16Graph? graph;
+    private Eccv16Passes? passes;
 
-    private Eccv16Network(ComputeDevice device, Eccv16Config config)
+    private Eccv16InferenceNetwork(ComputeDevice device, Eccv16Config config)
     {
         Device = device;
         Config = config;
@@ -60,13 +60,13 @@ internal sealed class Eccv16Network : IDisposable
     }
 
     /// <summary>Validates <paramref name="file"/> against the architecture and uploads it.</summary>
-    public static Eccv16Network Load(ComputeDevice device, ModelFile file, string path)
+    public static Eccv16InferenceNetwork Load(ComputeDevice device, ModelFile file, string path)
     {
         Eccv16Config config = Validate(file, path);
         var expected = Eccv16Architecture.Tensors(config.Width, config.Regression);
         var stored = file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
-        var network = new Eccv16Network(device, config);
+        var network = new Eccv16InferenceNetwork(device, config);
         try
         {
             foreach (var (name, shape, _) in expected)
@@ -76,8 +76,8 @@ internal sealed class Eccv16Network : IDisposable
                 float[] decode = stored["model_out.weight"].Data.Select(v => v * config.AbScale).ToArray();
                 network.parameters["decode"] = device.Upload("decode", new Shape(2, Eccv16Config.Bins), decode);
             }
-            network.graph = new Eccv16Graph(device, config, name => network.parameters[name]);
-            foreach (LayerSpec l in network.graph.Layers.Where(l => l.Kind == LayerKind.BatchNorm))
+            network.passes = new Eccv16Passes(device, config, name => network.parameters[name]);
+            foreach (LayerSpec l in network.passes.Layers.Where(l => l.Kind == LayerKind.BatchNorm))
             {
                 // Inference batch norm as y = x * scale + shift: scale = gamma / sqrt(var + eps), shift = beta - mean * scale.
                 float[] gamma = stored[l.Prefix + ".weight"].Data, beta = stored[l.Prefix + ".bias"].Data;
@@ -95,7 +95,7 @@ internal sealed class Eccv16Network : IDisposable
                 network.foldedNorms.Add(ts);
                 Tensor<float> th = device.Upload(l.Prefix + ".shift", new Shape(shift.Length), shift);
                 network.foldedNorms.Add(th);
-                network.graph.SetFolded(l.Prefix, ts, th);
+                network.passes.SetFolded(l.Prefix, ts, th);
             }
             return network;
         }
@@ -115,7 +115,7 @@ internal sealed class Eccv16Network : IDisposable
         Shape s = input.Shape;
         if (s.Rank != 4 || s[1] != 1 || s[2] % 8 != 0 || s[3] % 8 != 0)
             throw new ArgumentException($"network input '{input.Name}' must be [N, 1, H, W] with H and W multiples of 8; it is {s}");
-        return graph!.Forward(input, Fused ? ForwardMode.Fused : ForwardMode.Unfused);
+        return passes!.Forward(input, Fused ? ForwardMode.Fused : ForwardMode.Unfused);
     }
 
     private Tensor<float>? palette;
@@ -151,7 +151,7 @@ internal sealed class Eccv16Network : IDisposable
 
     public void Dispose()
     {
-        graph?.Dispose();
+        passes?.Dispose();
         foreach (Tensor<float> t in parameters.Values.Concat(foldedNorms))
             t.Dispose();
         palette?.Dispose();

@@ -11,7 +11,7 @@ internal sealed record ConvTensors(Tensor<float> Weight, Tensor<float> Bias);
 /// <summary>A batch norm's tensors on a device: gamma, beta and the running statistics (gradients: gamma and beta only).</summary>
 internal sealed record NormTensors(Tensor<float> Gamma, Tensor<float> Beta, Tensor<float>? RunningMean, Tensor<float>? RunningVar);
 
-/// <summary>How <see cref="Eccv16Graph.Forward"/> runs the layers.</summary>
+/// <summary>How <see cref="Eccv16Passes.Forward"/> runs the layers.</summary>
 internal enum ForwardMode
 {
     /// <summary>Inference, each conv + ReLU (+ batch norm folded to a scale and shift) as one kernel.</summary>
@@ -20,13 +20,13 @@ internal enum ForwardMode
     /// <summary>Inference, every layer its own kernel (running statistics): the reference the fused path is tested against.</summary>
     Unfused,
 
-    /// <summary>Training: batch norm with batch statistics (running statistics updated), activations kept for <see cref="Eccv16Graph.Backward"/>.</summary>
+    /// <summary>Training: batch norm with batch statistics (running statistics updated), activations kept for <see cref="Eccv16Passes.Backward"/>.</summary>
     Training,
 }
 
 /// <summary>
 /// The one walk over the ECCV16 layer list (<see cref="Eccv16Architecture.Layers"/>): the forward pass for
-/// inference (fused or unfused) and training, and the backward pass, its mirror. Eccv16Network and
+/// inference (fused or unfused) and training, and the backward pass, its mirror. Eccv16InferenceNetwork and
 /// Eccv16Trainer both run the network through it. Each layer's tensors are looked up by name once, here,
 /// into typed records (<see cref="ConvTensors"/>, <see cref="NormTensors"/>).
 /// Activation slots: every conv and batch norm writes a tensor of its own (allocated when first written,
@@ -34,7 +34,7 @@ internal enum ForwardMode
 /// backward pass allows (it needs only its output). Every slot is read by exactly one later layer, so
 /// activation gradients are assigned, while parameter gradients (zeroed by the caller) accumulate.
 /// </summary>
-internal sealed class Eccv16Graph : IDisposable
+internal sealed class Eccv16Passes : IDisposable
 {
     private readonly ComputeDevice device;
     private readonly Eccv16Config config;
@@ -51,7 +51,7 @@ internal sealed class Eccv16Graph : IDisposable
     /// <param name="config">The model's header values (width, head, batch-norm epsilon).</param>
     /// <param name="tensor">The model's tensors by file name (each layer's are taken once, here).</param>
     /// <param name="gradient">The parameter gradients by file name, for a graph that trains; null for inference.</param>
-    public Eccv16Graph(ComputeDevice device, Eccv16Config config, Func<string, Tensor<float>> tensor, Func<string, Tensor<float>>? gradient = null)
+    public Eccv16Passes(ComputeDevice device, Eccv16Config config, Func<string, Tensor<float>> tensor, Func<string, Tensor<float>>? gradient = null)
     {
         this.device = device;
         this.config = config;

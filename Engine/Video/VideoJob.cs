@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using ColorKernels.Engine.Frames;
+using ColorKernels.Engine.Imaging;
+
+namespace ColorKernels.Engine.Video;
+
+/// <summary>
+/// A video through ffmpeg as a frame-pipeline job. One ffmpeg process decodes the first video stream to raw
+/// RGB frames on a pipe (every decoded frame once, upright, with its timestamp from the <c>showinfo</c>
+/// log); a second encodes the coloured frames from its stdin into a temporary file and copies the input's
+/// audio and subtitle streams; the file is renamed when the encoder is done (nothing is left on failure
+/// or Ctrl-C). Every frame keeps its timestamp (a variable frame rate stays variable; the last frame lasts
+/// the nominal frame duration), so the frame count, timing and duration are kept.
+/// </summary>
+internal sealed class VideoJob : FrameJob
+{
+    private readonly VideoInfo info;
+    private readonly VideoOptions options;
+    private readonly (string Format, Func<int, string[]> Codec, string? Subtitles) container;
+
+    private VideoJob(string input, string output, VideoInfo info, VideoOptions options, (string, Func<int, string[]>, string?) container)
+        : base(FrameJobKind.Video, input, output)
+    {
+        this.info = info;
+        this.options = options;
+        this.container = container;
+    }
+
+    public static VideoJob Create(string input, string output, VideoOptions options)
+    {
+        var container = Container(output);
+        VideoInfo info = Ffmpeg.Probe(input);
+        if ((long)info.Width * info.Height > options.MaxPixels)
+            throw new UserErrorException($"'{input}': {info.Width}x{info.Height} frames are {info.Width * (long)info.Height / 1e6:0.###} MP, over the limit of {options.MaxPixels / 1e6:0.###} MP (--max-megapixels)");
+        return new VideoJob(input, output, info, options, container);
+    }
+
+    internal override IFrameSource OpenSource(CancellationToken cancel) => new Decoder(this, cancel);
+
+    internal override IFrameSink OpenSink(IFrameSource source) => new Encoder(this);
+
+    internal override IFrameStage? CreateStage(Devices.ComputeDevice device, int width, int height) =>
+        options.Stabilize ? new TemporalStabilizer(device, width, height, options) : null;
+
+    /// <summary>The decoding ffmpeg: raw frames from its stdout, their times from its log.</summary>
+    private sealed class Decoder : IFrameSource
+    {
+        private readonly VideoJob job;
+        private readonly Process decoder;
+        private readonly DecoderLog log;
+        private readonly CancellationTokenRegistration stop;
+        private long? first;
+        private long previous;
+        private int frames;
+
+        public Decoder(VideoJob job, CancellationToken cancel)
+        {
+            this.job = job;
+            previous = -job.info.FrameMicroseconds;
+            // showinfo logs each decoded frame's timestamp (DecoderLog reads them); frames come out as decoded, none dropped or repeated.
+            decoder = Ffmpeg.Start(Ffmpeg.FfmpegPath, DecoderLog.Options.Concat(new[]
+            {
+                "-nostdin", "-i", job.Input, "-map", "0:v:0", "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+            }), redirectInput: false);
+            log = new DecoderLog(decoder.StandardError);
+            // A stopped run (or a failed job) ends the decoder, which ends a read blocked on its pipe.
+            stop = cancel.Register(() => Kill(decoder));
+        }
+
+        public int EstimatedFrames => job.info.EstimatedFrames;
+
+        public SourceFrame? Next(CancellationToken cancel)
+        {
+            byte[]? frame = VideoColorizer.ReadFrame(decoder.StandardOutput.BaseStream, job.info.Width * job.info.Height * 3);
+            if (frame is null)
+            {
+                decoder.WaitForExit();
+                cancel.ThrowIfCancellationRequested();
+                if (decoder.ExitCode != 0)
+                    throw new UserErrorException($"'{job.Input}': ffmpeg could not decode it ({log.LastError()})");
+                if (frames == 0)
+                    throw new UserErrorException($"'{job.Input}': no frames decoded");
+                return null;
+            }
+            // Times count from the first frame (ffmpeg starts each input at zero anyway); a frame without one follows the last at the nominal rate.
+            long time = log.NextMicroseconds(cancel) is { } decoded ? decoded - (first ??= decoded) : previous + job.info.FrameMicroseconds;
+            previous = time;
+            frames++;
+            return new SourceFrame(ImageData.FromRgb8(job.info.Width, job.info.Height, frame), job.Input, time);
+        }
+
+        public void Dispose()
+        {
+            stop.Dispose();
+            Kill(decoder);
+            decoder.Dispose();
+        }
+    }
+
+    /// <summary>The encoding ffmpeg, writing the output's temporary file.</summary>
+    private sealed class Encoder : IFrameSink
+    {
+        private readonly VideoJob job;
+        private readonly AtomicFile.Pending file;
+        private readonly Process encoder;
+        private readonly Task<string> errors, output;
+        private readonly RawFrameMatroska frames;
+
+        public Encoder(VideoJob job)
+        {
+            this.job = job;
+            var (format, codec, subtitles) = job.container;
+            VideoInfo info = job.info;
+            file = AtomicFile.Begin(job.Output);
+            try
+            {
+                // Frames go in with their own timestamps (RawFrameMatroska) and keep them: a variable frame rate stays variable.
+                var encode = new List<string> { "-v", "error", "-y", "-f", "matroska", "-i", "-", "-i", job.Input, "-map", "0:v" };
+                // An animated GIF has no audio or subtitles to carry.
+                if (format != "gif")
+                {
+                    encode.AddRange(new[] { "-map", "1:a?" });
+                    encode.AddRange(AudioCodecs(format, info.AudioCodecs));
+                }
+                if (info.HasSubtitles && subtitles is not null)
+                    encode.AddRange(new[] { "-map", "1:s?", "-c:s", subtitles });
+                // The input's colour description (primaries, transfer, matrix, range) is carried over.
+                encode.AddRange(info.ColourOptions);
+                encode.AddRange(Timing(format, info.TimeBase));
+                encode.AddRange(codec(job.options.Crf));
+                encode.AddRange(new[] { "-f", format, file.Temporary });
+                encoder = Ffmpeg.Start(Ffmpeg.FfmpegPath, encode, redirectInput: true);
+            }
+            catch
+            {
+                file.Dispose();
+                throw;
+            }
+            errors = encoder.StandardError.ReadToEndAsync();
+            output = encoder.StandardOutput.ReadToEndAsync();
+            frames = new RawFrameMatroska(encoder.StandardInput.BaseStream, info.Width, info.Height, info.FrameMicroseconds);
+        }
+
+        public void Write(ImageData coloured, SourceFrame from)
+        {
+            job.options.FrameSink?.Invoke(coloured);
+            Refused(() => frames.Write(coloured.Rgb8!, from.Microseconds!.Value));
+        }
+
+        public void Complete()
+        {
+            Refused(() => encoder.StandardInput.Close());
+            encoder.WaitForExit();
+            if (encoder.ExitCode != 0)
+                throw Failure();
+            _ = output.Result;
+            file.Commit();
+        }
+
+        /// <summary>A write to the encoder; when the encoder stopped reading (a codec or container it refuses), its message says why.</summary>
+        private void Refused(Action write)
+        {
+            try
+            {
+                write();
+            }
+            catch (IOException) when (encoder.WaitForExit(5000) && encoder.ExitCode != 0)
+            {
+                throw Failure();
+            }
+        }
+
+        private UserErrorException Failure() => new($"'{job.Output}': ffmpeg could not encode it ({Ffmpeg.LastLine(errors.Result)})");
+
+        public void Dispose()
+        {
+            Kill(encoder);
+            encoder.WaitForExit(5000);
+            encoder.Dispose();
+            file.Dispose();
+        }
+    }
+
+    /// <summary>ffmpeg's muxer, the video filters and encoder arguments, and the subtitle codec (null: none) for the output's extension.</summary>
+    private static (string Format, Func<int, string[]> Codec, string? Subtitles) Container(string output)
+    {
+        // Odd sizes are padded by one pixel for H.264 and VP9: 4:2:0 chroma needs even ones.
+        string[] Yuv420(params string[] codec) => new[] { "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p" }.Concat(codec).ToArray();
+        string Crf(int crf) => crf.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] H264(int crf) => Yuv420("-c:v", "libx264", "-preset", "medium", "-crf", Crf(crf));
+        return Path.GetExtension(output).ToLowerInvariant() switch
+        {
+            ".mp4" => ("mp4", H264, "mov_text"),
+            ".mov" => ("mov", H264, "mov_text"),
+            ".mkv" => ("matroska", H264, "copy"),
+            ".avi" => ("avi", H264, null),
+            ".webm" => ("webm", crf => Yuv420("-c:v", "libvpx-vp9", "-b:v", "0", "-crf", Crf(crf), "-row-mt", "1"), "webvtt"),
+            // One palette for the whole animation (from every frame), ordered dithering: steady colours, no crawling noise.
+            ".gif" => ("gif", _ => new[] { "-vf", "split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=bayer", "-c:v", "gif", "-loop", "0" }, null),
+            var other => throw new UserErrorException($"'{output}': a video output must end in {string.Join(", ", Ffmpeg.Extensions)} or .gif (not '{other}')"),
+        };
+    }
+
+    /// <summary>
+    /// Audio streams are copied untouched where the output container takes their codec; otherwise (AAC into
+    /// WebM, PCM into MP4) they are encoded to the container's usual codec, since a video without its sound
+    /// would be worse than re-encoded sound.
+    /// </summary>
+    private static IEnumerable<string> AudioCodecs(string format, IReadOnlyList<string> codecs)
+    {
+        (string[] Copied, string Encoder, string Bitrate)? rule = format switch
+        {
+            "mp4" => (new[] { "aac", "mp3", "ac3", "eac3", "opus", "flac", "alac" }, "aac", "192k"),
+            "mov" => (new[] { "aac", "mp3", "ac3", "eac3", "alac", "pcm_s16le", "pcm_s24le", "pcm_f32le" }, "aac", "192k"),
+            "webm" => (new[] { "opus", "vorbis" }, "libopus", "128k"),
+            "avi" => (new[] { "mp3", "ac3", "pcm_s16le", "pcm_u8" }, "libmp3lame", "192k"),
+            _ => null, // Matroska takes any codec.
+        };
+        var options = new List<string>();
+        for (int i = 0; i < codecs.Count; i++)
+        {
+            string stream = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (rule is { } r && !r.Copied.Contains(codecs[i]))
+                options.AddRange(new[] { $"-c:a:{stream}", r.Encoder, $"-b:a:{stream}", r.Bitrate });
+            else
+                options.AddRange(new[] { $"-c:a:{stream}", "copy" });
+        }
+        return options;
+    }
+
+    /// <summary>
+    /// The encoder's timing options: frames keep the timestamps they come with, in the input stream's time
+    /// base (mp4 and mov tracks take it as their timescale), so the ticks come out as they went in. AVI has
+    /// no timestamps, only a rate: it gets the nominal one.
+    /// </summary>
+    private static IEnumerable<string> Timing(string format, string timeBase)
+    {
+        if (format == "avi")
+            return Array.Empty<string>();
+        var options = new List<string> { "-fps_mode", "passthrough", "-enc_time_base", timeBase.Replace('/', ':') };
+        if (format is "mp4" or "mov" && timeBase.StartsWith("1/", StringComparison.Ordinal))
+            options.AddRange(new[] { "-video_track_timescale", timeBase[2..] });
+        return options;
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It ended in the meantime.
+        }
+    }
+}
