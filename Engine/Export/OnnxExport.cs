@@ -1,5 +1,7 @@
 using System.Globalization;
+using ColorKernels.Engine.Formats.Onnx;
 using ColorKernels.Engine.Models;
+using Google.Protobuf;
 
 namespace ColorKernels.Engine.Export;
 
@@ -9,28 +11,26 @@ namespace ColorKernels.Engine.Export;
 /// [N, 2, H/4, W/4], the annealed mean at the model's temperature (Mul by 1/T, Softmax over channels,
 /// model_out as a 1x1 Conv, Mul by ab_scale), or the regression output x ab_scale. Layers map one to one
 /// onto Conv, Relu, BatchNormalization and ConvTranspose with the model's own tensors as initializers.
+/// The messages are the classes protoc generates from Engine/Formats/onnx.proto, written by Google.Protobuf.
 /// </summary>
 internal static class OnnxExport
 {
-    private const int Float = 1;                                      // TensorProto.DataType.FLOAT
-    private const int AttributeFloat = 1, AttributeInts = 7;          // AttributeProto.AttributeType
+    private const int Float = (int)TensorProto.Types.DataType.Float;
 
     public static byte[] Export(ModelFile model, string path)
     {
         Eccv16Config config = Eccv16InferenceNetwork.Validate(model, path);
         var builder = new GraphBuilder();
         var graph = builder.Graph;
-        var initializers = builder.Initializers;
-        void Node(string op, string[] inputs, string output, params Protobuf[] attributes) => builder.Node(op, inputs, output, attributes);
+        void Node(string op, string[] inputs, string output, params AttributeProto[] attributes) => builder.Node(op, inputs, output, attributes);
         void Initializer(string name, int[] shape, float[] data) => builder.Initializer(name, shape, data);
-        Protobuf Ints(string name, params long[] values)
+        AttributeProto Ints(string name, params long[] values)
         {
-            var a = new Protobuf().String(1, name);
-            foreach (long v in values)
-                a.Int(8, v);
-            return a.Int(20, AttributeInts);
+            var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+            a.Ints.AddRange(values);
+            return a;
         }
-        Protobuf FloatAttribute(string name, float value) => new Protobuf().String(1, name).Float(2, value).Int(20, AttributeFloat);
+        AttributeProto FloatAttribute(string name, float value) => new() { Name = name, F = value, Type = AttributeProto.Types.AttributeType.Float };
 
         Initializer("l_center", new[] { 1 }, new[] { config.LCenter });
         Initializer("l_scale", new[] { 1 }, new[] { config.LScale });
@@ -70,26 +70,29 @@ internal static class OnnxExport
         {
             Initializer("inverse_temperature", new[] { 1 }, new[] { 1f / config.Temperature });
             Node("Mul", new[] { "logits", "inverse_temperature" }, "sharpened");
-            Node("Softmax", new[] { "sharpened" }, "probabilities", new Protobuf().String(1, "axis").Int(3, 1).Int(20, 2));
+            Node("Softmax", new[] { "sharpened" }, "probabilities", IntAttribute("axis", 1));
             Node("Conv", new[] { "probabilities", "model_out.weight" }, "ab_normalised", Ints("kernel_shape", 1, 1));
             Node("Mul", new[] { "ab_normalised", "ab_scale" }, "ab");
         }
         foreach (StoredTensor t in model.Tensors)
             Initializer(t.Name, t.Shape, t.Data);
 
-        graph.String(2, $"colorkernels-eccv16-w{config.Width.ToString(CultureInfo.InvariantCulture)}");
-        foreach (Protobuf init in initializers)
-            graph.Message(5, init);
-        graph.Message(11, ValueInfo("L", "N", 1, "H", "W"));
-        graph.Message(12, ValueInfo("logits", "N", config.Outputs, "H/4", "W/4"));
-        graph.Message(12, ValueInfo("ab", "N", 2, "H/4", "W/4"));
+        graph.Name = $"colorkernels-eccv16-w{config.Width.ToString(CultureInfo.InvariantCulture)}";
+        graph.Input.Add(ValueInfo("L", "N", 1, "H", "W"));
+        graph.Output.Add(ValueInfo("logits", "N", config.Outputs, "H/4", "W/4"));
+        graph.Output.Add(ValueInfo("ab", "N", 2, "H/4", "W/4"));
+        return Model(graph);
+    }
 
-        return new Protobuf()
-            .Int(1, 7)                                                  // ir_version 7 (ONNX 1.8+)
-            .String(2, "ColorKernels")
-            .Message(7, graph)
-            .Message(8, new Protobuf().String(1, "").Int(2, 13))        // opset 13
-            .ToArray();
+    /// <summary>An "int" attribute (axis, keepdims, transB).</summary>
+    private static AttributeProto IntAttribute(string name, long value) => new() { Name = name, I = value, Type = AttributeProto.Types.AttributeType.Int };
+
+    /// <summary>The model around <paramref name="graph"/>: IR version 7 (ONNX 1.8 and later), the default domain at opset 13.</summary>
+    private static byte[] Model(GraphProto graph)
+    {
+        var model = new ModelProto { IrVersion = 7, ProducerName = "ColorKernels", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return model.ToByteArray();
     }
 
     /// <summary>
@@ -103,10 +106,8 @@ internal static class OnnxExport
         var somMlp = Som.SomMlpModel.FromModelFile(model, path);
         var builder = new GraphBuilder();
         var graph = builder.Graph;
-        var initializers = builder.Initializers;
-        void Node(string op, string[] inputs, string output, params Protobuf[] attributes) => builder.Node(op, inputs, output, attributes);
+        void Node(string op, string[] inputs, string output, params AttributeProto[] attributes) => builder.Node(op, inputs, output, attributes);
         void Initializer(string name, int[] shape, float[] data) => builder.Initializer(name, shape, data);
-        Protobuf IntAttribute(string name, long value) => new Protobuf().String(1, name).Int(3, value).Int(20, 2);
 
         int[] sizes = new[] { Som.SomMlpModel.Features(somMlp.Patch, somMlp.Context) }.Concat(somMlp.Hidden).Append(somMlp.Map.Neurons).ToArray();
         string x = "patches";
@@ -137,54 +138,45 @@ internal static class OnnxExport
             Node("ArgMax", new[] { "logits" }, "class", IntAttribute("axis", 1), IntAttribute("keepdims", 0));
             Node("Gather", new[] { "codebook", "class" }, "ab", IntAttribute("axis", 0));
         }
-        graph.String(2, "colorkernels-som-mlp");
-        foreach (Protobuf init in initializers)
-            graph.Message(5, init);
-        graph.Message(11, ValueInfo("patches", "N", sizes[0]));
-        graph.Message(12, ValueInfo("logits", "N", somMlp.Map.Neurons));
-        graph.Message(12, ValueInfo("ab", "N", 2));
-        return new Protobuf().Int(1, 7).String(2, "ColorKernels").Message(7, graph).Message(8, new Protobuf().String(1, "").Int(2, 13)).ToArray();
+        graph.Name = "colorkernels-som-mlp";
+        graph.Input.Add(ValueInfo("patches", "N", sizes[0]));
+        graph.Output.Add(ValueInfo("logits", "N", somMlp.Map.Neurons));
+        graph.Output.Add(ValueInfo("ab", "N", 2));
+        return Model(graph);
     }
 
-    /// <summary>Accumulates a graph's nodes (numbered op names) and float initializers.</summary>
+    /// <summary>Builds a graph: its nodes (numbered op names) and float initializers.</summary>
     private sealed class GraphBuilder
     {
         private int count;
 
-        public Protobuf Graph { get; } = new();
+        public GraphProto Graph { get; } = new();
 
-        public List<Protobuf> Initializers { get; } = new();
-
-        public void Node(string op, string[] inputs, string output, Protobuf[] attributes)
+        public void Node(string op, string[] inputs, string output, AttributeProto[] attributes)
         {
-            var node = new Protobuf();
-            foreach (string input in inputs)
-                node.String(1, input);
-            node.String(2, output).String(3, $"{op}_{count++}").String(4, op);
-            foreach (Protobuf attribute in attributes)
-                node.Message(5, attribute);
-            Graph.Message(1, node);
+            var node = new NodeProto { Name = $"{op}_{count++}", OpType = op };
+            node.Input.AddRange(inputs);
+            node.Output.Add(output);
+            node.Attribute.AddRange(attributes);
+            Graph.Node.Add(node);
         }
 
         public void Initializer(string name, int[] shape, float[] data)
         {
-            var t = new Protobuf();
-            foreach (int d in shape)
-                t.Int(1, d);
-            t.Int(2, Float).String(8, name);
             var raw = new byte[data.Length * 4];
             Buffer.BlockCopy(data, 0, raw, 0, raw.Length);
-            t.Bytes(9, raw);
-            Initializers.Add(t);
+            var t = new TensorProto { DataType = Float, Name = name, RawData = ByteString.CopyFrom(raw) };
+            t.Dims.AddRange(shape.Select(d => (long)d));
+            Graph.Initializer.Add(t);
         }
     }
 
-    private static Protobuf ValueInfo(string name, params object[] dims)
+    /// <summary>A float tensor's name and shape (each dimension a number or a symbolic name such as "N").</summary>
+    private static ValueInfoProto ValueInfo(string name, params object[] dims)
     {
-        var shape = new Protobuf();
+        var shape = new TensorShapeProto();
         foreach (object d in dims)
-            shape.Message(1, d is int value ? new Protobuf().Int(1, value) : new Protobuf().String(2, (string)d));
-        var tensorType = new Protobuf().Int(1, Float).Message(2, shape);
-        return new Protobuf().String(1, name).Message(2, new Protobuf().Message(1, tensorType));
+            shape.Dim.Add(d is int value ? new TensorShapeProto.Types.Dimension { DimValue = value } : new TensorShapeProto.Types.Dimension { DimParam = (string)d });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = Float, Shape = shape } } };
     }
 }

@@ -1,13 +1,14 @@
-using System.Buffers.Binary;
-using System.Text;
+using ColorKernels.Engine.Formats.Caffe;
 using ColorKernels.Engine.Models;
+using Google.Protobuf;
 
 namespace ColorKernels.Engine.Import;
 
 /// <summary>
 /// Imports the paper's Caffe model (colorization_release_v2.caffemodel, the layers of
-/// colorization_deploy_v2.prototxt) into a model file, reading the protobuf directly (NetParameter with
-/// LayerParameter or the older V1LayerParameter). Caffe's conventions are converted to the port's: the
+/// colorization_deploy_v2.prototxt) into a model file. The file is a NetParameter (layers as LayerParameter
+/// or the older V1LayerParameter), parsed by Google.Protobuf into the classes protoc generates from
+/// Engine/Formats/caffe.proto (names and weight blobs only; every other field is discarded unread). Caffe's conventions are converted to the port's: the
 /// network input there is L - 50 (conv1_1's weights x 100 here, where the input is (L - 50) / 100); batch
 /// norm blobs are mean and variance times a scale factor (divided out) with no affine part (gamma 1,
 /// beta 0); class8_ab outputs ab (model_out = class8_ab / 110); the Scale layer conv8_313_rh multiplies the
@@ -21,35 +22,21 @@ internal static class CaffeImport
     {
         byte[] bytes = TorchImport.ReadFile(path);
 
-        var layers = new Dictionary<string, List<Blob>>(StringComparer.Ordinal);
-        var net = new Reader(bytes, 0, bytes.Length, path);
-        while (net.More)
+        NetParameter net;
+        try
         {
-            var (number, wire) = net.Key();
-            if ((number == 100 || number == 2) && wire == 2)
-            {
-                Reader layer = net.Nested();
-                string? name = null;
-                var blobs = new List<Blob>();
-                int nameField = number == 100 ? 1 : 4, blobField = number == 100 ? 7 : 6;
-                while (layer.More)
-                {
-                    var (f, w) = layer.Key();
-                    if (f == nameField && w == 2)
-                        name = layer.String();
-                    else if (f == blobField && w == 2)
-                        blobs.Add(ReadBlob(layer.Nested(), path));
-                    else
-                        layer.Skip(w);
-                }
-                if (name is not null)
-                    layers[name] = blobs;
-            }
-            else
-            {
-                net.Skip(wire);
-            }
+            net = NetParameter.Parser.WithDiscardUnknownFields(true).ParseFrom(bytes);
         }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new UserErrorException($"'{path}': truncated or corrupt Caffe model ({e.Message.TrimEnd('.')})", e);
+        }
+        // The older layout first: a layer named in both keeps the current layout's blobs.
+        var layers = new Dictionary<string, List<Blob>>(StringComparer.Ordinal);
+        foreach (V1LayerParameter layer in net.Layers.Where(l => l.HasName))
+            layers[layer.Name] = layer.Blobs.Select(b => ToBlob(b, path)).ToList();
+        foreach (LayerParameter layer in net.Layer.Where(l => l.HasName))
+            layers[layer.Name] = layer.Blobs.Select(b => ToBlob(b, path)).ToList();
 
         Blob Get(string layer, int index)
         {
@@ -117,166 +104,14 @@ internal static class CaffeImport
         return model;
     }
 
-    private static Blob ReadBlob(Reader blob, string path)
+    /// <summary>A blob's shape (its BlobShape, else the legacy num, channels, height, width that are set) and float values.</summary>
+    private static Blob ToBlob(BlobProto blob, string path)
     {
-        var legacy = new int[4];
-        int[]? shape = null;
-        var data = new List<float>();
-        while (blob.More)
-        {
-            var (f, w) = blob.Key();
-            switch (f)
-            {
-                case >= 1 and <= 4 when w == 0:
-                    legacy[f - 1] = (int)blob.Varint();
-                    break;
-                case 5 when w == 2:
-                    data.AddRange(blob.PackedFloats());
-                    break;
-                case 5 when w == 5:
-                    data.Add(blob.Fixed32Float());
-                    break;
-                case 7 when w == 2:
-                {
-                    Reader s = blob.Nested();
-                    var dims = new List<int>();
-                    while (s.More)
-                    {
-                        var (sf, sw) = s.Key();
-                        if (sf == 1 && sw == 2)
-                            dims.AddRange(s.PackedVarints().Select(v => checked((int)v)));
-                        else if (sf == 1 && sw == 0)
-                            dims.Add(checked((int)s.Varint()));
-                        else
-                            s.Skip(sw);
-                    }
-                    shape = dims.ToArray();
-                    break;
-                }
-                case 8 or 9:
-                    throw new UserErrorException($"'{path}': double-precision blobs are not supported");
-                default:
-                    blob.Skip(w);
-                    break;
-            }
-        }
-        return new Blob(shape ?? legacy.Where(d => d > 0).ToArray(), data.ToArray());
-    }
-
-    /// <summary>A bounds-checked protobuf reader over a slice of the file; running out of bytes is reported as truncation.</summary>
-    private sealed class Reader
-    {
-        private readonly byte[] bytes;
-        private readonly int end;
-        private readonly string path;
-        private int pos;
-
-        public Reader(byte[] bytes, int start, int end, string path)
-        {
-            this.bytes = bytes;
-            pos = start;
-            this.end = end;
-            this.path = path;
-        }
-
-        public bool More => pos < end;
-
-        private UserErrorException Truncated() => new($"'{path}': truncated or corrupt Caffe model (protobuf ends inside a field at byte {pos})");
-
-        public ulong Varint()
-        {
-            ulong value = 0;
-            for (int shift = 0; shift < 64; shift += 7)
-            {
-                if (pos >= end)
-                    throw Truncated();
-                byte b = bytes[pos++];
-                value |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80)
-                    return value;
-            }
-            throw new UserErrorException($"'{path}': malformed varint at byte {pos}: not a Caffe model");
-        }
-
-        public (int Number, int Wire) Key()
-        {
-            ulong key = Varint();
-            return ((int)(key >> 3), (int)(key & 7));
-        }
-
-        private int Length()
-        {
-            ulong length = Varint();
-            if (length > (ulong)(end - pos))
-                throw Truncated();
-            return (int)length;
-        }
-
-        public Reader Nested()
-        {
-            int length = Length();
-            var nested = new Reader(bytes, pos, pos + length, path);
-            pos += length;
-            return nested;
-        }
-
-        public string String()
-        {
-            int length = Length();
-            string text = Encoding.UTF8.GetString(bytes, pos, length);
-            pos += length;
-            return text;
-        }
-
-        public float Fixed32Float()
-        {
-            if (end - pos < 4)
-                throw Truncated();
-            float v = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(pos));
-            pos += 4;
-            return v;
-        }
-
-        public IEnumerable<float> PackedFloats()
-        {
-            int length = Length();
-            if (length % 4 != 0)
-                throw new UserErrorException($"'{path}': packed float field of {length} bytes: not a Caffe model");
-            var values = new float[length / 4];
-            for (int i = 0; i < values.Length; i++)
-                values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(pos + 4 * i));
-            pos += length;
-            return values;
-        }
-
-        public IEnumerable<ulong> PackedVarints()
-        {
-            int length = Length();
-            var nested = new Reader(bytes, pos, pos + length, path);
-            var values = new List<ulong>();
-            while (nested.More)
-                values.Add(nested.Varint());
-            pos += length;
-            return values;
-        }
-
-        public void Skip(int wire)
-        {
-            switch (wire)
-            {
-                case 0: Varint(); break;
-                case 1: Advance(8); break;
-                case 2: Advance(Length()); break;
-                case 5: Advance(4); break;
-                default: throw new UserErrorException($"'{path}': protobuf wire type {wire} at byte {pos}: not a Caffe model");
-            }
-        }
-
-        private void Advance(int count)
-        {
-            if (end - pos < count)
-                throw Truncated();
-            pos += count;
-        }
+        if (blob.DoubleData.Count > 0 || blob.DoubleDiff.Count > 0)
+            throw new UserErrorException($"'{path}': double-precision blobs are not supported");
+        int[] shape = blob.Shape is { } s
+            ? s.Dim.Select(d => d is >= 0 and <= int.MaxValue ? (int)d : throw new UserErrorException($"'{path}': a blob dimension of {d}: not a Caffe model")).ToArray()
+            : new[] { blob.Num, blob.Channels, blob.Height, blob.Width }.Where(d => d > 0).ToArray();
+        return new Blob(shape, blob.Data.ToArray());
     }
 }

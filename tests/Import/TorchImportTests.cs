@@ -130,6 +130,31 @@ public sealed class CaffeImportTests
     }
 
     [Fact]
+    public void Caffe_blobs_of_impossible_sizes_or_in_double_precision_are_one_line_errors()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"ck-blob-{Guid.NewGuid():N}.caffemodel");
+        try
+        {
+            foreach (var (blob, message) in new[]
+            {
+                (new Engine.Formats.Caffe.BlobProto { Shape = new Engine.Formats.Caffe.BlobShape { Dim = { 4, 1_000_000_000_000 } } }, "a blob dimension of 1000000000000"),
+                (new Engine.Formats.Caffe.BlobProto { DoubleData = { 1.0, 2.0 } }, "double-precision blobs are not supported"),
+            })
+            {
+                var net = new Engine.Formats.Caffe.NetParameter();
+                net.Layer.Add(new Engine.Formats.Caffe.LayerParameter { Name = "conv1_1", Blobs = { blob } });
+                File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(net));
+                var e = Assert.Throws<UserErrorException>(() => CaffeImport.Import(path));
+                Assert.Contains(message, e.Message);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Truncated_caffemodels_are_refused()
     {
         byte[] bytes = File.ReadAllBytes(TestData.Fixture("eccv16-w32.caffemodel"));
