@@ -102,18 +102,7 @@ internal abstract class PaletteColorizer : IColorizer
     {
         float t = temperature is { } given ? DecodeTemperature.Check(given, "temperature") : Temperature;
         lock (gate)
-        {
-            Tensor<float> lab = DecodeLab(prediction, t);
-            try
-            {
-                return LabOps.LabToImage(Device, prediction.Image, lab);
-            }
-            finally
-            {
-                if (!ReferenceEquals(lab, prediction.Lab))
-                    lab.Dispose();
-            }
-        }
+            return LabOps.LabToImage(Device, prediction.Image, DecodeLab(prediction, t));
     }
 
     public PixelDistribution Distribution(Prediction prediction, int x, int y, float? temperature = null)
@@ -150,32 +139,35 @@ internal abstract class PaletteColorizer : IColorizer
 
     /// <summary>
     /// The prediction decoded at <paramref name="temperature"/> into the picture's Lab [1, 3, H, W]: its own L,
-    /// the decoded ab resized to it (bilinear). The prediction's kept Lab when it has one (then it stays
-    /// the prediction's), else a new tensor the caller disposes.
+    /// the decoded ab resized to it (bilinear). The Lab is the prediction's (freed with it): made from the
+    /// picture on its first decode and kept, so a decode at another temperature (the demo's slider) does
+    /// not upload and convert the picture again; each decode overwrites a and b whole.
     /// </summary>
     private Tensor<float> DecodeLab(Prediction prediction, float temperature)
     {
         CheckOwner(prediction);
-        Tensor<float> lab = prediction.Lab ?? Device.Allocate<float>("lab", Shape.Nchw(1, 3, prediction.Image.Height, prediction.Image.Width));
-        try
+        if (prediction.Lab is null)
         {
-            if (prediction.Lab is null)
-                LabOps.ImageToLab(Device, prediction.Image, lab);
-            if (palette is null)
-                ResampleOps.ResizeBilinear(prediction.Values, 0, 2, lab, 1);
-            else
+            Tensor<float> lab = Device.Allocate<float>("lab", Shape.Nchw(1, 3, prediction.Image.Height, prediction.Image.Width));
+            try
             {
-                using Tensor<float> ab = DecodeAb(prediction, temperature);
-                ResampleOps.ResizeBilinear(ab, 0, 2, lab, 1);
+                LabOps.ImageToLab(Device, prediction.Image, lab);
             }
-            return lab;
-        }
-        catch
-        {
-            if (prediction.Lab is null)
+            catch
+            {
                 lab.Dispose();
-            throw;
+                throw;
+            }
+            prediction.Lab = lab;
         }
+        if (palette is null)
+            ResampleOps.ResizeBilinear(prediction.Values, 0, 2, prediction.Lab, 1);
+        else
+        {
+            using Tensor<float> ab = DecodeAb(prediction, temperature);
+            ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
+        }
+        return prediction.Lab;
     }
 
     /// <summary>Every cell of a (palette) prediction decoded at <paramref name="temperature"/>: a new ab [1, 2, Height, Width] the caller disposes.</summary>

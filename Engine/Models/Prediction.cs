@@ -9,7 +9,8 @@ namespace ColorKernels.Engine.Models;
 /// colours (ECCV16: the 313 bins, the grid a quarter of its input size; SOM + MLP: the map's codewords, the
 /// grid its working size), or ab itself for a regression-head model (<see cref="Classes"/> 0). Decode it at
 /// any temperature with <see cref="IColorizer.Decode"/>: one device launch, the network does not run again.
-/// Device memory: <see cref="Classes"/> x Width x Height floats (SOM + MLP: rounded up to whole chunks).
+/// Device memory: <see cref="Classes"/> x Width x Height floats (SOM + MLP: rounded up to whole chunks), and
+/// once decoded the picture's Lab (3 floats a pixel), kept so that further decodes skip converting it.
 /// </summary>
 public sealed class Prediction : IDisposable
 {
@@ -53,7 +54,7 @@ public sealed class Prediction : IDisposable
 
     internal (float[] Ab, float Temperature)? HostAb { get; set; }
 
-    /// <summary>The picture's Lab [1, 3, H, W], kept only between predicting and decoding inside one colouring (not for callers' predictions).</summary>
+    /// <summary>The picture's Lab [1, 3, H, W]: made while predicting inside one colouring, else on the first decode, and kept (its a and b are each decode's).</summary>
     internal Tensor<float>? Lab { get; set; }
 
     /// <summary>The grid cell under pixel (x, y) of the picture.</summary>
