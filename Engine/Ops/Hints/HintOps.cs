@@ -1,0 +1,161 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Launch;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Hints;
+using ILGPU;
+using ILGPU.Runtime;
+using static ColorKernels.Engine.Ops.OpChecks;
+
+namespace ColorKernels.Engine.Ops;
+
+/// <summary>
+/// How hints spread (see <see cref="HintKernels"/>): the affinity's sigma scale and floor, the pull towards 0,
+/// and the solver's iterations. The defaults are provisional, set on the synthetic two-region test: with
+/// symmetric weights a floor of 1e-3 (L steps under about 3 count as one surface) keeps flat, noisy regions
+/// conducting, and a small scale keeps a window's variance from softening a real edge (Levin's 0.6 with his
+/// 2e-6 floor relies on his per-row normalisation). To be chosen by measurement on photos (#26).
+/// </summary>
+internal sealed record HintSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-3f, float Lambda = 0f, int Iterations = 200);
+
+/// <summary>Colour hints spread over a grid by a preconditioned conjugate gradient (Kernels/Hints; reference HintReference).</summary>
+internal static class HintOps
+{
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, HintArgs>> VarianceKernel = new(HintKernels.HintVarianceKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, HintArgs>> AffinityKernel = new(HintKernels.HintAffinityKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, HintArgs>> ResidualKernel = new(HintKernels.HintResidualKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, HintArgs>> ApplyKernel = new(HintKernels.HintApplyKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, HintArgs>> StartKernel = new(HintKernels.HintStartKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, HintArgs>> DotKernel = new(HintKernels.HintDotKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, HintArgs>> ScalarKernel = new(HintKernels.HintScalarKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, Floats, Floats, HintArgs>> StepKernel = new(HintKernels.HintStepKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, HintArgs>> DirectionKernel = new(HintKernels.HintDirectionKernel);
+
+    /// <summary>The 3 x 3 window variance of <paramref name="y"/> [1, 1, H, W] into <paramref name="variance"/> (same shape).</summary>
+    public static void Variance(Tensor<float> y, Tensor<float> variance, HintSettings settings)
+    {
+        Shape s = Grid(y);
+        Expect(variance, s);
+        ComputeDevice d = SameDevice(y, variance, variance);
+        int cells = s[2] * s[3];
+        ElementLaunch l = d.Launcher.ForElements(cells);
+        using (d.Launcher.Time(VarianceKernel, 36.0 * cells, 8.0 * cells))
+            d.Kernels.Load(VarianceKernel)(d.Stream, l.Config, y.View, variance.View, Args(s, l, settings));
+    }
+
+    /// <summary>The affinity weights [8, H, W] and diagonal [1, 1, H, W] from <paramref name="y"/> and its window variance.</summary>
+    public static void Affinity(Tensor<float> y, Tensor<float> variance, Tensor<float> weights, Tensor<float> diag, HintSettings settings)
+    {
+        Shape s = Grid(y);
+        Expect(variance, s);
+        Expect(weights, Shape.Nchw(8, 1, s[2], s[3]));
+        Expect(diag, s);
+        ComputeDevice d = SameDevice(y, weights, diag);
+        int cells = s[2] * s[3];
+        ElementLaunch l = d.Launcher.ForElements(cells);
+        using (d.Launcher.Time(AffinityKernel, 8.0 * 10 * cells, 4.0 * (4 + 8) * cells))
+            d.Kernels.Load(AffinityKernel)(d.Stream, l.Config, y.View, variance.View, weights.View, diag.View, Args(s, l, settings));
+    }
+
+    /// <summary>q = A p on the free cells (0 at hint cells); p, q [1, 2, H, W].</summary>
+    public static void Apply(Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> p, Tensor<float> q, HintSettings settings)
+    {
+        Shape s = CheckSystem(weights, diag, mask, p, q);
+        ComputeDevice d = p.Device;
+        int cells = s[2] * s[3];
+        ElementLaunch l = d.Launcher.ForElements(cells);
+        using (d.Launcher.Time(ApplyKernel, 2.0 * 18 * cells, 4.0 * (8 + 2 + 2 * 9 + 2) * cells))
+            d.Kernels.Load(ApplyKernel)(d.Stream, l.Config, weights.View, diag.View, mask.View, p.View, q.View, Args(s, l, settings));
+    }
+
+    /// <summary>r = b - A x on the free cells (0 at hint cells), x holding the hint values at hint cells; x, r [1, 2, H, W].</summary>
+    public static void Residual(Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> x, Tensor<float> residual, HintSettings settings)
+    {
+        Shape s = CheckSystem(weights, diag, mask, x, residual);
+        ComputeDevice d = x.Device;
+        int cells = s[2] * s[3];
+        ElementLaunch l = d.Launcher.ForElements(cells);
+        using (d.Launcher.Time(ResidualKernel, 2.0 * 18 * cells, 4.0 * (8 + 2 + 2 * 9 + 2) * cells))
+            d.Kernels.Load(ResidualKernel)(d.Stream, l.Config, weights.View, diag.View, mask.View, x.View, residual.View, Args(s, l, settings));
+    }
+
+    /// <summary>
+    /// Spreads hints over the grid of <paramref name="y"/> (L / 100, [1, 1, H, W]): on entry <paramref name="x"/>
+    /// [1, 2, H, W] holds each hint cell's (a, b) where <paramref name="mask"/> [1, 1, H, W] is 1, and the
+    /// starting estimate elsewhere (0 when there is none); on return every free cell holds the propagated
+    /// values (the hint cells keep theirs).
+    /// A Jacobi-preconditioned conjugate gradient, <see cref="HintSettings.Iterations"/> steps, all on the
+    /// device (no read-back): 7 launches a step.
+    /// </summary>
+    public static void Propagate(Tensor<float> y, Tensor<float> mask, Tensor<float> x, HintSettings settings)
+    {
+        Shape s = Grid(y);
+        Expect(mask, s);
+        Expect(x, Shape.Nchw(1, 2, s[2], s[3]));
+        if (settings.Iterations < 0 || !(settings.SigmaScale > 0) || !(settings.SigmaFloor > 0) || !(settings.Lambda >= 0))
+            throw new ArgumentException($"hint settings out of range: {settings}");
+        ComputeDevice d = SameDevice(y, mask, x);
+        int cells = s[2] * s[3];
+        Shape vector = x.Shape;
+        using Tensor<float> variance = d.Allocate<float>("hint.variance", s);
+        using Tensor<float> weights = d.Allocate<float>("hint.weights", Shape.Nchw(8, 1, s[2], s[3]));
+        using Tensor<float> diag = d.Allocate<float>("hint.diag", s);
+        using Tensor<float> residual = d.Allocate<float>("hint.r", vector);
+        using Tensor<float> z = d.Allocate<float>("hint.z", vector);
+        using Tensor<float> p = d.Allocate<float>("hint.p", vector);
+        using Tensor<float> q = d.Allocate<float>("hint.q", vector);
+        using Tensor<float> scalars = d.Allocate<float>("hint.scalars", new Shape(6));
+        ElementLaunch l = d.Launcher.ForElements(cells);
+        int threads = l.Config.GridDim.X * l.Config.GroupDim.X;
+        using Tensor<float> partials = d.Allocate<float>("hint.partials", new Shape(2 * threads));
+        HintArgs args = Args(s, l, settings, threads);
+        Variance(y, variance, settings);
+        Affinity(y, variance, weights, diag, settings);
+        Residual(weights, diag, mask, x, residual, settings);
+        using (d.Launcher.Time(StartKernel, 2.0 * cells, 4.0 * 8 * cells))
+            d.Kernels.Load(StartKernel)(d.Stream, l.Config, residual.View, diag.View, mask.View, z.View, p.View, args);
+        Dot(d, l, residual, z, partials, scalars, args, HintArgs.Start);
+        for (int i = 0; i < settings.Iterations; i++)
+        {
+            Apply(weights, diag, mask, p, q, settings);
+            Dot(d, l, p, q, partials, scalars, args, HintArgs.Alpha);
+            using (d.Launcher.Time(StepKernel, 8.0 * cells, 4.0 * 16 * cells))
+                d.Kernels.Load(StepKernel)(d.Stream, l.Config, x.View, residual.View, z.View, p.View, q.View, diag.View, mask.View, scalars.View, args);
+            Dot(d, l, residual, z, partials, scalars, args, HintArgs.Beta);
+            using (d.Launcher.Time(DirectionKernel, 4.0 * cells, 4.0 * 6 * cells))
+                d.Kernels.Load(DirectionKernel)(d.Stream, l.Config, z.View, p.View, scalars.View, args);
+        }
+    }
+
+    /// <summary>Per-channel u . v into the partials, then the scalar step <paramref name="mode"/> (one thread, in order).</summary>
+    private static void Dot(ComputeDevice d, ElementLaunch l, Tensor<float> u, Tensor<float> v, Tensor<float> partials, Tensor<float> scalars, HintArgs args, int mode)
+    {
+        int cells = args.Cells;
+        using (d.Launcher.Time(DotKernel, 4.0 * cells, 4.0 * 4 * cells))
+            d.Kernels.Load(DotKernel)(d.Stream, l.Config, u.View, v.View, partials.View, args);
+        var scalar = new HintArgs(args.Width, args.Height, 1, args.SigmaScale, args.SigmaFloor, args.Lambda, args.Threads, mode);
+        using (d.Launcher.Time(ScalarKernel, 2.0 * args.Threads, 4.0 * 2 * args.Threads))
+            d.Kernels.Load(ScalarKernel)(d.Stream, new KernelConfig(1, 1), partials.View, scalars.View, scalar);
+    }
+
+    private static HintArgs Args(Shape s, ElementLaunch l, HintSettings settings, int threads = 0) =>
+        new(s[3], s[2], l.RunLength, settings.SigmaScale, settings.SigmaFloor, settings.Lambda, threads);
+
+    private static Shape Grid(Tensor<float> y)
+    {
+        Shape s = Rank4(y);
+        if (s[0] != 1 || s[1] != 1)
+            throw new ArgumentException($"tensor '{y.Name}' must be a grid [1, 1, H, W]; it is {s}");
+        return s;
+    }
+
+    private static Shape CheckSystem(Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> u, Tensor<float> v)
+    {
+        Shape s = Grid(diag);
+        Expect(mask, s);
+        Expect(weights, Shape.Nchw(8, 1, s[2], s[3]));
+        Expect(u, Shape.Nchw(1, 2, s[2], s[3]));
+        Expect(v, u.Shape);
+        SameDevice(weights, diag, u);
+        return s;
+    }
+}

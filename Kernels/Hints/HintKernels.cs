@@ -1,0 +1,261 @@
+using ColorKernels.Kernels.Common;
+using ILGPU;
+
+namespace ColorKernels.Kernels.Hints;
+
+/// <summary>
+/// A hint propagation over a <see cref="Width"/> x <see cref="Height"/> grid of cells (the prediction's grid).
+/// <see cref="SigmaScale"/> and <see cref="SigmaFloor"/> shape the affinity (see
+/// <see cref="HintKernels.HintAffinityKernel"/>), <see cref="Lambda"/> ties every free cell weakly to 0 (a
+/// correction fades far from the hints instead of spreading over the whole picture; 0 is Levin et al.'s
+/// plain interpolation), <see cref="Threads"/> is the element launch's thread count (one partial sum each),
+/// <see cref="Mode"/> the scalar kernel's step.
+/// </summary>
+public readonly struct HintArgs
+{
+    public HintArgs(int width, int height, int runLength, float sigmaScale, float sigmaFloor, float lambda, int threads = 0, int mode = 0)
+    {
+        Width = width;
+        Height = height;
+        RunLength = runLength;
+        SigmaScale = sigmaScale;
+        SigmaFloor = sigmaFloor;
+        Lambda = lambda;
+        Threads = threads;
+        Mode = mode;
+    }
+
+    public int Width { get; }
+    public int Height { get; }
+    public int RunLength { get; }
+    public float SigmaScale { get; }
+    public float SigmaFloor { get; }
+    public float Lambda { get; }
+    public int Threads { get; }
+
+    /// <summary>HintScalarKernel: 0 start (rz), 1 alpha, 2 beta.</summary>
+    public int Mode { get; }
+
+    public int Cells => Width * Height;
+
+    /// <summary>Scalar kernel modes.</summary>
+    public const int Start = 0, Alpha = 1, Beta = 2;
+}
+
+/// <summary>
+/// Colour hints spread over a picture (Levin, Lischinski, Weiss, "Colorization using Optimization", 2004):
+/// neighbouring cells whose L is alike get alike colours. On a grid of cells with luminance y = L / 100,
+/// each cell is joined to its 8 neighbours by w_rs = exp(-(y_r - y_s)^2 / (2 sigma_rs^2)) with sigma_rs^2 =
+/// max(SigmaScale (var_r + var_s) / 2, SigmaFloor), var the variance of y over a cell's 3 x 3 window; the
+/// weights are symmetric (Levin's are normalised per row, which makes the system unsymmetric), so the
+/// values x (a, b) minimising sum over edges of w_rs (x_r - x_s)^2 + Lambda sum of x_r^2, with x held at the
+/// hint cells, solve an SPD system (D - W + Lambda I) x = b on the free cells, which a Jacobi-preconditioned
+/// conjugate gradient solves on the device: these kernels are its steps. Vectors are [2, cells] (a then b,
+/// two independent solves sharing one matrix); weights [8, cells] in the order (dy, dx) = (-1, -1), (-1, 0),
+/// (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1), 0 outside the grid; mask [cells] is 1 at hint cells.
+/// Element-wise kernels take runs of cells; the reductions are per-thread partial sums added in order by
+/// one thread, so results do not depend on timing.
+/// </summary>
+public static class HintKernels
+{
+    /// <summary>Neighbour k's row offset.</summary>
+    public static int Dy(int k) => k < 3 ? -1 : k < 5 ? 0 : 1;
+
+    /// <summary>Neighbour k's column offset.</summary>
+    public static int Dx(int k) => k == 1 || k == 6 ? 0 : k == 0 || k == 3 || k == 5 ? -1 : 1;
+
+    /// <summary>HintVarianceKernel: variance[r] = the (biased) variance of y over r's 3 x 3 window, clipped to the grid. y, variance [cells]. Thread: cells.</summary>
+    public static void HintVarianceKernel(ArrayView<float> y, ArrayView<float> variance, HintArgs a)
+    {
+        int total = a.Cells, run = a.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int r = start, end = Math.Min(start + run, total); r < end; r++)
+            {
+                int row = r / a.Width, col = r - row * a.Width, count = 0;
+                float sum = 0f;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++)
+                    {
+                        int yy = row + dy, xx = col + dx;
+                        if (yy >= 0 && yy < a.Height && xx >= 0 && xx < a.Width)
+                        {
+                            sum += y[yy * a.Width + xx];
+                            count++;
+                        }
+                    }
+                float mean = sum / count, squares = 0f;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++)
+                    {
+                        int yy = row + dy, xx = col + dx;
+                        if (yy >= 0 && yy < a.Height && xx >= 0 && xx < a.Width)
+                        {
+                            float d = y[yy * a.Width + xx] - mean;
+                            squares += d * d;
+                        }
+                    }
+                variance[r] = squares / count;
+            }
+    }
+
+    /// <summary>
+    /// HintAffinityKernel: weights[k, r] = exp(-(y_r - y_s)^2 / (2 sigma_rs^2)) for r's neighbour s in
+    /// direction k (0 outside the grid), sigma_rs^2 = max(SigmaScale (var_r + var_s) / 2, SigmaFloor), the same
+    /// value seen from either end; diag[r] = the sum of r's weights + Lambda. Thread: cells.
+    /// </summary>
+    public static void HintAffinityKernel(ArrayView<float> y, ArrayView<float> variance, ArrayView<float> weights, ArrayView<float> diag, HintArgs a)
+    {
+        int total = a.Cells, run = a.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int r = start, end = Math.Min(start + run, total); r < end; r++)
+            {
+                int row = r / a.Width, col = r - row * a.Width;
+                float sum = 0f;
+                for (int k = 0; k < 8; k++)
+                {
+                    int yy = row + Dy(k), xx = col + Dx(k);
+                    float w = 0f;
+                    if (yy >= 0 && yy < a.Height && xx >= 0 && xx < a.Width)
+                    {
+                        int s = yy * a.Width + xx;
+                        float d = y[r] - y[s];
+                        float sigma2 = MathF.Max(a.SigmaScale * (variance[r] + variance[s]) * 0.5f, a.SigmaFloor);
+                        w = MathF.Exp(-d * d / (2f * sigma2));
+                    }
+                    weights[k * total + r] = w;
+                    sum += w;
+                }
+                diag[r] = sum + a.Lambda;
+            }
+    }
+
+    /// <summary>
+    /// HintResidualKernel: r = b - A x on the free cells, 0 at hint cells: r_c[r] = sum_k w_k x_c[s] - diag[r]
+    /// x_c[r] (x holds the hint values at hint cells and the current estimate elsewhere, so the hints' pull
+    /// is the b part). x, residual [2, cells]. Thread: cells (both channels).
+    /// </summary>
+    public static void HintResidualKernel(ArrayView<float> weights, ArrayView<float> diag, ArrayView<float> mask, ArrayView<float> x, ArrayView<float> residual, HintArgs a)
+    {
+        int total = a.Cells, run = a.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int r = start, end = Math.Min(start + run, total); r < end; r++)
+                for (int c = 0; c < 2; c++)
+                    residual[c * total + r] = mask[r] != 0f ? 0f : Neighbours(weights, x, c * total, r, a) - diag[r] * x[c * total + r];
+    }
+
+    /// <summary>HintApplyKernel: q = A p on the free cells (diag p_r - sum_k w_k p_s), 0 at hint cells (where p is 0). p, q [2, cells]. Thread: cells.</summary>
+    public static void HintApplyKernel(ArrayView<float> weights, ArrayView<float> diag, ArrayView<float> mask, ArrayView<float> p, ArrayView<float> q, HintArgs a)
+    {
+        int total = a.Cells, run = a.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int r = start, end = Math.Min(start + run, total); r < end; r++)
+                for (int c = 0; c < 2; c++)
+                    q[c * total + r] = mask[r] != 0f ? 0f : diag[r] * p[c * total + r] - Neighbours(weights, p, c * total, r, a);
+    }
+
+    private static float Neighbours(ArrayView<float> weights, ArrayView<float> v, int offset, int r, HintArgs a)
+    {
+        int row = r / a.Width, col = r - row * a.Width, total = a.Cells;
+        float sum = 0f;
+        for (int k = 0; k < 8; k++)
+        {
+            int yy = row + Dy(k), xx = col + Dx(k);
+            if (yy >= 0 && yy < a.Height && xx >= 0 && xx < a.Width)
+                sum += weights[k * total + r] * v[offset + yy * a.Width + xx];
+        }
+        return sum;
+    }
+
+    /// <summary>HintStartKernel: z = r / diag on the free cells (0 at hint cells), p = z: the preconditioned first direction. Thread: cells.</summary>
+    public static void HintStartKernel(ArrayView<float> residual, ArrayView<float> diag, ArrayView<float> mask, ArrayView<float> z, ArrayView<float> p, HintArgs a)
+    {
+        int total = a.Cells, run = a.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int r = start, end = Math.Min(start + run, total); r < end; r++)
+                for (int c = 0; c < 2; c++)
+                {
+                    float v = mask[r] != 0f ? 0f : residual[c * total + r] / diag[r];
+                    z[c * total + r] = v;
+                    p[c * total + r] = v;
+                }
+    }
+
+    /// <summary>
+    /// HintDotKernel: partials[c Threads + t] = the sum over thread t's cells of u_c v_c, per channel c (assigns;
+    /// Threads slots per channel). u, v [2, cells]. Thread: cells.
+    /// </summary>
+    public static void HintDotKernel(ArrayView<float> u, ArrayView<float> v, ArrayView<float> partials, HintArgs a)
+    {
+        int total = a.Cells, run = a.RunLength;
+        float sa = 0f, sb = 0f;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int r = start, end = Math.Min(start + run, total); r < end; r++)
+            {
+                sa += u[r] * v[r];
+                sb += u[total + r] * v[total + r];
+            }
+        int t = Grid.GlobalIndex.X;
+        if (t < a.Threads)
+        {
+            partials[t] = sa;
+            partials[a.Threads + t] = sb;
+        }
+    }
+
+    /// <summary>
+    /// HintScalarKernel, one thread: per channel the partials summed in order to s; then by Mode: Start, rz = s;
+    /// Alpha, alpha = rz / s (s = p.Ap; 0 when s is 0: converged); Beta, beta = s / rz (0 when rz is 0) and
+    /// rz = s. scalars [6] = rz_a, rz_b, alpha_a, alpha_b, beta_a, beta_b. Thread: one.
+    /// </summary>
+    public static void HintScalarKernel(ArrayView<float> partials, ArrayView<float> scalars, HintArgs a)
+    {
+        if (Grid.GlobalIndex.X != 0)
+            return;
+        for (int c = 0; c < 2; c++)
+        {
+            float s = 0f;
+            for (int t = 0; t < a.Threads; t++)
+                s += partials[c * a.Threads + t];
+            if (a.Mode == HintArgs.Start)
+                scalars[c] = s;
+            else if (a.Mode == HintArgs.Alpha)
+                scalars[2 + c] = s != 0f ? scalars[c] / s : 0f;
+            else
+            {
+                scalars[4 + c] = scalars[c] != 0f ? s / scalars[c] : 0f;
+                scalars[c] = s;
+            }
+        }
+    }
+
+    /// <summary>HintStepKernel: x += alpha p, r -= alpha q, z = r / diag (0 at hint cells), per channel. Thread: cells.</summary>
+    public static void HintStepKernel(ArrayView<float> x, ArrayView<float> residual, ArrayView<float> z, ArrayView<float> p, ArrayView<float> q,
+        ArrayView<float> diag, ArrayView<float> mask, ArrayView<float> scalars, HintArgs a)
+    {
+        int total = a.Cells, run = a.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int r = start, end = Math.Min(start + run, total); r < end; r++)
+                for (int c = 0; c < 2; c++)
+                {
+                    int i = c * total + r;
+                    float alpha = scalars[2 + c];
+                    x[i] += alpha * p[i];
+                    float rr = residual[i] - alpha * q[i];
+                    residual[i] = rr;
+                    z[i] = mask[r] != 0f ? 0f : rr / diag[r];
+                }
+    }
+
+    /// <summary>HintDirectionKernel: p = z + beta p, per channel. Thread: cells.</summary>
+    public static void HintDirectionKernel(ArrayView<float> z, ArrayView<float> p, ArrayView<float> scalars, HintArgs a)
+    {
+        int total = a.Cells, run = a.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int r = start, end = Math.Min(start + run, total); r < end; r++)
+                for (int c = 0; c < 2; c++)
+                {
+                    int i = c * total + r;
+                    p[i] = z[i] + scalars[4 + c] * p[i];
+                }
+    }
+}

@@ -1,0 +1,150 @@
+namespace ColorKernels.Kernels.Hints;
+
+/// <summary>
+/// Plain double-precision definitions of <see cref="HintKernels"/>: the window variance, the affinity, the
+/// residual and the operator, and the propagation itself solved directly (Gaussian elimination with partial
+/// pivoting on the free cells' dense system: small grids only), against which the device's conjugate
+/// gradient is checked.
+/// </summary>
+public static class HintReference
+{
+    public static double[] Variance(float[] y, int width, int height)
+    {
+        var v = new double[width * height];
+        for (int row = 0; row < height; row++)
+            for (int col = 0; col < width; col++)
+            {
+                var window = Window(y, width, height, row, col).ToArray();
+                double mean = window.Average();
+                v[row * width + col] = window.Sum(value => (value - mean) * (value - mean)) / window.Length;
+            }
+        return v;
+    }
+
+    private static IEnumerable<double> Window(float[] y, int width, int height, int row, int col)
+    {
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++)
+                if (row + dy >= 0 && row + dy < height && col + dx >= 0 && col + dx < width)
+                    yield return y[(row + dy) * width + col + dx];
+    }
+
+    /// <summary>Weights [8, cells] and diag [cells] as HintAffinityKernel defines them, from <paramref name="variance"/>.</summary>
+    public static (double[] Weights, double[] Diag) Affinity(float[] y, double[] variance, int width, int height, double sigmaScale, double sigmaFloor, double lambda)
+    {
+        int cells = width * height;
+        var w = new double[8 * cells];
+        var diag = new double[cells];
+        for (int r = 0; r < cells; r++)
+        {
+            int row = r / width, col = r % width;
+            double sum = 0;
+            for (int k = 0; k < 8; k++)
+            {
+                int yy = row + HintKernels.Dy(k), xx = col + HintKernels.Dx(k);
+                if (yy < 0 || yy >= height || xx < 0 || xx >= width)
+                    continue;
+                int s = yy * width + xx;
+                double d = (double)y[r] - y[s], sigma2 = Math.Max(sigmaScale * (variance[r] + variance[s]) / 2, sigmaFloor);
+                w[k * cells + r] = Math.Exp(-d * d / (2 * sigma2));
+                sum += w[k * cells + r];
+            }
+            diag[r] = sum + lambda;
+        }
+        return (w, diag);
+    }
+
+    /// <summary>q = A p on the free cells (diag p - sum w p_s), 0 at hint cells; vectors [2, cells].</summary>
+    public static double[] Apply(double[] weights, double[] diag, float[] mask, float[] p, int width, int height) =>
+        Rows(weights, diag, mask, p, width, height, (neighbours, self) => self - neighbours);
+
+    /// <summary>r = sum w x_s - diag x on the free cells, 0 at hint cells; vectors [2, cells].</summary>
+    public static double[] Residual(double[] weights, double[] diag, float[] mask, float[] x, int width, int height) =>
+        Rows(weights, diag, mask, x, width, height, (neighbours, self) => neighbours - self);
+
+    private static double[] Rows(double[] weights, double[] diag, float[] mask, float[] v, int width, int height, Func<double, double, double> combine)
+    {
+        int cells = width * height;
+        var result = new double[2 * cells];
+        for (int c = 0; c < 2; c++)
+            for (int r = 0; r < cells; r++)
+            {
+                if (mask[r] != 0)
+                    continue;
+                int row = r / width, col = r % width;
+                double sum = 0;
+                for (int k = 0; k < 8; k++)
+                {
+                    int yy = row + HintKernels.Dy(k), xx = col + HintKernels.Dx(k);
+                    if (yy >= 0 && yy < height && xx >= 0 && xx < width)
+                        sum += weights[k * cells + r] * v[c * cells + yy * width + xx];
+                }
+                result[c * cells + r] = combine(sum, diag[r] * v[c * cells + r]);
+            }
+        return result;
+    }
+
+    /// <summary>
+    /// The propagation solved directly: x [2, cells] with x = <paramref name="hints"/> at the hint cells and,
+    /// on the free cells, (D - W + lambda I) x = W x_hints, by Gaussian elimination with partial pivoting.
+    /// </summary>
+    public static double[] Solve(float[] y, float[] mask, float[] hints, int width, int height, double sigmaScale, double sigmaFloor, double lambda)
+    {
+        int cells = width * height;
+        var (w, diag) = Affinity(y, Variance(y, width, height), width, height, sigmaScale, sigmaFloor, lambda);
+        int[] free = Enumerable.Range(0, cells).Where(r => mask[r] == 0).ToArray();
+        var index = new Dictionary<int, int>();
+        for (int i = 0; i < free.Length; i++)
+            index[free[i]] = i;
+        var x = hints.Select(v => (double)v).ToArray();
+        for (int r = 0; r < cells; r++)
+            if (mask[r] == 0)
+            {
+                x[r] = 0;
+                x[cells + r] = 0;
+            }
+        int n = free.Length;
+        var a = new double[n, n + 2];
+        for (int i = 0; i < n; i++)
+        {
+            int r = free[i], row = r / width, col = r % width;
+            a[i, i] = diag[r];
+            for (int k = 0; k < 8; k++)
+            {
+                int yy = row + HintKernels.Dy(k), xx = col + HintKernels.Dx(k);
+                if (yy < 0 || yy >= height || xx < 0 || xx >= width)
+                    continue;
+                int s = yy * width + xx;
+                if (index.TryGetValue(s, out int j))
+                    a[i, j] -= w[k * cells + r];
+                else
+                    for (int c = 0; c < 2; c++)
+                        a[i, n + c] += w[k * cells + r] * hints[c * cells + s];
+            }
+        }
+        for (int col = 0; col < n; col++)
+        {
+            int pivot = col;
+            for (int i = col + 1; i < n; i++)
+                if (Math.Abs(a[i, col]) > Math.Abs(a[pivot, col]))
+                    pivot = i;
+            for (int j = 0; j < n + 2; j++)
+                (a[col, j], a[pivot, j]) = (a[pivot, j], a[col, j]);
+            for (int i = col + 1; i < n; i++)
+            {
+                double f = a[i, col] / a[col, col];
+                for (int j = col; j < n + 2; j++)
+                    a[i, j] -= f * a[col, j];
+            }
+        }
+        for (int c = 0; c < 2; c++)
+            for (int i = n - 1; i >= 0; i--)
+            {
+                double sum = a[i, n + c];
+                for (int j = i + 1; j < n; j++)
+                    sum -= a[i, j] * x[c * cells + free[j]];
+                x[c * cells + free[i]] = sum / a[i, i];
+            }
+        return x;
+    }
+}

@@ -1,0 +1,106 @@
+using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Kernels.Hints;
+using ColorKernels.Tests.Support;
+
+namespace ColorKernels.Tests.Ops;
+
+/// <summary>The op table's Hints cases (see <see cref="OpCases"/>): each step of the propagation, and the whole solve against a direct one.</summary>
+internal static partial class OpCases
+{
+    // ---- Hints: colour hints spread by an edge-aware affinity ----
+
+    private static readonly HintSettings HintCaseSettings = new(SigmaScale: 0.6f, SigmaFloor: 1e-3f, Lambda: 0.01f);
+
+    /// <summary>A grid's luminance (L / 100): a smooth ramp, a step (an edge) down the middle, and noise.</summary>
+    private static float[] HintLuminance(int h, int w, int seed)
+    {
+        float[] noise = U(h * w, -0.02f, 0.02f, seed);
+        return Enumerable.Range(0, h * w).Select(i => 0.2f + 0.3f * (i % w) / Math.Max(1, w) + (i % w >= w / 2 ? 0.3f : 0f) + noise[i]).ToArray();
+    }
+
+    /// <summary>About one cell in <paramref name="every"/> is a hint (always the first), with (a, b) in [-60, 60]; x holds them there and 0 elsewhere.</summary>
+    private static (float[] Mask, float[] X) HintCells(int cells, int every, int seed)
+    {
+        var random = new Random(seed);
+        var mask = new float[cells];
+        var x = new float[2 * cells];
+        for (int r = 0; r < cells; r++)
+            if (r == 0 || random.Next(every) == 0)
+            {
+                mask[r] = 1;
+                x[r] = (float)(random.NextDouble() * 120 - 60);
+                x[cells + r] = (float)(random.NextDouble() * 120 - 60);
+            }
+        return (mask, x);
+    }
+
+    private static IEnumerable<OpCase> Hints()
+    {
+        foreach (var (h, w) in new[] { (1, 1), (1, 17), (31, 33), (32, 32), (7, 9), (48, 64) })
+        {
+            int cells = h * w, seed = h * 100 + w;
+            string shape = $"{h}x{w}";
+            float[] y = HintLuminance(h, w, seed);
+            yield return new OpCase("Hints.Variance", shape, new Tolerance(1e-6, 1e-4, "float32 means and squares of up to 9 values in [0, 1]"), r =>
+            {
+                var ty = r.In("y", Shape.Nchw(1, 1, h, w), y);
+                var v = r.Out("variance", ty.Shape);
+                r.Launch = () => HintOps.Variance(ty, v, HintCaseSettings);
+                r.Check("variance", v, HintReference.Variance(y, w, h));
+            });
+            yield return new OpCase("Hints.Affinity", shape, new Tolerance(1e-5, 1e-4, "float32 exp of arguments up to ~40 (weights in [0, 1]) and sums of 8 of them"), r =>
+            {
+                double[] variance = HintReference.Variance(y, w, h);
+                var ty = r.In("y", Shape.Nchw(1, 1, h, w), y);
+                var tv = r.In("variance", ty.Shape, variance.Select(v => (float)v).ToArray());
+                var weights = r.Out("weights", Shape.Nchw(8, 1, h, w));
+                var diag = r.Out("diag", ty.Shape);
+                r.Launch = () => HintOps.Affinity(ty, tv, weights, diag, HintCaseSettings);
+                var (ew, ed) = HintReference.Affinity(y, variance.Select(v => (double)(float)v).ToArray(), w, h, 0.6, (double)1e-3f, (double)0.01f);
+                r.Check("weights", weights, ew);
+                r.Check("diag", diag, ed);
+            });
+            foreach (bool residual in new[] { false, true })
+                yield return new OpCase(residual ? "Hints.Residual" : "Hints.Apply", shape, new Tolerance(1e-4, 1e-5, "sums of 9 float32 products of weights in [0, 1] with values in [-60, 60]"), r =>
+                {
+                    float[] weights = U(8 * cells, 0, 1, seed + 1), diag = U(cells, 1, 9, seed + 2), v = U(2 * cells, -60, 60, seed + 3);
+                    var (mask, _) = HintCells(cells, 5, seed + 4);
+                    var tw = r.In("weights", Shape.Nchw(8, 1, h, w), weights);
+                    var td = r.In("diag", Shape.Nchw(1, 1, h, w), diag);
+                    var tm = r.In("mask", td.Shape, mask);
+                    var tv = r.In("v", Shape.Nchw(1, 2, h, w), v);
+                    var result = r.Out("result", tv.Shape);
+                    double[] dw = weights.Select(x => (double)x).ToArray(), dd = diag.Select(x => (double)x).ToArray();
+                    if (residual)
+                    {
+                        r.Launch = () => HintOps.Residual(tw, td, tm, tv, result, HintCaseSettings);
+                        r.Check("r", result, HintReference.Residual(dw, dd, mask, v, w, h));
+                    }
+                    else
+                    {
+                        r.Launch = () => HintOps.Apply(tw, td, tm, tv, result, HintCaseSettings);
+                        r.Check("q", result, HintReference.Apply(dw, dd, mask, v, w, h));
+                    }
+                });
+        }
+        // The whole solve against a direct one: conjugate gradient converges in at most as many steps as free
+        // cells in exact arithmetic; twice that (at least 60) covers float32 rounding on these grids.
+        foreach (var (h, w, every) in new[] { (1, 1, 1), (1, 17, 6), (5, 7, 4), (9, 7, 10), (12, 16, 20), (13, 11, 3) })
+        {
+            int cells = h * w, seed = 7 * h + w;
+            float[] y = HintLuminance(h, w, seed);
+            var (mask, x0) = HintCells(cells, every, seed);
+            int free = mask.Count(m => m == 0);
+            var settings = HintCaseSettings with { Iterations = Math.Max(60, 2 * free) };
+            yield return new OpCase("Hints.Propagate", $"{h}x{w}, {cells - free} hints", new Tolerance(1e-2, 1e-4, "a hundredth of an ab unit (a hundred times below a visible step): float32 conjugate gradient against Gaussian elimination in double"), r =>
+            {
+                var ty = r.In("y", Shape.Nchw(1, 1, h, w), y);
+                var tm = r.In("mask", ty.Shape, mask);
+                var tx = r.In("x", Shape.Nchw(1, 2, h, w), x0);
+                r.Launch = () => HintOps.Propagate(ty, tm, tx, settings);
+                r.Check("x", tx, HintReference.Solve(y, mask, x0, w, h, settings.SigmaScale, settings.SigmaFloor, settings.Lambda));
+            });
+        }
+    }
+}
