@@ -68,9 +68,12 @@ public interface IColorizer : IDisposable
 
     /// <summary>
     /// A prediction of this colourizer decoded at <paramref name="temperature"/> (default <see cref="Temperature"/>),
-    /// joined with the predicted picture's full-resolution L: the same picture <see cref="Colorize"/> gives at that temperature.
+    /// joined with the predicted picture's full-resolution L: the same picture <see cref="Colorize"/> gives at that
+    /// temperature. With <paramref name="hints"/> (at most <see cref="ColorHint.MaxHints"/>, each inside the
+    /// picture) each hint's correction, its ab minus the decoded ab, is spread over the picture where L is alike
+    /// (stopping at edges) and added before the join.
     /// </summary>
-    ImageData Decode(Prediction prediction, float? temperature = null);
+    ImageData Decode(Prediction prediction, float? temperature = null, IReadOnlyList<ColorHint>? hints = null);
 
     /// <summary>The prediction at pixel (x, y) of its picture: the grid cell, the probabilities over the palette, the colour decoded at <paramref name="temperature"/>.</summary>
     PixelDistribution Distribution(Prediction prediction, int x, int y, float? temperature = null);
@@ -148,6 +151,14 @@ public static class ColorizerExtensions
     {
         ArgumentNullException.ThrowIfNull(colorizer);
         return colorizer.Colorize(new[] { image })[0];
+    }
+
+    /// <summary>Colours one picture steered by a person's colour <paramref name="hints"/> (see <see cref="ColorHint"/>); the model runs once.</summary>
+    public static ImageData Colorize(this IColorizer colorizer, ImageData image, IReadOnlyList<ColorHint> hints)
+    {
+        ArgumentNullException.ThrowIfNull(colorizer);
+        using Prediction prediction = colorizer.Predict(image);
+        return colorizer.Decode(prediction, null, hints);
     }
 
     /// <summary>The model's prediction for one picture, kept on the device (the caller disposes it): decode it with <see cref="IColorizer.Decode"/>.</summary>

@@ -98,11 +98,19 @@ internal abstract class PaletteColorizer : IColorizer
             return PredictUnlocked(images, keepLab: false);
     }
 
-    public ImageData Decode(Prediction prediction, float? temperature = null)
+    public ImageData Decode(Prediction prediction, float? temperature = null, IReadOnlyList<ColorHint>? hints = null)
     {
         float t = temperature is { } given ? DecodeTemperature.Check(given, "temperature") : Temperature;
+        ArgumentNullException.ThrowIfNull(prediction);
+        if (hints is not null)
+        {
+            if (hints.Count > ColorHint.MaxHints)
+                throw new UserErrorException($"{hints.Count} hints: at most {ColorHint.MaxHints} a picture");
+            foreach (ColorHint hint in hints)
+                hint.Check(prediction.Image.Width, prediction.Image.Height);
+        }
         lock (gate)
-            return LabOps.LabToImage(Device, prediction.Image, DecodeLab(prediction, t));
+            return LabOps.LabToImage(Device, prediction.Image, DecodeLab(prediction, t, hints));
     }
 
     public PixelDistribution Distribution(Prediction prediction, int x, int y, float? temperature = null)
@@ -143,7 +151,7 @@ internal abstract class PaletteColorizer : IColorizer
     /// picture on its first decode and kept, so a decode at another temperature (the demo's slider) does
     /// not upload and convert the picture again; each decode overwrites a and b whole.
     /// </summary>
-    private Tensor<float> DecodeLab(Prediction prediction, float temperature)
+    private Tensor<float> DecodeLab(Prediction prediction, float temperature, IReadOnlyList<ColorHint>? hints = null)
     {
         CheckOwner(prediction);
         if (prediction.Lab is null)
@@ -160,14 +168,73 @@ internal abstract class PaletteColorizer : IColorizer
             }
             prediction.Lab = lab;
         }
-        if (palette is null)
-            ResampleOps.ResizeBilinear(prediction.Values, 0, 2, prediction.Lab, 1);
-        else
+        if (hints is not { Count: > 0 })
         {
-            using Tensor<float> ab = DecodeAb(prediction, temperature);
-            ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
+            if (palette is null)
+                ResampleOps.ResizeBilinear(prediction.Values, 0, 2, prediction.Lab, 1);
+            else
+            {
+                using Tensor<float> decoded = DecodeAb(prediction, temperature);
+                ResampleOps.ResizeBilinear(decoded, 0, 2, prediction.Lab, 1);
+            }
+            return prediction.Lab;
         }
+        using Tensor<float> ab = palette is null ? Copy(prediction.Values) : DecodeAb(prediction, temperature);
+        SpreadHints(prediction, ab, hints);
+        ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
         return prediction.Lab;
+    }
+
+    private Tensor<float> Copy(Tensor<float> values)
+    {
+        Tensor<float> copy = Device.Allocate<float>("ab", values.Shape);
+        BufferOps.Fill(copy, 0f);
+        BufferOps.Accumulate(values, copy);
+        return copy;
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="ab"/> [1, 2, Height, Width] (the decoded grid) the hints' corrections spread over
+    /// the grid: each grid cell under a hint's square holds the hint's ab minus the decoded ab (cells under
+    /// several hints take their mean), and <see cref="HintOps.Propagate"/> carries those corrections to the
+    /// other cells along the picture's L at the grid (its Lab resized down).
+    /// </summary>
+    private void SpreadHints(Prediction prediction, Tensor<float> ab, IReadOnlyList<ColorHint> hints)
+    {
+        int width = prediction.Width, height = prediction.Height, cells = width * height;
+        float[] model = ab.Download();
+        var sum = new double[2 * cells];
+        var count = new int[cells];
+        foreach (ColorHint hint in hints)
+        {
+            int x0 = Math.Max(0, hint.X - (hint.Size - 1) / 2), y0 = Math.Max(0, hint.Y - (hint.Size - 1) / 2);
+            int x1 = Math.Min(prediction.Image.Width - 1, hint.X + hint.Size / 2), y1 = Math.Min(prediction.Image.Height - 1, hint.Y + hint.Size / 2);
+            var (cx0, cy0) = prediction.CellOf(x0, y0);
+            var (cx1, cy1) = prediction.CellOf(x1, y1);
+            for (int cy = cy0; cy <= cy1; cy++)
+                for (int cx = cx0; cx <= cx1; cx++)
+                {
+                    int r = cy * width + cx;
+                    sum[r] += hint.A;
+                    sum[cells + r] += hint.B;
+                    count[r]++;
+                }
+        }
+        var mask = new float[cells];
+        var correction = new float[2 * cells];
+        for (int r = 0; r < cells; r++)
+            if (count[r] > 0)
+            {
+                mask[r] = 1;
+                correction[r] = (float)(sum[r] / count[r] - model[r]);
+                correction[cells + r] = (float)(sum[cells + r] / count[r] - model[cells + r]);
+            }
+        using Tensor<float> y = Device.Allocate<float>("hint.y", Shape.Nchw(1, 1, height, width));
+        ResampleOps.ResizeBilinear(prediction.Lab!, 0, 1, y, 0, scale: 0.01f);
+        using Tensor<float> tmask = Device.Upload("hint.mask", y.Shape, mask);
+        using Tensor<float> x = Device.Upload("hint.correction", ab.Shape, correction);
+        HintOps.Propagate(y, tmask, x, new HintSettings());
+        BufferOps.Accumulate(x, ab);
     }
 
     /// <summary>Every cell of a (palette) prediction decoded at <paramref name="temperature"/>: a new ab [1, 2, Height, Width] the caller disposes.</summary>

@@ -1,0 +1,111 @@
+using ColorKernels.Engine;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Models;
+using ColorKernels.Kernels.Color;
+using ColorKernels.Tests.Support;
+using Xunit;
+
+namespace ColorKernels.Tests.Models;
+
+/// <summary>Colour hints through the library (IColorizer.Decode with hints): the hinted place takes the hint's chroma, a region across an L edge keeps the model's colours, and bad hints are one-line errors.</summary>
+public class ColorHintTests
+{
+    /// <summary>96 x 64 grey: L 35 left of column 48, L 80 right of it.</summary>
+    private static ImageData TwoRegions()
+    {
+        var rgb = new byte[96 * 64 * 3];
+        for (int i = 0; i < 96 * 64; i++)
+        {
+            byte v = (byte)(i % 96 < 48 ? 84 : 198);
+            rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = v;
+        }
+        return ImageData.FromRgb8(96, 64, rgb);
+    }
+
+    private static (double A, double B) AbAt(ImageData image, int x, int y)
+    {
+        int i = 3 * (y * image.Width + x);
+        var (_, a, b) = LabReference.SrgbToLab(image.Rgb8![i] / 255.0, image.Rgb8[i + 1] / 255.0, image.Rgb8[i + 2] / 255.0);
+        return (a, b);
+    }
+
+    [Theory]
+    [InlineData("default")]
+    [InlineData("docs/som-mlp/general.ckm")]
+    public void A_hint_colours_its_region_and_the_other_side_of_an_edge_keeps_the_models_colours(string model)
+    {
+        var device = TestDevices.Get("cpu:0");
+        using IColorizer colorizer = Colorizer.Open(device, model == "default" ? model : TestData.RepositoryFile(model.Split('/')));
+        ImageData picture = TwoRegions();
+        // A muted olive green: the model says cool greys here, and hint plus model stay inside sRGB (no clipping to confuse the chroma read back).
+        ColorHint hint = ColorHint.FromColor(20, 32, "#507040", size: 9);
+        using Prediction prediction = colorizer.Predict(picture);
+        ImageData automatic = colorizer.Decode(prediction);
+        ImageData hinted = colorizer.Decode(prediction, null, new[] { hint });
+
+        // Every pixel of the hinted square takes the hint's chroma (8-bit output: within 5).
+        for (int y = 28; y <= 36; y++)
+            for (int x = 16; x <= 24; x++)
+            {
+                var (a, b) = AbAt(hinted, x, y);
+                Assert.True(Math.Abs(a - hint.A) < 5 && Math.Abs(b - hint.B) < 5, $"({x}, {y}): ab ({a:F1}, {b:F1}), hint ({hint.A:F1}, {hint.B:F1})");
+            }
+        // The rest of the left region is shifted by the hints' corrections, spread: by a shift within the range
+        // of those at the hinted square (the maximum principle of the interpolation), not flattened to the hint.
+        var shifts = new List<(double A, double B)>();
+        for (int y = 28; y <= 36; y++)
+            for (int x = 16; x <= 24; x++)
+            {
+                var (a0, b0) = AbAt(automatic, x, y);
+                var (a1, b1) = AbAt(hinted, x, y);
+                shifts.Add((a1 - a0, b1 - b0));
+            }
+        double meanA = shifts.Average(s => s.A), meanB = shifts.Average(s => s.B);
+        Assert.True(Math.Sqrt(meanA * meanA + meanB * meanB) > 8, $"the hint corrects the model by only ({meanA:F1}, {meanB:F1}): pick a colour it does not predict");
+        foreach (var (x, y) in new[] { (5, 5), (40, 60), (2, 62), (44, 2) })
+        {
+            var (a0, b0) = AbAt(automatic, x, y);
+            var (a1, b1) = AbAt(hinted, x, y);
+            Assert.True(a1 - a0 > shifts.Min(s => s.A) - 2 && a1 - a0 < shifts.Max(s => s.A) + 2 && b1 - b0 > shifts.Min(s => s.B) - 2 && b1 - b0 < shifts.Max(s => s.B) + 2,
+                $"({x}, {y}): shifted by ({a1 - a0:F1}, {b1 - b0:F1}), at the hint by a in [{shifts.Min(s => s.A):F1}, {shifts.Max(s => s.A):F1}], b in [{shifts.Min(s => s.B):F1}, {shifts.Max(s => s.B):F1}]");
+            double reach = Math.Sqrt((a1 - a0) * (a1 - a0) + (b1 - b0) * (b1 - b0)) / Math.Sqrt(meanA * meanA + meanB * meanB);
+            Assert.True(reach > 0.5, $"({x}, {y}): only {reach:P0} of the hint's correction reached it");
+        }
+        // The right region, a strong L edge away, keeps the automatic colours.
+        foreach (var (x, y) in new[] { (70, 32), (90, 5), (60, 60) })
+        {
+            var (a0, b0) = AbAt(automatic, x, y);
+            var (a1, b1) = AbAt(hinted, x, y);
+            Assert.True(Math.Abs(a1 - a0) < 2 && Math.Abs(b1 - b0) < 2, $"({x}, {y}): ab ({a1:F1}, {b1:F1}) with the hint, ({a0:F1}, {b0:F1}) without");
+        }
+        // L is the picture's own.
+        Assert.Equal(picture.Width, hinted.Width);
+        Assert.Equal(automatic.Rgb8, colorizer.Decode(prediction, null, Array.Empty<ColorHint>()).Rgb8);
+        // The one-call form gives the same picture.
+        Assert.Equal(hinted.Rgb8, colorizer.Colorize(picture, new[] { hint }).Rgb8);
+    }
+
+    [Fact]
+    public void Bad_hints_are_one_line_errors()
+    {
+        var device = TestDevices.Get("cpu:0");
+        using IColorizer colorizer = Colorizer.Open(device, "default");
+        ImageData picture = TwoRegions();
+        using Prediction prediction = colorizer.Predict(picture);
+        foreach (var (hints, message) in new (ColorHint[], string)[]
+        {
+            (new[] { new ColorHint(96, 10, 0, 0) }, "hint at (96, 10): outside the 96x64 picture"),
+            (new[] { new ColorHint(1, -1, 0, 0) }, "outside the 96x64 picture"),
+            (new[] { new ColorHint(1, 1, 0, 0, Size: 65) }, "size 65, expected 1 to 64"),
+            (new[] { new ColorHint(1, 1, 200, 0) }, "a = 200, b = 0, expected -128 to 127"),
+            (Enumerable.Repeat(new ColorHint(1, 1, 0, 0), ColorHint.MaxHints + 1).ToArray(), "10001 hints: at most 10000 a picture"),
+        })
+            Assert.Contains(message, Assert.Throws<UserErrorException>(() => colorizer.Decode(prediction, null, hints)).Message);
+        Assert.Contains("colour '#12345': expected #rrggbb", Assert.Throws<UserErrorException>(() => ColorHint.FromColor(0, 0, "#12345")).Message);
+        Assert.Contains("expected #rrggbb", Assert.Throws<UserErrorException>(() => ColorHint.FromColor(0, 0, "#zzzzzz")).Message);
+        // The colour's chroma, not its lightness: a dark and a light grey are both (0, 0).
+        ColorHint grey = ColorHint.FromColor(0, 0, "#202020");
+        Assert.InRange(grey.A, -0.01, 0.01);
+        Assert.InRange(grey.B, -0.01, 0.01);
+    }
+}
