@@ -1,5 +1,6 @@
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Engine.Video;
 
@@ -57,9 +58,13 @@ public abstract class FrameJob
     /// <summary>The stage for this job's frames of <paramref name="width"/> x <paramref name="height"/>, or null (the default: none).</summary>
     internal virtual IFrameStage? CreateStage(ComputeDevice device, int width, int height) => null;
 
-    /// <summary>A picture file coloured into <paramref name="output"/> (written atomically; its format by extension).</summary>
-    public static FrameJob Picture(string input, string output, long maxPixels = ImageIO.DefaultMaxPixels, long maxMetadataBytes = ImageIO.DefaultMaxMetadataBytes) =>
-        new PictureJob(input, output, maxPixels, maxMetadataBytes);
+    /// <summary>
+    /// A picture file coloured into <paramref name="output"/> (written atomically; its format by extension),
+    /// steered by <paramref name="hints"/> when given (see <see cref="ColorHint"/>).
+    /// </summary>
+    public static FrameJob Picture(string input, string output, long maxPixels = ImageIO.DefaultMaxPixels, long maxMetadataBytes = ImageIO.DefaultMaxMetadataBytes,
+        IReadOnlyList<ColorHint>? hints = null) =>
+        new PictureJob(input, output, maxPixels, maxMetadataBytes, hints);
 
     /// <summary>
     /// A video coloured into <paramref name="output"/> (container and codec by extension); probed now, so a
@@ -84,7 +89,8 @@ public abstract class FrameJob
 /// <param name="Image">The picture.</param>
 /// <param name="Name">What messages call it (the file of a frame folder; the job's input otherwise).</param>
 /// <param name="Microseconds">Its presentation time from the first frame (videos), else null.</param>
-internal sealed record SourceFrame(ImageData Image, string Name, long? Microseconds = null);
+/// <param name="Hints">A person's colour hints for it, or null.</param>
+internal sealed record SourceFrame(ImageData Image, string Name, long? Microseconds = null, IReadOnlyList<ColorHint>? Hints = null);
 
 /// <summary>Where a job's frames come from, read in order on the pipeline's reading thread.</summary>
 internal interface IFrameSource : IDisposable
@@ -127,15 +133,17 @@ internal interface IFrameStage : IDisposable
 internal sealed class PictureJob : FrameJob
 {
     private readonly long maxPixels, maxMetadataBytes;
+    private readonly IReadOnlyList<ColorHint>? hints;
 
-    public PictureJob(string input, string output, long maxPixels, long maxMetadataBytes) : base(FrameJobKind.Picture, input, output)
+    public PictureJob(string input, string output, long maxPixels, long maxMetadataBytes, IReadOnlyList<ColorHint>? hints) : base(FrameJobKind.Picture, input, output)
     {
         this.maxPixels = maxPixels;
         this.maxMetadataBytes = maxMetadataBytes;
+        this.hints = hints;
     }
 
     // Decoded when read, so the reading thread holds at most the pipeline's prefetch of pictures.
-    internal override IFrameSource OpenSource(CancellationToken cancel) => new OneFrame(() => new SourceFrame(ImageIO.Load(Input, maxPixels, maxMetadataBytes), Input));
+    internal override IFrameSource OpenSource(CancellationToken cancel) => new OneFrame(() => new SourceFrame(ImageIO.Load(Input, maxPixels, maxMetadataBytes), Input, Hints: hints));
 
     internal override IFrameSink OpenSink(IFrameSource source) => new FileSink(_ => Output);
 

@@ -156,12 +156,13 @@ public sealed class FramePipeline
             var frames = batch.ToList();
             batch.Clear();
             var images = frames.Select(f => f.Frame.Image).ToList();
+            var hints = frames.Select(f => f.Frame.Hints).ToList();
             IReadOnlyList<ImageData> coloured;
             var clock = Stopwatch.StartNew();
             try
             {
                 var stages = frames.Select(f => f.Run.StageFor(device, f.Frame.Image)).ToList();
-                coloured = Colour(images, stages);
+                coloured = Colour(images, hints, stages);
             }
             catch (UserErrorException e)
             {
@@ -276,12 +277,15 @@ public sealed class FramePipeline
     /// frame's stage before its one conversion to sRGB; any other colourizer's output goes through the stage
     /// by a round trip of its 8-bit pictures to Lab and back.
     /// </summary>
-    private IReadOnlyList<ImageData> Colour(IReadOnlyList<ImageData> images, IReadOnlyList<IFrameStage?> stages)
+    private IReadOnlyList<ImageData> Colour(IReadOnlyList<ImageData> images, IReadOnlyList<IReadOnlyList<ColorHint>?> hints, IReadOnlyList<IFrameStage?> stages)
     {
-        bool staged = stages.Any(s => s is not null);
+        bool staged = stages.Any(s => s is not null), hinted = hints.Any(h => h is { Count: > 0 });
         if (colorizer is PaletteColorizer palette)
-            return palette.ColorizeThroughLab(images, staged ? (i, lab) => stages[i]?.Blend(images[i], lab) : null);
-        IReadOnlyList<ImageData> coloured = colorizer?.Colorize(images) ?? images.Select(perPicture!).ToList();
+            return palette.ColorizeThroughLab(images, staged ? (i, lab) => stages[i]?.Blend(images[i], lab) : null, hinted ? hints : null);
+        if (hinted && colorizer is null)
+            throw new UserErrorException("colour hints need a colourizer (this run transforms pictures without one)");
+        IReadOnlyList<ImageData> coloured = !hinted ? colorizer?.Colorize(images) ?? images.Select(perPicture!).ToList()
+            : images.Select((image, i) => hints[i] is { Count: > 0 } h ? colorizer!.Colorize(image, h) : colorizer!.Colorize(image)).ToList();
         return staged ? coloured.Select((c, i) => stages[i] is { } s ? s.Apply(images[i], c) : c).ToList() : coloured;
     }
 

@@ -43,6 +43,20 @@ public static class ImageIO
     public static ImageData Load(string path, long maxPixels = DefaultMaxPixels, long maxMetadataBytes = DefaultMaxMetadataBytes) =>
         Decode(path, ReadAll(path), maxPixels, maxMetadataBytes);
 
+    /// <summary>
+    /// The size <see cref="Load"/> would give <paramref name="path"/> (its EXIF orientation applied: a
+    /// quarter turn swaps width and height), read from the header with the same checks, without decoding.
+    /// </summary>
+    public static (int Width, int Height) OrientedSize(string path, long maxPixels = DefaultMaxPixels, long maxMetadataBytes = DefaultMaxMetadataBytes)
+    {
+        (IImageInfo info, _, _) = Check(path, ReadAll(path), maxPixels, maxMetadataBytes);
+        ushort orientation = 1;
+        if (info.Metadata.ExifProfile?.GetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.Orientation) is { } tag)
+            orientation = tag.Value;
+        // EXIF orientations 5 to 8 are the transposed ones.
+        return orientation is >= 5 and <= 8 ? (info.Height, info.Width) : (info.Width, info.Height);
+    }
+
     /// <summary>Decodes a picture held in memory (an upload, say) with the same checks; <paramref name="name"/> names it in messages.</summary>
     public static ImageData Decode(string name, byte[] bytes, long maxPixels = DefaultMaxPixels, long maxMetadataBytes = DefaultMaxMetadataBytes)
     {

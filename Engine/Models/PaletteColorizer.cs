@@ -62,7 +62,8 @@ internal abstract class PaletteColorizer : IColorizer
     /// the decoded ab at full size) and index to <paramref name="labStep"/> before its one conversion to sRGB
     /// (the frame pipeline's stages: the stabiliser blends there).
     /// </summary>
-    internal IReadOnlyList<ImageData> ColorizeThroughLab(IReadOnlyList<ImageData> images, Action<int, Tensor<float>>? labStep)
+    internal IReadOnlyList<ImageData> ColorizeThroughLab(IReadOnlyList<ImageData> images, Action<int, Tensor<float>>? labStep,
+        IReadOnlyList<IReadOnlyList<ColorHint>?>? hints = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0)
@@ -75,7 +76,7 @@ internal abstract class PaletteColorizer : IColorizer
                 var results = new ImageData[images.Count];
                 for (int i = 0; i < results.Length; i++)
                 {
-                    Tensor<float> lab = DecodeLab(predictions[i], Temperature);
+                    Tensor<float> lab = DecodeLab(predictions[i], Temperature, hints?[i]);
                     labStep?.Invoke(i, lab);
                     results[i] = LabOps.LabToImage(Device, images[i], lab);
                 }

@@ -32,6 +32,12 @@ public sealed class BatchRunner
     /// <summary>Each input is a folder of numbered frames, coloured as one sequence into -o (one folder) or -o/NAME (several).</summary>
     public bool Sequences { get; set; }
 
+    /// <summary>
+    /// --hints: a hints file for the one input, or a folder of STEM.json files, one per input that has hints
+    /// (photos/boat.png takes FOLDER/boat.json; inputs without one are coloured automatically). Null: none.
+    /// </summary>
+    public string? HintsPath { get; set; }
+
     /// <summary>Process only inputs whose index (in sorted expansion order) is Index modulo Count.</summary>
     public (int Index, int Count)? Shard { get; init; }
 
@@ -53,7 +59,15 @@ public sealed class BatchRunner
     public int Run(FramePipeline pipeline, string deviceDescription)
     {
         var failures = new List<string>();
-        var (jobs, skipped) = Sequences ? PlanSequences(failures) : PlanFiles(failures);
+        var hintErrors = new List<string>();
+        var (jobs, skipped) = Sequences ? PlanSequences(failures) : PlanFiles(failures, hintErrors);
+        // A hints file that cannot be used stops the run before anything is written (as a bad command line would).
+        if (hintErrors.Count > 0)
+        {
+            foreach (string error in hintErrors)
+                Cli.Error(error);
+            return Cli.Usage;
+        }
 
         using var ctrlC = new Cli.CtrlC();
         CancellationToken cancel = ctrlC.Token;
@@ -104,7 +118,7 @@ public sealed class BatchRunner
     /// One job per input file (pictures first, then videos), this shard's only; an existing output is skipped
     /// unless overwriting, and an input that cannot be planned (a video ffprobe cannot read) is a failure.
     /// </summary>
-    private (List<FrameJob> Jobs, int Skipped) PlanFiles(List<string> failures)
+    private (List<FrameJob> Jobs, int Skipped) PlanFiles(List<string> failures, List<string> hintErrors)
     {
         InputFiles.Expansion expansion = Videos is null ? InputFiles.Expand(Inputs)
             : InputFiles.Expand(Inputs, p => ImageIO.HasImageExtension(p) || Ffmpeg.HasVideoExtension(p));
@@ -120,17 +134,42 @@ public sealed class BatchRunner
         var pictures = new List<FrameJob>();
         var videos = new List<FrameJob>();
         int skipped = 0;
+        bool hintFolder = HintsPath is not null && Directory.Exists(HintsPath);
+        if (HintsPath is not null && !hintFolder && (files.Count != 1 || !expansion.SingleFile))
+            hintErrors.Add($"--hints '{HintsPath}': with several inputs give a folder of STEM.json files (one per input), not one file");
         foreach (InputFile input in files)
         {
             try
             {
                 string path = plan.For(input, inputSet);
+                string? hintsFile = HintsPath is null ? null : hintFolder ? Path.Combine(HintsPath, Path.GetFileNameWithoutExtension(input.FullPath) + ".json") : HintsPath;
+                if (hintsFile is not null && hintFolder && !File.Exists(hintsFile))
+                    hintsFile = null;
                 if (File.Exists(path) && !Overwrite)
                     skipped++;
                 else if (Videos is not null && Ffmpeg.IsVideo(input.FullPath))
+                {
+                    if (hintsFile is not null)
+                        hintErrors.Add($"'{hintsFile}': hints for a film are not supported yet (they need the camera-motion work, issue #29); colour its frames as pictures to hint them");
                     videos.Add(FrameJob.Video(input.FullPath, path, Videos));
+                }
                 else
-                    pictures.Add(FrameJob.Picture(input.FullPath, path, MaxPixels, MaxMetadataBytes));
+                {
+                    IReadOnlyList<Engine.Models.ColorHint>? hints = null;
+                    if (hintsFile is not null)
+                    {
+                        var (width, height) = ImageIO.OrientedSize(input.FullPath, MaxPixels, MaxMetadataBytes);
+                        try
+                        {
+                            hints = HintFiles.Read(hintsFile, width, height);
+                        }
+                        catch (UserErrorException e)
+                        {
+                            hintErrors.Add(e.Message);
+                        }
+                    }
+                    pictures.Add(FrameJob.Picture(input.FullPath, path, MaxPixels, MaxMetadataBytes, hints));
+                }
             }
             catch (UserErrorException e)
             {

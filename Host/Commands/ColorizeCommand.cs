@@ -58,13 +58,19 @@ public static class ColorizeCommand
         {
             Description = "Each input is a folder of numbered frames (film scans): coloured in order as one sequence, with the videos' stabilisation, into -o (one folder) or -o/NAME (several)",
         };
+        var hints = new Option<string?>("--hints")
+        {
+            Description = "Colour hints: a JSON file for one input ({\"hints\": [{\"x\": 120, \"y\": 48, \"color\": \"#c03020\", \"size\": 3}]}: " +
+                "the pixel, the colour whose chroma is used, the square's side 1-64), or a folder of STEM.json files for several inputs; " +
+                "each hint's correction spreads where L is alike and stops at edges. A bad hints file stops the run (exit 2), nothing written",
+        };
         var fused = new Option<bool>("--unfused")
         {
             Description = "Run every layer as its own kernel (the reference path) instead of fused conv+ReLU+batch-norm kernels",
         };
         var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
         options.AddTo(command);
-        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, sequence })
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, sequence, hints })
             command.Options.Add(option);
         command.SetAction(result => Cli.Guard(() =>
         {
@@ -96,6 +102,9 @@ public static class ColorizeCommand
                 : Colorizer.Open(device, file, path, colorizerOptions);
             runner.Videos = videoOptions;
             runner.Sequences = result.GetValue(sequence);
+            runner.HintsPath = result.GetValue(hints);
+            if (runner.HintsPath is not null && runner.Sequences)
+                throw new UserErrorException("--hints with --sequence: hints for a film are not supported yet (they need the camera-motion work, issue #29)");
             return runner.Run(new Engine.Frames.FramePipeline(colorizer, result.GetValue(batch)), device.Description);
         }));
         return command;

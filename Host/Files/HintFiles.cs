@@ -1,0 +1,78 @@
+using System.Text.Json;
+using ColorKernels.Engine;
+using ColorKernels.Engine.Models;
+
+namespace ColorKernels.Host.Files;
+
+/// <summary>
+/// Reads colour hints for <c>colorize --hints</c>: <c>{"hints": [{"x": 120, "y": 48, "color": "#c03020", "size": 3}]}</c>,
+/// x and y the centre pixel in the input picture (origin top-left), the colour's chroma used (its lightness
+/// is the picture's), size the side of the square in pixels (default 1, at most 64), at most
+/// <see cref="ColorHint.MaxHints"/> hints. Every problem is one line naming the file and the entry.
+/// </summary>
+public static class HintFiles
+{
+    /// <summary>Larger hint files are refused unread (10,000 hints take well under 1 MB).</summary>
+    public const long MaxBytes = 4 << 20;
+
+    /// <summary>The hints in <paramref name="path"/>, checked against a <paramref name="width"/> x <paramref name="height"/> picture.</summary>
+    public static IReadOnlyList<ColorHint> Read(string path, int width, int height)
+    {
+        var file = new FileInfo(path);
+        if (!file.Exists)
+            throw new UserErrorException($"'{path}': no such hints file");
+        if (file.Length > MaxBytes)
+            throw new UserErrorException($"'{path}': {file.Length:N0} bytes, over the {MaxBytes:N0} a hints file may have");
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException e)
+        {
+            throw new UserErrorException($"'{path}': not valid JSON ({e.Message.Split('.')[0]})");
+        }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("hints", out JsonElement list) || list.ValueKind != JsonValueKind.Array)
+                throw new UserErrorException($"'{path}': expected {{\"hints\": [{{\"x\": 10, \"y\": 20, \"color\": \"#c03020\", \"size\": 3}}, ...]}}");
+            int count = list.GetArrayLength();
+            if (count > ColorHint.MaxHints)
+                throw new UserErrorException($"'{path}': {count} hints, at most {ColorHint.MaxHints}");
+            var hints = new List<ColorHint>(count);
+            int index = 0;
+            foreach (JsonElement entry in list.EnumerateArray())
+            {
+                string where = $"'{path}': hint {index}";
+                if (entry.ValueKind != JsonValueKind.Object)
+                    throw new UserErrorException($"{where}: expected an object with x, y, color and optionally size");
+                int x = Whole(entry, "x", where, required: true)!.Value, y = Whole(entry, "y", where, required: true)!.Value;
+                int size = Whole(entry, "size", where, required: false) ?? 1;
+                if (!entry.TryGetProperty("color", out JsonElement color) || color.ValueKind != JsonValueKind.String)
+                    throw new UserErrorException($"{where}: \"color\" must be a string such as \"#c03020\"");
+                ColorHint hint;
+                try
+                {
+                    hint = ColorHint.FromColor(x, y, color.GetString()!, size);
+                    hint.Check(width, height);
+                }
+                catch (UserErrorException e)
+                {
+                    throw new UserErrorException($"{where}: {e.Message}");
+                }
+                hints.Add(hint);
+                index++;
+            }
+            return hints;
+        }
+    }
+
+    private static int? Whole(JsonElement entry, string name, string where, bool required)
+    {
+        if (!entry.TryGetProperty(name, out JsonElement value))
+            return required ? throw new UserErrorException($"{where}: \"{name}\" is missing") : null;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out int n))
+            throw new UserErrorException($"{where}: \"{name}\" must be a whole number");
+        return n;
+    }
+}

@@ -1,0 +1,102 @@
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Kernels.Color;
+using ColorKernels.Tests.Support;
+using Xunit;
+
+namespace ColorKernels.Tests.Cli;
+
+/// <summary>
+/// <c>colorize --hints</c>: a JSON file of hints for one picture, or a folder of STEM.json files for several;
+/// the hinted square takes the hint's chroma, a picture without a file is coloured automatically, and a bad
+/// hints file is one line naming the file and the entry, exit 2, nothing written.
+/// </summary>
+public class HintCliTests : CliFolder
+{
+    public HintCliTests() : base("ck-hints") { }
+
+    /// <summary>96 x 64 grey: L 35 left of column 48, L 80 right of it.</summary>
+    private void TwoRegions(string path)
+    {
+        var rgb = new byte[96 * 64 * 3];
+        for (int i = 0; i < 96 * 64; i++)
+            rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (byte)(i % 96 < 48 ? 84 : 198);
+        ImageIO.Save(path, ImageData.FromRgb8(96, 64, rgb));
+    }
+
+    private static (double A, double B) AbAt(string path, int x, int y)
+    {
+        ImageData image = ImageIO.Load(path);
+        int i = 3 * (y * image.Width + x);
+        var (_, a, b) = LabReference.SrgbToLab(image.Rgb8![i] / 255.0, image.Rgb8[i + 1] / 255.0, image.Rgb8[i + 2] / 255.0);
+        return (a, b);
+    }
+
+    private const string Olive = """{"hints": [{"x": 20, "y": 32, "color": "#507040", "size": 9}]}""";
+
+    [Fact]
+    public void A_hints_file_colours_the_hinted_square_with_the_hints_chroma()
+    {
+        TwoRegions(P("grey.png"));
+        File.WriteAllText(P("grey.json"), Olive);
+        var r = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("out.png"), "--hints", P("grey.json"));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        var hint = Engine.Models.ColorHint.FromColor(0, 0, "#507040");
+        foreach (var (x, y) in new[] { (20, 32), (16, 28), (24, 36) })
+        {
+            var (a, b) = AbAt(P("out.png"), x, y);
+            Assert.True(Math.Abs(a - hint.A) < 5 && Math.Abs(b - hint.B) < 5, $"({x}, {y}): ab ({a:F1}, {b:F1}), hint ({hint.A:F1}, {hint.B:F1})");
+        }
+    }
+
+    [Fact]
+    public void A_folder_of_hints_steers_the_inputs_that_have_one()
+    {
+        Directory.CreateDirectory(P("in"));
+        Directory.CreateDirectory(P("hints"));
+        TwoRegions(P("in", "a.png"));
+        TwoRegions(P("in", "b.png"));
+        File.WriteAllText(P("hints", "a.json"), Olive);
+        var hinted = CliRunner.Run(dir, "colorize", P("in"), "-o", P("out"), "--hints", P("hints"));
+        var automatic = CliRunner.Run(dir, "colorize", P("in"), "-o", P("auto"));
+        Assert.True(hinted.ExitCode == 0 && automatic.ExitCode == 0, hinted.Stderr + automatic.Stderr);
+        Assert.NotEqual(ImageIO.Load(P("auto", "a.png")).Rgb8, ImageIO.Load(P("out", "a.png")).Rgb8);
+        Assert.Equal(ImageIO.Load(P("auto", "b.png")).Rgb8, ImageIO.Load(P("out", "b.png")).Rgb8);
+    }
+
+    [Theory]
+    [InlineData("{\"hints\": [", "not valid JSON")]
+    [InlineData("{\"points\": []}", "expected {\"hints\": [")]
+    [InlineData("{\"hints\": [{\"x\": 96, \"y\": 5, \"color\": \"#ff0000\"}]}", "hint 0: hint at (96, 5): outside the 96x64 picture")]
+    [InlineData("{\"hints\": [{\"x\": 1, \"y\": 1, \"color\": \"#ff0000\"}, {\"x\": 1, \"y\": 1, \"color\": \"red\"}]}", "hint 1: colour 'red': expected #rrggbb")]
+    [InlineData("{\"hints\": [{\"x\": 1, \"y\": 1, \"color\": \"#ff0000\", \"size\": 65}]}", "hint 0: hint at (1, 1): size 65, expected 1 to 64")]
+    [InlineData("{\"hints\": [{\"x\": 1.5, \"y\": 1, \"color\": \"#ff0000\"}]}", "hint 0: \"x\" must be a whole number")]
+    [InlineData("{\"hints\": [{\"y\": 1, \"color\": \"#ff0000\"}]}", "hint 0: \"x\" is missing")]
+    public void A_bad_hints_file_is_one_line_naming_the_entry_exit_2_and_nothing_written(string json, string message)
+    {
+        TwoRegions(P("grey.png"));
+        File.WriteAllText(P("bad.json"), json);
+        var r = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("out.png"), "--hints", P("bad.json"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("bad.json'", r.Stderr);
+        Assert.Contains(message, r.Stderr);
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        AssertNoStackTrace(r);
+        Assert.False(File.Exists(P("out.png")));
+    }
+
+    [Fact]
+    public void Too_many_hints_or_a_film_with_hints_are_refused()
+    {
+        TwoRegions(P("grey.png"));
+        string many = "{\"hints\": [" + string.Join(",", Enumerable.Repeat("{\"x\": 1, \"y\": 1, \"color\": \"#ff0000\"}", 10_001)) + "]}";
+        File.WriteAllText(P("many.json"), many);
+        var r = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("out.png"), "--hints", P("many.json"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("10001 hints, at most 10000", r.Stderr);
+        File.WriteAllText(P("clip.json"), Olive);
+        var film = CliRunner.Run(dir, "colorize", TestData.Fixture("clip.mp4"), "-o", P("clip.mp4"), "--hints", P("clip.json"));
+        Assert.Equal(2, film.ExitCode);
+        Assert.Contains("hints for a film are not supported yet", film.Stderr);
+        Assert.False(File.Exists(P("clip.mp4")));
+    }
+}
