@@ -1,20 +1,22 @@
-using ColorKernels.Engine.Models;
-using ColorKernels.Engine.Ops;
-using ColorKernels.Engine.Tensors;
-using ColorKernels.Kernels.Activation;
-using ColorKernels.Kernels.BatchNorm;
-using ColorKernels.Kernels.Buffers;
-using ColorKernels.Kernels.Color;
-using ColorKernels.Kernels.Convolution;
-using ColorKernels.Kernels.Loss;
-using ColorKernels.Kernels.Metrics;
-using ColorKernels.Kernels.Optimizer;
-using ColorKernels.Kernels.Patches;
-using ColorKernels.Kernels.Resample;
-using ColorKernels.Kernels.Softmax;
-using ColorKernels.Kernels.Som;
-using ColorKernels.Kernels.Video;
-using ColorKernels.Tests.Support;
+// Every family's case file (tests/Ops/<Family>/<Family>Cases.cs) sees these namespaces.
+global using ColorKernels.Engine.Models;
+global using ColorKernels.Engine.Ops;
+global using ColorKernels.Engine.Tensors;
+global using ColorKernels.Kernels.Activation;
+global using ColorKernels.Kernels.BatchNorm;
+global using ColorKernels.Kernels.Buffers;
+global using ColorKernels.Kernels.Color;
+global using ColorKernels.Kernels.Convolution;
+global using ColorKernels.Kernels.Hints;
+global using ColorKernels.Kernels.Loss;
+global using ColorKernels.Kernels.Metrics;
+global using ColorKernels.Kernels.Optimizer;
+global using ColorKernels.Kernels.Patches;
+global using ColorKernels.Kernels.Resample;
+global using ColorKernels.Kernels.Softmax;
+global using ColorKernels.Kernels.Som;
+global using ColorKernels.Kernels.Video;
+global using ColorKernels.Tests.Support;
 
 namespace ColorKernels.Tests.Ops;
 

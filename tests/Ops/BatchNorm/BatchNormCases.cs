@@ -1,21 +1,3 @@
-using ColorKernels.Engine.Models;
-using ColorKernels.Engine.Ops;
-using ColorKernels.Engine.Tensors;
-using ColorKernels.Kernels.Activation;
-using ColorKernels.Kernels.BatchNorm;
-using ColorKernels.Kernels.Buffers;
-using ColorKernels.Kernels.Color;
-using ColorKernels.Kernels.Convolution;
-using ColorKernels.Kernels.Loss;
-using ColorKernels.Kernels.Metrics;
-using ColorKernels.Kernels.Optimizer;
-using ColorKernels.Kernels.Patches;
-using ColorKernels.Kernels.Resample;
-using ColorKernels.Kernels.Softmax;
-using ColorKernels.Kernels.Som;
-using ColorKernels.Kernels.Video;
-using ColorKernels.Tests.Support;
-
 namespace ColorKernels.Tests.Ops;
 
 /// <summary>The op table's BatchNorm cases (see <see cref="OpCases"/>).</summary>

@@ -1,8 +1,3 @@
-using ColorKernels.Engine.Ops;
-using ColorKernels.Engine.Tensors;
-using ColorKernels.Kernels.Hints;
-using ColorKernels.Tests.Support;
-
 namespace ColorKernels.Tests.Ops;
 
 /// <summary>The op table's Hints cases (see <see cref="OpCases"/>): each step of the propagation, and the whole solve against a direct one.</summary>
