@@ -57,25 +57,23 @@ internal static class HintOps
     }
 
     /// <summary>q = A p on the free cells (0 at hint cells); p, q [1, 2, H, W].</summary>
-    public static void Apply(Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> p, Tensor<float> q, HintSettings settings)
-    {
-        Shape s = CheckSystem(weights, diag, mask, p, q);
-        ComputeDevice d = p.Device;
-        int cells = s[2] * s[3];
-        ElementLaunch l = d.Launcher.ForElements(cells);
-        using (d.Launcher.Time(ApplyKernel, 2.0 * 18 * cells, 4.0 * (8 + 2 + 2 * 9 + 2) * cells))
-            d.Kernels.Load(ApplyKernel)(d.Stream, l.Config, weights.View, diag.View, mask.View, p.View, q.View, Args(s, l, settings));
-    }
+    public static void Apply(Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> p, Tensor<float> q, HintSettings settings) =>
+        Stencil(ApplyKernel, weights, diag, mask, p, q, settings);
 
     /// <summary>r = b - A x on the free cells (0 at hint cells), x holding the hint values at hint cells; x, r [1, 2, H, W].</summary>
-    public static void Residual(Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> x, Tensor<float> residual, HintSettings settings)
+    public static void Residual(Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> x, Tensor<float> residual, HintSettings settings) =>
+        Stencil(ResidualKernel, weights, diag, mask, x, residual, settings);
+
+    /// <summary>The operator and the residual: one 9-point stencil over both channels, reading the weights, diagonal and mask.</summary>
+    private static void Stencil(Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, HintArgs>> kernel,
+        Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> input, Tensor<float> output, HintSettings settings)
     {
-        Shape s = CheckSystem(weights, diag, mask, x, residual);
-        ComputeDevice d = x.Device;
+        Shape s = CheckSystem(weights, diag, mask, input, output);
+        ComputeDevice d = input.Device;
         int cells = s[2] * s[3];
         ElementLaunch l = d.Launcher.ForElements(cells);
-        using (d.Launcher.Time(ResidualKernel, 2.0 * 18 * cells, 4.0 * (8 + 2 + 2 * 9 + 2) * cells))
-            d.Kernels.Load(ResidualKernel)(d.Stream, l.Config, weights.View, diag.View, mask.View, x.View, residual.View, Args(s, l, settings));
+        using (d.Launcher.Time(kernel, 2.0 * 18 * cells, 4.0 * (8 + 2 + 2 * 9 + 2) * cells))
+            d.Kernels.Load(kernel)(d.Stream, l.Config, weights.View, diag.View, mask.View, input.View, output.View, Args(s, l, settings));
     }
 
     /// <summary>
