@@ -42,6 +42,9 @@ internal abstract class PaletteColorizer : IColorizer
 
     public IReadOnlyList<float> Palette => paletteValues ?? Array.Empty<float>();
 
+    /// <summary>How hints spread (perf compares settings through it; callers keep the defaults).</summary>
+    internal HintSettings HintSettings { get; set; } = new();
+
     /// <summary>Whether predictions are distributions over a palette (false for a regression head).</summary>
     public bool HasDistribution => palette is not null;
 
@@ -234,7 +237,7 @@ internal abstract class PaletteColorizer : IColorizer
         ResampleOps.ResizeBilinear(prediction.Lab!, 0, 1, y, 0, scale: 0.01f);
         using Tensor<float> tmask = Device.Upload("hint.mask", y.Shape, mask);
         using Tensor<float> x = Device.Upload("hint.correction", ab.Shape, correction);
-        HintOps.Propagate(y, tmask, x, new HintSettings());
+        HintOps.Propagate(y, tmask, x, HintSettings);
         BufferOps.Accumulate(x, ab);
     }
 

@@ -50,8 +50,9 @@ public class ColorHintTests
                 var (a, b) = AbAt(hinted, x, y);
                 Assert.True(Math.Abs(a - hint.A) < 5 && Math.Abs(b - hint.B) < 5, $"({x}, {y}): ab ({a:F1}, {b:F1}), hint ({hint.A:F1}, {hint.B:F1})");
             }
-        // The rest of the left region is shifted by the hints' corrections, spread: by a shift within the range
-        // of those at the hinted square (the maximum principle of the interpolation), not flattened to the hint.
+        // The rest of the left region is shifted by the hints' corrections, spread: by a shift between no shift
+        // and those at the hinted square (the interpolation's maximum principle, with its weak pull to none),
+        // not flattened to the hint, and by at least half of the hint's.
         var shifts = new List<(double A, double B)>();
         for (int y = 28; y <= 36; y++)
             for (int x = 16; x <= 24; x++)
@@ -66,7 +67,8 @@ public class ColorHintTests
         {
             var (a0, b0) = AbAt(automatic, x, y);
             var (a1, b1) = AbAt(hinted, x, y);
-            Assert.True(a1 - a0 > shifts.Min(s => s.A) - 2 && a1 - a0 < shifts.Max(s => s.A) + 2 && b1 - b0 > shifts.Min(s => s.B) - 2 && b1 - b0 < shifts.Max(s => s.B) + 2,
+            Assert.True(a1 - a0 > Math.Min(0, shifts.Min(s => s.A)) - 2 && a1 - a0 < Math.Max(0, shifts.Max(s => s.A)) + 2
+                && b1 - b0 > Math.Min(0, shifts.Min(s => s.B)) - 2 && b1 - b0 < Math.Max(0, shifts.Max(s => s.B)) + 2,
                 $"({x}, {y}): shifted by ({a1 - a0:F1}, {b1 - b0:F1}), at the hint by a in [{shifts.Min(s => s.A):F1}, {shifts.Max(s => s.A):F1}], b in [{shifts.Min(s => s.B):F1}, {shifts.Max(s => s.B):F1}]");
             double reach = Math.Sqrt((a1 - a0) * (a1 - a0) + (b1 - b0) * (b1 - b0)) / Math.Sqrt(meanA * meanA + meanB * meanB);
             Assert.True(reach > 0.5, $"({x}, {y}): only {reach:P0} of the hint's correction reached it");

@@ -10,12 +10,15 @@ namespace ColorKernels.Engine.Ops;
 
 /// <summary>
 /// How hints spread (see <see cref="HintKernels"/>): the affinity's sigma scale and floor, the pull towards 0,
-/// and the solver's iterations. The defaults are provisional, set on the synthetic two-region test: with
-/// symmetric weights a floor of 1e-3 (L steps under about 3 count as one surface) keeps flat, noisy regions
-/// conducting, and a small scale keeps a window's variance from softening a real edge (Levin's 0.6 with his
-/// 2e-6 floor relies on his per-row normalisation). To be chosen by measurement on photos (#26).
+/// and the solver's iterations. The defaults were chosen with `perf --filter hints` on the first 20 of 40
+/// held-out photos (perf/NOTES.md): a floor of 1e-2 (L steps under about 10 count as one surface, so
+/// flat but noisy regions conduct) with a small scale (a window's variance does not soften a real edge),
+/// and a pull of 1e-3 towards no correction: on photos it ties with none (24.62 against 24.59 dB at 10
+/// hints), and it keeps a region no hint reaches, behind a strong edge, at the model's colours (with
+/// none, the exact solution carries the one correction there too). Levin's own 0.6 and 2e-6 scored the
+/// same on photos but leak across edges without his per-row normalisation (42% on the two-region test).
 /// </summary>
-internal sealed record HintSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-3f, float Lambda = 0f, int Iterations = 200);
+internal sealed record HintSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 200);
 
 /// <summary>Colour hints spread over a grid by a preconditioned conjugate gradient (Kernels/Hints; reference HintReference).</summary>
 internal static class HintOps
