@@ -30,12 +30,16 @@ public enum FrameJobKind
 /// </summary>
 public abstract class FrameJob
 {
-    private protected FrameJob(FrameJobKind kind, string input, string output)
+    private protected FrameJob(FrameJobKind kind, string input, string output, VideoOptions? sequence = null)
     {
         Kind = kind;
         Input = input;
         Output = output;
+        Sequence = sequence;
     }
+
+    /// <summary>How a sequence is read and coloured (size limit, the stabiliser's settings); null for a picture.</summary>
+    private protected VideoOptions? Sequence { get; }
 
     /// <summary>What it reads.</summary>
     public FrameJobKind Kind { get; }
@@ -55,8 +59,9 @@ public abstract class FrameJob
     /// <summary>Opens the sink for the frames of <paramref name="source"/> (on the pipeline's thread, before the first frame is written).</summary>
     internal abstract IFrameSink OpenSink(IFrameSource source);
 
-    /// <summary>The stage for this job's frames of <paramref name="width"/> x <paramref name="height"/>, or null (the default: none).</summary>
-    internal virtual IFrameStage? CreateStage(ComputeDevice device, int width, int height) => null;
+    /// <summary>The stage for this job's frames of <paramref name="width"/> x <paramref name="height"/>: the stabiliser for a stabilised sequence, else none.</summary>
+    internal IFrameStage? CreateStage(ComputeDevice device, int width, int height) =>
+        Sequence is { Stabilize: true } options ? new TemporalStabilizer(device, width, height, options) : null;
 
     /// <summary>
     /// A picture file coloured into <paramref name="output"/> (written atomically; its format by extension),
@@ -145,7 +150,7 @@ internal sealed class PictureJob : FrameJob
     // Decoded when read, so the reading thread holds at most the pipeline's prefetch of pictures.
     internal override IFrameSource OpenSource(CancellationToken cancel) => new OneFrame(() => new SourceFrame(ImageIO.Load(Input, maxPixels, maxMetadataBytes), Input, Hints: hints));
 
-    internal override IFrameSink OpenSink(IFrameSource source) => new FileSink(_ => Output);
+    internal override IFrameSink OpenSink(IFrameSource source) => new EachFrameSink((coloured, _) => ImageIO.Save(Output, coloured));
 
     private sealed class OneFrame(Func<SourceFrame> load) : IFrameSource
     {
@@ -167,10 +172,13 @@ internal sealed class PictureJob : FrameJob
     }
 }
 
-/// <summary>Writes each frame to its own file, atomically (an abandoned job keeps the frames already written: each is complete).</summary>
-internal sealed class FileSink(Func<SourceFrame, string> pathOf) : IFrameSink
+/// <summary>
+/// Hands each frame on as it comes (its own file, written atomically; a caller's callback), with nothing to
+/// commit at the end: an abandoned job keeps the frames already handed on (each file is complete).
+/// </summary>
+internal sealed class EachFrameSink(Action<ImageData, SourceFrame> write) : IFrameSink
 {
-    public void Write(ImageData coloured, SourceFrame from) => ImageIO.Save(pathOf(from), coloured);
+    public void Write(ImageData coloured, SourceFrame from) => write(coloured, from);
 
     public void Complete()
     {
@@ -185,14 +193,9 @@ internal sealed class FileSink(Func<SourceFrame, string> pathOf) : IFrameSink
 internal sealed class FrameFolderJob : FrameJob
 {
     private readonly IReadOnlyList<string> frames;
-    private readonly VideoOptions options;
 
     private FrameFolderJob(string folder, string outputFolder, IReadOnlyList<string> frames, VideoOptions options)
-        : base(FrameJobKind.FrameFolder, folder, outputFolder)
-    {
-        this.frames = frames;
-        this.options = options;
-    }
+        : base(FrameJobKind.FrameFolder, folder, outputFolder, options) => this.frames = frames;
 
     public static FrameFolderJob Create(string folder, string outputFolder, bool overwrite, VideoOptions options)
     {
@@ -220,10 +223,8 @@ internal sealed class FrameFolderJob : FrameJob
 
     internal override IFrameSource OpenSource(CancellationToken cancel) => new Source(this);
 
-    internal override IFrameSink OpenSink(IFrameSource source) => new FileSink(frame => Path.Combine(Output, Path.GetFileName(frame.Name)));
-
-    internal override IFrameStage? CreateStage(ComputeDevice device, int width, int height) =>
-        options.Stabilize ? new TemporalStabilizer(device, width, height, options) : null;
+    internal override IFrameSink OpenSink(IFrameSource source) =>
+        new EachFrameSink((coloured, frame) => ImageIO.Save(Path.Combine(Output, Path.GetFileName(frame.Name)), coloured));
 
     private sealed class Source(FrameFolderJob job) : IFrameSource
     {
@@ -237,12 +238,12 @@ internal sealed class FrameFolderJob : FrameJob
             if (next == job.frames.Count)
                 return null;
             string path = job.frames[next++];
-            ImageData frame = ImageIO.Load(path, job.options.MaxPixels);
+            ImageData frame = ImageIO.Load(path, job.Sequence!.MaxPixels);
             if (size is { } s && (frame.Width, frame.Height) != s)
                 throw new UserErrorException($"'{path}': {frame.Width}x{frame.Height}, but the sequence's frames are {s.Width}x{s.Height}");
             size = (frame.Width, frame.Height);
             // The stabiliser compares 8-bit greys between frames for cuts.
-            if (job.options.Stabilize && frame.SixteenBit)
+            if (job.Sequence.Stabilize && frame.SixteenBit)
                 throw new UserErrorException($"'{path}': 16-bit frames are coloured one by one: add --per-frame");
             return new SourceFrame(frame, path);
         }
@@ -255,14 +256,11 @@ internal sealed class FrameFolderJob : FrameJob
 
 /// <summary>Frames in memory as one sequence, handed back one by one.</summary>
 internal sealed class MemoryFramesJob(string name, IEnumerable<ImageData> frames, Action<ImageData> write, VideoOptions options)
-    : FrameJob(FrameJobKind.Frames, name, name)
+    : FrameJob(FrameJobKind.Frames, name, name, options)
 {
-    internal override IFrameSource OpenSource(CancellationToken cancel) => new Source(Input, frames, options);
+    internal override IFrameSource OpenSource(CancellationToken cancel) => new Source(Input, frames, Sequence!);
 
-    internal override IFrameSink OpenSink(IFrameSource source) => new Sink(write);
-
-    internal override IFrameStage? CreateStage(ComputeDevice device, int width, int height) =>
-        options.Stabilize ? new TemporalStabilizer(device, width, height, options) : null;
+    internal override IFrameSink OpenSink(IFrameSource source) => new EachFrameSink((coloured, _) => write(coloured));
 
     private sealed class Source(string name, IEnumerable<ImageData> all, VideoOptions options) : IFrameSource
     {
@@ -285,18 +283,5 @@ internal sealed class MemoryFramesJob(string name, IEnumerable<ImageData> frames
         }
 
         public void Dispose() => frames.Dispose();
-    }
-
-    private sealed class Sink(Action<ImageData> write) : IFrameSink
-    {
-        public void Write(ImageData coloured, SourceFrame from) => write(coloured);
-
-        public void Complete()
-        {
-        }
-
-        public void Dispose()
-        {
-        }
     }
 }

@@ -227,7 +227,6 @@ public sealed class FramePipeline
                     // A sequence's frames are batched only with each other (its stage sees them in order).
                     if (run.Job.IsSequence || batch.Any(f => f.Run.Job.IsSequence))
                         Flush();
-                    run.Source = source;
                     run.Clock.Restart();
                     open.Add(run);
                     observer?.Started(run.Job, source.EstimatedFrames);
@@ -376,8 +375,6 @@ public sealed class FramePipeline
 
         /// <summary>Signalled when the pipeline fails the job: the reading thread stops reading it.</summary>
         public CancellationTokenSource Abort { get; } = new();
-
-        public IFrameSource? Source { get; set; }
 
         public IFrameSink? Sink { get; set; }
 

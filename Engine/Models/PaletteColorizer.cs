@@ -172,19 +172,12 @@ internal abstract class PaletteColorizer : IColorizer
             }
             prediction.Lab = lab;
         }
-        if (hints is not { Count: > 0 })
-        {
-            if (palette is null)
-                ResampleOps.ResizeBilinear(prediction.Values, 0, 2, prediction.Lab, 1);
-            else
-            {
-                using Tensor<float> decoded = DecodeAb(prediction, temperature);
-                ResampleOps.ResizeBilinear(decoded, 0, 2, prediction.Lab, 1);
-            }
-            return prediction.Lab;
-        }
-        using Tensor<float> ab = palette is null ? Copy(prediction.Values) : DecodeAb(prediction, temperature);
-        SpreadHints(prediction, ab, hints);
+        bool hinted = hints is { Count: > 0 };
+        // The decoded grid; a regression head's is its prediction, copied only when hints will change it.
+        using Tensor<float>? decoded = palette is not null ? DecodeAb(prediction, temperature) : hinted ? Copy(prediction.Values) : null;
+        Tensor<float> ab = decoded ?? prediction.Values;
+        if (hinted)
+            SpreadHints(prediction, ab, hints!);
         ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
         return prediction.Lab;
     }
@@ -192,8 +185,7 @@ internal abstract class PaletteColorizer : IColorizer
     private Tensor<float> Copy(Tensor<float> values)
     {
         Tensor<float> copy = Device.Allocate<float>("ab", values.Shape);
-        BufferOps.Fill(copy, 0f);
-        BufferOps.Accumulate(values, copy);
+        copy.CopyFrom(values, 0);
         return copy;
     }
 

@@ -15,14 +15,12 @@ namespace ColorKernels.Engine.Video;
 internal sealed class VideoJob : FrameJob
 {
     private readonly VideoInfo info;
-    private readonly VideoOptions options;
     private readonly (string Format, Func<int, string[]> Codec, string? Subtitles) container;
 
     private VideoJob(string input, string output, VideoInfo info, VideoOptions options, (string, Func<int, string[]>, string?) container)
-        : base(FrameJobKind.Video, input, output)
+        : base(FrameJobKind.Video, input, output, options)
     {
         this.info = info;
-        this.options = options;
         this.container = container;
     }
 
@@ -38,9 +36,6 @@ internal sealed class VideoJob : FrameJob
     internal override IFrameSource OpenSource(CancellationToken cancel) => new Decoder(this, cancel);
 
     internal override IFrameSink OpenSink(IFrameSource source) => new Encoder(this);
-
-    internal override IFrameStage? CreateStage(Devices.ComputeDevice device, int width, int height) =>
-        options.Stabilize ? new TemporalStabilizer(device, width, height, options) : null;
 
     /// <summary>The decoding ffmpeg: raw frames from its stdout, their times from its log.</summary>
     private sealed class Decoder : IFrameSource
@@ -127,7 +122,7 @@ internal sealed class VideoJob : FrameJob
                 // The input's colour description (primaries, transfer, matrix, range) is carried over.
                 encode.AddRange(info.ColourOptions);
                 encode.AddRange(Timing(format, info.TimeBase));
-                encode.AddRange(codec(job.options.Crf));
+                encode.AddRange(codec(job.Sequence!.Crf));
                 encode.AddRange(new[] { "-f", format, file.Temporary });
                 encoder = Ffmpeg.Start(Ffmpeg.FfmpegPath, encode, redirectInput: true);
             }
@@ -143,7 +138,7 @@ internal sealed class VideoJob : FrameJob
 
         public void Write(ImageData coloured, SourceFrame from)
         {
-            job.options.FrameSink?.Invoke(coloured);
+            job.Sequence!.FrameSink?.Invoke(coloured);
             Refused(() => frames.Write(coloured.Rgb8!, from.Microseconds!.Value));
         }
 

@@ -81,6 +81,10 @@ public static class ColorizeCommand
             string path = ModelFile.DisplayName(given);
             if (result.GetValue(size) is { } asked && (asked < 8 || asked > ModelFile.MaxInputSize || asked % 8 != 0))
                 throw new UserErrorException($"--size {asked}: must be a multiple of 8 from 8 to {ModelFile.MaxInputSize}");
+            runner.Sequences = result.GetValue(sequence);
+            runner.HintsPath = result.GetValue(hints);
+            if (runner.HintsPath is not null && runner.Sequences)
+                throw new UserErrorException("--hints with --sequence: hints for a film are not supported yet (they need the camera-motion work, issue #29)");
             string[] references = result.GetValue(reference) ?? Array.Empty<string>();
             if (references.Length > 0 && result.GetValue(model) is not null)
                 throw new UserErrorException("--reference fits its own model: give --model or --reference, not both");
@@ -101,10 +105,6 @@ public static class ColorizeCommand
                 ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
                 : Colorizer.Open(device, file, path, colorizerOptions);
             runner.Videos = videoOptions;
-            runner.Sequences = result.GetValue(sequence);
-            runner.HintsPath = result.GetValue(hints);
-            if (runner.HintsPath is not null && runner.Sequences)
-                throw new UserErrorException("--hints with --sequence: hints for a film are not supported yet (they need the camera-motion work, issue #29)");
             return runner.Run(new Engine.Frames.FramePipeline(colorizer, result.GetValue(batch)), device.Description);
         }));
         return command;
