@@ -1,5 +1,4 @@
 using ColorKernels.Engine.Imaging;
-using ColorKernels.Kernels.Color;
 using ColorKernels.Tests.Support;
 using Xunit;
 
@@ -14,22 +13,10 @@ public class HintCliTests : CliFolder
 {
     public HintCliTests() : base("ck-hints") { }
 
-    /// <summary>96 x 64 grey: L 35 left of column 48, L 80 right of it.</summary>
-    private void TwoRegions(string path)
-    {
-        var rgb = new byte[96 * 64 * 3];
-        for (int i = 0; i < 96 * 64; i++)
-            rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (byte)(i % 96 < 48 ? 84 : 198);
-        ImageIO.Save(path, ImageData.FromRgb8(96, 64, rgb));
-    }
+    /// <summary>The library test's two-region picture (L 35 | L 80), written to <paramref name="path"/>.</summary>
+    private static void TwoRegions(string path) => ImageIO.Save(path, Models.ColorHintTests.TwoRegions());
 
-    private static (double A, double B) AbAt(string path, int x, int y)
-    {
-        ImageData image = ImageIO.Load(path);
-        int i = 3 * (y * image.Width + x);
-        var (_, a, b) = LabReference.SrgbToLab(image.Rgb8![i] / 255.0, image.Rgb8[i + 1] / 255.0, image.Rgb8[i + 2] / 255.0);
-        return (a, b);
-    }
+    private static (double A, double B) AbAt(string path, int x, int y) => Models.ColorHintTests.AbAt(ImageIO.Load(path), x, y);
 
     private const string Olive = """{"hints": [{"x": 20, "y": 32, "color": "#507040", "size": 9}]}""";
 

@@ -11,7 +11,7 @@ namespace ColorKernels.Tests.Models;
 public class ColorHintTests
 {
     /// <summary>96 x 64 grey: L 35 left of column 48, L 80 right of it.</summary>
-    private static ImageData TwoRegions()
+    internal static ImageData TwoRegions()
     {
         var rgb = new byte[96 * 64 * 3];
         for (int i = 0; i < 96 * 64; i++)
@@ -22,7 +22,8 @@ public class ColorHintTests
         return ImageData.FromRgb8(96, 64, rgb);
     }
 
-    private static (double A, double B) AbAt(ImageData image, int x, int y)
+    /// <summary>The CIELAB chroma of pixel (x, y) of an 8-bit picture.</summary>
+    internal static (double A, double B) AbAt(ImageData image, int x, int y)
     {
         int i = 3 * (y * image.Width + x);
         var (_, a, b) = LabReference.SrgbToLab(image.Rgb8![i] / 255.0, image.Rgb8[i + 1] / 255.0, image.Rgb8[i + 2] / 255.0);
