@@ -77,7 +77,7 @@ internal static class ImageStructure
             if (pos + 8 > bytes.Length)
                 throw Truncated(path, "PNG", "it ends before its IEND chunk");
             uint length = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan((int)pos));
-            string type = System.Text.Encoding.ASCII.GetString(bytes, (int)pos + 4, 4);
+            string type = ChunkType(bytes, pos + 4);
             if (length > int.MaxValue || pos + 12 + length > bytes.Length)
                 throw Truncated(path, "PNG", $"its {type} chunk runs past the end of the file");
             ReadOnlySpan<byte> data = bytes.AsSpan((int)pos + 8, (int)length);
@@ -257,7 +257,7 @@ internal static class ImageStructure
         long pos = 12;
         while (pos + 8 <= end)
         {
-            string type = System.Text.Encoding.ASCII.GetString(bytes, (int)pos, 4);
+            string type = ChunkType(bytes, pos);
             long size = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)pos + 4));
             if (pos + 8 + size > end)
                 throw Truncated(path, "WebP", $"its {type.Trim()} chunk runs past the end of the file");
@@ -366,4 +366,11 @@ internal static class ImageStructure
                     if (o[j] + c[j] > bytes.Length)
                         throw Truncated(path, "TIFF", $"{(offsets == 273 ? "strip" : "tile")} {j} lies past the end of the file");
     }
+
+    /// <summary>
+    /// A chunk's 4-character type as messages may show it: valid types are printable ASCII; in a damaged file
+    /// any other byte (a newline, say) shows as '?', so an error stays one line.
+    /// </summary>
+    private static string ChunkType(byte[] bytes, long at) =>
+        new(bytes.AsSpan((int)at, 4).ToArray().Select(b => b is >= 0x20 and <= 0x7E ? (char)b : '?').ToArray());
 }
