@@ -14,6 +14,9 @@ public enum ColorizationMethod
 
     /// <summary>Richart, Visca, Baliosian, WVC 2017: a SOM colour map and a patch MLP (architecture "som-mlp").</summary>
     SomMlp,
+
+    /// <summary>No model ("none"): pictures stay grey except where colour hints spread (Levin, Lischinski, Weiss 2004 alone).</summary>
+    None,
 }
 
 /// <summary>How a colourizer runs; null values mean "the model's own".</summary>
@@ -30,6 +33,9 @@ public sealed record ColorizerOptions
 
     /// <summary>Pictures per device launch sequence in the batch conveniences (default: the colourizer's <see cref="IColorizer.PreferredBatch"/>).</summary>
     public int? Batch { get; init; }
+
+    /// <summary>Colours to steer every decode toward (<see cref="Models.ColorPalette"/>: from a photo or a list); null: the model's own colours.</summary>
+    public ColorPalette? ColorPalette { get; init; }
 }
 
 /// <summary>
@@ -71,9 +77,10 @@ public interface IColorizer : IDisposable
     /// joined with the predicted picture's full-resolution L: the same picture <see cref="Colorize"/> gives at that
     /// temperature. With <paramref name="hints"/> (at most <see cref="ColorHint.MaxHints"/>, each inside the
     /// picture) each hint's correction, its ab minus the decoded ab, is spread over the picture where L is alike
-    /// (stopping at edges) and added before the join.
+    /// (stopping at edges) and added before the join. With <paramref name="colorPalette"/> (default: the options')
+    /// each distribution is re-weighted toward the palette's colours before the decode.
     /// </summary>
-    ImageData Decode(Prediction prediction, float? temperature = null, IReadOnlyList<ColorHint>? hints = null);
+    ImageData Decode(Prediction prediction, float? temperature = null, IReadOnlyList<ColorHint>? hints = null, ColorPalette? colorPalette = null);
 
     /// <summary>The prediction at pixel (x, y) of its picture: the grid cell, the probabilities over the palette, the colour decoded at <paramref name="temperature"/>.</summary>
     PixelDistribution Distribution(Prediction prediction, int x, int y, float? temperature = null);
@@ -92,9 +99,13 @@ public static class Colorizer
         var other => throw new UserErrorException($"'{path}': architecture '{other}' is not known to this build (it knows {Eccv16Config.ArchitectureName} and {SomMlpModel.ArchitectureName})"),
     };
 
-    /// <summary>Opens "default" (the built-in model) or a model file of either method on <paramref name="device"/>.</summary>
+    /// <summary>
+    /// Opens "default" (the built-in model), a model file of either method, or "none" (no model: grey, coloured
+    /// only by hints) on <paramref name="device"/>.
+    /// </summary>
     public static IColorizer Open(ComputeDevice device, string model, ColorizerOptions? options = null) =>
-        Open(device, ModelFile.Open(model), ModelFile.DisplayName(model), options);
+        model == NoModelColorizer.Name ? WithPalette(new NoModelColorizer(device), options)
+        : Open(device, ModelFile.Open(model), ModelFile.DisplayName(model), options);
 
     /// <summary>A colourizer for a model file read from <paramref name="model"/> (checksums and header checked as for a file); <paramref name="name"/> names it in messages.</summary>
     public static IColorizer Open(ComputeDevice device, Stream model, string name, ColorizerOptions? options = null)
@@ -110,26 +121,43 @@ public static class Colorizer
         switch (MethodOf(file, path))
         {
             case ColorizationMethod.SomMlp:
-                return new SomMlpColorizer(device, SomMlpModel.FromModelFile(file, path), options);
+                return WithPalette(new SomMlpColorizer(device, SomMlpModel.FromModelFile(file, path), options), options);
             default:
                 Eccv16InferenceNetwork network = Eccv16InferenceNetwork.Load(device, file, path);
+                Eccv16Colorizer colorizer;
                 try
                 {
                     network.Fused = !options.Unfused;
                     float temperature = options.Temperature is { } t ? DecodeTemperature.Check(t) : DecodeTemperature.Check(network.Config.Temperature, $"'{path}': header temperature");
-                    return new Eccv16Colorizer(network, options.Size ?? PreferredSize(file), temperature, ownsNetwork: true, options.Batch);
+                    colorizer = new Eccv16Colorizer(network, options.Size ?? PreferredSize(file), temperature, ownsNetwork: true, options.Batch);
                 }
                 catch
                 {
                     network.Dispose();
                     throw;
                 }
+                return WithPalette(colorizer, options);
         }
     }
 
     /// <summary>A colourizer for a SOM + MLP model in memory (one fitted to reference photos, say).</summary>
     public static IColorizer Open(ComputeDevice device, SomMlpModel model, ColorizerOptions? options = null) =>
-        new SomMlpColorizer(device, model, options ?? new ColorizerOptions());
+        WithPalette(new SomMlpColorizer(device, model, options ?? new ColorizerOptions()), options);
+
+    /// <summary>The options' palette set as the colourizer's default (refused for a regression head); disposed when refused.</summary>
+    private static PaletteColorizer WithPalette(PaletteColorizer colorizer, ColorizerOptions? options)
+    {
+        try
+        {
+            colorizer.ColorPalette = options?.ColorPalette;
+            return colorizer;
+        }
+        catch
+        {
+            colorizer.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>The model as an ONNX graph (opset 13), whichever method it is.</summary>
     public static byte[] ExportOnnx(ModelFile file, string path) => MethodOf(file, path) switch

@@ -9,7 +9,7 @@ namespace ColorKernels.Engine.Models;
 /// <summary>
 /// The one prediction path of both methods. A model's part is only <see cref="PredictUnlocked"/>: each
 /// picture to logits over its palette of ab colours, on the device. Everything after is shared: the palette
-/// decode (<see cref="SoftmaxOps.PaletteDecode(Tensor{float}, Tensor{float}, Tensor{float}, float)"/>: the
+/// decode (<see cref="SoftmaxOps.PaletteDecode"/>: the
 /// annealed mean at T, the arg-max at 0), ab resized to the picture and joined with its own full-resolution
 /// L, an optional step on that Lab (the frame pipeline's stages), sRGB; and one pixel's distribution for the web
 /// demo. Calls are serialised by one lock (they share the device's stream and the model's buffers).
@@ -45,6 +45,20 @@ internal abstract class PaletteColorizer : IColorizer
     /// <summary>How hints spread (perf compares settings through it; callers keep the defaults).</summary>
     internal HintSettings HintSettings { get; set; } = new();
 
+    /// <summary>The colours decodes steer toward when a call gives none (<see cref="ColorizerOptions.ColorPalette"/>); null: the model's own.</summary>
+    internal ColorPalette? ColorPalette
+    {
+        get => colorPalette;
+        set
+        {
+            if (value is not null)
+                CheckPalette(value);
+            colorPalette = value;
+        }
+    }
+
+    private ColorPalette? colorPalette;
+
     /// <summary>Whether predictions are distributions over a palette (false for a regression head).</summary>
     public bool HasDistribution => palette is not null;
 
@@ -79,7 +93,7 @@ internal abstract class PaletteColorizer : IColorizer
                 var results = new ImageData[images.Count];
                 for (int i = 0; i < results.Length; i++)
                 {
-                    Tensor<float> lab = DecodeLab(predictions[i], Temperature, hints?[i]);
+                    Tensor<float> lab = DecodeLab(predictions[i], Temperature, hints?[i], colorPalette);
                     labStep?.Invoke(i, lab);
                     results[i] = LabOps.LabToImage(Device, images[i], lab);
                 }
@@ -102,10 +116,13 @@ internal abstract class PaletteColorizer : IColorizer
             return PredictUnlocked(images, keepLab: false);
     }
 
-    public ImageData Decode(Prediction prediction, float? temperature = null, IReadOnlyList<ColorHint>? hints = null)
+    public ImageData Decode(Prediction prediction, float? temperature = null, IReadOnlyList<ColorHint>? hints = null, ColorPalette? colorPalette = null)
     {
         float t = temperature is { } given ? DecodeTemperature.Check(given, "temperature") : Temperature;
         ArgumentNullException.ThrowIfNull(prediction);
+        colorPalette ??= this.colorPalette;
+        if (colorPalette is not null)
+            CheckPalette(colorPalette);
         if (hints is not null)
         {
             if (hints.Count > ColorHint.MaxHints)
@@ -114,7 +131,7 @@ internal abstract class PaletteColorizer : IColorizer
                 hint.Check(prediction.Image.Width, prediction.Image.Height);
         }
         lock (gate)
-            return LabOps.LabToImage(Device, prediction.Image, DecodeLab(prediction, t, hints));
+            return LabOps.LabToImage(Device, prediction.Image, DecodeLab(prediction, t, hints, colorPalette));
     }
 
     public PixelDistribution Distribution(Prediction prediction, int x, int y, float? temperature = null)
@@ -155,7 +172,7 @@ internal abstract class PaletteColorizer : IColorizer
     /// picture on its first decode and kept, so a decode at another temperature (the demo's slider) does
     /// not upload and convert the picture again; each decode overwrites a and b whole.
     /// </summary>
-    private Tensor<float> DecodeLab(Prediction prediction, float temperature, IReadOnlyList<ColorHint>? hints = null)
+    private Tensor<float> DecodeLab(Prediction prediction, float temperature, IReadOnlyList<ColorHint>? hints, ColorPalette? colorPalette)
     {
         CheckOwner(prediction);
         if (prediction.Lab is null)
@@ -174,7 +191,7 @@ internal abstract class PaletteColorizer : IColorizer
         }
         bool hinted = hints is { Count: > 0 };
         // The decoded grid; a regression head's is its prediction, copied only when hints will change it.
-        using Tensor<float>? decoded = palette is not null ? DecodeAb(prediction, temperature) : hinted ? Copy(prediction.Values) : null;
+        using Tensor<float>? decoded = palette is not null ? DecodeAb(prediction, temperature, colorPalette) : hinted ? Copy(prediction.Values) : null;
         Tensor<float> ab = decoded ?? prediction.Values;
         if (hinted)
             SpreadHints(prediction, ab, hints!);
@@ -233,14 +250,25 @@ internal abstract class PaletteColorizer : IColorizer
         BufferOps.Accumulate(x, ab);
     }
 
-    /// <summary>Every cell of a (palette) prediction decoded at <paramref name="temperature"/>: a new ab [1, 2, Height, Width] the caller disposes.</summary>
-    private Tensor<float> DecodeAb(Prediction prediction, float temperature)
+    /// <summary>
+    /// Every cell of a (palette) prediction decoded at <paramref name="temperature"/>, each distribution
+    /// re-weighted by <paramref name="colorPalette"/> when given: a new ab [1, 2, Height, Width] the caller disposes.
+    /// </summary>
+    private Tensor<float> DecodeAb(Prediction prediction, float temperature, ColorPalette? colorPalette = null)
     {
         int cells = prediction.Width * prediction.Height;
+        using Tensor<float>? bias = colorPalette is null ? null : Device.Upload("palette.bias", new Shape(prediction.Classes), colorPalette.ClassBias(paletteValues!));
         Tensor<float> ab = Device.Allocate<float>("ab", Shape.Nchw(1, 2, prediction.Height, prediction.Width));
         SoftmaxOps.PaletteDecodeView(prediction.Values.View, palette!, ab.View,
-            new PaletteDecodeArgs(cells, prediction.Classes, prediction.Plane, temperature, 0, prediction.Plane, cells, 0));
+            new PaletteDecodeArgs(cells, prediction.Classes, prediction.Plane, temperature, 0, prediction.Plane, cells, 0), bias);
         return ab;
+    }
+
+    private void CheckPalette(ColorPalette colorPalette)
+    {
+        if (palette is null)
+            throw new UserErrorException("this model has a regression head: it predicts ab directly, with no distribution for a palette to re-weight");
+        colorPalette.CheckSettings();
     }
 
     private void CheckOwner(Prediction prediction)

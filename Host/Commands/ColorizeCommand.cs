@@ -13,7 +13,8 @@ public static class ColorizeCommand
         var options = new BatchOptions();
         var model = new Option<string?>("--model", "-m")
         {
-            Description = "Model file (.ckm) from 'train' or 'model init', or 'default': the built-in model (see docs/model-card.md), used when --model is not given",
+            Description = "Model file (.ckm) from 'train' or 'model init', or 'default': the built-in model (see docs/model-card.md), used when --model is not given; " +
+                "or 'none' (with --hints: no model, the hints' colours spread over grey)",
         };
         var temperature = new Option<float?>("--temperature", "-t")
         {
@@ -64,13 +65,26 @@ public static class ColorizeCommand
                 "the pixel, the colour whose chroma is used, the square's side 1-64), or a folder of STEM.json files for several inputs; " +
                 "each hint's correction spreads where L is alike and stops at edges. A bad hints file stops the run (exit 2), nothing written",
         };
+        var palette = new Option<string?>("--palette")
+        {
+            Description = "Steer the colours toward these: '#aa3322,#334455' (their chroma is used). Re-weights the model's distribution before the decode; any model that predicts one",
+        };
+        var paletteFrom = new Option<string?>("--palette-from")
+        {
+            Description = "Steer the colours toward a colour photo's (its ab histogram), e.g. a photo of the same place or time",
+        };
+        var paletteStrength = new Option<double>("--palette-strength")
+        {
+            Description = "How strongly --palette or --palette-from steers, 0 (not at all) to 10",
+            DefaultValueFactory = _ => ColorPalette.DefaultStrength,
+        };
         var fused = new Option<bool>("--unfused")
         {
             Description = "Run every layer as its own kernel (the reference path) instead of fused conv+ReLU+batch-norm kernels",
         };
         var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
         options.AddTo(command);
-        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, sequence, hints })
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, sequence, hints, palette, paletteFrom, paletteStrength })
             command.Options.Add(option);
         command.SetAction(result => Cli.Guard(() =>
         {
@@ -90,24 +104,50 @@ public static class ColorizeCommand
                 throw new UserErrorException("--reference fits its own model: give --model or --reference, not both");
             if (references.Length == 0 && result.GetValue(saveModel) is not null)
                 throw new UserErrorException("--save-model goes with --reference (it saves the model fitted to the reference photos)");
+            // Palettes are read and checked before the device opens (a photo's histogram is made on it).
+            string? paletteColours = result.GetValue(palette), palettePhotoPath = result.GetValue(paletteFrom);
+            if (paletteColours is not null && palettePhotoPath is not null)
+                throw new UserErrorException("--palette and --palette-from: give one of them");
+            double strength = result.GetValue(paletteStrength);
+            if (!(strength >= 0 && strength <= 10))
+                throw new UserErrorException($"--palette-strength {strength.ToString(System.Globalization.CultureInfo.InvariantCulture)}: expected 0 to 10");
+            ColorPalette? colorPalette = paletteColours is null ? null : ColorPalette.Parse(paletteColours) with { Strength = strength };
+            Engine.Imaging.ImageData? palettePhoto = palettePhotoPath is null ? null : LoadPalettePhoto(palettePhotoPath, runner.MaxPixels);
             var colorizerOptions = new ColorizerOptions
             {
                 Temperature = result.GetValue(temperature),
                 Size = result.GetValue(size),
                 Unfused = result.GetValue(fused),
             };
+            bool noModel = given == Engine.Models.NoModelColorizer.Name;
+            if (noModel && runner.HintsPath is null)
+                throw new UserErrorException("--model none colours only where hints say: give --hints");
+            if (noModel && colorPalette is not null | palettePhoto is not null)
+                throw new UserErrorException("--model none has no distribution for a palette to re-weight: give a model with --palette");
             // Reference mode fits a model; otherwise the model file is read (and refused) before the device opens.
-            ModelFile? file = references.Length > 0 ? null : ModelFile.Open(given);
+            ModelFile? file = references.Length > 0 || noModel ? null : ModelFile.Open(given);
             if (file is not null)
                 Colorizer.MethodOf(file, path);
             using ComputeDevice device = Cli.OpenDevice(result);
-            using IColorizer colorizer = file is null
-                ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
+            if (palettePhoto is not null)
+                colorPalette = ColorPalette.FromImage(device, palettePhoto) with { Strength = strength };
+            colorizerOptions = colorizerOptions with { ColorPalette = colorPalette };
+            using IColorizer colorizer = noModel ? Colorizer.Open(device, given, colorizerOptions)
+                : file is null ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
                 : Colorizer.Open(device, file, path, colorizerOptions);
             runner.Videos = videoOptions;
             return runner.Run(new Engine.Frames.FramePipeline(colorizer, result.GetValue(batch)), device.Description);
         }));
         return command;
+    }
+
+    private static Engine.Imaging.ImageData LoadPalettePhoto(string path, long maxPixels)
+    {
+        if (Directory.Exists(path))
+            throw new UserErrorException($"--palette-from '{path}': a folder; give one colour photo");
+        if (!File.Exists(path))
+            throw new UserErrorException($"--palette-from '{path}': no such file");
+        return Engine.Imaging.ImageIO.Load(path, maxPixels);
     }
 
     private static Engine.Som.SomMlpModel FitReference(ComputeDevice device, string[] references, int? size, int steps, double? seconds, string? save)

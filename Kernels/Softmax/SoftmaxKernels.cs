@@ -38,37 +38,44 @@ public static class SoftmaxKernels
     /// <summary>
     /// PaletteDecodeKernel: the one decode of both methods' predictions, a distribution over a palette of ab
     /// colours (ECCV16: the 313 bin centres; SOM + MLP: the map's codewords) turned into one ab per pixel.
-    /// For pixel g of Count (image n = g / Plane, p = g mod Plane): z_q = logits[(n Q + q) Plane + p],
+    /// For pixel g of Count (image n = g / Plane, p = g mod Plane): z_q = logits[(n Q + q) Plane + p] + w_q,
+    /// w = classBias [Q] when it is not empty (a palette's log-weights: p'_q proportional to p_q exp(w_q), so
+    /// w_q = alpha ln(h_q + eps) re-weights the model's distribution by a reference's histogram h), else 0;
     /// m = max over q of z_q (the first on ties). Temperature T > 0: the annealed mean (Zhang et al. 2016,
     /// eq. 5), ab = sum_q e_q palette[q] / sum_q e_q with e_q = exp((z_q - m) / T): T = 1 the expected
     /// colour, T -> 0 toward the mode; z - m &lt;= 0, so no exp overflows at any T. T = 0: palette[argmax].
-    /// Softmax and expectation fused: the probabilities are never stored. logits [N, Q, Plane];
+    /// Softmax, re-weighting and expectation fused: the probabilities are never stored. logits [N, Q, Plane];
     /// palette [Q, 2] (a, b interleaved); a written at ab[AbOffset + n AbImageStride + p], b at that
     /// + AbChannelStride, so ab can be an [N, 2, H, W] tensor or the a and b planes of a Lab picture.
-    /// Thread: pixels (neighbouring threads are neighbouring pixels: every logit read coalesces on a GPU).
+    /// Thread: pixels (neighbouring threads are neighbouring pixels: every logit read coalesces on a GPU;
+    /// the Q weights are read by every thread alike and stay in cache).
     /// </summary>
-    public static void PaletteDecodeKernel(ArrayView<float> logits, ArrayView<float> palette, ArrayView<float> ab, PaletteDecodeArgs a)
+    public static void PaletteDecodeKernel(ArrayView<float> logits, ArrayView<float> palette, ArrayView<float> classBias, ArrayView<float> ab, PaletteDecodeArgs a)
     {
         int run = a.RunLength, classes = a.Classes, plane = a.Plane;
+        bool biased = classBias.Length > 0;
         for (int start = GridStride.First(run); start < a.Count; start += GridStride.Step(run))
             for (int g = start, end = Math.Min(start + run, a.Count); g < end; g++)
             {
                 int n = g / plane, p = g - n * plane, baseIndex = n * classes * plane + p;
-                float best = logits[baseIndex];
+                float best = logits[baseIndex] + (biased ? classBias[0] : 0f);
                 int bestQ = 0;
                 for (int q = 1; q < classes; q++)
-                    if (logits[baseIndex + q * plane] > best)
+                {
+                    float z = logits[baseIndex + q * plane] + (biased ? classBias[q] : 0f);
+                    if (z > best)
                     {
-                        best = logits[baseIndex + q * plane];
+                        best = z;
                         bestQ = q;
                     }
+                }
                 float outA = palette[2 * bestQ], outB = palette[2 * bestQ + 1];
                 if (a.Temperature > 0f)
                 {
                     float inverse = 1f / a.Temperature, sum = 0f, sumA = 0f, sumB = 0f;
                     for (int q = 0; q < classes; q++)
                     {
-                        float e = MathF.Exp((logits[baseIndex + q * plane] - best) * inverse);
+                        float e = MathF.Exp((logits[baseIndex + q * plane] + (biased ? classBias[q] : 0f) - best) * inverse);
                         sum += e;
                         sumA += e * palette[2 * q];
                         sumB += e * palette[2 * q + 1];

@@ -22,28 +22,43 @@ public static class SoftmaxReference
     }
 
     /// <summary>
-    /// PaletteDecodeKernel's definition, unfused: softmax(z / T) then the expected palette colour; T = 0 the
-    /// first arg-max's colour. logits [n, q, plane], palette [q, 2]; returns ab [n, 2, plane].
+    /// PaletteDecodeKernel's definition, unfused: p = softmax(z); with <paramref name="weight"/>, the palette's
+    /// re-weighting p'_q = p_q weight_q / sum (weight_q = (h_q + eps)^alpha), else p' = p; then the annealed
+    /// mean of p' (Zhang et al. 2016, eq. 5: exp(ln p' / T) normalised) and its expected palette colour; T = 0
+    /// the first arg-max of p'. logits [n, q, plane], palette [q, 2]; returns ab [n, 2, plane].
     /// </summary>
-    public static double[] PaletteDecode(float[] logits, float[] palette, int n, int q, int plane, double temperature)
+    public static double[] PaletteDecode(float[] logits, float[] palette, int n, int q, int plane, double temperature, double[]? weight = null)
     {
         var ab = new double[n * 2 * plane];
-        double[]? p = temperature > 0 ? Softmax(logits, n, q, plane, temperature) : null;
+        double[] p = Softmax(logits, n, q, plane, 1.0);
+        var annealed = new double[q];
         for (int b = 0; b < n; b++)
             for (int s = 0; s < plane; s++)
             {
+                double total = 0;
+                for (int k = 0; k < q; k++)
+                    total += annealed[k] = p[(b * q + k) * plane + s] * (weight?[k] ?? 1.0);
                 int best = 0;
                 for (int k = 1; k < q; k++)
-                    if (logits[(b * q + k) * plane + s] > logits[(b * q + best) * plane + s])
+                    if (annealed[k] > annealed[best])
                         best = k;
+                if (temperature > 0)
+                {
+                    // exp(ln(p'_k) / T), scaled by the largest so that no power underflows for small T.
+                    double sum = 0, top = Math.Log(annealed[best] / total);
+                    for (int k = 0; k < q; k++)
+                        sum += annealed[k] = Math.Exp((Math.Log(annealed[k] / total) - top) / temperature);
+                    for (int k = 0; k < q; k++)
+                        annealed[k] /= sum;
+                }
                 for (int c = 0; c < 2; c++)
                 {
                     double sum = 0;
-                    if (p is null)
-                        sum = palette[2 * best + c];
-                    else
+                    if (temperature > 0)
                         for (int k = 0; k < q; k++)
-                            sum += p[(b * q + k) * plane + s] * palette[2 * k + c];
+                            sum += annealed[k] * palette[2 * k + c];
+                    else
+                        sum = palette[2 * best + c];
                     ab[(b * 2 + c) * plane + s] = sum;
                 }
             }

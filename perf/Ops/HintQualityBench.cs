@@ -11,7 +11,7 @@ namespace ColorKernels.Perf.Ops;
 
 /// <summary>
 /// Colour hints on photos with known colours (#26's measurement): each photo is predicted once by the
-/// built-in model, then decoded with k simulated hints (k = 0, 2, 10; fixed seed): 3 x 3 patches at random
+/// model (the built-in; PERF_MODELS adds the SOM + MLP general model's path or 'none', hints spread from grey), then decoded with k simulated hints (k = 0, 1, 2, 5, 10, 20, 50; fixed seed): 3 x 3 patches at random
 /// places whose hint is the patch's mean true ab. Scored against the photo (PSNR and rebalanced AuC, the
 /// evaluation's metrics) for each propagation setting in the list. Settings are compared on the first half
 /// of the photos and every setting is also reported on the second half, so a choice can be made on one half
@@ -19,11 +19,14 @@ namespace ColorKernels.Perf.Ops;
 /// </summary>
 internal static class HintQualityBench
 {
-    private static readonly int[] Counts = { 0, 2, 10 };
+    /// <summary>The hint counts (the issue's); PERF_COUNTS=0,2,10 narrows them.</summary>
+    private static readonly int[] AllCounts = { 0, 1, 2, 5, 10, 20, 50 };
 
     public static void Run(ComputeDevice device, string data, int limit, TextWriter log)
     {
         IReadOnlyList<string> photos = PhotoBatches.Scan(data).Take(limit).ToList();
+        int[] counts = Environment.GetEnvironmentVariable("PERF_COUNTS") is { } given
+            ? given.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray() : AllCounts;
         var settings = new (string Name, HintSettings Settings)[]
         {
             ("default", new HintSettings()),
@@ -35,51 +38,79 @@ internal static class HintQualityBench
         };
         if (Environment.GetEnvironmentVariable("PERF_VARIANTS") is { } only)
             settings = settings.Where(v => only.Split(',').Any(o => v.Name.StartsWith(o, StringComparison.Ordinal))).ToArray();
-        using IColorizer colorizer = Colorizer.Open(device, "default");
-        var palette = (PaletteColorizer)colorizer;
-        using var metrics = new ImageMetrics(device, Rebalancing.ImageNetPrior());
-        // scores[setting][k] = per photo (PSNR, rebalanced AuC)
-        var scores = settings.Select(_ => Counts.Select(_ => new List<(double Psnr, double Auc)>()).ToArray()).ToArray();
+        // Models: the built-in (every setting), and with the default setting the SOM + MLP general model and no model (hints spread from grey).
+        string[] models = (Environment.GetEnvironmentVariable("PERF_MODELS") ?? "default").Split(',');
+        var rows = new List<(string Model, string Setting, HintSettings Settings)>();
+        foreach (string model in models)
+            foreach (var setting in model == "default" ? settings : settings.Take(1))
+                rows.Add((model, setting.Name, setting.Settings));
+        // scores[row][k] = per photo (PSNR, rebalanced AuC, the worst hinted patch's ab distance from its hint)
+        var scores = rows.Select(_ => counts.Select(_ => new List<(double Psnr, double Auc, double Patch)>()).ToArray()).ToArray();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         double decodeSeconds = 0;
         int decodes = 0;
-        foreach (string path in photos)
+        using var metrics = new ImageMetrics(device, Rebalancing.ImageNetPrior());
+        foreach (string model in models)
         {
-            ImageData truth = ImageIO.Load(path);
-            using Prediction prediction = colorizer.Predict(truth);
-            var random = new Random(path.Length * 7919 + 17);
-            var places = Enumerable.Range(0, Counts.Max()).Select(_ => (X: 1 + random.Next(truth.Width - 2), Y: 1 + random.Next(truth.Height - 2))).ToArray();
-            for (int s = 0; s < settings.Length; s++)
+            using IColorizer colorizer = Colorizer.Open(device, model == "default" || model == "none" ? model : Path.GetFullPath(model));
+            var palette = (PaletteColorizer)colorizer;
+            foreach (string path in photos)
             {
-                palette.HintSettings = settings[s].Settings;
-                for (int k = 0; k < Counts.Length; k++)
+                ImageData truth = ImageIO.Load(path);
+                using Prediction prediction = colorizer.Predict(truth);
+                var random = new Random(path.Length * 7919 + 17);
+                var places = Enumerable.Range(0, counts.Max()).Select(_ => (X: 1 + random.Next(truth.Width - 2), Y: 1 + random.Next(truth.Height - 2))).ToArray();
+                for (int r = 0; r < rows.Count; r++)
                 {
-                    ColorHint[] hints = places.Take(Counts[k]).Select(p => TrueHint(truth, p.X, p.Y)).ToArray();
-                    var decodeClock = System.Diagnostics.Stopwatch.StartNew();
-                    ImageData coloured = colorizer.Decode(prediction, null, hints);
-                    if (Counts[k] > 0)
+                    if (rows[r].Model != model)
+                        continue;
+                    palette.HintSettings = rows[r].Settings;
+                    for (int k = 0; k < counts.Length; k++)
                     {
-                        decodeSeconds += decodeClock.Elapsed.TotalSeconds;
-                        decodes++;
+                        ColorHint[] hints = places.Take(counts[k]).Select(p => TrueHint(truth, p.X, p.Y)).ToArray();
+                        var decodeClock = System.Diagnostics.Stopwatch.StartNew();
+                        ImageData coloured = colorizer.Decode(prediction, null, hints);
+                        if (counts[k] > 0)
+                        {
+                            decodeSeconds += decodeClock.Elapsed.TotalSeconds;
+                            decodes++;
+                        }
+                        ImageScore score = metrics.Score(Path.GetFileName(path), "model", coloured, truth);
+                        double patch = hints.Length == 0 ? 0 : hints.Max(h => PatchError(coloured, h));
+                        scores[r][k].Add((score.Psnr, score.AucRebalanced, patch));
                     }
-                    ImageScore score = metrics.Score(Path.GetFileName(path), "model", coloured, truth);
-                    scores[s][k].Add((score.Psnr, score.AucRebalanced));
                 }
             }
+            palette.HintSettings = new HintSettings();
         }
-        palette.HintSettings = new HintSettings();
         int half = photos.Count / 2;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"hints  {photos.Count} photos from {data} (first half to choose, second to report), built-in model, simulated 3x3 true-colour hints, {device.Description}; {decodes} hinted decodes, {decodeSeconds / Math.Max(1, decodes) * 1000:0} ms each, {clock.Elapsed.TotalSeconds:0} s in all"));
-        log.WriteLine($"  {"setting",-26} {"half",-6} " + string.Join(" ", Counts.Select(k => $"{$"PSNR k={k}",10} {$"AuC k={k}",9}")) + $" {"worse at 10",12}");
-        for (int s = 0; s < settings.Length; s++)
+            $"hints  {photos.Count} photos from {data} (first half to choose, second to report), simulated 3x3 true-colour hints, {device.Description}; {decodes} hinted decodes, {decodeSeconds / Math.Max(1, decodes) * 1000:0} ms each, {clock.Elapsed.TotalSeconds:0} s in all"));
+        log.WriteLine($"  {"model",-26} {"setting",-24} {"half",-6} " + string.Join(" ", counts.Select(k => $"{$"PSNR k={k}",10} {$"AuC k={k}",9}")) + $" {"worse at 10",12} {"patch max",9}");
+        int ten = Array.IndexOf(counts, 10) is >= 0 and var i ? i : counts.Length - 1;
+        for (int r = 0; r < rows.Count; r++)
             foreach (var (name, from, to) in new[] { ("choose", 0, half), ("report", half, photos.Count) })
             {
-                var row = Counts.Select((_, k) => scores[s][k].Skip(from).Take(to - from).ToList()).ToArray();
-                int worse = row[^1].Zip(row[0], (hinted, auto) => hinted.Psnr < auto.Psnr ? 1 : 0).Sum();
-                string cells = string.Join(" ", row.Select(r => FormattableString.Invariant($"{r.Where(v => double.IsFinite(v.Psnr)).Average(v => v.Psnr),10:F2} {r.Average(v => v.Auc),9:F3}")));
-                log.WriteLine(FormattableString.Invariant($"  {settings[s].Name,-26} {name,-6} {cells} {worse,8} of {to - from}"));
+                var row = counts.Select((_, k) => scores[r][k].Skip(from).Take(to - from).ToList()).ToArray();
+                int worse = row[ten].Zip(row[0], (hinted, auto) => hinted.Psnr < auto.Psnr ? 1 : 0).Sum();
+                double patch = row.Max(c => c.Max(v => v.Patch));
+                string cells = string.Join(" ", row.Select(c => FormattableString.Invariant($"{c.Where(v => double.IsFinite(v.Psnr)).Average(v => v.Psnr),10:F2} {c.Average(v => v.Auc),9:F3}")));
+                log.WriteLine(FormattableString.Invariant($"  {Path.GetFileName(rows[r].Model),-26} {rows[r].Setting,-24} {name,-6} {cells} {worse,8} of {to - from} {patch,9:F1}"));
             }
+    }
+
+    /// <summary>The largest ab distance, over the hint's 3 x 3 square, between the coloured picture and the hint.</summary>
+    private static double PatchError(ImageData coloured, ColorHint hint)
+    {
+        double worst = 0;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++)
+            {
+                int i = 3 * ((hint.Y + dy) * coloured.Width + hint.X + dx);
+                var (_, a, b) = LabReference.SrgbToLab(coloured.Rgb8![i] / 255.0, coloured.Rgb8[i + 1] / 255.0, coloured.Rgb8[i + 2] / 255.0);
+                worst = Math.Max(worst, Math.Sqrt((a - hint.A) * (a - hint.A) + (b - hint.B) * (b - hint.B)));
+            }
+        return worst;
     }
 
     /// <summary>A hint at (x, y) of the 3 x 3 patch's mean true ab.</summary>

@@ -78,7 +78,7 @@ internal static class VideoBench
         // The baseline times the video pipeline around Colorize only: it has no model, so nothing to predict.
         public IReadOnlyList<Prediction> Predict(IReadOnlyList<ImageData> images) => throw new NotSupportedException("the identity baseline has no model");
 
-        public ImageData Decode(Prediction prediction, float? temperature = null, IReadOnlyList<ColorHint>? hints = null) => throw new NotSupportedException("the identity baseline has no model");
+        public ImageData Decode(Prediction prediction, float? temperature = null, IReadOnlyList<ColorHint>? hints = null, ColorPalette? colorPalette = null) => throw new NotSupportedException("the identity baseline has no model");
 
         public PixelDistribution Distribution(Prediction prediction, int x, int y, float? temperature = null) => throw new NotSupportedException("the identity baseline has no model");
 

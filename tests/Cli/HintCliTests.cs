@@ -86,4 +86,22 @@ public class HintCliTests : CliFolder
         Assert.Contains("hints for a film are not supported yet", film.Stderr);
         Assert.False(File.Exists(P("clip.mp4")));
     }
+
+    [Fact]
+    public void Model_none_spreads_the_hints_over_grey_and_needs_hints()
+    {
+        TwoRegions(P("grey.png"));
+        File.WriteAllText(P("grey.json"), Olive);
+        var r = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("out.png"), "--model", "none", "--hints", P("grey.json"));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        var hint = Engine.Models.ColorHint.FromColor(0, 0, "#507040");
+        var (a, b) = AbAt(P("out.png"), 20, 32);
+        Assert.True(Math.Abs(a - hint.A) < 5 && Math.Abs(b - hint.B) < 5, $"(20, 32): ab ({a:F1}, {b:F1}), hint ({hint.A:F1}, {hint.B:F1})");
+        var (a2, b2) = AbAt(P("out.png"), 80, 40);
+        Assert.True(Math.Abs(a2) < 2 && Math.Abs(b2) < 2, $"(80, 40): ab ({a2:F1}, {b2:F1}), expected grey");
+        var without = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("none.png"), "--model", "none");
+        Assert.Equal(1, without.ExitCode);
+        Assert.Contains("--model none colours only where hints say: give --hints", without.Stderr);
+        Assert.False(File.Exists(P("none.png")));
+    }
 }

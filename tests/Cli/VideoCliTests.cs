@@ -244,7 +244,7 @@ public class VideoCliTests : CliFolder
         public IReadOnlyList<float> Palette => inner.Palette;
         public IReadOnlyList<ColorKernels.Engine.Imaging.ImageData> Colorize(IReadOnlyList<ColorKernels.Engine.Imaging.ImageData> images) => inner.Colorize(images);
         public IReadOnlyList<ColorKernels.Engine.Models.Prediction> Predict(IReadOnlyList<ColorKernels.Engine.Imaging.ImageData> images) => inner.Predict(images);
-        public ColorKernels.Engine.Imaging.ImageData Decode(ColorKernels.Engine.Models.Prediction prediction, float? temperature = null, IReadOnlyList<ColorKernels.Engine.Models.ColorHint>? hints = null) => inner.Decode(prediction, temperature, hints);
+        public ColorKernels.Engine.Imaging.ImageData Decode(ColorKernels.Engine.Models.Prediction prediction, float? temperature = null, IReadOnlyList<ColorKernels.Engine.Models.ColorHint>? hints = null, ColorKernels.Engine.Models.ColorPalette? colorPalette = null) => inner.Decode(prediction, temperature, hints, colorPalette);
         public ColorKernels.Engine.Models.PixelDistribution Distribution(ColorKernels.Engine.Models.Prediction prediction, int x, int y, float? temperature = null) =>
             inner.Distribution(prediction, x, y, temperature);
         public void Dispose() { }

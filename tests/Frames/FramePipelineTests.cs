@@ -57,7 +57,7 @@ public sealed class FramePipelineTests : IDisposable
 
         public IReadOnlyList<Prediction> Predict(IReadOnlyList<ImageData> images) => throw new NotSupportedException();
 
-        public ImageData Decode(Prediction prediction, float? temperature = null, IReadOnlyList<ColorHint>? hints = null) => throw new NotSupportedException();
+        public ImageData Decode(Prediction prediction, float? temperature = null, IReadOnlyList<ColorHint>? hints = null, ColorPalette? colorPalette = null) => throw new NotSupportedException();
 
         public PixelDistribution Distribution(Prediction prediction, int x, int y, float? temperature = null) => throw new NotSupportedException();
 

@@ -89,6 +89,36 @@ public class ColorHintTests
     }
 
     [Fact]
+    public void With_no_model_a_hint_colours_its_region_and_the_rest_stays_grey()
+    {
+        var device = TestDevices.Get("cpu:0");
+        using IColorizer colorizer = Colorizer.Open(device, "none");
+        Assert.Equal(ColorizationMethod.None, colorizer.Method);
+        ImageData picture = TwoRegions();
+        ColorHint hint = ColorHint.FromColor(20, 32, "#507040", size: 9);
+        ImageData hinted = colorizer.Colorize(picture, new[] { hint });
+        // The hinted square takes the hint's chroma; the rest of the left region (no edge inside it) at least
+        // half of it (the solve's weak pull toward no correction fades it with distance), the hue kept.
+        var (ha, hb) = AbAt(hinted, 20, 32);
+        Assert.True(Math.Abs(ha - hint.A) < 5 && Math.Abs(hb - hint.B) < 5, $"(20, 32): ab ({ha:F1}, {hb:F1}), hint ({hint.A:F1}, {hint.B:F1})");
+        foreach (var (x, y) in new[] { (2, 2), (44, 60), (30, 5) })
+        {
+            var (a, b) = AbAt(hinted, x, y);
+            double along = (a * hint.A + b * hint.B) / (hint.A * hint.A + hint.B * hint.B), across = Math.Abs(a * hint.B - b * hint.A) / Math.Sqrt(hint.A * hint.A + hint.B * hint.B);
+            Assert.True(along > 0.5 && along < 1.05 && across < 3, $"({x}, {y}): ab ({a:F1}, {b:F1}), hint ({hint.A:F1}, {hint.B:F1})");
+        }
+        foreach (var (x, y) in new[] { (70, 32), (93, 2), (55, 60) })
+        {
+            var (a, b) = AbAt(hinted, x, y);
+            Assert.True(Math.Abs(a) < 2 && Math.Abs(b) < 2, $"({x}, {y}): ab ({a:F1}, {b:F1}), expected grey");
+        }
+        // Without hints it is the picture's grey; a palette has no distribution to re-weight.
+        Assert.All(colorizer.Colorize(picture).Rgb8!.Chunk(3), p => Assert.True(Math.Abs(p[0] - p[1]) <= 1 && Math.Abs(p[1] - p[2]) <= 1));
+        using Prediction prediction = colorizer.Predict(picture);
+        Assert.Contains("no distribution for a palette", Assert.Throws<UserErrorException>(() => colorizer.Decode(prediction, null, null, ColorPalette.Parse("#aa3322"))).Message);
+    }
+
+    [Fact]
     public void Bad_hints_are_one_line_errors()
     {
         var device = TestDevices.Get("cpu:0");
