@@ -23,48 +23,60 @@ public static class HintFiles
             throw new UserErrorException($"'{path}': no such hints file");
         if (file.Length > MaxBytes)
             throw new UserErrorException($"'{path}': {file.Length:N0} bytes, over the {MaxBytes:N0} a hints file may have");
+        return Parse(File.ReadAllBytes(path), $"'{path}'", width, height);
+    }
+
+    /// <summary>The hints of a JSON document (as a hints file holds), checked against the picture; <paramref name="name"/> starts every message.</summary>
+    public static IReadOnlyList<ColorHint> Parse(byte[] json, string name, int width, int height)
+    {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 8 });
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
         }
         catch (JsonException e)
         {
-            throw new UserErrorException($"'{path}': not valid JSON ({e.Message.Split('.')[0]})");
+            throw new UserErrorException($"{name}: not valid JSON ({e.Message.Split('.')[0]})");
         }
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("hints", out JsonElement list) || list.ValueKind != JsonValueKind.Array)
-                throw new UserErrorException($"'{path}': expected {{\"hints\": [{{\"x\": 10, \"y\": 20, \"color\": \"#c03020\", \"size\": 3}}, ...]}}");
-            int count = list.GetArrayLength();
-            if (count > ColorHint.MaxHints)
-                throw new UserErrorException($"'{path}': {count} hints, at most {ColorHint.MaxHints}");
-            var hints = new List<ColorHint>(count);
-            int index = 0;
-            foreach (JsonElement entry in list.EnumerateArray())
-            {
-                string where = $"'{path}': hint {index}";
-                if (entry.ValueKind != JsonValueKind.Object)
-                    throw new UserErrorException($"{where}: expected an object with x, y, color and optionally size");
-                int x = Whole(entry, "x", where, required: true)!.Value, y = Whole(entry, "y", where, required: true)!.Value;
-                int size = Whole(entry, "size", where, required: false) ?? 1;
-                if (!entry.TryGetProperty("color", out JsonElement color) || color.ValueKind != JsonValueKind.String)
-                    throw new UserErrorException($"{where}: \"color\" must be a string such as \"#c03020\"");
-                ColorHint hint;
-                try
-                {
-                    hint = ColorHint.FromColor(x, y, color.GetString()!, size);
-                    hint.Check(width, height);
-                }
-                catch (UserErrorException e)
-                {
-                    throw new UserErrorException($"{where}: {e.Message}");
-                }
-                hints.Add(hint);
-                index++;
-            }
-            return hints;
+                throw new UserErrorException($"{name}: expected {{\"hints\": [{{\"x\": 10, \"y\": 20, \"color\": \"#c03020\", \"size\": 3}}, ...]}}");
+            return Hints(list, name, width, height);
         }
+    }
+
+    /// <summary>The hints of a JSON array of hint objects, checked against the picture.</summary>
+    public static IReadOnlyList<ColorHint> Hints(JsonElement list, string name, int width, int height)
+    {
+        int count = list.GetArrayLength();
+        if (count > ColorHint.MaxHints)
+            throw new UserErrorException($"{name}: {count} hints, at most {ColorHint.MaxHints}");
+        var hints = new List<ColorHint>(count);
+        int index = 0;
+        foreach (JsonElement entry in list.EnumerateArray())
+        {
+            string where = $"{name}: hint {index}";
+            if (entry.ValueKind != JsonValueKind.Object)
+                throw new UserErrorException($"{where}: expected an object with x, y, color and optionally size");
+            int x = Whole(entry, "x", where, required: true)!.Value, y = Whole(entry, "y", where, required: true)!.Value;
+            int size = Whole(entry, "size", where, required: false) ?? 1;
+            if (!entry.TryGetProperty("color", out JsonElement color) || color.ValueKind != JsonValueKind.String)
+                throw new UserErrorException($"{where}: \"color\" must be a string such as \"#c03020\"");
+            ColorHint hint;
+            try
+            {
+                hint = ColorHint.FromColor(x, y, color.GetString()!, size);
+                hint.Check(width, height);
+            }
+            catch (UserErrorException e)
+            {
+                throw new UserErrorException($"{where}: {e.Message}");
+            }
+            hints.Add(hint);
+            index++;
+        }
+        return hints;
     }
 
     private static int? Whole(JsonElement entry, string name, string where, bool required)

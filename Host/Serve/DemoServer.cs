@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using ColorKernels.Host.Files;
 using ColorKernels.Engine;
 using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Devices;
@@ -57,6 +59,7 @@ internal static class DemoServer
         app.MapPost("/api/colorize", Colorize);
         app.MapPost("/api/distribution", Distribution);
         app.MapPost("/api/som", Som);
+        app.MapPost("/api/palette", Palette);
         app.MapGet("/api/pictures/{id}/grey", Grey);
         app.Map("/api/{**rest}", (HttpContext c) => throw (Routes.FirstOrDefault(r => c.Request.Path.Equals(r.Path, StringComparison.OrdinalIgnoreCase)) is { Path: not null } known
             ? new DemoException(405, $"{c.Request.Method} {known.Path}: use {known.Method}") { Allow = known.Method }
@@ -67,7 +70,7 @@ internal static class DemoServer
     /// <summary>The fixed API routes and their methods, for 405 and for the 404 message.</summary>
     private static readonly (string Method, string Path)[] Routes =
     {
-        ("GET", "/api/health"), ("GET", "/api/models"), ("POST", "/api/colorize"), ("POST", "/api/distribution"), ("POST", "/api/som"),
+        ("GET", "/api/health"), ("GET", "/api/models"), ("POST", "/api/colorize"), ("POST", "/api/distribution"), ("POST", "/api/som"), ("POST", "/api/palette"),
     };
 
     private static readonly Lazy<string> Page = new(() =>
@@ -153,6 +156,9 @@ internal static class DemoServer
     /// POST /api/colorize: a picture in (the body, raw or multipart field "image"), the coloured picture out
     /// (PNG, or JPEG with format=jpeg). Parameters: model, temperature, size. Without a body, picture=ID
     /// colours a kept upload again: the temperature re-decodes the kept distribution, the network does not run.
+    /// With picture=ID and a JSON body (Content-Type application/json), the kept prediction is decoded steered:
+    /// {"hints": [{"x", "y", "color", "size"}] (as colorize --hints reads), "palette": "#aa3322,#334455" or
+    /// [{"a", "b", "weight"}] (as POST /api/palette gives), "paletteStrength": 0-10}.
     /// The response's X-Picture names the kept upload; X-Network says whether the network ran.
     /// </summary>
     private static async Task Colorize(HttpContext context, DemoService service)
@@ -167,12 +173,17 @@ internal static class DemoServer
             "jpeg" or "jpg" => "jpeg",
             var other => throw new DemoException(400, $"format '{other}': png or jpeg"),
         };
+        bool steered = context.Request.ContentType is { } type && type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase);
         byte[]? upload = await ReadUpload(context, service);
+        byte[]? steering = steered ? upload ?? throw new DemoException(400, "a JSON body steers a kept picture: send {\"hints\": [...]} or {\"palette\": ...}") : null;
+        if (steered)
+            upload = null;
         // Decoding runs as part of the device job: one decoded picture at a time, however many requests wait.
         var (picture, image, ran, t) = await service.Queue.Run(() =>
         {
             Picture p = service.Take(upload, query["picture"]);
-            var (coloured, networkRan, used) = service.Colorize(p, model, size, temperature);
+            var (hints, palette) = steering is null ? (null, null) : Steering(steering, p.Original.Width, p.Original.Height);
+            var (coloured, networkRan, used) = service.Colorize(p, model, size, temperature, hints, palette);
             return (p, DemoService.Encode(coloured, format), networkRan, used);
         }, context.RequestAborted);
         context.Response.Headers["X-Picture"] = picture.Id;
@@ -196,6 +207,62 @@ internal static class DemoServer
         int y = (int)(Number(query, "y", 0, int.MaxValue) ?? throw new DemoException(400, "y: the pixel's row is needed"));
         byte[]? upload = await ReadUpload(context, service);
         object result = await service.Queue.Run(() => service.Distribution(service.Take(upload, query["picture"]), model, size, x, y, temperature), context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(result);
+    }
+
+    /// <summary>The hints and palette of a steering body (see <see cref="Colorize"/>); each problem one line (400).</summary>
+    private static (IReadOnlyList<ColorHint>? Hints, ColorPalette? Palette) Steering(byte[] json, int width, int height)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException e)
+        {
+            throw new DemoException(400, $"the steering body is not valid JSON ({e.Message.Split('.')[0]})");
+        }
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new DemoException(400, "the steering body: expected {\"hints\": [...], \"palette\": ...}");
+            IReadOnlyList<ColorHint>? hints = null;
+            if (root.TryGetProperty("hints", out JsonElement list) && list.ValueKind != JsonValueKind.Null)
+                hints = list.ValueKind == JsonValueKind.Array ? HintFiles.Hints(list, "hints", width, height)
+                    : throw new DemoException(400, "hints: expected a list [{\"x\": 10, \"y\": 20, \"color\": \"#c03020\", \"size\": 3}, ...]");
+            ColorPalette? palette = null;
+            if (root.TryGetProperty("palette", out JsonElement given) && given.ValueKind != JsonValueKind.Null)
+                palette = given.ValueKind switch
+                {
+                    JsonValueKind.String => ColorPalette.Parse(given.GetString()!),
+                    JsonValueKind.Array when given.GetArrayLength() <= ColorPalette.MaxColors => ColorPalette.FromColors(given.EnumerateArray().Select((c, i) =>
+                        c.ValueKind == JsonValueKind.Object && Number(c, "a") is { } av && Number(c, "b") is { } bv
+                        && (c.TryGetProperty("weight", out _) ? Number(c, "weight") : 1) is { } wv
+                            ? new PaletteColor((float)av, (float)bv, wv)
+                            : throw new DemoException(400, $"palette colour {i}: expected {{\"a\": 40, \"b\": 30, \"weight\": 0.2}}")).ToList()),
+                    JsonValueKind.Array => throw new DemoException(400, $"palette: {given.GetArrayLength()} colours, at most {ColorPalette.MaxColors}"),
+                    _ => throw new DemoException(400, "palette: expected \"#aa3322,#334455\" or [{\"a\": 40, \"b\": 30, \"weight\": 0.2}, ...]"),
+                };
+            if (root.TryGetProperty("paletteStrength", out JsonElement strength) && strength.ValueKind != JsonValueKind.Null)
+            {
+                if (palette is null)
+                    throw new DemoException(400, "paletteStrength: no palette to steer with");
+                palette = strength.ValueKind == JsonValueKind.Number && strength.TryGetDouble(out double alpha) ? palette with { Strength = alpha } : throw new DemoException(400, "paletteStrength: expected a number from 0 to 10");
+            }
+            return (hints, palette);
+        }
+    }
+
+    /// <summary>A JSON object's number property, or null when it is missing or not a number.</summary>
+    private static double? Number(JsonElement entry, string name) =>
+        entry.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double number) ? number : null;
+
+    /// <summary>POST /api/palette: a colour photo in the body (raw or multipart field "image"); JSON, its colours heaviest first: {"colors": [{"a", "b", "weight", "rgb"}]}.</summary>
+    private static async Task Palette(HttpContext context, DemoService service)
+    {
+        byte[] upload = await ReadUpload(context, service) ?? throw new DemoException(400, "no photo: send a colour photo in the request body (or as the multipart field 'image')");
+        object result = await service.Queue.Run(() => service.Palette(ImageIO.Decode("upload", upload, service.Options.MaxPixels)), context.RequestAborted);
         await context.Response.WriteAsJsonAsync(result);
     }
 

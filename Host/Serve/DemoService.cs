@@ -164,12 +164,25 @@ internal sealed class DemoService : IDisposable
     }
 
     /// <summary>Colours a kept picture: the model runs only when this colourizer has not predicted it yet; the prediction is decoded at the temperature.</summary>
-    public (ImageData Image, bool NetworkRan, float? Temperature) Colorize(Picture picture, DemoModel model, int? size, float? temperature)
+    public (ImageData Image, bool NetworkRan, float? Temperature) Colorize(Picture picture, DemoModel model, int? size, float? temperature,
+        IReadOnlyList<ColorHint>? hints = null, ColorPalette? palette = null)
     {
         IColorizer colorizer = model.At(size);
+        if (palette is not null && !model.HasDistribution)
+            throw new DemoException(400, $"model '{model.Id}' has a regression head: it predicts ab directly, with no distribution for a palette to re-weight");
         var (prediction, ran) = Predict(picture, colorizer);
         float t = temperature ?? colorizer.Temperature;
-        return (colorizer.Decode(prediction, t), ran, model.HasDistribution ? t : null);
+        return (colorizer.Decode(prediction, t, hints, palette), ran, model.HasDistribution ? t : null);
+    }
+
+    /// <summary>A colour photo's palette (its ab histogram, <see cref="ColorPalette.FromImage"/>) with a swatch per colour, heaviest first.</summary>
+    public object Palette(ImageData photo)
+    {
+        ColorPalette palette = ColorPalette.FromImage(Device, photo);
+        var colours = palette.Colors.OrderByDescending(c => c.Weight).ToList();
+        string[] swatches = Swatches(colours.Select(c => (c.A, c.B)).ToList());
+        double total = colours.Sum(c => c.Weight);
+        return new { colors = colours.Select((c, i) => new { a = c.A, b = c.B, weight = c.Weight / total, rgb = swatches[i] }).ToArray() };
     }
 
     private (Prediction Prediction, bool Ran) Predict(Picture picture, IColorizer colorizer)

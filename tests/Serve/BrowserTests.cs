@@ -80,4 +80,87 @@ public class BrowserTests
         Assert.Contains("codewords", await page.EvaluateExpressionAsync<string>("document.getElementById('pixel-info').textContent"));
         Assert.Empty(errors);
     }
+
+    /// <summary>
+    /// Hints and palettes on the page: a grey two-region picture (L 35 | L 80) is uploaded, a click on the dark
+    /// region and a chosen colour place a hint, and the picture recolours with the hinted pixel in the hint's
+    /// chroma while the network does not run again; hints exported as JSON are imported back; a palette from
+    /// a photo is applied.
+    /// </summary>
+    [Fact]
+    public async Task A_hint_placed_on_the_page_colours_a_grey_region_and_a_palette_applies()
+    {
+        await using var host = DemoHost.OnLoopback(new Host.Serve.ServeOptions());
+        await using IBrowser browser = await Puppeteer.LaunchAsync(new LaunchOptions
+        {
+            Headless = true,
+            ExecutablePath = Chromium(),
+            Args = new[] { "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage" },
+        });
+        await using IPage page = await browser.NewPageAsync();
+        page.DefaultTimeout = 120_000;
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e.Message);
+        page.Console += (_, e) => { if (e.Message.Type == ConsoleType.Error) errors.Add(e.Message.Text); };
+        await page.SetViewportAsync(new ViewPortOptions { Width = 1280, Height = 860 });
+        await page.GoToAsync(host.Client.BaseAddress!.ToString());
+        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'idle'");
+
+        string folder = Directory.CreateTempSubdirectory("ck-browser-hints-").FullName;
+        try
+        {
+            string grey = Path.Combine(folder, "grey.png"), sky = Path.Combine(folder, "sky.png"), hints = Path.Combine(folder, "hints.json");
+            Engine.Imaging.ImageIO.Save(grey, Models.ColorHintTests.TwoRegions());
+            var blue = new byte[16 * 16 * 3];
+            for (int i = 0; i < 16 * 16; i++)
+                (blue[3 * i], blue[3 * i + 1], blue[3 * i + 2]) = ((byte)40, (byte)80, (byte)190);
+            Engine.Imaging.ImageIO.Save(sky, Engine.Imaging.ImageData.FromRgb8(16, 16, blue));
+            await (await page.QuerySelectorAsync("#file")).UploadFileAsync(grey);
+            await page.WaitForFunctionAsync("() => document.body.dataset.state === 'ready' && document.getElementById('after').naturalWidth === 96");
+
+            // Click pixel (20, 32), pick a colour, add the hint.
+            await page.EvaluateExpressionAsync("(() => { const s = document.getElementById('split'); s.value = '0'; s.dispatchEvent(new Event('input')); })()");
+            BoundingBox box = await (await page.QuerySelectorAsync("#after")).BoundingBoxAsync();
+            await page.Mouse.ClickAsync(box.X + box.Width * (20.5m / 96), box.Y + box.Height * (32.5m / 64));
+            await page.WaitForFunctionAsync("() => !document.getElementById('picker').hidden && document.querySelectorAll('#picker-swatches button').length === 6 && document.body.dataset.state === 'ready'");
+            await page.EvaluateExpressionAsync("(() => { document.getElementById('picker-colour').value = '#507040'; document.getElementById('picker-size').value = '9'; document.getElementById('picker-add').click(); })()");
+            await page.WaitForFunctionAsync("() => document.getElementById('after').dataset.hints === '1' && document.body.dataset.state === 'ready'");
+            Assert.Equal("reused", await page.EvaluateExpressionAsync<string>("document.getElementById('after').dataset.network"));
+            Assert.Equal(1, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#compare .pin').length"));
+            var hint = Engine.Models.ColorHint.FromColor(20, 32, "#507040");
+            var (a, b) = await AbOnPage(page, 20, 32);
+            Assert.True(Math.Abs(a - hint.A) < 5 && Math.Abs(b - hint.B) < 5, $"(20, 32) on the page: ab ({a:F1}, {b:F1}), hint ({hint.A:F1}, {hint.B:F1})");
+
+            // Hints in the export's format, imported: the list and the picture follow (a light blue: a chroma the L 80 region can show in sRGB).
+            File.WriteAllText(hints, """{"hints": [{"x": 70, "y": 30, "color": "#8ab4e0", "size": 5}, {"x": 10, "y": 10, "color": "#507040"}]}""");
+            await (await page.QuerySelectorAsync("#hints-import")).UploadFileAsync(hints);
+            await page.WaitForFunctionAsync("() => document.getElementById('after').dataset.hints === '2' && document.getElementById('hint-list').dataset.count === '2' && document.body.dataset.state === 'ready'");
+            var blueHint = Engine.Models.ColorHint.FromColor(70, 30, "#8ab4e0");
+            var (a2, b2) = await AbOnPage(page, 70, 30);
+            Assert.True(Math.Abs(a2 - blueHint.A) < 5 && Math.Abs(b2 - blueHint.B) < 5, $"(70, 30) on the page: ab ({a2:F1}, {b2:F1}), hint ({blueHint.A:F1}, {blueHint.B:F1})");
+
+            // A palette from a blue photo.
+            await (await page.QuerySelectorAsync("#palette-file")).UploadFileAsync(sky);
+            await page.WaitForFunctionAsync("() => document.getElementById('after').dataset.palette === 'on' && document.getElementById('palette-swatches').dataset.count === '1' && document.body.dataset.state === 'ready'");
+            Assert.Empty(errors);
+            Assert.Equal("", await page.EvaluateExpressionAsync<string>("document.getElementById('error').textContent"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The CIELAB chroma of pixel (x, y) of the page's coloured picture, read through a canvas.</summary>
+    private static async Task<(double A, double B)> AbOnPage(IPage page, int x, int y)
+    {
+        int[] rgb = await page.EvaluateFunctionAsync<int[]>(@"(x, y) => {
+            const img = document.getElementById('after'), c = document.createElement('canvas');
+            c.width = img.naturalWidth; c.height = img.naturalHeight;
+            const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+            return Array.from(g.getImageData(x, y, 1, 1).data.slice(0, 3));
+        }", x, y);
+        var (_, a, b) = ColorKernels.Kernels.Color.LabReference.SrgbToLab(rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
+        return (a, b);
+    }
 }

@@ -169,6 +169,51 @@ public class ServeApiTests
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
 
+    private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task A_json_body_steers_a_kept_picture_with_the_librarys_hints_and_palette_without_the_network()
+    {
+        await using var host = DemoHost.InProcess();
+        byte[] photo = DemoHost.Photo(33, 31);
+        var first = await host.Client.PostAsync("/api/colorize", Png(photo));
+        string picture = first.Headers.GetValues("X-Picture").Single();
+        var steered = await host.Client.PostAsync($"/api/colorize?picture={picture}",
+            Json("""{"hints": [{"x": 5, "y": 6, "color": "#507040", "size": 3}], "palette": "#3060c0", "paletteStrength": 2}"""));
+        Assert.Equal(HttpStatusCode.OK, steered.StatusCode);
+        Assert.Equal("reused", steered.Headers.GetValues("X-Network").Single());
+        using IColorizer colorizer = Colorizer.Open(TestDevices.Get("cpu:0"), "default");
+        using Prediction prediction = colorizer.Predict(ImageIO.Decode("photo.png", photo));
+        byte[] expected = colorizer.Decode(prediction, null, new[] { ColorHint.FromColor(5, 6, "#507040", 3) }, ColorPalette.Parse("#3060c0") with { Strength = 2 }).Rgb8!;
+        Assert.Equal(expected, Pixels(await steered.Content.ReadAsByteArrayAsync()));
+
+        // A palette from a photo: its colours heaviest first, usable as the palette of a steering body.
+        var palette = await host.Client.PostAsync("/api/palette", Png(photo));
+        Assert.Equal(HttpStatusCode.OK, palette.StatusCode);
+        using JsonDocument colours = JsonDocument.Parse(await palette.Content.ReadAsStringAsync());
+        JsonElement list = colours.RootElement.GetProperty("colors");
+        Assert.True(list.GetArrayLength() > 0);
+        Assert.Equal(1.0, list.EnumerateArray().Sum(c => c.GetProperty("weight").GetDouble()), 6);
+        Assert.StartsWith("#", list[0].GetProperty("rgb").GetString());
+        var fromPhoto = await host.Client.PostAsync($"/api/colorize?picture={picture}", Json($$"""{"palette": {{list.GetRawText()}}}"""));
+        Assert.Equal(HttpStatusCode.OK, fromPhoto.StatusCode);
+
+        async Task Expect(string fragment, Task<HttpResponseMessage> call)
+        {
+            HttpResponseMessage response = await call;
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(fragment, await Error(response));
+        }
+        await Expect("not valid JSON", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("{\"hints\": [")));
+        await Expect("hints: hint 0: hint at (33, 0): outside the 33x31 picture", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"hints": [{"x": 33, "y": 0, "color": "#ff0000"}]}""")));
+        await Expect("hint 0: colour 'red'", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"hints": [{"x": 1, "y": 0, "color": "red"}]}""")));
+        await Expect("palette colour 0", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"palette": [{"a": "x"}]}""")));
+        await Expect("palette strength 11", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"palette": "#aa3322", "paletteStrength": 11}""")));
+        await Expect("a JSON body steers a kept picture", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("")));
+        await Expect("has no colour to take", host.Client.PostAsync("/api/palette", Png(DemoHost.GreyPhoto())));
+        await Expect("no photo", host.Client.PostAsync("/api/palette", null));
+    }
+
     [Fact]
     public async Task Bad_requests_are_json_errors_with_the_right_status()
     {
