@@ -193,9 +193,22 @@ internal abstract class PaletteColorizer : IColorizer
         // The decoded grid; a regression head's is its prediction, copied only when hints will change it.
         using Tensor<float>? decoded = palette is not null ? DecodeAb(prediction, temperature, colorPalette) : hinted ? Copy(prediction.Values) : null;
         Tensor<float> ab = decoded ?? prediction.Values;
-        if (hinted)
-            SpreadHints(prediction, ab, hints!);
-        ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
+        if (!hinted)
+        {
+            ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
+            return prediction.Lab;
+        }
+        var (correction, luminance) = SpreadHints(prediction, ab, hints!);
+        using (correction)
+        using (luminance)
+        {
+            // Edge-aware: the model's ab resized as always, the correction brought up guided by the picture's own L.
+            if (!HintSettings.EdgeAware)
+                BufferOps.Accumulate(correction, ab);
+            ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
+            if (HintSettings.EdgeAware)
+                HintOps.Upsample(correction, luminance, prediction.Lab, HintSettings);
+        }
         return prediction.Lab;
     }
 
@@ -207,12 +220,13 @@ internal abstract class PaletteColorizer : IColorizer
     }
 
     /// <summary>
-    /// Adds to <paramref name="ab"/> [1, 2, Height, Width] (the decoded grid) the hints' corrections spread over
-    /// the grid: each grid cell under a hint's square holds the hint's ab minus the decoded ab (cells under
-    /// several hints take their mean), and <see cref="HintOps.Propagate"/> carries those corrections to the
-    /// other cells along the picture's L at the grid (its Lab resized down).
+    /// The hints' corrections to <paramref name="ab"/> [1, 2, Height, Width] (the decoded grid) spread over the
+    /// grid, and the grid's L / 100 they spread along (the picture's L resized down), both new tensors the
+    /// caller disposes: each grid cell under a hint's square holds the hint's ab minus the decoded ab (cells
+    /// under several hints take their mean), and <see cref="HintOps.Propagate"/> carries those corrections to
+    /// the other cells.
     /// </summary>
-    private void SpreadHints(Prediction prediction, Tensor<float> ab, IReadOnlyList<ColorHint> hints)
+    private (Tensor<float> Correction, Tensor<float> Luminance) SpreadHints(Prediction prediction, Tensor<float> ab, IReadOnlyList<ColorHint> hints)
     {
         int width = prediction.Width, height = prediction.Height, cells = width * height;
         float[] model = ab.Download();
@@ -242,12 +256,22 @@ internal abstract class PaletteColorizer : IColorizer
                 correction[r] = (float)(sum[r] / count[r] - model[r]);
                 correction[cells + r] = (float)(sum[cells + r] / count[r] - model[cells + r]);
             }
-        using Tensor<float> y = Device.Allocate<float>("hint.y", Shape.Nchw(1, 1, height, width));
-        ResampleOps.ResizeBilinear(prediction.Lab!, 0, 1, y, 0, scale: 0.01f);
-        using Tensor<float> tmask = Device.Upload("hint.mask", y.Shape, mask);
-        using Tensor<float> x = Device.Upload("hint.correction", ab.Shape, correction);
-        HintOps.Propagate(y, tmask, x, HintSettings);
-        BufferOps.Accumulate(x, ab);
+        Tensor<float> y = Device.Allocate<float>("hint.y", Shape.Nchw(1, 1, height, width));
+        Tensor<float>? x = null;
+        try
+        {
+            ResampleOps.ResizeBilinear(prediction.Lab!, 0, 1, y, 0, scale: 0.01f);
+            using Tensor<float> tmask = Device.Upload("hint.mask", y.Shape, mask);
+            x = Device.Upload("hint.correction", ab.Shape, correction);
+            HintOps.Propagate(y, tmask, x, HintSettings);
+            return (x, y);
+        }
+        catch
+        {
+            x?.Dispose();
+            y.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

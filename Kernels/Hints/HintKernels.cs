@@ -56,6 +56,27 @@ public readonly struct HintArgs
 /// Element-wise kernels take runs of cells; the reductions are per-thread partial sums added in order by
 /// one thread, so results do not depend on timing.
 /// </summary>
+/// <summary>
+/// HintUpsampleKernel's shape: the grid (GridW x GridH) and the picture (OutW x OutH), the window's
+/// <see cref="Radius"/> in cells, the spatial sigma in cells and the range sigma in L / 100.
+/// </summary>
+public readonly struct UpsampleArgs
+{
+    public UpsampleArgs(int gridW, int gridH, int outW, int outH, int radius, float sigmaSpace, float sigmaRange, int runLength)
+    {
+        GridW = gridW; GridH = gridH; OutW = outW; OutH = outH; Radius = radius; SigmaSpace = sigmaSpace; SigmaRange = sigmaRange; RunLength = runLength;
+    }
+
+    public int GridW { get; }
+    public int GridH { get; }
+    public int OutW { get; }
+    public int OutH { get; }
+    public int Radius { get; }
+    public float SigmaSpace { get; }
+    public float SigmaRange { get; }
+    public int RunLength { get; }
+}
+
 public static class HintKernels
 {
     /// <summary>Neighbour k's row offset.</summary>
@@ -257,5 +278,55 @@ public static class HintKernels
                     int i = c * total + r;
                     p[i] = z[i] + scalars[4 + c] * p[i];
                 }
+    }
+
+    /// <summary>n / d rounded toward minus infinity (d &gt; 0).</summary>
+    public static int FloorDiv(int n, int d) => n >= 0 ? n / d : -((-n + d - 1) / d);
+
+    /// <summary>
+    /// HintUpsampleKernel, joint bilateral upsampling (Kopf, Cohen, Lischinski, Uyttendaele 2007): the grid's
+    /// correction x [2, h, w] brought to the picture's size guided by its full-resolution L, and added to ab.
+    /// Output pixel (X, Y) of W x H sits at grid position (u, v) = ((X + 0.5) w / W - 0.5, (Y + 0.5) h / H - 0.5)
+    /// (the bilinear resize's convention); over the cells (i, j) with |i - u| &lt; R and |j - v| &lt; R,
+    /// weight = exp(-((i - u)^2 + (j - v)^2) / (2 SigmaSpace^2)) exp(-(d_ij^2 - d_min^2) / (2 SigmaRange^2)),
+    /// d_ij = guide(X, Y) / 100 - yGrid(i, j) (L / 100 at the grid), d_min the smallest |d| in the window
+    /// (so the best-matching cell always weighs exp(0) in range and no sum underflows); ab[c](X, Y) +=
+    /// sum weight x_c / sum weight. So a correction stops at the picture's own edges, not at the grid's.
+    /// guide = the Lab picture's L plane, ab its a and b planes (Lab [1, 3, H, W]). Thread: output pixels.
+    /// </summary>
+    public static void HintUpsampleKernel(ArrayView<float> x, ArrayView<float> yGrid, ArrayView<float> lab, UpsampleArgs a)
+    {
+        int total = a.OutW * a.OutH, run = a.RunLength, w = a.GridW, h = a.GridH, cells = w * h, r = a.Radius;
+        float rx = (float)w / a.OutW, ry = (float)h / a.OutH;
+        float space = -0.5f / (a.SigmaSpace * a.SigmaSpace), range = -0.5f / (a.SigmaRange * a.SigmaRange);
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int o = start, end = Math.Min(start + run, total); o < end; o++)
+            {
+                int X = o % a.OutW, Y = o / a.OutW;
+                float u = (X + 0.5f) * rx - 0.5f, v = (Y + 0.5f) * ry - 0.5f, guide = lab[o] * 0.01f;
+                // floor(u) in integers, ((2X + 1) w - W) / 2W rounded down: the window does not hang on float rounding.
+                int fu = FloorDiv((2 * X + 1) * w - a.OutW, 2 * a.OutW), fv = FloorDiv((2 * Y + 1) * h - a.OutH, 2 * a.OutH);
+                int i0 = Math.Max(0, fu - r + 1), i1 = Math.Min(w - 1, fu + r);
+                int j0 = Math.Max(0, fv - r + 1), j1 = Math.Min(h - 1, fv + r);
+                float best = float.PositiveInfinity;
+                for (int j = j0; j <= j1; j++)
+                    for (int i = i0; i <= i1; i++)
+                    {
+                        float d = guide - yGrid[j * w + i];
+                        best = MathF.Min(best, d * d);
+                    }
+                float sum = 0f, sumA = 0f, sumB = 0f;
+                for (int j = j0; j <= j1; j++)
+                    for (int i = i0; i <= i1; i++)
+                    {
+                        float d = guide - yGrid[j * w + i], du = i - u, dv = j - v;
+                        float weight = MathF.Exp((du * du + dv * dv) * space + (d * d - best) * range);
+                        sum += weight;
+                        sumA += weight * x[j * w + i];
+                        sumB += weight * x[cells + j * w + i];
+                    }
+                lab[total + o] += sumA / sum;
+                lab[2 * total + o] += sumB / sum;
+            }
     }
 }

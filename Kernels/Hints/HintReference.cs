@@ -147,4 +147,39 @@ public static class HintReference
             }
         return x;
     }
+
+    /// <summary>
+    /// HintUpsampleKernel's definition in double: lab [3, H, W] with x [2, h, w] joint-bilaterally upsampled
+    /// (guided by lab's L / 100 against yGrid) and added to its a and b; a new array.
+    /// </summary>
+    public static double[] Upsample(float[] x, float[] yGrid, float[] lab, int w, int h, int outW, int outH, int radius, double sigmaSpace, double sigmaRange)
+    {
+        double[] result = lab.Select(v => (double)v).ToArray();
+        int total = outW * outH;
+        for (int Y = 0; Y < outH; Y++)
+            for (int X = 0; X < outW; X++)
+            {
+                double u = (X + 0.5) * w / outW - 0.5, v = (Y + 0.5) * h / outH - 0.5, guide = lab[Y * outW + X] / 100.0;
+                double fu = Math.Floor(((2.0 * X + 1) * w - outW) / (2.0 * outW)), fv = Math.Floor(((2.0 * Y + 1) * h - outH) / (2.0 * outH));
+                var window = new List<(int I, int J, double D2, double S2)>();
+                for (int j = 0; j < h; j++)
+                    for (int i = 0; i < w; i++)
+                        if (Math.Abs(i - fu - 0.5) < radius && Math.Abs(j - fv - 0.5) < radius)
+                        {
+                            double d = guide - yGrid[j * w + i];
+                            window.Add((i, j, d * d, (i - u) * (i - u) + (j - v) * (j - v)));
+                        }
+                double best = window.Min(c => c.D2), sum = 0, sumA = 0, sumB = 0;
+                foreach (var (i, j, d2, s2) in window)
+                {
+                    double weight = Math.Exp(-s2 / (2 * sigmaSpace * sigmaSpace) - (d2 - best) / (2 * sigmaRange * sigmaRange));
+                    sum += weight;
+                    sumA += weight * x[j * w + i];
+                    sumB += weight * x[w * h + j * w + i];
+                }
+                result[total + Y * outW + X] += sumA / sum;
+                result[2 * total + Y * outW + X] += sumB / sum;
+            }
+        return result;
+    }
 }

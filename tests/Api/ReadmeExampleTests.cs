@@ -28,6 +28,7 @@ public class ReadmeExampleTests
     public void The_library_example_compiles_as_written()
     {
         string source = """
+            using System.IO;
             using ColorKernels.Engine.Devices;
             using ColorKernels.Engine.Imaging;
             using ColorKernels.Engine.Models;

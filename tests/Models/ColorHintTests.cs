@@ -89,6 +89,46 @@ public class ColorHintTests
     }
 
     [Fact]
+    public void Edge_aware_upsampling_keeps_a_correction_off_the_pixels_beside_an_edge_that_bilinear_smears()
+    {
+        var device = TestDevices.Get("cpu:0");
+        using IColorizer colorizer = Colorizer.Open(device, "default");
+        var palette = (PaletteColorizer)colorizer;
+        // 390 x 256: the edge at column 195 falls inside a cell of the 64 x 64 grid (6.1 pixels a cell).
+        const int W = 390, H = 256;
+        var rgb = new byte[W * H * 3];
+        for (int i = 0; i < W * H; i++)
+            rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (byte)(i % W < 195 ? 84 : 198);
+        ImageData picture = ImageData.FromRgb8(W, H, rgb);
+        ColorHint hint = ColorHint.FromColor(100, 128, "#507040", size: 15);
+        using Prediction prediction = colorizer.Predict(picture);
+        ImageData automatic = colorizer.Decode(prediction);
+        ImageData edgeAware = colorizer.Decode(prediction, null, new[] { hint });
+        palette.HintSettings = new Engine.Ops.HintSettings(EdgeAware: false);
+        ImageData bilinear;
+        try
+        {
+            bilinear = colorizer.Decode(prediction, null, new[] { hint });
+        }
+        finally
+        {
+            palette.HintSettings = new Engine.Ops.HintSettings();
+        }
+        double Shift(ImageData image, int x, int y)
+        {
+            var (a0, b0) = AbAt(automatic, x, y);
+            var (a1, b1) = AbAt(image, x, y);
+            return Math.Sqrt((a1 - a0) * (a1 - a0) + (b1 - b0) * (b1 - b0));
+        }
+        // Both carry the hint to the dark side's pixels beside the edge.
+        Assert.True(Shift(edgeAware, 193, 128) > 8 && Shift(bilinear, 193, 128) > 8, $"at (193, 128): {Shift(edgeAware, 193, 128):F1} edge-aware, {Shift(bilinear, 193, 128):F1} bilinear");
+        // Across the edge, bilinear smears the correction into the light side's first pixels; edge-aware does not.
+        double smeared = Enumerable.Range(195, 4).Max(x => Shift(bilinear, x, 128)), kept = Enumerable.Range(195, 4).Max(x => Shift(edgeAware, x, 128));
+        Assert.True(smeared > 3, $"bilinear shifts the light side's first pixels by only {smeared:F1}: the test does not exercise the edge");
+        Assert.True(kept < 1.5, $"edge-aware shifts the light side's first pixels by {kept:F1} (bilinear {smeared:F1})");
+    }
+
+    [Fact]
     public void With_no_model_a_hint_colours_its_region_and_the_rest_stays_grey()
     {
         var device = TestDevices.Get("cpu:0");

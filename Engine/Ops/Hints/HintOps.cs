@@ -18,7 +18,12 @@ namespace ColorKernels.Engine.Ops;
 /// none, the exact solution carries the one correction there too). Levin's own 0.6 and 2e-6 scored the
 /// same on photos but leak across edges without his per-row normalisation (42% on the two-region test).
 /// </summary>
-internal sealed record HintSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 200);
+/// Upsampling: <see cref="EdgeAware"/> brings the grid's correction to the picture by joint bilateral
+/// upsampling guided by its full-resolution L (<see cref="HintKernels.HintUpsampleKernel"/>: a window of
+/// <see cref="UpsampleRadius"/> cells each way, <see cref="SigmaSpace"/> in cells, <see cref="SigmaRange"/>
+/// in L / 100); off, it is resized bilinearly with the model's ab.
+internal sealed record HintSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 200,
+    bool EdgeAware = true, int UpsampleRadius = 2, float SigmaSpace = 1f, float SigmaRange = 0.1f);
 
 /// <summary>Colour hints spread over a grid by a preconditioned conjugate gradient (Kernels/Hints; reference HintReference).</summary>
 internal static class HintOps
@@ -32,6 +37,27 @@ internal static class HintOps
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, HintArgs>> ScalarKernel = new(HintKernels.HintScalarKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, Floats, Floats, HintArgs>> StepKernel = new(HintKernels.HintStepKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, HintArgs>> DirectionKernel = new(HintKernels.HintDirectionKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, UpsampleArgs>> UpsampleKernel = new(HintKernels.HintUpsampleKernel);
+
+    /// <summary>
+    /// lab [1, 3, H, W]'s a and b += the grid's correction <paramref name="x"/> [1, 2, h, w] upsampled jointly
+    /// bilaterally, guided by lab's L against <paramref name="y"/> [1, 1, h, w] (L / 100 at the grid).
+    /// </summary>
+    public static void Upsample(Tensor<float> x, Tensor<float> y, Tensor<float> lab, HintSettings settings)
+    {
+        Shape g = Grid(y), t = Rank4(lab);
+        Expect(x, Shape.Nchw(1, 2, g[2], g[3]));
+        if (t[0] != 1 || t[1] != 3)
+            throw new ArgumentException($"tensor '{lab.Name}' is {t}; expected a Lab picture [1, 3, H, W]");
+        if (settings.UpsampleRadius < 1 || !(settings.SigmaSpace > 0) || !(settings.SigmaRange > 0))
+            throw new ArgumentException($"hint upsampling settings out of range: {settings}");
+        ComputeDevice d = SameDevice(x, y, lab);
+        int pixels = t[2] * t[3], window = 4 * settings.UpsampleRadius * settings.UpsampleRadius;
+        ElementLaunch l = d.Launcher.ForElements(pixels);
+        using (d.Launcher.Time(UpsampleKernel, 14.0 * window * pixels, 4.0 * (3 * pixels + 2 * window * pixels)))
+            d.Kernels.Load(UpsampleKernel)(d.Stream, l.Config, x.View, y.View, lab.View,
+                new UpsampleArgs(g[3], g[2], t[3], t[2], settings.UpsampleRadius, settings.SigmaSpace, settings.SigmaRange, l.RunLength));
+    }
 
     /// <summary>The 3 x 3 window variance of <paramref name="y"/> [1, 1, H, W] into <paramref name="variance"/> (same shape).</summary>
     public static void Variance(Tensor<float> y, Tensor<float> variance, HintSettings settings)

@@ -97,5 +97,25 @@ internal static partial class OpCases
                 r.Check("x", tx, HintReference.Solve(y, mask, x0, w, h, settings.SigmaScale, settings.SigmaFloor, settings.Lambda));
             });
         }
+        // Joint bilateral upsampling of a grid's correction into a Lab picture's a and b: up (integer and odd
+        // ratios), equal, and down (a 64 x 64 grid over a small picture); L with an edge, the grid's L near it.
+        foreach (var (h, w, outH, outW) in new[] { (1, 1, 1, 1), (1, 1, 5, 7), (8, 8, 32, 32), (8, 8, 31, 33), (7, 9, 33, 31), (3, 5, 13, 17), (16, 16, 9, 11), (6, 6, 6, 6) })
+            foreach (int radius in new[] { 1, 2 })
+            {
+                int seed = 31 * outH + outW + radius;
+                yield return new OpCase("Hints.Upsample", $"{h}x{w} -> {outH}x{outW}, radius {radius}", new Tolerance(1e-3, 1e-4, "ab up to +-90: float32 exp of arguments down to about -50 and sums of up to 16 weighted terms"), r =>
+                {
+                    float[] lab = U(3 * outH * outW, -60, 60, seed), x = U(2 * h * w, -30, 30, seed + 1), y = HintLuminance(h, w, seed + 2);
+                    float[] noise = U(outH * outW, -3, 3, seed + 3);
+                    for (int p = 0; p < outH * outW; p++)
+                        lab[p] = 20 + 40f * (p % outW) / outW + (p % outW >= outW / 2 ? 30 : 0) + noise[p];
+                    var tx = r.In("x", Shape.Nchw(1, 2, h, w), x);
+                    var ty = r.In("y", Shape.Nchw(1, 1, h, w), y);
+                    var tlab = r.In("lab", Shape.Nchw(1, 3, outH, outW), lab);
+                    var settings = HintCaseSettings with { UpsampleRadius = radius, SigmaSpace = 0.8f, SigmaRange = 0.08f };
+                    r.Launch = () => HintOps.Upsample(tx, ty, tlab, settings);
+                    r.Check("lab", tlab, HintReference.Upsample(x, y, lab, w, h, outW, outH, radius, settings.SigmaSpace, settings.SigmaRange));
+                });
+            }
     }
 }
