@@ -52,6 +52,25 @@ public static class Ffmpeg
     /// <summary>The video containers <c>colorize</c> reads and writes, by extension (lower case, with the dot).</summary>
     public static IReadOnlyList<string> Extensions { get; } = new[] { ".mp4", ".mkv", ".mov", ".webm", ".avi" };
 
+    /// <summary>
+    /// The arguments that open <paramref name="path"/> as an input of ffmpeg or ffprobe and nothing else: the
+    /// demuxer forced by the extension (ffmpeg otherwise picks it from the bytes, and a concat list or a
+    /// playlist named .mp4 would open the files or addresses it names), only the file protocol, and the
+    /// path as a file: URL (so "concat:a|b" or "http://..." is a file name, and a leading '-' is no option).
+    /// </summary>
+    public static IReadOnlyList<string> Input(string path) =>
+        new[] { "-protocol_whitelist", "file", "-f", Demuxer(path), "-i", "file:" + Path.GetFullPath(path) };
+
+    /// <summary>ffmpeg's demuxer for a video extension: mov for .mp4 and .mov, matroska for .mkv and .webm, avi, gif.</summary>
+    public static string Demuxer(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".mp4" or ".mov" => "mov",
+        ".mkv" or ".webm" => "matroska",
+        ".avi" => "avi",
+        ".gif" => "gif",
+        var other => throw new UserErrorException($"'{path}': '{other}' is not a video extension this build reads ({string.Join(", ", Extensions)}, animated .gif)"),
+    };
+
     /// <summary>Whether <paramref name="path"/> names a video by its extension.</summary>
     public static bool HasVideoExtension(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
@@ -67,7 +86,7 @@ public static class Ffmpeg
             return false;
         try
         {
-            var (code, output, _) = Run(FfprobePath, new[] { "-v", "error", "-count_packets", "-select_streams", "v:0", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", path });
+            var (code, output, _) = Run(FfprobePath, new[] { "-v", "error", "-count_packets", "-select_streams", "v:0", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0" }.Concat(Input(path)));
             return code == 0 && int.TryParse(output.Trim(), out int frames) && frames > 1;
         }
         catch (UserErrorException)
@@ -103,9 +122,9 @@ public static class Ffmpeg
     /// <summary>Probes <paramref name="path"/>; a file that is not a video, or has no video stream, is a one-line <see cref="UserErrorException"/>.</summary>
     public static VideoInfo Probe(string path)
     {
-        var (code, output, error) = Run(FfprobePath, new[] { "-v", "error", "-print_format", "json", "-show_streams", "-show_format", path });
+        var (code, output, error) = Run(FfprobePath, new[] { "-v", "error", "-print_format", "json", "-show_streams", "-show_format" }.Concat(Input(path)));
         if (code != 0)
-            throw new UserErrorException($"'{path}': not a video ffprobe can read ({LastLine(error)})");
+            throw new UserErrorException($"'{path}': not a {Path.GetExtension(path).ToLowerInvariant()} video ffprobe can read ({LastLine(error)})");
         using JsonDocument json = JsonDocument.Parse(output);
         JsonElement root = json.RootElement;
         var streams = root.TryGetProperty("streams", out JsonElement s) ? s.EnumerateArray().ToList() : new List<JsonElement>();
@@ -122,7 +141,9 @@ public static class Ffmpeg
             && double.TryParse(d, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) ? seconds : 0;
         var colour = new List<string>();
         foreach (var (key, option) in new[] { ("color_primaries", "-color_primaries"), ("color_transfer", "-color_trc"), ("color_space", "-colorspace"), ("color_range", "-color_range") })
-            if (Text(v, key) is { } value && value is not ("unknown" or "reserved" or ""))
+            if (Text(v, key) is { } value && value is not ("unknown" or "reserved" or "")
+                // An RGB source (gbr: libx264rgb, RGB FFV1) is encoded as YUV: its matrix and range do not describe the output.
+                && !(key is "color_space" or "color_range" && IsRgb(v)))
                 colour.AddRange(new[] { option, value });
         int frames = Text(v, "nb_frames") is { } nb && int.TryParse(nb, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 0;
         string timeBase = Text(v, "time_base") is { } tb && System.Text.RegularExpressions.Regex.IsMatch(tb, @"^[1-9]\d*/[1-9]\d*$") ? tb : "1/1000";
@@ -136,6 +157,12 @@ public static class Ffmpeg
         };
         return frames > 0 || duration <= 0 ? info : info with { EstimatedFrames = (int)Math.Min(int.MaxValue, Math.Round(duration * 1e6 / info.FrameMicroseconds)) };
     }
+
+    /// <summary>Whether a video stream holds RGB rather than YUV (its matrix is "gbr", or its pixel format is RGB or planar GBR).</summary>
+    private static bool IsRgb(JsonElement stream) =>
+        Text(stream, "color_space") == "gbr"
+        || Text(stream, "pix_fmt") is { } format && (format.StartsWith("gbr", StringComparison.Ordinal) || format.StartsWith("rgb", StringComparison.Ordinal)
+            || format.StartsWith("bgr", StringComparison.Ordinal) || format is "argb" or "abgr" or "0rgb" or "0bgr");
 
     private static bool IsAttachedPicture(JsonElement stream) =>
         stream.TryGetProperty("disposition", out JsonElement d) && d.TryGetProperty("attached_pic", out JsonElement a) && a.GetInt32() == 1;

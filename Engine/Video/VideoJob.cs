@@ -53,10 +53,8 @@ internal sealed class VideoJob : FrameJob
             this.job = job;
             previous = -job.info.FrameMicroseconds;
             // showinfo logs each decoded frame's timestamp (DecoderLog reads them); frames come out as decoded, none dropped or repeated.
-            decoder = Ffmpeg.Start(Ffmpeg.FfmpegPath, DecoderLog.Options.Concat(new[]
-            {
-                "-nostdin", "-i", job.Input, "-map", "0:v:0", "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
-            }), redirectInput: false);
+            decoder = Ffmpeg.Start(Ffmpeg.FfmpegPath, DecoderLog.Options.Append("-nostdin").Concat(Ffmpeg.Input(job.Input))
+                .Concat(new[] { "-map", "0:v:0", "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-" }), redirectInput: false);
             log = new DecoderLog(decoder.StandardError);
             // A stopped run (or a failed job) ends the decoder, which ends a read blocked on its pipe.
             stop = cancel.Register(() => Kill(decoder));
@@ -110,7 +108,9 @@ internal sealed class VideoJob : FrameJob
             try
             {
                 // Frames go in with their own timestamps (RawFrameMatroska) and keep them: a variable frame rate stays variable.
-                var encode = new List<string> { "-v", "error", "-y", "-f", "matroska", "-i", "-", "-i", job.Input, "-map", "0:v" };
+                var encode = new List<string> { "-v", "error", "-y", "-protocol_whitelist", "pipe", "-f", "matroska", "-i", "-" };
+                encode.AddRange(Ffmpeg.Input(job.Input));
+                encode.AddRange(new[] { "-map", "0:v" });
                 // An animated GIF has no audio or subtitles to carry.
                 if (format != "gif")
                 {

@@ -98,7 +98,7 @@ public class VideoCliTests : CliFolder
         File.Copy(TestData.Fixture("clip.mp4"), P("in", "clip.mp4"));
         var r = CliRunner.Run(dir, "colorize", P("in"), "-o", P("out"));
         Assert.NotEqual(0, r.ExitCode);
-        Assert.Contains("fake.mp4': not a video ffprobe can read", r.Stderr);
+        Assert.Contains("fake.mp4': not a .mp4 video ffprobe can read", r.Stderr);
         AssertNoStackTrace(r);
         Assert.True(File.Exists(P("out", "clip.mp4")), r.Stdout + r.Stderr);
         Assert.False(File.Exists(P("out", "fake.mp4")));

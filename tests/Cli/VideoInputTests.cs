@@ -1,0 +1,58 @@
+using ColorKernels.Tests.Support;
+using Xunit;
+
+namespace ColorKernels.Tests.Cli;
+
+/// <summary>
+/// ffmpeg reads only the file the user named (#27): the demuxer is forced by the extension, only the file
+/// protocol is allowed and the path goes in as a file: URL. A concat list or an HLS playlist named .mp4 is
+/// refused with one line instead of colouring the files it names; a file whose name looks like ffmpeg's
+/// concat protocol is read as that file. And RGB videos (libx264rgb, FFV1 in RGB) encode.
+/// </summary>
+public class VideoInputTests : CliFolder
+{
+    public VideoInputTests() : base("ck-video-input") { }
+
+    private void SmallClip(string path, string size = "64x48", params string[] codec)
+    {
+        VideoMetrics.RunFfmpeg(new[] { "-f", "lavfi", "-i", $"testsrc=size={size}:rate=10:duration=0.5", "-vf", "format=gray" }
+            .Concat(codec.Length > 0 ? codec : new[] { "-c:v", "libx264", "-pix_fmt", "yuv420p" }).Append(path).ToArray());
+    }
+
+    [Theory]
+    [InlineData("ffconcat version 1.0\nfile in1.mp4\n", "not a .mp4 video ffprobe can read")]
+    [InlineData("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nin1.mp4\n#EXT-X-ENDLIST\n", "not a .mp4 video ffprobe can read")]
+    public void A_list_or_playlist_named_mp4_is_refused_not_followed(string content, string message)
+    {
+        SmallClip(P("in1.mp4"));
+        File.WriteAllText(P("c.mp4"), content);
+        var r = CliRunner.Run(dir, "colorize", P("c.mp4"), "-o", P("out.mp4"));
+        Assert.Equal(1, r.ExitCode);
+        AssertNoStackTrace(r);
+        Assert.Contains(message, r.Stderr);
+        Assert.Contains("0 written", r.Stdout + r.Stderr);
+        Assert.False(File.Exists(P("out.mp4")));
+    }
+
+    [Fact]
+    public void A_file_named_like_the_concat_protocol_is_read_as_that_file()
+    {
+        SmallClip(P("in1.mp4"));
+        SmallClip(P("concat:in1.mp4|in1.mp4"), "32x24");
+        var r = CliRunner.Run(dir, "colorize", P("concat:in1.mp4|in1.mp4"), "-o", P("out.mp4"));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        // The named file's frames (32 x 24, 5 of them), not the two 64 x 48 clips the protocol would join.
+        Assert.Equal(5, VideoMetrics.DecodeFrames(P("out.mp4"), 32, 24).Count);
+    }
+
+    [Theory]
+    [InlineData("libx264rgb", "rgb24", "out.mp4")]
+    [InlineData("ffv1", "gbrp", "out.mkv")]
+    public void An_rgb_video_encodes(string codec, string pixelFormat, string output)
+    {
+        SmallClip(P("rgb." + (codec == "ffv1" ? "mkv" : "mp4")), "64x48", "-c:v", codec, "-pix_fmt", pixelFormat);
+        var r = CliRunner.Run(dir, "colorize", P("rgb." + (codec == "ffv1" ? "mkv" : "mp4")), "-o", P(output));
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Equal(5, VideoMetrics.DecodeFrames(P(output), 64, 48).Count);
+    }
+}
