@@ -32,7 +32,14 @@ internal static class DemoServer
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(DemoServer).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(service);
-        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = service.Options.MaxUploadBytes + 1);
+        builder.Services.Configure<FormOptions>(o =>
+        {
+            o.MultipartBodyLengthLimit = service.Options.MaxUploadBytes + 1;
+            // A multipart file is buffered in memory up to the upload limit, never in a temporary file (the
+            // default spills past 64 KiB to ASPNETCORE_TEMP): nothing of an upload reaches the disk.
+            o.MemoryBufferThreshold = (int)Math.Min(int.MaxValue, service.Options.MaxUploadBytes + 1);
+            o.ValueCountLimit = FormParts;
+        });
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         configure(builder);
         WebApplication app = builder.Build();
@@ -114,9 +121,9 @@ internal static class DemoServer
         }
         catch (InvalidDataException e)
         {
-            // ASP.NET Core's multipart reader: over its length limit, or malformed.
-            await Fail(context, e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) ? 413 : 400,
-                e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) ? TooLarge(service).Message : $"the multipart form could not be read: {Cli.OneLine(e.Message)}");
+            // ASP.NET Core's multipart reader: over one of its limits, or malformed.
+            var (status, message) = MultipartProblem(e.Message, service);
+            await Fail(context, status, message);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -128,6 +135,23 @@ internal static class DemoServer
             await Fail(context, 500, $"internal error ({e.GetType().Name}): {Cli.OneLine(e.Message)}");
         }
         log?.Invoke(FormattableString.Invariant($"{context.Request.Method} {context.Request.Path} {context.Response.StatusCode} {clock.Elapsed.TotalMilliseconds:0} ms"));
+    }
+
+    /// <summary>Parts (files and fields) a multipart form may have: the page sends one.</summary>
+    internal const int FormParts = 64;
+
+    /// <summary>The status and plain message for the multipart reader's complaint: which limit, or what is malformed.</summary>
+    internal static (int Status, string Message) MultipartProblem(string reason, DemoService service)
+    {
+        if (reason.Contains("body length limit", StringComparison.OrdinalIgnoreCase))
+            return (413, TooLarge(service).Message);
+        if (reason.Contains("boundary length limit", StringComparison.OrdinalIgnoreCase))
+            return (400, "the multipart boundary is longer than 70 characters (RFC 2046's limit)");
+        if (reason.Contains("count limit", StringComparison.OrdinalIgnoreCase) && reason.Contains("value", StringComparison.OrdinalIgnoreCase))
+            return (413, $"the multipart form has more than {FormParts} parts: send the picture as one part named 'image'");
+        if (reason.Contains("header", StringComparison.OrdinalIgnoreCase) && reason.Contains("limit", StringComparison.OrdinalIgnoreCase))
+            return (413, "a multipart part's headers are over the limit (16 headers, 16 KiB in all)");
+        return (400, $"the multipart form could not be read: {Cli.OneLine(reason)}");
     }
 
     private static bool HasKey(HttpRequest request, string key)
@@ -323,7 +347,16 @@ internal static class DemoServer
             throw TooLarge(service);
         if (request.HasFormContentType)
         {
-            IFormCollection form = await request.ReadFormAsync(context.RequestAborted);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(context.RequestAborted);
+            }
+            catch (IOException) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                // The reader found the body's end before the boundary it looks for: cut short, or another boundary than the header's.
+                throw new DemoException(400, "the multipart form ends before its closing boundary: the body is cut short, or its boundary is not the one in Content-Type");
+            }
             IFormFile? file = form.Files["image"] ?? form.Files.FirstOrDefault();
             if (file is null)
                 throw new DemoException(400, "the form has no file: send the picture as the field 'image'");

@@ -214,6 +214,47 @@ public class ServeApiTests
         await Expect("no photo", host.Client.PostAsync("/api/palette", null));
     }
 
+    /// <summary>A multipart body as a client wrote it, with <paramref name="headerBoundary"/> in Content-Type whatever the body uses.</summary>
+    private static ByteArrayContent Multipart(string headerBoundary, byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", $"multipart/form-data; boundary={headerBoundary}");
+        return content;
+    }
+
+    private static byte[] Part(string boundary, byte[] file, string extraHeaders = "", bool close = true) =>
+        System.Text.Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p.png\"\r\n{extraHeaders}Content-Type: image/png\r\n\r\n")
+            .Concat(file).Concat(System.Text.Encoding.ASCII.GetBytes(close ? $"\r\n--{boundary}--\r\n" : "\r\n")).ToArray();
+
+    [Fact]
+    public async Task Malformed_and_oversized_multipart_forms_are_400_or_413_with_their_own_reasons()
+    {
+        await using var host = DemoHost.InProcess();
+        byte[] photo = DemoHost.Photo();
+        async Task Expect(HttpStatusCode status, string fragment, HttpContent content)
+        {
+            HttpResponseMessage response = await host.Client.PostAsync("/api/colorize", content);
+            Assert.Equal(status, response.StatusCode);
+            Assert.Contains(fragment, await Error(response));
+        }
+        // Well formed, for contrast.
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync("/api/colorize", Multipart("abc", Part("abc", photo)))).StatusCode);
+        await Expect(HttpStatusCode.BadRequest, "ends before its closing boundary", Multipart("abc", Part("xyz", photo)));
+        await Expect(HttpStatusCode.BadRequest, "ends before its closing boundary", Multipart("abc", Part("abc", photo, close: false)));
+        string longBoundary = new('b', 500);
+        await Expect(HttpStatusCode.BadRequest, "boundary is longer than 70 characters", Multipart(longBoundary, Part(longBoundary, photo)));
+        string hugeHeader = "X-Padding: " + new string('h', 200_000) + "\r\n";
+        await Expect(HttpStatusCode.RequestEntityTooLarge, "part's headers are over the limit", Multipart("abc", Part("abc", photo, hugeHeader)));
+        var many = new List<byte>();
+        for (int i = 0; i < 10_000; i++)
+            many.AddRange(System.Text.Encoding.ASCII.GetBytes($"--abc\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nx\r\n"));
+        many.AddRange(System.Text.Encoding.ASCII.GetBytes("--abc--\r\n"));
+        await Expect(HttpStatusCode.RequestEntityTooLarge, "more than 64 parts", Multipart("abc", many.ToArray()));
+        // An upload is never spilled to a temporary file: the form reader buffers in memory up to the upload limit.
+        var form = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Features.FormOptions>>(host.App.Services).Value;
+        Assert.True(form.MemoryBufferThreshold >= new ServeOptions().MaxUploadBytes, $"form buffer threshold {form.MemoryBufferThreshold}");
+    }
+
     [Fact]
     public async Task Bad_requests_are_json_errors_with_the_right_status()
     {
