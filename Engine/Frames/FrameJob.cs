@@ -105,6 +105,9 @@ internal interface IFrameSource : IDisposable
 
     /// <summary>The next frame, or null at the end; a user error (naming the input) when it cannot be read.</summary>
     SourceFrame? Next(CancellationToken cancel);
+
+    /// <summary>After the end: what was read short of what the input declared, when that was allowed (null: all of it).</summary>
+    string? Warning => null;
 }
 
 /// <summary>Where a job's coloured frames go. Disposing it without <see cref="Complete"/> abandons what it wrote.</summary>

@@ -33,6 +33,9 @@ public sealed record FrameJobReport(FrameJob Job, int Frames, double Seconds, in
 {
     /// <summary>Whether its output was written whole.</summary>
     public bool Succeeded => Error is null;
+
+    /// <summary>Written, but from less than the input declared (a film cut short, read with <see cref="Video.VideoOptions.AllowPartial"/>): says how much; null when whole.</summary>
+    public string? Warning { get; init; }
 }
 
 /// <summary>Hears about a <see cref="FramePipeline"/> run as it goes (on the pipeline's thread): for progress bars and logs.</summary>
@@ -127,7 +130,7 @@ public sealed class FramePipeline
                 batch.RemoveAll(f => f.Run == run);
             }
             var report = new FrameJobReport(run.Job, run.Written, run.Clock.Elapsed.TotalSeconds, run.Stage?.Cuts ?? 0,
-                new FrameTimings(run.ReadWait, run.Colour, run.WriteWait), error);
+                new FrameTimings(run.ReadWait, run.Colour, run.WriteWait), error) { Warning = error is null ? run.Warning : null };
             run.Close();
             reports.Add(report);
             observer?.Finished(report);
@@ -251,6 +254,7 @@ public sealed class FramePipeline
                 else
                 {
                     run.Ended = true;
+                    run.Warning = item.Warning;
                     // A picture whose frame is still in the batch finishes when the batch is written.
                     if (run.Job.IsSequence)
                         Flush();
@@ -328,7 +332,7 @@ public sealed class FramePipeline
                         }
                         queue.Add(new Item(run) { Frame = frame });
                     }
-                    queue.Add(new Item(run));
+                    queue.Add(new Item(run) { Warning = source.Warning });
                 }
                 catch (OperationCanceledException) when (reading.IsCancellationRequested)
                 {
@@ -364,6 +368,9 @@ public sealed class FramePipeline
         public SourceFrame? Frame { get; init; }
 
         public string? Error { get; init; }
+
+        /// <summary>On a job's end: what its source read short of what the input declared (<see cref="IFrameSource.Warning"/>).</summary>
+        public string? Warning { get; init; }
     }
 
     /// <summary>A job as the run goes: its source, sink and stage, frames in flight, and time spent.</summary>
@@ -389,6 +396,8 @@ public sealed class FramePipeline
         public bool Ended { get; set; }
 
         public bool Finished { get; set; }
+
+        public string? Warning { get; set; }
 
         public double ReadWait { get; set; }
 

@@ -26,6 +26,15 @@ public sealed record VideoInfo(int Width, int Height, string FrameRate, string C
     /// <summary>Frames in the stream as the container says (nb_frames), else duration x frame rate; 0 when neither is known. For progress, not for checks.</summary>
     public int EstimatedFrames { get; init; }
 
+    /// <summary>Frames the container declares for the video stream (mp4 and mov say; 0 when it does not).</summary>
+    public int DeclaredFrames { get; init; }
+
+    /// <summary>
+    /// Seconds the container declares for the video stream itself (its own duration, or Matroska's DURATION
+    /// tag; the file's duration only when nothing but video is in it, since audio may run longer); 0 when unknown.
+    /// </summary>
+    public double DeclaredDuration { get; init; }
+
     /// <summary>The nominal frame duration in microseconds (1 / <see cref="FrameRate"/>).</summary>
     internal long FrameMicroseconds
     {
@@ -147,16 +156,28 @@ public static class Ffmpeg
                 colour.AddRange(new[] { option, value });
         int frames = Text(v, "nb_frames") is { } nb && int.TryParse(nb, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : 0;
         string timeBase = Text(v, "time_base") is { } tb && System.Text.RegularExpressions.Regex.IsMatch(tb, @"^[1-9]\d*/[1-9]\d*$") ? tb : "1/1000";
+        double declared = Seconds(Text(v, "duration")) ?? (v.TryGetProperty("tags", out JsonElement vt) ? Clock(Text(vt, "DURATION")) : null)
+            ?? (streams.Count == 1 ? duration : 0);
         var info = new VideoInfo(width, height, rate, Text(v, "codec_name") ?? "?", duration,
             streams.Any(x => Text(x, "codec_type") == "audio"), streams.Any(x => Text(x, "codec_type") == "subtitle"))
         {
             ColourOptions = colour,
             TimeBase = timeBase,
             EstimatedFrames = frames,
+            DeclaredFrames = frames,
+            DeclaredDuration = declared,
             AudioCodecs = streams.Where(x => Text(x, "codec_type") == "audio").Select(x => Text(x, "codec_name") ?? "?").ToList(),
         };
         return frames > 0 || duration <= 0 ? info : info with { EstimatedFrames = (int)Math.Min(int.MaxValue, Math.Round(duration * 1e6 / info.FrameMicroseconds)) };
     }
+
+    /// <summary>A positive number of seconds ("2.000000"), else null.</summary>
+    private static double? Seconds(string? text) =>
+        text is not null && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s > 0 && double.IsFinite(s) ? s : null;
+
+    /// <summary>Matroska's DURATION tag ("00:00:02.000000000") in seconds, else null.</summary>
+    private static double? Clock(string? text) =>
+        text is not null && TimeSpan.TryParse(text.Length > 16 ? text[..16] : text, CultureInfo.InvariantCulture, out TimeSpan t) && t > TimeSpan.Zero ? t.TotalSeconds : null;
 
     /// <summary>Whether a video stream holds RGB rather than YUV (its matrix is "gbr", or its pixel format is RGB or planar GBR).</summary>
     private static bool IsRgb(JsonElement stream) =>

@@ -31,6 +31,12 @@ public sealed record VideoOptions
     /// <summary>Stabilisation: the mean absolute grey difference (0-255) between consecutive frames that counts as a scene cut.</summary>
     public float CutThreshold { get; init; } = 20f;
 
+    /// <summary>
+    /// Write a film whose decoded frames fall short of what its container declares (a file cut short) from
+    /// the frames that could be read, with a warning; false (the default) fails it, nothing written.
+    /// </summary>
+    public bool AllowPartial { get; init; }
+
     /// <summary>Sees every output frame before it is encoded (tests measure flicker without the encoder's noise).</summary>
     internal Action<ImageData>? FrameSink { get; init; }
 }

@@ -73,6 +73,12 @@ internal sealed class VideoJob : FrameJob
                     throw new UserErrorException($"'{job.Input}': ffmpeg could not decode it ({log.LastError()})");
                 if (frames == 0)
                     throw new UserErrorException($"'{job.Input}': no frames decoded");
+                if (Shortfall() is { } shortfall)
+                {
+                    if (!job.Sequence!.AllowPartial)
+                        throw new UserErrorException($"'{job.Input}': {shortfall}: the file looks cut short; nothing written (--allow-partial writes what could be read)");
+                    Warning = $"'{job.Input}': {shortfall}: written from what could be read (--allow-partial)";
+                }
                 return null;
             }
             // Times count from the first frame (ffmpeg starts each input at zero anyway); a frame without one follows the last at the nominal rate.
@@ -80,6 +86,25 @@ internal sealed class VideoJob : FrameJob
             previous = time;
             frames++;
             return new SourceFrame(ImageData.FromRgb8(job.info.Width, job.info.Height, frame), job.Input, time);
+        }
+
+        public string? Warning { get; private set; }
+
+        /// <summary>
+        /// How far the decoded frames fall short of what the container declares: fewer frames than its count,
+        /// or (without a count) a duration shorter than its duration by more than two frames and 5 %; null when they do not.
+        /// </summary>
+        private string? Shortfall()
+        {
+            VideoInfo info = job.info;
+            if (info.DeclaredFrames > 0)
+                return frames < info.DeclaredFrames ? $"{frames} of {info.DeclaredFrames} frames could be decoded" : null;
+            double decoded = (previous + info.FrameMicroseconds) / 1e6;
+            // The last frame's own length is not known (it lasts the nominal frame here): a long last frame of a
+            // variable-rate film must not look like a loss, so the margin is two frames or 5 %, whichever is more.
+            return info.DeclaredDuration > 0 && decoded < info.DeclaredDuration - Math.Max(2 * info.FrameMicroseconds / 1e6, 0.05 * info.DeclaredDuration)
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{frames} frames ({decoded:0.00} s) of {info.DeclaredDuration:0.00} s could be decoded")
+                : null;
         }
 
         public void Dispose()

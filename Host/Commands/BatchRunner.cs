@@ -53,7 +53,7 @@ public sealed class BatchRunner
     }
 
     /// <summary>Counts of one run, for the summary and for tests.</summary>
-    public sealed record Summary(int Done, int Skipped, int Failed, double Seconds, int Videos = 0, int FrameFolders = 0);
+    public sealed record Summary(int Done, int Skipped, int Failed, int Partial, double Seconds, int Videos = 0, int FrameFolders = 0);
 
     /// <summary>Runs every input through <paramref name="pipeline"/>; returns the exit code (non-zero if any input failed).</summary>
     public int Run(FramePipeline pipeline, string deviceDescription)
@@ -89,6 +89,8 @@ public sealed class BatchRunner
                 });
             foreach (string failure in failures.Concat(display.Failures))
                 Cli.Error(failure);
+            foreach (string warning in display.Warnings)
+                Cli.Warning(warning);
             foreach (string line in display.Lines)
                 Console.Out.WriteLine(line);
         }
@@ -100,7 +102,7 @@ public sealed class BatchRunner
         }
 
         int done = display.Reports.Count(r => r.Succeeded);
-        var summary = new Summary(done, skipped, failures.Count + display.Failures.Count, clock.Elapsed.TotalSeconds,
+        var summary = new Summary(done, skipped, failures.Count + display.Failures.Count, display.Reports.Count(r => r.Succeeded && r.Warning is not null), clock.Elapsed.TotalSeconds,
             display.Reports.Count(r => r.Succeeded && r.Job.Kind == FrameJobKind.Video),
             display.Reports.Count(r => r.Succeeded && r.Job.Kind == FrameJobKind.FrameFolder));
         Console.Out.WriteLine(Describe(summary, deviceDescription));
@@ -220,6 +222,9 @@ public sealed class BatchRunner
         /// <summary>Each film's line, kept for after the bars.</summary>
         public List<string> Lines { get; } = new();
 
+        /// <summary>Warnings held back while a progress display owns the terminal.</summary>
+        public List<string> Warnings { get; } = new();
+
         public void Started(FrameJob job, int estimatedFrames)
         {
             if (job.IsSequence)
@@ -246,6 +251,13 @@ public sealed class BatchRunner
             }
             else if (report.Job.IsSequence)
             {
+                if (report.Warning is { } warning)
+                {
+                    if (showProgress)
+                        Warnings.Add(warning);
+                    else
+                        Cli.Warning(warning);
+                }
                 double seconds = Math.Max(report.Seconds, 1e-9);
                 string cuts = runner.Videos is { Stabilize: true } ? $", {report.Cuts} scene cut{(report.Cuts == 1 ? "" : "s")}" : "";
                 string line = string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -261,6 +273,8 @@ public sealed class BatchRunner
     private string Describe(Summary s, string device)
     {
         var text = $"{Verb}: {s.Done} written";
+        if (s.Partial > 0)
+            text += $" ({s.Partial} partial: cut short, written from what could be read)";
         if (s.Skipped > 0)
             text += $", {s.Skipped} skipped (output exists; --overwrite replaces)";
         if (s.Failed > 0)

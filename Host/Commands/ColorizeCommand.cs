@@ -59,6 +59,10 @@ public static class ColorizeCommand
         {
             Description = "Each input is a folder of numbered frames (film scans): coloured in order as one sequence, with the videos' stabilisation, into -o (one folder) or -o/NAME (several)",
         };
+        var allowPartial = new Option<bool>("--allow-partial")
+        {
+            Description = "Videos: write a film cut short (fewer frames, or a shorter duration, than its container declares) from what could be read, with a warning; by default it fails and nothing is written",
+        };
         var hints = new Option<string?>("--hints")
         {
             Description = "Colour hints: a JSON file for one input ({\"hints\": [{\"x\": 120, \"y\": 48, \"color\": \"#c03020\", \"size\": 3}]}: " +
@@ -84,13 +88,13 @@ public static class ColorizeCommand
         };
         var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
         options.AddTo(command);
-        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, sequence, hints, palette, paletteFrom, paletteStrength })
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, sequence, allowPartial, hints, palette, paletteFrom, paletteStrength })
             command.Options.Add(option);
         command.SetAction(result => Cli.Guard(() =>
         {
             BatchRunner runner = options.Runner(result, "colorize");
             // VideoOptions refuses a --crf out of range here, before the device opens.
-            var videoOptions = new Engine.Video.VideoOptions { Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame) };
+            var videoOptions = new Engine.Video.VideoOptions { Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame), AllowPartial = result.GetValue(allowPartial) };
             string given = result.GetValue(model) ?? ModelFile.DefaultName;
             string path = ModelFile.DisplayName(given);
             if (result.GetValue(size) is { } asked && (asked < 8 || asked > ModelFile.MaxInputSize || asked % 8 != 0))

@@ -55,4 +55,43 @@ public class VideoInputTests : CliFolder
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Equal(5, VideoMetrics.DecodeFrames(P(output), 64, 48).Count);
     }
+
+    // A faststart mp4 (its index, with the frame count, first) cut at half, and a Matroska file (its duration in
+    // the header) cut at 90 %: each decodes part of its frames with no decoder error.
+
+    /// <summary>The first <paramref name="share"/> of a file's bytes written to <paramref name="to"/> (a download or copy cut short).</summary>
+    private static void Cut(string from, string to, double share)
+    {
+        byte[] bytes = File.ReadAllBytes(from);
+        File.WriteAllBytes(to, bytes[..(int)(bytes.Length * share)]);
+    }
+
+    [Theory]
+    [InlineData("mp4", 0.5, "5 of 20 frames could be decoded")]
+    [InlineData("mkv", 0.9, "(1.50 s) of 2.00 s could be decoded")]
+    public void A_film_cut_short_fails_unless_allowed_partial_and_then_says_so(string extension, double share, string message)
+    {
+        string[] container = extension == "mp4" ? new[] { "-movflags", "+faststart" } : Array.Empty<string>();
+        VideoMetrics.RunFfmpeg(new[] { "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:duration=2", "-vf", "format=gray", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "5" }
+            .Concat(container).Append(P("whole." + extension)).ToArray());
+        Cut(P("whole." + extension), P("cut." + extension), share);
+        var whole = CliRunner.Run(dir, "colorize", P("whole." + extension), "-o", P("whole-out." + extension));
+        Assert.True(whole.ExitCode == 0, whole.Stdout + whole.Stderr);
+        Assert.DoesNotContain("warning", whole.Stderr);
+
+        var refused = CliRunner.Run(dir, "colorize", P("cut." + extension), "-o", P("out." + extension));
+        Assert.Equal(1, refused.ExitCode);
+        AssertNoStackTrace(refused);
+        Assert.Contains(message, refused.Stderr);
+        Assert.Contains("--allow-partial", refused.Stderr);
+        Assert.False(File.Exists(P("out." + extension)));
+
+        var partial = CliRunner.Run(dir, "colorize", P("cut." + extension), "-o", P("out." + extension), "--allow-partial");
+        Assert.True(partial.ExitCode == 0, partial.Stdout + partial.Stderr);
+        Assert.Contains("warning: ", partial.Stderr);
+        Assert.Contains(message, partial.Stderr);
+        Assert.Contains("1 written (1 partial", partial.Stdout);
+        int frames = VideoMetrics.DecodeFrames(P("out." + extension), 320, 240).Count;
+        Assert.InRange(frames, 1, 19);
+    }
 }
