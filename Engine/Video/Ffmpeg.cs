@@ -67,8 +67,8 @@ public static class Ffmpeg
     /// playlist named .mp4 would open the files or addresses it names), only the file protocol, and the
     /// path as a file: URL (so "concat:a|b" or "http://..." is a file name, and a leading '-' is no option).
     /// </summary>
-    public static IReadOnlyList<string> Input(string path) =>
-        new[] { "-protocol_whitelist", "file", "-f", Demuxer(path), "-i", "file:" + Path.GetFullPath(path) };
+    public static IReadOnlyList<string> Input(string path, string? demuxer = null) =>
+        new[] { "-protocol_whitelist", "file", "-f", demuxer ?? Demuxer(path), "-i", "file:" + Path.GetFullPath(path) };
 
     /// <summary>ffmpeg's demuxer for a video extension: mov for .mp4 and .mov, matroska for .mkv and .webm, avi, gif.</summary>
     public static string Demuxer(string path) => Path.GetExtension(path).ToLowerInvariant() switch
@@ -129,9 +129,12 @@ public static class Ffmpeg
     }
 
     /// <summary>Probes <paramref name="path"/>; a file that is not a video, or has no video stream, is a one-line <see cref="UserErrorException"/>.</summary>
-    public static VideoInfo Probe(string path)
+    public static VideoInfo Probe(string path) => Probe(path, null);
+
+    /// <summary>Probes <paramref name="path"/> read with <paramref name="demuxer"/> (null: its extension's).</summary>
+    internal static VideoInfo Probe(string path, string? demuxer)
     {
-        var (code, output, error) = Run(FfprobePath, new[] { "-v", "error", "-print_format", "json", "-show_streams", "-show_format" }.Concat(Input(path)));
+        var (code, output, error) = Run(FfprobePath, new[] { "-v", "error", "-print_format", "json", "-show_streams", "-show_format" }.Concat(Input(path, demuxer)));
         if (code != 0)
             throw new UserErrorException($"'{path}': not a {Path.GetExtension(path).ToLowerInvariant()} video ffprobe can read ({LastLine(error)})");
         using JsonDocument json = JsonDocument.Parse(output);

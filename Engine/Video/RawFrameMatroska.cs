@@ -18,6 +18,9 @@ internal sealed class RawFrameMatroska
     private readonly int frameBytes;
     private long last = -1;
 
+    /// <summary>Frames written so far.</summary>
+    public int Written { get; private set; }
+
     /// <param name="output">The encoder's stdin.</param>
     /// <param name="width">Frame width.</param>
     /// <param name="height">Frame height.</param>
@@ -65,6 +68,7 @@ internal sealed class RawFrameMatroska
         head.Write(new byte[] { 0x81, 0, 0, 0x80 });
         output.Write(head.GetBuffer(), 0, (int)head.Length);
         output.Write(rgb);
+        Written++;
     }
 
     private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();

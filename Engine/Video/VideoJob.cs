@@ -174,7 +174,28 @@ internal sealed class VideoJob : FrameJob
             if (encoder.ExitCode != 0)
                 throw Failure();
             _ = output.Result;
+            CheckWritten();
             file.Commit();
+        }
+
+        /// <summary>
+        /// The encoder's file holds a video stream with every frame written (where its container counts them):
+        /// an encoder that exits 0 having written no stream, or fewer frames, is a failure, never "written".
+        /// </summary>
+        private void CheckWritten()
+        {
+            string demuxer = job.container.Format switch { "mp4" or "mov" => "mov", "webm" => "matroska", var f => f };
+            VideoInfo written;
+            try
+            {
+                written = Ffmpeg.Probe(file.Temporary, demuxer);
+            }
+            catch (UserErrorException e)
+            {
+                throw new UserErrorException($"'{job.Output}': ffmpeg exited without writing a video ({e.Message.Split(": ", 2)[^1]})");
+            }
+            if (written.DeclaredFrames > 0 && written.DeclaredFrames != frames.Written)
+                throw new UserErrorException($"'{job.Output}': ffmpeg wrote {written.DeclaredFrames} of the {frames.Written} frames it was given");
         }
 
         /// <summary>A write to the encoder; when the encoder stopped reading (a codec or container it refuses), its message says why.</summary>

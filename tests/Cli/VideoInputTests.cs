@@ -94,4 +94,32 @@ public class VideoInputTests : CliFolder
         int frames = VideoMetrics.DecodeFrames(P("out." + extension), 320, 240).Count;
         Assert.InRange(frames, 1, 19);
     }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void An_encoder_that_exits_0_without_writing_a_video_is_a_failure_not_written()
+    {
+        SmallClip(P("in.mp4"));
+        // An ffmpeg that encodes nothing: it reads the frames and leaves an empty file, exit 0 (as the real one
+        // did with a frame over its Matroska element limit); decoding and probing are the real ffmpeg's.
+        string tools = Directory.CreateDirectory(P("tools")).FullName;
+        string real = ColorKernels.Engine.Video.Ffmpeg.FfmpegPath, probe = ColorKernels.Engine.Video.Ffmpeg.FfprobePath;
+        File.WriteAllText(Path.Combine(tools, "ffmpeg"), $$"""
+            #!/bin/sh
+            case " $* " in
+              *" -f matroska -i - "*) for last; do :; done; cat > /dev/null; : > "$last"; exit 0 ;;
+            esac
+            exec '{{real}}' "$@"
+            """.Replace("\r", ""));
+        File.CreateSymbolicLink(Path.Combine(tools, "ffprobe"), probe);
+        File.SetUnixFileMode(Path.Combine(tools, "ffmpeg"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var r = CliRunner.RunWith(new Dictionary<string, string> { ["COLORKERNELS_FFMPEG"] = Path.Combine(tools, "ffmpeg") }, dir,
+            "colorize", P("in.mp4"), "-o", P("out.mp4"));
+        Assert.Equal(1, r.ExitCode);
+        AssertNoStackTrace(r);
+        Assert.Contains("ffmpeg exited without writing a video", r.Stderr);
+        Assert.Contains("0 written", r.Stdout);
+        Assert.False(File.Exists(P("out.mp4")));
+        Assert.Empty(Directory.GetFiles(dir, ".out.mp4.*"));
+    }
 }
