@@ -39,9 +39,17 @@ internal static class FileWalk
                 continue;
             }
             var subfolders = new List<string>();
+            int unreadableNames = 0;
             foreach (string entry in entries)
             {
                 FileStatus status = FileStatus.Of(entry);
+                // .NET reads a name that is not valid UTF-8 with U+FFFD in place of its bad bytes, and that
+                // name opens nothing: say so rather than skip it without a word.
+                if (status.Kind == FileKind.Missing && Path.GetFileName(entry).Contains('\uFFFD'))
+                {
+                    unreadableNames++;
+                    continue;
+                }
                 switch (status.Kind)
                 {
                     case FileKind.Directory:
@@ -62,6 +70,8 @@ internal static class FileWalk
                         break;
                 }
             }
+            if (unreadableNames > 0)
+                notes?.Add($"'{folder}': {unreadableNames} entr{(unreadableNames == 1 ? "y" : "ies")} whose name{(unreadableNames == 1 ? " is" : "s are")} not valid UTF-8 skipped (this tool cannot open such names: rename them)");
             // Depth first, in sorted order.
             for (int i = subfolders.Count - 1; i >= 0; i--)
                 stack.Push(subfolders[i]);

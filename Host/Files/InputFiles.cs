@@ -70,7 +70,9 @@ public static class InputFiles
             }
             else
             {
-                errors.Add($"'{argument}': no such file or folder");
+                errors.Add(argument.Contains('\uFFFD')
+                    ? $"'{argument}': no such file or folder as named (a name with bytes that are not valid UTF-8 reaches this tool changed, and it cannot open it: rename the file)"
+                    : $"'{argument}': no such file or folder");
             }
         }
         return new Expansion(files, errors, onlyFile && argumentCount == 1 && files.Count == 1, notes);

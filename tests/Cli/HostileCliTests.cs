@@ -63,6 +63,33 @@ public sealed class HostileCliTests : CliFolder
         Assert.Contains("not a model file", model.Stderr);
     }
 
+    [Fact]
+    public void Names_that_are_not_utf8_are_skipped_with_a_warning_naming_the_folder_and_count()
+    {
+        WritePhoto(P("in", "a.png"));
+        // Two names with a byte (0xFF) that is not UTF-8, made by the shell (a .NET string cannot spell them).
+        using (Process bash = Process.Start(new ProcessStartInfo("bash") { ArgumentList = { "-c", "cp a.png $'b\\xff.png' && cp a.png $'c\\xfe.png'" }, WorkingDirectory = P("in") })!)
+        {
+            bash.WaitForExit();
+            Assert.Equal(0, bash.ExitCode);
+        }
+        try
+        {
+            Assert.Equal(3, Directory.GetFiles(P("in")).Length);
+            var r = CliRunner.Run(dir, "desaturate", "in", "-o", "out");
+            Assert.Equal(0, r.ExitCode);
+            Assert.Contains("2 entries whose names are not valid UTF-8 skipped (this tool cannot open such names: rename them)", r.Stderr);
+            Assert.Contains($"'{P("in")}'", r.Stderr);
+            Assert.True(File.Exists(P("out", "a.png")));
+        }
+        finally
+        {
+            // .NET cannot delete what it cannot name either: the shell removes them.
+            using Process rm = Process.Start(new ProcessStartInfo("bash") { ArgumentList = { "-c", "rm -f ./*" }, WorkingDirectory = P("in") })!;
+            rm.WaitForExit();
+        }
+    }
+
     [Theory]
     [InlineData("INT", 130)]
     [InlineData("TERM", 143)]
