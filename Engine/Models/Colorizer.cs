@@ -166,9 +166,21 @@ public static class Colorizer
         _ => OnnxExport.Export(file, path),
     };
 
-    /// <summary>The input size a model file recommends (header "input_size", e.g. the scale it was trained at), else 256.</summary>
-    public static int PreferredSize(ModelFile file) =>
-        file.Header["input_size"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out int size) && size >= 8 && size % 8 == 0 ? size : 256;
+    /// <summary>
+    /// The largest network input a model file's header may ask for (a 1024 x 1024 input is 16 times the
+    /// paper's work and memory). A header over it is refused unless the size is given (<see cref="ColorizerOptions.Size"/>,
+    /// colorize --size): a file from elsewhere must not make a small picture cost gigabytes.
+    /// </summary>
+    public const int MaxHeaderSize = 1024;
+
+    /// <summary>The input size a model file recommends (header "input_size", e.g. the scale it was trained at), else 256; over <see cref="MaxHeaderSize"/> a user error.</summary>
+    public static int PreferredSize(ModelFile file)
+    {
+        if (file.Header["input_size"] is not System.Text.Json.Nodes.JsonValue v || !v.TryGetValue(out int size) || size < 8 || size % 8 != 0)
+            return 256;
+        return size <= MaxHeaderSize ? size
+            : throw new UserErrorException($"the model's header asks for a {size} x {size} network input, over the {MaxHeaderSize} a header may ask for; give --size {size} (ColorizerOptions.Size) if that is meant");
+    }
 }
 
 /// <summary>Conveniences over <see cref="IColorizer"/>: one picture, an ImageSharp image, a file or stream, many pictures with progress.</summary>

@@ -34,8 +34,8 @@ public static class ServeCommand
         var maxUpload = new Option<double>("--max-upload-mb") { Description = "The largest upload accepted, in MiB (413 beyond)", DefaultValueFactory = _ => 50 };
         var maxMegapixels = new Option<double>("--max-megapixels")
         {
-            Description = "Refuse pictures larger than this, read from the header before decoding",
-            DefaultValueFactory = _ => Engine.Imaging.ImageIO.DefaultMaxPixels / 1e6,
+            Description = "Refuse pictures larger than this many megapixels, read from the header before decoding (16 here: lower than colorize's 100, as a server takes pictures from anyone)",
+            DefaultValueFactory = _ => ServeOptions.DefaultMaxPixels / 1e6,
         };
         var command = new Command("serve", "A local web demo: drop a photo, see it coloured, the per-pixel distribution over the 313 ab bins, the temperature's effect and SOM colour maps; plus a JSON API (README: 'colorkernels serve')")
         {

@@ -20,8 +20,15 @@ internal sealed record ServeOptions
     /// <summary>The largest upload accepted (413 beyond).</summary>
     public long MaxUploadBytes { get; init; } = 50L * 1024 * 1024;
 
-    /// <summary>The largest picture accepted, read from its header before decoding (the CLI's --max-megapixels).</summary>
-    public long MaxPixels { get; init; } = ImageIO.DefaultMaxPixels;
+    /// <summary>
+    /// The largest picture accepted, read from its header before decoding: 16 MP by default, lower than the
+    /// CLI's 100 (a server takes pictures from anyone; a decoded picture costs about 60 bytes a pixel on its
+    /// way through, and several requests may hold one each).
+    /// </summary>
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    /// <summary>serve's default --max-megapixels, in pixels.</summary>
+    public const long DefaultMaxPixels = 16_000_000;
 
     /// <summary>Pictures kept for re-decoding, the distribution and the SOM view (oldest dropped first), by their pixels in all.</summary>
     public long KeptPixels { get; init; } = 64_000_000;

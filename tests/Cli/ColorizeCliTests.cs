@@ -68,6 +68,22 @@ public sealed class ColorizeCliTests : CliFolder
     }
 
     [Fact]
+    public void A_header_asking_for_a_network_input_over_1024_is_refused_unless_the_size_is_given()
+    {
+        TinyModel();
+        Assert.Equal(0, CliRunner.Run(dir, "model", "convert", "tiny.ckm", "-o", "big.ckm", "--input-size", "4096").ExitCode);
+        WriteGreyPhoto(P("small.png"), 40, 30);
+        var r = CliRunner.Run(dir, "colorize", P("small.png"), "-o", P("out.png"), "--model", "big.ckm");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("asks for a 4096 x 4096 network input, over the 1024 a header may ask for; give --size 4096", r.Stderr);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(P("out.png")));
+        // A size given on the command line is the user's choice (a small one here, so the test stays quick).
+        var given = CliRunner.Run(dir, "colorize", P("small.png"), "-o", P("out.png"), "--model", "big.ckm", "--size", "64");
+        Assert.True(given.ExitCode == 0, given.Stderr);
+    }
+
+    [Fact]
     public void A_regression_head_model_is_made_described_and_used()
     {
         Assert.Equal(0, CliRunner.Run(dir, "model", "init", "--width", "0.03125", "--head", "regression", "-o", "l2.ckm").ExitCode);

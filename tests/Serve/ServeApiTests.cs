@@ -256,6 +256,25 @@ public class ServeApiTests
     }
 
     [Fact]
+    public async Task The_server_refuses_a_picture_over_16_megapixels_by_default_before_decoding_it()
+    {
+        Assert.Equal(16_000_000, new ServeOptions().MaxPixels);
+        // A 5000 x 5000 1-bit PNG: a few KB that decode to 25 MP.
+        byte[] bomb;
+        using (var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.L8>(5000, 5000))
+        using (var stream = new MemoryStream())
+        {
+            image.Save(stream, new SixLabors.ImageSharp.Formats.Png.PngEncoder { BitDepth = SixLabors.ImageSharp.Formats.Png.PngBitDepth.Bit1, ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.Grayscale });
+            bomb = stream.ToArray();
+        }
+        Assert.True(bomb.Length < 100_000, $"{bomb.Length} bytes");
+        await using var host = DemoHost.InProcess();
+        var response = await host.Client.PostAsync("/api/colorize", Png(bomb));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("pixels, above", await Error(response));
+    }
+
+    [Fact]
     public async Task Bad_requests_are_json_errors_with_the_right_status()
     {
         await using var host = DemoHost.InProcess(new ServeOptions { MaxUploadBytes = 20_000, MaxPixels = 2_000 });
