@@ -96,13 +96,28 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>A write failure in plain words, with no path in it (the caller names the output; a temporary file's name means nothing to a user).</summary>
     internal static string Describe(Exception e) => e switch
     {
         UnauthorizedAccessException => "permission denied",
         DirectoryNotFoundException => "the folder does not exist or is not a folder",
         PathTooLongException => "path too long",
-        _ => e.Message,
+        FileNotFoundException => "this folder does not take new files",
+        IOException when e.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase) => "read-only file system",
+        IOException when e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) => "no space left on the device",
+        IOException when e.Message.Contains("Disk quota", StringComparison.OrdinalIgnoreCase) => "disk quota exceeded",
+        IOException when e.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase) => "a file is in the way where a folder must be",
+        IOException when e.Message.Contains("Not a directory", StringComparison.OrdinalIgnoreCase) => "a file is in the way where a folder must be",
+        _ => Plain(e.Message),
     };
+
+    /// <summary>.NET's message without the " : 'path'" it appends, lower-cased at the start and without a final stop.</summary>
+    private static string Plain(string message)
+    {
+        string text = System.Text.RegularExpressions.Regex.Replace(message, @"\s*:\s*'[^']*'\s*$", "").Trim().TrimEnd('.');
+        text = System.Text.RegularExpressions.Regex.Replace(text, @"'[^']*\.tmp'", "the output");
+        return text.Length > 0 ? char.ToLowerInvariant(text[0]) + text[1..] : "unknown error";
+    }
 
     /// <summary>
     /// Deletes every temporary file a write in progress has made: called when the process is about to be

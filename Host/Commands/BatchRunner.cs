@@ -55,12 +55,29 @@ public sealed class BatchRunner
     /// <summary>Counts of one run, for the summary and for tests.</summary>
     public sealed record Summary(int Done, int Skipped, int Failed, int Partial, double Seconds, int Videos = 0, int FrameFolders = 0);
 
-    /// <summary>Runs every input through <paramref name="pipeline"/>; returns the exit code (non-zero if any input failed).</summary>
-    public int Run(FramePipeline pipeline, string deviceDescription)
+    private (List<FrameJob> Jobs, int Skipped, List<string> Failures)? prepared;
+
+    /// <summary>
+    /// Plans the run before any device opens or picture is decoded: the inputs, each output (an output plan
+    /// that cannot work, such as a file name for several inputs or a folder that cannot be written, and a
+    /// hints file that cannot be used stop it here), the jobs. Returns the exit code when it must stop
+    /// (the errors printed, nothing written), else null; <see cref="Run"/> then runs the plan.
+    /// </summary>
+    public int? Prepare()
     {
         var failures = new List<string>();
         var hintErrors = new List<string>();
-        var (jobs, skipped) = Sequences ? PlanSequences(failures) : PlanFiles(failures, hintErrors);
+        List<FrameJob> jobs;
+        int skipped;
+        try
+        {
+            (jobs, skipped) = Sequences ? PlanSequences(failures) : PlanFiles(failures, hintErrors);
+        }
+        catch (UserErrorException e)
+        {
+            Cli.Error(e.Message);
+            return Cli.Usage;
+        }
         // A hints file that cannot be used stops the run before anything is written (as a bad command line would).
         if (hintErrors.Count > 0)
         {
@@ -68,6 +85,16 @@ public sealed class BatchRunner
                 Cli.Error(error);
             return Cli.Usage;
         }
+        prepared = (jobs, skipped, failures);
+        return null;
+    }
+
+    /// <summary>Runs every input through <paramref name="pipeline"/> (planned by <see cref="Prepare"/>, which runs here when it has not); returns the exit code (non-zero if any input failed).</summary>
+    public int Run(FramePipeline pipeline, string deviceDescription)
+    {
+        if (prepared is null && Prepare() is { } stopped)
+            return stopped;
+        var (jobs, skipped, failures) = prepared!.Value;
 
         using var ctrlC = new Cli.CtrlC();
         CancellationToken cancel = ctrlC.Token;
@@ -129,7 +156,9 @@ public sealed class BatchRunner
             : expansion.Files;
         foreach (string note in expansion.Notes)
             Cli.Warning(note);
-        var plan = new OutputPlan(Output, expansion.SingleFile, Format);
+        var plan = new OutputPlan(Output, expansion.SingleFile, Format, files.Count);
+        if (files.Count > 0)
+            plan.CheckWritable();
         failures.AddRange(expansion.Errors);
         // Every input, not only this shard's, is protected from being overwritten.
         var inputSet = expansion.Files.Select(f => f.FullPath).ToHashSet(StringComparer.Ordinal);

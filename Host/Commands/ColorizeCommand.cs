@@ -132,6 +132,10 @@ public static class ColorizeCommand
             ModelFile? file = references.Length > 0 || noModel ? null : ModelFile.Open(given);
             if (file is not null)
                 Colorizer.MethodOf(file, path);
+            // The inputs, outputs and hints are planned (and a plan that cannot work refused) before the device opens.
+            runner.Videos = videoOptions;
+            if (runner.Prepare() is { } stopped)
+                return stopped;
             using ComputeDevice device = Cli.OpenDevice(result);
             if (palettePhoto is not null)
                 colorPalette = ColorPalette.FromImage(device, palettePhoto) with { Strength = strength };
@@ -139,7 +143,6 @@ public static class ColorizeCommand
             using IColorizer colorizer = noModel ? Colorizer.Open(device, given, colorizerOptions)
                 : file is null ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
                 : Colorizer.Open(device, file, path, colorizerOptions);
-            runner.Videos = videoOptions;
             return runner.Run(new Engine.Frames.FramePipeline(colorizer, result.GetValue(batch)), device.Description);
         }));
         return command;

@@ -18,6 +18,8 @@ public static class DesaturateCommand
         command.SetAction(result => Cli.Guard(() =>
         {
             BatchRunner runner = options.Runner(result, "desaturate");
+            if (runner.Prepare() is { } stopped)
+                return stopped;
             using ComputeDevice device = Cli.OpenDevice(result);
             return runner.Run(new Engine.Frames.FramePipeline(device, image => Desaturation.Desaturate(device, image)), device.Description);
         }));

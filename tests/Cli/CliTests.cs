@@ -133,7 +133,7 @@ public sealed class CliTests : CliFolder
         WritePhoto(P("photo.png"));
         File.WriteAllText(P("file"), "a file where a folder should be");
         var r = CliRunner.Run(dir, "desaturate", "photo.png", "-o", "file/sub/out.png");
-        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(2, r.ExitCode);   // an output plan that cannot work is a usage error, found before any work
         Assert.Contains("file/sub/out.png", r.Stderr);
         AssertNoStackTrace(r);
     }
@@ -144,7 +144,7 @@ public sealed class CliTests : CliFolder
     [InlineData(2, "frobnicate")]
     [InlineData(1, "desaturate", "x.png", "-o", "y.png", "--device", "tpu")]
     [InlineData(1, "desaturate", "x.png", "-o", "y.png", "--device", "cpu:7")]
-    [InlineData(1, "desaturate", "x.png", "-o", "y.png", "--format", "psd")]
+    [InlineData(2, "desaturate", "x.png", "-o", "y.png", "--format", "psd")]
     [InlineData(1, "desaturate", "x.png", "-o", "y.png", "--max-megapixels", "0")]
     public void Bad_arguments_are_refused_without_a_stack_trace(int exitCode, params string[] args)
     {
