@@ -36,8 +36,8 @@ public static class Program
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
-            foreach (var error in result.Errors)
-                Cli.Error(Cli.ReadableParseError(error.Message));
+            foreach (string error in Cli.ParseErrors(result))
+                Cli.Error(error);
             string command = result.CommandResult.Command == root ? "" : " " + result.CommandResult.Command.Name;
             Console.Error.WriteLine($"Run 'colorkernels{command} --help' for usage.");
             return Cli.Usage;

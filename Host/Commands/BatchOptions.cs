@@ -54,7 +54,11 @@ public sealed class BatchOptions
         {
             foreach (string value in result.Tokens.Select(t => t.Value))
                 if (value.StartsWith('-') && !File.Exists(value) && !Directory.Exists(value))
-                    result.AddError($"unknown option '{value}' (an input whose name starts with '-' must exist; write ./{value} for such a file)");
+                {
+                    string? nearest = result.Parent is System.CommandLine.Parsing.CommandResult parent
+                        ? Cli.Nearest(value, parent.Command.Options.SelectMany(o => o.Aliases.Prepend(o.Name))) : null;
+                    result.AddError($"unknown option '{value}'" + (nearest is not null ? $": did you mean '{nearest}'?" : $" (an input whose name starts with '-' must exist; write ./{value} for such a file)"));
+                }
         });
         Output.Validators.Add(result =>
         {

@@ -315,6 +315,9 @@ public sealed class BatchRunner
                 .Where(f => f.Item1 > 0).Select(f => $"{f.Item1} {f.Item2}{(f.Item1 == 1 ? "" : "s")}"));
             return text + $" ({films}) in {s.Seconds:0.00} s on {device}";
         }
+        // No rate over no work.
+        if (s.Done == 0)
+            return text + $" in {s.Seconds:0.00} s on {device}";
         double rate = s.Seconds > 0 ? s.Done / s.Seconds : 0;
         return text + $" in {s.Seconds:0.00} s ({rate:0.0} images/s) on {device}";
     }

@@ -139,6 +139,31 @@ public sealed class CliTests : CliFolder
     }
 
     [Theory]
+    [InlineData("unknown command 'frobnicate': the commands are devices, desaturate, colorize", "frobnicate")]
+    [InlineData("unknown command 'colorise': did you mean 'colorize'?", "colorise", "x.png")]
+    [InlineData("unknown option '--temprature': did you mean '--temperature'?", "colorize", "x.png", "-o", "y.png", "--temprature", "1")]
+    [InlineData("unknown option '--frmat': did you mean '--format'?", "desaturate", "x.png", "-o", "y.png", "--frmat", "png")]
+    public void Unknown_commands_and_options_are_one_line_in_the_projects_words_with_the_nearest_name(string message, params string[] args)
+    {
+        var r = CliRunner.Run(dir, args);
+        Assert.Equal(2, r.ExitCode);
+        string[] errors = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("colorkernels: error: ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal("colorkernels: error: " + message, Assert.Single(errors)[..("colorkernels: error: " + message).Length]);
+        Assert.DoesNotContain("Required command was not provided", r.Stderr);
+        Assert.DoesNotContain("Unrecognized", r.Stderr);
+    }
+
+    [Fact]
+    public void A_run_where_every_input_failed_gives_no_rate()
+    {
+        File.WriteAllText(P("broken.png"), "not a picture");
+        var r = CliRunner.Run(dir, "desaturate", "broken.png", "-o", "out.png");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("0 written, 1 failed in", r.Stdout);
+        Assert.DoesNotContain("images/s", r.Stdout);
+    }
+
+    [Theory]
     [InlineData(2, "desaturate")]
     [InlineData(2, "desaturate", "x.png")]
     [InlineData(2, "frobnicate")]
