@@ -78,10 +78,10 @@ public sealed class BatchOptions
     {
         double megapixels = result.GetValue(MaxMegapixels);
         if (!(megapixels > 0) || !double.IsFinite(megapixels))
-            throw new UserErrorException($"--max-megapixels {megapixels}: must be above 0");
+            throw new UsageException($"--max-megapixels {megapixels}: must be above 0");
         double metadata = result.GetValue(MaxMetadataMegabytes);
         if (!(metadata >= 0) || !double.IsFinite(metadata))
-            throw new UserErrorException($"--max-metadata-mb {metadata}: must be 0 or more");
+            throw new UsageException($"--max-metadata-mb {metadata}: must be 0 or more");
         return new BatchRunner
         {
             Verb = verb,
@@ -91,7 +91,7 @@ public sealed class BatchOptions
             Overwrite = result.GetValue(Overwrite),
             MaxPixels = (long)Math.Min(megapixels * 1e6, long.MaxValue / 2),
             MaxMetadataBytes = (long)Math.Min(metadata * 1024 * 1024, long.MaxValue / 2),
-            Shard = BatchRunner.ParseShard(result.GetValue(Shard)),
+            Shard = UsageException.Of(() => BatchRunner.ParseShard(result.GetValue(Shard))),
         };
     }
 }

@@ -94,28 +94,33 @@ public static class ColorizeCommand
         {
             BatchRunner runner = options.Runner(result, "colorize");
             // VideoOptions refuses a --crf out of range here, before the device opens.
-            var videoOptions = new Engine.Video.VideoOptions { Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame), AllowPartial = result.GetValue(allowPartial) };
+            var videoOptions = UsageException.Of(() => new Engine.Video.VideoOptions { Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame), AllowPartial = result.GetValue(allowPartial) });
             string given = result.GetValue(model) ?? ModelFile.DefaultName;
             string path = ModelFile.DisplayName(given);
             if (result.GetValue(size) is { } asked && (asked < 8 || asked > ModelFile.MaxInputSize || asked % 8 != 0))
-                throw new UserErrorException($"--size {asked}: must be a multiple of 8 from 8 to {ModelFile.MaxInputSize}");
+                throw new UsageException($"--size {asked}: must be a multiple of 8 from 8 to {ModelFile.MaxInputSize}");
             runner.Sequences = result.GetValue(sequence);
             runner.HintsPath = result.GetValue(hints);
             if (runner.HintsPath is not null && runner.Sequences)
-                throw new UserErrorException("--hints with --sequence: hints for a film are not supported yet (they need the camera-motion work, issue #29)");
+                throw new UsageException("--hints with --sequence: hints for a film are not supported yet (they need the camera-motion work, issue #29)");
             string[] references = result.GetValue(reference) ?? Array.Empty<string>();
             if (references.Length > 0 && result.GetValue(model) is not null)
-                throw new UserErrorException("--reference fits its own model: give --model or --reference, not both");
+                throw new UsageException("--reference fits its own model: give --model or --reference, not both");
             if (references.Length == 0 && result.GetValue(saveModel) is not null)
-                throw new UserErrorException("--save-model goes with --reference (it saves the model fitted to the reference photos)");
+                throw new UsageException("--save-model goes with --reference (it saves the model fitted to the reference photos)");
             // Palettes are read and checked before the device opens (a photo's histogram is made on it).
             string? paletteColours = result.GetValue(palette), palettePhotoPath = result.GetValue(paletteFrom);
             if (paletteColours is not null && palettePhotoPath is not null)
-                throw new UserErrorException("--palette and --palette-from: give one of them");
+                throw new UsageException("--palette and --palette-from: give one of them");
             double strength = result.GetValue(paletteStrength);
             if (!(strength >= 0 && strength <= 10))
-                throw new UserErrorException($"--palette-strength {strength.ToString(System.Globalization.CultureInfo.InvariantCulture)}: expected 0 to 10");
-            ColorPalette? colorPalette = paletteColours is null ? null : ColorPalette.Parse(paletteColours) with { Strength = strength };
+                throw new UsageException($"--palette-strength {strength.ToString(System.Globalization.CultureInfo.InvariantCulture)}: expected 0 to 10");
+            ColorPalette? colorPalette = paletteColours is null ? null : UsageException.Of(() => ColorPalette.Parse(paletteColours)) with { Strength = strength };
+            if (result.GetValue(batch) is < 1)
+                throw new UsageException($"--batch {result.GetValue(batch)}: must be at least 1");
+            // The engine's one temperature rule, refused here as a bad option value.
+            if (result.GetValue(temperature) is { } t)
+                UsageException.Of(() => DecodeTemperature.Check(t));
             Engine.Imaging.ImageData? palettePhoto = palettePhotoPath is null ? null : LoadPalettePhoto(palettePhotoPath, runner.MaxPixels);
             var colorizerOptions = new ColorizerOptions
             {
@@ -125,9 +130,9 @@ public static class ColorizeCommand
             };
             bool noModel = given == Engine.Models.NoModelColorizer.Name;
             if (noModel && runner.HintsPath is null)
-                throw new UserErrorException("--model none colours only where hints say: give --hints");
+                throw new UsageException("--model none colours only where hints say: give --hints");
             if (noModel && colorPalette is not null | palettePhoto is not null)
-                throw new UserErrorException("--model none has no distribution for a palette to re-weight: give a model with --palette");
+                throw new UsageException("--model none has no distribution for a palette to re-weight: give a model with --palette");
             // Reference mode fits a model; otherwise the model file is read (and refused) before the device opens.
             ModelFile? file = references.Length > 0 || noModel ? null : ModelFile.Open(given);
             if (file is not null)

@@ -140,10 +140,10 @@ public sealed class ColorizeCliTests : CliFolder
     }
 
     [Theory]
-    [InlineData(1, "--size", "30")]
-    [InlineData(1, "--temperature", "0.001")]
-    [InlineData(1, "--shard", "2/2")]
-    [InlineData(1, "--batch", "0")]
+    [InlineData(2, "--size", "30")]
+    [InlineData(2, "--temperature", "0.001")]
+    [InlineData(2, "--shard", "2/2")]
+    [InlineData(2, "--batch", "0")]
     [InlineData(2, "--size", "big")]
     public void Bad_colorize_options_are_refused(int exitCode, string option, string value)
     {

@@ -100,7 +100,7 @@ public class HintCliTests : CliFolder
         var (a2, b2) = AbAt(P("out.png"), 80, 40);
         Assert.True(Math.Abs(a2) < 2 && Math.Abs(b2) < 2, $"(80, 40): ab ({a2:F1}, {b2:F1}), expected grey");
         var without = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("none.png"), "--model", "none");
-        Assert.Equal(1, without.ExitCode);
+        Assert.Equal(2, without.ExitCode);
         Assert.Contains("--model none colours only where hints say: give --hints", without.Stderr);
         Assert.False(File.Exists(P("none.png")));
     }

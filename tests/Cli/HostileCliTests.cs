@@ -133,7 +133,7 @@ public sealed class HostileCliTests : CliFolder
         Assert.DoesNotContain("System.", type.Stderr);
 
         var size = CliRunner.Run(dir, "colorize", "a.png", "-o", "c.png", "--size", "100000");
-        Assert.Equal(1, size.ExitCode);
+        Assert.Equal(2, size.ExitCode);
         Assert.Contains("--size 100000: must be a multiple of 8 from 8 to 4096", size.Stderr);
 
         var folderModel = CliRunner.Run(dir, "colorize", "a.png", "-o", "c.png", "--model", dir);

@@ -44,19 +44,19 @@ public class PaletteCliTests : CliFolder
     }
 
     [Theory]
-    [InlineData("--palette", "#zz0000", "colour '#zz0000': expected #rrggbb")]
-    [InlineData("--palette", ",", "palette ',': no colours")]
-    [InlineData("--palette-from", "missing.png", "--palette-from '{dir}/missing.png': no such file")]
-    [InlineData("--palette-from", "grey.png", "has no colour to take: give a colour photo")]
-    [InlineData("--palette-strength", "11", "--palette-strength 11: expected 0 to 10")]
-    public void A_bad_palette_is_one_line_exit_1_and_nothing_written(string option, string value, string message)
+    [InlineData("--palette", "#zz0000", 2, "colour '#zz0000': expected #rrggbb")]
+    [InlineData("--palette", ",", 2, "palette ',': no colours")]
+    [InlineData("--palette-from", "missing.png", 1, "--palette-from '{dir}/missing.png': no such file")]
+    [InlineData("--palette-from", "grey.png", 1, "has no colour to take: give a colour photo")]
+    [InlineData("--palette-strength", "11", 2, "--palette-strength 11: expected 0 to 10")]
+    public void A_bad_palette_is_one_line_and_nothing_written(string option, string value, int exitCode, string message)
     {
         ImageIO.Save(P("grey.png"), Models.ColorPaletteTests.Stripes());
         string given = option == "--palette-from" ? P(value) : value;
         var r = option == "--palette-strength"
             ? CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("out.png"), "--palette", "#aa3322", option, given)
             : CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("out.png"), option, given);
-        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(exitCode, r.ExitCode);   // 2 for an option's value, 1 for a file that cannot serve
         string line = r.Stderr.Trim();
         Assert.DoesNotContain('\n', line);
         Assert.Contains(message.Replace("{dir}", dir), line);
@@ -68,7 +68,7 @@ public class PaletteCliTests : CliFolder
     {
         ImageIO.Save(P("grey.png"), Models.ColorPaletteTests.Stripes());
         var r = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("out.png"), "--palette", "#aa3322", "--palette-from", P("grey.png"));
-        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(2, r.ExitCode);
         Assert.Contains("--palette and --palette-from: give one of them", r.Stderr);
         Assert.False(File.Exists(P("out.png")));
     }

@@ -62,13 +62,13 @@ public sealed class ReferenceModeTests : CliFolder
         using (var image = new Image<Rgb24>(16, 16))
             image.Save(P("a.png"));
         var both = CliRunner.Run(dir, "colorize", "a.png", "-o", "b.png", "--reference", "a.png", "--model", "default");
-        Assert.Equal(1, both.ExitCode);
+        Assert.Equal(2, both.ExitCode);
         Assert.Contains("give --model or --reference, not both", both.Stderr);
         var missing = CliRunner.Run(dir, "colorize", "a.png", "-o", "b.png", "--reference", "nope.png");
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("--reference 'nope.png': no such file or folder", missing.Stderr);
         var save = CliRunner.Run(dir, "colorize", "a.png", "-o", "b.png", "--save-model", "m.ckm");
-        Assert.Equal(1, save.ExitCode);
+        Assert.Equal(2, save.ExitCode);
         Assert.Contains("--save-model goes with --reference", save.Stderr);
     }
 }
