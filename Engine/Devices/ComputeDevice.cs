@@ -74,7 +74,7 @@ public sealed class ComputeDevice : IDisposable
     /// <summary>The device's name as its driver reports it.</summary>
     public string Name => Entry.Name;
 
-    /// <summary>"cpu:0 ILGPU CPU accelerator (8 threads)": the form every report names a device in.</summary>
+    /// <summary>"cpu:0 ILGPU CPU accelerator on 2 cores": the form every report names a device in.</summary>
     public string Description => $"{Entry.Id} {Entry.Name}";
 
     internal Accelerator Accelerator { get; }

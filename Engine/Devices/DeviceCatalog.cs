@@ -162,8 +162,10 @@ public sealed class DeviceCatalog : IDisposable
                 CudaDevice cuda => CudaReason(cuda),
                 _ => null,
             };
+            // Named by what runs it: the machine's cores (ILGPU's own thread count is a simulation detail
+            // that read as if the machine had that many).
             string name = device is CPUDevice
-                ? $"ILGPU CPU accelerator ({((CPUDevice)device).NumThreads} threads)"
+                ? $"ILGPU CPU accelerator on {Environment.ProcessorCount} core{(Environment.ProcessorCount == 1 ? "" : "s")}"
                 : device.Name.Trim();
             // The CPU accelerator reports an unbounded size; what bounds it is the host's memory.
             long memory = device is CPUDevice ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : device.MemorySize;

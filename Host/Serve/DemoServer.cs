@@ -345,7 +345,9 @@ internal static class DemoServer
         long limit = service.Options.MaxUploadBytes;
         if (request.ContentLength > limit)
             throw TooLarge(service);
-        if (request.HasFormContentType)
+        // Only a multipart form is read as a form: curl --data-binary @photo.png labels the raw bytes
+        // application/x-www-form-urlencoded, and they are the picture all the same.
+        if (request.HasFormContentType && request.ContentType!.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
         {
             IFormCollection form;
             try
@@ -359,7 +361,7 @@ internal static class DemoServer
             }
             IFormFile? file = form.Files["image"] ?? form.Files.FirstOrDefault();
             if (file is null)
-                throw new DemoException(400, "the form has no file: send the picture as the field 'image'");
+                throw new DemoException(400, "the form has no file: send the picture as the field 'image', or send its bytes as the body");
             if (file.Length > limit)
                 throw TooLarge(service);
             using var buffer = new MemoryStream();

@@ -275,6 +275,18 @@ public class ServeApiTests
     }
 
     [Fact]
+    public async Task A_picture_posted_as_curl_data_binary_sends_it_is_coloured()
+    {
+        await using var host = DemoHost.InProcess();
+        // curl --data-binary @photo.png labels the bytes application/x-www-form-urlencoded.
+        var content = new ByteArrayContent(DemoHost.Photo());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        var response = await host.Client.PostAsync("/api/colorize", content);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Bad_requests_are_json_errors_with_the_right_status()
     {
         await using var host = DemoHost.InProcess(new ServeOptions { MaxUploadBytes = 20_000, MaxPixels = 2_000 });
