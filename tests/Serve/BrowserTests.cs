@@ -27,24 +27,33 @@ public class BrowserTests
         throw new InvalidOperationException("the browser test needs Debian's chromium (apt-get install chromium; .ci/run installs it) or COLORKERNELS_CHROMIUM");
     }
 
-    [Fact]
-    public async Task The_page_colours_an_upload_re_decodes_on_the_slider_and_plots_a_pixel()
+    private static Task<IBrowser> Launch() => Puppeteer.LaunchAsync(new LaunchOptions
     {
-        await using var host = DemoHost.OnLoopback(new Host.Serve.ServeOptions { Models = new[] { TestData.RepositoryFile("docs", "som-mlp", "general.ckm") } });
-        await using IBrowser browser = await Puppeteer.LaunchAsync(new LaunchOptions
-        {
-            Headless = true,
-            ExecutablePath = Chromium(),
-            // No sandbox: CI runs as root in a container, where chromium's sandbox cannot start.
-            Args = new[] { "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage" },
-        });
-        await using IPage page = await browser.NewPageAsync();
+        Headless = true,
+        ExecutablePath = Chromium(),
+        // No sandbox: CI runs as root in a container, where chromium's sandbox cannot start.
+        Args = new[] { "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage" },
+    });
+
+    /// <summary>The demo's page in a new tab (closed with the browser), and the script errors it reports.</summary>
+    private static async Task<(IPage Page, List<string> Errors)> OpenPage(IBrowser browser, DemoHost host)
+    {
+        IPage page = await browser.NewPageAsync();
         page.DefaultTimeout = 120_000;   // two cores shared with the rest of the suite
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e.Message);
         page.Console += (_, e) => { if (e.Message.Type == ConsoleType.Error) errors.Add(e.Message.Text); };
         await page.SetViewportAsync(new ViewPortOptions { Width = 1280, Height = 860 });
         await page.GoToAsync(host.Client.BaseAddress!.ToString());
+        return (page, errors);
+    }
+
+    [Fact]
+    public async Task The_page_colours_an_upload_re_decodes_on_the_slider_and_plots_a_pixel()
+    {
+        await using var host = DemoHost.OnLoopback(new Host.Serve.ServeOptions { Models = new[] { TestData.RepositoryFile("docs", "som-mlp", "general.ckm") } });
+        await using IBrowser browser = await Launch();
+        var (page, errors) = await OpenPage(browser, host);
         await page.WaitForFunctionAsync("() => document.body.dataset.state === 'idle' && document.querySelectorAll('#model option').length === 2");
         Assert.StartsWith("running on cpu:0", await page.EvaluateExpressionAsync<string>("document.getElementById('device').textContent"));
 
@@ -91,19 +100,8 @@ public class BrowserTests
     public async Task A_hint_placed_on_the_page_colours_a_grey_region_and_a_palette_applies()
     {
         await using var host = DemoHost.OnLoopback(new Host.Serve.ServeOptions());
-        await using IBrowser browser = await Puppeteer.LaunchAsync(new LaunchOptions
-        {
-            Headless = true,
-            ExecutablePath = Chromium(),
-            Args = new[] { "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage" },
-        });
-        await using IPage page = await browser.NewPageAsync();
-        page.DefaultTimeout = 120_000;
-        var errors = new List<string>();
-        page.PageError += (_, e) => errors.Add(e.Message);
-        page.Console += (_, e) => { if (e.Message.Type == ConsoleType.Error) errors.Add(e.Message.Text); };
-        await page.SetViewportAsync(new ViewPortOptions { Width = 1280, Height = 860 });
-        await page.GoToAsync(host.Client.BaseAddress!.ToString());
+        await using IBrowser browser = await Launch();
+        var (page, errors) = await OpenPage(browser, host);
         await page.WaitForFunctionAsync("() => document.body.dataset.state === 'idle'");
 
         string folder = Directory.CreateTempSubdirectory("ck-browser-hints-").FullName;
