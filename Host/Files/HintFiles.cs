@@ -66,7 +66,7 @@ public static class HintFiles
             ColorHint hint;
             try
             {
-                hint = ColorHint.FromColor(x, y, color.GetString()!, size);
+                hint = ColorHint.FromColor(x, y, Text(color, $"{where}: \"color\""), size);
                 hint.Check(width, height);
             }
             catch (UserErrorException e)
@@ -77,6 +77,19 @@ public static class HintFiles
             index++;
         }
         return hints;
+    }
+
+    /// <summary>A JSON string's text; one whose bytes are not valid UTF-8 (the reader finds out only when asked) is a user error.</summary>
+    public static string Text(JsonElement value, string what)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new UserErrorException($"{what} is not valid UTF-8");
+        }
     }
 
     private static int? Whole(JsonElement entry, string name, string where, bool required)

@@ -259,7 +259,7 @@ internal static class DemoServer
             if (root.TryGetProperty("palette", out JsonElement given) && given.ValueKind != JsonValueKind.Null)
                 palette = given.ValueKind switch
                 {
-                    JsonValueKind.String => ColorPalette.Parse(given.GetString()!),
+                    JsonValueKind.String => ColorPalette.Parse(HintFiles.Text(given, "palette")),
                     JsonValueKind.Array when given.GetArrayLength() <= ColorPalette.MaxColors => ColorPalette.FromColors(given.EnumerateArray().Select((c, i) =>
                         c.ValueKind == JsonValueKind.Object && Number(c, "a") is { } av && Number(c, "b") is { } bv
                         && (c.TryGetProperty("weight", out _) ? Number(c, "weight") : 1) is { } wv

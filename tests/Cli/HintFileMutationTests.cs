@@ -1,0 +1,62 @@
+using System.Text;
+using ColorKernels.Engine;
+using ColorKernels.Host.Files;
+using CsCheck;
+using Xunit;
+
+namespace ColorKernels.Tests.Cli;
+
+/// <summary>
+/// Hints files and the web page's steering bodies come from anyone: random mutations of valid hints files
+/// (flips, overwrites, insertions, deletions, truncations) give hints or a one-line user error, never another
+/// exception (the JSON reader's, a number's overflow, an out-of-range index).
+/// </summary>
+public class HintFileMutationTests
+{
+    private static readonly byte[][] Valid =
+    {
+        Encoding.UTF8.GetBytes("""{"hints": [{"x": 12, "y": 8, "color": "#c03020", "size": 3}, {"x": 0, "y": 47, "color": "507040"}]}"""),
+        Encoding.UTF8.GetBytes("""{"hints": []}"""),
+        Encoding.UTF8.GetBytes("""{"hints": [{"x": 63, "y": 0, "color": "#ffffff", "size": 64}], "note": [1, 2.5e300, null, true]}"""),
+    };
+
+    [Fact]
+    public void Random_mutations_of_hints_files_only_ever_give_hints_or_user_errors()
+    {
+        Gen<(int File, int Kind, int Position, int Length, byte Value)> mutation =
+            Gen.Select(Gen.Int[0, Valid.Length - 1], Gen.Int[0, 4], Gen.Int[0, 1 << 16], Gen.Int[1, 16], Gen.Byte);
+        mutation.Sample(m =>
+        {
+            byte[] source = Valid[m.File];
+            int at = m.Position % source.Length;
+            var bytes = new List<byte>(source);
+            switch (m.Kind)
+            {
+                case 0: bytes[at] ^= (byte)(1 << (m.Value & 7)); break;
+                case 1: for (int i = at; i < Math.Min(source.Length, at + m.Length); i++) bytes[i] = m.Value; break;
+                case 2: bytes.InsertRange(at, Enumerable.Repeat(m.Value, m.Length)); break;
+                case 3: bytes.RemoveRange(at, Math.Min(m.Length, source.Length - at)); break;
+                default: bytes.RemoveRange(at, source.Length - at); break;
+            }
+            try
+            {
+                var hints = HintFiles.Parse(bytes.ToArray(), "'mutated.json'", 64, 48);
+                Assert.All(hints, h => h.Check(64, 48));
+            }
+            catch (UserErrorException e)
+            {
+                Assert.DoesNotContain('\n', e.Message);
+            }
+        }, iter: 3000, seed: "0N0XIzNsQ0O2");
+    }
+
+    [Fact]
+    public void A_colour_whose_bytes_are_not_utf8_is_a_user_error()
+    {
+        // Found by the test above: System.Text.Json accepts the document and throws only when the string is read.
+        byte[] json = Encoding.UTF8.GetBytes("""{"hints": [{"x": 1, "y": 1, "color": "#c0302X"}]}""");
+        json[Array.IndexOf(json, (byte)'X')] = 0xA4;
+        var e = Assert.Throws<UserErrorException>(() => HintFiles.Parse(json, "'h.json'", 64, 48));
+        Assert.Equal("'h.json': hint 0: \"color\" is not valid UTF-8", e.Message);
+    }
+}
