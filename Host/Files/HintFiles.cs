@@ -66,7 +66,7 @@ public static class HintFiles
             ColorHint hint;
             try
             {
-                hint = ColorHint.FromColor(x, y, Text(color, $"{where}: \"color\""), size);
+                hint = ColorHint.FromColor(x, y, Text(color, "\"color\""), size);
                 hint.Check(width, height);
             }
             catch (UserErrorException e)
