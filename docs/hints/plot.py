@@ -17,6 +17,8 @@ def rows(path):
         if len(parts) > 4 and "report" in parts:
             i = parts.index("report")
             model = parts[0]
+            if parts[1:i] != ["default"]:
+                continue   # other settings of the same model (bilinear upsampling ...): the plot shows the defaults
             values = [float(v) for v in parts[i + 1:i + 1 + 2 * len(counts)]]
             out[model] = (counts, values[0::2])
     return out

@@ -33,6 +33,8 @@ internal static class HintQualityBench
             ("bilinear upsampling", new HintSettings(EdgeAware: false)),
             ("range sigma 0.05", new HintSettings(SigmaRange: 0.05f)),
             ("range sigma 0.2", new HintSettings(SigmaRange: 0.2f)),
+            ("iterations 100", new HintSettings(Iterations: 100)),
+            ("iterations 60", new HintSettings(Iterations: 60)),
             ("space sigma 0.5, radius 1", new HintSettings(SigmaSpace: 0.5f, UpsampleRadius: 1)),
             ("space sigma 0.5, radius 2", new HintSettings(SigmaSpace: 0.5f)),
             ("space sigma 0.7, radius 1", new HintSettings(SigmaSpace: 0.7f, UpsampleRadius: 1)),

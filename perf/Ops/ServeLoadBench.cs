@@ -14,7 +14,8 @@ namespace ColorKernels.Perf.Ops;
 /// a free port) and HTTP clients in this process. Each case sends requests from 1 and from 4 clients at
 /// once, bounded by a count and a time (at most 200 requests or 10 s), and reports requests/s and latency
 /// percentiles; the baseline in the same run is GET /api/health (the HTTP stack and the queue, no device
-/// work). The picture is a 256 x 192 PNG; the queue holds 8, so 4 clients never see 503.
+/// work). The picture is a 256 x 192 PNG (the steering rows: a kept 512 x 384, the page's preview size,
+/// decoded with 10 hints or a palette); the queue holds 8, so 4 clients never see 503.
 /// </summary>
 internal static class ServeLoadBench
 {
@@ -31,11 +32,20 @@ internal static class ServeLoadBench
             HttpResponseMessage first = Send(client, HttpMethod.Post, "/api/colorize", photo).GetAwaiter().GetResult();
             string picture = first.Headers.GetValues("X-Picture").Single();
             var temperatures = new[] { "0.2", "0.38", "0.6", "1" };
+            // The page's steering at its 512-px preview: a kept 512 x 384 picture re-decoded plain, with 10 hints, with a palette.
+            byte[] preview = TestData.ColourfulPng(512, 384);
+            HttpResponseMessage kept = Send(client, HttpMethod.Post, "/api/colorize", preview).GetAwaiter().GetResult();
+            string previewId = kept.Headers.GetValues("X-Picture").Single();
+            string tenHints = "{\"hints\": [" + string.Join(", ", Enumerable.Range(0, 10).Select(k => $"{{\"x\": {25 + 47 * k}, \"y\": {30 + 31 * k}, \"color\": \"#{(k * 40 + 60) % 256:x2}7040\", \"size\": 3}}")) + "]}";
+            const string Palette = "{\"palette\": \"#aa3322,#334455,#c8a070\"}";
             var cases = new (string Name, Func<int, Task<HttpResponseMessage>> Call)[]
             {
                 ("GET /api/health (baseline)", _ => Send(client, HttpMethod.Get, "/api/health", null)),
                 ("re-decode (picture=, temperature=)", i => Send(client, HttpMethod.Post, $"/api/colorize?picture={picture}&temperature={temperatures[i % 4]}", null)),
                 ("POST /api/distribution", i => Send(client, HttpMethod.Post, $"/api/distribution?picture={picture}&x={i % 256}&y={i % 192}", null)),
+                ("re-decode 512x384", i => Send(client, HttpMethod.Post, $"/api/colorize?picture={previewId}&temperature={temperatures[i % 4]}", null)),
+                ("steer 512x384: 10 hints", i => Send(client, HttpMethod.Post, $"/api/colorize?picture={previewId}&temperature={temperatures[i % 4]}", null, tenHints)),
+                ("steer 512x384: palette", i => Send(client, HttpMethod.Post, $"/api/colorize?picture={previewId}&temperature={temperatures[i % 4]}", null, Palette)),
                 // Last: each upload is kept, and past the server's 64 the warm-up picture the rows above use is dropped.
                 ("POST /api/colorize 256x192", _ => Send(client, HttpMethod.Post, "/api/colorize", photo)),
             };
@@ -58,7 +68,7 @@ internal static class ServeLoadBench
         }
     }
 
-    private static async Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string path, byte[]? body)
+    private static async Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string path, byte[]? body, string? json = null)
     {
         var request = new HttpRequestMessage(method, path);
         if (body is not null)
@@ -66,6 +76,8 @@ internal static class ServeLoadBench
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
         }
+        else if (json is not null)
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
         HttpResponseMessage response = await client.SendAsync(request);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
