@@ -17,21 +17,7 @@ public static class Program
     /// <summary>Parses and runs a command line; returns the exit code (tests call this directly).</summary>
     public static int Run(string[] args)
     {
-        var root = new RootCommand("colorkernels: colourize greyscale photographs with custom ILGPU kernels, on any GPU or the CPU.");
-        root.Options.Add(Cli.Device);
-        root.Options.Add(Cli.Verbose);
-        root.Subcommands.Add(DevicesCommand.Create());
-        root.Subcommands.Add(DesaturateCommand.Create());
-        root.Subcommands.Add(ColorizeCommand.Create());
-        root.Subcommands.Add(ModelCommand.Create());
-        root.Subcommands.Add(TrainCommand.Create());
-        root.Subcommands.Add(PriorCommand.Create());
-        root.Subcommands.Add(EvalCommand.Create());
-        root.Subcommands.Add(ImportCommand.Create());
-        root.Subcommands.Add(ExportOnnxCommand.Create());
-        root.Subcommands.Add(ProfileCommand.Create());
-        root.Subcommands.Add(SomCommand.Create());
-        root.Subcommands.Add(ServeCommand.Create());
+        RootCommand root = Commands();
 
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)
@@ -49,5 +35,26 @@ public static class Program
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
         return Cli.Guard(() => result.Invoke());
+    }
+
+    /// <summary>The whole command tree, as it parses (a test checks the README's command lines against it).</summary>
+    public static RootCommand Commands()
+    {
+        var root = new RootCommand("colorkernels: colourize greyscale photographs with custom ILGPU kernels, on any GPU or the CPU.");
+        root.Options.Add(Cli.Device);
+        root.Options.Add(Cli.Verbose);
+        root.Subcommands.Add(DevicesCommand.Create());
+        root.Subcommands.Add(DesaturateCommand.Create());
+        root.Subcommands.Add(ColorizeCommand.Create());
+        root.Subcommands.Add(ModelCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(PriorCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ExportOnnxCommand.Create());
+        root.Subcommands.Add(ProfileCommand.Create());
+        root.Subcommands.Add(SomCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        return root;
     }
 }
