@@ -1,4 +1,5 @@
 using ColorKernels.Tests.Support;
+using CsCheck;
 using Xunit;
 
 namespace ColorKernels.Tests.Cli;
@@ -121,5 +122,23 @@ public class VideoInputTests : CliFolder
         Assert.Contains("0 written", r.Stdout);
         Assert.False(File.Exists(P("out.mp4")));
         Assert.Empty(Directory.GetFiles(dir, ".out.mp4.*"));
+    }
+
+    [Fact]
+    public void Any_path_becomes_one_file_url_after_a_forced_demuxer_and_the_file_protocol_alone()
+    {
+        // The ffmpeg argument builder under random names: protocol-like, option-like, with separators and quotes.
+        var names = CsCheck.Gen.Select(CsCheck.Gen.OneOfConst("concat:a.mp4|b.mp4", "-x.mp4", "http://h/v.mp4", "a b.mkv", "x'.webm", "subfile,,start,0,end,0,,:f.avi", "anim.GIF", "-f.mov"),
+            CsCheck.Gen.String[CsCheck.Gen.Char["abc:|-/ .'\"%?#"], 0, 12], (name, prefix) => prefix.Replace("/", "") + name);
+        names.Sample(name =>
+        {
+            IReadOnlyList<string> args = ColorKernels.Engine.Video.Ffmpeg.Input(name);
+            Assert.Equal(new[] { "-protocol_whitelist", "file", "-f" }, args.Take(3));
+            Assert.Contains(args[3], new[] { "mov", "matroska", "avi", "gif" });
+            Assert.Equal("-i", args[4]);
+            Assert.Equal("file:" + Path.GetFullPath(name), args[5]);
+            Assert.Equal(6, args.Count);
+        }, iter: 500, seed: "0N0XIzNsQ0O2");
+        Assert.Throws<ColorKernels.Engine.UserErrorException>(() => ColorKernels.Engine.Video.Ffmpeg.Input("playlist.m3u8"));
     }
 }
