@@ -23,24 +23,12 @@ public class HintFileMutationTests
     [Fact]
     public void Random_mutations_of_hints_files_only_ever_give_hints_or_user_errors()
     {
-        Gen<(int File, int Kind, int Position, int Length, byte Value)> mutation =
-            Gen.Select(Gen.Int[0, Valid.Length - 1], Gen.Int[0, 4], Gen.Int[0, 1 << 16], Gen.Int[1, 16], Gen.Byte);
-        mutation.Sample(m =>
+        Gen.Select(Gen.Int[0, Valid.Length - 1], ByteMutation.Any(1 << 16, 16)).Sample(m =>
         {
-            byte[] source = Valid[m.File];
-            int at = m.Position % source.Length;
-            var bytes = new List<byte>(source);
-            switch (m.Kind)
-            {
-                case 0: bytes[at] ^= (byte)(1 << (m.Value & 7)); break;
-                case 1: for (int i = at; i < Math.Min(source.Length, at + m.Length); i++) bytes[i] = m.Value; break;
-                case 2: bytes.InsertRange(at, Enumerable.Repeat(m.Value, m.Length)); break;
-                case 3: bytes.RemoveRange(at, Math.Min(m.Length, source.Length - at)); break;
-                default: bytes.RemoveRange(at, source.Length - at); break;
-            }
+            byte[] bytes = m.Item2.Apply(Valid[m.Item1]);
             try
             {
-                var hints = HintFiles.Parse(bytes.ToArray(), "'mutated.json'", 64, 48);
+                var hints = HintFiles.Parse(bytes, "'mutated.json'", 64, 48);
                 Assert.All(hints, h => h.Check(64, 48));
             }
             catch (UserErrorException e)

@@ -98,24 +98,12 @@ public class HostileInputTests
         // Flips, overwrites, insertions, deletions and truncations anywhere in any format. A decoded result
         // is fine (a flipped pixel byte is still a picture); any exception but a user error is a bug.
         string[] formats = Valid.Keys.ToArray();
-        Gen<(int Format, int Kind, int Position, int Length, byte Value)> mutation =
-            Gen.Select(Gen.Int[0, formats.Length - 1], Gen.Int[0, 4], Gen.Int[0, 1 << 20], Gen.Int[1, 64], Gen.Byte);
-        mutation.Sample(m =>
+        Gen.Select(Gen.Int[0, formats.Length - 1], ByteMutation.Any(1 << 20, 64)).Sample(m =>
         {
-            byte[] source = Valid[formats[m.Format]];
-            int at = m.Position % source.Length;
-            var bytes = new List<byte>(source);
-            switch (m.Kind)
-            {
-                case 0: bytes[at] ^= (byte)(1 << (m.Value & 7)); break;
-                case 1: for (int i = at; i < Math.Min(source.Length, at + m.Length); i++) bytes[i] = m.Value; break;
-                case 2: bytes.InsertRange(at, Enumerable.Repeat(m.Value, m.Length)); break;
-                case 3: bytes.RemoveRange(at, Math.Min(m.Length, source.Length - at)); break;
-                default: bytes.RemoveRange(at, source.Length - at); break;
-            }
+            byte[] bytes = m.Item2.Apply(Valid[formats[m.Item1]]);
             try
             {
-                ImageIO.Decode("mutated." + formats[m.Format], bytes.ToArray(), maxPixels: 4_000_000);
+                ImageIO.Decode("mutated." + formats[m.Item1], bytes, maxPixels: 4_000_000);
             }
             catch (UserErrorException e)
             {

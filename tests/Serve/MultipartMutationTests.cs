@@ -27,20 +27,9 @@ public class MultipartMutationTests
         await using var host = DemoHost.InProcess();
         byte[] source = Valid();
         var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
-        Gen<(int Kind, int Position, int Length, byte Value)> mutation = Gen.Select(Gen.Int[0, 4], Gen.Int[0, 1 << 16], Gen.Int[1, 24], Gen.Byte);
-        mutation.Sample(m =>
+        ByteMutation.Any(1 << 16, 24).Sample(m =>
         {
-            int at = m.Position % source.Length;
-            var bytes = new List<byte>(source);
-            switch (m.Kind)
-            {
-                case 0: bytes[at] ^= (byte)(1 << (m.Value & 7)); break;
-                case 1: for (int i = at; i < Math.Min(source.Length, at + m.Length); i++) bytes[i] = m.Value; break;
-                case 2: bytes.InsertRange(at, Enumerable.Repeat(m.Value, m.Length)); break;
-                case 3: bytes.RemoveRange(at, Math.Min(m.Length, source.Length - at)); break;
-                default: bytes.RemoveRange(at, source.Length - at); break;
-            }
-            var content = new ByteArrayContent(bytes.ToArray());
+            var content = new ByteArrayContent(m.Apply(source));
             content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=frontier");
             HttpResponseMessage response = host.Client.PostAsync("/api/palette", content).GetAwaiter().GetResult();
             statuses.Add(response.StatusCode);
