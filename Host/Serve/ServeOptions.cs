@@ -22,8 +22,8 @@ internal sealed record ServeOptions
 
     /// <summary>
     /// The largest picture accepted, read from its header before decoding: 16 MP by default, lower than the
-    /// CLI's 100 (a server takes pictures from anyone; a decoded picture costs about 60 bytes a pixel on its
-    /// way through, and several requests may hold one each).
+    /// CLI's 100 (a server takes pictures from anyone; colouring one peaks at about 30 bytes a pixel,
+    /// perf/NOTES.md, and kept pictures and queued requests hold theirs).
     /// </summary>
     public long MaxPixels { get; init; } = DefaultMaxPixels;
 
