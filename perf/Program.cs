@@ -87,8 +87,7 @@ try
             ("context patch x4", _ => Default(0) with { Context = 4 }, 0.38f),
             ("context patch x8", _ => Default(0) with { Context = 8 }, 0.38f),
         };
-        if (Environment.GetEnvironmentVariable("PERF_VARIANTS") is { } only)
-            variants = variants.Where(v => only.Split(',').Any(o => v.Item1.StartsWith(o, StringComparison.Ordinal))).ToList();
+        variants = Harness.Chosen(variants, v => v.Item1);
         SomReferenceBench.Run(device, data ?? throw new UserErrorException("som-reference needs --data FOLDER"), limit, variants, Console.Out);
     }
     if (filter == "video")

@@ -184,11 +184,11 @@ internal sealed class VideoJob : FrameJob
         /// </summary>
         private void CheckWritten()
         {
-            string demuxer = job.container.Format switch { "mp4" or "mov" => "mov", "webm" => "matroska", var f => f };
             VideoInfo written;
             try
             {
-                written = Ffmpeg.Probe(file.Temporary, demuxer);
+                // The temporary file's name has no video extension: it is read as the output's.
+                written = Ffmpeg.Probe(file.Temporary, Ffmpeg.Demuxer(job.Output));
             }
             catch (UserErrorException e)
             {

@@ -131,7 +131,7 @@ public static class ColorizeCommand
             bool noModel = given == Engine.Models.NoModelColorizer.Name;
             if (noModel && runner.HintsPath is null)
                 throw new UsageException("--model none colours only where hints say: give --hints");
-            if (noModel && colorPalette is not null | palettePhoto is not null)
+            if (noModel && (colorPalette is not null || palettePhoto is not null))
                 throw new UsageException("--model none has no distribution for a palette to re-weight: give a model with --palette");
             // Reference mode fits a model; otherwise the model file is read (and refused) before the device opens.
             ModelFile? file = references.Length > 0 || noModel ? null : ModelFile.Open(given);

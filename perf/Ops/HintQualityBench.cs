@@ -44,8 +44,7 @@ internal static class HintQualityBench
             ("sigma floor 1e-3", new HintSettings(SigmaFloor: 1e-3f)),
             ("Levin sigma (0.6, 2e-6)", new HintSettings(SigmaScale: 0.6f, SigmaFloor: 2e-6f)),
         };
-        if (Environment.GetEnvironmentVariable("PERF_VARIANTS") is { } only)
-            settings = settings.Where(v => only.Split(',').Any(o => v.Name.StartsWith(o, StringComparison.Ordinal))).ToArray();
+        settings = Harness.Chosen(settings, v => v.Name).ToArray();
         // Models: the built-in (every setting), and with the default setting the SOM + MLP general model and no model (hints spread from grey).
         string[] models = (Environment.GetEnvironmentVariable("PERF_MODELS") ?? "default").Split(',');
         var rows = new List<(string Model, string Setting, HintSettings Settings)>();

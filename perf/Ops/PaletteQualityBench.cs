@@ -27,8 +27,7 @@ internal static class PaletteQualityBench
             foreach (double eps in new[] { 1e-3, 1e-2 })
                 foreach (double sigma in new[] { 5.0, 10.0 })
                     settings.Add((FormattableString.Invariant($"palette a={alpha} e={eps} s={sigma}"), p => p with { Strength = alpha, Floor = eps, Spread = sigma }));
-        if (Environment.GetEnvironmentVariable("PERF_VARIANTS") is { } only)
-            settings = settings.Where(v => only.Split(',').Any(o => v.Name.StartsWith(o, StringComparison.Ordinal))).ToList();
+        settings = Harness.Chosen(settings, v => v.Name);
         bool withReference = Environment.GetEnvironmentVariable("PERF_NO_REFERENCE") is null;
         var rows = new List<string> { "automatic" };
         rows.AddRange(settings.Select(s => s.Name));

@@ -17,7 +17,6 @@ namespace ColorKernels.Engine.Ops;
 /// hints), and it keeps a region no hint reaches, behind a strong edge, at the model's colours (with
 /// none, the exact solution carries the one correction there too). Levin's own 0.6 and 2e-6 scored the
 /// same on photos but leak across edges without his per-row normalisation (42% on the two-region test).
-/// </summary>
 /// 100 solver steps: on 20 photos the same PSNR and AuC as 200 at 10 and 50 hints (-0.03 dB at 2 on one half,
 /// where corrections travel furthest), in half the time; 60 lost 0.1 dB at 2 hints.
 /// Upsampling: <see cref="EdgeAware"/> brings the grid's correction to the picture by joint bilateral
@@ -26,6 +25,7 @@ namespace ColorKernels.Engine.Ops;
 /// in L / 100); off, it is resized bilinearly with the model's ab. Chosen on 20 photos: the bilinear
 /// resize's 2 x 2 cells with sigma 0.5 keep 93-94% of the hinted patches within 5 of their hint (bilinear
 /// 94-95%) at equal or better PSNR and AuC; a 4 x 4 window of sigma 1 blurred them to 85-87% (perf/NOTES.md).
+/// </summary>
 internal sealed record HintSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 100,
     bool EdgeAware = true, int UpsampleRadius = 1, float SigmaSpace = 0.5f, float SigmaRange = 0.1f);
 
