@@ -65,6 +65,16 @@ public sealed class Prediction : IDisposable
         return (Math.Min(Width - 1, (int)((x + 0.5) * Width / Image.Width)), Math.Min(Height - 1, (int)((y + 0.5) * Height / Image.Height)));
     }
 
+    /// <summary>
+    /// Frees the picture's kept Lab (12 bytes a pixel), keeping the prediction itself: a further decode converts
+    /// the picture again. For a holder of many predictions (the web demo) that decodes one at a time.
+    /// </summary>
+    internal void ReleaseLab()
+    {
+        Lab?.Dispose();
+        Lab = null;
+    }
+
     /// <summary>Frees the device memory.</summary>
     public void Dispose()
     {

@@ -15,9 +15,9 @@ namespace ColorKernels.Engine.Video;
 internal sealed class VideoJob : FrameJob
 {
     private readonly VideoInfo info;
-    private readonly (string Format, Func<int, string[]> Codec, string? Subtitles) container;
+    private readonly (string Format, string? Filter, Func<int, string[]> Codec, string? Subtitles) container;
 
-    private VideoJob(string input, string output, VideoInfo info, VideoOptions options, (string, Func<int, string[]>, string?) container)
+    private VideoJob(string input, string output, VideoInfo info, VideoOptions options, (string, string?, Func<int, string[]>, string?) container)
         : base(FrameJobKind.Video, input, output, options)
     {
         this.info = info;
@@ -30,6 +30,14 @@ internal sealed class VideoJob : FrameJob
         VideoInfo info = Ffmpeg.Probe(input);
         if ((long)info.Width * info.Height > options.MaxPixels)
             throw new UserErrorException($"'{input}': {info.Width}x{info.Height} frames are {info.Width * (long)info.Height / 1e6:0.###} MP, over the limit of {options.MaxPixels / 1e6:0.###} MP (--max-megapixels)");
+        try
+        {
+            RawFrameMatroska.Bands(info.Width, info.Height);
+        }
+        catch (UserErrorException e)
+        {
+            throw new UserErrorException($"'{input}': {e.Message}");
+        }
         return new VideoJob(input, output, info, options, container);
     }
 
@@ -127,7 +135,8 @@ internal sealed class VideoJob : FrameJob
         public Encoder(VideoJob job)
         {
             this.job = job;
-            var (format, codec, subtitles) = job.container;
+            var (format, filter, codec, subtitles) = job.container;
+            int bands = RawFrameMatroska.Bands(job.info.Width, job.info.Height).Length;
             VideoInfo info = job.info;
             file = AtomicFile.Begin(job.Output);
             try
@@ -135,7 +144,7 @@ internal sealed class VideoJob : FrameJob
                 // Frames go in with their own timestamps (RawFrameMatroska) and keep them: a variable frame rate stays variable.
                 var encode = new List<string> { "-v", "error", "-y", "-protocol_whitelist", "pipe", "-f", "matroska", "-i", "-" };
                 encode.AddRange(Ffmpeg.Input(job.Input));
-                encode.AddRange(new[] { "-map", "0:v" });
+                encode.AddRange(VideoGraph(bands, filter));
                 // An animated GIF has no audio or subtitles to carry.
                 if (format != "gif")
                 {
@@ -222,24 +231,37 @@ internal sealed class VideoJob : FrameJob
         }
     }
 
-    /// <summary>ffmpeg's muxer, the video filters and encoder arguments, and the subtitle codec (null: none) for the output's extension.</summary>
-    private static (string Format, Func<int, string[]> Codec, string? Subtitles) Container(string output)
+    /// <summary>ffmpeg's muxer, the video filter graph (null: none), the encoder's arguments, and the subtitle codec (null: none) for the output's extension.</summary>
+    internal static (string Format, string? Filter, Func<int, string[]> Codec, string? Subtitles) Container(string output)
     {
         // Odd sizes are padded by one pixel for H.264 and VP9: 4:2:0 chroma needs even ones.
-        string[] Yuv420(params string[] codec) => new[] { "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p" }.Concat(codec).ToArray();
+        const string Pad = "pad=ceil(iw/2)*2:ceil(ih/2)*2";
+        string[] Yuv420(params string[] codec) => new[] { "-pix_fmt", "yuv420p" }.Concat(codec).ToArray();
         string Crf(int crf) => crf.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string[] H264(int crf) => Yuv420("-c:v", "libx264", "-preset", "medium", "-crf", Crf(crf));
         return Path.GetExtension(output).ToLowerInvariant() switch
         {
-            ".mp4" => ("mp4", H264, "mov_text"),
-            ".mov" => ("mov", H264, "mov_text"),
-            ".mkv" => ("matroska", H264, "copy"),
-            ".avi" => ("avi", H264, null),
-            ".webm" => ("webm", crf => Yuv420("-c:v", "libvpx-vp9", "-b:v", "0", "-crf", Crf(crf), "-row-mt", "1"), "webvtt"),
+            ".mp4" => ("mp4", Pad, H264, "mov_text"),
+            ".mov" => ("mov", Pad, H264, "mov_text"),
+            ".mkv" => ("matroska", Pad, H264, "copy"),
+            ".avi" => ("avi", Pad, H264, null),
+            ".webm" => ("webm", Pad, crf => Yuv420("-c:v", "libvpx-vp9", "-b:v", "0", "-crf", Crf(crf), "-row-mt", "1"), "webvtt"),
             // One palette for the whole animation (from every frame), ordered dithering: steady colours, no crawling noise.
-            ".gif" => ("gif", _ => new[] { "-vf", "split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=bayer", "-c:v", "gif", "-loop", "0" }, null),
+            ".gif" => ("gif", "split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=bayer", _ => new[] { "-c:v", "gif", "-loop", "0" }, null),
             var other => throw new UserErrorException($"'{output}': a video output must end in {string.Join(", ", Ffmpeg.Extensions)} or .gif (not '{other}')"),
         };
+    }
+
+    /// <summary>
+    /// The encoder's video mapping and filtering for frames from input 0 sent as <paramref name="bands"/>
+    /// tracks (<see cref="RawFrameMatroska"/>): one band is mapped and filtered as it is; several are stacked
+    /// into whole frames first, in one filter graph whose output is mapped.
+    /// </summary>
+    internal static string[] VideoGraph(int bands, string? filter)
+    {
+        if (RawFrameMatroska.StackFilter(0, bands) is not { } stack)
+            return filter is null ? new[] { "-map", "0:v:0" } : new[] { "-map", "0:v:0", "-vf", filter };
+        return new[] { "-filter_complex", stack + (filter is null ? "" : "," + filter) + "[video]", "-map", "[video]" };
     }
 
     /// <summary>

@@ -313,12 +313,22 @@ public sealed class BatchRunner
         {
             string films = string.Join(", ", new[] { (s.Videos, "video"), (s.FrameFolders, "frame folder") }
                 .Where(f => f.Item1 > 0).Select(f => $"{f.Item1} {f.Item2}{(f.Item1 == 1 ? "" : "s")}"));
-            return text + $" ({films}) in {s.Seconds:0.00} s on {device}";
+            return text + $" ({films}) in {s.Seconds:0.00} s on {device}{PeakMemory()}";
         }
         // No rate over no work.
         if (s.Done == 0)
-            return text + $" in {s.Seconds:0.00} s on {device}";
+            return text + $" in {s.Seconds:0.00} s on {device}{PeakMemory()}";
         double rate = s.Seconds > 0 ? s.Done / s.Seconds : 0;
-        return text + $" in {s.Seconds:0.00} s ({rate:0.0} images/s) on {device}";
+        return text + $" in {s.Seconds:0.00} s ({rate:0.0} images/s) on {device}{PeakMemory()}";
+    }
+
+    /// <summary>
+    /// ", peak memory N MB": the process's peak resident memory so far (Linux's VmHWM), what a job on a shared
+    /// machine or a cluster must ask for; empty where the system does not report it.
+    /// </summary>
+    internal static string PeakMemory()
+    {
+        long peak = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
+        return peak > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", peak memory {peak / 1e6:0} MB") : "";
     }
 }

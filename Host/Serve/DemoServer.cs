@@ -92,6 +92,8 @@ internal static class DemoServer
     private static async Task Guard(HttpContext context, RequestDelegate next, DemoService service, Action<string>? log)
     {
         var clock = Stopwatch.StartNew();
+        if (HttpMethods.IsPost(context.Request.Method))
+            context.Response.OnCompleted(ReturnMemory);
         context.Response.OnStarting(() =>
         {
             context.Response.Headers["X-Elapsed-Ms"] = clock.Elapsed.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
@@ -135,6 +137,32 @@ internal static class DemoServer
             await Fail(context, 500, $"internal error ({e.GetType().Name}): {Cli.OneLine(e.Message)}");
         }
         log?.Invoke(FormattableString.Invariant($"{context.Request.Method} {context.Request.Path} {context.Response.StatusCode} {clock.Elapsed.TotalMilliseconds:0} ms"));
+    }
+
+    private static int returning;
+
+    /// <summary>
+    /// After a POST has been answered, the memory its picture took (decoded pixels, conversions, the encoded
+    /// answer: about 30 bytes a pixel, mostly large arrays) goes back to the system: a blocking, compacting
+    /// collection that decommits what it frees (10-50 ms measured on 2 cores after 1 and 16 MP pictures, once the answer
+    /// is sent). A server that had coloured one 16 MP picture held 0.80 GB without it, 0.41 GB with it (the kept
+    /// picture, its Lab and the runtime).
+    /// One at a time: requests finishing together share one collection.
+    /// </summary>
+    private static Task ReturnMemory()
+    {
+        if (Interlocked.Exchange(ref returning, 1) == 0)
+        {
+            try
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+            finally
+            {
+                Volatile.Write(ref returning, 0);
+            }
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>Parts (files and fields) a multipart form may have: the page sends one.</summary>

@@ -141,8 +141,17 @@ internal sealed class DemoService : IDisposable
         : throw new DemoException(404, $"picture '{id}': not kept here (it may have been dropped for newer ones); upload it again");
 
     /// <summary>The request's picture: an upload (decoded with the CLI's limits, then kept), else the kept picture <paramref name="id"/> names.</summary>
-    public Picture Take(byte[]? upload, string? id) =>
-        upload is null ? Get(id) : Keep(ImageIO.Decode("upload", upload, Options.MaxPixels));
+    public Picture Take(byte[]? upload, string? id)
+    {
+        Picture picture = upload is null ? Get(id) : Keep(ImageIO.Decode("upload", upload, Options.MaxPixels));
+        // Only the picture in use keeps its full-resolution Lab for fast re-decodes (steering clicks one picture
+        // many times): another's is made again when it is used (one conversion), so a kept picture costs its
+        // RGB (3 bytes a pixel) and its prediction, and at most one picture its Lab (12 bytes a pixel) more.
+        foreach (Picture other in pictures.Values)
+            if (!ReferenceEquals(other, picture))
+                other.Prediction?.ReleaseLab();
+        return picture;
+    }
 
     /// <summary>Keeps a decoded upload (dropping the oldest past the pixel budget) and says whether it has colour.</summary>
     public Picture Keep(ImageData image)
