@@ -32,14 +32,7 @@ internal static class DemoServer
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(DemoServer).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(service);
-        builder.Services.Configure<FormOptions>(o =>
-        {
-            o.MultipartBodyLengthLimit = service.Options.MaxUploadBytes + 1;
-            // A multipart file is buffered in memory up to the upload limit, never in a temporary file (the
-            // default spills past 64 KiB to ASPNETCORE_TEMP): nothing of an upload reaches the disk.
-            o.MemoryBufferThreshold = (int)Math.Min(int.MaxValue, service.Options.MaxUploadBytes + 1);
-            o.ValueCountLimit = FormParts;
-        });
+        builder.Services.Configure<FormOptions>(o => FormLimits(o, service.Options.MaxUploadBytes));
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         configure(builder);
         WebApplication app = builder.Build();
@@ -124,7 +117,7 @@ internal static class DemoServer
         catch (InvalidDataException e)
         {
             // ASP.NET Core's multipart reader: over one of its limits, or malformed.
-            var (status, message) = MultipartProblem(e.Message, service);
+            var (status, message) = MultipartProblem(e.Message, service.Options.MaxUploadBytes);
             await Fail(context, status, message);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -165,14 +158,25 @@ internal static class DemoServer
         return Task.CompletedTask;
     }
 
+    /// <summary>The multipart reader's limits for uploads of at most <paramref name="maxUploadBytes"/>.</summary>
+    internal static FormOptions FormLimits(FormOptions o, long maxUploadBytes)
+    {
+        o.MultipartBodyLengthLimit = maxUploadBytes + 1;
+        // A multipart file is buffered in memory up to the upload limit, never in a temporary file (the
+        // default spills past 64 KiB to ASPNETCORE_TEMP): nothing of an upload reaches the disk.
+        o.MemoryBufferThreshold = (int)Math.Min(int.MaxValue, maxUploadBytes + 1);
+        o.ValueCountLimit = FormParts;
+        return o;
+    }
+
     /// <summary>Parts (files and fields) a multipart form may have: the page sends one.</summary>
     internal const int FormParts = 64;
 
     /// <summary>The status and plain message for the multipart reader's complaint: which limit, or what is malformed.</summary>
-    internal static (int Status, string Message) MultipartProblem(string reason, DemoService service)
+    internal static (int Status, string Message) MultipartProblem(string reason, long maxUploadBytes)
     {
         if (reason.Contains("body length limit", StringComparison.OrdinalIgnoreCase))
-            return (413, TooLarge(service).Message);
+            return (413, TooLarge(maxUploadBytes).Message);
         if (reason.Contains("boundary length limit", StringComparison.OrdinalIgnoreCase))
             return (400, "the multipart boundary is longer than 70 characters (RFC 2046's limit)");
         if (reason.Contains("count limit", StringComparison.OrdinalIgnoreCase) && reason.Contains("value", StringComparison.OrdinalIgnoreCase))
@@ -367,12 +371,17 @@ internal static class DemoServer
     }
 
     /// <summary>The uploaded picture's bytes (raw body, or the multipart field "image"), or null when the request has none; 413 past the limit.</summary>
-    private static async Task<byte[]?> ReadUpload(HttpContext context, DemoService service)
+    private static Task<byte[]?> ReadUpload(HttpContext context, DemoService service) => ReadUpload(context, service.Options.MaxUploadBytes);
+
+    /// <summary>
+    /// <see cref="ReadUpload(HttpContext, DemoService)"/> with the limit given: also the fuzz target's way in
+    /// (tests/Fuzz), which feeds it requests with no server around them.
+    /// </summary>
+    internal static async Task<byte[]?> ReadUpload(HttpContext context, long limit)
     {
         HttpRequest request = context.Request;
-        long limit = service.Options.MaxUploadBytes;
         if (request.ContentLength > limit)
-            throw TooLarge(service);
+            throw TooLarge(limit);
         // Only a multipart form is read as a form: curl --data-binary @photo.png labels the raw bytes
         // application/x-www-form-urlencoded, and they are the picture all the same.
         if (request.HasFormContentType && request.ContentType!.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
@@ -391,15 +400,16 @@ internal static class DemoServer
             if (file is null)
                 throw new DemoException(400, "the form has no file: send the picture as the field 'image', or send its bytes as the body");
             if (file.Length > limit)
-                throw TooLarge(service);
+                throw TooLarge(limit);
             using var buffer = new MemoryStream();
             await file.CopyToAsync(buffer, context.RequestAborted);
             return buffer.ToArray();
         }
-        byte[] body = await Engine.Files.StreamBytes.ReadAtMostAsync(request.Body, limit, () => TooLarge(service), context.RequestAborted);
+        byte[] body = await Engine.Files.StreamBytes.ReadAtMostAsync(request.Body, limit, () => TooLarge(limit), context.RequestAborted);
         return body.Length == 0 ? null : body;
     }
 
-    private static DemoException TooLarge(DemoService service) =>
-        new(413, $"the upload is over the limit of {service.Options.MaxUploadBytes / (1024.0 * 1024):0.#} MiB (--max-upload-mb)");
+    private static DemoException TooLarge(DemoService service) => TooLarge(service.Options.MaxUploadBytes);
+
+    private static DemoException TooLarge(long limit) => new(413, $"the upload is over the limit of {limit / (1024.0 * 1024):0.#} MiB (--max-upload-mb)");
 }

@@ -70,6 +70,20 @@ public static class Seeds
         // The smallest eccv16 (width 1/64: 1 to 8 channels), float16.
         File.WriteAllBytes(Path.Combine(models, "eccv16.ckm"),
             Eccv16Init.Create(new Eccv16Config(1.0 / 64), 1, TensorStorage.Float16).ToBytes());
+        // Uploads: the Content-Type line, then the body (a multipart form with the 8x6 PNG; a raw body).
+        string uploads = Path.Combine(folder, "multipart");
+        Directory.CreateDirectory(uploads);
+        byte[] png = File.ReadAllBytes(Path.Combine(images, "rgb.png"));
+        byte[] Form(string boundary, string extra) => System.Text.Encoding.ASCII.GetBytes(
+                $"multipart/form-data; boundary={boundary}\n--{boundary}\r\n{extra}Content-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n")
+            .Concat(png).Concat(System.Text.Encoding.ASCII.GetBytes($"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\ndefault\r\n--{boundary}--\r\n")).ToArray();
+        File.WriteAllBytes(Path.Combine(uploads, "form"), Form("abc", ""));
+        File.WriteAllBytes(Path.Combine(uploads, "form-header"), Form("x-y_z", "X-Note: 1\r\n"));
+        File.WriteAllBytes(Path.Combine(uploads, "raw"), System.Text.Encoding.ASCII.GetBytes("image/png\n").Concat(png).ToArray());
+        string names = Path.Combine(folder, "ffmpeg-args");
+        Directory.CreateDirectory(names);
+        foreach (var (file, name) in new[] { ("plain", "film.mp4"), ("concat", "concat:a.mp4|b.mp4"), ("url", "http://h/v.mkv"), ("option", "-f.webm"), ("dirs", "../a b/c'.AVI"), ("gif", "anim.gif") })
+            File.WriteAllText(Path.Combine(names, file), name);
         foreach (string file in Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             Console.WriteLine($"{file}: {new FileInfo(file).Length:N0} bytes");
         return 0;

@@ -26,7 +26,7 @@ bin=tests/Fuzz/bin/instrumented
 rm -rf "$bin"
 dotnet publish tests/Fuzz/Fuzz.csproj -c Release -o "$bin" --self-contained false -p:UseAppHost=false > /dev/null
 dotnet tool restore > /dev/null
-for dll in SixLabors.ImageSharp.dll ColorKernels.Engine.dll; do
+for dll in SixLabors.ImageSharp.dll ColorKernels.Engine.dll colorkernels.dll; do
   dotnet sharpfuzz "$bin/$dll" > /dev/null
 done
 # dotnet is not an AFL++-compiled binary (SharpFuzz speaks AFL++'s protocol itself); no CPU governor or
