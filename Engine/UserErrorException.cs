@@ -13,3 +13,12 @@ public class UserErrorException : Exception
     /// <summary>A user error with its message and the exception that revealed it.</summary>
     public UserErrorException(string message, Exception inner) : base(message, inner) { }
 }
+
+/// <summary>
+/// The device asked for is not on this machine or cannot be used there: the machine's failure, not the
+/// command line's, although the message names the <c>--device</c> option that asked for it.
+/// </summary>
+internal sealed class DeviceUnavailableException : UserErrorException
+{
+    public DeviceUnavailableException(string message) : base(message) { }
+}

@@ -20,7 +20,6 @@ public static class Cli
     {
         Description = "auto | cuda | opencl | cpu, with :N to pick one of several (see 'colorkernels devices')",
         DefaultValueFactory = _ => "auto",
-        Recursive = true,
     };
 
     /// <summary>
@@ -34,7 +33,10 @@ public static class Cli
         {
             return body();
         }
-        catch (UsageException e)
+        // An error about an option's value names the option first ("--size 30: ...", the project's way of
+        // wording them, whether the host or the engine found it): it is a usage error, like UsageException.
+        // A device this machine does not have is the machine's failure (exit 1), though it names --device.
+        catch (UserErrorException e) when (e is UsageException || e.Message.StartsWith("--", StringComparison.Ordinal) && e is not DeviceUnavailableException)
         {
             Error(e.Message);
             return Usage;
@@ -51,6 +53,20 @@ public static class Cli
                 Console.Error.WriteLine(e);
             return Internal;
         }
+    }
+
+    /// <summary>A network input size asked for with --size (null: the model's own): a multiple of 8 within the model format's range.</summary>
+    public static void CheckSize(int? size)
+    {
+        if (size is { } asked && (asked < 8 || asked > Engine.Models.ModelFile.MaxInputSize || asked % 8 != 0))
+            throw new UsageException($"--size {asked}: must be a multiple of 8 from 8 to {Engine.Models.ModelFile.MaxInputSize}");
+    }
+
+    /// <summary>A decode temperature asked for with --temperature (null: the model's own), by the engine's one rule.</summary>
+    public static void CheckTemperature(float? temperature)
+    {
+        if (temperature is { } t)
+            UsageException.Of(() => Engine.Models.DecodeTemperature.Check(t));
     }
 
     /// <summary>
@@ -131,7 +147,7 @@ public static class Cli
     public static void Warning(string message) => Console.Error.WriteLine("colorkernels: warning: " + message);
 
     public static string OneLine(string text) =>
-        string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        string.Join(' ', text.Split(new[] { '\n', '\r' }, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>
     /// Turns the first Ctrl-C, or the first SIGTERM (what `kill`, job schedulers and container runtimes

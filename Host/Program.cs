@@ -41,20 +41,26 @@ public static class Program
     public static RootCommand Commands()
     {
         var root = new RootCommand("colorkernels: colourize greyscale photographs with custom ILGPU kernels, on any GPU or the CPU.");
-        root.Options.Add(Cli.Device);
         root.Options.Add(Cli.Verbose);
+        // --device goes on the commands that open a device (som's on its subcommands), not on those that do
+        // not (devices lists them all; model, import and export-onnx read and write files).
+        static Command OnDevice(Command command)
+        {
+            command.Options.Add(Cli.Device);
+            return command;
+        }
         root.Subcommands.Add(DevicesCommand.Create());
-        root.Subcommands.Add(DesaturateCommand.Create());
-        root.Subcommands.Add(ColorizeCommand.Create());
+        root.Subcommands.Add(OnDevice(DesaturateCommand.Create()));
+        root.Subcommands.Add(OnDevice(ColorizeCommand.Create()));
         root.Subcommands.Add(ModelCommand.Create());
-        root.Subcommands.Add(TrainCommand.Create());
-        root.Subcommands.Add(PriorCommand.Create());
-        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(OnDevice(TrainCommand.Create()));
+        root.Subcommands.Add(OnDevice(PriorCommand.Create()));
+        root.Subcommands.Add(OnDevice(EvalCommand.Create()));
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(ExportOnnxCommand.Create());
-        root.Subcommands.Add(ProfileCommand.Create());
+        root.Subcommands.Add(OnDevice(ProfileCommand.Create()));
         root.Subcommands.Add(SomCommand.Create());
-        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(OnDevice(ServeCommand.Create()));
         return root;
     }
 }

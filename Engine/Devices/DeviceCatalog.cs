@@ -248,13 +248,13 @@ public sealed class DeviceCatalog : IDisposable
         var ofKind = Entries.Where(e => e.Kind == spec.Kind).ToList();
         string kindName = spec.Kind!.Value.ToString().ToLowerInvariant();
         if (ofKind.Count == 0)
-            throw new UserErrorException($"--device {spec}: no {kindName} device on this machine (run 'colorkernels devices')");
+            throw new DeviceUnavailableException($"--device {spec}: no {kindName} device on this machine (run 'colorkernels devices')");
         int wanted = spec.Index ?? 0;
         if (wanted >= ofKind.Count)
-            throw new UserErrorException($"--device {spec}: only {ofKind.Count} {kindName} device(s), numbered 0 to {ofKind.Count - 1}");
+            throw new DeviceUnavailableException($"--device {spec}: only {ofKind.Count} {kindName} device(s), numbered 0 to {ofKind.Count - 1}");
         DeviceEntry entry = ofKind[wanted];
         if (!entry.Usable)
-            throw new UserErrorException($"--device {spec}: {entry.Name} cannot be used: {entry.UnusableReason}");
+            throw new DeviceUnavailableException($"--device {spec}: {entry.Name} cannot be used: {entry.UnusableReason}");
         return entry;
     }
 

@@ -27,6 +27,9 @@ public sealed class SomMlpTrainingRun
             throw new UserErrorException("--steps, --batch and --checkpoint-every must be at least 1");
         if (settings.Context is < 0 or > 64)
             throw new UserErrorException($"--context {settings.Context}: expected 0 (none) to 64");
+        // Checked here, before the folder is made, as well as by the trainer (which the library may call alone).
+        if (settings.Patch is not (3 or 5 or 7 or 11))
+            throw new UserErrorException($"--patch {settings.Patch}: the paper's patch sizes are 3, 5, 7 and 11");
         this.settings = settings;
         this.checkpointEvery = checkpointEvery;
         this.resume = resume;

@@ -49,7 +49,7 @@ public sealed class BatchRunner
         string[] parts = text.Split('/');
         if (parts.Length == 2 && int.TryParse(parts[0], out int i) && int.TryParse(parts[1], out int n) && n >= 1 && i >= 0 && i < n)
             return (i, n);
-        throw new UserErrorException($"--shard '{text}': expected i/n with 0 <= i < n, e.g. 0/4 for the first of four shards");
+        throw new UsageException($"--shard '{text}': expected i/n with 0 <= i < n, e.g. 0/4 for the first of four shards");
     }
 
     /// <summary>Counts of one run, for the summary and for tests.</summary>

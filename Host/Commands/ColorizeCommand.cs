@@ -97,8 +97,7 @@ public static class ColorizeCommand
             var videoOptions = UsageException.Of(() => new Engine.Video.VideoOptions { Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame), AllowPartial = result.GetValue(allowPartial) });
             string given = result.GetValue(model) ?? ModelFile.DefaultName;
             string path = ModelFile.DisplayName(given);
-            if (result.GetValue(size) is { } asked && (asked < 8 || asked > ModelFile.MaxInputSize || asked % 8 != 0))
-                throw new UsageException($"--size {asked}: must be a multiple of 8 from 8 to {ModelFile.MaxInputSize}");
+            Cli.CheckSize(result.GetValue(size));
             runner.Sequences = result.GetValue(sequence);
             runner.HintsPath = result.GetValue(hints);
             if (runner.HintsPath is not null && runner.Sequences)
@@ -118,9 +117,7 @@ public static class ColorizeCommand
             ColorPalette? colorPalette = paletteColours is null ? null : UsageException.Of(() => ColorPalette.Parse(paletteColours)) with { Strength = strength };
             if (result.GetValue(batch) is < 1)
                 throw new UsageException($"--batch {result.GetValue(batch)}: must be at least 1");
-            // The engine's one temperature rule, refused here as a bad option value.
-            if (result.GetValue(temperature) is { } t)
-                UsageException.Of(() => DecodeTemperature.Check(t));
+            Cli.CheckTemperature(result.GetValue(temperature));
             Engine.Imaging.ImageData? palettePhoto = palettePhotoPath is null ? null : LoadPalettePhoto(palettePhotoPath, runner.MaxPixels);
             var colorizerOptions = new ColorizerOptions
             {
@@ -156,9 +153,9 @@ public static class ColorizeCommand
     private static Engine.Imaging.ImageData LoadPalettePhoto(string path, long maxPixels)
     {
         if (Directory.Exists(path))
-            throw new UserErrorException($"--palette-from '{path}': a folder; give one colour photo");
+            throw new UsageException($"--palette-from '{path}': a folder; give one colour photo");
         if (!File.Exists(path))
-            throw new UserErrorException($"--palette-from '{path}': no such file");
+            throw new UsageException($"--palette-from '{path}': no such file");
         return Engine.Imaging.ImageIO.Load(path, maxPixels);
     }
 
@@ -168,11 +165,11 @@ public static class ColorizeCommand
         foreach (string note in found.Notes)
             Cli.Warning(note);
         if (found.Errors.Count > 0)
-            throw new UserErrorException("--reference " + found.Errors[0]);
+            throw new UsageException("--reference " + found.Errors[0]);
         if (steps < 1)
-            throw new UserErrorException($"--reference-steps {steps}: must be at least 1");
+            throw new UsageException($"--reference-steps {steps}: must be at least 1");
         if (seconds is { } s && !(s > 0))
-            throw new UserErrorException($"--reference-seconds {s}: must be above 0");
+            throw new UsageException($"--reference-seconds {s}: must be above 0");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (fitted, report) = Engine.Som.ReferenceColorizer.Fit(device, found.Files.Select(f => f.FullPath).ToList(), size, steps,
             seconds is { } limit ? TimeSpan.FromSeconds(limit) : null, skipped => Cli.Warning("reference " + skipped));

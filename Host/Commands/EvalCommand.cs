@@ -26,6 +26,10 @@ public static class EvalCommand
         };
         command.SetAction(result => Cli.Guard(() =>
         {
+            Cli.CheckSize(result.GetValue(size));
+            Cli.CheckTemperature(result.GetValue(temperature));
+            if (result.GetValue(gallery) < 0)
+                throw new UsageException($"--gallery {result.GetValue(gallery)}: must be 0 or more");
             IReadOnlyList<string> files = PhotoBatches.Scan(result.GetValue(data)!);
             double[] p = result.GetValue(prior) is "imagenet" or null ? Rebalancing.ImageNetPrior() : Rebalancing.Read(result.GetValue(prior)!);
             using ComputeDevice device = Cli.OpenDevice(result);
@@ -47,7 +51,7 @@ public static class EvalCommand
                 }
                 string report = result.GetValue(output)!;
                 int skipped = 0;
-                var run = new EvaluationRun { GalleryLimit = Math.Max(0, result.GetValue(gallery)) };
+                var run = new EvaluationRun { GalleryLimit = result.GetValue(gallery) };
                 IReadOnlyList<ImageScore> overall = run.Run(device, files, evalModels, p, report, message =>
                 {
                     skipped++;

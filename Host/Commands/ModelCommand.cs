@@ -37,7 +37,7 @@ public static class ModelCommand
             TensorStorage storage = result.GetValue(half) ? TensorStorage.Float16 : TensorStorage.Float32;
             var header = (System.Text.Json.Nodes.JsonObject)file.Header.DeepClone();
             if (result.GetValue(inputSize) is { } size)
-                header["input_size"] = size >= 8 && size % 8 == 0 ? size : throw new UserErrorException($"--input-size {size}: must be a positive multiple of 8");
+                header["input_size"] = size >= 8 && size % 8 == 0 ? size : throw new UsageException($"--input-size {size}: must be a positive multiple of 8");
             if (result.GetValue(temperature) is { } t)
             {
                 if (header["temperature"] is null)
@@ -67,13 +67,13 @@ public static class ModelCommand
     private static void CheckArch(string arch)
     {
         if (arch != Eccv16Config.ArchitectureName)
-            throw new UserErrorException($"--arch '{arch}': unknown architecture (this build knows {Eccv16Config.ArchitectureName})");
+            throw new UsageException($"--arch '{arch}': unknown architecture (this build knows {Eccv16Config.ArchitectureName})");
     }
 
     private static void CheckWidth(double width)
     {
         if (!(width > 0) || width > 16)
-            throw new UserErrorException($"--width {width}: must be above 0 and at most 16");
+            throw new UsageException($"--width {width}: must be above 0 and at most 16");
     }
 
     private static Command Init()
@@ -99,7 +99,7 @@ public static class ModelCommand
                 throw new UserErrorException($"'{path}' exists; add --overwrite to replace it");
             string h = result.GetValue(head)!;
             if (h is not ("classification" or "regression"))
-                throw new UserErrorException($"--head '{h}': expected classification or regression");
+                throw new UsageException($"--head '{h}': expected classification or regression");
             ModelFile file = Eccv16Init.Create(new Eccv16Config(w, Regression: h == "regression"), result.GetValue(seed),
                 result.GetValue(half) ? TensorStorage.Float16 : TensorStorage.Float32);
             file.Write(path);
@@ -125,7 +125,7 @@ public static class ModelCommand
             string? path = result.GetValue(file);
             int s = result.GetValue(size);
             if (s < 8 || s % 8 != 0)
-                throw new UserErrorException($"--size {s}: must be a positive multiple of 8");
+                throw new UsageException($"--size {s}: must be a positive multiple of 8");
             Console.Out.Write(path is null
                 ? Describe(ArchitectureOnly(result.GetValue(arch)!, result.GetValue(width)), s)
                 : Describe(ModelFile.Open(path), s, ModelFile.DisplayName(path), path == ModelFile.DefaultName ? null : path));

@@ -22,9 +22,9 @@ public static class PriorCommand
         {
             double s = result.GetValue(sigma), l = result.GetValue(lambda);
             if (!(s > 0))
-                throw new UserErrorException($"--sigma {s}: must be above 0");
+                throw new UsageException($"--sigma {s}: must be above 0");
             if (!(l >= 0 && l <= 1))
-                throw new UserErrorException($"--lambda {l}: must be between 0 and 1");
+                throw new UsageException($"--lambda {l}: must be between 0 and 1");
             IReadOnlyList<string> files = PhotoBatches.Scan(result.GetValue(data)!);
             using ComputeDevice device = Cli.OpenDevice(result);
             int skipped = 0;

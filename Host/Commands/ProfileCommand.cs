@@ -35,7 +35,7 @@ public static class ProfileCommand
         {
             int s = result.GetValue(size), n = result.GetValue(batch);
             if (s < 8 || s % 8 != 0 || n < 1)
-                throw new UserErrorException($"--size {s} / --batch {n}: size must be a positive multiple of 8 and batch at least 1");
+                throw new UsageException($"--size {s} / --batch {n}: size must be a positive multiple of 8 and batch at least 1");
             string? path = result.GetValue(model);
             double w = result.GetValue(width);
             ModelFile file = path is null ? Eccv16Init.Create(new Eccv16Config(w), 1) : ModelFile.Open(path);

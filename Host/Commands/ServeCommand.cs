@@ -37,7 +37,7 @@ public static class ServeCommand
             Description = "Refuse pictures larger than this many megapixels, read from the header before decoding (16 here: lower than colorize's 100, as a server takes pictures from anyone)",
             DefaultValueFactory = _ => ServeOptions.DefaultMaxPixels / 1e6,
         };
-        var command = new Command("serve", "A local web demo: drop a photo, see it coloured, the per-pixel distribution over the 313 ab bins, the temperature's effect and SOM colour maps; plus a JSON API (README: 'colorkernels serve')")
+        var command = new Command("serve", "A local web demo: drop a photo, see it coloured, the per-pixel distribution over the 313 ab bins, the temperature's effect and SOM colour maps; plus a JSON API (docs/cli.md, 'Web demo')")
         {
             port, listen, models, apiKey, queue, timeout, maxUpload, maxMegapixels,
         };
@@ -45,20 +45,20 @@ public static class ServeCommand
         {
             int p = result.GetValue(port);
             if (p is < 0 or > 65535)
-                throw new UserErrorException($"--port {p}: expected 0 to 65535 (0 picks a free one)");
+                throw new UsageException($"--port {p}: expected 0 to 65535 (0 picks a free one)");
             string address = result.GetValue(listen)!;
             if (!IPAddress.TryParse(address, out IPAddress? ip))
-                throw new UserErrorException($"--listen {address}: expected an IP address such as 127.0.0.1 or 0.0.0.0");
+                throw new UsageException($"--listen {address}: expected an IP address such as 127.0.0.1 or 0.0.0.0");
             double upload = result.GetValue(maxUpload), megapixels = result.GetValue(maxMegapixels), seconds = result.GetValue(timeout);
             if (!(upload > 0) || !double.IsFinite(upload))
-                throw new UserErrorException($"--max-upload-mb {upload}: must be above 0");
+                throw new UsageException($"--max-upload-mb {upload}: must be above 0");
             if (!(megapixels > 0) || !double.IsFinite(megapixels))
-                throw new UserErrorException($"--max-megapixels {megapixels}: must be above 0");
+                throw new UsageException($"--max-megapixels {megapixels}: must be above 0");
             if (!(seconds > 0) || !double.IsFinite(seconds))
-                throw new UserErrorException($"--timeout {seconds}: must be above 0");
+                throw new UsageException($"--timeout {seconds}: must be above 0");
             int waiting = result.GetValue(queue);
             if (waiting < 0)
-                throw new UserErrorException($"--queue {waiting}: must be 0 or more");
+                throw new UsageException($"--queue {waiting}: must be 0 or more");
             string? key = result.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("COLORKERNELS_API_KEY");
             if (key is { Length: 0 })
                 key = null;

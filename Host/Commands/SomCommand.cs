@@ -24,8 +24,8 @@ public static class SomCommand
     public static Option<string> ModeOption() => new("--som-mode") { Description = "batch (batch SOM), online (sequential Kohonen updates) or kmeans (no neighbourhood: k-means, the reference point for quantisation error)", DefaultValueFactory = _ => "batch" };
 
     public static (SomInit Init, SomMode Mode) ParseInitMode(string init, string mode) => (
-        init switch { "random" => SomInit.RandomSamples, "pca" => SomInit.PrincipalPlane, _ => throw new UserErrorException($"--som-init '{init}': expected random or pca") },
-        mode switch { "batch" => SomMode.Batch, "online" => SomMode.Online, "kmeans" => SomMode.KMeans, _ => throw new UserErrorException($"--som-mode '{mode}': expected batch, online or kmeans") });
+        init switch { "random" => SomInit.RandomSamples, "pca" => SomInit.PrincipalPlane, _ => throw new UsageException($"--som-init '{init}': expected random or pca") },
+        mode switch { "batch" => SomMode.Batch, "online" => SomMode.Online, "kmeans" => SomMode.KMeans, _ => throw new UsageException($"--som-mode '{mode}': expected batch, online or kmeans") });
 
     /// <summary>Parses "3x3" into (3, 3); 1x1 up to 20x20.</summary>
     public static (int W, int H) ParseGrid(string text)
@@ -33,7 +33,7 @@ public static class SomCommand
         string[] parts = text.ToLowerInvariant().Split('x');
         if (parts.Length == 2 && int.TryParse(parts[0], out int w) && int.TryParse(parts[1], out int h) && w is >= 1 and <= 20 && h is >= 1 and <= 20)
             return (w, h);
-        throw new UserErrorException($"--som '{text}': expected WxH with sides from 1 to 20, e.g. 3x3");
+        throw new UsageException($"--som '{text}': expected WxH with sides from 1 to 20, e.g. 3x3");
     }
 
     private static Command Fit()
@@ -47,14 +47,14 @@ public static class SomCommand
         Option<string> init = InitOption(), mode = ModeOption();
         var command = new Command("fit", "Train a colour map on the ab colours of a folder of photos; prints quantisation and topographic error.")
         {
-            data, output, grid, perPhoto, epochs, seed, init, mode,
+            data, output, grid, perPhoto, epochs, seed, init, mode, Cli.Device,
         };
         command.SetAction(result => Cli.Guard(() =>
         {
             var (w, h) = ParseGrid(result.GetValue(grid)!);
             var (somInit, somMode) = ParseInitMode(result.GetValue(init)!, result.GetValue(mode)!);
             if (result.GetValue(perPhoto) < 1)
-                throw new UserErrorException("--samples-per-photo must be at least 1");
+                throw new UsageException("--samples-per-photo must be at least 1");
             IReadOnlyList<string> files = PhotoBatches.Scan(result.GetValue(data)!);
             using ComputeDevice device = Cli.OpenDevice(result);
             float[] samples = SomMap.SampleColours(device, files, result.GetValue(perPhoto), result.GetValue(seed), m => Cli.Warning("skipped " + m));
@@ -75,6 +75,7 @@ public static class SomCommand
         var command = new Command("quantize", "Replace each pixel's ab by its nearest codeword (L kept): what a 4- or 9-neuron map keeps of a photo.");
         options.AddTo(command);
         command.Options.Add(model);
+        command.Options.Add(Cli.Device);
         command.SetAction(result => Cli.Guard(() =>
         {
             BatchRunner runner = options.Runner(result, "som quantize");

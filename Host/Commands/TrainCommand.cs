@@ -56,12 +56,12 @@ public static class TrainCommand
                 return TrainSomMlp(result, data, output, som, patch, hidden, steps, batch, lr, seed, resume,
                     SomCommand.ParseInitMode(result.GetValue(somInit)!, result.GetValue(somMode)!), checkpointEvery, loss, context);
             if (result.GetValue(method) != "eccv16")
-                throw new UserErrorException($"--method '{result.GetValue(method)}': expected eccv16 or som-mlp");
+                throw new UsageException($"--method '{result.GetValue(method)}': expected eccv16 or som-mlp");
             if (result.GetValue(arch) != "eccv16")
-                throw new UserErrorException($"--arch '{result.GetValue(arch)}': this build trains eccv16");
+                throw new UsageException($"--arch '{result.GetValue(arch)}': this build trains eccv16");
             double w = result.GetValue(width);
             if (!(w > 0) || w > 16)
-                throw new UserErrorException($"--width {w}: must be above 0 and at most 16");
+                throw new UsageException($"--width {w}: must be above 0 and at most 16");
             var settings = new TrainSettings
             {
                 Batch = result.GetValue(batch),
@@ -71,13 +71,13 @@ public static class TrainCommand
                     "rebalanced" => LossKind.Rebalanced,
                     "ce" => LossKind.CrossEntropy,
                     "l2" => LossKind.L2,
-                    var other => throw new UserErrorException($"--loss '{other}': expected rebalanced, ce or l2"),
+                    var other => throw new UsageException($"--loss '{other}': expected rebalanced, ce or l2"),
                 },
                 Optimizer = result.GetValue(optimizer) switch
                 {
                     "adam" => OptimizerKind.Adam,
                     "sgd" => OptimizerKind.Sgd,
-                    var other => throw new UserErrorException($"--optimizer '{other}': expected adam or sgd"),
+                    var other => throw new UsageException($"--optimizer '{other}': expected adam or sgd"),
                 },
                 WeightDecay = result.GetValue(decay),
                 ClipNorm = result.GetValue(clip),
@@ -103,7 +103,7 @@ public static class TrainCommand
                 Prior = result.GetValue(prior)!,
                 Settings = settings,
                 TimeLimit = result.GetValue(timeLimit) is { } minutes
-                    ? (minutes > 0 ? TimeSpan.FromMinutes(minutes) : throw new UserErrorException($"--time-limit {minutes}: must be above 0"))
+                    ? (minutes > 0 ? TimeSpan.FromMinutes(minutes) : throw new UsageException($"--time-limit {minutes}: must be above 0"))
                     : null,
             };
             var run = new TrainingRun(options);
@@ -135,7 +135,7 @@ public static class TrainCommand
         }
         catch (FormatException)
         {
-            throw new UserErrorException($"--hidden '{result.GetValue(hidden)}': expected sizes like 500,500");
+            throw new UsageException($"--hidden '{result.GetValue(hidden)}': expected sizes like 500,500");
         }
         var settings = new Engine.Som.SomMlpSettings
         {
@@ -146,7 +146,7 @@ public static class TrainCommand
             {
                 "rebalanced" => 0.5,
                 "ce" => null,
-                var other => throw new UserErrorException($"--loss '{other}': the som-mlp method takes rebalanced or ce"),
+                var other => throw new UsageException($"--loss '{other}': the som-mlp method takes rebalanced or ce"),
             },
         };
         var run = new Engine.Som.SomMlpTrainingRun(result.GetValue(output)!, settings, result.GetValue(resume), result.GetValue(checkpointEvery));

@@ -36,7 +36,7 @@ public static class HintFiles
         }
         catch (JsonException e)
         {
-            throw new UserErrorException($"{name}: not valid JSON ({e.Message.Split('.')[0]})");
+            throw new UserErrorException($"{name}: not valid JSON ({Cli.OneLine(e.Message.Split('.')[0])})");
         }
         using (document)
         {
@@ -71,7 +71,7 @@ public static class HintFiles
             }
             catch (UserErrorException e)
             {
-                throw new UserErrorException($"{where}: {e.Message}");
+                throw new UserErrorException($"{where}: {Cli.OneLine(e.Message)}");
             }
             hints.Add(hint);
             index++;

@@ -25,7 +25,7 @@ public sealed class OutputPlan
         this.output = output;
         extension = format is null ? null : "." + format.TrimStart('.').ToLowerInvariant();
         if (extension is not null && !ImageIO.HasImageExtension("x" + extension))
-            throw new UserErrorException($"--format '{format}': expected one of {string.Join(", ", ImageIO.Extensions.Select(e => e.TrimStart('.')))}");
+            throw new UsageException($"--format '{format}': expected one of {string.Join(", ", ImageIO.Extensions.Select(e => e.TrimStart('.')))}");
         bool fileName = ImageIO.HasImageExtension(output) || Engine.Video.Ffmpeg.HasVideoExtension(output);
         toFile = singleInputFile && !Directory.Exists(output) && fileName;
         // Folders are created when the first file is written into them (AtomicFile), so that a run whose

@@ -167,7 +167,7 @@ public sealed class CliTests : CliFolder
     [InlineData(2, "desaturate")]
     [InlineData(2, "desaturate", "x.png")]
     [InlineData(2, "frobnicate")]
-    [InlineData(1, "desaturate", "x.png", "-o", "y.png", "--device", "tpu")]
+    [InlineData(2, "desaturate", "x.png", "-o", "y.png", "--device", "tpu")]
     [InlineData(1, "desaturate", "x.png", "-o", "y.png", "--device", "cpu:7")]
     [InlineData(2, "desaturate", "x.png", "-o", "y.png", "--format", "psd")]
     [InlineData(2, "desaturate", "x.png", "-o", "y.png", "--max-megapixels", "0")]

@@ -61,7 +61,7 @@ public sealed class ColorizeCliTests : CliFolder
         Assert.Contains("float16", info.Stdout);
 
         var bad = CliRunner.Run(dir, "model", "convert", "tiny.ckm", "-o", "bad.ckm", "--temperature", "-2");
-        Assert.Equal(1, bad.ExitCode);
+        Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--temperature -2", bad.Stderr);
         Assert.Single(bad.Stderr.Trim().Split('\n'));
         Assert.False(File.Exists(Path.Combine(dir, "bad.ckm")));
@@ -173,7 +173,7 @@ public sealed class ColorizeCliTests : CliFolder
         var q = CliRunner.Run(dir, "som", "quantize", "photos", "-o", "quantized", "--model", "map.ckm");
         Assert.Equal(0, q.ExitCode);
         Assert.Equal(3, Directory.GetFiles(P("quantized")).Length);
-        Assert.Equal(1, CliRunner.Run(dir, "som", "fit", "photos", "-o", "x.ckm", "--som", "21x2").ExitCode);
+        Assert.Equal(2, CliRunner.Run(dir, "som", "fit", "photos", "-o", "x.ckm", "--som", "21x2").ExitCode);
         Assert.Equal(1, CliRunner.Run(dir, "som", "quantize", "photos", "-o", "q2", "--model", "tiny-missing.ckm").ExitCode);
     }
 

@@ -38,6 +38,17 @@ public class HintFileMutationTests
         }, iter: 3000, seed: "0N0XIzNsQ0O2");
     }
 
+    [Theory]
+    [InlineData("{\"hints\": [{\"x\": 1, \"y\": 1, \"color\": \"#c0\\n\\n\\r30\"}]}")]
+    [InlineData("{\"hints\": [{\"x\": 1, \"y\": 1, \"color\": \"#c03020\", \"size\": nu\n\n\nll}]}")]
+    public void Newlines_in_a_hints_file_stay_out_of_its_one_line_error(string json)
+    {
+        // Found by the test above (seed c3lIBT_vncM3): a message quoting the file's text carried its newlines.
+        var e = Assert.Throws<UserErrorException>(() => HintFiles.Parse(Encoding.UTF8.GetBytes(json), "'h.json'", 64, 48));
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.DoesNotContain('\r', e.Message);
+    }
+
     [Fact]
     public void A_colour_whose_bytes_are_not_utf8_is_a_user_error()
     {

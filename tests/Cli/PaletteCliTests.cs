@@ -46,7 +46,7 @@ public class PaletteCliTests : CliFolder
     [Theory]
     [InlineData("--palette", "#zz0000", 2, "colour '#zz0000': expected #rrggbb")]
     [InlineData("--palette", ",", 2, "palette ',': no colours")]
-    [InlineData("--palette-from", "missing.png", 1, "--palette-from '{dir}/missing.png': no such file")]
+    [InlineData("--palette-from", "missing.png", 2, "--palette-from '{dir}/missing.png': no such file")]
     [InlineData("--palette-from", "grey.png", 1, "has no colour to take: give a colour photo")]
     [InlineData("--palette-strength", "11", 2, "--palette-strength 11: expected 0 to 10")]
     public void A_bad_palette_is_one_line_and_nothing_written(string option, string value, int exitCode, string message)

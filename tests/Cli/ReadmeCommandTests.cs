@@ -6,17 +6,18 @@ using Xunit;
 namespace ColorKernels.Tests.Cli;
 
 /// <summary>
-/// The README's command lines match the CLI (#28): every `colorkernels ...` or `dotnet run --project Host
-/// ... -- ...` line in its shell blocks parses against the real command tree with no unknown command or
-/// option, so a renamed option cannot leave the README behind.
+/// The documented command lines match the CLI (#28): every `colorkernels ...` or `dotnet run --project Host
+/// ... -- ...` line in the shell blocks of the README and docs/*.md parses against the real command tree
+/// with no unknown command or option, so a renamed option cannot leave the documentation behind.
 /// </summary>
 public class ReadmeCommandTests
 {
-    /// <summary>The README's shell command lines that run the CLI, continuation lines joined, comments dropped: the CLI's arguments.</summary>
+    /// <summary>The documentation's shell command lines that run the CLI, continuation lines joined, comments dropped: the CLI's arguments.</summary>
     public static IEnumerable<object[]> Lines()
     {
-        string readme = File.ReadAllText(TestData.RepositoryFile("README.md"));
-        foreach (Match block in Regex.Matches(readme, "```sh\n(.*?)```", RegexOptions.Singleline))
+        string docs = Path.GetDirectoryName(TestData.RepositoryFile("docs/cli.md"))!;
+        string all = string.Join("\n", new[] { TestData.RepositoryFile("README.md") }.Concat(Directory.GetFiles(docs, "*.md").Order(StringComparer.Ordinal)).Select(File.ReadAllText));
+        foreach (Match block in Regex.Matches(all, "```sh\n(.*?)```", RegexOptions.Singleline))
         {
             string text = block.Groups[1].Value.Replace("\\\n", " ");
             foreach (string raw in text.Split('\n'))
@@ -76,7 +77,7 @@ public class ReadmeCommandTests
     [Fact]
     public void The_readme_has_command_lines_to_check()
     {
-        Assert.True(Lines().Count() >= 10, $"only {Lines().Count()} command lines found in the README");
+        Assert.True(Lines().Count() >= 10, $"only {Lines().Count()} command lines found in the README and docs");
     }
 
     [Theory]

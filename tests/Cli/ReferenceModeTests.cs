@@ -65,7 +65,7 @@ public sealed class ReferenceModeTests : CliFolder
         Assert.Equal(2, both.ExitCode);
         Assert.Contains("give --model or --reference, not both", both.Stderr);
         var missing = CliRunner.Run(dir, "colorize", "a.png", "-o", "b.png", "--reference", "nope.png");
-        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal(2, missing.ExitCode);
         Assert.Contains("--reference 'nope.png': no such file or folder", missing.Stderr);
         var save = CliRunner.Run(dir, "colorize", "a.png", "-o", "b.png", "--save-model", "m.ckm");
         Assert.Equal(2, save.ExitCode);

@@ -52,10 +52,10 @@ public class ServeCliTests : CliFolder
     public void Bad_options_are_one_line_errors()
     {
         var port = CliRunner.Run(dir, "serve", "--port", "70000");
-        Assert.Equal(1, port.ExitCode);
+        Assert.Equal(2, port.ExitCode);
         Assert.Contains("--port 70000: expected 0 to 65535", port.Stderr);
         var listen = CliRunner.Run(dir, "serve", "--listen", "localhost.example");
-        Assert.Equal(1, listen.ExitCode);
+        Assert.Equal(2, listen.ExitCode);
         Assert.Contains("--listen localhost.example: expected an IP address", listen.Stderr);
         var model = CliRunner.Run(dir, "serve", "--port", "0", "--model", P("missing.ckm"));
         Assert.Equal(1, model.ExitCode);

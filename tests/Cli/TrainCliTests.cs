@@ -97,7 +97,7 @@ public sealed class TrainCliTests : IDisposable
             args.RemoveRange(existing, 2);
         args.AddRange(new[] { option, value });
         var r = CliRunner.Run(dir, args.ToArray());
-        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(2, r.ExitCode);
         Assert.StartsWith("colorkernels: error: ", r.Stderr);
         Assert.DoesNotContain("   at ", r.Stderr);
     }
