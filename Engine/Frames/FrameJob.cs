@@ -60,8 +60,12 @@ public abstract class FrameJob
     internal abstract IFrameSink OpenSink(IFrameSource source);
 
     /// <summary>The stage for this job's frames of <paramref name="width"/> x <paramref name="height"/>: the stabiliser for a stabilised sequence, else none.</summary>
-    internal IFrameStage? CreateStage(ComputeDevice device, int width, int height) =>
-        Sequence is { Stabilize: true } options ? new TemporalStabilizer(device, width, height, options) : null;
+    internal IFrameStage? CreateStage(ComputeDevice device, int width, int height) => Sequence switch
+    {
+        { Stabilize: true, FixedPixel: true } options => new TemporalStabilizer(device, width, height, options),
+        { Stabilize: true } options => new MotionStabilizer(device, width, height, options),
+        _ => null,
+    };
 
     /// <summary>
     /// A picture file coloured into <paramref name="output"/> (written atomically; its format by extension),

@@ -22,7 +22,13 @@ public sealed record VideoOptions
     /// <summary>Keep colours steady across frames (reset at scene cuts); false colours every frame on its own.</summary>
     public bool Stabilize { get; init; } = true;
 
-    /// <summary>Stabilisation: the share of the previous frame's ab a still pixel keeps (0 to below 1).</summary>
+    /// <summary>
+    /// Stabilisation by the fixed-pixel filter (each pixel averaged with itself in the frame before) instead of
+    /// following the motion: kept for measurements (docs/motion.md), where it loses on moving cameras.
+    /// </summary>
+    internal bool FixedPixel { get; init; }
+
+    /// <summary>Stabilisation: the share of the previous frame's ab a point that stayed visible keeps (0 to below 1).</summary>
     public float Strength { get; init; } = 0.95f;
 
     /// <summary>Stabilisation: the change of L (0-100) at which a pixel keeps none of the previous frame's colour.</summary>

@@ -10,7 +10,8 @@ namespace ColorKernels.Perf.Ops;
 
 /// <summary>
 /// Colouring videos end to end (ffmpeg decode, device work, ffmpeg encode, concurrently) at 480p and 720p
-/// with the built-in model: frames/s per frame and stabilised, against a baseline in the same run that
+/// with the built-in model: frames/s per frame, stabilised along the motion (the default) and by the old
+/// fixed-pixel filter, and the optical flow alone (its share), against a baseline in the same run that
 /// runs the same pipeline with a colourizer that returns its input (ffmpeg's share: decoding, encoding and
 /// the pipes). The clips are made with ffmpeg from a bundled print (a pan, greyscale, H.264, 48 frames).
 /// </summary>
@@ -28,6 +29,11 @@ internal static class VideoBench
             model.Colorize(new[] { small });
             using (var warm = new TemporalStabilizer(device, 16, 16, new VideoOptions()))
                 warm.Apply(small, small);
+            using (var warm = new MotionStabilizer(device, 16, 16, new VideoOptions()))
+            {
+                warm.Apply(small, small);
+                warm.Apply(small, small);
+            }
             log.WriteLine($"video  48-frame clips (a pan over samples/demo-bw/nagasaki-boats.jpg), built-in model, on {device.Description}");
             log.WriteLine($"  {"size",-10} {"variant",-22} {"s",7} {"frames/s",9} {"vs ffmpeg alone",16}   where the colouring loop's time went");
             foreach (var (name, width, height) in new[] { ("480p", 854, 480), ("720p", 1280, 720) })
@@ -35,13 +41,18 @@ internal static class VideoBench
                 string clip = Path.Combine(folder, name + ".mp4");
                 VideoMetrics.RunFfmpeg("-loop", "1", "-i", Path.Combine("samples", "demo-bw", "nagasaki-boats.jpg"),
                     "-vf", $"scale={width + 96}:-2,crop={width}:{height}:x='t*40':y=0,format=gray,format=yuv420p", "-r", "24", "-t", "2", "-c:v", "libx264", clip);
-                FrameJobReport baseline = Time(identity, clip, folder, stabilize: false);
-                foreach (var (variant, colorizer, stabilize) in new[] { ("ffmpeg alone (baseline)", (IColorizer)identity, false), ("per frame", model, false), ("stabilised", model, true) })
+                FrameJobReport baseline = Time(identity, clip, folder, new VideoOptions { Stabilize = false });
+                foreach (var (variant, colorizer, options) in new[]
                 {
-                    FrameJobReport report = variant.StartsWith("ffmpeg", StringComparison.Ordinal) ? baseline : Time(colorizer, clip, folder, stabilize);
+                    ("ffmpeg alone (baseline)", (IColorizer)identity, new VideoOptions { Stabilize = false }), ("per frame", model, new VideoOptions { Stabilize = false }),
+                    ("fixed-pixel filter", model, new VideoOptions { FixedPixel = true }), ("along the motion", model, new VideoOptions()),
+                })
+                {
+                    FrameJobReport report = variant.StartsWith("ffmpeg", StringComparison.Ordinal) ? baseline : Time(colorizer, clip, folder, options);
                     double seconds = report.Seconds;
                     log.WriteLine($"  {name,-10} {variant,-22} {seconds,7:F2} {48 / seconds,9:F2} {seconds / baseline.Seconds,15:F2}x   {report.Timings.Describe(seconds)}");
                 }
+                log.WriteLine($"  {name,-10} {"optical flow alone",-22} {FlowMilliseconds(device, width, height),7:F1} ms a frame (pyramidal Lucas-Kanade at the flow's resolution)");
             }
         }
         finally
@@ -50,11 +61,33 @@ internal static class VideoBench
         }
     }
 
+    /// <summary>The optical flow of one frame pair at <paramref name="width"/> x <paramref name="height"/> (device work only, the pyramid included), median of 9 after 2 warm-ups.</summary>
+    private static double FlowMilliseconds(ComputeDevice device, int width, int height)
+    {
+        using var flow = new OpticalFlow(device, width, height);
+        var random = new Random(1);
+        var planes = new float[3 * width * height];
+        for (int i = 0; i < width * height; i++)
+            planes[i] = (float)(50 + 30 * Math.Sin(i % width * 0.05) * Math.Cos(i / width * 0.07) + random.NextDouble());
+        using var lab = device.Upload("lab", Engine.Tensors.Shape.Nchw(1, 3, height, width), planes);
+        var times = new List<double>();
+        for (int i = 0; i < 11; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            flow.Next(lab);
+            device.Synchronize();
+            if (i >= 2)
+                times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
     /// <summary>One run; its Seconds are the wall time around the whole call (probing and process start included).</summary>
-    private static FrameJobReport Time(IColorizer colorizer, string clip, string folder, bool stabilize)
+    private static FrameJobReport Time(IColorizer colorizer, string clip, string folder, VideoOptions options)
     {
         var clock = Stopwatch.StartNew();
-        FrameJobReport report = VideoColorizer.Colorize(colorizer, clip, Path.Combine(folder, "out.mp4"), new VideoOptions { Stabilize = stabilize });
+        FrameJobReport report = VideoColorizer.Colorize(colorizer, clip, Path.Combine(folder, "out.mp4"), options);
         if (report.Frames != 48)
             throw new InvalidOperationException($"{report.Frames} frames, expected 48");
         return report with { Seconds = clock.Elapsed.TotalSeconds };

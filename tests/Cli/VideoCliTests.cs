@@ -201,9 +201,13 @@ public class VideoCliTests : CliFolder
     [Fact]
     public void A_folder_of_numbered_frames_is_coloured_as_one_steady_sequence()
     {
-        // frame_1.png ... frame_12.png: natural order puts frame_10 after frame_9, not after frame_1.
+        // frame_1.png ... frame_12.png: natural order puts frame_10 after frame_9, not after frame_1. The frames are
+        // a camera panning 6, 2 pixels a frame over a photo (known motion), so steadiness is measured as the
+        // warping error along the true motion (issue #29), which a moving camera does not fool.
         Directory.CreateDirectory(P("scans"));
-        VideoMetrics.RunFfmpeg("-i", TestData.Fixture("clip.mp4"), "-start_number", "1", P("scans", "frame_%d.png"));
+        var clip = MotionClips.Pan("car", 6, 2, 12);
+        for (int i = 0; i < 12; i++)
+            ColorKernels.Engine.Imaging.ImageIO.Save(P("scans", $"frame_{i + 1}.png"), ColorKernels.Engine.Imaging.ImageData.FromRgb8(clip.Width, clip.Height, clip.Grey[i]));
         var steady = CliRunner.Run(dir, "colorize", "--sequence", P("scans"), "-o", P("steady"));
         var perFrame = CliRunner.Run(dir, "colorize", "--sequence", "--per-frame", P("scans"), "-o", P("per-frame"));
         Assert.True(steady.ExitCode == 0 && perFrame.ExitCode == 0, steady.Stderr + perFrame.Stderr);
@@ -211,8 +215,8 @@ public class VideoCliTests : CliFolder
         string[] names = Enumerable.Range(1, 12).Select(i => $"frame_{i}.png").ToArray();
         Assert.Equal(names.OrderBy(n => n), Directory.GetFiles(P("steady")).Select(Path.GetFileName).OrderBy(n => n));
         List<byte[]> Read(string folder) => names.Select(n => ColorKernels.Engine.Imaging.ImageIO.Load(P(folder, n)).Rgb8!).ToList();
-        double stabilised = VideoMetrics.Flicker(Read("steady")), independent = VideoMetrics.Flicker(Read("per-frame"));
-        Assert.True(stabilised <= 0.5 * independent, $"flicker: stabilised {stabilised:F3}, per frame {independent:F3}");
+        double stabilised = Frames.MotionStabilityTests.WarpingError(clip, Read("steady")), independent = Frames.MotionStabilityTests.WarpingError(clip, Read("per-frame"));
+        Assert.True(stabilised <= 0.5 * independent, $"warping error: stabilised {stabilised:F3}, per frame {independent:F3}");
         var again = CliRunner.Run(dir, "colorize", "--sequence", P("scans"), "-o", P("steady"));
         Assert.NotEqual(0, again.ExitCode);
         Assert.Contains("add --overwrite", again.Stderr);
@@ -323,9 +327,12 @@ public class VideoCliTests : CliFolder
     }
 
     [Fact]
-    public void Stabilised_output_flickers_at_most_half_as_much_as_per_frame_output()
+    public void Stabilised_output_flickers_less_than_per_frame_output()
     {
-        // Measured on the frames as they go to the encoder, so that its noise does not blur the comparison.
+        // Measured on the frames as they go to the encoder, so that its noise does not blur the comparison. The
+        // fixture is a slow pan, where flicker at fixed pixels mixes in the camera's motion (the fixed-pixel
+        // filter halved it; colours that follow the motion are held to the warping error instead, on clips with
+        // known motion: MotionStabilityTests); here the stabilised film must still flicker less.
         string clip = TestData.Fixture("clip.mp4");
         var device = TestDevices.Get("cpu:0");
         using var colorizer = ColorKernels.Engine.Models.Colorizer.Open(device, "default");
@@ -339,6 +346,6 @@ public class VideoCliTests : CliFolder
         double stabilised = VideoMetrics.Flicker(Run(true)), independent = VideoMetrics.Flicker(Run(false));
         Console.WriteLine(FormattableString.Invariant($"flicker: stabilised {stabilised:F3}, per frame {independent:F3}"));
         Assert.True(independent > 0, "per-frame output showed no flicker to measure");
-        Assert.True(stabilised <= 0.5 * independent, $"flicker: stabilised {stabilised:F3}, per frame {independent:F3} (ab units)");
+        Assert.True(stabilised < 0.9 * independent, $"flicker: stabilised {stabilised:F3}, per frame {independent:F3} (ab units)");
     }
 }

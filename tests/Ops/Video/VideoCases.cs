@@ -24,5 +24,7 @@ internal static partial class OpCases
                 r.Check("previous", tp, next);
             });
         }
+        foreach (OpCase flow in Flow())
+            yield return flow;
     }
 }

@@ -1,0 +1,56 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Tensors;
+
+namespace ColorKernels.Engine.Video;
+
+/// <summary>
+/// Keeps colours steady along the motion (issue #29): the running colour (the previous output's Lab) is
+/// warped along the dense optical flow from each frame back to the one before (<see cref="OpticalFlow"/>,
+/// at a reduced resolution), and blended with the frame's new prediction where the point stayed visible:
+/// inside the picture, and its warped L matching the frame's (FlowKernels.StabilizeAlongFlowKernel). Where
+/// a point is new (uncovered, entering the picture) or the flow is wrong, the L test fails and the new
+/// prediction is taken; nothing carries over a scene cut (judged on the frames with the motion taken out).
+/// </summary>
+internal sealed class MotionStabilizer : LabFrameStage
+{
+    private readonly VideoOptions options;
+    private readonly OpticalFlow flow;
+    private int frames, cuts;
+    private Tensor<float> previous, next;
+
+    public MotionStabilizer(ComputeDevice device, int width, int height, VideoOptions options, FlowSettings? flowSettings = null) : base(device, width, height)
+    {
+        this.options = options;
+        flow = new OpticalFlow(device, width, height, flowSettings);
+        previous = device.Allocate<float>("video.previous", Shape.Nchw(1, 3, height, width));
+        next = device.Allocate<float>("video.next", Shape.Nchw(1, 3, height, width));
+    }
+
+    public override int Cuts => cuts;
+
+    /// <summary>The flow of the newest frame (for measurements): its size and the tensor.</summary>
+    internal OpticalFlow Flow => flow;
+
+    public override void Blend(ImageData input, Tensor<float> frameLab)
+    {
+        // A cut is judged after the motion is taken out: a fast pan changes every pixel's grey, but the frame
+        // before, moved along the flow, still matches it. The threshold is VideoOptions.CutThreshold's grey
+        // levels (0-255) in L units.
+        bool reset = !flow.Next(frameLab) || flow.MotionCompensatedDifference() > options.CutThreshold * 100.0 / 255;
+        if (reset && frames > 0)
+            cuts++;
+        frames++;
+        FlowOps.StabilizeAlongFlow(frameLab, previous, next, flow.Flow, options.Strength, options.Threshold, reset);
+        (previous, next) = (next, previous);
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        flow.Dispose();
+        previous.Dispose();
+        next.Dispose();
+    }
+}

@@ -1,0 +1,151 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Tensors;
+
+namespace ColorKernels.Engine.Video;
+
+/// <summary>How dense optical flow is computed (see <see cref="OpticalFlow"/>); the defaults were chosen on the pan, zoom and moving-object clips of tests/Fixtures/motion (docs/motion.md).</summary>
+internal sealed record FlowSettings
+{
+    /// <summary>Frames are halved until at most this wide: the flow's resolution (colour is smooth, so a reduced flow is enough).</summary>
+    public int MaxWidth { get; init; } = 256;
+
+    /// <summary>Pyramid levels above the flow's resolution (each half the size), while both sides stay at least 8.</summary>
+    public int Levels { get; init; } = 3;
+
+    /// <summary>Lucas-Kanade steps per level.</summary>
+    public int Iterations { get; init; } = 3;
+
+    /// <summary>The window's half side (a 5 x 5 window for 2).</summary>
+    public int Radius { get; init; } = 2;
+
+    /// <summary>Added to the structure tensor's diagonal (L units squared, summed over the window): flat places keep the coarser flow.</summary>
+    public float Damping { get; init; } = 1f;
+}
+
+/// <summary>
+/// Dense optical flow between consecutive frames' L on the device (pyramidal Lucas-Kanade: FlowOps): per
+/// level, coarse to fine, the flow from the level above, then <see cref="FlowSettings.Iterations"/> damped
+/// windowed steps, each followed by a 3 x 3 median of the flow. Feed it
+/// each frame's Lab in order with <see cref="Next"/>; after the second frame <see cref="Flow"/> holds the
+/// backward flow of the newest frame at <see cref="FlowWidth"/> x <see cref="FlowHeight"/>: where each of its
+/// pixels was in the frame before, in pixels of that reduced size.
+/// </summary>
+internal sealed class OpticalFlow : IDisposable
+{
+    private readonly FlowSettings settings;
+    private readonly List<Tensor<float>> reduce = new();   // the halvings between full resolution and the flow's, but the last
+    private readonly int halvings;
+    private Tensor<float>[] current, previous;            // the pyramids of the newest frame and the one before
+    private readonly Tensor<float>[] tensors, products, flows, smoothed;
+    private bool hasPrevious;
+
+    public OpticalFlow(ComputeDevice device, int width, int height, FlowSettings? settings = null)
+    {
+        this.settings = settings ?? new FlowSettings();
+        int w = width, h = height;
+        while (w > this.settings.MaxWidth && w >= 16 && h >= 16)
+        {
+            if (halvings++ > 0)
+                reduce.Add(device.Allocate<float>("flow.reduce", Shape.Nchw(1, 1, h, w)));
+            w /= 2;
+            h /= 2;
+        }
+        var sizes = new List<(int W, int H)> { (w, h) };
+        while (sizes.Count < 1 + this.settings.Levels && sizes[^1].W / 2 >= 8 && sizes[^1].H / 2 >= 8)
+            sizes.Add((sizes[^1].W / 2, sizes[^1].H / 2));
+        Tensor<float>[] Pyramid(string name, int planes) => sizes.Select(s => device.Allocate<float>(name, Shape.Nchw(1, planes, s.H, s.W))).ToArray();
+        current = Pyramid("flow.current", 1);
+        previous = Pyramid("flow.previous", 1);
+        tensors = Pyramid("flow.tensor", 3);
+        products = Pyramid("flow.products", 2);
+        flows = Pyramid("flow.uv", 2);
+        smoothed = Pyramid("flow.smoothed", 2);
+        FlowWidth = w;
+        FlowHeight = h;
+    }
+
+    public int FlowWidth { get; }
+
+    public int FlowHeight { get; }
+
+    /// <summary>The newest frame's backward flow [1, 2, FlowHeight, FlowWidth] (zero before a second frame).</summary>
+    public Tensor<float> Flow => flows[0];
+
+    /// <summary>Forgets the frames before: the next frame starts a sequence (a scene cut).</summary>
+    public void Reset() => hasPrevious = false;
+
+    /// <summary>Takes the next frame's Lab [1, 3, H, W] (its L is used) and computes its flow to the frame before; false when there was none (the flow is zero).</summary>
+    public bool Next(Tensor<float> lab)
+    {
+        (current, previous) = (previous, current);
+        // The newest frame's pyramid: halvings down to the flow's resolution, then the levels above it.
+        Tensor<float> source = lab;
+        for (int i = 0; i < halvings; i++)
+        {
+            Tensor<float> half = i == halvings - 1 ? current[0] : reduce[i];
+            FlowOps.Halve(source, 0, half);
+            source = half;
+        }
+        if (halvings == 0)
+            current[0].CopyFrom(lab, 0);   // L is the first plane
+        for (int level = 1; level < current.Length; level++)
+            FlowOps.Halve(current[level - 1], 0, current[level]);
+
+        int top = flows.Length - 1;
+        BufferOps.Fill(flows[top], 0f);
+        if (!hasPrevious)
+        {
+            for (int level = 0; level < top; level++)
+                BufferOps.Fill(flows[level], 0f);
+            hasPrevious = true;
+            return false;
+        }
+        for (int level = top; level >= 0; level--)
+        {
+            if (level < top)
+                FlowOps.UpsampleFlow(flows[level + 1], flows[level]);
+            FlowOps.StructureTensor(current[level], tensors[level], settings.Radius);
+            for (int i = 0; i < settings.Iterations; i++)
+            {
+                FlowOps.Residual(current[level], previous[level], flows[level], products[level]);
+                FlowOps.Update(tensors[level], products[level], flows[level], settings.Radius, settings.Damping);
+                FlowOps.MedianFlow(flows[level], smoothed[level]);
+                (flows[level], smoothed[level]) = (smoothed[level], flows[level]);
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// How unlike the frame before the newest frame is once the motion is taken out: the mean |L_t(x) - L_(t-1)(x + f(x))|
+    /// (L units, 0-100) at the flow's resolution over the points that stay inside, on every other pixel (control
+    /// logic on a small picture, read back to the host). A moving camera gives a few units, a scene cut tens.
+    /// </summary>
+    public double MotionCompensatedDifference()
+    {
+        float[] now = current[0].Download(), before = previous[0].Download(), f = flows[0].Download();
+        int w = FlowWidth, h = FlowHeight, n = w * h;
+        double sum = 0;
+        long count = 0;
+        for (int p = 0; p < n; p += 2)
+        {
+            double x = p % w + f[p], y = p / w + f[n + p];
+            if (x < 0 || y < 0 || x > w - 1 || y > h - 1)
+                continue;
+            int x0 = (int)x, y0 = (int)y, x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
+            double lx = x - x0, ly = y - y0;
+            double warped = (before[y0 * w + x0] * (1 - lx) + before[y0 * w + x1] * lx) * (1 - ly) + (before[y1 * w + x0] * (1 - lx) + before[y1 * w + x1] * lx) * ly;
+            sum += Math.Abs(now[p] - warped);
+            count++;
+        }
+        // A frame that leaves nothing of the one before inside is as new as a cut.
+        return count < n / 8 ? double.PositiveInfinity : sum / count;
+    }
+
+    public void Dispose()
+    {
+        foreach (Tensor<float> t in reduce.Concat(current).Concat(previous).Concat(tensors).Concat(products).Concat(flows).Concat(smoothed))
+            t.Dispose();
+    }
+}

@@ -1,0 +1,193 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Evaluation;
+using ColorKernels.Engine.Frames;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Engine.Training;
+using ColorKernels.Engine.Video;
+using ColorKernels.Kernels.Color;
+using ColorKernels.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ColorKernels.Tests.Frames;
+
+/// <summary>
+/// Colours that follow the camera (issue #29), measured on clips whose motion is known (made from CC0 photos:
+/// pans of 2, 6 and 12 pixels a frame, a zoom, an object moving over a still background), for every frame
+/// coloured on its own, the fixed-pixel filter and the motion-following stabiliser, all through the same
+/// frame pipeline and measured on the frames before encoding (so no codec noise differs between them).
+/// Warping error (Lai et al. 2018): the mean ab distance between a frame and the frame before warped by the
+/// true motion, over the pixels visible in both. Held: the motion stabiliser at most half of per-frame's on
+/// the pans and the zoom, rebalanced AuC within 0.5 of per-frame's, the moving object's edge band no worse.
+/// </summary>
+public class MotionStabilityTests(ITestOutputHelper output)
+{
+    public enum Mode { PerFrame, FixedPixel, Motion }
+
+    /// <summary>The clip's frames coloured by the built-in model in <paramref name="mode"/>, as packed RGB.</summary>
+    public static List<byte[]> Colour(ComputeDevice device, IColorizer colorizer, MotionClip clip, Mode mode)
+    {
+        var frames = new List<byte[]>();
+        var options = new VideoOptions { Stabilize = mode != Mode.PerFrame, FixedPixel = mode == Mode.FixedPixel };
+        new FramePipeline(colorizer).Run(FrameJob.Frames(clip.Name, clip.GreyFrames(), f => frames.Add(f.Rgb8!), options));
+        return frames;
+    }
+
+    /// <summary>Bilinear sample of plane c of a Lab frame [3, H, W] (double) at (x, y).</summary>
+    private static double Sample(double[] lab, int c, int w, int h, double x, double y)
+    {
+        x = Math.Clamp(x, 0, w - 1);
+        y = Math.Clamp(y, 0, h - 1);
+        int x0 = (int)x, y0 = (int)y, x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
+        double lx = x - x0, ly = y - y0;
+        int o = c * w * h;
+        return (lab[o + y0 * w + x0] * (1 - lx) + lab[o + y0 * w + x1] * lx) * (1 - ly) + (lab[o + y1 * w + x0] * (1 - lx) + lab[o + y1 * w + x1] * lx) * ly;
+    }
+
+    /// <summary>Warping error: mean |ab_t(x) - ab_(t-1)(x + f(x))| over the visible pixels of frames 1 on, f the true motion.</summary>
+    public static double WarpingError(MotionClip clip, IReadOnlyList<byte[]> frames)
+    {
+        int w = clip.Width, h = clip.Height, n = w * h;
+        double sum = 0;
+        long count = 0;
+        double[] before = LabReference.SrgbBytesToLab(frames[0], 1, n);
+        for (int t = 1; t < frames.Count; t++)
+        {
+            double[] now = LabReference.SrgbBytesToLab(frames[t], 1, n);
+            for (int p = 0; p < n; p++)
+            {
+                if (!clip.Visible[t][p])
+                    continue;
+                double sx = p % w + clip.Flow[t][p], sy = p / w + clip.Flow[t][n + p];
+                sum += Math.Sqrt(Math.Pow(now[n + p] - Sample(before, 1, w, h, sx, sy), 2) + Math.Pow(now[2 * n + p] - Sample(before, 2, w, h, sx, sy), 2));
+                count++;
+            }
+            before = now;
+        }
+        return sum / count;
+    }
+
+    /// <summary>The mean ab error against the truth over the edge band of a moving object (NaN without one).</summary>
+    public static double EdgeBandError(MotionClip clip, IReadOnlyList<byte[]> frames)
+    {
+        int n = clip.Width * clip.Height;
+        double sum = 0;
+        long count = 0;
+        for (int t = 0; t < frames.Count; t++)
+        {
+            double[] got = LabReference.SrgbBytesToLab(frames[t], 1, n), truth = LabReference.SrgbBytesToLab(clip.Colour[t], 1, n);
+            for (int p = 0; p < n; p++)
+                if (clip.EdgeBand[t][p])
+                {
+                    sum += Math.Sqrt(Math.Pow(got[n + p] - truth[n + p], 2) + Math.Pow(got[2 * n + p] - truth[2 * n + p], 2));
+                    count++;
+                }
+        }
+        return count == 0 ? double.NaN : sum / count;
+    }
+
+    public sealed record Scores(double Warping, double Flicker, double AucRebalanced, double Chroma, double EdgeBand);
+
+    public static Scores Score(ComputeDevice device, MotionClip clip, IReadOnlyList<byte[]> frames)
+    {
+        var metrics = new ImageMetrics(device, Rebalancing.ImageNetPrior());
+        var scores = frames.Select((f, t) => metrics.Score(clip.Name, "m", ImageData.FromRgb8(clip.Width, clip.Height, f), ImageData.FromRgb8(clip.Width, clip.Height, clip.Colour[t]))).ToList();
+        return new Scores(WarpingError(clip, frames), VideoMetrics.Flicker(frames), scores.Average(s => s.AucRebalanced), scores.Average(s => s.Chroma), EdgeBandError(clip, frames));
+    }
+
+    /// <summary>The clips over the car photo (on which the settings were chosen) and three held out (books, parrot).</summary>
+    public static IEnumerable<object[]> Clips() => new[]
+    {
+        new object[] { "pan2" }, new object[] { "pan6" }, new object[] { "pan12" }, new object[] { "zoom" }, new object[] { "object" },
+        new object[] { "pan6-books" }, new object[] { "zoom-parrot" }, new object[] { "object-books" },
+    };
+
+    public static MotionClip Clip(string name, int frames = 12) => name switch
+    {
+        "pan2" => MotionClips.Pan("car", 2, 1, frames),
+        "pan6" => MotionClips.Pan("car", 6, 2, frames),
+        "pan12" => MotionClips.Pan("car", 12, 4, frames),
+        "zoom" => MotionClips.Zoom("car", frames: frames),
+        "object" => MotionClips.MovingObject("car", "sunflower", frames: frames),
+        "pan6-books" => MotionClips.Pan("books", -6, 2, frames),
+        "zoom-parrot" => MotionClips.Zoom("parrot", frames: frames),
+        "object-books" => MotionClips.MovingObject("books", "parrot", vx: 5, vy: -3, frames: frames),
+        _ => throw new ArgumentException(name),
+    };
+
+    [Theory]
+    [MemberData(nameof(Clips))]
+    public void Colours_follow_the_motion_at_half_the_warping_error_of_per_frame_colouring(string name)
+    {
+        MotionClip clip = Clip(name);
+        using var device = ComputeDevice.Open("cpu");
+        using IColorizer colorizer = Colorizer.Open(device, "default");
+        var results = Enum.GetValues<Mode>().ToDictionary(m => m, m => Score(device, clip, Colour(device, colorizer, clip, m)));
+        foreach (var (mode, s) in results)
+            output.WriteLine($"{clip.Name} {mode}: warping {s.Warping:0.000}, flicker {s.Flicker:0.000}, AuC rebalanced {s.AucRebalanced:0.00}, chroma {s.Chroma:0.00}, edge band {s.EdgeBand:0.00}");
+        Scores perFrame = results[Mode.PerFrame], motion = results[Mode.Motion];
+        if (!name.StartsWith("object", StringComparison.Ordinal))
+            Assert.True(motion.Warping <= 0.5 * perFrame.Warping, $"warping error {motion.Warping:0.000} against per-frame {perFrame.Warping:0.000}");
+        else
+        {
+            // A still camera (the background) with a moving object: the flicker of still pixels, which is what
+            // the old fixed-pixel filter was made for, halved as well, and no worse than that filter's warping error.
+            Assert.True(motion.Warping <= 0.5 * perFrame.Warping, $"warping error {motion.Warping:0.000} against per-frame {perFrame.Warping:0.000}");
+            Assert.True(motion.Flicker <= 0.5 * perFrame.Flicker, $"flicker {motion.Flicker:0.000} against per-frame {perFrame.Flicker:0.000}");
+            Assert.True(motion.Warping <= results[Mode.FixedPixel].Warping, $"warping error {motion.Warping:0.000} against the fixed-pixel filter's {results[Mode.FixedPixel].Warping:0.000}");
+        }
+        Assert.True(motion.AucRebalanced >= perFrame.AucRebalanced - 0.5, $"rebalanced AuC {motion.AucRebalanced:0.00} against per-frame {perFrame.AucRebalanced:0.00}");
+        // Colour must not be dragged off the object: the ab error near its rim no worse than per-frame's, within
+        // 0.5 % (per-frame's own is about 27 units there, the model's; the stabilisers differ by hundredths).
+        if (name.StartsWith("object", StringComparison.Ordinal))
+            Assert.True(motion.EdgeBand <= perFrame.EdgeBand * 1.005, $"edge band ab error {motion.EdgeBand:0.00} against per-frame {perFrame.EdgeBand:0.00}");
+    }
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(6, 2)]
+    [InlineData(12, 4)]
+    [InlineData(-9, 3)]
+    public void The_flow_of_a_pan_is_the_pan(int dx, int dy)
+    {
+        MotionClip clip = MotionClips.Pan("car", dx, dy, frames: 2);
+        using var device = ComputeDevice.Open("cpu");
+        var flow = FlowOf(device, clip);
+        // Endpoint errors over the visible pixels, in full-resolution pixels. Weakly textured places (the photo's
+        // motion blur, dark foliage) keep some wrong vectors; the stabiliser's L test refuses what they bring.
+        int n = clip.Width * clip.Height;
+        var errors = Enumerable.Range(0, n).Where(p => clip.Visible[1][p])
+            .Select(p => Math.Sqrt(Math.Pow(flow[p] - clip.Flow[1][p], 2) + Math.Pow(flow[n + p] - clip.Flow[1][n + p], 2))).Order().ToList();
+        double median = errors[errors.Count / 2], within = errors.Count(e => e <= 1) / (double)errors.Count;
+        output.WriteLine($"pan {dx},{dy}: median endpoint error {median:0.000} px, {within:P1} within 1 px, mean {errors.Average():0.000} px");
+        Assert.True(median < 0.3 && within > 0.6, $"median endpoint error {median:0.000} px, {within:P1} within 1 px");
+    }
+
+    /// <summary>The stabiliser's flow of frame 1 to frame 0 of <paramref name="clip"/>, at full resolution in full-resolution pixels [2, H, W].</summary>
+    public static float[] FlowOf(ComputeDevice device, MotionClip clip)
+    {
+        int w = clip.Width, h = clip.Height;
+        using var flow = new OpticalFlow(device, w, h);
+        using var rgb = device.Allocate<byte>("rgb", new Shape(1, h, w, 3));
+        using var lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, h, w));
+        foreach (byte[] frame in clip.Grey.Take(2))
+        {
+            rgb.Upload(frame);
+            Engine.Ops.LabOps.SrgbBytesToLab(rgb, lab);
+            flow.Next(lab);
+        }
+        float[] low = flow.Flow.Download();
+        int fw = flow.FlowWidth, fh = flow.FlowHeight;
+        var full = new float[2 * w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                double fx = (x + 0.5) * fw / w - 0.5, fy = (y + 0.5) * fh / h - 0.5;
+                full[y * w + x] = (float)(ColorKernels.Kernels.Video.FlowReference.Sample(low, 0, fw, fh, fx, fy) * w / fw);
+                full[w * h + y * w + x] = (float)(ColorKernels.Kernels.Video.FlowReference.Sample(low, 1, fw, fh, fx, fy) * h / fh);
+            }
+        return full;
+    }
+}

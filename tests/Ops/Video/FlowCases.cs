@@ -1,0 +1,112 @@
+namespace ColorKernels.Tests.Ops;
+
+/// <summary>The op table's optical-flow cases (Video family; see <see cref="OpCases"/>).</summary>
+internal static partial class OpCases
+{
+    private static readonly (int H, int W)[] FlowShapes = { (1, 1), (31, 33), (32, 32), (33, 31), (17, 5) };
+
+    /// <summary>A random greyscale level in [0, range): per-pixel noise, so that every index and neighbour matters.</summary>
+    private static float[] RandomPlane(int count, int seed, float range = 100f)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (float)random.NextDouble() * range).ToArray();
+    }
+
+    /// <summary>A random flow [2, H, W] of up to +-3 pixels: some points leave small pictures.</summary>
+    private static float[] RandomFlow(int pixels, int seed) => RandomPlane(2 * pixels, seed, 6f).Select(v => v - 3f).ToArray();
+
+    private static IEnumerable<OpCase> Flow()
+    {
+        foreach (var (h, w) in FlowShapes)
+        {
+            int n = h * w, oh = Math.Max(1, h / 2), ow = Math.Max(1, w / 2);
+            yield return new OpCase("Flow.Halve", $"{h}x{w}", new Tolerance(1e-5, 1e-6, "four float adds of values below 100, times 0.25"), r =>
+            {
+                float[] lab = RandomLab(1, n, 10 + n);
+                var source = r.In("lab", Shape.Nchw(1, 3, h, w), lab);
+                var half = r.Out("half", Shape.Nchw(1, 1, oh, ow));
+                r.Launch = () => FlowOps.Halve(source, 0, half);
+                r.Check("half", half, FlowReference.Halve(lab[..n], w, h));
+            });
+            yield return new OpCase("Flow.StructureTensor", $"{h}x{w} r=2", new Tolerance(1e-3, 1e-5, "float sums of 25 gradient products up to 1e4 (values below 100)"), r =>
+            {
+                float[] plane = RandomPlane(n, 20 + n);
+                var first = r.In("first", Shape.Nchw(1, 1, h, w), plane);
+                var tensor = r.Out("tensor", Shape.Nchw(1, 3, h, w));
+                r.Launch = () => FlowOps.StructureTensor(first, tensor, 2);
+                r.Check("tensor", tensor, FlowReference.StructureTensor(plane, w, h, 2));
+            });
+            yield return new OpCase("Flow.Residual", $"{h}x{w}", new Tolerance(5e-2, 1e-4,
+                "a bilinear sample at a float coordinate (within 4e-6 of a pixel) of noise with slopes up to 100, times a gradient up to 100"), r =>
+            {
+                float[] a = RandomPlane(n, 30 + n), b = RandomPlane(n, 31 + n), f = RandomFlow(n, 32 + n);
+                var first = r.In("first", Shape.Nchw(1, 1, h, w), a);
+                var second = r.In("second", Shape.Nchw(1, 1, h, w), b);
+                var flow = r.In("flow", Shape.Nchw(1, 2, h, w), f);
+                var products = r.Out("products", Shape.Nchw(1, 2, h, w));
+                r.Launch = () => FlowOps.Residual(first, second, flow, products);
+                r.Check("products", products, FlowReference.Residual(a, b, f, w, h));
+            });
+            yield return new OpCase("Flow.Update", $"{h}x{w} r=2", new Tolerance(1e-4, 1e-4,
+                "a 2 x 2 solve in float: the damping (10) bounds the condition number by about 500 for levels below 10"), r =>
+            {
+                // A real structure tensor (positive semi-definite) of a level in [0, 10), products of that size.
+                float[] level = RandomPlane(n, 40 + n, 10f);
+                float[] g = FlowReference.StructureTensor(level, w, h, 2).Select(v => (float)v).ToArray();
+                float[] p = RandomPlane(2 * n, 41 + n, 200f).Select(v => v - 100f).ToArray(), f = RandomFlow(n, 42 + n);
+                var tensor = r.In("tensor", Shape.Nchw(1, 3, h, w), g);
+                var products = r.In("products", Shape.Nchw(1, 2, h, w), p);
+                var flow = r.In("flow", Shape.Nchw(1, 2, h, w), f);
+                r.Launch = () => FlowOps.Update(tensor, products, flow, 2, 10f);
+                r.Check("flow", flow, FlowReference.Update(g, p, f, w, h, 2, 10));
+            });
+            yield return new OpCase("Flow.MedianFlow", $"{h}x{w}", Tolerance.Exact("a median is one of its inputs"), r =>
+            {
+                float[] f = RandomFlow(n, 45 + n);
+                var flow = r.In("flow", Shape.Nchw(1, 2, h, w), f);
+                var smoothed = r.Out("smoothed", Shape.Nchw(1, 2, h, w));
+                r.Launch = () => FlowOps.MedianFlow(flow, smoothed);
+                r.Check("smoothed", smoothed, FlowReference.MedianFlow(f, w, h));
+            });
+            yield return new OpCase("Flow.UpsampleFlow", $"{oh}x{ow}->{h}x{w}", new Tolerance(1e-4, 1e-5, "a float bilinear sample of values up to 3, scaled by about 2"), r =>
+            {
+                float[] f = RandomFlow(oh * ow, 50 + n);
+                var coarse = r.In("coarse", Shape.Nchw(1, 2, oh, ow), f);
+                var fine = r.Out("fine", Shape.Nchw(1, 2, h, w));
+                r.Launch = () => FlowOps.UpsampleFlow(coarse, fine);
+                r.Check("fine", fine, FlowReference.UpsampleFlow(f, ow, oh, w, h));
+            });
+            yield return new OpCase("Flow.Warp", $"3x{h}x{w}", new Tolerance(1e-3, 1e-5, "a bilinear sample at a float coordinate (within 4e-6 of a pixel) of values up to 128 with slopes up to 256"), r =>
+            {
+                float[] lab = RandomLab(1, n, 60 + n), f = RandomFlow(n, 61 + n);
+                var source = r.In("lab", Shape.Nchw(1, 3, h, w), lab);
+                var flow = r.In("flow", Shape.Nchw(1, 2, h, w), f);
+                var warped = r.Out("warped", Shape.Nchw(1, 4, h, w));
+                r.Launch = () => FlowOps.Warp(source, flow, warped);
+                r.Check("warped", warped, FlowReference.Warp(lab, f, w, h, 3));
+            });
+            foreach (bool reset in new[] { false, true })
+            {
+                if (reset && n != 32 * 32)
+                    continue;
+                int fh = Math.Max(1, h / 4), fw = Math.Max(1, w / 4);
+                yield return new OpCase("Flow.StabilizeAlongFlow", $"{h}x{w} flow {fh}x{fw} reset={reset}", new Tolerance(1e-2, 1e-5,
+                    "the keep weight's slope (0.08 per L unit) times ab differences up to 256 amplifies the float error of the warped L sample (about 4e-4)"), r =>
+                {
+                    float[] lab = RandomLab(1, n, 70 + n), previous = RandomLab(1, n, 71 + n), f = RandomFlow(fh * fw, 72 + n);
+                    // Half the pixels see a previous L close to their own (a warp of a still scene keeps them).
+                    for (int p = 0; p < n; p += 2)
+                        previous[p] = lab[p] + (p % 4 == 0 ? 0f : 3f);
+                    var tl = r.In("lab", Shape.Nchw(1, 3, h, w), lab);
+                    var tp = r.In("previous", Shape.Nchw(1, 3, h, w), previous);
+                    var next = r.Out("next", Shape.Nchw(1, 3, h, w));
+                    var flow = r.In("flow", Shape.Nchw(1, 2, fh, fw), f);
+                    r.Launch = () => FlowOps.StabilizeAlongFlow(tl, tp, next, flow, 0.8f, 10f, reset);
+                    var (frame, after) = FlowReference.StabilizeAlongFlow(lab, previous, f, w, h, fw, fh, 0.8, 10, reset);
+                    r.Check("lab", tl, frame);
+                    r.Check("next", next, after);
+                });
+            }
+        }
+    }
+}
