@@ -181,7 +181,7 @@ public sealed class BatchRunner
                 else if (Videos is not null && Ffmpeg.IsVideo(input.FullPath))
                 {
                     if (hintsFile is not null)
-                        hintErrors.Add($"'{hintsFile}': hints for a film are not supported yet (they need the camera-motion work, issue #29); colour its frames as pictures to hint them");
+                        hintErrors.Add($"'{hintsFile}': hints for a film are not supported yet; colour its frames as pictures to hint them");
                     videos.Add(FrameJob.Video(input.FullPath, path, Videos));
                 }
                 else

@@ -101,7 +101,7 @@ public static class ColorizeCommand
             runner.Sequences = result.GetValue(sequence);
             runner.HintsPath = result.GetValue(hints);
             if (runner.HintsPath is not null && runner.Sequences)
-                throw new UsageException("--hints with --sequence: hints for a film are not supported yet (they need the camera-motion work, issue #29)");
+                throw new UsageException("--hints with --sequence: hints for a film are not supported yet (give them per picture)");
             string[] references = result.GetValue(reference) ?? Array.Empty<string>();
             if (references.Length > 0 && result.GetValue(model) is not null)
                 throw new UsageException("--reference fits its own model: give --model or --reference, not both");
