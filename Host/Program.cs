@@ -61,6 +61,7 @@ public static class Program
         root.Subcommands.Add(OnDevice(ProfileCommand.Create()));
         root.Subcommands.Add(SomCommand.Create());
         root.Subcommands.Add(OnDevice(ServeCommand.Create()));
+        root.Subcommands.Add(ManifestCommand.Create());
         return root;
     }
 }

@@ -53,6 +53,12 @@ public sealed class BatchRunner
     }
 
     /// <summary>Counts of one run, for the summary and for tests.</summary>
+    /// <summary>Where each input's outcome is appended as it finishes (--manifest), or null.</summary>
+    public Files.RunManifest? Manifest { get; set; }
+
+    /// <summary>Outcomes known from the plan (skipped outputs, inputs that could not be planned), for the manifest.</summary>
+    private readonly List<(string Input, string Output, string Status, string? Reason)> planned = new();
+
     public sealed record Summary(int Done, int Skipped, int Failed, int Partial, double Seconds, int Videos = 0, int FrameFolders = 0);
 
     private (List<FrameJob> Jobs, int Skipped, List<string> Failures)? prepared;
@@ -95,6 +101,8 @@ public sealed class BatchRunner
         if (prepared is null && Prepare() is { } stopped)
             return stopped;
         var (jobs, skipped, failures) = prepared!.Value;
+        foreach (var (input, output, status, reason) in planned)
+            Manifest?.Record(input, output, status, reason);
 
         using var ctrlC = new Cli.CtrlC();
         CancellationToken cancel = ctrlC.Token;
@@ -160,6 +168,7 @@ public sealed class BatchRunner
         if (files.Count > 0)
             plan.CheckWritable();
         failures.AddRange(expansion.Errors);
+        planned.AddRange(expansion.Errors.Select(e => ("", "", "failed", (string?)e)));
         // Every input, not only this shard's, is protected from being overwritten.
         var inputSet = expansion.Files.Select(f => f.FullPath).ToHashSet(StringComparer.Ordinal);
         var pictures = new List<FrameJob>();
@@ -177,7 +186,10 @@ public sealed class BatchRunner
                 if (hintsFile is not null && hintFolder && !File.Exists(hintsFile))
                     hintsFile = null;
                 if (File.Exists(path) && !Overwrite)
+                {
                     skipped++;
+                    planned.Add((input.FullPath, path, "skipped", null));
+                }
                 else if (Videos is not null && Ffmpeg.IsVideo(input.FullPath))
                 {
                     if (hintsFile is not null)
@@ -205,6 +217,7 @@ public sealed class BatchRunner
             catch (UserErrorException e)
             {
                 failures.Add(e.Message);
+                planned.Add((input.FullPath, "", "failed", e.Message));
             }
         }
         return (pictures.Concat(videos).ToList(), skipped);
@@ -227,6 +240,7 @@ public sealed class BatchRunner
             catch (UserErrorException e)
             {
                 failures.Add(e.Message);
+                planned.Add((Path.GetFullPath(folder), Path.GetFullPath(target), "failed", e.Message));
             }
         }
         return (jobs, 0);
@@ -269,6 +283,8 @@ public sealed class BatchRunner
         public void Finished(FrameJobReport report)
         {
             Reports.Add(report);
+            runner.Manifest?.Record(Path.GetFullPath(report.Job.Input), Path.GetFullPath(report.Job.Output),
+                report.Error is not null ? "failed" : report.Warning is not null ? "partial" : "done", report.Error ?? report.Warning, report.Seconds, report.Frames);
             if (frames.Remove(report.Job, out FrameProgress? progress))
                 progress.Dispose();
             Overall?.Increment(1);

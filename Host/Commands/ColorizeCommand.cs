@@ -86,9 +86,13 @@ public static class ColorizeCommand
         {
             Description = "Run every layer as its own kernel (the reference path) instead of fused conv+ReLU+batch-norm kernels",
         };
+        var manifest = new Option<string?>("--manifest")
+        {
+            Description = "Append one JSON line per input as it finishes (input, output, status done/partial/skipped/failed with the reason, seconds, model and its SHA-256, device) to this file; 'colorkernels manifest summary' merges such files",
+        };
         var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
         options.AddTo(command);
-        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, sequence, allowPartial, hints, palette, paletteFrom, paletteStrength })
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, sequence, allowPartial, hints, palette, paletteFrom, paletteStrength, manifest })
             command.Options.Add(option);
         command.SetAction(result => Cli.Guard(() =>
         {
@@ -138,7 +142,18 @@ public static class ColorizeCommand
             runner.Videos = videoOptions;
             if (runner.Prepare() is { } stopped)
                 return stopped;
+            using Files.RunManifest? log = result.GetValue(manifest) is { } manifestPath
+                ? Files.RunManifest.Open(manifestPath, new Files.ManifestEntry
+                {
+                    Input = "", Status = "", Model = references.Length > 0 ? "reference:" + string.Join(",", references) : path,
+                    ModelSha256 = file is null ? "" : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file.ToBytes())),
+                    Shard = result.GetValue(options.Shard) ?? "", Host = Environment.MachineName,
+                })
+                : null;
+            runner.Manifest = log;
             using ComputeDevice device = Cli.OpenDevice(result);
+            if (log is not null)
+                log.Device = device.Description;
             if (palettePhoto is not null)
                 colorPalette = ColorPalette.FromImage(device, palettePhoto) with { Strength = strength };
             colorizerOptions = colorizerOptions with { ColorPalette = colorPalette };

@@ -29,6 +29,7 @@ public class UsageExitCodeTests : CliFolder
     [InlineData("som fit IN -o OUT/s.ckm --som 50x50", "--som '50x50'")]
     [InlineData("model init -o OUT/m.ckm --width 0", "--width 0")]
     [InlineData("serve --port 70000", "--port 70000")]
+    [InlineData("colorize IN/a.png -o OUT/a.png --manifest OUT/logs/run.jsonl", "--manifest")]
     [InlineData("colorize IN/a.png -o OUT/a.png --pallete #aa0000", "unknown option '--pallete'")]
     [InlineData("devices --device cpu", "unknown option '--device'")]
     [InlineData("frobnicate", "unknown command 'frobnicate'")]
