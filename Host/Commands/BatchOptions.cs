@@ -46,8 +46,11 @@ public sealed class BatchOptions
         Description = "i/n: process only every n-th input starting at the i-th (0-based), to split a folder across GPUs or machines",
     };
 
-    public BatchOptions()
+    /// <param name="inputsOptional">Inputs may be left out (colorize: --retry-failed gives them); the command checks.</param>
+    public BatchOptions(bool inputsOptional = false)
     {
+        if (inputsOptional)
+            Inputs.Arity = ArgumentArity.ZeroOrMore;
         // System.CommandLine takes an unknown option for one more input; a real input that starts with '-'
         // exists (or is written ./-name), so anything else is a mistyped option, refused before any output.
         Inputs.Validators.Add(result =>
@@ -74,7 +77,7 @@ public sealed class BatchOptions
             command.Options.Add(option);
     }
 
-    public BatchRunner Runner(ParseResult result, string verb)
+    public BatchRunner Runner(ParseResult result, string verb, IReadOnlyList<(string Input, string Output)>? retry = null)
     {
         double megapixels = result.GetValue(MaxMegapixels);
         if (!(megapixels > 0) || !double.IsFinite(megapixels))
@@ -85,13 +88,14 @@ public sealed class BatchOptions
         return new BatchRunner
         {
             Verb = verb,
-            Inputs = result.GetValue(Inputs)!,
+            Inputs = result.GetValue(Inputs) ?? Array.Empty<string>(),
             Output = result.GetValue(Output)!,
             Format = result.GetValue(Format),
             Overwrite = result.GetValue(Overwrite),
             MaxPixels = (long)Math.Min(megapixels * 1e6, long.MaxValue / 2),
             MaxMetadataBytes = (long)Math.Min(metadata * 1024 * 1024, long.MaxValue / 2),
             Shard = UsageException.Of(() => BatchRunner.ParseShard(result.GetValue(Shard))),
+            Retry = retry,
         };
     }
 }

@@ -53,6 +53,12 @@ public sealed class BatchRunner
     }
 
     /// <summary>Counts of one run, for the summary and for tests.</summary>
+    /// <summary>
+    /// Inputs to colour again into the outputs a manifest recorded for them (--retry-failed), in place of
+    /// <see cref="Inputs"/>; each recorded output must lie in <see cref="Output"/>.
+    /// </summary>
+    public IReadOnlyList<(string Input, string Output)>? Retry { get; init; }
+
     /// <summary>Where each input's outcome is appended as it finishes (--manifest), or null.</summary>
     public Files.RunManifest? Manifest { get; set; }
 
@@ -77,7 +83,7 @@ public sealed class BatchRunner
         int skipped;
         try
         {
-            (jobs, skipped) = Sequences ? PlanSequences(failures) : PlanFiles(failures, hintErrors);
+            (jobs, skipped) = Retry is not null ? PlanRetry(failures) : Sequences ? PlanSequences(failures) : PlanFiles(failures, hintErrors);
         }
         catch (UserErrorException e)
         {
@@ -179,9 +185,10 @@ public sealed class BatchRunner
             hintErrors.Add($"--hints '{HintsPath}': with several inputs give a folder of STEM.json files (one per input), not one file");
         foreach (InputFile input in files)
         {
+            string? path = null;
             try
             {
-                string path = plan.For(input, inputSet);
+                path = plan.For(input, inputSet);
                 string? hintsFile = HintsPath is null ? null : hintFolder ? Path.Combine(HintsPath, Path.GetFileNameWithoutExtension(input.FullPath) + ".json") : HintsPath;
                 if (hintsFile is not null && hintFolder && !File.Exists(hintsFile))
                     hintsFile = null;
@@ -217,10 +224,39 @@ public sealed class BatchRunner
             catch (UserErrorException e)
             {
                 failures.Add(e.Message);
-                planned.Add((input.FullPath, "", "failed", e.Message));
+                planned.Add((input.FullPath, path ?? "", "failed", e.Message));
             }
         }
         return (pictures.Concat(videos).ToList(), skipped);
+    }
+
+    /// <summary>One job per input to retry, into the output its manifest recorded (skipped when that exists now, unless overwriting).</summary>
+    private (List<FrameJob> Jobs, int Skipped) PlanRetry(List<string> failures)
+    {
+        string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Output));
+        var jobs = new List<FrameJob>();
+        int skipped = 0;
+        foreach (var (input, output) in Retry!)
+        {
+            string full = Path.GetFullPath(output);
+            if (full != root && !full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new UsageException($"--retry-failed: '{input}' was written to '{output}', outside -o '{Output}'; give the run's own -o");
+            if (File.Exists(full) && !Overwrite)
+            {
+                skipped++;
+                planned.Add((input, full, "skipped", null));
+            }
+            else if (!File.Exists(input))
+            {
+                failures.Add($"'{input}': no such file (any more)");
+                planned.Add((input, full, "failed", "no such file"));
+            }
+            else if (Videos is not null && Ffmpeg.HasVideoExtension(input) && Ffmpeg.IsVideo(input))
+                jobs.Add(FrameJob.Video(input, full, Videos));
+            else
+                jobs.Add(FrameJob.Picture(input, full, MaxPixels, MaxMetadataBytes));
+        }
+        return (jobs, skipped);
     }
 
     /// <summary>One job per folder of numbered frames (this shard's); a folder that cannot be planned (no frames, outputs in the way) is a failure.</summary>

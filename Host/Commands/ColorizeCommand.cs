@@ -10,7 +10,7 @@ public static class ColorizeCommand
 {
     public static Command Create()
     {
-        var options = new BatchOptions();
+        var options = new BatchOptions(inputsOptional: true);
         var model = new Option<string?>("--model", "-m")
         {
             Description = "Model file (.ckm) from 'train' or 'model init', or 'default': the built-in model (see docs/model-card.md), used when --model is not given; " +
@@ -90,13 +90,25 @@ public static class ColorizeCommand
         {
             Description = "Append one JSON line per input as it finishes (input, output, status done/partial/skipped/failed with the reason, seconds, model and its SHA-256, device) to this file; 'colorkernels manifest summary' merges such files",
         };
+        var retryFailed = new Option<string[]>("--retry-failed")
+        {
+            Description = "In place of inputs: colour again only the inputs whose latest line in these manifests (from --manifest) is 'failed', each into the output recorded for it (which must lie in -o)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
         options.AddTo(command);
-        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, sequence, allowPartial, hints, palette, paletteFrom, paletteStrength, manifest })
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, sequence, allowPartial, hints, palette, paletteFrom, paletteStrength, manifest, retryFailed })
             command.Options.Add(option);
         command.SetAction(result => Cli.Guard(() =>
         {
-            BatchRunner runner = options.Runner(result, "colorize");
+            string[] retryFrom = result.GetValue(retryFailed) ?? Array.Empty<string>();
+            int inputCount = result.GetValue(options.Inputs)?.Length ?? 0;
+            if (retryFrom.Length > 0 && inputCount > 0)
+                throw new UsageException("--retry-failed takes its inputs from the manifests: give no inputs beside it");
+            if (retryFrom.Length == 0 && inputCount == 0)
+                throw new UsageException("no inputs: give picture or video files, folders or globs (or --retry-failed MANIFEST)");
+            List<(string Input, string Output)>? retry = retryFrom.Length == 0 ? null : UsageException.Of(() => FailedInputs(retryFrom));
+            BatchRunner runner = options.Runner(result, "colorize", retry);
             // VideoOptions refuses a --crf out of range here, before the device opens.
             var videoOptions = UsageException.Of(() => new Engine.Video.VideoOptions { Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame), AllowPartial = result.GetValue(allowPartial) });
             string given = result.GetValue(model) ?? ModelFile.DefaultName;
@@ -163,6 +175,19 @@ public static class ColorizeCommand
             return runner.Run(new Engine.Frames.FramePipeline(colorizer, result.GetValue(batch)), device.Description);
         }));
         return command;
+    }
+
+    /// <summary>The inputs whose latest line in the manifests is 'failed', with the output recorded for them (those with none are left out, with a warning).</summary>
+    private static List<(string Input, string Output)> FailedInputs(string[] manifests)
+    {
+        var latest = new Dictionary<string, Files.ManifestEntry>(StringComparer.Ordinal);
+        foreach (Files.ManifestEntry e in Files.RunManifest.Read(manifests).Where(e => e.Input.Length > 0))
+            if (!latest.TryGetValue(e.Input, out Files.ManifestEntry? seen) || e.Time >= seen.Time)
+                latest[e.Input] = e;
+        var failed = latest.Values.Where(e => e.Status == "failed").ToList();
+        foreach (Files.ManifestEntry e in failed.Where(e => e.Output.Length == 0))
+            Cli.Warning($"'{e.Input}': failed before an output was planned for it; colour it on its own");
+        return failed.Where(e => e.Output.Length > 0).Select(e => (e.Input, e.Output)).OrderBy(e => e.Input, StringComparer.Ordinal).ToList();
     }
 
     private static Engine.Imaging.ImageData LoadPalettePhoto(string path, long maxPixels)

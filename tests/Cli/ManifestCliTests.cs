@@ -53,6 +53,40 @@ public class ManifestCliTests : CliFolder
     }
 
     [Fact]
+    public void Retry_failed_colours_only_the_failed_inputs_into_their_recorded_outputs()
+    {
+        foreach (string name in new[] { "a", "b" })
+            WritePhoto(P("in", "sub", name + ".png"), 40, 30);
+        File.WriteAllBytes(P("in", "sub", "late.png"), File.ReadAllBytes(P("in", "sub", "a.png"))[..60]);
+        var first = CliRunner.Run(dir, "colorize", P("in"), "-o", P("out"), "--manifest", P("run.jsonl"), "--size", "32");
+        Assert.Equal(1, first.ExitCode);
+        DateTime a = File.GetLastWriteTimeUtc(P("out", "sub", "a.png"));
+
+        // The broken file is repaired (a scan redone); only it is coloured again, into the layout's place.
+        WritePhoto(P("in", "sub", "late.png"), 40, 30);
+        var retry = CliRunner.Run(dir, "colorize", "--retry-failed", P("run.jsonl"), "-o", P("out"), "--manifest", P("run.jsonl"), "--size", "32");
+        Assert.True(retry.ExitCode == 0, retry.Stderr);
+        Assert.Contains("1 written", retry.Stdout);
+        Assert.True(File.Exists(P("out", "sub", "late.png")));
+        Assert.Equal(a, File.GetLastWriteTimeUtc(P("out", "sub", "a.png")));
+        Assert.Contains("3 inputs in 1 file: 3 done, 0 partial, 0 skipped, 0 failed", CliRunner.Run(dir, "manifest", "summary", P("run.jsonl")).Stdout);
+
+        // Nothing left to retry: nothing done. Inputs beside --retry-failed, or another -o, are usage errors.
+        Assert.Contains("0 written", CliRunner.Run(dir, "colorize", "--retry-failed", P("run.jsonl"), "-o", P("out")).Stdout);
+        var both = CliRunner.Run(dir, "colorize", P("in"), "--retry-failed", P("run.jsonl"), "-o", P("out"));
+        Assert.Equal(2, both.ExitCode);
+        // A later line marks a.png failed: its recorded output lies in out/, not in other/.
+        File.AppendAllText(P("run.jsonl"), JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["input"] = P("in", "sub", "a.png"), ["output"] = P("out", "sub", "a.png"), ["status"] = "failed", ["time"] = "2999-01-01T00:00:00Z",
+        }) + "\n");
+        var elsewhere = CliRunner.Run(dir, "colorize", "--retry-failed", P("run.jsonl"), "-o", P("other"));
+        Assert.Equal(2, elsewhere.ExitCode);
+        Assert.Contains("outside -o", elsewhere.Stderr);
+        Assert.Equal(2, CliRunner.Run(dir, "colorize", "-o", P("out")).ExitCode);
+    }
+
+    [Fact]
     public void A_line_that_is_not_an_entry_is_one_line_naming_the_file_and_line()
     {
         File.WriteAllText(P("run.jsonl"), "{\"input\": \"/a.png\", \"status\": \"done\"}\nnot json\n");
