@@ -264,6 +264,16 @@ public sealed class FramePipeline
             // After an interrupt the read but uncoloured frames of a partial batch are abandoned.
             if (!cancel.IsCancellationRequested)
                 Flush();
+            else
+            {
+                // A picture whose frame was written before the interrupt, but whose end the loop had not reached yet,
+                // is complete on disk: it is reported done (a run log must not miss a file that exists).
+                foreach (JobRun run in open.Where(r => !r.Job.IsSequence && r.Written > 0 && r.Pending == 0).ToList())
+                {
+                    run.Ended = true;
+                    FinishIfDone(run);
+                }
+            }
         }
         finally
         {

@@ -180,11 +180,7 @@ public static class ColorizeCommand
     /// <summary>The inputs whose latest line in the manifests is 'failed', with the output recorded for them (those with none are left out, with a warning).</summary>
     private static List<(string Input, string Output)> FailedInputs(string[] manifests)
     {
-        var latest = new Dictionary<string, Files.ManifestEntry>(StringComparer.Ordinal);
-        foreach (Files.ManifestEntry e in Files.RunManifest.Read(manifests).Where(e => e.Input.Length > 0))
-            if (!latest.TryGetValue(e.Input, out Files.ManifestEntry? seen) || e.Time >= seen.Time)
-                latest[e.Input] = e;
-        var failed = latest.Values.Where(e => e.Status == "failed").ToList();
+        var failed = Files.RunManifest.States(Files.RunManifest.Read(manifests)).Where(e => e.Status == "failed").ToList();
         foreach (Files.ManifestEntry e in failed.Where(e => e.Output.Length == 0))
             Cli.Warning($"'{e.Input}': failed before an output was planned for it; colour it on its own");
         return failed.Where(e => e.Output.Length > 0).Select(e => (e.Input, e.Output)).OrderBy(e => e.Input, StringComparer.Ordinal).ToList();

@@ -21,21 +21,12 @@ public static class ManifestCommand
     }
 
     /// <summary>
-    /// The summary of <paramref name="entries"/>: each input's latest line (by time) is its state; seconds are the
+    /// The summary of <paramref name="entries"/>: each input's state (<see cref="RunManifest.States"/>); seconds are the
     /// sum over every line (retries included), per device; images/s is done inputs over those seconds.
     /// </summary>
     public static string Summarize(IReadOnlyList<ManifestEntry> entries, int fileCount)
     {
-        var latest = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
-        var unnamed = new List<ManifestEntry>();
-        foreach (ManifestEntry e in entries)
-        {
-            if (e.Input.Length == 0)
-                unnamed.Add(e);
-            else if (!latest.TryGetValue(e.Input, out ManifestEntry? seen) || e.Time >= seen.Time)
-                latest[e.Input] = e;
-        }
-        var states = latest.Values.Concat(unnamed).ToList();
+        var states = RunManifest.States(entries).Concat(entries.Where(e => e.Input.Length == 0)).ToList();
         int Count(string status) => states.Count(e => e.Status == status);
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;

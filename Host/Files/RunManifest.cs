@@ -141,5 +141,18 @@ public sealed class RunManifest : IDisposable
         return entries;
     }
 
+    /// <summary>
+    /// Each named input's state: its latest line, except that a 'skipped' line (the output existed, as it does
+    /// after a requeued or resubmitted task) does not replace the line that says how the output was made.
+    /// </summary>
+    public static List<ManifestEntry> States(IEnumerable<ManifestEntry> entries)
+    {
+        var latest = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);
+        foreach (ManifestEntry e in entries.Where(e => e.Input.Length > 0).OrderBy(e => e.Time))
+            if (!(e.Status == "skipped" && latest.TryGetValue(e.Input, out ManifestEntry? seen) && seen.Status is "done" or "partial"))
+                latest[e.Input] = e;
+        return latest.Values.ToList();
+    }
+
     public void Dispose() => stream.Dispose();
 }

@@ -40,10 +40,15 @@ public class ManifestCliTests : CliFolder
         Assert.True(done.GetProperty("seconds").GetDouble() > 0);
         Assert.Contains("broken.png", lines.Single(l => l.GetProperty("status").GetString() == "failed").GetProperty("reason").GetString());
 
-        // A rerun appends: the broken file fails again, the others are replaced.
+        // A resubmitted task (the same command) skips what exists: a skipped line does not hide how an output was made.
+        var again = CliRunner.Run(dir, "colorize", P("in"), "-o", P("out"), "--manifest", P("run.jsonl"), "--size", "32");
+        Assert.Equal(8, Lines(P("run.jsonl")).Count);
+        Assert.Contains("4 inputs in 1 file: 2 done, 0 partial, 1 skipped, 1 failed", CliRunner.Run(dir, "manifest", "summary", P("run.jsonl")).Stdout);
+
+        // A rerun with --overwrite appends: the broken file fails again, the others are replaced.
         var second = CliRunner.Run(dir, "colorize", P("in"), "-o", P("out"), "--manifest", P("run.jsonl"), "--size", "32", "--overwrite");
         Assert.Equal(1, second.ExitCode);
-        Assert.Equal(8, Lines(P("run.jsonl")).Count);
+        Assert.Equal(12, Lines(P("run.jsonl")).Count);
 
         var summary = CliRunner.Run(dir, "manifest", "summary", P("run.jsonl"));
         Assert.True(summary.ExitCode == 0, summary.Stderr);
