@@ -124,7 +124,7 @@ public sealed class SlurmCluster : IDisposable
 /// examples/slurm on a real Slurm (#30 item 3): a 4-task array over 40 photos writes every output once and the
 /// merged manifests say 40 done; a resubmitted array colours nothing again; a corrupt input is the one failure,
 /// and --retry-failed colours only it; a task stopped by SIGTERM leaves no temporary file and a manifest line
-/// for every output on disk.
+/// for every output on disk, and resubmitted it completes the rest without colouring those again.
 /// </summary>
 public class SlurmTests : CliFolder, IClassFixture<SlurmCluster>
 {
@@ -203,5 +203,14 @@ public class SlurmTests : CliFolder, IClassFixture<SlurmCluster>
         Assert.DoesNotContain(outputs, f => Path.GetFileName(f).StartsWith('.'));   // temporaries are hidden .NAME.*.tmp files
         Assert.InRange(outputs.Length, 5, 399);
         Assert.Equal(outputs.Length, Manifests(P("out-manifests")).Count(l => l.GetProperty("status").GetString() == "done"));
+
+        // Resubmitted, the task completes the rest without colouring the finished pictures again.
+        var times = outputs.ToDictionary(f => f, File.GetLastWriteTimeUtc);
+        var again = slurm.Shell($"cd '{dir}' && sbatch --parsable --array=0-0 '{Script("colorize-array.sh")}' '{P("many")}' '{P("out")}'", Environment());
+        Assert.True(again.Code == 0, again.Output);
+        slurm.WaitForEmptyQueue(300);
+        Assert.Equal(400, Directory.GetFiles(P("out")).Length);
+        Assert.All(times, t => Assert.Equal(t.Value, File.GetLastWriteTimeUtc(t.Key)));
+        Assert.Contains("400 inputs in 1 file: 400 done", CliRunner.Run(dir, "manifest", "summary", P("out-manifests", "task-0.jsonl")).Stdout);
     }
 }
