@@ -30,9 +30,6 @@ internal sealed class MotionStabilizer : LabFrameStage
 
     public override int Cuts => cuts;
 
-    /// <summary>The flow of the newest frame (for measurements): its size and the tensor.</summary>
-    internal OpticalFlow Flow => flow;
-
     public override void Blend(ImageData input, Tensor<float> frameLab)
     {
         // A cut is judged after the motion is taken out: a fast pan changes every pixel's grey, but the frame

@@ -72,9 +72,6 @@ internal sealed class OpticalFlow : IDisposable
     /// <summary>The newest frame's backward flow [1, 2, FlowHeight, FlowWidth] (zero before a second frame).</summary>
     public Tensor<float> Flow => flows[0];
 
-    /// <summary>Forgets the frames before: the next frame starts a sequence (a scene cut).</summary>
-    public void Reset() => hasPrevious = false;
-
     /// <summary>Takes the next frame's Lab [1, 3, H, W] (its L is used) and computes its flow to the frame before; false when there was none (the flow is zero).</summary>
     public bool Next(Tensor<float> lab)
     {
@@ -133,10 +130,7 @@ internal sealed class OpticalFlow : IDisposable
             double x = p % w + f[p], y = p / w + f[n + p];
             if (x < 0 || y < 0 || x > w - 1 || y > h - 1)
                 continue;
-            int x0 = (int)x, y0 = (int)y, x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
-            double lx = x - x0, ly = y - y0;
-            double warped = (before[y0 * w + x0] * (1 - lx) + before[y0 * w + x1] * lx) * (1 - ly) + (before[y1 * w + x0] * (1 - lx) + before[y1 * w + x1] * lx) * ly;
-            sum += Math.Abs(now[p] - warped);
+            sum += Math.Abs(now[p] - Kernels.Video.FlowReference.Sample(before, 0, w, h, x, y));
             count++;
         }
         // A frame that leaves nothing of the one before inside is as new as a cut.

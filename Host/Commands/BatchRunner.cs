@@ -52,7 +52,6 @@ public sealed class BatchRunner
         throw new UsageException($"--shard '{text}': expected i/n with 0 <= i < n, e.g. 0/4 for the first of four shards");
     }
 
-    /// <summary>Counts of one run, for the summary and for tests.</summary>
     /// <summary>
     /// Inputs to colour again into the outputs a manifest recorded for them (--retry-failed), in place of
     /// <see cref="Inputs"/>; each recorded output must lie in <see cref="Output"/>.
@@ -65,6 +64,7 @@ public sealed class BatchRunner
     /// <summary>Outcomes known from the plan (skipped outputs, inputs that could not be planned), for the manifest.</summary>
     private readonly List<(string Input, string Output, string Status, string? Reason)> planned = new();
 
+    /// <summary>Counts of one run, for the summary and for tests.</summary>
     public sealed record Summary(int Done, int Skipped, int Failed, int Partial, double Seconds, int Videos = 0, int FrameFolders = 0);
 
     private (List<FrameJob> Jobs, int Skipped, List<string> Failures)? prepared;

@@ -112,7 +112,7 @@ internal static class DemoServer
         }
         catch (BadHttpRequestException e)
         {
-            await Fail(context, e.StatusCode, e.StatusCode == 413 ? $"the upload is over the limit of {service.Options.MaxUploadBytes / (1024.0 * 1024):0.#} MiB (--max-upload-mb)" : $"bad request: {e.Message}");
+            await Fail(context, e.StatusCode, e.StatusCode == 413 ? TooLarge(service.Options.MaxUploadBytes).Message : $"bad request: {e.Message}");
         }
         catch (InvalidDataException e)
         {
@@ -408,8 +408,6 @@ internal static class DemoServer
         byte[] body = await Engine.Files.StreamBytes.ReadAtMostAsync(request.Body, limit, () => TooLarge(limit), context.RequestAborted);
         return body.Length == 0 ? null : body;
     }
-
-    private static DemoException TooLarge(DemoService service) => TooLarge(service.Options.MaxUploadBytes);
 
     private static DemoException TooLarge(long limit) => new(413, $"the upload is over the limit of {limit / (1024.0 * 1024):0.#} MiB (--max-upload-mb)");
 }

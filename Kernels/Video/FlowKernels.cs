@@ -76,14 +76,8 @@ public static class FlowKernels
     /// <summary>Bilinear sample of a plane at (x, y), coordinates clamped to the picture.</summary>
     private static float Sample(ArrayView<float> plane, long offset, int w, int h, float x, float y)
     {
-        x = MathF.Min(MathF.Max(x, 0f), w - 1);
-        y = MathF.Min(MathF.Max(y, 0f), h - 1);
-        int x0 = (int)x, y0 = (int)y;
-        int x1 = x0 < w - 1 ? x0 + 1 : x0, y1 = y0 < h - 1 ? y0 + 1 : y0;
-        float lx = x - x0, ly = y - y0;
-        float top = plane[offset + y0 * w + x0] * (1f - lx) + plane[offset + y0 * w + x1] * lx;
-        float bottom = plane[offset + y1 * w + x0] * (1f - lx) + plane[offset + y1 * w + x1] * lx;
-        return top * (1f - ly) + bottom * ly;
+        Corners(x, y, w, h, out int topLeft, out int right, out int down, out float lx, out float ly);
+        return Lerp(plane, offset, topLeft, right, down, lx, ly);
     }
 
     /// <summary>The four neighbours' indices (row-major in a w x h plane) and the weights of a bilinear sample at (x, y), coordinates clamped.</summary>
