@@ -3,13 +3,29 @@ using System.Text.Json.Nodes;
 
 namespace ColorKernels.Engine.Models;
 
-/// <summary>The kinds of layer in the ECCV16 network, in the order they run.</summary>
-internal enum LayerKind { Conv, ConvTranspose, Relu, BatchNorm }
+/// <summary>
+/// The kinds of layer in the ECCV16 and hint networks. ReLU, tanh and add work in place on their input's
+/// tensor; add sums its input and <see cref="LayerSpec.Other"/> (a shortcut connection).
+/// </summary>
+internal enum LayerKind { Conv, ConvTranspose, Relu, BatchNorm, Add, Tanh }
 
-/// <summary>One layer of the network; <see cref="Prefix"/> is its PyTorch key prefix ("model3.4").</summary>
+/// <summary>
+/// One layer of the network; <see cref="Prefix"/> is its PyTorch key prefix ("model3.4"). It reads the
+/// previous layer's output, or <see cref="Input"/>'s (a layer's prefix) when given; an add layer also reads
+/// <see cref="Other"/>'s.
+/// </summary>
 internal sealed record LayerSpec(LayerKind Kind, string Prefix, int InChannels, int OutChannels,
     int Kernel = 0, int Stride = 1, int Pad = 0, int Dilation = 1)
 {
+    /// <summary>The layer whose output this one reads (null: the previous layer's).</summary>
+    public string? Input { get; init; }
+
+    /// <summary>An add layer's second input (the shortcut's layer).</summary>
+    public string? Other { get; init; }
+
+    /// <summary>Whether the layer overwrites its input's tensor with its output (its backward pass needs only its output, or nothing).</summary>
+    public bool InPlace => Kind is LayerKind.Relu or LayerKind.Tanh or LayerKind.Add;
+
     /// <summary>The spatial size this layer produces from an input of <paramref name="h"/> x <paramref name="w"/>.</summary>
     public (int H, int W) OutputSize(int h, int w) => Kind switch
     {
@@ -46,12 +62,28 @@ internal sealed record LayerSpec(LayerKind Kind, string Prefix, int InChannels, 
     };
 }
 
-/// <summary>Hyper-parameters of an ECCV16 model (the model file's header).</summary>
+/// <summary>
+/// Hyper-parameters of an ECCV16 model (the model file's header), or of the hint network built on its trunk
+/// (<see cref="Hints"/>: architecture "siggraph17", see <see cref="Eccv16Architecture.Layers(Eccv16Config)"/>).
+/// </summary>
 internal sealed record Eccv16Config(double Width, float Temperature = 0.38f, float LCenter = 50f, float LScale = 100f,
-    float AbScale = 110f, float BnEps = 1e-5f, bool Regression = false)
+    float AbScale = 110f, float BnEps = 1e-5f, bool Regression = false, bool Hints = false, float MaskCenter = 0.5f)
 {
     public const string ArchitectureName = "eccv16";
+
+    /// <summary>The hint network's architecture name (Zhang, Zhu et al., SIGGRAPH 2017).</summary>
+    public const string HintArchitectureName = "siggraph17";
+
     public const int Bins = 313;
+
+    /// <summary>Input channels: L; the hint network also reads hint a, b and the hint mask.</summary>
+    public int InputChannels => Hints ? 4 : 1;
+
+    /// <summary>The prefix of the hint network's classification head (logits over the bins at a quarter of the input).</summary>
+    public const string ClassHead = "model8.6";
+
+    /// <summary>The file's architecture name.</summary>
+    public string Architecture => Hints ? HintArchitectureName : ArchitectureName;
 
     /// <summary>"classification" (313 bins, the paper's model) or "regression" (2 channels predicting ab / ab_scale, the paper's L2 baseline).</summary>
     public string Head => Regression ? "regression" : "classification";
@@ -59,30 +91,50 @@ internal sealed record Eccv16Config(double Width, float Temperature = 0.38f, flo
     /// <summary>Output channels of the last convolution: the bins, or a and b.</summary>
     public int Outputs => Regression ? 2 : Bins;
 
-    public JsonObject ToHeader() => new()
+    /// <summary>The hint network's heads, as its header lists them.</summary>
+    public const string HintHeads = "regression+classification";
+
+    public JsonObject ToHeader()
     {
-        ["architecture"] = ArchitectureName,
-        ["width"] = Width,
-        ["bins"] = Bins,
-        ["temperature"] = Temperature,
-        ["l_center"] = LCenter,
-        ["l_scale"] = LScale,
-        ["ab_scale"] = AbScale,
-        ["bn_eps"] = BnEps,
-        ["head"] = Head,
-    };
+        var header = new JsonObject
+        {
+            ["architecture"] = Architecture,
+            ["width"] = Width,
+            ["bins"] = Bins,
+            ["temperature"] = Temperature,
+            ["l_center"] = LCenter,
+            ["l_scale"] = LScale,
+            ["ab_scale"] = AbScale,
+            ["bn_eps"] = BnEps,
+            ["head"] = Hints ? HintHeads : Head,
+        };
+        if (Hints)
+        {
+            // ECCV16 files keep their header as it always was (one input channel is implied).
+            header["input_channels"] = InputChannels;
+            header["mask_center"] = MaskCenter;
+        }
+        return header;
+    }
 
     public static Eccv16Config FromHeader(JsonObject header, string path)
     {
         double Number(string key) => ModelFile.Number(header, key, path);
+        bool hints = header["architecture"]?.GetValue<string>() == HintArchitectureName;
         int bins = (int)Number("bins");
         if (bins != Bins)
-            throw new UserErrorException($"'{path}': {bins} bins; the eccv16 architecture has {Bins}");
+            throw new UserErrorException($"'{path}': {bins} bins; the {(hints ? HintArchitectureName : ArchitectureName)} architecture has {Bins}");
         string head = header["head"] is JsonValue h && h.GetValueKind() == System.Text.Json.JsonValueKind.String ? h.GetValue<string>() : "classification";
-        if (head is not ("classification" or "regression"))
-            throw new UserErrorException($"'{path}': head '{head}' is unknown (classification or regression)");
+        if (hints ? head != HintHeads : head is not ("classification" or "regression"))
+            throw new UserErrorException($"'{path}': head '{head}' is unknown ({(hints ? HintHeads : "classification or regression")})");
+        int channels = header["input_channels"] is null ? 1 : ModelFile.Integer(header, "input_channels", path, 1, 4);
+        if (channels != (hints ? 4 : 1))
+            throw new UserErrorException($"'{path}': {channels} input channels; the {(hints ? HintArchitectureName : ArchitectureName)} architecture reads {(hints ? 4 : 1)}");
+        float maskCenter = hints ? (float)Number("mask_center") : 0.5f;
+        if (!(maskCenter >= 0 && maskCenter <= 1))
+            throw new UserErrorException($"'{path}': header field 'mask_center' is {maskCenter}; from 0 to 1 expected");
         var config = new Eccv16Config(Number("width"), (float)Number("temperature"), (float)Number("l_center"),
-            (float)Number("l_scale"), (float)Number("ab_scale"), (float)Number("bn_eps"), head == "regression");
+            (float)Number("l_scale"), (float)Number("ab_scale"), (float)Number("bn_eps"), head == "regression", hints, maskCenter);
         if (!(config.Width > 0) || !(config.Temperature > 0) || config.LScale == 0 || !(config.BnEps > 0))
             throw new UserErrorException($"'{path}': header values out of range (width {config.Width}, temperature {config.Temperature}, l_scale {config.LScale}, bn_eps {config.BnEps})");
         return config;
@@ -103,10 +155,27 @@ internal static class Eccv16Architecture
     public static int Channels(double width, int block) =>
         Math.Max(1, (int)Math.Round(BaseChannels[block] * width, MidpointRounding.AwayFromZero));
 
-    public static IReadOnlyList<LayerSpec> Layers(double width, bool regression = false)
+    public static IReadOnlyList<LayerSpec> Layers(double width, bool regression = false) => Layers(width, regression, hints: false);
+
+    /// <summary>The layers of <paramref name="config"/>'s network (ECCV16, or the hint network).</summary>
+    public static IReadOnlyList<LayerSpec> Layers(Eccv16Config config) => Layers(config.Width, config.Regression, config.Hints);
+
+    /// <summary>
+    /// With <paramref name="hints"/>, the hint network (Zhang, Zhu et al. 2017, on ECCV16's trunk): the
+    /// first conv reads 4 channels (L, hint a and b, mask); block 8 is ECCV16's with a shortcut added after
+    /// its upsampling (a 3x3 conv of block 2's output, at a quarter of the input), and its 1x1 conv to 313
+    /// logits is the classification head (model8.6, as in ECCV16, so an ECCV16 model's weights fit it).
+    /// Two more decoder blocks bring the features to half and full resolution, each a 4x4 stride-2
+    /// transposed conv plus a 3x3 conv shortcut from the trunk (block 1's output at half; conv1_1's, the one
+    /// full-resolution layer of the trunk, at full), then ReLU, a 3x3 conv and ReLU; a 1x1 conv to 2 channels
+    /// and tanh give ab / ab_scale at the input's resolution (the regression head). Channels 128 x width
+    /// in blocks 9 and 10, as in the paper. ECCV16's trunk downsamples by stride-2 convs where the paper's
+    /// own network subsamples; the shortcuts come from where the trunk is at each resolution.
+    /// </summary>
+    public static IReadOnlyList<LayerSpec> Layers(double width, bool regression, bool hints)
     {
         var layers = new List<LayerSpec>();
-        int input = 1;
+        int input = hints ? 4 : 1;
         for (int b = 0; b < 7; b++)
         {
             int c = Channels(width, b);
@@ -124,6 +193,8 @@ internal static class Eccv16Architecture
             layers.Add(new LayerSpec(LayerKind.BatchNorm, $"{block}.{2 * n}", c, c));
         }
         int c8 = Channels(width, 7);
+        if (hints)
+            return HintDecoder(layers, width, input, c8);
         layers.Add(new LayerSpec(LayerKind.ConvTranspose, "model8.0", input, c8, 4, 2, 1));
         layers.Add(new LayerSpec(LayerKind.Relu, "model8.1", c8, c8));
         layers.Add(new LayerSpec(LayerKind.Conv, "model8.2", c8, c8, 3, 1, 1));
@@ -133,6 +204,45 @@ internal static class Eccv16Architecture
         layers.Add(new LayerSpec(LayerKind.Conv, "model8.6", c8, regression ? 2 : Eccv16Config.Bins, 1, 1, 0));
         return layers;
     }
+
+    /// <summary>The channels of the hint network's half- and full-resolution decoder blocks (128 x width).</summary>
+    public static int DecoderChannels(double width) => Math.Max(1, (int)Math.Round(128 * width, MidpointRounding.AwayFromZero));
+
+    private static IReadOnlyList<LayerSpec> HintDecoder(List<LayerSpec> layers, double width, int input, int c8)
+    {
+        int c1 = Channels(width, 0), c2 = Channels(width, 1), c9 = DecoderChannels(width);
+        string last = layers[^1].Prefix;
+        // Quarter resolution: ECCV16's block 8 with block 2's shortcut; its logits are the classification head.
+        layers.Add(new LayerSpec(LayerKind.Conv, "short8", c2, c8, 3, 1, 1) { Input = "model2.4" });
+        layers.Add(new LayerSpec(LayerKind.ConvTranspose, "model8.0", input, c8, 4, 2, 1) { Input = last });
+        layers.Add(new LayerSpec(LayerKind.Add, "add8", c8, c8) { Other = "short8" });
+        layers.Add(new LayerSpec(LayerKind.Relu, "model8.1", c8, c8));
+        layers.Add(new LayerSpec(LayerKind.Conv, "model8.2", c8, c8, 3, 1, 1));
+        layers.Add(new LayerSpec(LayerKind.Relu, "model8.3", c8, c8));
+        layers.Add(new LayerSpec(LayerKind.Conv, "model8.4", c8, c8, 3, 1, 1));
+        layers.Add(new LayerSpec(LayerKind.Relu, "model8.5", c8, c8));
+        layers.Add(new LayerSpec(LayerKind.Conv, Eccv16Config.ClassHead, c8, Eccv16Config.Bins, 1, 1, 0));
+        // Half resolution, with block 1's output; full, with conv1_1's (after its ReLU).
+        layers.Add(new LayerSpec(LayerKind.Conv, "short9", c1, c9, 3, 1, 1) { Input = "model1.4" });
+        layers.Add(new LayerSpec(LayerKind.ConvTranspose, "model9.0", c8, c9, 4, 2, 1) { Input = "model8.5" });
+        layers.Add(new LayerSpec(LayerKind.Add, "add9", c9, c9) { Other = "short9" });
+        layers.Add(new LayerSpec(LayerKind.Relu, "model9.1", c9, c9));
+        layers.Add(new LayerSpec(LayerKind.Conv, "model9.2", c9, c9, 3, 1, 1));
+        layers.Add(new LayerSpec(LayerKind.Relu, "model9.3", c9, c9));
+        layers.Add(new LayerSpec(LayerKind.Conv, "short10", c1, c9, 3, 1, 1) { Input = "model1.1" });
+        layers.Add(new LayerSpec(LayerKind.ConvTranspose, "model10.0", c9, c9, 4, 2, 1) { Input = "model9.3" });
+        layers.Add(new LayerSpec(LayerKind.Add, "add10", c9, c9) { Other = "short10" });
+        layers.Add(new LayerSpec(LayerKind.Relu, "model10.1", c9, c9));
+        layers.Add(new LayerSpec(LayerKind.Conv, "model10.2", c9, c9, 3, 1, 1));
+        layers.Add(new LayerSpec(LayerKind.Relu, "model10.3", c9, c9));
+        layers.Add(new LayerSpec(LayerKind.Conv, "model_ab", c9, 2, 1, 1, 0));
+        layers.Add(new LayerSpec(LayerKind.Tanh, "model_ab.tanh", 2, 2));
+        return layers;
+    }
+
+    /// <summary>Every tensor a model file of <paramref name="config"/>'s network must hold, in file order.</summary>
+    public static IReadOnlyList<(string Name, int[] Shape, bool IsParameter)> Tensors(Eccv16Config config) =>
+        config.Hints ? Layers(config).SelectMany(l => l.Tensors()).ToList() : Tensors(config.Width, config.Regression);
 
     /// <summary>Every tensor a model file of this width must hold, in file order, with its shape.</summary>
     public static IReadOnlyList<(string Name, int[] Shape, bool IsParameter)> Tensors(double width, bool regression = false)

@@ -39,12 +39,12 @@ internal sealed class Eccv16InferenceNetwork : IDisposable
     /// </summary>
     public static Eccv16Config Validate(ModelFile file, string path)
     {
-        if (file.Architecture != Eccv16Config.ArchitectureName)
-            throw new UserErrorException($"'{path}': architecture '{file.Architecture}' is not known to this build (it knows {Eccv16Config.ArchitectureName})");
+        if (file.Architecture is not (Eccv16Config.ArchitectureName or Eccv16Config.HintArchitectureName))
+            throw new UserErrorException($"'{path}': architecture '{file.Architecture}' is not known to this build (it knows {Eccv16Config.ArchitectureName} and {Eccv16Config.HintArchitectureName})");
         Eccv16Config config = Eccv16Config.FromHeader(file.Header, path);
-        var expected = Eccv16Architecture.Tensors(config.Width, config.Regression);
+        var expected = Eccv16Architecture.Tensors(config);
         var stored = file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        string what = $"eccv16 {config.Head} width {config.Width}";
+        string what = config.Hints ? $"{Eccv16Config.HintArchitectureName} width {config.Width}" : $"eccv16 {config.Head} width {config.Width}";
         foreach (var (name, shape, _) in expected)
         {
             if (!stored.TryGetValue(name, out StoredTensor? t))
@@ -63,7 +63,7 @@ internal sealed class Eccv16InferenceNetwork : IDisposable
     public static Eccv16InferenceNetwork Load(ComputeDevice device, ModelFile file, string path)
     {
         Eccv16Config config = Validate(file, path);
-        var expected = Eccv16Architecture.Tensors(config.Width, config.Regression);
+        var expected = Eccv16Architecture.Tensors(config);
         var stored = file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
         var network = new Eccv16InferenceNetwork(device, config);
@@ -71,7 +71,9 @@ internal sealed class Eccv16InferenceNetwork : IDisposable
         {
             foreach (var (name, shape, _) in expected)
                 network.parameters[name] = device.Upload(name, new Shape(shape), stored[name].Data);
-            if (!config.Regression)
+            if (config.Hints)   // the classification head's bins: the paper's centres (no decode layer in the file)
+                network.parameters["decode"] = device.Upload("decode", new Shape(2, Eccv16Config.Bins), Eccv16Architecture.CentresPlanar());
+            else if (!config.Regression)
             {
                 float[] decode = stored["model_out.weight"].Data.Select(v => v * config.AbScale).ToArray();
                 network.parameters["decode"] = device.Upload("decode", new Shape(2, Eccv16Config.Bins), decode);
@@ -113,10 +115,15 @@ internal sealed class Eccv16InferenceNetwork : IDisposable
     public Tensor<float> Logits(Tensor<float> input)
     {
         Shape s = input.Shape;
-        if (s.Rank != 4 || s[1] != 1 || s[2] % 8 != 0 || s[3] % 8 != 0)
-            throw new ArgumentException($"network input '{input.Name}' must be [N, 1, H, W] with H and W multiples of 8; it is {s}");
+        int c = Config.InputChannels;
+        if (s.Rank != 4 || s[1] != c || s[2] % 8 != 0 || s[3] % 8 != 0)
+            throw new ArgumentException($"network input '{input.Name}' must be [N, {c}, H, W] with H and W multiples of 8; it is {s}");
         return passes!.Forward(input, Fused ? ForwardMode.Fused : ForwardMode.Unfused);
     }
+
+    /// <summary>The hint network's classification logits [N, 313, H/4, W/4] from the last <see cref="Logits"/> call (which returned its ab).</summary>
+    public Tensor<float> ClassLogits => Config.Hints ? passes!.Output(Eccv16Config.ClassHead)
+        : throw new InvalidOperationException("only the hint network has a second head");
 
     private Tensor<float>? palette;
 

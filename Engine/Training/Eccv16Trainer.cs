@@ -59,6 +59,10 @@ public sealed record TrainSettings
     public float Sigma { get; init; } = 5f;
     /// <summary>Batch-norm running-statistics momentum.</summary>
     public float BnMomentum { get; init; } = 0.1f;
+    /// <summary>The hint network's ab loss: the smooth-L1 threshold in ab units (the paper's 1).</summary>
+    public float HintDelta { get; init; } = 1f;
+    /// <summary>The hint network's ab loss weight beside its classification loss (weight 1).</summary>
+    public float HintAbWeight { get; init; } = 10f;
 }
 
 /// <summary>
@@ -66,6 +70,10 @@ public sealed record TrainSettings
 /// statistics), its activations kept for the backward pass, gradients accumulated per parameter, then one
 /// Adam or SGD update. The model's decode layer (model_out, the bin centres) is fixed, as in the paper.
 /// One step reads back only its loss (and the gradient norm when clipping).
+/// The hint network (<see cref="Eccv16Config.Hints"/>) trains the same way on simulated hints (the batch's
+/// squares, each given its mean true ab on the device): its classification head with the loss above at a
+/// quarter of the crop, its ab head with smooth L1 at the crop's full resolution, weighted by
+/// <see cref="TrainSettings.HintAbWeight"/>; the reported loss is their sum.
 /// </summary>
 internal sealed class Eccv16Trainer : IDisposable
 {
@@ -80,7 +88,7 @@ internal sealed class Eccv16Trainer : IDisposable
     private readonly Tensor<float> centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab;
     private readonly Tensor<int> targetIndex;
     private readonly int size, outSize, neighbours;
-    private readonly Tensor<float>? scaledAb;
+    private readonly Tensor<float>? scaledAb, abFull, fullWeight, fullLoss;
 
     public Eccv16Trainer(ComputeDevice device, ModelFile model, TrainSettings settings, IReadOnlyList<double> rebalancingWeights)
     {
@@ -91,11 +99,11 @@ internal sealed class Eccv16Trainer : IDisposable
             throw new UserErrorException($"--crop {settings.Crop}: must be a positive multiple of 8");
         size = settings.Crop;
         outSize = size / 4;
-        if ((settings.Loss == LossKind.L2) != Config.Regression)
+        if (!Config.Hints && (settings.Loss == LossKind.L2) != Config.Regression)
             throw new UserErrorException(settings.Loss == LossKind.L2
                 ? "--loss l2 needs a regression-head model (a new one, or --init from 'model init --head regression')"
                 : $"--loss {(settings.Loss == LossKind.Rebalanced ? "rebalanced" : "ce")} needs a classification-head model; this one has a regression head");
-        var expected = Eccv16Architecture.Tensors(Config.Width, Config.Regression);
+        var expected = Eccv16Architecture.Tensors(Config);
         parameterNames = expected.Where(t => t.IsParameter && t.Name != "model_out.weight").Select(t => t.Name).ToList();
         try
         {
@@ -117,6 +125,14 @@ internal sealed class Eccv16Trainer : IDisposable
             centres = device.Upload("centres", new Shape(2, Eccv16Config.Bins), centreData);
             if (Config.Regression)
                 scaledAb = device.Allocate<float>("ab_target_scaled", Shape.Nchw(n, 2, outSize, outSize));
+            if (Config.Hints)
+            {
+                if (settings.Loss == LossKind.L2)
+                    throw new UserErrorException("--loss l2: the hint network's classification head trains with rebalanced or ce (its ab head with smooth L1)");
+                abFull = device.Allocate<float>("ab_target_full", Shape.Nchw(n, 2, size, size));
+                fullWeight = device.Upload("full_weight", new Shape(n, size, size), Enumerable.Repeat(1f, n * size * size).ToArray());
+                fullLoss = device.Allocate<float>("full_loss", new Shape(n, size, size));
+            }
             float[] weights = settings.Loss == LossKind.Rebalanced
                 ? rebalancingWeights.Select(x => (float)x).ToArray()
                 : Enumerable.Repeat(1f, Eccv16Config.Bins).ToArray();
@@ -155,9 +171,9 @@ internal sealed class Eccv16Trainer : IDisposable
     /// pixel, and the gradient norm before clipping (0 when clipping is off). A NaN or infinite loss is
     /// returned as it is, before any parameter is changed, so the caller can stop with the last good state.
     /// </summary>
-    public (double Loss, double GradNorm) Step(Tensor<float> lab, float learningRate)
+    public (double Loss, double GradNorm) Step(Tensor<float> lab, float learningRate, int[]? hintSquares = null)
     {
-        Forward(lab, training: true);
+        Forward(lab, training: true, hintSquares);
         double meanLoss = ComputeLoss(withGradient: true);
         if (!double.IsFinite(meanLoss))
             return (meanLoss, double.NaN);
@@ -191,13 +207,13 @@ internal sealed class Eccv16Trainer : IDisposable
     }
 
     /// <summary>Mean loss on a batch with inference-mode batch norm (running statistics); nothing is updated.</summary>
-    public double Evaluate(Tensor<float> lab)
+    public double Evaluate(Tensor<float> lab, int[]? hintSquares = null)
     {
-        Forward(lab, training: false);
+        Forward(lab, training: false, hintSquares);
         return ComputeLoss(withGradient: false);
     }
 
-    private void Forward(Tensor<float> lab, bool training)
+    private void Forward(Tensor<float> lab, bool training, int[]? hintSquares)
     {
         if (!lab.Shape.Equals(Shape.Nchw(settings.Batch, 3, size, size)))
             throw new ArgumentException($"training batch '{lab.Name}' is {lab.Shape}; expected {Shape.Nchw(settings.Batch, 3, size, size)}");
@@ -205,6 +221,11 @@ internal sealed class Eccv16Trainer : IDisposable
         Tensor<float> input = Input();
         ResampleOps.ResizeBilinear(lab, 0, 1, input, 0, 1f / Config.LScale, -Config.LCenter / Config.LScale);
         ResampleOps.ResizeBilinear(lab, 1, 2, ab, 0);
+        if (Config.Hints)
+        {
+            HintTable.Write(device, lab, hintSquares ?? Array.Empty<int>(), input, Config);
+            ResampleOps.ResizeBilinear(lab, 1, 2, abFull!, 0, 1f / Config.AbScale, 0f);
+        }
         logits = passes.Forward(input, training ? ForwardMode.Training : ForwardMode.Unfused, settings.BnMomentum);
     }
 
@@ -212,11 +233,11 @@ internal sealed class Eccv16Trainer : IDisposable
 
     private Tensor<float>? input;
 
-    private Tensor<float> Input() => input ??= device.Allocate<float>("input", Shape.Nchw(settings.Batch, 1, size, size));
+    private Tensor<float> Input() => input ??= device.Allocate<float>("input", Shape.Nchw(settings.Batch, Config.InputChannels, size, size));
 
     private double ComputeLoss(bool withGradient)
     {
-        Tensor<float> logits = this.logits!;
+        Tensor<float> logits = Config.Hints ? passes.Output(Eccv16Config.ClassHead) : this.logits!;
         LossOps.ColourfulImages(ab, imageWeight, 5f);
         LossOps.SoftEncode(ab, centres, classWeight, imageWeight, targetIndex, targetWeight, pixelWeight, neighbours, settings.Sigma);
         int pixels = settings.Batch * outSize * outSize;
@@ -228,18 +249,40 @@ internal sealed class Eccv16Trainer : IDisposable
         }
         else
         {
-            LossOps.SoftmaxCrossEntropy(logits, targetIndex, targetWeight, pixelWeight, loss, passes.OutputGradient, 1f / pixels);
+            Tensor<float> dLogits = Config.Hints ? passes.Gradient(Eccv16Config.ClassHead) : passes.OutputGradient;
+            LossOps.SoftmaxCrossEntropy(logits, targetIndex, targetWeight, pixelWeight, loss, dLogits, 1f / pixels);
         }
-        float[] perPixel = loss.Download();   // step boundary: the loss map is read back for the log
-        double sum = 0;
-        foreach (float v in perPixel)
-            sum += v;
-        return sum / pixels;
+        double total = Mean(loss);   // step boundary: the loss maps are read back for the log
+        if (Config.Hints)
+        {
+            float weight = settings.HintAbWeight;
+            LossOps.SmoothL1(this.logits!, abFull!, fullWeight!, fullLoss!, passes.OutputGradient, settings.HintDelta / Config.AbScale,
+                weight / fullLoss!.Elements);
+            total += weight * Mean(fullLoss);
+        }
+        return total;
     }
+
+    private static double Mean(Tensor<float> perPixel)
+    {
+        double sum = 0;
+        foreach (float v in perPixel.Download())
+            sum += v;
+        return sum / perPixel.Elements;
+    }
+
+    /// <summary>A parameter's values (tests: finite differences through a whole network).</summary>
+    internal float[] ParameterValues(string name) => tensors[name].Download();
+
+    /// <summary>Overwrites a parameter (tests: finite differences through a whole network).</summary>
+    internal void SetParameter(string name, float[] values) => tensors[name].Upload(values);
+
+    /// <summary>A parameter's gradient from the last <see cref="Step"/>.</summary>
+    internal float[] GradientValues(string name) => grads[name].Download();
 
     /// <summary>The current model (parameters and running statistics) as a model file.</summary>
     public ModelFile ToModelFile() => new(Config.ToHeader(),
-        Eccv16Architecture.Tensors(Config.Width, Config.Regression).Select(t => new StoredTensor(t.Name, t.Shape, tensors[t.Name].Download())).ToList());
+        Eccv16Architecture.Tensors(Config).Select(t => new StoredTensor(t.Name, t.Shape, tensors[t.Name].Download())).ToList());
 
     /// <summary>The optimiser state (moments) and step count, as a file of its own architecture name.</summary>
     public ModelFile OptimizerState(JsonObject extraHeader)
@@ -293,7 +336,7 @@ internal sealed class Eccv16Trainer : IDisposable
             foreach (Tensor<float> t in group)
                 t.Dispose();
         passes?.Dispose();
-        foreach (IDisposable? t in new IDisposable?[] { centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab, scaledAb, targetIndex, input })
+        foreach (IDisposable? t in new IDisposable?[] { centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab, scaledAb, targetIndex, input, abFull, fullWeight, fullLoss })
             t?.Dispose();
     }
 }

@@ -3,8 +3,11 @@ using ColorKernels.Engine.Imaging;
 
 namespace ColorKernels.Engine.Training;
 
-/// <summary>One training batch: packed 8-bit RGB [N, crop, crop, 3], the sample cursor after it, and what was skipped.</summary>
-internal sealed record PhotoBatch(byte[] Rgb, long NextCursor, IReadOnlyList<string> Skipped);
+/// <summary>
+/// One training batch: packed 8-bit RGB [N, crop, crop, 3], the sample cursor after it, what was skipped, and
+/// (for the hint network) the simulated hints' squares [hints, 4] (image in the batch, x0, y0, side).
+/// </summary>
+internal sealed record PhotoBatch(byte[] Rgb, long NextCursor, IReadOnlyList<string> Skipped, int[] HintSquares);
 
 /// <summary>
 /// The training data pipeline's host half: a folder's photos (recursive, sorted), visited in an order
@@ -18,7 +21,7 @@ public sealed class PhotoBatches : IDisposable
 {
     private readonly IReadOnlyList<string> files;
     private readonly int batch, resize, crop, seed;
-    private readonly bool augment;
+    private readonly bool augment, hints;
     private readonly long maxPixels;
     private readonly BlockingCollection<PhotoBatch> queue = new(boundedCapacity: 3);
     private readonly CancellationTokenSource stop = new();
@@ -26,8 +29,9 @@ public sealed class PhotoBatches : IDisposable
     private volatile Exception? failure;
 
     internal PhotoBatches(IReadOnlyList<string> files, int batch, int resize, int crop, int seed, long cursor, bool augment,
-        long maxPixels = ImageIO.DefaultMaxPixels)
+        long maxPixels = ImageIO.DefaultMaxPixels, bool hints = false)
     {
+        this.hints = hints;
         if (files.Count == 0)
             throw new UserErrorException("no photos to train on");
         if (crop > resize)
@@ -75,6 +79,7 @@ public sealed class PhotoBatches : IDisposable
             {
                 var rgb = new byte[batch * crop * crop * 3];
                 var skipped = new List<string>();
+                var squares = new List<int>();
                 int filled = 0, failuresInARow = 0;
                 while (filled < batch)
                 {
@@ -88,6 +93,9 @@ public sealed class PhotoBatches : IDisposable
                         int y0 = augment ? random.Next(resize - crop + 1) : (resize - crop) / 2;
                         bool flip = augment && random.Next(2) == 1;
                         CopyCrop(image, rgb.AsSpan(filled * crop * crop * 3), x0, y0, flip);
+                        if (hints)
+                            foreach (var (x, y, side) in SimulatedHints(new Random(Mix(seed, sample, 0x41A7)), crop))
+                                squares.AddRange(new[] { filled, x, y, side });
                         filled++;
                         failuresInARow = 0;
                     }
@@ -98,7 +106,7 @@ public sealed class PhotoBatches : IDisposable
                             throw new UserErrorException($"none of the {files.Count} photos could be read (last: {e.Message})");
                     }
                 }
-                queue.Add(new PhotoBatch(rgb, cursor, skipped), stop.Token);
+                queue.Add(new PhotoBatch(rgb, cursor, skipped, squares.ToArray()), stop.Token);
             }
         }
         catch (OperationCanceledException)
@@ -112,6 +120,27 @@ public sealed class PhotoBatches : IDisposable
         finally
         {
             queue.CompleteAdding();
+        }
+    }
+
+    /// <summary>The most simulated hints a sample gets (the geometric draw is cut there; it reaches 64 once in about 5,000 samples).</summary>
+    public const int MaxSimulatedHints = 64;
+
+    /// <summary>
+    /// The hint network's simulated hints for one sample (Zhang, Zhu et al. 2017, section 3.2): their number
+    /// drawn from a geometric distribution of p = 1/8 counted from 0 (so one sample in eight has none, and 7
+    /// is the mean), each a square of side 1 to 9 (uniform) at a uniformly random place inside the crop. The
+    /// paper draws places from a Gaussian about the centre; uniform places match the measurement's hints.
+    /// </summary>
+    internal static IEnumerable<(int X, int Y, int Side)> SimulatedHints(Random random, int crop)
+    {
+        int count = 0;
+        while (count < MaxSimulatedHints && random.NextDouble() >= 1.0 / 8)
+            count++;
+        for (int i = 0; i < count; i++)
+        {
+            int side = Math.Min(crop, random.Next(1, 10));
+            yield return (random.Next(crop - side + 1), random.Next(crop - side + 1), side);
         }
     }
 

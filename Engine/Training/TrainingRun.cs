@@ -20,8 +20,10 @@ public sealed record TrainRunOptions
     public string? Val { get; init; }
     /// <summary>Channel multiplier of a new model.</summary>
     public double Width { get; init; } = 0.25;
-    /// <summary>A model file to start from instead of a new one.</summary>
+    /// <summary>A model file to start from instead of a new one (with <see cref="Hints"/>, an eccv16 model seeds the hint network's trunk).</summary>
     public string? Init { get; init; }
+    /// <summary>Train the hint network (Zhang, Zhu et al. 2017) on simulated hints instead of ECCV16.</summary>
+    public bool Hints { get; init; }
     /// <summary>Continue the run in <see cref="Out"/> from its last checkpoint.</summary>
     public bool Resume { get; init; }
     /// <summary>Total optimiser steps.</summary>
@@ -138,9 +140,15 @@ public sealed class TrainingRun
             if (File.Exists(ModelPath))
                 throw new UserErrorException($"'{o.Out}' already holds a run; use --resume to continue it or choose another --out");
             model = o.Init is null
-                ? Eccv16Init.Create(new Eccv16Config(o.Width, Regression: o.Settings.Loss == LossKind.L2), o.Seed)
-                : ModelFile.Read(o.Init);
+                ? Eccv16Init.Create(new Eccv16Config(o.Width, Regression: o.Settings.Loss == LossKind.L2, Hints: o.Hints), o.Seed)
+                : ModelFile.Open(o.Init);
+            if (o.Hints && model.Architecture == Eccv16Config.ArchitectureName)
+                model = Eccv16Init.HintNetworkFrom(model, ModelFile.DisplayName(o.Init!), o.Seed);
         }
+        if (o.Hints != (model.Architecture == Eccv16Config.HintArchitectureName))
+            throw new UserErrorException(o.Hints
+                ? $"--hints: '{(o.Resume ? ModelPath : o.Init)}' is a {model.Architecture} model, not a hint network or an eccv16 model to start one from"
+                : $"'{(o.Resume ? ModelPath : o.Init)}' is a hint network: train it with --hints");
 
         using var trainer = new Eccv16Trainer(device, model, o.Settings, weights);
         if (state is not null)
@@ -151,7 +159,7 @@ public sealed class TrainingRun
         else
             TrimLog(trainer.StepCount);
 
-        using var batches = new PhotoBatches(files, o.Settings.Batch, o.Resize, crop, o.Seed, cursor, augment: true);
+        using var batches = new PhotoBatches(files, o.Settings.Batch, o.Resize, crop, o.Seed, cursor, augment: true, hints: o.Hints);
         using Tensor<byte> rgb = device.Allocate<byte>("batch_rgb", new Shape(o.Settings.Batch, crop, crop, 3));
         using Tensor<float> lab = device.Allocate<float>("batch_lab", Shape.Nchw(o.Settings.Batch, 3, crop, crop));
         var clock = Stopwatch.StartNew();
@@ -169,7 +177,7 @@ public sealed class TrainingRun
             rgb.Upload(batch.Rgb);
             Ops.LabOps.SrgbBytesToLab(rgb, lab);
             double lr = LearningRateAt(trainer.StepCount);
-            var (loss, norm) = trainer.Step(lab, (float)lr);
+            var (loss, norm) = trainer.Step(lab, (float)lr, batch.HintSquares);
             if (!double.IsFinite(loss))
                 throw new UserErrorException($"the loss became {loss} at step {trainer.StepCount + 1}; stopped, and the last good checkpoint in '{o.Out}' is kept (try a lower --lr or --clip)");
             cursor = batch.NextCursor;
@@ -190,21 +198,24 @@ public sealed class TrainingRun
     private double Validate(ComputeDevice device, Eccv16Trainer trainer, IReadOnlyList<string> valFiles, int crop)
     {
         int count = Math.Max(1, Math.Min(o.ValBatches, valFiles.Count / o.Settings.Batch));
-        using var batches = new PhotoBatches(valFiles, o.Settings.Batch, o.Resize, crop, o.Seed, 0, augment: false);
+        using var batches = new PhotoBatches(valFiles, o.Settings.Batch, o.Resize, crop, o.Seed, 0, augment: false, hints: o.Hints);
         using Tensor<byte> rgb = device.Allocate<byte>("val_rgb", new Shape(o.Settings.Batch, crop, crop, 3));
         using Tensor<float> lab = device.Allocate<float>("val_lab", Shape.Nchw(o.Settings.Batch, 3, crop, crop));
         double sum = 0;
         for (int i = 0; i < count; i++)
         {
-            rgb.Upload(batches.Next().Rgb);
+            PhotoBatch batch = batches.Next();
+            rgb.Upload(batch.Rgb);
             Ops.LabOps.SrgbBytesToLab(rgb, lab);
-            sum += trainer.Evaluate(lab);
+            sum += trainer.Evaluate(lab, batch.HintSquares);
         }
         return sum / count;
     }
 
-    private JsonObject SettingsHeader(long cursor) => new()
+    private JsonObject SettingsHeader(long cursor)
     {
+        var header = new JsonObject
+        {
         ["cursor"] = cursor,
         ["seed"] = o.Seed,
         ["batch"] = o.Settings.Batch,
@@ -213,7 +224,14 @@ public sealed class TrainingRun
         ["loss"] = o.Settings.Loss.ToString().ToLowerInvariant(),
         ["neighbours"] = o.Settings.Neighbours,
         ["width"] = o.Width,
-    };
+        };
+        if (o.Hints)   // (an ECCV16 run's state keeps the keys it always had, so older runs resume)
+        {
+            header["hints"] = true;
+            header["hint_ab_weight"] = o.Settings.HintAbWeight;
+        }
+        return header;
+    }
 
     private void Checkpoint(Eccv16Trainer trainer, long cursor)
     {

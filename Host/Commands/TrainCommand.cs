@@ -43,11 +43,13 @@ public static class TrainCommand
         var context = new Option<int>("--context") { Description = "som-mlp: also a coarse context patch of K x K samples this many pixels apart (0: none)", DefaultValueFactory = _ => 0 };
         var hidden = new Option<string>("--hidden") { Description = "som-mlp: hidden layer sizes, comma-separated", DefaultValueFactory = _ => "500,500" };
         Option<string> somInit = SomCommand.InitOption(), somMode = SomCommand.ModeOption();
+        var hints = new Option<bool>("--hints") { Description = "Train the hint network (Zhang, Zhu et al. 2017: L, hint ab and mask in; ab and bin heads) on simulated hints; --init an eccv16 model (or default) to start from its trunk" };
+        var hintAbWeight = new Option<float>("--hint-ab-weight") { Description = "--hints: weight of the ab head's smooth-L1 loss beside the bin head's", DefaultValueFactory = _ => 10f };
         var timeLimit = new Option<double?>("--time-limit") { Description = "Minutes after which to stop cleanly with a checkpoint (as Ctrl-C does); --resume continues" };
 
-        var command = new Command("train", "Train an ECCV16 colourizer (class-rebalanced soft-encoded cross-entropy) on a folder of colour photos.");
+        var command = new Command("train", "Train an ECCV16 colourizer (class-rebalanced soft-encoded cross-entropy), or with --hints the hint network, on a folder of colour photos.");
         command.Arguments.Add(data);
-        foreach (Option option in new Option[] { output, arch, width, init, resume, steps, batch, lr, schedule, lrStep, lrGamma, optimizer, decay, clip, loss, prior, neighbours, crop, resize, seed, val, valEvery, checkpointEvery, timeLimit, method, som, patch, context, hidden, somInit, somMode })
+        foreach (Option option in new Option[] { output, arch, width, init, resume, steps, batch, lr, schedule, lrStep, lrGamma, optimizer, decay, clip, loss, prior, neighbours, crop, resize, seed, val, valEvery, checkpointEvery, timeLimit, hints, hintAbWeight, method, som, patch, context, hidden, somInit, somMode })
             command.Options.Add(option);
 
         command.SetAction(result => Cli.Guard(() =>
@@ -82,6 +84,8 @@ public static class TrainCommand
                 WeightDecay = result.GetValue(decay),
                 ClipNorm = result.GetValue(clip),
                 Neighbours = result.GetValue(neighbours),
+                HintAbWeight = result.GetValue(hintAbWeight) is var abWeight && abWeight >= 0 && float.IsFinite(abWeight) ? abWeight
+                    : throw new UsageException($"--hint-ab-weight {result.GetValue(hintAbWeight)}: must be 0 or more"),
             };
             var options = new TrainRunOptions
             {
@@ -90,6 +94,7 @@ public static class TrainCommand
                 Val = result.GetValue(val),
                 Width = w,
                 Init = result.GetValue(init),
+                Hints = result.GetValue(hints),
                 Resume = result.GetValue(resume),
                 Steps = result.GetValue(steps),
                 LearningRate = result.GetValue(lr),

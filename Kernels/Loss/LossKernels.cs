@@ -122,6 +122,38 @@ public static class LossKernels
     }
 
     /// <summary>
+    /// SmoothL1Kernel (the hint network's ab loss, Zhang, Zhu et al. 2017; Girshick's smooth L1 with a
+    /// threshold): per component d = pred - target, l(d) = d^2 / (2 delta) where |d| &lt; delta, else |d| -
+    /// delta / 2 (delta = Sigma): quadratic near the target, so small errors are not pushed as hard as large
+    /// ones, and linear beyond it, so the average of several plausible colours is not the answer it is for
+    /// L2. loss = w_pixel (l(da) + l(db)) (assigned to loss [N, H, W]); dPred = GradScale w_pixel l'(d)
+    /// (assigned), l'(d) = d / delta inside, sign(d) outside. pred and target [N, 2, H, W]. Thread: pixels.
+    /// </summary>
+    public static void SmoothL1Kernel(ArrayView<float> prediction, ArrayView<float> target, ArrayView<float> pixelWeight,
+        ArrayView<float> loss, ArrayView<float> dPrediction, BinArgs a)
+    {
+        int total = a.Pixels, run = a.RunLength;
+        float delta = a.Sigma;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int p = start, end = Math.Min(start + run, total); p < end; p++)
+            {
+                int n = p / a.Plane, i0 = n * 2 * a.Plane + (p - n * a.Plane), i1 = i0 + a.Plane;
+                float da = prediction[i0] - target[i0], db = prediction[i1] - target[i1], w = pixelWeight[p];
+                loss[p] = w * (SmoothL1(da, delta) + SmoothL1(db, delta));
+                dPrediction[i0] = a.GradScale * w * SmoothL1Slope(da, delta);
+                dPrediction[i1] = a.GradScale * w * SmoothL1Slope(db, delta);
+            }
+    }
+
+    private static float SmoothL1(float d, float delta)
+    {
+        float m = MathF.Abs(d);
+        return m < delta ? 0.5f * d * d / delta : m - 0.5f * delta;
+    }
+
+    private static float SmoothL1Slope(float d, float delta) => MathF.Abs(d) < delta ? d / delta : d > 0f ? 1f : -1f;
+
+    /// <summary>
     /// BinHistogramKernel: counts[q] += number of pixels whose nearest bin centre is q (ties to the lower
     /// index), ab [N, 2, H, W]; atomics, so any number of threads may add to one bin. Thread: pixels.
     /// </summary>

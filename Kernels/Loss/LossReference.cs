@@ -104,6 +104,26 @@ public static class LossReference
         return (loss, dp);
     }
 
+    /// <summary>Per-pixel w_pixel (l(da) + l(db)) [N, H, W], l the smooth L1 of threshold delta, and its gradient x gradScale [N, 2, H, W].</summary>
+    public static (double[] Loss, double[] DPrediction) SmoothL1(IReadOnlyList<double> prediction, float[] target, float[] pixelWeight,
+        int n, int plane, double delta, double gradScale)
+    {
+        var loss = new double[n * plane];
+        var dp = new double[n * 2 * plane];
+        double L(double d) => Math.Abs(d) < delta ? 0.5 * d * d / delta : Math.Abs(d) - 0.5 * delta;
+        double Slope(double d) => Math.Abs(d) < delta ? d / delta : Math.Sign(d);
+        for (int b = 0; b < n; b++)
+            for (int p = 0; p < plane; p++)
+            {
+                int i0 = b * 2 * plane + p, i1 = i0 + plane;
+                double da = prediction[i0] - target[i0], db = prediction[i1] - target[i1], w = pixelWeight[b * plane + p];
+                loss[b * plane + p] = w * (L(da) + L(db));
+                dp[i0] = gradScale * w * Slope(da);
+                dp[i1] = gradScale * w * Slope(db);
+            }
+        return (loss, dp);
+    }
+
     /// <summary>counts[q] = pixels of ab [N, 2, H, W] whose nearest centre is q.</summary>
     public static int[] BinHistogram(float[] ab, float[] centres, int n, int plane)
     {

@@ -18,6 +18,7 @@ internal static class LossOps
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Ints, Floats, Floats, BinArgs>> SoftEncodeKernel = new(LossKernels.SoftEncodeKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Ints, Floats, Floats, Floats, Floats, BinArgs>> SoftmaxCrossEntropyKernel = new(LossKernels.SoftmaxCrossEntropyKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, BinArgs>> L2RegressionKernel = new(LossKernels.L2RegressionKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, BinArgs>> SmoothL1Kernel = new(LossKernels.SmoothL1Kernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Ints, BinArgs>> BinHistogramKernel = new(LossKernels.BinHistogramKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, BinArgs>> ColourfulImageKernel = new(LossKernels.ColourfulImageKernel);
 
@@ -72,6 +73,24 @@ internal static class LossOps
         using (d.Launcher.Time(L2RegressionKernel, 4.0 * s.Elements, 12.0 * s.Elements))
             d.Kernels.Load(L2RegressionKernel)(d.Stream, l.Config, prediction.View, target.View, pixelWeight.View, loss.View,
                 dPrediction.View, new BinArgs(s[0], s[2] * s[3], 2, 1, 0f, gradScale, l.RunLength));
+    }
+
+    /// <summary>Smooth-L1 loss of threshold <paramref name="delta"/> and its gradient (x gradScale) of prediction against target, both [N, 2, H, W].</summary>
+    public static void SmoothL1(Tensor<float> prediction, Tensor<float> target, Tensor<float> pixelWeight, Tensor<float> loss,
+        Tensor<float> dPrediction, float delta, float gradScale)
+    {
+        Shape s = prediction.Shape;
+        Expect(target, s);
+        Expect(dPrediction, s);
+        Expect(loss, new Shape(s[0], s[2], s[3]));
+        Expect(pixelWeight, new Shape(s[0], s[2], s[3]));
+        if (!(delta > 0))
+            throw new ArgumentOutOfRangeException(nameof(delta), delta, "the smooth-L1 threshold must be above 0");
+        ComputeDevice d = prediction.Device;
+        ElementLaunch l = d.Launcher.ForElements(s[0] * s[2] * s[3]);
+        using (d.Launcher.Time(SmoothL1Kernel, 6.0 * s.Elements, 12.0 * s.Elements))
+            d.Kernels.Load(SmoothL1Kernel)(d.Stream, l.Config, prediction.View, target.View, pixelWeight.View, loss.View,
+                dPrediction.View, new BinArgs(s[0], s[2] * s[3], 2, 1, delta, gradScale, l.RunLength));
     }
 
     /// <summary>counts[q] += pixels of ab [N, 2, H, W] nearest to centre q.</summary>

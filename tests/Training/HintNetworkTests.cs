@@ -1,0 +1,98 @@
+using ColorKernels.Engine;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Engine.Training;
+using ColorKernels.Tests.Support;
+using Xunit;
+
+namespace ColorKernels.Tests.Training;
+
+/// <summary>
+/// The hint network (Zhang, Zhu et al. 2017 on ECCV16's trunk) as a whole: its graph (shortcuts read slots
+/// that other layers read too, so their gradients add), its start from an ECCV16 model, and its training.
+/// The single ops have their own cases in the op table.
+/// </summary>
+public sealed class HintNetworkTests
+{
+    public static IEnumerable<object[]> Devices => TestDevices.All;
+
+    /// <summary>A batch of two colourful 16 x 16 photos as Lab on the device.</summary>
+    private static Tensor<float> Batch(ComputeDevice device, int size)
+    {
+        var random = new Random(5);
+        var rgb = new byte[2 * size * size * 3];
+        for (int i = 0; i < rgb.Length; i += 3)
+        {
+            int p = i / 3, x = p % size, y = p / size % size;
+            (rgb[i], rgb[i + 1], rgb[i + 2]) = ((byte)(x < size / 2 ? 200 : 40 + random.Next(30)), (byte)(y < size / 2 ? 60 : 180), (byte)(40 + 10 * (x % 5)));
+        }
+        using Tensor<byte> bytes = device.Upload("rgb", new Shape(2, size, size, 3), rgb);
+        Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(2, 3, size, size));
+        LabOps.SrgbBytesToLab(bytes, lab);
+        return lab;
+    }
+
+    [Fact]
+    public void Every_parameter_gradient_matches_finite_differences_through_the_whole_network()
+    {
+        // Width 1/32 (channels 2 to 16, decoder 4), batch 2 of 16 x 16 with five hint squares, both losses.
+        // Every shortcut is live (He-initialised, not the zero start), so gradients reach conv1_1 and block 1
+        // along two paths each and must add. Batch-norm epsilon 1: with 2 channels over 2 small pictures the
+        // batch variances are tiny and at 1e-5 the loss is so curved before the norms that differences need
+        // h under 1e-4, below float32's reach (measured: 31, 85, 100 at h = 3e-3, 1e-3, 3e-4 for a gradient
+        // of 150). Central differences of the step's own loss (float32 network, double sums), h = 1e-3, on
+        // the 3 coordinates of largest gradient: measured within 1%; 5% + 2e-4 allows for float32 rounding
+        // of a loss near 10 over 2h and the curvature of the ReLUs and the smooth L1 within h.
+        ComputeDevice device = TestDevices.Get("cpu:0");
+        ModelFile model = Eccv16Init.Create(new Eccv16Config(1.0 / 32, BnEps: 1f, Hints: true), seed: 4);
+        var settings = new TrainSettings { Batch = 2, Crop = 16, Loss = LossKind.CrossEntropy, WeightDecay = 0f, HintDelta = 30f, HintAbWeight = 10f };
+        using var trainer = new Eccv16Trainer(device, model, settings, Rebalancing.Weights(Rebalancing.ImageNetPrior()));
+        using Tensor<float> lab = Batch(device, 16);
+        int[] squares = { 0, 2, 3, 4, 0, 10, 9, 3, 1, 0, 0, 1, 1, 7, 5, 9, 1, 12, 12, 4 };
+        trainer.Step(lab, 0f, squares);
+        foreach (string name in new[] { "model1.0.weight", "model1.2.weight", "model2.0.weight", "short8.weight", "short9.weight", "short10.weight",
+                     "model8.0.bias", "model9.0.weight", "model10.2.weight", "model_ab.weight", "model_ab.bias", "model8.6.weight", "model1.4.weight" })
+        {
+            float[] point = trainer.ParameterValues(name), analytic = trainer.GradientValues(name);
+            float largest = analytic.Max(Math.Abs);
+            Assert.True(largest > 1e-4, $"{name}: no gradient reaches it (largest {largest})");
+            int[] top = Enumerable.Range(0, analytic.Length).OrderByDescending(i => Math.Abs(analytic[i])).Take(3).ToArray();
+            GradCheck.Check(v =>
+            {
+                trainer.SetParameter(name, v.Select(d => (float)d).ToArray());
+                return trainer.Step(lab, 0f, squares).Loss;
+            }, point, analytic, top, 1e-3, 2e-4, 0.05, name);
+            trainer.SetParameter(name, point);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void Started_from_an_eccv16_model_its_logits_without_hints_are_that_models(string deviceId)
+    {
+        // The hint channels' weights and the shortcuts start at 0, so without hints the classification
+        // head computes exactly ECCV16's block 8 (the mask channel, -0.5 everywhere, meets zero weights).
+        // Both networks run the same kernels on the same values: 1e-5 allows only reordering.
+        ComputeDevice device = TestDevices.Get(deviceId);
+        ModelFile eccv16 = Eccv16Init.Create(new Eccv16Config(1.0 / 32), seed: 9);
+        ModelFile hints = Eccv16Init.HintNetworkFrom(eccv16, "random", seed: 2);
+        Assert.Equal(Eccv16Config.HintArchitectureName, hints.Architecture);
+        float[] l = TestData.Uniform(2 * 24 * 32, -0.5f, 0.5f, 3);
+        using Eccv16InferenceNetwork plain = Eccv16InferenceNetwork.Load(device, eccv16, "eccv16");
+        using Eccv16InferenceNetwork hinted = Eccv16InferenceNetwork.Load(device, ModelFile.Parse(hints.ToBytes(), "hints"), "hints");
+        using var input = device.Upload("l", Shape.Nchw(2, 1, 24, 32), l);
+        using var input4 = device.Allocate<float>("l4", Shape.Nchw(2, 4, 24, 32));
+        ResampleOps.ResizeBilinear(input, 0, 1, input4, 0);
+        HintTable.Write(device, Array.Empty<int>(), Array.Empty<float>(), input4, hinted.Config);
+        float[] expected = plain.Logits(input).Download();
+        Tensor<float> ab = hinted.Logits(input4);
+        Assert.Equal(Shape.Nchw(2, 2, 24, 32), ab.Shape);
+        Assert.All(ab.Download(), v => Assert.Equal(0f, v));   // the ab head starts at grey
+        AssertClose.All(expected, hinted.ClassLogits.Download(), 1e-5, 1e-5, "class head vs eccv16");
+        hinted.Fused = false;
+        hinted.Logits(input4);
+        AssertClose.All(expected, hinted.ClassLogits.Download(), 1e-4, 1e-4, "unfused class head vs eccv16");
+    }
+}
