@@ -17,6 +17,9 @@ public enum ColorizationMethod
 
     /// <summary>No model ("none"): pictures stay grey except where colour hints spread (Levin, Lischinski, Weiss 2004 alone).</summary>
     None,
+
+    /// <summary>Zhang, Zhu et al., SIGGRAPH 2017: ECCV16's trunk reading colour hints as input, ab at full resolution (architecture "siggraph17").</summary>
+    HintNetwork,
 }
 
 /// <summary>How a colourizer runs; null values mean "the model's own".</summary>
@@ -93,10 +96,11 @@ public static class Colorizer
     public static ColorizationMethod MethodOf(ModelFile file, string path) => file.Architecture switch
     {
         Eccv16Config.ArchitectureName => ColorizationMethod.Eccv16,
+        Eccv16Config.HintArchitectureName => ColorizationMethod.HintNetwork,
         SomMlpModel.ArchitectureName => ColorizationMethod.SomMlp,
         SomMap.ArchitectureName => throw new UserErrorException(
             $"'{path}': a colour map (architecture '{SomMap.ArchitectureName}', from 'som fit') does not colourize; use it with 'som quantize', or train a som-mlp model"),
-        var other => throw new UserErrorException($"'{path}': architecture '{other}' is not known to this build (it knows {Eccv16Config.ArchitectureName} and {SomMlpModel.ArchitectureName})"),
+        var other => throw new UserErrorException($"'{path}': architecture '{other}' is not known to this build (it knows {Eccv16Config.ArchitectureName}, {Eccv16Config.HintArchitectureName} and {SomMlpModel.ArchitectureName})"),
     };
 
     /// <summary>

@@ -257,6 +257,30 @@ internal static class Eccv16Architecture
     public static long ParameterCount(double width, bool regression = false) =>
         Tensors(width, regression).Where(t => t.IsParameter).Sum(t => t.Shape.Aggregate(1L, (a, d) => a * d));
 
+    /// <summary>Trainable parameters of <paramref name="config"/>'s network.</summary>
+    public static long ParameterCount(Eccv16Config config) =>
+        Tensors(config).Where(t => t.IsParameter).Sum(t => t.Shape.Aggregate(1L, (a, d) => a * d));
+
+    /// <summary>
+    /// Multiply-adds of one forward pass of <paramref name="config"/>'s network at <paramref name="height"/> x
+    /// <paramref name="width"/> (the hint network: both heads, its layers' sizes followed through their inputs).
+    /// </summary>
+    public static long MultiplyAdds(Eccv16Config config, int height, int width)
+    {
+        if (!config.Hints)
+            return MultiplyAdds(config.Width, height, width, config.Regression);
+        var sizes = new Dictionary<string, (int H, int W)>(StringComparer.Ordinal);
+        (int H, int W) previous = (height, width);
+        long total = 0;
+        foreach (LayerSpec l in Layers(config))
+        {
+            var (h, w) = l.Input is null ? previous : sizes[l.Input];
+            total += l.MultiplyAdds(h, w);
+            previous = sizes[l.Prefix] = l.OutputSize(h, w);
+        }
+        return total;
+    }
+
     /// <summary>Multiply-adds of one forward pass at <paramref name="height"/> x <paramref name="width"/> input (convolutions and the 313->2 decode).</summary>
     public static long MultiplyAdds(double channelWidth, int height, int width, bool regression = false)
     {

@@ -10,6 +10,8 @@ namespace ColorKernels.Engine.Models;
 /// at full resolution on the device; its L is resized to Size x Size (bilinear), normalised and stacked into
 /// one batch; the network predicts logits over the 313 ab bins at Size/4 (or ab, for a regression head).
 /// <see cref="PaletteColorizer"/> decodes them and joins them with the picture's own L.
+/// The hint network (Zhang, Zhu et al. 2017) predicts ab at Size x Size from L and its hint channels: with
+/// no hints for the prediction, and again with a decode's hints (<see cref="PredictWithHints"/>).
 /// </summary>
 internal sealed class Eccv16Colorizer : PaletteColorizer
 {
@@ -24,7 +26,7 @@ internal sealed class Eccv16Colorizer : PaletteColorizer
     /// <param name="ownsNetwork">Dispose the network with the colourizer (as <see cref="Colorizer.Open(ComputeDevice, string, ColorizerOptions?)"/> does).</param>
     /// <param name="batch">Pictures a batch in the batch conveniences (null: the device's default).</param>
     internal Eccv16Colorizer(Eccv16InferenceNetwork network, int size, float temperature, bool ownsNetwork = false, int? batch = null)
-        : base(network.Device, network.Config.Regression ? null : network.BinPalette(), temperature)
+        : base(network.Device, network.Config.Regression || network.Config.Hints ? null : network.BinPalette(), temperature)
     {
         if (size < 8 || size % 8 != 0)
             throw new UserErrorException($"--size {size}: must be a positive multiple of 8 (the network halves the picture three times)");
@@ -39,18 +41,21 @@ internal sealed class Eccv16Colorizer : PaletteColorizer
     /// <summary>The network's input size (the picture's L is resized to Size x Size).</summary>
     public int Size { get; }
 
-    public override ColorizationMethod Method => ColorizationMethod.Eccv16;
+    public override ColorizationMethod Method => network.Config.Hints ? ColorizationMethod.HintNetwork : ColorizationMethod.Eccv16;
+
+    /// <summary>The prediction's grid: a quarter of the input (the ECCV16 output), or the input itself (the hint network's ab).</summary>
+    private int Cells => network.Config.Hints ? Size : Size / 4;
 
     /// <summary>The options' batch, else one picture at a time on the CPU accelerator (no gain from batching there), 8 on a GPU.</summary>
     public override int PreferredBatch => batch ?? (Device.Kind == DeviceKind.Cpu ? 1 : 8);
 
     protected override IReadOnlyList<Prediction> PredictUnlocked(IReadOnlyList<ImageData> images, bool keepLab)
     {
-        int count = images.Count, cells = Size / 4;
+        int count = images.Count, cells = Cells;
         if (input is null || input.Shape[0] != count)
         {
             input?.Dispose();
-            input = Device.Allocate<float>("l-input", Shape.Nchw(count, 1, Size, Size));
+            input = Device.Allocate<float>("l-input", Shape.Nchw(count, network.Config.InputChannels, Size, Size));
         }
         var labs = new Tensor<float>?[count];
         var predictions = new List<Prediction>(count);
@@ -61,6 +66,8 @@ internal sealed class Eccv16Colorizer : PaletteColorizer
                 labs[b] = Device.Allocate<float>($"lab[{b}]", Shape.Nchw(1, 3, images[b].Height, images[b].Width));
                 PrepareInput(images[b], labs[b]!, input, b);
             }
+            if (network.Config.Hints)
+                HintTable.Write(Device, Array.Empty<int>(), Array.Empty<float>(), input, network.Config);   // no hints yet
             Tensor<float> output = network.Logits(input);
             int channels = output.Shape[1];
             for (int b = 0; b < count; b++)
@@ -93,11 +100,50 @@ internal sealed class Eccv16Colorizer : PaletteColorizer
     /// <summary>The picture to Lab on the device, its L resized and normalised into slot <paramref name="slot"/> of the network input.</summary>
     private void PrepareInput(ImageData image, Tensor<float> lab, Tensor<float> networkInput, int slot)
     {
-        Eccv16Config c = network.Config;
         LabOps.ImageToLab(Device, image, lab);
-        // L -> (L - l_center) / l_scale, resized into slot b of the network input.
-        Tensor<float> stacked = networkInput.Reshape(Shape.Nchw(1, networkInput.Shape[0], Size, Size));
-        ResampleOps.ResizeBilinear(lab, 0, 1, stacked, slot, 1f / c.LScale, -c.LCenter / c.LScale);
+        NetworkL(lab, networkInput, slot);
+    }
+
+    /// <summary>L -> (L - l_center) / l_scale, resized into channel 0 of picture <paramref name="slot"/> of the network input.</summary>
+    private void NetworkL(Tensor<float> lab, Tensor<float> networkInput, int slot)
+    {
+        Eccv16Config c = network.Config;
+        int channels = networkInput.Shape[1];
+        Tensor<float> stacked = networkInput.Reshape(Shape.Nchw(1, networkInput.Shape[0] * channels, Size, Size));
+        ResampleOps.ResizeBilinear(lab, 0, 1, stacked, slot * channels, 1f / c.LScale, -c.LCenter / c.LScale);
+    }
+
+    /// <summary>
+    /// The hint network run again on the picture with <paramref name="hints"/> as input: its ab [1, 2, Size, Size]
+    /// (a new tensor), each hint's square mapped onto the network's input (at least one of its pixels). Null for
+    /// ECCV16, whose hints are spread after the network.
+    /// </summary>
+    protected override Tensor<float>? PredictWithHints(Prediction prediction, IReadOnlyList<ColorHint> hints)
+    {
+        if (!network.Config.Hints)
+            return null;
+        Eccv16Config c = network.Config;
+        int width = prediction.Image.Width, height = prediction.Image.Height;
+        var squares = new int[5 * hints.Count];
+        var colours = new float[2 * hints.Count];
+        for (int i = 0; i < hints.Count; i++)
+        {
+            ColorHint hint = hints[i];
+            int x0 = Math.Max(0, hint.X - (hint.Size - 1) / 2), y0 = Math.Max(0, hint.Y - (hint.Size - 1) / 2);
+            int x1 = Math.Min(width - 1, hint.X + hint.Size / 2), y1 = Math.Min(height - 1, hint.Y + hint.Size / 2);
+            // Picture pixels [x0, x1] cover [x0, x1 + 1) x Size / width of the input; every input pixel they touch.
+            int nx0 = (int)((long)x0 * Size / width), ny0 = (int)((long)y0 * Size / height);
+            int nx1 = Math.Max(nx0, (int)(((long)(x1 + 1) * Size - 1) / width)), ny1 = Math.Max(ny0, (int)(((long)(y1 + 1) * Size - 1) / height));
+            (squares[5 * i], squares[5 * i + 1], squares[5 * i + 2], squares[5 * i + 3], squares[5 * i + 4]) = (0, nx0, ny0, nx1 - nx0 + 1, ny1 - ny0 + 1);
+            (colours[2 * i], colours[2 * i + 1]) = (hint.A, hint.B);
+        }
+        using Tensor<float> hinted = Device.Allocate<float>("hint-input", Shape.Nchw(1, 4, Size, Size));
+        NetworkL(prediction.Lab!, hinted, 0);
+        HintTable.Write(Device, squares, colours, hinted, c);
+        Tensor<float> output = network.Logits(hinted);
+        Tensor<float> ab = Device.Allocate<float>("hinted-ab", Shape.Nchw(1, 2, Size, Size));
+        ResampleOps.ResizeBilinear(output, 0, 2, ab, 0, c.AbScale, 0f);   // same size: ab / ab_scale x ab_scale
+        return ab;
     }
 
     protected override void DisposeModel()

@@ -11,13 +11,13 @@ namespace ColorKernels.Engine.Models;
 internal static class HintTable
 {
     /// <summary>
-    /// Channels 1-3 of <paramref name="input"/> [N, 4, H, W] for the squares [hints, 4] (image, x0, y0, side),
+    /// Channels 1-3 of <paramref name="input"/> [N, 4, H, W] for the rectangles [hints, 5] (image, x0, y0, width, height),
     /// each given the mean ab of <paramref name="lab"/> [N, 3, H, W] under it (simulated hints).
     /// </summary>
     public static void Write(ComputeDevice device, Tensor<float> lab, int[] squares, Tensor<float> input, Eccv16Config config)
     {
-        int hints = squares.Length / 4;
-        using Tensor<int> table = device.Upload("hint_squares", new Shape(Math.Max(1, hints), 4), hints > 0 ? squares : NoHint);
+        int hints = squares.Length / 5;
+        using Tensor<int> table = device.Upload("hint_squares", new Shape(Math.Max(1, hints), 5), hints > 0 ? squares : NoHint);
         using Tensor<float> colours = device.Allocate<float>("hint_colours", new Shape(Math.Max(1, hints), 2));
         if (hints > 0)
             HintInputOps.PatchMean(lab, table, colours);
@@ -26,15 +26,15 @@ internal static class HintTable
         HintInputOps.Input(table, colours, input, config.AbScale, config.MaskCenter);
     }
 
-    /// <summary>Channels 1-3 of <paramref name="input"/> [N, 4, H, W] for the squares [hints, 4] with the given colours [hints, 2] (a, b).</summary>
+    /// <summary>Channels 1-3 of <paramref name="input"/> [N, 4, H, W] for the rectangles [hints, 5] with the given colours [hints, 2] (a, b).</summary>
     public static void Write(ComputeDevice device, int[] squares, float[] colours, Tensor<float> input, Eccv16Config config)
     {
-        int hints = squares.Length / 4;
-        using Tensor<int> table = device.Upload("hint_squares", new Shape(Math.Max(1, hints), 4), hints > 0 ? squares : NoHint);
+        int hints = squares.Length / 5;
+        using Tensor<int> table = device.Upload("hint_squares", new Shape(Math.Max(1, hints), 5), hints > 0 ? squares : NoHint);
         using Tensor<float> values = device.Upload("hint_colours", new Shape(Math.Max(1, hints), 2), hints > 0 ? colours : new float[2]);
         HintInputOps.Input(table, values, input, config.AbScale, config.MaskCenter);
     }
 
     /// <summary>A table row that matches no image (a launch needs at least one row).</summary>
-    private static readonly int[] NoHint = { -1, 0, 0, 0 };
+    private static readonly int[] NoHint = { -1, 0, 0, 0, 0 };
 }

@@ -69,6 +69,14 @@ internal abstract class PaletteColorizer : IColorizer
     /// </summary>
     protected abstract IReadOnlyList<Prediction> PredictUnlocked(IReadOnlyList<ImageData> images, bool keepLab);
 
+    /// <summary>
+    /// For a model that takes hints as input (the hint network): its prediction made again with
+    /// <paramref name="hints"/>, ab [1, 2, Height, Width] on the prediction's grid (a new tensor, disposed by the
+    /// caller), called under the lock with the prediction's Lab made. Null (the default): the model ignores
+    /// hints, which are spread after it.
+    /// </summary>
+    protected virtual Tensor<float>? PredictWithHints(Prediction prediction, IReadOnlyList<ColorHint> hints) => null;
+
     /// <summary>Frees what the model holds on the device (called once, under the lock).</summary>
     protected abstract void DisposeModel();
 
@@ -190,10 +198,14 @@ internal abstract class PaletteColorizer : IColorizer
             prediction.Lab = lab;
         }
         bool hinted = hints is { Count: > 0 };
+        // A model that reads hints runs again with them; what its output leaves off the hints is spread after it,
+        // as for any model, unless the settings say not to.
+        using Tensor<float>? networkAb = hinted ? PredictWithHints(prediction, hints!) : null;
         // The decoded grid; a regression head's is its prediction, copied only when hints will change it.
-        using Tensor<float>? decoded = palette is not null ? DecodeAb(prediction, temperature, colorPalette) : hinted ? Copy(prediction.Values) : null;
-        Tensor<float> ab = decoded ?? prediction.Values;
-        if (!hinted)
+        using Tensor<float>? decoded = networkAb is not null ? null
+            : palette is not null ? DecodeAb(prediction, temperature, colorPalette) : hinted ? Copy(prediction.Values) : null;
+        Tensor<float> ab = networkAb ?? decoded ?? prediction.Values;
+        if (!hinted || (networkAb is not null && !HintSettings.PropagateAfterNetwork))
         {
             ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
             return prediction.Lab;

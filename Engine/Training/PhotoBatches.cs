@@ -5,7 +5,7 @@ namespace ColorKernels.Engine.Training;
 
 /// <summary>
 /// One training batch: packed 8-bit RGB [N, crop, crop, 3], the sample cursor after it, what was skipped, and
-/// (for the hint network) the simulated hints' squares [hints, 4] (image in the batch, x0, y0, side).
+/// (for the hint network) the simulated hints' squares [hints, 5] (image in the batch, x0, y0, side, side).
 /// </summary>
 internal sealed record PhotoBatch(byte[] Rgb, long NextCursor, IReadOnlyList<string> Skipped, int[] HintSquares);
 
@@ -95,7 +95,7 @@ public sealed class PhotoBatches : IDisposable
                         CopyCrop(image, rgb.AsSpan(filled * crop * crop * 3), x0, y0, flip);
                         if (hints)
                             foreach (var (x, y, side) in SimulatedHints(new Random(Mix(seed, sample, 0x41A7)), crop))
-                                squares.AddRange(new[] { filled, x, y, side });
+                                squares.AddRange(new[] { filled, x, y, side, side });
                         filled++;
                         failuresInARow = 0;
                     }

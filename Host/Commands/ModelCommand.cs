@@ -148,12 +148,22 @@ public static class ModelCommand
         var inv = CultureInfo.InvariantCulture;
         if (name is not null)
             text.AppendLine(FileLine(name, path));
-        text.AppendLine($"architecture  {Eccv16Config.ArchitectureName} (Zhang, Isola, Efros 2016), width {w.ToString(inv)}, {config.Head} head");
-        text.AppendLine($"channels      {string.Join(", ", Enumerable.Range(0, 8).Select(b => Eccv16Architecture.Channels(w, b)))} (blocks 1-8), {config.Outputs} outputs");
-        text.AppendLine($"parameters    {Eccv16Architecture.ParameterCount(w, config.Regression):N0}");
-        long macs = Eccv16Architecture.MultiplyAdds(w, size, size, config.Regression);
+        if (config.Hints)
+        {
+            text.AppendLine($"architecture  {Eccv16Config.HintArchitectureName} (Zhang, Zhu et al. 2017, on the ECCV16 trunk), width {w.ToString(inv)}, " +
+                            $"input L + hint ab + mask ({config.InputChannels} channels), heads: ab at full resolution, {Eccv16Config.Bins} bins at a quarter");
+            text.AppendLine($"channels      {string.Join(", ", Enumerable.Range(0, 8).Select(b => Eccv16Architecture.Channels(w, b)))} (blocks 1-8), " +
+                            $"{Eccv16Architecture.DecoderChannels(w)} (blocks 9-10)");
+        }
+        else
+        {
+            text.AppendLine($"architecture  {Eccv16Config.ArchitectureName} (Zhang, Isola, Efros 2016), width {w.ToString(inv)}, {config.Head} head");
+            text.AppendLine($"channels      {string.Join(", ", Enumerable.Range(0, 8).Select(b => Eccv16Architecture.Channels(w, b)))} (blocks 1-8), {config.Outputs} outputs");
+        }
+        text.AppendLine($"parameters    {Eccv16Architecture.ParameterCount(config):N0}");
+        long macs = Eccv16Architecture.MultiplyAdds(config, size, size);
         text.AppendLine($"multiply-adds {macs:N0} per {size}x{size} image ({macs * 2 / 1e9:0.##} GFLOP)");
-        text.AppendLine(config.Regression
+        text.AppendLine(config.Regression || config.Hints
             ? $"decoding      ab = output x {config.AbScale.ToString(inv)}, input (L - {config.LCenter.ToString(inv)}) / {config.LScale.ToString(inv)}"
             : $"decoding      temperature {config.Temperature.ToString(inv)}, input (L - {config.LCenter.ToString(inv)}) / {config.LScale.ToString(inv)}, ab x {config.AbScale.ToString(inv)}");
         if (file is not null)

@@ -16,6 +16,8 @@ namespace ColorKernels.Perf.Ops;
 /// evaluation's metrics) for each propagation setting in the list. Settings are compared on the first half
 /// of the photos and every setting is also reported on the second half, so a choice can be made on one half
 /// and read on the other. Also: the photos a hinted decode made worse than the automatic one.
+/// A hint network in PERF_MODELS (#31) is measured twice: its output alone ("network only") and with what
+/// its output leaves off the hints propagated after it ("network + propagation", its default).
 /// </summary>
 internal static class HintQualityBench
 {
@@ -49,8 +51,12 @@ internal static class HintQualityBench
         string[] models = (Environment.GetEnvironmentVariable("PERF_MODELS") ?? "default").Split(',');
         var rows = new List<(string Model, string Setting, HintSettings Settings)>();
         foreach (string model in models)
+        {
             foreach (var setting in model == "default" ? settings : settings.Take(1))
-                rows.Add((model, setting.Name, setting.Settings));
+                rows.Add((model, IsHintNetwork(model) && setting.Name == "default" ? "network + propagation" : setting.Name, setting.Settings));
+            if (IsHintNetwork(model))
+                rows.Add((model, "network only", new HintSettings(PropagateAfterNetwork: false)));
+        }
         // scores[row][k] = per photo (PSNR, rebalanced AuC, the share of its hinted patches whose mean ab is within 5 of the hint)
         var scores = rows.Select(_ => counts.Select(_ => new List<(double Psnr, double Auc, double Patch)>()).ToArray()).ToArray();
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -105,6 +111,9 @@ internal static class HintQualityBench
                 log.WriteLine(FormattableString.Invariant($"  {Path.GetFileName(rows[r].Model),-26} {rows[r].Setting,-24} {name,-6} {cells} {worse,8} of {to - from} {patch,15:P1}"));
             }
     }
+
+    private static bool IsHintNetwork(string model) =>
+        model is not ("default" or "none") && ModelFile.Read(model).Architecture == Eccv16Config.HintArchitectureName;
 
     /// <summary>The ab distance between the hint and the coloured picture's mean ab over the hint's 3 x 3 square (the hint is the true patch's mean).</summary>
     private static double PatchError(ImageData coloured, ColorHint hint)

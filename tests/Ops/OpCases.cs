@@ -31,7 +31,7 @@ internal static partial class OpCases
     // Lazy: the table reads the shape lists and tolerances below, which static initialisation sets after this field.
     private static readonly Lazy<OpCase[]> Table = new(() => Color().Concat(Convolution()).Concat(Gemm()).Concat(BatchNorm())
         .Concat(Activation()).Concat(Softmax()).Concat(Resample()).Concat(Loss()).Concat(Optimizer()).Concat(Buffers())
-        .Concat(Metrics()).Concat(Som()).Concat(Patches()).Concat(Video()).Concat(Hints()).ToArray());
+        .Concat(Metrics()).Concat(Som()).Concat(Patches()).Concat(Video()).Concat(Hints()).Concat(HintInput()).ToArray());
 
     public static IReadOnlyList<OpCase> All => Table.Value;
 

@@ -50,7 +50,7 @@ public sealed class HintNetworkTests
         var settings = new TrainSettings { Batch = 2, Crop = 16, Loss = LossKind.CrossEntropy, WeightDecay = 0f, HintDelta = 30f, HintAbWeight = 10f };
         using var trainer = new Eccv16Trainer(device, model, settings, Rebalancing.Weights(Rebalancing.ImageNetPrior()));
         using Tensor<float> lab = Batch(device, 16);
-        int[] squares = { 0, 2, 3, 4, 0, 10, 9, 3, 1, 0, 0, 1, 1, 7, 5, 9, 1, 12, 12, 4 };
+        int[] squares = { 0, 2, 3, 4, 4, 0, 10, 9, 3, 3, 1, 0, 0, 1, 1, 1, 7, 5, 9, 9, 1, 12, 12, 4, 4 };
         trainer.Step(lab, 0f, squares);
         foreach (string name in new[] { "model1.0.weight", "model1.2.weight", "model2.0.weight", "short8.weight", "short9.weight", "short10.weight",
                      "model8.0.bias", "model9.0.weight", "model10.2.weight", "model_ab.weight", "model_ab.bias", "model8.6.weight", "model1.4.weight" })

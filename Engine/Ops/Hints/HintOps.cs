@@ -27,7 +27,7 @@ namespace ColorKernels.Engine.Ops;
 /// 94-95%) at equal or better PSNR and AuC; a 4 x 4 window of sigma 1 blurred them to 85-87% (perf/NOTES.md).
 /// </summary>
 internal sealed record HintSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 100,
-    bool EdgeAware = true, int UpsampleRadius = 1, float SigmaSpace = 0.5f, float SigmaRange = 0.1f);
+    bool EdgeAware = true, int UpsampleRadius = 1, float SigmaSpace = 0.5f, float SigmaRange = 0.1f, bool PropagateAfterNetwork = true);
 
 /// <summary>Colour hints spread over a grid by a preconditioned conjugate gradient (Kernels/Hints; reference HintReference).</summary>
 internal static class HintOps

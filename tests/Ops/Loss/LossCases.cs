@@ -77,6 +77,30 @@ internal static partial class OpCases
                     TestData.Sample(pred.Length, 24, 64), 1e-3, 1e-5, 1e-4));
             }) { Gradient = true };
         }
+        foreach (var (n, h, w) in new[] { (1, 1, 1), (2, 3, 3), (1, 31, 33), (2, 32, 32) })
+        {
+            int plane = h * w;
+            yield return new OpCase("Loss.SmoothL1", Dims(n, 2, h, w), new Tolerance(1e-5, 1e-5, "a few float32 operations on values in [-1, 1]; finite differences with h = 1e-3 away from the threshold are exact to rounding"), r =>
+            {
+                // Differences from -1 to 1 around a threshold of 0.2: both branches, none within h of the kink
+                // (the loss is smooth there, but its second derivative jumps, which central differences would see).
+                float[] target = U(n * 2 * plane, -1, 1, 81), pw = U(n * plane, 0.5f, 2f, 83);
+                float[] pred = U(target.Length, -1, 1, 82).Select((d, i) => Math.Abs(Math.Abs(d) - 0.2f) < 0.01f ? target[i] + d + 0.05f : target[i] + d).ToArray();
+                if (pred.Length > 2)
+                    pred[1] = target[1];   // exactly on the target
+                var tp = r.In("pred", Shape.Nchw(n, 2, h, w), pred);
+                var tt = r.In("target", tp.Shape, target);
+                var tw = r.In("pixel_weight", new Shape(n, h, w), pw);
+                var loss = r.Out("loss", new Shape(n, h, w));
+                var dp = r.Out("dpred", tp.Shape);
+                r.Launch = () => LossOps.SmoothL1(tp, tt, tw, loss, dp, 0.2f, 0.5f);
+                var (el, ed) = LossReference.SmoothL1(D(pred), target, pw, n, plane, 0.2f, 0.5);
+                r.Check("loss", loss, el);
+                r.Check("dpred", dp, ed);
+                r.Gradients.Add(new GradientCheck("dpred", v => 0.5 * LossReference.SmoothL1(v, target, pw, n, plane, 0.2f, 0.5).Loss.Sum(), pred, dp.Download,
+                    TestData.Sample(pred.Length, 24, 84), 1e-3, 1e-5, 1e-4));
+            }) { Gradient = true };
+        }
         foreach (var (n, h, w) in new[] { (1, 1, 1), (3, 31, 33), (2, 32, 32) })
         {
             int plane = h * w;
