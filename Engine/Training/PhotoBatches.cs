@@ -124,7 +124,7 @@ public sealed class PhotoBatches : IDisposable
     }
 
     /// <summary>The most simulated hints a sample gets (the geometric draw is cut there; it reaches 64 once in about 5,000 samples).</summary>
-    public const int MaxSimulatedHints = 64;
+    internal const int MaxSimulatedHints = 64;
 
     /// <summary>
     /// The hint network's simulated hints for one sample (Zhang, Zhu et al. 2017, section 3.2): their number

@@ -54,6 +54,31 @@ public sealed class TrainCliTests : IDisposable
     }
 
     [Fact]
+    public void Train_hints_starts_a_hint_network_from_the_built_in_model_and_it_colours_with_hints()
+    {
+        Photos("data", 3);
+        var r = CliRunner.Run(dir, "train", "data", "--out", "hrun", "--hints", "--init", "default", "--crop", "32", "--resize", "40",
+            "--batch", "2", "--steps", "2", "--checkpoint-every", "1");
+        Assert.Equal(0, r.ExitCode);
+        var info = CliRunner.Run(dir, "model", "info", "hrun/model.ckm");
+        Assert.Contains("siggraph17", info.Stdout);
+        Assert.Contains("4 channels", info.Stdout);
+        File.WriteAllText(Path.Combine(dir, "h.json"), """{"hints": [{"x": 20, "y": 20, "color": "#c03020", "size": 5}]}""");
+        var colour = CliRunner.Run(dir, "colorize", "data/p0.jpg", "-o", "p0.png", "--model", "hrun/model.ckm", "--size", "32", "--hints", "h.json");
+        Assert.Equal(0, colour.ExitCode);
+        Assert.True(File.Exists(Path.Combine(dir, "p0.png")));
+
+        // An ECCV16 run cannot be resumed as a hint network, nor a hint network trained without --hints.
+        var wrong = CliRunner.Run(dir, "train", "data", "--out", "hrun2", "--init", "hrun/model.ckm", "--crop", "32", "--resize", "40", "--batch", "2", "--steps", "1");
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("train it with --hints", wrong.Stderr);
+        var onnx = CliRunner.Run(dir, "export-onnx", "hrun/model.ckm", "-o", "h.onnx");
+        Assert.NotEqual(0, onnx.ExitCode);
+        Assert.Contains("not exported to ONNX", onnx.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "h.onnx")));
+    }
+
+    [Fact]
     public void Sigterm_stops_training_with_a_checkpoint_that_resumes()
     {
         // What `kill`, a job scheduler or a container runtime sends; a background job never sees Ctrl-C.

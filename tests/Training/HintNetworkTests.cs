@@ -95,4 +95,77 @@ public sealed class HintNetworkTests
         hinted.Logits(input4);
         AssertClose.All(expected, hinted.ClassLogits.Download(), 1e-4, 1e-4, "unfused class head vs eccv16");
     }
+
+    [Theory]
+    [MemberData(nameof(Devices))]
+    public void Colouring_reads_the_hints_and_propagation_after_it_honours_them(string deviceId)
+    {
+        // A He-initialised hint network (every input channel live, untrained) at input 32 on a 40 x 30 picture:
+        // the hint changes what the network itself predicts (it is an input, not a correction), and with the
+        // propagation after it (the default) the hinted 3 x 3 patch ends within 5 ab units of the hint.
+        ComputeDevice device = TestDevices.Get(deviceId);
+        ModelFile model = Eccv16Init.Create(new Eccv16Config(1.0 / 32, Hints: true), seed: 6);
+        using IColorizer colorizer = Colorizer.Open(device, model, "random", new ColorizerOptions { Size = 32 });
+        Assert.Equal(ColorizationMethod.HintNetwork, colorizer.Method);
+        var rgb = new byte[40 * 30 * 3];
+        for (int i = 0; i < rgb.Length; i++)
+            rgb[i] = (byte)(60 + i / 3 % 40 * 3);
+        var picture = Engine.Imaging.ImageData.FromRgb8(40, 30, rgb);
+        using Prediction prediction = colorizer.Predict(new[] { picture })[0];
+        Assert.Equal((32, 32, 0), (prediction.Width, prediction.Height, prediction.Classes));
+        var hint = new ColorHint(20, 15, 40f, 30f, Size: 3);
+        byte[] plain = colorizer.Decode(prediction).Rgb8!;
+        var palette = (PaletteColorizer)colorizer;
+        palette.HintSettings = new HintSettings(PropagateAfterNetwork: false);
+        byte[] networkOnly = colorizer.Decode(prediction, null, new[] { hint }).Rgb8!;
+        palette.HintSettings = new HintSettings();
+        byte[] combined = colorizer.Decode(prediction, null, new[] { hint }).Rgb8!;
+        Assert.NotEqual(plain, networkOnly);
+        var (a, b) = MeanAb(combined, 40, 19, 14, 3);
+        Assert.True(Math.Abs(a - 40) <= 5 && Math.Abs(b - 30) <= 5, $"hinted patch ab ({a:F1}, {b:F1}), hint (40, 30)");
+        // No distribution to read a colour from or steer with a palette: one line each.
+        Assert.Throws<UserErrorException>(() => colorizer.Distribution(prediction, 3, 3));
+        Assert.Throws<UserErrorException>(() => colorizer.Decode(prediction, null, null, ColorPalette.Parse("#aa3322")));
+    }
+
+    private static (double A, double B) MeanAb(byte[] rgb, int width, int x0, int y0, int side)
+    {
+        double a = 0, b = 0;
+        for (int y = y0; y < y0 + side; y++)
+            for (int x = x0; x < x0 + side; x++)
+            {
+                int i = 3 * (y * width + x);
+                var (_, pa, pb) = ColorKernels.Kernels.Color.LabReference.SrgbToLab(rgb[i] / 255.0, rgb[i + 1] / 255.0, rgb[i + 2] / 255.0);
+                a += pa / (side * side);
+                b += pb / (side * side);
+            }
+        return (a, b);
+    }
+
+    [Fact]
+    public void Headers_that_do_not_fit_the_architecture_are_refused_in_one_line()
+    {
+        ModelFile hints = Eccv16Init.Create(new Eccv16Config(1.0 / 32, Hints: true), seed: 1);
+        Assert.Equal(4, hints.Header["input_channels"]!.GetValue<int>());
+        Assert.Equal(Eccv16Config.HintHeads, hints.Header["head"]!.GetValue<string>());
+        // An ECCV16 header stays as it was: no input_channels, so every existing file reads as before.
+        Assert.Null(Eccv16Init.Create(new Eccv16Config(1.0 / 32), 1).Header["input_channels"]);
+        foreach (var (key, value, expected) in new (string, System.Text.Json.Nodes.JsonNode, string)[]
+                 {
+                     ("input_channels", 1, "1 input channels"), ("head", "classification", "head 'classification' is unknown"),
+                     ("mask_center", 3, "'mask_center' is 3"),
+                 })
+        {
+            var header = (System.Text.Json.Nodes.JsonObject)hints.Header.DeepClone();
+            header[key] = value;
+            var e = Assert.Throws<UserErrorException>(() => Eccv16InferenceNetwork.Validate(new ModelFile(header, hints.Tensors), "bad.ckm"));
+            Assert.Contains(expected, e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+        }
+        var eccv16 = Eccv16Init.Create(new Eccv16Config(1.0 / 32), 1);
+        eccv16.Header["input_channels"] = 4;
+        Assert.Contains("4 input channels", Assert.Throws<UserErrorException>(() => Eccv16InferenceNetwork.Validate(eccv16, "bad.ckm")).Message);
+        var e2 = Assert.Throws<UserErrorException>(() => Engine.Export.OnnxExport.Export(hints, "hints.ckm"));
+        Assert.Contains("not exported to ONNX", e2.Message);
+    }
 }

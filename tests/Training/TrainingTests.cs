@@ -119,25 +119,28 @@ public sealed class TrainingTests : IDisposable
     private static double[] Losses(string log) =>
         File.ReadAllLines(log).Skip(1).Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
-    [Fact]
-    public void Resuming_continues_exactly_as_an_uninterrupted_run()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Resuming_continues_exactly_as_an_uninterrupted_run(bool hints)
     {
         // 20 steps straight against a run of 20 stopped after 10 (as Ctrl-C does) and resumed: the same
         // losses to 1e-5 (the bound; in fact bit-identical, every kernel being deterministic). The
-        // cosine schedule, clipping and augmentation all take part.
+        // cosine schedule, clipping and augmentation all take part; for the hint network also its simulated
+        // hints, drawn from (seed, sample) alone.
         WritePhotos(Path.Combine(dir, "photos"), 7);
         ComputeDevice device = TestDevices.Get("cpu:0");
         var warnings = new List<string>();
-        new TrainingRun(Options("straight", 20)).Run(device, CancellationToken.None, _ => { }, warnings.Add);
+        new TrainingRun(Options("straight", 20) with { Hints = hints }).Run(device, CancellationToken.None, _ => { }, warnings.Add);
         using var stop = new CancellationTokenSource();
-        RunEnd first = new TrainingRun(Options("split", 20)).Run(device, stop.Token, r =>
+        RunEnd first = new TrainingRun(Options("split", 20) with { Hints = hints }).Run(device, stop.Token, r =>
         {
             if (r.Step == 10)
                 stop.Cancel();
         }, warnings.Add);
         Assert.Equal(RunEnd.Interrupted, first);
         Assert.Equal(10, Losses(Path.Combine(dir, "split", "log.csv")).Length);
-        new TrainingRun(Options("split", 20) with { Resume = true }).Run(device, CancellationToken.None, _ => { }, warnings.Add);
+        new TrainingRun(Options("split", 20) with { Resume = true, Hints = hints }).Run(device, CancellationToken.None, _ => { }, warnings.Add);
 
         double[] straight = Losses(Path.Combine(dir, "straight", "log.csv")), split = Losses(Path.Combine(dir, "split", "log.csv"));
         Assert.Equal(20, straight.Length);
@@ -147,7 +150,9 @@ public sealed class TrainingTests : IDisposable
         Assert.Empty(warnings);
         Assert.True(File.Exists(Path.Combine(dir, "split", "loss.png")));
         // The checkpoint is an ordinary model file that colourizes.
-        using var network = Eccv16InferenceNetwork.Load(device, ModelFile.Read(Path.Combine(dir, "split", "model.ckm")), "run");
+        ModelFile model = ModelFile.Read(Path.Combine(dir, "split", "model.ckm"));
+        Assert.Equal(hints ? Eccv16Config.HintArchitectureName : Eccv16Config.ArchitectureName, model.Architecture);
+        using var network = Eccv16InferenceNetwork.Load(device, model, "run");
     }
 
     [Fact]
