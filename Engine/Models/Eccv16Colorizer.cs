@@ -26,7 +26,7 @@ internal sealed class Eccv16Colorizer : PaletteColorizer
     /// <param name="ownsNetwork">Dispose the network with the colourizer (as <see cref="Colorizer.Open(ComputeDevice, string, ColorizerOptions?)"/> does).</param>
     /// <param name="batch">Pictures a batch in the batch conveniences (null: the device's default).</param>
     internal Eccv16Colorizer(Eccv16InferenceNetwork network, int size, float temperature, bool ownsNetwork = false, int? batch = null)
-        : base(network.Device, network.Config.Regression || network.Config.Hints ? null : network.BinPalette(), temperature)
+        : base(network.Device, network.Config.Regression ? null : network.BinPalette(), temperature)
     {
         if (size < 8 || size % 8 != 0)
             throw new UserErrorException($"--size {size}: must be a positive multiple of 8 (the network halves the picture three times)");
@@ -42,6 +42,8 @@ internal sealed class Eccv16Colorizer : PaletteColorizer
     public int Size { get; }
 
     public override ColorizationMethod Method => network.Config.Hints ? ColorizationMethod.HintNetwork : ColorizationMethod.Eccv16;
+
+    protected override bool DecodesDistribution => !network.Config.Hints && !network.Config.Regression;
 
     /// <summary>The prediction's grid: a quarter of the input (the ECCV16 output), or the input itself (the hint network's ab).</summary>
     private int Cells => network.Config.Hints ? Size : Size / 4;
@@ -73,9 +75,17 @@ internal sealed class Eccv16Colorizer : PaletteColorizer
             for (int b = 0; b < count; b++)
             {
                 Tensor<float> values = Device.Allocate<float>("prediction", Shape.Nchw(1, channels, cells, cells));
-                var prediction = new Prediction(this, images[b], values, cells, cells, HasDistribution ? channels : 0, cells * cells);
+                bool logits = HasDistribution && !network.Config.Hints;
+                var prediction = new Prediction(this, images[b], values, cells, cells, logits ? channels : 0, cells * cells);
                 predictions.Add(prediction);
-                if (HasDistribution)
+                if (network.Config.Hints)
+                {
+                    int quarter = Size / 4, bins = Eccv16Config.Bins;
+                    Tensor<float> classLogits = Device.Allocate<float>("class-logits", Shape.Nchw(1, bins, quarter, quarter));
+                    prediction.ClassHead = new Prediction(this, images[b], classLogits, quarter, quarter, bins, quarter * quarter);
+                    classLogits.CopyFrom(network.ClassLogits, b * bins * quarter * quarter);
+                }
+                if (logits)
                     values.CopyFrom(output, b * channels * cells * cells);
                 else    // the regression head's output x ab_scale: ab itself
                     ResampleOps.ResizeBilinear(output.Reshape(Shape.Nchw(1, count * 2, cells, cells)), 2 * b, 2, values, 0, network.Config.AbScale, 0f);

@@ -59,8 +59,11 @@ internal abstract class PaletteColorizer : IColorizer
 
     private ColorPalette? colorPalette;
 
-    /// <summary>Whether predictions are distributions over a palette (false for a regression head).</summary>
+    /// <summary>Whether predictions carry distributions over a palette (false for a regression head; the hint network's is its classification head's).</summary>
     public bool HasDistribution => palette is not null;
+
+    /// <summary>Whether the decoded colours come from the distribution, so a palette can steer them (not for the hint network, whose colours are its ab head's).</summary>
+    protected virtual bool DecodesDistribution => palette is not null;
 
     /// <summary>
     /// The model's part: one prediction per picture, in order, made on the device (called under the lock).
@@ -148,7 +151,8 @@ internal abstract class PaletteColorizer : IColorizer
         lock (gate)
         {
             CheckOwner(prediction);
-            if (palette is null)
+            prediction = prediction.ClassHead ?? prediction;   // the hint network: its classification head's distribution
+            if (palette is null || prediction.Classes == 0)
                 throw new UserErrorException("this model has a regression head: it predicts ab directly, with no distribution over colours");
             var (cx, cy) = prediction.CellOf(x, y);
             int cells = prediction.Width * prediction.Height, cell = cy * prediction.Width + cx, chunk = cell / prediction.Plane, q = prediction.Classes;
@@ -203,7 +207,7 @@ internal abstract class PaletteColorizer : IColorizer
         using Tensor<float>? networkAb = hinted ? PredictWithHints(prediction, hints!) : null;
         // The decoded grid; a regression head's is its prediction, copied only when hints will change it.
         using Tensor<float>? decoded = networkAb is not null ? null
-            : palette is not null ? DecodeAb(prediction, temperature, colorPalette) : hinted ? Copy(prediction.Values) : null;
+            : prediction.Classes > 0 ? DecodeAb(prediction, temperature, colorPalette) : hinted ? Copy(prediction.Values) : null;
         Tensor<float> ab = networkAb ?? decoded ?? prediction.Values;
         if (!hinted || (networkAb is not null && !HintSettings.PropagateAfterNetwork))
         {
@@ -302,6 +306,8 @@ internal abstract class PaletteColorizer : IColorizer
 
     private void CheckPalette(ColorPalette colorPalette)
     {
+        if (palette is not null && !DecodesDistribution)
+            throw new UserErrorException("the hint network's colours come from its ab head, not from a distribution a palette can re-weight; steer it with hints, or use an eccv16 or som-mlp model for a palette");
         if (palette is null)
             throw new UserErrorException("this model has a regression head: it predicts ab directly, with no distribution for a palette to re-weight");
         colorPalette.CheckSettings();

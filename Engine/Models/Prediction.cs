@@ -54,6 +54,13 @@ public sealed class Prediction : IDisposable
 
     internal (float[] Ab, float Temperature)? HostAb { get; set; }
 
+    /// <summary>
+    /// The hint network's classification head for the same picture (without hints): logits over the 313 bins
+    /// at a quarter of its input, what <see cref="IColorizer.Distribution"/> reads (the page's recommended
+    /// colours); null for every other model. Disposed with this prediction.
+    /// </summary>
+    internal Prediction? ClassHead { get; set; }
+
     /// <summary>The picture's Lab [1, 3, H, W]: made while predicting inside one colouring, else on the first decode, and kept (its a and b are each decode's).</summary>
     internal Tensor<float>? Lab { get; set; }
 
@@ -79,6 +86,7 @@ public sealed class Prediction : IDisposable
     public void Dispose()
     {
         Values.Dispose();
+        ClassHead?.Dispose();
         Lab?.Dispose();
         Lab = null;
     }

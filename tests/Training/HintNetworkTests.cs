@@ -123,9 +123,13 @@ public sealed class HintNetworkTests
         Assert.NotEqual(plain, networkOnly);
         var (a, b) = MeanAb(combined, 40, 19, 14, 3);
         Assert.True(Math.Abs(a - 40) <= 5 && Math.Abs(b - 30) <= 5, $"hinted patch ab ({a:F1}, {b:F1}), hint (40, 30)");
-        // No distribution to read a colour from or steer with a palette: one line each.
-        Assert.Throws<UserErrorException>(() => colorizer.Distribution(prediction, 3, 3));
-        Assert.Throws<UserErrorException>(() => colorizer.Decode(prediction, null, null, ColorPalette.Parse("#aa3322")));
+        // A pixel's distribution is the classification head's (313 bins at a quarter of the input: the page's
+        // recommended colours); a palette is refused in one line (the colours are the ab head's).
+        PixelDistribution d = colorizer.Distribution(prediction, 39, 29);
+        Assert.Equal((7, 7, 313), (d.CellX, d.CellY, d.Probabilities.Length));
+        Assert.Equal(1.0, d.Probabilities.Sum(p => (double)p), 3);
+        var e = Assert.Throws<UserErrorException>(() => colorizer.Decode(prediction, null, null, ColorPalette.Parse("#aa3322")));
+        Assert.Contains("ab head", e.Message);
     }
 
     private static (double A, double B) MeanAb(byte[] rgb, int width, int x0, int y0, int side)
