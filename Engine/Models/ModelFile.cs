@@ -53,12 +53,24 @@ public sealed class ModelFile
     /// <summary>The name that means the built-in model wherever a model file is asked for.</summary>
     public const string DefaultName = "default";
 
-    /// <summary>"default" (the built-in model) or a model file's path: what every --model and model argument accepts.</summary>
-    public static ModelFile Open(string pathOrDefault) =>
-        pathOrDefault == DefaultName ? DefaultModel.Load() : Read(pathOrDefault);
+    /// <summary>The name that means the built-in hint network (docs/hint-model-card.md).</summary>
+    public const string HintsName = "hints";
+
+    /// <summary>"default" (the built-in model), "hints" (the built-in hint network) or a model file's path: what every --model and model argument accepts.</summary>
+    public static ModelFile Open(string pathOrDefault) => pathOrDefault switch
+    {
+        DefaultName => DefaultModel.Load(),
+        HintsName => DefaultModel.LoadHints(),
+        _ => Read(pathOrDefault),
+    };
 
     /// <summary>The name <see cref="Open"/>'s model goes by in messages and reports.</summary>
-    public static string DisplayName(string pathOrDefault) => pathOrDefault == DefaultName ? DefaultModel.Name : pathOrDefault;
+    public static string DisplayName(string pathOrDefault) => pathOrDefault switch
+    {
+        DefaultName => DefaultModel.Name,
+        HintsName => DefaultModel.HintsName,
+        _ => pathOrDefault,
+    };
 
     /// <summary>
     /// The largest model file read (1 GiB): the largest real one, the paper's full-width network, is about

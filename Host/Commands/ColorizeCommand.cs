@@ -14,6 +14,7 @@ public static class ColorizeCommand
         var model = new Option<string?>("--model", "-m")
         {
             Description = "Model file (.ckm) from 'train' or 'model init', or 'default': the built-in model (see docs/model-card.md), used when --model is not given; " +
+                "'hints': the built-in hint network, which reads --hints as its input (see docs/hint-model-card.md); " +
                 "or 'none' (with --hints: no model, the hints' colours spread over grey)",
         };
         var temperature = new Option<float?>("--temperature", "-t")

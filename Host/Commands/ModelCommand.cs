@@ -128,7 +128,7 @@ public static class ModelCommand
                 throw new UsageException($"--size {s}: must be a positive multiple of 8");
             Console.Out.Write(path is null
                 ? Describe(ArchitectureOnly(result.GetValue(arch)!, result.GetValue(width)), s)
-                : Describe(ModelFile.Open(path), s, ModelFile.DisplayName(path), path == ModelFile.DefaultName ? null : path));
+                : Describe(ModelFile.Open(path), s, ModelFile.DisplayName(path), path is ModelFile.DefaultName or ModelFile.HintsName ? null : path));
             return 0;
         }));
         return command;
