@@ -214,13 +214,30 @@ internal abstract class PaletteColorizer : IColorizer
             ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
             return prediction.Lab;
         }
-        var (correction, luminance) = SpreadHints(prediction, ab, hints!);
+        // The corrections spread over the prediction's grid, or for a network that read the hints over a grid
+        // PropagationDivisor times coarser (its own is the input's full resolution, where a correction would
+        // travel a quarter as far as on ECCV16's grid in the same solver steps).
+        int divisor = networkAb is null ? 1 : Math.Max(1, HintSettings.PropagationDivisor);
+        int gridW = Math.Max(1, prediction.Width / divisor), gridH = Math.Max(1, prediction.Height / divisor);
+        using Tensor<float>? coarse = divisor == 1 ? null : Device.Allocate<float>("ab.coarse", Shape.Nchw(1, 2, gridH, gridW));
+        if (coarse is not null)
+            ResampleOps.ResizeBilinear(ab, 0, 2, coarse, 0);
+        var (correction, luminance) = SpreadHints(prediction, coarse ?? ab, gridW, gridH, hints!);
         using (correction)
         using (luminance)
         {
             // Edge-aware: the model's ab resized as always, the correction brought up guided by the picture's own L.
             if (!HintSettings.EdgeAware)
-                BufferOps.Accumulate(correction, ab);
+            {
+                if (coarse is null)
+                    BufferOps.Accumulate(correction, ab);
+                else
+                    using (Tensor<float> fine = Device.Allocate<float>("correction.fine", ab.Shape))
+                    {
+                        ResampleOps.ResizeBilinear(correction, 0, 2, fine, 0);
+                        BufferOps.Accumulate(fine, ab);
+                    }
+            }
             ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
             if (HintSettings.EdgeAware)
                 HintOps.Upsample(correction, luminance, prediction.Lab, HintSettings);
@@ -236,15 +253,17 @@ internal abstract class PaletteColorizer : IColorizer
     }
 
     /// <summary>
-    /// The hints' corrections to <paramref name="ab"/> [1, 2, Height, Width] (the decoded grid) spread over the
+    /// The hints' corrections to <paramref name="ab"/> [1, 2, height, width] (the decoded grid) spread over the
     /// grid, and the grid's L / 100 they spread along (the picture's L resized down), both new tensors the
     /// caller disposes: each grid cell under a hint's square holds the hint's ab minus the decoded ab (cells
     /// under several hints take their mean), and <see cref="HintOps.Propagate"/> carries those corrections to
     /// the other cells.
     /// </summary>
-    private (Tensor<float> Correction, Tensor<float> Luminance) SpreadHints(Prediction prediction, Tensor<float> ab, IReadOnlyList<ColorHint> hints)
+    private (Tensor<float> Correction, Tensor<float> Luminance) SpreadHints(Prediction prediction, Tensor<float> ab, int width, int height,
+        IReadOnlyList<ColorHint> hints)
     {
-        int width = prediction.Width, height = prediction.Height, cells = width * height;
+        int cells = width * height;
+        (int X, int Y) CellOf(int x, int y) => Prediction.CellOf(x, y, width, height, prediction.Image.Width, prediction.Image.Height);
         float[] model = ab.Download();
         var sum = new double[2 * cells];
         var count = new int[cells];
@@ -252,8 +271,8 @@ internal abstract class PaletteColorizer : IColorizer
         {
             int x0 = Math.Max(0, hint.X - (hint.Size - 1) / 2), y0 = Math.Max(0, hint.Y - (hint.Size - 1) / 2);
             int x1 = Math.Min(prediction.Image.Width - 1, hint.X + hint.Size / 2), y1 = Math.Min(prediction.Image.Height - 1, hint.Y + hint.Size / 2);
-            var (cx0, cy0) = prediction.CellOf(x0, y0);
-            var (cx1, cy1) = prediction.CellOf(x1, y1);
+            var (cx0, cy0) = CellOf(x0, y0);
+            var (cx1, cy1) = CellOf(x1, y1);
             for (int cy = cy0; cy <= cy1; cy++)
                 for (int cx = cx0; cx <= cx1; cx++)
                 {

@@ -69,8 +69,12 @@ public sealed class Prediction : IDisposable
     {
         if (x < 0 || y < 0 || x >= Image.Width || y >= Image.Height)
             throw new UserErrorException($"pixel ({x}, {y}): outside the {Image.Width}x{Image.Height} picture");
-        return (Math.Min(Width - 1, (int)((x + 0.5) * Width / Image.Width)), Math.Min(Height - 1, (int)((y + 0.5) * Height / Image.Height)));
+        return CellOf(x, y, Width, Height, Image.Width, Image.Height);
     }
+
+    /// <summary>The cell of a <paramref name="gridWidth"/> x <paramref name="gridHeight"/> grid over an image of <paramref name="imageWidth"/> x <paramref name="imageHeight"/> under pixel (x, y).</summary>
+    internal static (int X, int Y) CellOf(int x, int y, int gridWidth, int gridHeight, int imageWidth, int imageHeight) =>
+        (Math.Min(gridWidth - 1, (int)((x + 0.5) * gridWidth / imageWidth)), Math.Min(gridHeight - 1, (int)((y + 0.5) * gridHeight / imageHeight)));
 
     /// <summary>
     /// Frees the picture's kept Lab (12 bytes a pixel), keeping the prediction itself: a further decode converts

@@ -17,7 +17,8 @@ namespace ColorKernels.Perf.Ops;
 /// of the photos and every setting is also reported on the second half, so a choice can be made on one half
 /// and read on the other. Also: the photos a hinted decode made worse than the automatic one.
 /// A hint network in PERF_MODELS (#31) is measured twice: its output alone ("network only") and with what
-/// its output leaves off the hints propagated after it ("network + propagation", its default).
+/// its output leaves off the hints propagated after it over a grid a quarter of its input ("network +
+/// propagation", its default) or over the input's own grid ("1/1").
 /// </summary>
 internal static class HintQualityBench
 {
@@ -55,7 +56,10 @@ internal static class HintQualityBench
             foreach (var setting in model == "default" ? settings : settings.Take(1))
                 rows.Add((model, IsHintNetwork(model) && setting.Name == "default" ? "network + propagation" : setting.Name, setting.Settings));
             if (IsHintNetwork(model))
+            {
+                rows.Add((model, "network + propagation 1/1", new HintSettings(PropagationDivisor: 1)));
                 rows.Add((model, "network only", new HintSettings(PropagateAfterNetwork: false)));
+            }
         }
         // scores[row][k] = per photo (PSNR, rebalanced AuC, the share of its hinted patches whose mean ab is within 5 of the hint)
         var scores = rows.Select(_ => counts.Select(_ => new List<(double Psnr, double Auc, double Patch)>()).ToArray()).ToArray();

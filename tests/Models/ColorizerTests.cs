@@ -54,7 +54,7 @@ public class ColorizerTests
         Assert.Contains("som quantize", e.Message);
         var other = new ModelFile(new JsonObject { ["architecture"] = "unet" }, new List<StoredTensor>());
         e = Assert.Throws<UserErrorException>(() => Colorizer.MethodOf(other, "x.ckm"));
-        Assert.Contains("'unet' is not known to this build (it knows eccv16 and som-mlp)", e.Message);
+        Assert.Contains("'unet' is not known to this build (it knows eccv16, siggraph17 and som-mlp)", e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
 }

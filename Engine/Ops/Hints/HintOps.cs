@@ -25,9 +25,13 @@ namespace ColorKernels.Engine.Ops;
 /// in L / 100); off, it is resized bilinearly with the model's ab. Chosen on 20 photos: the bilinear
 /// resize's 2 x 2 cells with sigma 0.5 keep 93-94% of the hinted patches within 5 of their hint (bilinear
 /// 94-95%) at equal or better PSNR and AuC; a 4 x 4 window of sigma 1 blurred them to 85-87% (perf/NOTES.md).
+/// After a network that reads hints itself (the hint network), <see cref="PropagateAfterNetwork"/> spreads what
+/// its output leaves off the hints, over its ab grid made <see cref="PropagationDivisor"/> times coarser
+/// (4: ECCV16's grid at the same input size, where the settings above were chosen).
 /// </summary>
 internal sealed record HintSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 100,
-    bool EdgeAware = true, int UpsampleRadius = 1, float SigmaSpace = 0.5f, float SigmaRange = 0.1f, bool PropagateAfterNetwork = true);
+    bool EdgeAware = true, int UpsampleRadius = 1, float SigmaSpace = 0.5f, float SigmaRange = 0.1f, bool PropagateAfterNetwork = true,
+    int PropagationDivisor = 4);
 
 /// <summary>Colour hints spread over a grid by a preconditioned conjugate gradient (Kernels/Hints; reference HintReference).</summary>
 internal static class HintOps
