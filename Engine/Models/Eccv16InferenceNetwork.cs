@@ -148,7 +148,7 @@ internal sealed class Eccv16InferenceNetwork : IDisposable
     /// </summary>
     public void DecodeAb(Tensor<float> output, Tensor<float> ab, float temperature)
     {
-        if (Config.Regression)
+        if (Config.Regression || Config.Hints)   // (the hint network: its ab head, at the input's size)
             ResampleOps.ResizeBilinear(output, 0, 2, ab, 0, Config.AbScale, 0f);   // same size: a scaled copy
         else
             SoftmaxOps.PaletteDecode(output, Palette, ab, temperature);

@@ -59,9 +59,11 @@ public static class ProfileCommand
             else
             {
                 using var network = Eccv16InferenceNetwork.Load(device, file, path ?? "model");
-                float[] l = Enumerable.Range(0, n * s * s).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
-                using Tensor<float> input = device.Upload("input", Shape.Nchw(n, 1, s, s), l);
-                using Tensor<float> ab = device.Allocate<float>("ab", Shape.Nchw(n, 2, s / 4, s / 4));
+                // (The hint network's hint channels get noise too: the work does not depend on the values.)
+                int channels = network.Config.InputChannels, cells = network.Config.Hints ? s : s / 4;
+                float[] l = Enumerable.Range(0, n * channels * s * s).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+                using Tensor<float> input = device.Upload("input", Shape.Nchw(n, channels, s, s), l);
+                using Tensor<float> ab = device.Allocate<float>("ab", Shape.Nchw(n, 2, cells, cells));
                 profile = Profiler.Run(device, () => network.DecodeAb(network.Logits(input), ab, network.Config.Temperature),
                     result.GetValue(warmup), result.GetValue(iterations));
             }
