@@ -47,8 +47,8 @@ internal sealed class DemoModel : IDisposable
 
     public bool HasDistribution => Classes > 0;
 
-    /// <summary>The decode temperature when a request gives none (null: a regression head, which has none).</summary>
-    public float? Temperature => HasDistribution ? Default.Temperature : null;
+    /// <summary>The decode temperature when a request gives none (null: a regression head or the hint network, whose colours are ab itself).</summary>
+    public float? Temperature => HasDistribution && Method != ColorizationMethod.HintNetwork ? Default.Temperature : null;
 
     /// <summary>sRGB hex of each palette colour at L = 65, for the distribution plot (made on first use).</summary>
     public string[]? Swatches { get; set; }
@@ -183,7 +183,7 @@ internal sealed class DemoService : IDisposable
             throw new DemoException(400, $"model '{model.Id}' has a regression head: it predicts ab directly, with no distribution for a palette to re-weight");
         var (prediction, ran) = Predict(picture, colorizer);
         float t = temperature ?? colorizer.Temperature;
-        return (colorizer.Decode(prediction, t, hints, palette), ran, model.HasDistribution ? t : null);
+        return (colorizer.Decode(prediction, t, hints, palette), ran, model.Temperature is null ? null : t);
     }
 
     /// <summary>A colour photo's palette (its ab histogram, <see cref="ColorPalette.FromImage"/>) with a swatch per colour, heaviest first.</summary>
@@ -227,7 +227,7 @@ internal sealed class DemoService : IDisposable
         return new
         {
             picture = picture.Id, model = model.Id, method = MethodName(model.Method), x, y, temperature = d.Temperature, networkRan = ran,
-            cell = new { x = d.CellX, y = d.CellY, width = prediction.Width, height = prediction.Height },
+            cell = new { x = d.CellX, y = d.CellY, width = (prediction.ClassHead ?? prediction).Width, height = (prediction.ClassHead ?? prediction).Height },
             bins = Enumerable.Range(0, d.Probabilities.Length).Select(q => new { a = d.Palette[2 * q], b = d.Palette[2 * q + 1], p = d.Probabilities[q], rgb = model.Swatches[q] }).ToArray(),
             mean = new { a = d.A, b = d.B, rgb = swatches[0] },
             truth = truth is null ? null : new { a = truth[0], b = truth[1], rgb = swatches[1] },

@@ -17,7 +17,10 @@ def rows(path):
         if len(parts) > 4 and "report" in parts:
             i = parts.index("report")
             model = parts[0]
-            if parts[1:i] != ["default"]:
+            setting = " ".join(parts[1:i])
+            if setting in ("network only", "network + propagation"):
+                model = "hint network" if setting == "network only" else "hint network + propagation"
+            elif setting != "default":
                 continue   # other settings of the same model (bilinear upsampling ...): the plot shows the defaults
             values = [float(v) for v in parts[i + 1:i + 1 + 2 * len(counts)]]
             out[model] = (counts, values[0::2])
@@ -27,9 +30,10 @@ def main():
     target = sys.argv[1]
     sets = [a.split("=", 1) for a in sys.argv[2:]]
     width, height, pad = 360, 260, 46
-    colours = {"default": "#2f6fde", "general.ckm": "#d9822b", "none": "#5b8c3a"}
-    names = {"default": "built-in ECCV16", "general.ckm": "SOM + MLP general", "none": "no model (from grey)"}
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * len(sets)}" height="{height + 40}" font-family="sans-serif" font-size="11">']
+    colours = {"default": "#2f6fde", "general.ckm": "#d9822b", "none": "#5b8c3a", "hint network": "#b0306a", "hint network + propagation": "#7a3fb0"}
+    names = {"default": "built-in ECCV16", "general.ckm": "SOM + MLP general", "none": "no model (from grey)",
+             "hint network": "hint network alone", "hint network + propagation": "hint network + propagation"}
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * len(sets)}" height="{height + 60}" font-family="sans-serif" font-size="11">']
     for s, (name, path) in enumerate(sets):
         data = rows(path)
         ox = s * width
@@ -52,9 +56,11 @@ def main():
             svg.append(f'<polyline points="{points}" fill="none" stroke="{c}" stroke-width="2"/>')
             for i, v in enumerate(values):
                 svg.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="{c}"/>')
-    for j, (model, label) in enumerate(names.items()):
-        svg.append(f'<rect x="{pad + j * 150}" y="{height + 22}" width="10" height="10" fill="{colours[model]}"/>')
-        svg.append(f'<text x="{pad + j * 150 + 14}" y="{height + 31}">{label}</text>')
+    shown = [m for m in names if any(m in rows(path) for _, path in sets)]
+    for j, model in enumerate(shown):
+        row, col = divmod(j, 3)
+        svg.append(f'<rect x="{pad + col * 190}" y="{height + 22 + 16 * row}" width="10" height="10" fill="{colours[model]}"/>')
+        svg.append(f'<text x="{pad + col * 190 + 14}" y="{height + 31 + 16 * row}">{names[model]}</text>')
     svg.append("</svg>")
     open(target, "w").write("\n".join(svg) + "\n")
 
