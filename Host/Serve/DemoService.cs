@@ -107,8 +107,6 @@ internal sealed class DemoService : IDisposable
         try
         {
             Add("default", DefaultModel.Name, ModelFile.DefaultName);
-            if (DefaultModel.HintsAvailable)   // hints on the page go into the network itself
-                Add(ModelFile.HintsName, DefaultModel.HintsName, ModelFile.HintsName);
             foreach (string path in options.Models)
             {
                 string id = System.IO.Path.GetFileNameWithoutExtension(path).ToLowerInvariant();
