@@ -30,6 +30,10 @@ public sealed record ColorHint(int X, int Y, float A, float B, int Size = 1)
         return new ColorHint(x, y, (float)a, (float)b, size);
     }
 
+    /// <summary>The hint's square clipped to a <paramref name="width"/> x <paramref name="height"/> picture: its first and last columns and rows (inclusive).</summary>
+    internal (int X0, int Y0, int X1, int Y1) Square(int width, int height) =>
+        (Math.Max(0, X - (Size - 1) / 2), Math.Max(0, Y - (Size - 1) / 2), Math.Min(width - 1, X + Size / 2), Math.Min(height - 1, Y + Size / 2));
+
     /// <summary>Refuses a hint outside a <paramref name="width"/> x <paramref name="height"/> picture, of a size outside 1-64, or of a chroma outside -128 to 127.</summary>
     public void Check(int width, int height)
     {

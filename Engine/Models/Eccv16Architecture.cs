@@ -211,33 +211,33 @@ internal static class Eccv16Architecture
     private static IReadOnlyList<LayerSpec> HintDecoder(List<LayerSpec> layers, double width, int input, int c8)
     {
         int c1 = Channels(width, 0), c2 = Channels(width, 1), c9 = DecoderChannels(width);
-        string last = layers[^1].Prefix;
         // Quarter resolution: ECCV16's block 8 with block 2's shortcut; its logits are the classification head.
-        layers.Add(new LayerSpec(LayerKind.Conv, "short8", c2, c8, 3, 1, 1) { Input = "model2.4" });
-        layers.Add(new LayerSpec(LayerKind.ConvTranspose, "model8.0", input, c8, 4, 2, 1) { Input = last });
-        layers.Add(new LayerSpec(LayerKind.Add, "add8", c8, c8) { Other = "short8" });
-        layers.Add(new LayerSpec(LayerKind.Relu, "model8.1", c8, c8));
-        layers.Add(new LayerSpec(LayerKind.Conv, "model8.2", c8, c8, 3, 1, 1));
-        layers.Add(new LayerSpec(LayerKind.Relu, "model8.3", c8, c8));
+        UpBlock(layers, 8, layers[^1].Prefix, input, c8, "model2.4", c2);
         layers.Add(new LayerSpec(LayerKind.Conv, "model8.4", c8, c8, 3, 1, 1));
         layers.Add(new LayerSpec(LayerKind.Relu, "model8.5", c8, c8));
         layers.Add(new LayerSpec(LayerKind.Conv, Eccv16Config.ClassHead, c8, Eccv16Config.Bins, 1, 1, 0));
         // Half resolution, with block 1's output; full, with conv1_1's (after its ReLU).
-        layers.Add(new LayerSpec(LayerKind.Conv, "short9", c1, c9, 3, 1, 1) { Input = "model1.4" });
-        layers.Add(new LayerSpec(LayerKind.ConvTranspose, "model9.0", c8, c9, 4, 2, 1) { Input = "model8.5" });
-        layers.Add(new LayerSpec(LayerKind.Add, "add9", c9, c9) { Other = "short9" });
-        layers.Add(new LayerSpec(LayerKind.Relu, "model9.1", c9, c9));
-        layers.Add(new LayerSpec(LayerKind.Conv, "model9.2", c9, c9, 3, 1, 1));
-        layers.Add(new LayerSpec(LayerKind.Relu, "model9.3", c9, c9));
-        layers.Add(new LayerSpec(LayerKind.Conv, "short10", c1, c9, 3, 1, 1) { Input = "model1.1" });
-        layers.Add(new LayerSpec(LayerKind.ConvTranspose, "model10.0", c9, c9, 4, 2, 1) { Input = "model9.3" });
-        layers.Add(new LayerSpec(LayerKind.Add, "add10", c9, c9) { Other = "short10" });
-        layers.Add(new LayerSpec(LayerKind.Relu, "model10.1", c9, c9));
-        layers.Add(new LayerSpec(LayerKind.Conv, "model10.2", c9, c9, 3, 1, 1));
-        layers.Add(new LayerSpec(LayerKind.Relu, "model10.3", c9, c9));
+        UpBlock(layers, 9, "model8.5", c8, c9, "model1.4", c1);
+        UpBlock(layers, 10, "model9.3", c9, c9, "model1.1", c1);
         layers.Add(new LayerSpec(LayerKind.Conv, "model_ab", c9, 2, 1, 1, 0));
         layers.Add(new LayerSpec(LayerKind.Tanh, "model_ab.tanh", 2, 2));
         return layers;
+    }
+
+    /// <summary>
+    /// One decoder block b of the hint network, doubling the resolution: shortB, a 3x3 conv of the trunk's
+    /// <paramref name="shortcut"/> output; modelB.0, a 4x4 stride-2 transposed conv of <paramref name="from"/>'s
+    /// output; addB, their sum; then ReLU, a 3x3 conv and ReLU (modelB.1-3).
+    /// </summary>
+    private static void UpBlock(List<LayerSpec> layers, int b, string from, int inChannels, int channels, string shortcut, int shortcutChannels)
+    {
+        string block = "model" + b.ToString(CultureInfo.InvariantCulture), shortName = "short" + b.ToString(CultureInfo.InvariantCulture);
+        layers.Add(new LayerSpec(LayerKind.Conv, shortName, shortcutChannels, channels, 3, 1, 1) { Input = shortcut });
+        layers.Add(new LayerSpec(LayerKind.ConvTranspose, block + ".0", inChannels, channels, 4, 2, 1) { Input = from });
+        layers.Add(new LayerSpec(LayerKind.Add, "add" + b.ToString(CultureInfo.InvariantCulture), channels, channels) { Other = shortName });
+        layers.Add(new LayerSpec(LayerKind.Relu, block + ".1", channels, channels));
+        layers.Add(new LayerSpec(LayerKind.Conv, block + ".2", channels, channels, 3, 1, 1));
+        layers.Add(new LayerSpec(LayerKind.Relu, block + ".3", channels, channels));
     }
 
     /// <summary>Every tensor a model file of <paramref name="config"/>'s network must hold, in file order.</summary>
@@ -254,8 +254,7 @@ internal static class Eccv16Architecture
     }
 
     /// <summary>Trainable parameters (batch-norm running statistics excluded, as PyTorch counts them).</summary>
-    public static long ParameterCount(double width, bool regression = false) =>
-        Tensors(width, regression).Where(t => t.IsParameter).Sum(t => t.Shape.Aggregate(1L, (a, d) => a * d));
+    public static long ParameterCount(double width, bool regression = false) => ParameterCount(new Eccv16Config(width, Regression: regression));
 
     /// <summary>Trainable parameters of <paramref name="config"/>'s network.</summary>
     public static long ParameterCount(Eccv16Config config) =>

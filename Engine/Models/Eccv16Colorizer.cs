@@ -139,8 +139,7 @@ internal sealed class Eccv16Colorizer : PaletteColorizer
         for (int i = 0; i < hints.Count; i++)
         {
             ColorHint hint = hints[i];
-            int x0 = Math.Max(0, hint.X - (hint.Size - 1) / 2), y0 = Math.Max(0, hint.Y - (hint.Size - 1) / 2);
-            int x1 = Math.Min(width - 1, hint.X + hint.Size / 2), y1 = Math.Min(height - 1, hint.Y + hint.Size / 2);
+            var (x0, y0, x1, y1) = hint.Square(width, height);
             // Picture pixels [x0, x1] cover [x0, x1 + 1) x Size / width of the input; every input pixel they touch.
             int nx0 = (int)((long)x0 * Size / width), ny0 = (int)((long)y0 * Size / height);
             int nx1 = Math.Max(nx0, (int)(((long)(x1 + 1) * Size - 1) / width)), ny1 = Math.Max(ny0, (int)(((long)(y1 + 1) * Size - 1) / height));

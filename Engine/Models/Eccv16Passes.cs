@@ -49,7 +49,8 @@ internal sealed class Eccv16Passes : IDisposable
     private readonly int[] inSlot, outSlot, otherSlot;
     private readonly Tensor<float>?[] slots, slotGrads, gradScratch;
     private readonly bool[] gradAssigned;
-    private readonly int[] alias;
+    private readonly int[] alias, headSlots;
+    private readonly ConvEpilogue[] fusedEpilogues;
     private Shape? slotInput;
     private readonly bool trains;
 
@@ -93,6 +94,11 @@ internal sealed class Eccv16Passes : IDisposable
         gradScratch = new Tensor<float>?[count];
         gradAssigned = new bool[count];
         alias = new int[count];
+        // Facts of the layer list, found once: the slots whose gradients the caller's losses write (the last
+        // layer's and any other output no later layer reads), and each conv's epilogue on the fused path.
+        headSlots = Enumerable.Range(0, layers.Count).Where(i => i == layers.Count - 1 || (!layers[i].InPlace && !HasReader(outSlot[i], i)))
+            .Select(i => outSlot[i]).Distinct().ToArray();
+        fusedEpilogues = Enumerable.Range(0, layers.Count).Select(FusedEpilogue).ToArray();
     }
 
     public IReadOnlyList<LayerSpec> Layers => layers;
@@ -129,7 +135,7 @@ internal sealed class Eccv16Passes : IDisposable
                 case LayerKind.Conv or LayerKind.ConvTranspose:
                 {
                     var p = (ConvTensors)parameters[i]!;
-                    ConvEpilogue epilogue = mode == ForwardMode.Fused ? FusedEpilogue(i) : ConvEpilogue.None;
+                    ConvEpilogue epilogue = mode == ForwardMode.Fused ? fusedEpilogues[i] : ConvEpilogue.None;
                     Tensor<float>? scale = null, shift = null;
                     if (epilogue == ConvEpilogue.ReluAffine)
                         (scale, shift) = folded[i + 2] ?? throw new InvalidOperationException($"batch norm '{layers[i + 2].Prefix}' has no folded scale and shift");
@@ -187,10 +193,8 @@ internal sealed class Eccv16Passes : IDisposable
     public void Backward(Tensor<float> input)
     {
         Array.Fill(gradAssigned, false);
-        gradAssigned[outSlot[^1]] = true;   // the heads' gradients: written by their losses
-        for (int i = 0; i < layers.Count; i++)
-            if (!layers[i].InPlace && !HasReader(outSlot[i], i))
-                gradAssigned[outSlot[i]] = true;
+        foreach (int head in headSlots)
+            gradAssigned[head] = true;   // written by the losses
         for (int i = layers.Count - 1; i >= 0; i--)
         {
             LayerSpec l = layers[i];

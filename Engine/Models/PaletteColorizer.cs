@@ -269,8 +269,7 @@ internal abstract class PaletteColorizer : IColorizer
         var count = new int[cells];
         foreach (ColorHint hint in hints)
         {
-            int x0 = Math.Max(0, hint.X - (hint.Size - 1) / 2), y0 = Math.Max(0, hint.Y - (hint.Size - 1) / 2);
-            int x1 = Math.Min(prediction.Image.Width - 1, hint.X + hint.Size / 2), y1 = Math.Min(prediction.Image.Height - 1, hint.Y + hint.Size / 2);
+            var (x0, y0, x1, y1) = hint.Square(prediction.Image.Width, prediction.Image.Height);
             var (cx0, cy0) = CellOf(x0, y0);
             var (cx1, cy1) = CellOf(x1, y1);
             for (int cy = cy0; cy <= cy1; cy++)

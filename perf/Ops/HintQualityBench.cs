@@ -53,9 +53,10 @@ internal static class HintQualityBench
         var rows = new List<(string Model, string Setting, HintSettings Settings)>();
         foreach (string model in models)
         {
+            bool hintNetwork = IsHintNetwork(model);
             foreach (var setting in model == "default" ? settings : settings.Take(1))
-                rows.Add((model, IsHintNetwork(model) && setting.Name == "default" ? "network + propagation" : setting.Name, setting.Settings));
-            if (IsHintNetwork(model))
+                rows.Add((model, hintNetwork && setting.Name == "default" ? "network + propagation" : setting.Name, setting.Settings));
+            if (hintNetwork)
             {
                 rows.Add((model, "network + propagation 1/1", new HintSettings(PropagationDivisor: 1)));
                 rows.Add((model, "network only", new HintSettings(PropagateAfterNetwork: false)));
