@@ -34,10 +34,10 @@ internal sealed class ImageMetrics : IDisposable
     public ImageMetrics(ComputeDevice device, IReadOnlyList<double> prior)
     {
         this.device = device;
-        centres = device.Upload("centres", new Shape(2, Eccv16Config.Bins), Eccv16Architecture.CentresPlanar());
+        centres = device.Upload("centres", new Shape(2, BinCodebook.Count), BinCodebook.Planar());
         // Bins the prior never saw would weigh infinitely: floor p at the smallest probability it does give.
         double floor = prior.Where(p => p > 0).Min();
-        inversePrior = device.Upload("inverse_prior", new Shape(Eccv16Config.Bins), prior.Select(p => (float)(1.0 / Math.Max(p, floor))).ToArray());
+        inversePrior = device.Upload("inverse_prior", new Shape(BinCodebook.Count), prior.Select(p => (float)(1.0 / Math.Max(p, floor))).ToArray());
     }
 
     public ImageScore Score(string image, string model, ImageData prediction, ImageData truth)

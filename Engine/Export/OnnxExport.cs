@@ -19,9 +19,9 @@ internal static class OnnxExport
 
     public static byte[] Export(ModelFile model, string path)
     {
-        Eccv16Config config = Eccv16InferenceNetwork.Validate(model, path);
-        if (config.Hints)
-            throw new UserErrorException($"'{path}': the hint network ({Eccv16Config.HintArchitectureName}) is not exported to ONNX yet (its shortcuts and second head are not written); export an eccv16 model");
+        NetworkConfig config = InferenceNetwork.Validate(model, path);
+        if (config.Architecture is not Eccv16Architecture)
+            throw new UserErrorException($"'{path}': the hint network ({Siggraph17Architecture.ArchitectureName}) is not exported to ONNX yet (its shortcuts and second head are not written); export an eccv16 model");
         var builder = new GraphBuilder();
         var graph = builder.Graph;
         void Node(string op, string[] inputs, string output, params AttributeProto[] attributes) => builder.Node(op, inputs, output, attributes);

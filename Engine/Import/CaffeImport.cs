@@ -51,7 +51,7 @@ internal static class CaffeImport
         float temperature = layers.TryGetValue("conv8_313_rh", out List<Blob>? scale) && scale.Count > 0 && scale[0].Data.Length == 1 && scale[0].Data[0] > 0
             ? 1f / scale[0].Data[0]
             : 1f;
-        var config = new Eccv16Config(first.Shape[0] / 64.0, Temperature: temperature);
+        var config = new NetworkConfig(Eccv16Architecture.Instance, first.Shape[0] / 64.0, Temperature: temperature);
 
         var convNames = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -100,7 +100,7 @@ internal static class CaffeImport
         }
         var model = new ModelFile(config.ToHeader(), tensors);
         model.Header["imported_from"] = Path.GetFileName(path);
-        Eccv16InferenceNetwork.Validate(model, path);
+        InferenceNetwork.Validate(model, path);
         return model;
     }
 

@@ -47,7 +47,7 @@ internal static class TorchImport
             int c1 = tensors.TryGetValue("model1.0.weight", out StoredTensor? first) && first.Shape.Length == 4 && first.Shape[1] == 1
                 ? first.Shape[0]
                 : throw new UserErrorException($"'{path}': no 'model1.0.weight' of shape [C, 1, 3, 3]: not the ECCV16 port's state dict");
-            var config = new Eccv16Config(c1 / 64.0, Temperature: 1f);
+            var config = new NetworkConfig(Eccv16Architecture.Instance, c1 / 64.0, Temperature: 1f);
             JsonObject header = config.ToHeader();
             header["imported_from"] = Path.GetFileName(path);
             var expected = Eccv16Architecture.Tensors(config.Width);
@@ -63,7 +63,7 @@ internal static class TorchImport
             if (tensors.Count > 0)
                 throw new UserErrorException($"'{path}': unexpected key '{tensors.Keys.First()}' for the ECCV16 port");
             var model = new ModelFile(header, ordered);
-            Eccv16InferenceNetwork.Validate(model, path);
+            InferenceNetwork.Validate(model, path);
             return model;
         }
     }

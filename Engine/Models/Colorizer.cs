@@ -95,12 +95,11 @@ public static class Colorizer
     /// <summary>The method of <paramref name="file"/>, from its architecture; any other architecture is a user error naming the ones that colour.</summary>
     public static ColorizationMethod MethodOf(ModelFile file, string path) => file.Architecture switch
     {
-        Eccv16Config.ArchitectureName => ColorizationMethod.Eccv16,
-        Eccv16Config.HintArchitectureName => ColorizationMethod.HintNetwork,
         SomMlpModel.ArchitectureName => ColorizationMethod.SomMlp,
         SomMap.ArchitectureName => throw new UserErrorException(
             $"'{path}': a colour map (architecture '{SomMap.ArchitectureName}', from 'som fit') does not colourize; use it with 'som quantize', or train a som-mlp model"),
-        var other => throw new UserErrorException($"'{path}': architecture '{other}' is not known to this build (it knows {Eccv16Config.ArchitectureName}, {Eccv16Config.HintArchitectureName} and {SomMlpModel.ArchitectureName})"),
+        var name => NetworkArchitecture.Find(name)?.Method ?? throw new UserErrorException(
+            $"'{path}': architecture '{name}' is not known to this build (it knows {string.Join(", ", NetworkArchitecture.All.Select(a => a.Name))} and {SomMlpModel.ArchitectureName})"),
     };
 
     /// <summary>
@@ -127,13 +126,13 @@ public static class Colorizer
             case ColorizationMethod.SomMlp:
                 return WithPalette(new SomMlpColorizer(device, SomMlpModel.FromModelFile(file, path), options), options);
             default:
-                Eccv16InferenceNetwork network = Eccv16InferenceNetwork.Load(device, file, path);
-                Eccv16Colorizer colorizer;
+                InferenceNetwork network = InferenceNetwork.Load(device, file, path);
+                NetworkColorizer colorizer;
                 try
                 {
                     network.Fused = !options.Unfused;
                     float temperature = options.Temperature is { } t ? DecodeTemperature.Check(t) : DecodeTemperature.Check(network.Config.Temperature, $"'{path}': header temperature");
-                    colorizer = new Eccv16Colorizer(network, options.Size ?? PreferredSize(file), temperature, ownsNetwork: true, options.Batch);
+                    colorizer = network.Config.Architecture.CreateColorizer(network, options.Size ?? PreferredSize(file), temperature, ownsNetwork: true, options.Batch);
                 }
                 catch
                 {

@@ -14,7 +14,7 @@ internal static class HintTable
     /// Channels 1-3 of <paramref name="input"/> [N, 4, H, W] for the rectangles [hints, 5] (image, x0, y0, width, height),
     /// each given the mean ab of <paramref name="lab"/> [N, 3, H, W] under it (simulated hints).
     /// </summary>
-    public static void Write(ComputeDevice device, Tensor<float> lab, int[] squares, Tensor<float> input, Eccv16Config config)
+    public static void Write(ComputeDevice device, Tensor<float> lab, int[] squares, Tensor<float> input, NetworkConfig config)
     {
         int hints = squares.Length / 5;
         using Tensor<int> table = device.Upload("hint_squares", new Shape(Math.Max(1, hints), 5), hints > 0 ? squares : NoHint);
@@ -27,7 +27,7 @@ internal static class HintTable
     }
 
     /// <summary>Channels 1-3 of <paramref name="input"/> [N, 4, H, W] for the rectangles [hints, 5] with the given colours [hints, 2] (a, b).</summary>
-    public static void Write(ComputeDevice device, int[] squares, float[] colours, Tensor<float> input, Eccv16Config config)
+    public static void Write(ComputeDevice device, int[] squares, float[] colours, Tensor<float> input, NetworkConfig config)
     {
         int hints = squares.Length / 5;
         using Tensor<int> table = device.Upload("hint_squares", new Shape(Math.Max(1, hints), 5), hints > 0 ? squares : NoHint);

@@ -14,10 +14,10 @@ internal static class PriorBuilder
     public static long[] Count(ComputeDevice device, IEnumerable<string> files, Action<string> skip, Action? progress = null,
         long maxPixels = ImageIO.DefaultMaxPixels)
     {
-        var centreData = Eccv16Architecture.CentresPlanar();
-        using Tensor<float> centres = device.Upload("centres", new Shape(2, Eccv16Config.Bins), centreData);
-        using Tensor<int> counts = device.Upload("counts", new Shape(Eccv16Config.Bins), new int[Eccv16Config.Bins]);
-        var totals = new long[Eccv16Config.Bins];
+        var centreData = BinCodebook.Planar();
+        using Tensor<float> centres = device.Upload("centres", new Shape(2, BinCodebook.Count), centreData);
+        using Tensor<int> counts = device.Upload("counts", new Shape(BinCodebook.Count), new int[BinCodebook.Count]);
+        var totals = new long[BinCodebook.Count];
         long pending = 0;
         foreach (string file in files)
         {
@@ -47,7 +47,7 @@ internal static class PriorBuilder
             int[] partial = counts.Download();
             for (int q = 0; q < partial.Length; q++)
                 totals[q] += partial[q];
-            counts.Upload(new int[Eccv16Config.Bins]);
+            counts.Upload(new int[BinCodebook.Count]);
             pending = 0;
         }
     }

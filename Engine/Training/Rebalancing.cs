@@ -20,7 +20,7 @@ public static class Rebalancing
         double total = counts.Sum();
         if (total <= 0)
             throw new UserErrorException("no pixels were counted: the prior needs at least one colour photo");
-        float[,] c = Eccv16Architecture.BinCentres;
+        float[,] c = BinCodebook.Centres;
         var smoothed = new double[q];
         for (int i = 0; i < q; i++)
             for (int j = 0; j < q; j++)
@@ -64,7 +64,7 @@ public static class Rebalancing
     {
         using var reader = new StreamReader(stream);
         reader.ReadLine();
-        var prior = new double[Eccv16Config.Bins];
+        var prior = new double[BinCodebook.Count];
         for (int q = 0; q < prior.Length; q++)
         {
             string? line = reader.ReadLine();

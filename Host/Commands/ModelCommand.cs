@@ -55,7 +55,7 @@ public static class ModelCommand
     private static Option<string> Arch() => new("--arch")
     {
         Description = "Architecture: eccv16",
-        DefaultValueFactory = _ => Eccv16Config.ArchitectureName,
+        DefaultValueFactory = _ => Eccv16Architecture.ArchitectureName,
     };
 
     private static Option<double> Width() => new("--width")
@@ -66,8 +66,8 @@ public static class ModelCommand
 
     private static void CheckArch(string arch)
     {
-        if (arch != Eccv16Config.ArchitectureName)
-            throw new UsageException($"--arch '{arch}': unknown architecture (this build knows {Eccv16Config.ArchitectureName})");
+        if (arch != Eccv16Architecture.ArchitectureName)
+            throw new UsageException($"--arch '{arch}': unknown architecture (this build knows {Eccv16Architecture.ArchitectureName})");
     }
 
     private static void CheckWidth(double width)
@@ -100,7 +100,7 @@ public static class ModelCommand
             string h = result.GetValue(head)!;
             if (h is not ("classification" or "regression"))
                 throw new UsageException($"--head '{h}': expected classification or regression");
-            ModelFile file = Eccv16Init.Create(new Eccv16Config(w, Regression: h == "regression"), result.GetValue(seed),
+            ModelFile file = NetworkInit.Create(new NetworkConfig(Eccv16Architecture.Instance, w, Regression: h == "regression"), result.GetValue(seed),
                 result.GetValue(half) ? TensorStorage.Float16 : TensorStorage.Float32);
             file.Write(path);
             Console.Out.WriteLine($"wrote {path}: eccv16 width {w.ToString(CultureInfo.InvariantCulture)}, " +
@@ -134,36 +134,26 @@ public static class ModelCommand
         return command;
     }
 
-    private static Eccv16Config ArchitectureOnly(string arch, double width)
+    private static NetworkConfig ArchitectureOnly(string arch, double width)
     {
         CheckArch(arch);
         CheckWidth(width);
-        return new Eccv16Config(width);
+        return NetworkConfig.Eccv16(width);
     }
 
-    internal static string Describe(Eccv16Config config, int size, ModelFile? file = null, string? name = null, string? path = null)
+    internal static string Describe(NetworkConfig config, int size, ModelFile? file = null, string? name = null, string? path = null)
     {
         var text = new System.Text.StringBuilder();
         double w = config.Width;
         var inv = CultureInfo.InvariantCulture;
         if (name is not null)
             text.AppendLine(FileLine(name, path));
-        if (config.Hints)
-        {
-            text.AppendLine($"architecture  {Eccv16Config.HintArchitectureName} (Zhang, Zhu et al. 2017, on the ECCV16 trunk), width {w.ToString(inv)}, " +
-                            $"input L + hint ab + mask ({config.InputChannels} channels), heads: ab at full resolution, {Eccv16Config.Bins} bins at a quarter");
-            text.AppendLine($"channels      {string.Join(", ", Enumerable.Range(0, 8).Select(b => Eccv16Architecture.Channels(w, b)))} (blocks 1-8), " +
-                            $"{Eccv16Architecture.DecoderChannels(w)} (blocks 9-10)");
-        }
-        else
-        {
-            text.AppendLine($"architecture  {Eccv16Config.ArchitectureName} (Zhang, Isola, Efros 2016), width {w.ToString(inv)}, {config.Head} head");
-            text.AppendLine($"channels      {string.Join(", ", Enumerable.Range(0, 8).Select(b => Eccv16Architecture.Channels(w, b)))} (blocks 1-8), {config.Outputs} outputs");
-        }
-        text.AppendLine($"parameters    {Eccv16Architecture.ParameterCount(config):N0}");
-        long macs = Eccv16Architecture.MultiplyAdds(config, size, size);
+        text.AppendLine($"architecture  {config.Architecture.Summary(config)}");
+        text.AppendLine($"channels      {config.Architecture.ChannelSummary(config)}");
+        text.AppendLine($"parameters    {config.Architecture.ParameterCount(config):N0}");
+        long macs = config.Architecture.MultiplyAdds(config, size, size);
         text.AppendLine($"multiply-adds {macs:N0} per {size}x{size} image ({macs * 2 / 1e9:0.##} GFLOP)");
-        text.AppendLine(config.Regression || config.Hints
+        text.AppendLine(config.Architecture.OutputsAb(config)
             ? $"decoding      ab = output x {config.AbScale.ToString(inv)}, input (L - {config.LCenter.ToString(inv)}) / {config.LScale.ToString(inv)}"
             : $"decoding      temperature {config.Temperature.ToString(inv)}, input (L - {config.LCenter.ToString(inv)}) / {config.LScale.ToString(inv)}, ab x {config.AbScale.ToString(inv)}");
         if (file is not null)
@@ -207,7 +197,7 @@ public static class ModelCommand
                     tensors, "");
             }
             default:
-                return Describe(Eccv16InferenceNetwork.Validate(file, name), size, file, name, path);
+                return Describe(InferenceNetwork.Validate(file, name), size, file, name, path);
         }
     }
 }

@@ -38,7 +38,7 @@ public static class ProfileCommand
                 throw new UsageException($"--size {s} / --batch {n}: size must be a positive multiple of 8 and batch at least 1");
             string? path = result.GetValue(model);
             double w = result.GetValue(width);
-            ModelFile file = path is null ? Eccv16Init.Create(new Eccv16Config(w), 1) : ModelFile.Open(path);
+            ModelFile file = path is null ? NetworkInit.Create(NetworkConfig.Eccv16(w), 1) : ModelFile.Open(path);
             using ComputeDevice device = Cli.OpenDevice(result);
             if (result.GetValue(conv) is { } name)
                 device.ConvAlgorithm = ConvAlgorithmNames.All[name];
@@ -47,7 +47,7 @@ public static class ProfileCommand
             ProfileResult profile;
             if (result.GetValue(train))
             {
-                using var trainer = new Eccv16Trainer(device, file, new TrainSettings { Batch = n, Crop = s },
+                using var trainer = new NetworkTrainer(device, file, new TrainSettings { Batch = n, Crop = s },
                     Rebalancing.Weights(Rebalancing.ImageNetPrior()));
                 var rgb = new byte[n * s * s * 3];
                 random.NextBytes(rgb);
@@ -58,13 +58,13 @@ public static class ProfileCommand
             }
             else
             {
-                using var network = Eccv16InferenceNetwork.Load(device, file, path ?? "model");
+                using var network = InferenceNetwork.Load(device, file, path ?? "model");
                 // (The hint network's hint channels get noise too: the work does not depend on the values.)
-                int channels = network.Config.InputChannels, cells = network.Config.Hints ? s : s / 4;
+                int channels = network.Config.InputChannels, cells = network.Config.Architecture.PredictionCells(s);
                 float[] l = Enumerable.Range(0, n * channels * s * s).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
                 using Tensor<float> input = device.Upload("input", Shape.Nchw(n, channels, s, s), l);
                 using Tensor<float> ab = device.Allocate<float>("ab", Shape.Nchw(n, 2, cells, cells));
-                profile = Profiler.Run(device, () => network.DecodeAb(network.Logits(input), ab, network.Config.Temperature),
+                profile = Profiler.Run(device, () => network.DecodeAb(network.Forward(input), ab, network.Config.Temperature),
                     result.GetValue(warmup), result.GetValue(iterations));
             }
             Console.Out.Write(Profiler.Table(profile));

@@ -111,7 +111,7 @@ public static class TrainCommand
                     ? (minutes > 0 ? TimeSpan.FromMinutes(minutes) : throw new UsageException($"--time-limit {minutes}: must be above 0"))
                     : null,
             };
-            var run = new TrainingRun(options);
+            var run = new NetworkTrainingRun(options);
             using ComputeDevice device = Cli.OpenDevice(result);
             using var ctrlC = new Cli.CtrlC();
             {
@@ -178,7 +178,7 @@ public static class TrainCommand
         }
     }
 
-    private static RunEnd RunWithProgress(TrainingRun run, ComputeDevice device, CancellationToken cancel, TrainRunOptions o)
+    private static RunEnd RunWithProgress(NetworkTrainingRun run, ComputeDevice device, CancellationToken cancel, TrainRunOptions o)
     {
         var inv = CultureInfo.InvariantCulture;
         void Warn(string message) => Cli.Warning(message);

@@ -234,7 +234,7 @@ internal sealed class DemoService : IDisposable
 
     /// <summary>The API's name of a method (as model files name their architecture).</summary>
     public static string MethodName(ColorizationMethod method) => method switch { ColorizationMethod.SomMlp => SomMlpModel.ArchitectureName, ColorizationMethod.None => NoModelColorizer.Name,
-        ColorizationMethod.HintNetwork => Eccv16Config.HintArchitectureName, _ => Eccv16Config.ArchitectureName };
+        ColorizationMethod.HintNetwork => Siggraph17Architecture.ArchitectureName, _ => Eccv16Architecture.ArchitectureName };
 
     /// <summary>SOMs of each grid size fitted to the picture's own ab (it must have colour), and the picture quantised with each.</summary>
     public object Som(Picture picture, IReadOnlyList<(int W, int H)> grids)

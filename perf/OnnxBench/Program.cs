@@ -26,7 +26,7 @@ for (int i = 0; i < args.Length; i++)
 }
 try
 {
-    ModelFile model = modelPath is null ? Eccv16Init.Create(new Eccv16Config(width), 1)
+    ModelFile model = modelPath is null ? NetworkInit.Create(NetworkConfig.Eccv16(width), 1)
         : modelPath == "default" ? DefaultModel.Load() : ModelFile.Read(modelPath);
     byte[] onnx = OnnxExport.Export(model, modelPath ?? "init");
     var random = new Random(1);
@@ -42,14 +42,14 @@ try
     }
 
     using ComputeDevice device = ComputeDevice.Open("cpu");
-    using var network = Eccv16InferenceNetwork.Load(device, model, modelPath ?? "init");
+    using var network = InferenceNetwork.Load(device, model, modelPath ?? "init");
     using var raw = device.Upload("L", Shape.Nchw(batch, 1, size, size), l);
     using var input = device.Allocate<float>("input", Shape.Nchw(batch, 1, size, size));
     using var ab = device.Allocate<float>("ab", Shape.Nchw(batch, 2, size / 4, size / 4));
     float[] RunEngine()
     {
         ResampleOps.ResizeBilinear(raw, 0, 1, input, 0, 1f / network.Config.LScale, -network.Config.LCenter / network.Config.LScale);
-        network.DecodeAb(network.Logits(input), ab, network.Config.Temperature);
+        network.DecodeAb(network.Forward(input), ab, network.Config.Temperature);
         return ab.Download();
     }
 

@@ -19,7 +19,7 @@ public static class ForwardBench
         {
             double gflop = 2.0 * Eccv16Architecture.MultiplyAdds(width, size, size) / 1e9;
             (double Ms, string Version)? torch = Torch.Time("eccv16_forward.py", width, size, batch);
-            using Eccv16InferenceNetwork network = Eccv16InferenceNetwork.Load(device, Eccv16Init.Create(new Eccv16Config(width), seed: 1), "bench");
+            using InferenceNetwork network = InferenceNetwork.Load(device, NetworkInit.Create(NetworkConfig.Eccv16(width), seed: 1), "bench");
             float[] l = new float[batch * size * size];
             var random = new Random(2);
             for (int i = 0; i < l.Length; i++)
@@ -31,7 +31,7 @@ public static class ForwardBench
                 network.Fused = fused;
                 double seconds = Harness.MedianSeconds(() =>
                 {
-                    network.DecodeAb(network.Logits(input), ab, 0.38f);
+                    network.DecodeAb(network.Forward(input), ab, 0.38f);
                     device.Synchronize();
                 }, minRuns: 3, minSeconds: 2);
                 double msPerImage = seconds * 1000 / batch;

@@ -118,7 +118,7 @@ internal static class HintQualityBench
     }
 
     private static bool IsHintNetwork(string model) =>
-        model is not ("default" or "none") && ModelFile.Read(model).Architecture == Eccv16Config.HintArchitectureName;
+        model is not ("default" or "none") && ModelFile.Read(model).Architecture == Siggraph17Architecture.ArchitectureName;
 
     /// <summary>The ab distance between the hint and the coloured picture's mean ab over the hint's 3 x 3 square (the hint is the true patch's mean).</summary>
     private static double PatchError(ImageData coloured, ColorHint hint)

@@ -23,7 +23,7 @@ public static class TrainStepBench
             // Forward + backward is about 3x the forward's multiply-adds.
             double gflop = 3 * 2.0 * Eccv16Architecture.MultiplyAdds(width, crop, crop) / 1e9;
             var settings = new TrainSettings { Batch = batch, Crop = crop };
-            using var trainer = new Eccv16Trainer(device, Eccv16Init.Create(new Eccv16Config(width), 1), settings,
+            using var trainer = new NetworkTrainer(device, NetworkInit.Create(NetworkConfig.Eccv16(width), 1), settings,
                 Rebalancing.Weights(Rebalancing.ImageNetPrior()));
             var rgb = new byte[batch * crop * crop * 3];
             new Random(3).NextBytes(rgb);

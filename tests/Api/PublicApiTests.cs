@@ -31,7 +31,7 @@ public class PublicApiTests
     {
         // The launch machinery, tensors and ops are the engine's own; callers colour pictures, train and evaluate.
         string[] types = typeof(IColorizer).Assembly.GetExportedTypes().Select(t => t.Name).ToArray();
-        foreach (string name in new[] { "Tensor`1", "Shape", "KernelSet", "Launcher", "Conv2dOps", "Eccv16InferenceNetwork", "SomMap" })
+        foreach (string name in new[] { "Tensor`1", "Shape", "KernelSet", "Launcher", "Conv2dOps", "InferenceNetwork", "SomMap" })
             Assert.DoesNotContain(name, types);
     }
 

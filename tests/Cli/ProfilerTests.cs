@@ -20,10 +20,10 @@ public sealed class ProfilerTests : IDisposable
     {
         // A private device: the profiler's per-launch synchronisation must not see other tests' launches.
         using ComputeDevice device = ComputeDevice.Open("cpu");
-        using var network = Eccv16InferenceNetwork.Load(device, Eccv16Init.Create(new Eccv16Config(1.0 / 8), 1), "p");
+        using var network = InferenceNetwork.Load(device, NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 8), 1), "p");
         using Tensor<float> input = device.Upload("input", Shape.Nchw(1, 1, 64, 64), TestData.Uniform(64 * 64, -0.5f, 0.5f, 1));
         using Tensor<float> ab = device.Allocate<float>("ab", Shape.Nchw(1, 2, 16, 16));
-        ProfileResult r = Profiler.Run(device, () => network.DecodeAb(network.Logits(input), ab, 0.38f), warmup: 1, iterations: 2);
+        ProfileResult r = Profiler.Run(device, () => network.DecodeAb(network.Forward(input), ab, 0.38f), warmup: 1, iterations: 2);
 
         int launches = r.Kernels.Values.Sum(k => k.Launches);
         Assert.True(launches > 40, $"{launches} launches");

@@ -81,8 +81,8 @@ public sealed class MetricsTests : IDisposable
             image.Save(Path.Combine(dir, "photos", $"p{i}.png"));
         }
         ComputeDevice device = TestDevices.Get("cpu:0");
-        using var network = Eccv16InferenceNetwork.Load(device, Eccv16Init.Create(new Eccv16Config(1.0 / 32), 2), "tiny");
-        using var colorizer = new Eccv16Colorizer(network, 16, 0.38f);
+        using var network = InferenceNetwork.Load(device, NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 32), 2), "tiny");
+        using var colorizer = new NetworkColorizer(network, 16, 0.38f);
         string report = Path.Combine(dir, "report");
         var overall = new EvaluationRun { GalleryLimit = 2 }.Run(device, PhotoBatches.Scan(Path.Combine(dir, "photos")),
             new[] { new EvalModel("tiny", colorizer.Colorize) }, Rebalancing.ImageNetPrior(), report, _ => { });

@@ -27,7 +27,7 @@ public class OnnxExportTests
     [MemberData(nameof(Heads))]
     public void Exported_graph_matches_the_engine_in_ONNX_Runtime(string head)
     {
-        ModelFile model = ColorKernels.Tests.Models.Eccv16Tests.RandomisedNorms(Eccv16Init.Create(new Eccv16Config(1.0 / 32, Temperature: 0.38f, Regression: head == "regression"), seed: 9));
+        ModelFile model = ColorKernels.Tests.Models.Eccv16Tests.RandomisedNorms(NetworkInit.Create(new NetworkConfig(Eccv16Architecture.Instance, 1.0 / 32, Temperature: 0.38f, Regression: head == "regression"), seed: 9));
         byte[] onnx = OnnxExport.Export(model, "test");
         const int N = 2, H = 24, W = 32;
         float[] l = TestData.Uniform(N * H * W, 0, 100, 4);
@@ -38,11 +38,11 @@ public class OnnxExportTests
         float[] ortAb = results.Single(r => r.Name == "ab").AsEnumerable<float>().ToArray();
 
         ComputeDevice device = TestDevices.Get("cpu:0");
-        using var network = Eccv16InferenceNetwork.Load(device, model, "test");
+        using var network = InferenceNetwork.Load(device, model, "test");
         using var raw = device.Upload("L", Shape.Nchw(N, 1, H, W), l);
         using var input = device.Allocate<float>("input", Shape.Nchw(N, 1, H, W));
         ResampleOps.ResizeBilinear(raw, 0, 1, input, 0, 0.01f, -0.5f);
-        ColorKernels.Engine.Tensors.Tensor<float> logits = network.Logits(input);
+        ColorKernels.Engine.Tensors.Tensor<float> logits = network.Forward(input);
         using var ab = device.Allocate<float>("ab", Shape.Nchw(N, 2, H / 4, W / 4));
         network.DecodeAb(logits, ab, network.Config.Temperature);
 

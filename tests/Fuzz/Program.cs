@@ -114,5 +114,5 @@ static void ReadModel(byte[] bytes)
     else if (file.Architecture == ColorKernels.Engine.Som.SomMap.ArchitectureName)
         ColorKernels.Engine.Som.SomMap.FromModelFile(file, "fuzz-input");
     else
-        Eccv16InferenceNetwork.Validate(file, "fuzz-input");
+        InferenceNetwork.Validate(file, "fuzz-input");
 }

@@ -69,7 +69,7 @@ public static class Seeds
         File.WriteAllBytes(Path.Combine(models, "som-mlp.ckm"), new ModelFile(header, tensors).ToBytes());
         // The smallest eccv16 (width 1/64: 1 to 8 channels), float16.
         File.WriteAllBytes(Path.Combine(models, "eccv16.ckm"),
-            Eccv16Init.Create(new Eccv16Config(1.0 / 64), 1, TensorStorage.Float16).ToBytes());
+            NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 64), 1, TensorStorage.Float16).ToBytes());
         // Uploads: the Content-Type line, then the body (a multipart form with the 8x6 PNG; a raw body).
         string uploads = Path.Combine(folder, "multipart");
         Directory.CreateDirectory(uploads);

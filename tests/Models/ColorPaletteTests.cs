@@ -110,7 +110,7 @@ public class ColorPaletteTests
     [Fact]
     public void Class_weights_sum_to_1_and_a_colour_on_a_bin_stays_there_when_the_spread_is_small()
     {
-        float[] bins = Eccv16Architecture.Palette();
+        float[] bins = BinCodebook.Interleaved();
         ColorPalette palette = ColorPalette.FromColors(new[] { new PaletteColor(bins[2 * 100], bins[2 * 100 + 1], 3), new PaletteColor(bins[2 * 7], bins[2 * 7 + 1], 1) });
         double[] h = (palette with { Spread = 1 }).ClassWeights(bins);
         Assert.Equal(1.0, h.Sum(), 12);

@@ -27,8 +27,8 @@ public class ColorizerTests
         Assert.Equal(ColorizationMethod.Eccv16, colorizer.Method);
         Assert.Equal(1, colorizer.PreferredBatch);
         ModelFile file = DefaultModel.Load();
-        using var network = Eccv16InferenceNetwork.Load(device, file, DefaultModel.Name);
-        using var direct = new Eccv16Colorizer(network, Colorizer.PreferredSize(file), network.Config.Temperature);
+        using var network = InferenceNetwork.Load(device, file, DefaultModel.Name);
+        using var direct = new NetworkColorizer(network, Colorizer.PreferredSize(file), network.Config.Temperature);
         Assert.Equal(direct.Colorize(new[] { grey })[0].Rgb8, colorizer.Colorize(new[] { grey })[0].Rgb8);
     }
 

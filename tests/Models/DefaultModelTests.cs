@@ -17,9 +17,9 @@ public class DefaultModelTests
         Assert.True(DefaultModel.Available, "no default model is embedded (Engine/Models/Data/default.ckm)");
         ModelFile file = DefaultModel.Load();
         ComputeDevice device = TestDevices.Get("cpu:0");
-        using var network = Eccv16InferenceNetwork.Load(device, file, DefaultModel.Name);
+        using var network = InferenceNetwork.Load(device, file, DefaultModel.Name);
         int size = file.Header["input_size"]!.GetValue<int>();
-        using var colorizer = new Eccv16Colorizer(network, size, network.Config.Temperature);
+        using var colorizer = new NetworkColorizer(network, size, network.Config.Temperature);
         ImageData photo = ImageIO.Load(RepositoryFile("samples", "photos", "books.png"));
         ImageData grey = ColorKernels.Engine.Color.Desaturation.Desaturate(device, photo);
         ImageData output = colorizer.Colorize(new[] { grey })[0];
@@ -40,7 +40,7 @@ public class DefaultModelTests
         // decode: the network, then the propagation of what it left).
         Assert.True(DefaultModel.HintsAvailable, "no hint network is embedded (Engine/Models/Data/hints.ckm)");
         ModelFile file = ModelFile.Open(ModelFile.HintsName);
-        Assert.Equal(Eccv16Config.HintArchitectureName, file.Architecture);
+        Assert.Equal(Siggraph17Architecture.ArchitectureName, file.Architecture);
         ComputeDevice device = TestDevices.Get("cpu:0");
         using IColorizer colorizer = Colorizer.Open(device, ModelFile.HintsName);
         Assert.Equal(ColorizationMethod.HintNetwork, colorizer.Method);

@@ -23,7 +23,7 @@ public class Eccv16Tests
     [Fact]
     public void Bin_centres_are_the_papers_313_in_their_order()
     {
-        float[,] c = Eccv16Architecture.BinCentres;
+        float[,] c = BinCodebook.Centres;
         Assert.Equal(313, c.GetLength(0));
         Assert.Equal((-90f, 50f), (c[0, 0], c[0, 1]));
         // Bin 120 is (0, 0), the grey bin where the paper's prior peaks (README beside the data).
@@ -58,7 +58,7 @@ public class Eccv16Tests
         ComputeDevice device = TestDevices.Get(deviceId);
         ModelFile model = ModelFile.Read(TestData.Fixture("eccv16-w32.ckm"));
         var expected = ModelFile.Read(TestData.Fixture("eccv16-w32.expected.ckm")).Tensors.ToDictionary(t => t.Name, t => t.Data);
-        using Eccv16InferenceNetwork network = Eccv16InferenceNetwork.Load(device, model, "fixture");
+        using InferenceNetwork network = InferenceNetwork.Load(device, model, "fixture");
         using var lab = device.Upload("L", Shape.Nchw(1, 1, 48, 40), expected["input_l"]);
         using var input = device.Allocate<float>("input", Shape.Nchw(1, 1, 48, 40));
         ResampleOps.ResizeBilinear(lab, 0, 1, input, 0, 0.01f, -0.5f);   // same size: only (L - 50) / 100
@@ -66,7 +66,7 @@ public class Eccv16Tests
         foreach (bool fused in new[] { true, false })
         {
             network.Fused = fused;
-            Tensor<float> logits = network.Logits(input);
+            Tensor<float> logits = network.Forward(input);
             AssertClose.All(expected["logits"], logits.Download(), 2e-3, 2e-3, $"logits, fused={fused}");
 
             using var ab = device.Allocate<float>("ab", Shape.Nchw(1, 2, 12, 10));
@@ -88,17 +88,17 @@ public class Eccv16Tests
         // A random He-initialised model at width 1/32 with random batch-norm statistics, batch of 2,
         // non-square 24 x 32 input. Tolerance 1e-3 abs + 1e-3 rel on logits: float32 vs double through 22 layers.
         ComputeDevice device = TestDevices.Get(deviceId);
-        ModelFile model = RandomisedNorms(Eccv16Init.Create(new Eccv16Config(1.0 / 32), seed: 7));
+        ModelFile model = RandomisedNorms(NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 32), seed: 7));
         float[] l = TestData.Uniform(2 * 24 * 32, -0.5f, 0.5f, 3);
         var (reference, h, w) = Eccv16Reference.Logits(model, l, 2, 24, 32);
         Assert.Equal((6, 8), (h, w));
 
-        using Eccv16InferenceNetwork network = Eccv16InferenceNetwork.Load(device, model, "random");
+        using InferenceNetwork network = InferenceNetwork.Load(device, model, "random");
         using var input = device.Upload("input", Shape.Nchw(2, 1, 24, 32), l);
         network.Fused = false;
-        float[] unfused = network.Logits(input).Download();
+        float[] unfused = network.Forward(input).Download();
         network.Fused = true;
-        float[] fused = network.Logits(input).Download();
+        float[] fused = network.Forward(input).Download();
         AssertClose.All(reference.Select(v => (double)v).ToArray(), unfused, 1e-3, 1e-3, "unfused vs reference");
         AssertClose.All(unfused, fused, 1e-4, 1e-4, "fused vs unfused");
     }
@@ -108,9 +108,9 @@ public class Eccv16Tests
     public void Colorize_keeps_size_and_lightness(string deviceId)
     {
         ComputeDevice device = TestDevices.Get(deviceId);
-        ModelFile model = Eccv16Init.Create(new Eccv16Config(1.0 / 32), seed: 1);
-        using Eccv16InferenceNetwork network = Eccv16InferenceNetwork.Load(device, model, "random");
-        using var colorizer = new Eccv16Colorizer(network, 32, 0.38f);
+        ModelFile model = NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 32), seed: 1);
+        using InferenceNetwork network = InferenceNetwork.Load(device, model, "random");
+        using var colorizer = new NetworkColorizer(network, 32, 0.38f);
         var images = new[]
         {
             ImageData.FromRgb8(37, 29, TestData.Bytes(37 * 29 * 3, 1)),

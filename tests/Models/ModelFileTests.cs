@@ -11,7 +11,7 @@ namespace ColorKernels.Tests.Models;
 public class ModelFileTests
 {
     // Width 1/64 (channels 1, 2, 4, 8, 8, 8, 8, 4): a complete eccv16 file of about 40 KB.
-    private static readonly ModelFile Small = Eccv16Init.Create(new Eccv16Config(1.0 / 64), seed: 3);
+    private static readonly ModelFile Small = NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 64), seed: 3);
     private static readonly byte[] SmallBytes = Small.ToBytes();
 
     /// <summary>A stream that never ends (a pipe left open, /dev/zero).</summary>
@@ -63,7 +63,7 @@ public class ModelFileTests
     [Fact]
     public void Float16_storage_round_trips_to_half_precision_and_halves_the_size()
     {
-        ModelFile half = Eccv16Init.Create(new Eccv16Config(1.0 / 64), seed: 3, TensorStorage.Float16);
+        ModelFile half = NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 64), seed: 3, TensorStorage.Float16);
         byte[] bytes = half.ToBytes();
         Assert.InRange(bytes.Length, SmallBytes.Length / 2, SmallBytes.Length * 6 / 10);
         ModelFile back = ModelFile.Parse(bytes, "h.ckm");
@@ -79,8 +79,8 @@ public class ModelFileTests
     [Fact]
     public void Same_seed_same_file_other_seed_other_weights()
     {
-        Assert.Equal(SmallBytes, Eccv16Init.Create(new Eccv16Config(1.0 / 64), seed: 3).ToBytes());
-        Assert.NotEqual(SmallBytes, Eccv16Init.Create(new Eccv16Config(1.0 / 64), seed: 4).ToBytes());
+        Assert.Equal(SmallBytes, NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 64), seed: 3).ToBytes());
+        Assert.NotEqual(SmallBytes, NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 64), seed: 4).ToBytes());
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public class ModelFileTests
     {
         ComputeDevice device = TestDevices.Get("cpu:0");
         string Load(ModelFile file) =>
-            Assert.Throws<UserErrorException>(() => Eccv16InferenceNetwork.Load(device, ModelFile.Parse(file.ToBytes(), "m.ckm"), "m.ckm")).Message;
+            Assert.Throws<UserErrorException>(() => InferenceNetwork.Load(device, ModelFile.Parse(file.ToBytes(), "m.ckm"), "m.ckm")).Message;
 
         var wrongShape = Small.Tensors.Select(t => t.Name == "model3.2.weight" ? t with { Shape = new[] { 5, 4, 3, 3 }, Data = new float[180] } : t).ToList();
         string message = Load(new ModelFile(Small.Header, wrongShape));

@@ -46,9 +46,9 @@ public sealed class HintNetworkTests
         // the 3 coordinates of largest gradient: measured within 1%; 5% + 2e-4 allows for float32 rounding
         // of a loss near 10 over 2h and the curvature of the ReLUs and the smooth L1 within h.
         ComputeDevice device = TestDevices.Get("cpu:0");
-        ModelFile model = Eccv16Init.Create(new Eccv16Config(1.0 / 32, BnEps: 1f, Hints: true), seed: 4);
+        ModelFile model = NetworkInit.Create(Siggraph17Architecture.Config(1.0 / 32) with { BnEps = 1f }, seed: 4);
         var settings = new TrainSettings { Batch = 2, Crop = 16, Loss = LossKind.CrossEntropy, WeightDecay = 0f, HintDelta = 30f, HintAbWeight = 10f };
-        using var trainer = new Eccv16Trainer(device, model, settings, Rebalancing.Weights(Rebalancing.ImageNetPrior()));
+        using var trainer = new NetworkTrainer(device, model, settings, Rebalancing.Weights(Rebalancing.ImageNetPrior()));
         using Tensor<float> lab = Batch(device, 16);
         int[] squares = { 0, 2, 3, 4, 4, 0, 10, 9, 3, 3, 1, 0, 0, 1, 1, 1, 7, 5, 9, 9, 1, 12, 12, 4, 4 };
         trainer.Step(lab, 0f, squares);
@@ -76,24 +76,24 @@ public sealed class HintNetworkTests
         // head computes exactly ECCV16's block 8 (the mask channel, -0.5 everywhere, meets zero weights).
         // Both networks run the same kernels on the same values: 1e-5 allows only reordering.
         ComputeDevice device = TestDevices.Get(deviceId);
-        ModelFile eccv16 = Eccv16Init.Create(new Eccv16Config(1.0 / 32), seed: 9);
-        ModelFile hints = Eccv16Init.HintNetworkFrom(eccv16, "random", seed: 2);
-        Assert.Equal(Eccv16Config.HintArchitectureName, hints.Architecture);
+        ModelFile eccv16 = NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 32), seed: 9);
+        ModelFile hints = Siggraph17Architecture.FromEccv16(eccv16, "random", seed: 2);
+        Assert.Equal(Siggraph17Architecture.ArchitectureName, hints.Architecture);
         float[] l = TestData.Uniform(2 * 24 * 32, -0.5f, 0.5f, 3);
-        using Eccv16InferenceNetwork plain = Eccv16InferenceNetwork.Load(device, eccv16, "eccv16");
-        using Eccv16InferenceNetwork hinted = Eccv16InferenceNetwork.Load(device, ModelFile.Parse(hints.ToBytes(), "hints"), "hints");
+        using InferenceNetwork plain = InferenceNetwork.Load(device, eccv16, "eccv16");
+        using InferenceNetwork hinted = InferenceNetwork.Load(device, ModelFile.Parse(hints.ToBytes(), "hints"), "hints");
         using var input = device.Upload("l", Shape.Nchw(2, 1, 24, 32), l);
         using var input4 = device.Allocate<float>("l4", Shape.Nchw(2, 4, 24, 32));
         ResampleOps.ResizeBilinear(input, 0, 1, input4, 0);
         HintTable.Write(device, Array.Empty<int>(), Array.Empty<float>(), input4, hinted.Config);
-        float[] expected = plain.Logits(input).Download();
-        Tensor<float> ab = hinted.Logits(input4);
+        float[] expected = plain.Forward(input).Download();
+        Tensor<float> ab = hinted.Forward(input4);
         Assert.Equal(Shape.Nchw(2, 2, 24, 32), ab.Shape);
         Assert.All(ab.Download(), v => Assert.Equal(0f, v));   // the ab head starts at grey
-        AssertClose.All(expected, hinted.ClassLogits.Download(), 1e-5, 1e-5, "class head vs eccv16");
+        AssertClose.All(expected, hinted.Output(Siggraph17Architecture.ClassHead).Download(), 1e-5, 1e-5, "class head vs eccv16");
         hinted.Fused = false;
-        hinted.Logits(input4);
-        AssertClose.All(expected, hinted.ClassLogits.Download(), 1e-4, 1e-4, "unfused class head vs eccv16");
+        hinted.Forward(input4);
+        AssertClose.All(expected, hinted.Output(Siggraph17Architecture.ClassHead).Download(), 1e-4, 1e-4, "unfused class head vs eccv16");
     }
 
     [Theory]
@@ -106,7 +106,7 @@ public sealed class HintNetworkTests
         // hint. (The default grid is 4 times coarser: a correction there fixes a cell's mean, and this untrained
         // network's ab varies wildly within a cell.)
         ComputeDevice device = TestDevices.Get(deviceId);
-        ModelFile model = Eccv16Init.Create(new Eccv16Config(1.0 / 32, Hints: true), seed: 6);
+        ModelFile model = NetworkInit.Create(Siggraph17Architecture.Config(1.0 / 32), seed: 6);
         using IColorizer colorizer = Colorizer.Open(device, model, "random", new ColorizerOptions { Size = 32 });
         Assert.Equal(ColorizationMethod.HintNetwork, colorizer.Method);
         var rgb = new byte[40 * 30 * 3];
@@ -153,11 +153,11 @@ public sealed class HintNetworkTests
     [Fact]
     public void Headers_that_do_not_fit_the_architecture_are_refused_in_one_line()
     {
-        ModelFile hints = Eccv16Init.Create(new Eccv16Config(1.0 / 32, Hints: true), seed: 1);
+        ModelFile hints = NetworkInit.Create(Siggraph17Architecture.Config(1.0 / 32), seed: 1);
         Assert.Equal(4, hints.Header["input_channels"]!.GetValue<int>());
-        Assert.Equal(Eccv16Config.HintHeads, hints.Header["head"]!.GetValue<string>());
+        Assert.Equal(Siggraph17Architecture.Heads, hints.Header["head"]!.GetValue<string>());
         // An ECCV16 header stays as it was: no input_channels, so every existing file reads as before.
-        Assert.Null(Eccv16Init.Create(new Eccv16Config(1.0 / 32), 1).Header["input_channels"]);
+        Assert.Null(NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 32), 1).Header["input_channels"]);
         foreach (var (key, value, expected) in new (string, System.Text.Json.Nodes.JsonNode, string)[]
                  {
                      ("input_channels", 1, "1 input channels"), ("head", "classification", "head 'classification' is unknown"),
@@ -166,13 +166,13 @@ public sealed class HintNetworkTests
         {
             var header = (System.Text.Json.Nodes.JsonObject)hints.Header.DeepClone();
             header[key] = value;
-            var e = Assert.Throws<UserErrorException>(() => Eccv16InferenceNetwork.Validate(new ModelFile(header, hints.Tensors), "bad.ckm"));
+            var e = Assert.Throws<UserErrorException>(() => InferenceNetwork.Validate(new ModelFile(header, hints.Tensors), "bad.ckm"));
             Assert.Contains(expected, e.Message);
             Assert.DoesNotContain('\n', e.Message);
         }
-        var eccv16 = Eccv16Init.Create(new Eccv16Config(1.0 / 32), 1);
+        var eccv16 = NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 32), 1);
         eccv16.Header["input_channels"] = 4;
-        Assert.Contains("4 input channels", Assert.Throws<UserErrorException>(() => Eccv16InferenceNetwork.Validate(eccv16, "bad.ckm")).Message);
+        Assert.Contains("4 input channels", Assert.Throws<UserErrorException>(() => InferenceNetwork.Validate(eccv16, "bad.ckm")).Message);
         var e2 = Assert.Throws<UserErrorException>(() => Engine.Export.OnnxExport.Export(hints, "hints.ckm"));
         Assert.Contains("not exported to ONNX", e2.Message);
     }

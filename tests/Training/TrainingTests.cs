@@ -58,9 +58,9 @@ public sealed class TrainingTests : IDisposable
         // Measured: the loss falls from about 5.8 (uniform over 313 bins: ln 313 = 5.75) to below 2 within
         // 60 steps; the test asks for a factor of 2 within 60 steps, a few seconds on 2 cores.
         ComputeDevice device = TestDevices.Get("cpu:0");
-        ModelFile model = Eccv16Init.Create(new Eccv16Config(1.0 / 16), seed: 3);
+        ModelFile model = NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 16), seed: 3);
         var settings = new TrainSettings { Batch = 2, Crop = 32, Loss = LossKind.CrossEntropy, WeightDecay = 0f };
-        using var trainer = new Eccv16Trainer(device, model, settings, Rebalancing.Weights(Rebalancing.ImageNetPrior()));
+        using var trainer = new NetworkTrainer(device, model, settings, Rebalancing.Weights(Rebalancing.ImageNetPrior()));
         var (first, last) = TrainOnOnePhoto(device, trainer, Photo(32, 0), steps: 60);
         Assert.InRange(first, 5.0, 10.0);
         Assert.True(last < first / 2, $"loss went from {first} to {last} in 60 steps; expected at least halved");
@@ -72,25 +72,25 @@ public sealed class TrainingTests : IDisposable
         // Width 1/16, 32x32, the same photo twice, Adam lr 3e-3: the squared error (on ab / 110) falls by a
         // factor of 2 within 30 steps (measured: several-fold). The trained regression model then colourizes.
         ComputeDevice device = TestDevices.Get("cpu:0");
-        ModelFile model = Eccv16Init.Create(new Eccv16Config(1.0 / 16, Regression: true), seed: 3);
+        ModelFile model = NetworkInit.Create(new NetworkConfig(Eccv16Architecture.Instance, 1.0 / 16, Regression: true), seed: 3);
         var settings = new TrainSettings { Batch = 2, Crop = 32, Loss = LossKind.L2, WeightDecay = 0f };
-        using var trainer = new Eccv16Trainer(device, model, settings, Rebalancing.Weights(Rebalancing.ImageNetPrior()));
+        using var trainer = new NetworkTrainer(device, model, settings, Rebalancing.Weights(Rebalancing.ImageNetPrior()));
         byte[] photo = Photo(32, 1);
         var (first, last) = TrainOnOnePhoto(device, trainer, photo, steps: 30);
         Assert.True(last < first / 2, $"L2 loss went from {first} to {last} in 30 steps");
 
-        using var network = Eccv16InferenceNetwork.Load(device, trainer.ToModelFile(), "trained");
-        using var colorizer = new Eccv16Colorizer(network, 32, 0.38f);
+        using var network = InferenceNetwork.Load(device, trainer.ToModelFile(), "trained");
+        using var colorizer = new NetworkColorizer(network, 32, 0.38f);
         var output = colorizer.Colorize(new[] { ColorKernels.Engine.Imaging.ImageData.FromRgb8(32, 32, photo) });
         Assert.Equal(32, output[0].Width);
 
         // A classification model cannot be trained with --loss l2, nor a regression one with cross-entropy.
-        Assert.Throws<UserErrorException>(() => new Eccv16Trainer(device, Eccv16Init.Create(new Eccv16Config(1.0 / 16), 1), settings, Rebalancing.ImageNetPrior()));
-        Assert.Throws<UserErrorException>(() => new Eccv16Trainer(device, model, settings with { Loss = LossKind.Rebalanced }, Rebalancing.ImageNetPrior()));
+        Assert.Throws<UserErrorException>(() => new NetworkTrainer(device, NetworkInit.Create(NetworkConfig.Eccv16(1.0 / 16), 1), settings, Rebalancing.ImageNetPrior()));
+        Assert.Throws<UserErrorException>(() => new NetworkTrainer(device, model, settings with { Loss = LossKind.Rebalanced }, Rebalancing.ImageNetPrior()));
     }
 
     /// <summary>Trains on a batch of two copies of one 32x32 photo at lr 3e-3; the first and last step's loss.</summary>
-    private static (double First, double Last) TrainOnOnePhoto(ComputeDevice device, Eccv16Trainer trainer, byte[] photo, int steps)
+    private static (double First, double Last) TrainOnOnePhoto(ComputeDevice device, NetworkTrainer trainer, byte[] photo, int steps)
     {
         using Tensor<byte> rgb = device.Upload("rgb", new Shape(2, 32, 32, 3), photo.Concat(photo).ToArray());
         using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(2, 3, 32, 32));
@@ -131,16 +131,16 @@ public sealed class TrainingTests : IDisposable
         WritePhotos(Path.Combine(dir, "photos"), 7);
         ComputeDevice device = TestDevices.Get("cpu:0");
         var warnings = new List<string>();
-        new TrainingRun(Options("straight", 20) with { Hints = hints }).Run(device, CancellationToken.None, _ => { }, warnings.Add);
+        new NetworkTrainingRun(Options("straight", 20) with { Hints = hints }).Run(device, CancellationToken.None, _ => { }, warnings.Add);
         using var stop = new CancellationTokenSource();
-        RunEnd first = new TrainingRun(Options("split", 20) with { Hints = hints }).Run(device, stop.Token, r =>
+        RunEnd first = new NetworkTrainingRun(Options("split", 20) with { Hints = hints }).Run(device, stop.Token, r =>
         {
             if (r.Step == 10)
                 stop.Cancel();
         }, warnings.Add);
         Assert.Equal(RunEnd.Interrupted, first);
         Assert.Equal(10, Losses(Path.Combine(dir, "split", "log.csv")).Length);
-        new TrainingRun(Options("split", 20) with { Resume = true, Hints = hints }).Run(device, CancellationToken.None, _ => { }, warnings.Add);
+        new NetworkTrainingRun(Options("split", 20) with { Resume = true, Hints = hints }).Run(device, CancellationToken.None, _ => { }, warnings.Add);
 
         double[] straight = Losses(Path.Combine(dir, "straight", "log.csv")), split = Losses(Path.Combine(dir, "split", "log.csv"));
         Assert.Equal(20, straight.Length);
@@ -151,8 +151,8 @@ public sealed class TrainingTests : IDisposable
         Assert.True(File.Exists(Path.Combine(dir, "split", "loss.png")));
         // The checkpoint is an ordinary model file that colourizes.
         ModelFile model = ModelFile.Read(Path.Combine(dir, "split", "model.ckm"));
-        Assert.Equal(hints ? Eccv16Config.HintArchitectureName : Eccv16Config.ArchitectureName, model.Architecture);
-        using var network = Eccv16InferenceNetwork.Load(device, model, "run");
+        Assert.Equal(hints ? Siggraph17Architecture.ArchitectureName : Eccv16Architecture.ArchitectureName, model.Architecture);
+        using var network = InferenceNetwork.Load(device, model, "run");
     }
 
     [Fact]
@@ -161,14 +161,14 @@ public sealed class TrainingTests : IDisposable
         WritePhotos(Path.Combine(dir, "photos"), 4);
         ComputeDevice device = TestDevices.Get("cpu:0");
         using var cancel = new CancellationTokenSource();
-        RunEnd end = new TrainingRun(Options("stopped", 50)).Run(device, cancel.Token, r =>
+        RunEnd end = new NetworkTrainingRun(Options("stopped", 50)).Run(device, cancel.Token, r =>
         {
             if (r.Step == 3)
                 cancel.Cancel();
         }, _ => { });
         Assert.Equal(RunEnd.Interrupted, end);
         Assert.Equal(3, ModelFile.Read(Path.Combine(dir, "stopped", "model.ckm")).Header["step"]!.GetValue<int>());
-        Assert.Equal(RunEnd.Finished, new TrainingRun(Options("stopped", 6) with { Resume = true }).Run(device, CancellationToken.None, _ => { }, _ => { }));
+        Assert.Equal(RunEnd.Finished, new NetworkTrainingRun(Options("stopped", 6) with { Resume = true }).Run(device, CancellationToken.None, _ => { }, _ => { }));
         Assert.Equal(6, Losses(Path.Combine(dir, "stopped", "log.csv")).Length);
     }
 
@@ -177,28 +177,28 @@ public sealed class TrainingTests : IDisposable
     {
         WritePhotos(Path.Combine(dir, "photos"), 4);
         ComputeDevice device = TestDevices.Get("cpu:0");
-        new TrainingRun(Options("run", 5)).Run(device, CancellationToken.None, _ => { }, _ => { });
+        new NetworkTrainingRun(Options("run", 5)).Run(device, CancellationToken.None, _ => { }, _ => { });
 
         // Different settings on resume.
-        var e = Assert.Throws<UserErrorException>(() => new TrainingRun(Options("run", 10) with { Resume = true, Seed = 12 })
+        var e = Assert.Throws<UserErrorException>(() => new NetworkTrainingRun(Options("run", 10) with { Resume = true, Seed = 12 })
             .Run(device, CancellationToken.None, _ => { }, _ => { }));
         Assert.Contains("seed", e.Message);
 
         // Starting over an existing run without --resume.
-        Assert.Throws<UserErrorException>(() => new TrainingRun(Options("run", 10)).Run(device, CancellationToken.None, _ => { }, _ => { }));
+        Assert.Throws<UserErrorException>(() => new NetworkTrainingRun(Options("run", 10)).Run(device, CancellationToken.None, _ => { }, _ => { }));
 
         // A corrupt model checkpoint.
         string model = Path.Combine(dir, "run", "model.ckm");
         byte[] bytes = File.ReadAllBytes(model);
         bytes[^3] ^= 0xFF;
         File.WriteAllBytes(model, bytes);
-        e = Assert.Throws<UserErrorException>(() => new TrainingRun(Options("run", 10) with { Resume = true }).Run(device, CancellationToken.None, _ => { }, _ => { }));
+        e = Assert.Throws<UserErrorException>(() => new NetworkTrainingRun(Options("run", 10) with { Resume = true }).Run(device, CancellationToken.None, _ => { }, _ => { }));
         Assert.Contains("checksum", e.Message);
 
         // Model and optimiser state from different steps.
-        new TrainingRun(Options("other", 4)).Run(device, CancellationToken.None, _ => { }, _ => { });
+        new NetworkTrainingRun(Options("other", 4)).Run(device, CancellationToken.None, _ => { }, _ => { });
         File.Copy(Path.Combine(dir, "other", "model.ckm"), model, overwrite: true);
-        e = Assert.Throws<UserErrorException>(() => new TrainingRun(Options("run", 10) with { Resume = true }).Run(device, CancellationToken.None, _ => { }, _ => { }));
+        e = Assert.Throws<UserErrorException>(() => new NetworkTrainingRun(Options("run", 10) with { Resume = true }).Run(device, CancellationToken.None, _ => { }, _ => { }));
         Assert.Contains("mismatched checkpoint", e.Message);
     }
 
@@ -209,7 +209,7 @@ public sealed class TrainingTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "photos", "broken.png"), "not a png");
         ComputeDevice device = TestDevices.Get("cpu:0");
         var warnings = new List<string>();
-        new TrainingRun(Options("skip", 3)).Run(device, CancellationToken.None, _ => { }, warnings.Add);
+        new NetworkTrainingRun(Options("skip", 3)).Run(device, CancellationToken.None, _ => { }, warnings.Add);
         Assert.NotEmpty(warnings);
         Assert.All(warnings, w => Assert.Contains("broken.png", w));
     }
@@ -236,7 +236,7 @@ public sealed class TrainingTests : IDisposable
         Assert.Equal(1.0, p.Sum(), 9);
         Assert.Equal(120, Array.IndexOf(p, p.Max()));
         // Neighbours 10 apart get exp(-100 / 50) = e^-2 of the centre's mass, before normalisation.
-        int right = Enumerable.Range(0, 313).Single(q => Eccv16Architecture.BinCentres[q, 0] == 10 && Eccv16Architecture.BinCentres[q, 1] == 0);
+        int right = Enumerable.Range(0, 313).Single(q => BinCodebook.Centres[q, 0] == 10 && BinCodebook.Centres[q, 1] == 0);
         Assert.Equal(Math.Exp(-2), p[right] / p[120], 6);
         Assert.Throws<UserErrorException>(() => Rebalancing.SmoothedDistribution(new long[313]));
     }

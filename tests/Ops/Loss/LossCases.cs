@@ -13,7 +13,7 @@ internal static partial class OpCases
             int plane = h * w;
             yield return new OpCase("Loss.SoftEncode", $"{Dims(n, 2, h, w)} k{k}", new Tolerance(1e-5, 1e-5, "weights: float32 exp of at most a few units, normalised; indices exact"), r =>
             {
-                float[] centres = Eccv16Architecture.CentresPlanar(), ab = U(n * 2 * plane, -100, 100, plane + k);
+                float[] centres = BinCodebook.Planar(), ab = U(n * 2 * plane, -100, 100, plane + k);
                 ab[0] = 0f;   // exactly on the grey bin's centre
                 if (plane > 1)
                     ab[1] = 5f;   // exactly between two bins (with b = 0 below): ties go to the lower index
@@ -106,7 +106,7 @@ internal static partial class OpCases
             int plane = h * w;
             yield return new OpCase("Loss.BinHistogram", Dims(n, 2, h, w), Tolerance.Exact("integer counts"), r =>
             {
-                float[] centres = Eccv16Architecture.CentresPlanar(), ab = U(n * 2 * plane, -60, 60, 71 + plane);
+                float[] centres = BinCodebook.Planar(), ab = U(n * 2 * plane, -60, 60, 71 + plane);
                 var tab = r.In("ab", Shape.Nchw(n, 2, h, w), ab);
                 var tc = r.In("centres", new Shape(2, Q), centres);
                 var counts = r.In("counts", new Shape(Q), new int[Q]);

@@ -12,7 +12,7 @@ public class LossTests
 {
     public static IEnumerable<object[]> Devices => TestDevices.All;
 
-    private static float[] Centres() => Eccv16Architecture.CentresPlanar();
+    private static float[] Centres() => BinCodebook.Planar();
 
     [Theory]
     [MemberData(nameof(Devices))]

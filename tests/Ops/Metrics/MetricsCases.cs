@@ -13,7 +13,7 @@ internal static partial class OpCases
             yield return new OpCase("Metrics.AbErrorHistogram", Dims(n, 3, h, w), new Tolerance(1e-3, 1e-4, "counts exact below 2^24; the rebalanced half sums float32 weights in any order"), r =>
             {
                 float[] truth = RandomLab(n, plane, plane), prediction = RandomLab(n, plane, plane + 1);
-                float[] centres = Eccv16Architecture.CentresPlanar(), inversePrior = U(313, 0.1f, 5f, 3);
+                float[] centres = BinCodebook.Planar(), inversePrior = U(313, 0.1f, 5f, 3);
                 var tp = r.In("prediction", Shape.Nchw(n, 3, h, w), prediction);
                 var tt = r.In("truth", tp.Shape, truth);
                 var tc = r.In("centres", new Shape(2, 313), centres);

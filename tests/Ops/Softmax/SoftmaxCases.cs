@@ -28,7 +28,7 @@ internal static partial class OpCases
             int e = n * Q * h * w;
             yield return new OpCase("Softmax.PaletteDecode", $"{Dims(n, Q, h, w)} T={t}", new Tolerance(1e-3, 1e-5, "ab spans about +-110: float32 exp and 313-term expectations (fused kernel against softmax then expectation)"), r =>
             {
-                float[] z = U(e, -6, 6, e), palette = Eccv16Architecture.Palette();
+                float[] z = U(e, -6, 6, e), palette = BinCodebook.Interleaved();
                 var tz = r.In("logits", Shape.Nchw(n, Q, h, w), z);
                 var tp = r.In("palette", new Shape(Q, 2), palette);
                 var ab = r.Out("ab", Shape.Nchw(n, 2, h, w));
@@ -45,7 +45,7 @@ internal static partial class OpCases
             int e = n * Q * h * w;
             yield return new OpCase("Softmax.PaletteDecode", $"{Dims(n, Q, h, w)} T={t} re-weighted", new Tolerance(1e-3, 1e-5, "ab spans about +-110: float32 exp and 313-term expectations (fused bias against multiply-then-normalise in double)"), r =>
             {
-                float[] z = U(e, -6, 6, e), palette = Eccv16Architecture.Palette(), bias = U(Q, -13.8f, 0f, 5 * e + 1);
+                float[] z = U(e, -6, 6, e), palette = BinCodebook.Interleaved(), bias = U(Q, -13.8f, 0f, 5 * e + 1);
                 var tz = r.In("logits", Shape.Nchw(n, Q, h, w), z);
                 var tp = r.In("palette", new Shape(Q, 2), palette);
                 var tb = r.In("bias", new Shape(Q), bias);

@@ -11,7 +11,7 @@ internal sealed record ConvTensors(Tensor<float> Weight, Tensor<float> Bias);
 /// <summary>A batch norm's tensors on a device: gamma, beta and the running statistics (gradients: gamma and beta only).</summary>
 internal sealed record NormTensors(Tensor<float> Gamma, Tensor<float> Beta, Tensor<float>? RunningMean, Tensor<float>? RunningVar);
 
-/// <summary>How <see cref="Eccv16Passes.Forward"/> runs the layers.</summary>
+/// <summary>How <see cref="LayerGraph.Forward"/> runs the layers.</summary>
 internal enum ForwardMode
 {
     /// <summary>Inference, each conv + ReLU (+ batch norm folded to a scale and shift) as one kernel.</summary>
@@ -20,14 +20,14 @@ internal enum ForwardMode
     /// <summary>Inference, every layer its own kernel (running statistics): the reference the fused path is tested against.</summary>
     Unfused,
 
-    /// <summary>Training: batch norm with batch statistics (running statistics updated), activations kept for <see cref="Eccv16Passes.Backward"/>.</summary>
+    /// <summary>Training: batch norm with batch statistics (running statistics updated), activations kept for <see cref="LayerGraph.Backward"/>.</summary>
     Training,
 }
 
 /// <summary>
-/// The one walk over the ECCV16 layer list (<see cref="Eccv16Architecture.Layers(Eccv16Config)"/>, and the hint network's
-/// on the same trunk): the forward pass for inference (fused or unfused) and training, and the backward
-/// pass, its mirror. Eccv16InferenceNetwork and Eccv16Trainer both run the networks through it. Each layer's
+/// The one walk over a network's layer list (<see cref="NetworkArchitecture.Layers"/>, any architecture): the
+/// forward pass for inference (fused or unfused) and training, and the backward pass, its mirror.
+/// InferenceNetwork and NetworkTrainer both run the networks through it. Each layer's
 /// tensors are looked up by name once, here, into typed records (<see cref="ConvTensors"/>, <see cref="NormTensors"/>).
 /// Activation slots: every conv and batch norm writes a tensor of its own (allocated when first written,
 /// so the fused path never allocates the batch norms'); a ReLU, tanh or add works in place on its input's,
@@ -38,10 +38,10 @@ internal enum ForwardMode
 /// accumulate. In-place layers must come before every other reader of their slot (checked here), so a
 /// slot's value is the same for all who read it.
 /// </summary>
-internal sealed class Eccv16Passes : IDisposable
+internal sealed class LayerGraph : IDisposable
 {
     private readonly ComputeDevice device;
-    private readonly Eccv16Config config;
+    private readonly NetworkConfig config;
     private readonly IReadOnlyList<LayerSpec> layers;
     private readonly object?[] parameters, gradients;
     private readonly (Tensor<float> Scale, Tensor<float> Shift)?[] folded;
@@ -58,11 +58,11 @@ internal sealed class Eccv16Passes : IDisposable
     /// <param name="config">The model's header values (width, head, batch-norm epsilon).</param>
     /// <param name="tensor">The model's tensors by file name (each layer's are taken once, here).</param>
     /// <param name="gradient">The parameter gradients by file name, for a graph that trains; null for inference.</param>
-    public Eccv16Passes(ComputeDevice device, Eccv16Config config, Func<string, Tensor<float>> tensor, Func<string, Tensor<float>>? gradient = null)
+    public LayerGraph(ComputeDevice device, NetworkConfig config, Func<string, Tensor<float>> tensor, Func<string, Tensor<float>>? gradient = null)
     {
         this.device = device;
         this.config = config;
-        layers = Eccv16Architecture.Layers(config);
+        layers = config.Architecture.Layers(config);
         parameters = new object?[layers.Count];
         gradients = new object?[layers.Count];
         folded = new (Tensor<float>, Tensor<float>)?[layers.Count];
@@ -116,7 +116,7 @@ internal sealed class Eccv16Passes : IDisposable
     /// <summary>
     /// Runs every layer on <paramref name="input"/> [N, C, H, W] (normalised L; the hint network's also its
     /// hint channels) and returns the last layer's output (logits [N, 313, H/4, W/4], or ab / ab_scale for a
-    /// regression head; the hint network's ab / ab_scale at H x W, its logits in <see cref="Output"/>), owned
+    /// regression head; the hint network's ab / ab_scale at H x W, its logits in <see cref="Output(string)"/>), owned
     /// by the graph and valid until the next call. <paramref name="bnMomentum"/>: the running statistics' update in training.
     /// </summary>
     public Tensor<float> Forward(Tensor<float> input, ForwardMode mode, float bnMomentum = 0f)
@@ -178,6 +178,9 @@ internal sealed class Eccv16Passes : IDisposable
 
     /// <summary>Where the caller's loss writes dL/d(output) before <see cref="Backward"/> (after a training forward pass).</summary>
     public Tensor<float> OutputGradient => slotGrads[outSlot[^1]] ?? throw new InvalidOperationException("no forward pass of a training graph yet");
+
+    /// <summary>The last layer's output in the last forward pass (what <see cref="Forward"/> returned), owned by the graph.</summary>
+    public Tensor<float> Output() => Value(outSlot[^1]);
 
     /// <summary>The output of layer <paramref name="prefix"/> in the last forward pass (the hint network's classification head), owned by the graph.</summary>
     public Tensor<float> Output(string prefix) => Value(outSlot[Index(prefix, layers.Count)]);

@@ -66,16 +66,15 @@ public sealed record TrainSettings
 }
 
 /// <summary>
-/// Trains an ECCV16 network on one device: every layer run unfused in training mode (batch-norm batch
-/// statistics), its activations kept for the backward pass, gradients accumulated per parameter, then one
-/// Adam or SGD update. The model's decode layer (model_out, the bin centres) is fixed, as in the paper.
+/// Trains a network model (any <see cref="NetworkArchitecture"/>) on one device: every layer run unfused in
+/// training mode (batch-norm batch statistics), its activations kept for the backward pass, gradients
+/// accumulated per parameter, then one Adam or SGD update. ECCV16's decode layer (model_out, the bin centres)
+/// is fixed, as in the paper. The classification targets (soft-encoded bins, rebalancing weights) are made here
+/// for every architecture; its <see cref="TrainingHeads"/> (<see cref="Eccv16Heads"/>,
+/// <see cref="HintNetworkHeads"/>) fill the input after L and turn the targets into losses and gradients.
 /// One step reads back only its loss (and the gradient norm when clipping).
-/// The hint network (<see cref="Eccv16Config.Hints"/>) trains the same way on simulated hints (the batch's
-/// squares, each given its mean true ab on the device): its classification head with the loss above at a
-/// quarter of the crop, its ab head with smooth L1 at the crop's full resolution, weighted by
-/// <see cref="TrainSettings.HintAbWeight"/>; the reported loss is their sum.
 /// </summary>
-internal sealed class Eccv16Trainer : IDisposable
+internal sealed class NetworkTrainer : IDisposable
 {
     private readonly ComputeDevice device;
     private readonly TrainSettings settings;
@@ -84,26 +83,22 @@ internal sealed class Eccv16Trainer : IDisposable
     private readonly Dictionary<string, Tensor<float>> moment1 = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor<float>> moment2 = new(StringComparer.Ordinal);
     private readonly List<string> parameterNames;
-    private readonly Eccv16Passes passes;
+    private readonly LayerGraph passes;
+    private readonly TrainingHeads heads;
     private readonly Tensor<float> centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab;
     private readonly Tensor<int> targetIndex;
     private readonly int size, outSize, neighbours;
-    private readonly Tensor<float>? scaledAb, abFull, fullWeight, fullLoss;
 
-    public Eccv16Trainer(ComputeDevice device, ModelFile model, TrainSettings settings, IReadOnlyList<double> rebalancingWeights)
+    public NetworkTrainer(ComputeDevice device, ModelFile model, TrainSettings settings, IReadOnlyList<double> rebalancingWeights)
     {
         this.device = device;
         this.settings = settings;
-        Config = Eccv16InferenceNetwork.Validate(model, "initial model");
+        Config = InferenceNetwork.Validate(model, "initial model");
         if (settings.Crop % 8 != 0 || settings.Crop < 8)
             throw new UserErrorException($"--crop {settings.Crop}: must be a positive multiple of 8");
         size = settings.Crop;
         outSize = size / 4;
-        if (!Config.Hints && (settings.Loss == LossKind.L2) != Config.Regression)
-            throw new UserErrorException(settings.Loss == LossKind.L2
-                ? "--loss l2 needs a regression-head model (a new one, or --init from 'model init --head regression')"
-                : $"--loss {(settings.Loss == LossKind.Rebalanced ? "rebalanced" : "ce")} needs a classification-head model; this one has a regression head");
-        var expected = Eccv16Architecture.Tensors(Config);
+        var expected = Config.Tensors();
         parameterNames = expected.Where(t => t.IsParameter && t.Name != "model_out.weight").Select(t => t.Name).ToList();
         try
         {
@@ -119,26 +114,16 @@ internal sealed class Eccv16Trainer : IDisposable
             }
 
             int n = settings.Batch;
-            passes = new Eccv16Passes(device, Config, name => tensors[name], name => grads[name]);
+            passes = new LayerGraph(device, Config, name => tensors[name], name => grads[name]);
+            heads = Config.Architecture.CreateHeads(new TrainingHeadsContext(device, Config, settings, passes, size));
 
-            var centreData = Eccv16Architecture.CentresPlanar();
-            centres = device.Upload("centres", new Shape(2, Eccv16Config.Bins), centreData);
-            if (Config.Regression)
-                scaledAb = device.Allocate<float>("ab_target_scaled", Shape.Nchw(n, 2, outSize, outSize));
-            if (Config.Hints)
-            {
-                if (settings.Loss == LossKind.L2)
-                    throw new UserErrorException("--loss l2: the hint network's classification head trains with rebalanced or ce (its ab head with smooth L1)");
-                abFull = device.Allocate<float>("ab_target_full", Shape.Nchw(n, 2, size, size));
-                fullWeight = device.Upload("full_weight", new Shape(n, size, size), Enumerable.Repeat(1f, n * size * size).ToArray());
-                fullLoss = device.Allocate<float>("full_loss", new Shape(n, size, size));
-            }
+            centres = device.Upload("centres", new Shape(2, BinCodebook.Count), BinCodebook.Planar());
             float[] weights = settings.Loss == LossKind.Rebalanced
                 ? rebalancingWeights.Select(x => (float)x).ToArray()
-                : Enumerable.Repeat(1f, Eccv16Config.Bins).ToArray();
-            if (weights.Length != Eccv16Config.Bins)
-                throw new UserErrorException($"rebalancing weights: {weights.Length} values, expected {Eccv16Config.Bins}");
-            classWeight = device.Upload("class_weight", new Shape(Eccv16Config.Bins), weights);
+                : Enumerable.Repeat(1f, BinCodebook.Count).ToArray();
+            if (weights.Length != BinCodebook.Count)
+                throw new UserErrorException($"rebalancing weights: {weights.Length} values, expected {BinCodebook.Count}");
+            classWeight = device.Upload("class_weight", new Shape(BinCodebook.Count), weights);
             imageWeight = device.Allocate<float>("image_weight", new Shape(n));
             pixelWeight = device.Allocate<float>("pixel_weight", new Shape(n, outSize, outSize));
             // L2 needs no soft targets; soft-encoding with one neighbour and unit class weights still yields the
@@ -158,7 +143,7 @@ internal sealed class Eccv16Trainer : IDisposable
         }
     }
 
-    public Eccv16Config Config { get; }
+    public NetworkConfig Config { get; }
 
     /// <summary>Optimiser steps taken (restored from a checkpoint on resume).</summary>
     public int StepCount { get; private set; }
@@ -221,54 +206,21 @@ internal sealed class Eccv16Trainer : IDisposable
         Tensor<float> input = Input();
         ResampleOps.ResizeBilinear(lab, 0, 1, input, 0, 1f / Config.LScale, -Config.LCenter / Config.LScale);
         ResampleOps.ResizeBilinear(lab, 1, 2, ab, 0);
-        if (Config.Hints)
-        {
-            HintTable.Write(device, lab, hintSquares ?? Array.Empty<int>(), input, Config);
-            ResampleOps.ResizeBilinear(lab, 1, 2, abFull!, 0, 1f / Config.AbScale, 0f);
-        }
-        logits = passes.Forward(input, training ? ForwardMode.Training : ForwardMode.Unfused, settings.BnMomentum);
+        heads.PrepareBatch(lab, input, hintSquares);
+        passes.Forward(input, training ? ForwardMode.Training : ForwardMode.Unfused, settings.BnMomentum);
     }
-
-    private Tensor<float>? logits;
 
     private Tensor<float>? input;
 
     private Tensor<float> Input() => input ??= device.Allocate<float>("input", Shape.Nchw(settings.Batch, Config.InputChannels, size, size));
 
+    /// <summary>The batch's classification targets at a quarter of the crop, then the heads' losses (their gradients written).</summary>
     private double ComputeLoss(bool withGradient)
     {
-        Tensor<float> logits = Config.Hints ? passes.Output(Eccv16Config.ClassHead) : this.logits!;
         LossOps.ColourfulImages(ab, imageWeight, 5f);
         LossOps.SoftEncode(ab, centres, classWeight, imageWeight, targetIndex, targetWeight, pixelWeight, neighbours, settings.Sigma);
         int pixels = settings.Batch * outSize * outSize;
-        // The gradient slot of the output receives dL/dz for L = mean over output pixels.
-        if (scaledAb is not null)
-        {
-            ResampleOps.ResizeBilinear(ab, 0, 2, scaledAb, 0, 1f / Config.AbScale, 0f);
-            LossOps.L2Regression(logits, scaledAb, pixelWeight, loss, passes.OutputGradient, 1f / pixels);
-        }
-        else
-        {
-            Tensor<float> dLogits = Config.Hints ? passes.Gradient(Eccv16Config.ClassHead) : passes.OutputGradient;
-            LossOps.SoftmaxCrossEntropy(logits, targetIndex, targetWeight, pixelWeight, loss, dLogits, 1f / pixels);
-        }
-        double total = Mean(loss);   // step boundary: the loss maps are read back for the log
-        if (Config.Hints)
-        {
-            float weight = settings.HintAbWeight;
-            LossOps.SmoothL1(this.logits!, abFull!, fullWeight!, fullLoss!, passes.OutputGradient, settings.HintDelta / Config.AbScale,
-                weight / fullLoss!.Elements);
-            total += weight * Mean(fullLoss);
-        }
-        return total;
-    }
-
-    private static double Mean(Tensor<float> perPixel)
-    {
-        double sum = 0;
-        foreach (float v in perPixel.Download())
-            sum += v;
-        return sum / perPixel.Elements;
+        return heads.Loss(new ClassificationTargets(ab, targetIndex, targetWeight, pixelWeight, loss, neighbours, 1f / pixels));
     }
 
     /// <summary>A parameter's values (tests: finite differences through a whole network).</summary>
@@ -282,7 +234,7 @@ internal sealed class Eccv16Trainer : IDisposable
 
     /// <summary>The current model (parameters and running statistics) as a model file.</summary>
     public ModelFile ToModelFile() => new(Config.ToHeader(),
-        Eccv16Architecture.Tensors(Config).Select(t => new StoredTensor(t.Name, t.Shape, tensors[t.Name].Download())).ToList());
+        Config.Tensors().Select(t => new StoredTensor(t.Name, t.Shape, tensors[t.Name].Download())).ToList());
 
     /// <summary>The optimiser state (moments) and step count, as a file of its own architecture name.</summary>
     public ModelFile OptimizerState(JsonObject extraHeader)
@@ -336,7 +288,8 @@ internal sealed class Eccv16Trainer : IDisposable
             foreach (Tensor<float> t in group)
                 t.Dispose();
         passes?.Dispose();
-        foreach (IDisposable? t in new IDisposable?[] { centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab, scaledAb, targetIndex, input, abFull, fullWeight, fullLoss })
+        heads?.Dispose();
+        foreach (IDisposable? t in new IDisposable?[] { centres, classWeight, imageWeight, pixelWeight, targetWeight, loss, normSquared, normPartials, ab, targetIndex, input })
             t?.Dispose();
     }
 }

@@ -6,18 +6,18 @@ using ColorKernels.Kernels.Convolution;
 namespace ColorKernels.Engine.Models;
 
 /// <summary>
-/// The ECCV16 network on one device: parameters uploaded once, activations kept between calls of the
+/// A network model (any <see cref="NetworkArchitecture"/>) on one device: parameters uploaded once, activations kept between calls of the
 /// same input shape. <see cref="Fused"/> (the default) runs each conv + ReLU (+ batch norm, folded to a
 /// per-channel scale and shift when the model is loaded) as one kernel; unfused runs every layer as
 /// its own kernel, the reference path the fused one is tested against.
 /// </summary>
-internal sealed class Eccv16InferenceNetwork : IDisposable
+internal sealed class InferenceNetwork : IDisposable
 {
     private readonly Dictionary<string, Tensor<float>> parameters = new(StringComparer.Ordinal);
     private readonly List<Tensor<float>> foldedNorms = new();
-    private Eccv16Passes? passes;
+    private LayerGraph? graph;
 
-    private Eccv16InferenceNetwork(ComputeDevice device, Eccv16Config config)
+    private InferenceNetwork(ComputeDevice device, NetworkConfig config)
     {
         Device = device;
         Config = config;
@@ -25,26 +25,27 @@ internal sealed class Eccv16InferenceNetwork : IDisposable
 
     public ComputeDevice Device { get; }
 
-    public Eccv16Config Config { get; }
+    public NetworkConfig Config { get; }
 
     public bool Fused { get; set; } = true;
 
-    /// <summary>The decoding matrix [2, 313]: model_out.weight x ab_scale, the ab value of each bin (classification head only).</summary>
+    /// <summary>The decoding matrix [2, 313], the ab value of each bin (<see cref="NetworkArchitecture.DecodeMatrix"/>; a regression head has none).</summary>
     public Tensor<float> Decode => parameters.TryGetValue("decode", out Tensor<float>? d) ? d
         : throw new InvalidOperationException("a regression-head model has no bin decoding");
+
+    /// <summary>Whether the network has bins to decode (<see cref="Decode"/>).</summary>
+    public bool HasBins => parameters.ContainsKey("decode");
 
     /// <summary>
     /// Checks <paramref name="file"/> against the architecture: the name, the header values, and every
     /// tensor's presence and shape (no extra tensors either). Returns the model's configuration.
     /// </summary>
-    public static Eccv16Config Validate(ModelFile file, string path)
+    public static NetworkConfig Validate(ModelFile file, string path)
     {
-        if (file.Architecture is not (Eccv16Config.ArchitectureName or Eccv16Config.HintArchitectureName))
-            throw new UserErrorException($"'{path}': architecture '{file.Architecture}' is not known to this build (it knows {Eccv16Config.ArchitectureName} and {Eccv16Config.HintArchitectureName})");
-        Eccv16Config config = Eccv16Config.FromHeader(file.Header, path);
-        var expected = Eccv16Architecture.Tensors(config);
+        NetworkConfig config = NetworkConfig.FromHeader(file.Header, path);
+        var expected = config.Tensors();
         var stored = file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        string what = config.Hints ? $"{Eccv16Config.HintArchitectureName} width {config.Width}" : $"eccv16 {config.Head} width {config.Width}";
+        string what = config.Architecture.Describe(config);
         foreach (var (name, shape, _) in expected)
         {
             if (!stored.TryGetValue(name, out StoredTensor? t))
@@ -60,26 +61,21 @@ internal sealed class Eccv16InferenceNetwork : IDisposable
     }
 
     /// <summary>Validates <paramref name="file"/> against the architecture and uploads it.</summary>
-    public static Eccv16InferenceNetwork Load(ComputeDevice device, ModelFile file, string path)
+    public static InferenceNetwork Load(ComputeDevice device, ModelFile file, string path)
     {
-        Eccv16Config config = Validate(file, path);
-        var expected = Eccv16Architecture.Tensors(config);
+        NetworkConfig config = Validate(file, path);
+        var expected = config.Tensors();
         var stored = file.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
-        var network = new Eccv16InferenceNetwork(device, config);
+        var network = new InferenceNetwork(device, config);
         try
         {
             foreach (var (name, shape, _) in expected)
                 network.parameters[name] = device.Upload(name, new Shape(shape), stored[name].Data);
-            if (config.Hints)   // the classification head's bins: the paper's centres (no decode layer in the file)
-                network.parameters["decode"] = device.Upload("decode", new Shape(2, Eccv16Config.Bins), Eccv16Architecture.CentresPlanar());
-            else if (!config.Regression)
-            {
-                float[] decode = stored["model_out.weight"].Data.Select(v => v * config.AbScale).ToArray();
-                network.parameters["decode"] = device.Upload("decode", new Shape(2, Eccv16Config.Bins), decode);
-            }
-            network.passes = new Eccv16Passes(device, config, name => network.parameters[name]);
-            foreach (LayerSpec l in network.passes.Layers.Where(l => l.Kind == LayerKind.BatchNorm))
+            if (config.Architecture.DecodeMatrix(config, stored) is { } decode)
+                network.parameters["decode"] = device.Upload("decode", new Shape(2, BinCodebook.Count), decode);
+            network.graph = new LayerGraph(device, config, name => network.parameters[name]);
+            foreach (LayerSpec l in network.graph.Layers.Where(l => l.Kind == LayerKind.BatchNorm))
             {
                 // Inference batch norm as y = x * scale + shift: scale = gamma / sqrt(var + eps), shift = beta - mean * scale.
                 float[] gamma = stored[l.Prefix + ".weight"].Data, beta = stored[l.Prefix + ".bias"].Data;
@@ -97,7 +93,7 @@ internal sealed class Eccv16InferenceNetwork : IDisposable
                 network.foldedNorms.Add(ts);
                 Tensor<float> th = device.Upload(l.Prefix + ".shift", new Shape(shift.Length), shift);
                 network.foldedNorms.Add(th);
-                network.passes.SetFolded(l.Prefix, ts, th);
+                network.graph.SetFolded(l.Prefix, ts, th);
             }
             return network;
         }
@@ -109,26 +105,27 @@ internal sealed class Eccv16InferenceNetwork : IDisposable
     }
 
     /// <summary>
-    /// Runs the network on normalised L, input [N, 1, H, W] with H and W multiples of 8, and returns the
-    /// logits [N, 313, H/4, W/4] (regression head: ab / ab_scale [N, 2, H/4, W/4]). The result is owned by the network and valid until the next call.
+    /// Runs the network on its input [N, C, H, W] (normalised L; the hint network's also its hint channels) with
+    /// H and W multiples of 8, and returns its output: ECCV16's logits [N, 313, H/4, W/4] (regression head: ab /
+    /// ab_scale [N, 2, H/4, W/4]); the hint network's ab / ab_scale [N, 2, H, W]. The result is owned by the
+    /// network and valid until the next call.
     /// </summary>
-    public Tensor<float> Logits(Tensor<float> input)
+    public Tensor<float> Forward(Tensor<float> input)
     {
         Shape s = input.Shape;
         int c = Config.InputChannels;
         if (s.Rank != 4 || s[1] != c || s[2] % 8 != 0 || s[3] % 8 != 0)
             throw new ArgumentException($"network input '{input.Name}' must be [N, {c}, H, W] with H and W multiples of 8; it is {s}");
-        return passes!.Forward(input, Fused ? ForwardMode.Fused : ForwardMode.Unfused);
+        return graph!.Forward(input, Fused ? ForwardMode.Fused : ForwardMode.Unfused);
     }
 
-    /// <summary>The hint network's classification logits [N, 313, H/4, W/4] from the last <see cref="Logits"/> call (which returned its ab).</summary>
-    public Tensor<float> ClassLogits => Config.Hints ? passes!.Output(Eccv16Config.ClassHead)
-        : throw new InvalidOperationException("only the hint network has a second head");
+    /// <summary>The output of layer <paramref name="prefix"/> in the last <see cref="Forward"/> call (the hint network's classification head).</summary>
+    public Tensor<float> Output(string prefix) => graph!.Output(prefix);
 
     private Tensor<float>? palette;
 
     /// <summary>The bins as a palette [313, 2] (a, b interleaved), uploaded on first use: what the palette decode takes.</summary>
-    public Tensor<float> Palette => palette ??= Device.Upload("palette", new Shape(Eccv16Config.Bins, 2), BinPalette());
+    public Tensor<float> Palette => palette ??= Device.Upload("palette", new Shape(BinCodebook.Count, 2), BinPalette());
 
     /// <summary>The decode matrix [2, 313] (each bin's ab) as a palette [313, 2].</summary>
     internal float[] BinPalette()
@@ -148,7 +145,7 @@ internal sealed class Eccv16InferenceNetwork : IDisposable
     /// </summary>
     public void DecodeAb(Tensor<float> output, Tensor<float> ab, float temperature)
     {
-        if (Config.Regression || Config.Hints)   // (the hint network: its ab head, at the input's size)
+        if (Config.Architecture.OutputsAb(Config))   // (the hint network: its ab head, at the input's size)
             ResampleOps.ResizeBilinear(output, 0, 2, ab, 0, Config.AbScale, 0f);   // same size: a scaled copy
         else
             SoftmaxOps.PaletteDecode(output, Palette, ab, temperature);
@@ -158,7 +155,7 @@ internal sealed class Eccv16InferenceNetwork : IDisposable
 
     public void Dispose()
     {
-        passes?.Dispose();
+        graph?.Dispose();
         foreach (Tensor<float> t in parameters.Values.Concat(foldedNorms))
             t.Dispose();
         palette?.Dispose();

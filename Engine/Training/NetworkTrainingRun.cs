@@ -73,12 +73,12 @@ public enum RunEnd
 /// step, data cursor, settings) written atomically together at every checkpoint, log.csv, loss.png. A
 /// resumed run continues exactly: same parameters, moments, step count, learning rate and data stream.
 /// </summary>
-public sealed class TrainingRun
+public sealed class NetworkTrainingRun
 {
     private readonly TrainRunOptions o;
 
     /// <summary>A run with <paramref name="options"/>; nothing is read or written until <see cref="Run(ComputeDevice, IProgress{StepReport}?, CancellationToken, Action{string}?)"/>.</summary>
-    public TrainingRun(TrainRunOptions options)
+    public NetworkTrainingRun(TrainRunOptions options)
     {
         o = options;
         if (o.Steps < 1)
@@ -140,17 +140,17 @@ public sealed class TrainingRun
             if (File.Exists(ModelPath))
                 throw new UserErrorException($"'{o.Out}' already holds a run; use --resume to continue it or choose another --out");
             model = o.Init is null
-                ? Eccv16Init.Create(new Eccv16Config(o.Width, Regression: o.Settings.Loss == LossKind.L2, Hints: o.Hints), o.Seed)
+                ? NetworkInit.Create(new NetworkConfig(o.Hints ? Siggraph17Architecture.Instance : Eccv16Architecture.Instance, o.Width, Regression: o.Settings.Loss == LossKind.L2), o.Seed)
                 : ModelFile.Open(o.Init);
-            if (o.Hints && model.Architecture == Eccv16Config.ArchitectureName)
-                model = Eccv16Init.HintNetworkFrom(model, ModelFile.DisplayName(o.Init!), o.Seed);
+            if (o.Hints && model.Architecture == Eccv16Architecture.ArchitectureName)
+                model = Siggraph17Architecture.FromEccv16(model, ModelFile.DisplayName(o.Init!), o.Seed);
         }
-        if (o.Hints != (model.Architecture == Eccv16Config.HintArchitectureName))
+        if (o.Hints != (model.Architecture == Siggraph17Architecture.ArchitectureName))
             throw new UserErrorException(o.Hints
                 ? $"--hints: '{(o.Resume ? ModelPath : o.Init)}' is a {model.Architecture} model, not a hint network or an eccv16 model to start one from"
                 : $"'{(o.Resume ? ModelPath : o.Init)}' is a hint network: train it with --hints");
 
-        using var trainer = new Eccv16Trainer(device, model, o.Settings, weights);
+        using var trainer = new NetworkTrainer(device, model, o.Settings, weights);
         if (state is not null)
             trainer.LoadOptimizerState(state, StatePath);
         int crop = trainer.InputSize;
@@ -195,7 +195,7 @@ public sealed class TrainingRun
         return RunEnd.Finished;
     }
 
-    private double Validate(ComputeDevice device, Eccv16Trainer trainer, IReadOnlyList<string> valFiles, int crop)
+    private double Validate(ComputeDevice device, NetworkTrainer trainer, IReadOnlyList<string> valFiles, int crop)
     {
         int count = Math.Max(1, Math.Min(o.ValBatches, valFiles.Count / o.Settings.Batch));
         using var batches = new PhotoBatches(valFiles, o.Settings.Batch, o.Resize, crop, o.Seed, 0, augment: false, hints: o.Hints);
@@ -233,7 +233,7 @@ public sealed class TrainingRun
         return header;
     }
 
-    private void Checkpoint(Eccv16Trainer trainer, long cursor)
+    private void Checkpoint(NetworkTrainer trainer, long cursor)
     {
         ModelFile model = trainer.ToModelFile();
         model.Header["step"] = trainer.StepCount;
