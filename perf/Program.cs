@@ -1,6 +1,7 @@
 using ColorKernels.Engine;
 using ColorKernels.Engine.Devices;
-using ColorKernels.Perf.Ops;
+using ColorKernels.Perf.Quality;
+using ColorKernels.Perf.Speed;
 using ColorKernels.Perf;
 
 // PTX of every kernel, for CUDA's ptxas on the GPU machine: dotnet run --project perf -- ptx --out DIR [--arch 9.0 --driver 13.0]

@@ -293,7 +293,7 @@ public sealed class FramePipeline
     private IReadOnlyList<ImageData> Colour(IReadOnlyList<ImageData> images, IReadOnlyList<IReadOnlyList<ColorHint>?> hints, IReadOnlyList<IFrameStage?> stages)
     {
         bool staged = stages.Any(s => s is not null), hinted = hints.Any(h => h is { Count: > 0 });
-        if (colorizer is PaletteColorizer palette)
+        if (colorizer is CodebookColorizer palette)
             return palette.ColorizeThroughLab(images, staged ? (i, lab) => stages[i]?.Blend(images[i], lab) : null, hinted ? hints : null);
         if (hinted && colorizer is null)
             throw new UserErrorException("colour hints need a colourizer (this run transforms pictures without one)");

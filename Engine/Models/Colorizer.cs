@@ -148,7 +148,7 @@ public static class Colorizer
         WithPalette(new SomMlpColorizer(device, model, options ?? new ColorizerOptions()), options);
 
     /// <summary>The options' palette set as the colourizer's default (refused for a regression head); disposed when refused.</summary>
-    private static PaletteColorizer WithPalette(PaletteColorizer colorizer, ColorizerOptions? options)
+    private static CodebookColorizer WithPalette(CodebookColorizer colorizer, ColorizerOptions? options)
     {
         try
         {

@@ -140,7 +140,7 @@ internal sealed class InferenceNetwork : IDisposable
 
     /// <summary>
     /// ab [N, 2, H/4, W/4] from the network's output, for tools that time or compare the bare network
-    /// (colourizers decode through <see cref="PaletteColorizer"/>): the palette decode for the classification
+    /// (colourizers decode through <see cref="CodebookColorizer"/>): the palette decode for the classification
     /// head; for the regression head the output x ab_scale (the temperature does not apply).
     /// </summary>
     public void DecodeAb(Tensor<float> output, Tensor<float> ab, float temperature)

@@ -9,11 +9,11 @@ namespace ColorKernels.Engine.Models;
 /// A network model's half of the prediction path, as the ECCV16 paper's demo does it: each picture goes to Lab
 /// at full resolution on the device; its L is resized to Size x Size (bilinear), normalised and stacked into
 /// one batch; the network predicts logits over the 313 ab bins at Size/4 (or ab, for a regression head).
-/// <see cref="PaletteColorizer"/> decodes them and joins them with the picture's own L. An architecture whose
+/// <see cref="CodebookColorizer"/> decodes them and joins them with the picture's own L. An architecture whose
 /// input or heads differ overrides the hooks (<see cref="HintNetworkColorizer"/>); its
 /// <see cref="NetworkArchitecture.CreateColorizer"/> says which class colours its models.
 /// </summary>
-internal class NetworkColorizer : PaletteColorizer
+internal class NetworkColorizer : CodebookColorizer
 {
     private readonly InferenceNetwork network;
     private readonly bool ownsNetwork;

@@ -11,7 +11,7 @@ namespace ColorKernels.Engine.Models;
 /// optimisation alone: the hints' colours spread where L is alike and stop at edges, and what no hint reaches
 /// stays grey. The baseline a model's hinted output must beat, and a way to colour with no model at all.
 /// </summary>
-internal sealed class NoModelColorizer : PaletteColorizer
+internal sealed class NoModelColorizer : CodebookColorizer
 {
     /// <summary>The name that opens it where a model is named.</summary>
     public const string Name = "none";

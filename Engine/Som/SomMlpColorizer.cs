@@ -13,9 +13,9 @@ namespace ColorKernels.Engine.Som;
 /// pixel's K x K patch (and context patch) classified by the MLP into logits over the map's codewords, in
 /// chunks of <see cref="Chunk"/> pixels (each chunk one GEMM per layer, written straight into the
 /// prediction). Holds the weights only, uploaded once: training (its gradients and Adam moments) is
-/// <see cref="PatchMlp"/>'s. <see cref="PaletteColorizer"/> decodes with the codewords as the palette.
+/// <see cref="PatchMlp"/>'s. <see cref="CodebookColorizer"/> decodes with the codewords as the palette.
 /// </summary>
-internal sealed class SomMlpColorizer : PaletteColorizer
+internal sealed class SomMlpColorizer : CodebookColorizer
 {
     /// <summary>Pixels a chunk by default: the MLP's activations are [features, Chunk].</summary>
     public const int Chunk = 8192;

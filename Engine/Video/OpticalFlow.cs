@@ -130,11 +130,26 @@ internal sealed class OpticalFlow : IDisposable
             double x = p % w + f[p], y = p / w + f[n + p];
             if (x < 0 || y < 0 || x > w - 1 || y > h - 1)
                 continue;
-            sum += Math.Abs(now[p] - Kernels.Video.FlowReference.Sample(before, 0, w, h, x, y));
+            sum += Math.Abs(now[p] - Bilinear(before, w, h, x, y));
             count++;
         }
         // A frame that leaves nothing of the one before inside is as new as a cut.
         return count < n / 8 ? double.PositiveInfinity : sum / count;
+    }
+
+    /// <summary>
+    /// The plane <paramref name="plane"/> (w x h) at (x, y) inside it, bilinear: the host's copy of the flow kernels'
+    /// sampler (Kernels/Video/FlowKernels.cs), kept apart from the tests' reference (FlowReference.Sample),
+    /// which checks the kernels and must not be what production code runs.
+    /// </summary>
+    private static double Bilinear(float[] plane, int w, int h, double x, double y)
+    {
+        int x0 = (int)x, y0 = (int)y;
+        int x1 = x0 < w - 1 ? x0 + 1 : x0, y1 = y0 < h - 1 ? y0 + 1 : y0;
+        double lx = x - x0, ly = y - y0;
+        double top = plane[y0 * w + x0] * (1 - lx) + plane[y0 * w + x1] * lx;
+        double bottom = plane[y1 * w + x0] * (1 - lx) + plane[y1 * w + x1] * lx;
+        return top * (1 - ly) + bottom * ly;
     }
 
     public void Dispose()

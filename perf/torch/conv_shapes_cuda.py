@@ -4,7 +4,7 @@
     python3 perf/torch/conv_shapes_cuda.py WIDTH SIZE BATCH TF32 [DEVICE]
       TF32: off (FP32: torch.backends.*.allow_tf32 = False) | default;  DEVICE: cuda (default) or cpu
 
-Prints one line per shape: "torch-shape KEY FWD_MS BWD_MS", KEY as perf/Ops/ConvShapesBench.cs writes it
+Prints one line per shape: "torch-shape KEY FWD_MS BWD_MS", KEY as perf/Speed/ConvShapesBench.cs writes it
 (conv:IN->OUT:kKsSpPdD:HxW:nN, convT for the transposed conv). Forward: conv with bias; backward: the data
 and weight gradients (aten.convolution_backward, bias gradient off), as the ColorKernels benchmark times.
 The shapes come from forward hooks on the port's model, so both sides walk the same network.

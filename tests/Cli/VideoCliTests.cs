@@ -261,7 +261,7 @@ public class VideoCliTests : CliFolder
     {
         var device = TestDevices.Get("cpu:0");
         using var colorizer = ColorKernels.Engine.Models.Colorizer.Open(device, model == "default" ? model : TestData.RepositoryFile(model.Split('/')));
-        Assert.IsAssignableFrom<ColorKernels.Engine.Models.PaletteColorizer>(colorizer);
+        Assert.IsAssignableFrom<ColorKernels.Engine.Models.CodebookColorizer>(colorizer);
         var frames = VideoMetrics.DecodeFrames(TestData.Fixture("clip.mp4"), 96, 64).Select(f => ColorKernels.Engine.Imaging.ImageData.FromRgb8(96, 64, f)).ToList();
         var hidden = new WithoutLabStep(colorizer);
         // Batches of three, as a GPU would take them: the stage must see frames in order across batches.

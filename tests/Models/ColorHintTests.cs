@@ -93,7 +93,7 @@ public class ColorHintTests
     {
         var device = TestDevices.Get("cpu:0");
         using IColorizer colorizer = Colorizer.Open(device, "default");
-        var palette = (PaletteColorizer)colorizer;
+        var palette = (CodebookColorizer)colorizer;
         // 390 x 256: the edge at column 195 falls inside a cell of the 64 x 64 grid (6.1 pixels a cell).
         const int W = 390, H = 256;
         var rgb = new byte[W * H * 3];
@@ -104,7 +104,7 @@ public class ColorHintTests
         using Prediction prediction = colorizer.Predict(picture);
         ImageData automatic = colorizer.Decode(prediction);
         ImageData edgeAware = colorizer.Decode(prediction, null, new[] { hint });
-        palette.HintSettings = new Engine.Ops.HintSettings(EdgeAware: false);
+        palette.PropagationSettings = new Engine.Ops.PropagationSettings(EdgeAware: false);
         ImageData bilinear;
         try
         {
@@ -112,7 +112,7 @@ public class ColorHintTests
         }
         finally
         {
-            palette.HintSettings = new Engine.Ops.HintSettings();
+            palette.PropagationSettings = new Engine.Ops.PropagationSettings();
         }
         double Shift(ImageData image, int x, int y)
         {

@@ -25,7 +25,7 @@ internal sealed record GradientCheck(string Name, Func<double[], double> Loss, f
 /// reference (and, for backward ops, which gradients finite differences check). An op's cost (floating-point
 /// operations, compulsory bytes) is declared once, where the op launches its kernel (Launcher.Time); perf
 /// and the profiler read it from there. The same table is run on every test device and variant
-/// (tests/Ops/OpCaseTests.cs), checked for kernel coverage, and timed by perf (perf/Ops/OpTableBench.cs).
+/// (tests/Ops/OpCaseTests.cs), checked for kernel coverage, and timed by perf (perf/Speed/OpTableBench.cs).
 /// Each family's cases are in tests/Ops/&lt;Family&gt;/&lt;Family&gt;Cases.cs.
 /// </summary>
 internal sealed record OpCase(string Op, string Shape, Tolerance Tolerance, Action<OpRun> Setup)

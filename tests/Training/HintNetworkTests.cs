@@ -117,12 +117,12 @@ public sealed class HintNetworkTests
         Assert.Equal((32, 32, 0), (prediction.Width, prediction.Height, prediction.Classes));
         var hint = new ColorHint(20, 15, 40f, 30f, Size: 3);
         byte[] plain = colorizer.Decode(prediction).Rgb8!;
-        var palette = (PaletteColorizer)colorizer;
-        palette.HintSettings = new HintSettings(PropagateAfterNetwork: false);
+        var palette = (CodebookColorizer)colorizer;
+        palette.PropagationSettings = new PropagationSettings(PropagateAfterNetwork: false);
         byte[] networkOnly = colorizer.Decode(prediction, null, new[] { hint }).Rgb8!;
-        palette.HintSettings = new HintSettings(PropagationDivisor: 1);
+        palette.PropagationSettings = new PropagationSettings(PropagationDivisor: 1);
         byte[] combined = colorizer.Decode(prediction, null, new[] { hint }).Rgb8!;
-        palette.HintSettings = new HintSettings();
+        palette.PropagationSettings = new PropagationSettings();
         Assert.NotEqual(networkOnly, colorizer.Decode(prediction, null, new[] { hint }).Rgb8!);
         Assert.NotEqual(plain, networkOnly);
         var (a, b) = MeanAb(combined, 40, 19, 14, 3);

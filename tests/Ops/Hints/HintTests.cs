@@ -34,7 +34,7 @@ public class HintTests
         using var ty = device.Upload("y", Shape.Nchw(1, 1, H, W), y);
         using var tm = device.Upload("mask", ty.Shape, mask);
         using var tx = device.Upload("x", Shape.Nchw(1, 2, H, W), x);
-        HintOps.Propagate(ty, tm, tx, new HintSettings(Lambda: 0f, Iterations: 600));
+        HintPropagationOps.Propagate(ty, tm, tx, new PropagationSettings(Lambda: 0f, Iterations: 600));
         float[] result = tx.Download();
 
         Assert.Equal((50f, -20f, -30f, 40f), (result[hint], result[Cells + hint], result[other], result[Cells + other]));

@@ -5,7 +5,7 @@ internal static partial class OpCases
 {
     // ---- Hints: colour hints spread by an edge-aware affinity ----
 
-    private static readonly HintSettings HintCaseSettings = new(SigmaScale: 0.6f, SigmaFloor: 1e-3f, Lambda: 0.01f);
+    private static readonly PropagationSettings HintCaseSettings = new(SigmaScale: 0.6f, SigmaFloor: 1e-3f, Lambda: 0.01f);
 
     /// <summary>A grid's luminance (L / 100): a smooth ramp, a step (an edge) down the middle, and noise.</summary>
     private static float[] HintLuminance(int h, int w, int seed)
@@ -41,18 +41,18 @@ internal static partial class OpCases
             {
                 var ty = r.In("y", Shape.Nchw(1, 1, h, w), y);
                 var v = r.Out("variance", ty.Shape);
-                r.Launch = () => HintOps.Variance(ty, v, HintCaseSettings);
-                r.Check("variance", v, HintReference.Variance(y, w, h));
+                r.Launch = () => HintPropagationOps.Variance(ty, v, HintCaseSettings);
+                r.Check("variance", v, HintPropagationReference.Variance(y, w, h));
             });
             yield return new OpCase("Hints.Affinity", shape, new Tolerance(1e-5, 1e-4, "float32 exp of arguments up to ~40 (weights in [0, 1]) and sums of 8 of them"), r =>
             {
-                double[] variance = HintReference.Variance(y, w, h);
+                double[] variance = HintPropagationReference.Variance(y, w, h);
                 var ty = r.In("y", Shape.Nchw(1, 1, h, w), y);
                 var tv = r.In("variance", ty.Shape, variance.Select(v => (float)v).ToArray());
                 var weights = r.Out("weights", Shape.Nchw(8, 1, h, w));
                 var diag = r.Out("diag", ty.Shape);
-                r.Launch = () => HintOps.Affinity(ty, tv, weights, diag, HintCaseSettings);
-                var (ew, ed) = HintReference.Affinity(y, variance.Select(v => (double)(float)v).ToArray(), w, h, 0.6, (double)1e-3f, (double)0.01f);
+                r.Launch = () => HintPropagationOps.Affinity(ty, tv, weights, diag, HintCaseSettings);
+                var (ew, ed) = HintPropagationReference.Affinity(y, variance.Select(v => (double)(float)v).ToArray(), w, h, 0.6, (double)1e-3f, (double)0.01f);
                 r.Check("weights", weights, ew);
                 r.Check("diag", diag, ed);
             });
@@ -69,13 +69,13 @@ internal static partial class OpCases
                     double[] dw = weights.Select(x => (double)x).ToArray(), dd = diag.Select(x => (double)x).ToArray();
                     if (residual)
                     {
-                        r.Launch = () => HintOps.Residual(tw, td, tm, tv, result, HintCaseSettings);
-                        r.Check("r", result, HintReference.Residual(dw, dd, mask, v, w, h));
+                        r.Launch = () => HintPropagationOps.Residual(tw, td, tm, tv, result, HintCaseSettings);
+                        r.Check("r", result, HintPropagationReference.Residual(dw, dd, mask, v, w, h));
                     }
                     else
                     {
-                        r.Launch = () => HintOps.Apply(tw, td, tm, tv, result, HintCaseSettings);
-                        r.Check("q", result, HintReference.Apply(dw, dd, mask, v, w, h));
+                        r.Launch = () => HintPropagationOps.Apply(tw, td, tm, tv, result, HintCaseSettings);
+                        r.Check("q", result, HintPropagationReference.Apply(dw, dd, mask, v, w, h));
                     }
                 });
         }
@@ -93,8 +93,8 @@ internal static partial class OpCases
                 var ty = r.In("y", Shape.Nchw(1, 1, h, w), y);
                 var tm = r.In("mask", ty.Shape, mask);
                 var tx = r.In("x", Shape.Nchw(1, 2, h, w), x0);
-                r.Launch = () => HintOps.Propagate(ty, tm, tx, settings);
-                r.Check("x", tx, HintReference.Solve(y, mask, x0, w, h, settings.SigmaScale, settings.SigmaFloor, settings.Lambda));
+                r.Launch = () => HintPropagationOps.Propagate(ty, tm, tx, settings);
+                r.Check("x", tx, HintPropagationReference.Solve(y, mask, x0, w, h, settings.SigmaScale, settings.SigmaFloor, settings.Lambda));
             });
         }
         // Joint bilateral upsampling of a grid's correction into a Lab picture's a and b: up (integer and odd
@@ -113,8 +113,8 @@ internal static partial class OpCases
                     var ty = r.In("y", Shape.Nchw(1, 1, h, w), y);
                     var tlab = r.In("lab", Shape.Nchw(1, 3, outH, outW), lab);
                     var settings = HintCaseSettings with { UpsampleRadius = radius, SigmaSpace = 0.8f, SigmaRange = 0.08f };
-                    r.Launch = () => HintOps.Upsample(tx, ty, tlab, settings);
-                    r.Check("lab", tlab, HintReference.Upsample(x, y, lab, w, h, outW, outH, radius, settings.SigmaSpace, settings.SigmaRange));
+                    r.Launch = () => HintPropagationOps.Upsample(tx, ty, tlab, settings);
+                    r.Check("lab", tlab, HintPropagationReference.Upsample(x, y, lab, w, h, outW, outH, radius, settings.SigmaSpace, settings.SigmaRange));
                 });
             }
     }

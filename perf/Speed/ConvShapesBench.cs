@@ -4,7 +4,7 @@ using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Convolution;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Speed;
 
 /// <summary>
 /// Every distinct convolution of the ECCV16 network at one width, picture size and batch, timed with each

@@ -5,7 +5,7 @@ using ColorKernels.Engine.Som;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Som;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Speed;
 
 /// <summary>
 /// The SOM + MLP method's kernels: BMU search throughput (samples/s and GB/s against the device's measured

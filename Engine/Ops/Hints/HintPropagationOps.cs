@@ -8,50 +8,25 @@ using static ColorKernels.Engine.Ops.OpChecks;
 
 namespace ColorKernels.Engine.Ops;
 
-/// <summary>
-/// How hints spread (see <see cref="HintKernels"/>): the affinity's sigma scale and floor, the pull towards 0,
-/// and the solver's iterations. The defaults were chosen with `perf --filter hints` on the first 20 of 40
-/// held-out photos (perf/NOTES.md): a floor of 1e-2 (L steps under about 10 count as one surface, so
-/// flat but noisy regions conduct) with a small scale (a window's variance does not soften a real edge),
-/// and a pull of 1e-3 towards no correction: on photos it ties with none (24.62 against 24.59 dB at 10
-/// hints), and it keeps a region no hint reaches, behind a strong edge, at the model's colours (with
-/// none, the exact solution carries the one correction there too). Levin's own 0.6 and 2e-6 scored the
-/// same on photos but leak across edges without his per-row normalisation (42% on the two-region test).
-/// 100 solver steps: on 20 photos the same PSNR and AuC as 200 at 10 and 50 hints (-0.03 dB at 2 on one half,
-/// where corrections travel furthest), in half the time; 60 lost 0.1 dB at 2 hints.
-/// Upsampling: <see cref="EdgeAware"/> brings the grid's correction to the picture by joint bilateral
-/// upsampling guided by its full-resolution L (<see cref="HintKernels.HintUpsampleKernel"/>: a window of
-/// <see cref="UpsampleRadius"/> cells each way, <see cref="SigmaSpace"/> in cells, <see cref="SigmaRange"/>
-/// in L / 100); off, it is resized bilinearly with the model's ab. Chosen on 20 photos: the bilinear
-/// resize's 2 x 2 cells with sigma 0.5 keep 93-94% of the hinted patches within 5 of their hint (bilinear
-/// 94-95%) at equal or better PSNR and AuC; a 4 x 4 window of sigma 1 blurred them to 85-87% (perf/NOTES.md).
-/// After a network that reads hints itself (the hint network), <see cref="PropagateAfterNetwork"/> spreads what
-/// its output leaves off the hints, over its ab grid made <see cref="PropagationDivisor"/> times coarser
-/// (4: ECCV16's grid at the same input size, where the settings above were chosen).
-/// </summary>
-internal sealed record HintSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 100,
-    bool EdgeAware = true, int UpsampleRadius = 1, float SigmaSpace = 0.5f, float SigmaRange = 0.1f, bool PropagateAfterNetwork = true,
-    int PropagationDivisor = 4);
-
-/// <summary>Colour hints spread over a grid by a preconditioned conjugate gradient (Kernels/Hints; reference HintReference).</summary>
-internal static class HintOps
+/// <summary>Colour hints spread over a grid by a preconditioned conjugate gradient (Kernels/Hints; reference HintPropagationReference).</summary>
+internal static class HintPropagationOps
 {
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, HintArgs>> VarianceKernel = new(HintKernels.HintVarianceKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, HintArgs>> AffinityKernel = new(HintKernels.HintAffinityKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, HintArgs>> ResidualKernel = new(HintKernels.HintResidualKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, HintArgs>> ApplyKernel = new(HintKernels.HintApplyKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, HintArgs>> StartKernel = new(HintKernels.HintStartKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, HintArgs>> DotKernel = new(HintKernels.HintDotKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, HintArgs>> ScalarKernel = new(HintKernels.HintScalarKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, Floats, Floats, HintArgs>> StepKernel = new(HintKernels.HintStepKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, HintArgs>> DirectionKernel = new(HintKernels.HintDirectionKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, UpsampleArgs>> UpsampleKernel = new(HintKernels.HintUpsampleKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, HintArgs>> VarianceKernel = new(HintPropagationKernels.HintVarianceKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, HintArgs>> AffinityKernel = new(HintPropagationKernels.HintAffinityKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, HintArgs>> ResidualKernel = new(HintPropagationKernels.HintResidualKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, HintArgs>> ApplyKernel = new(HintPropagationKernels.HintApplyKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, HintArgs>> StartKernel = new(HintPropagationKernels.HintStartKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, HintArgs>> DotKernel = new(HintPropagationKernels.HintDotKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, HintArgs>> ScalarKernel = new(HintPropagationKernels.HintScalarKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, Floats, Floats, HintArgs>> StepKernel = new(HintPropagationKernels.HintStepKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, HintArgs>> DirectionKernel = new(HintPropagationKernels.HintDirectionKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, UpsampleArgs>> UpsampleKernel = new(HintPropagationKernels.HintUpsampleKernel);
 
     /// <summary>
     /// lab [1, 3, H, W]'s a and b += the grid's correction <paramref name="x"/> [1, 2, h, w] upsampled jointly
     /// bilaterally, guided by lab's L against <paramref name="y"/> [1, 1, h, w] (L / 100 at the grid).
     /// </summary>
-    public static void Upsample(Tensor<float> x, Tensor<float> y, Tensor<float> lab, HintSettings settings)
+    public static void Upsample(Tensor<float> x, Tensor<float> y, Tensor<float> lab, PropagationSettings settings)
     {
         Shape g = Grid(y), t = Rank4(lab);
         Expect(x, Shape.Nchw(1, 2, g[2], g[3]));
@@ -68,7 +43,7 @@ internal static class HintOps
     }
 
     /// <summary>The 3 x 3 window variance of <paramref name="y"/> [1, 1, H, W] into <paramref name="variance"/> (same shape).</summary>
-    public static void Variance(Tensor<float> y, Tensor<float> variance, HintSettings settings)
+    public static void Variance(Tensor<float> y, Tensor<float> variance, PropagationSettings settings)
     {
         Shape s = Grid(y);
         Expect(variance, s);
@@ -80,7 +55,7 @@ internal static class HintOps
     }
 
     /// <summary>The affinity weights [8, H, W] and diagonal [1, 1, H, W] from <paramref name="y"/> and its window variance.</summary>
-    public static void Affinity(Tensor<float> y, Tensor<float> variance, Tensor<float> weights, Tensor<float> diag, HintSettings settings)
+    public static void Affinity(Tensor<float> y, Tensor<float> variance, Tensor<float> weights, Tensor<float> diag, PropagationSettings settings)
     {
         Shape s = Grid(y);
         Expect(variance, s);
@@ -94,16 +69,16 @@ internal static class HintOps
     }
 
     /// <summary>q = A p on the free cells (0 at hint cells); p, q [1, 2, H, W].</summary>
-    public static void Apply(Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> p, Tensor<float> q, HintSettings settings) =>
+    public static void Apply(Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> p, Tensor<float> q, PropagationSettings settings) =>
         Stencil(ApplyKernel, weights, diag, mask, p, q, settings);
 
     /// <summary>r = b - A x on the free cells (0 at hint cells), x holding the hint values at hint cells; x, r [1, 2, H, W].</summary>
-    public static void Residual(Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> x, Tensor<float> residual, HintSettings settings) =>
+    public static void Residual(Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> x, Tensor<float> residual, PropagationSettings settings) =>
         Stencil(ResidualKernel, weights, diag, mask, x, residual, settings);
 
     /// <summary>The operator and the residual: one 9-point stencil over both channels, reading the weights, diagonal and mask.</summary>
     private static void Stencil(Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, HintArgs>> kernel,
-        Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> input, Tensor<float> output, HintSettings settings)
+        Tensor<float> weights, Tensor<float> diag, Tensor<float> mask, Tensor<float> input, Tensor<float> output, PropagationSettings settings)
     {
         Shape s = CheckSystem(weights, diag, mask, input, output);
         ComputeDevice d = input.Device;
@@ -118,10 +93,10 @@ internal static class HintOps
     /// [1, 2, H, W] holds each hint cell's (a, b) where <paramref name="mask"/> [1, 1, H, W] is 1, and the
     /// starting estimate elsewhere (0 when there is none); on return every free cell holds the propagated
     /// values (the hint cells keep theirs).
-    /// A Jacobi-preconditioned conjugate gradient, <see cref="HintSettings.Iterations"/> steps, all on the
+    /// A Jacobi-preconditioned conjugate gradient, <see cref="PropagationSettings.Iterations"/> steps, all on the
     /// device (no read-back): 7 launches a step.
     /// </summary>
-    public static void Propagate(Tensor<float> y, Tensor<float> mask, Tensor<float> x, HintSettings settings)
+    public static void Propagate(Tensor<float> y, Tensor<float> mask, Tensor<float> x, PropagationSettings settings)
     {
         Shape s = Grid(y);
         Expect(mask, s);
@@ -172,7 +147,7 @@ internal static class HintOps
             d.Kernels.Load(ScalarKernel)(d.Stream, new KernelConfig(1, 1), partials.View, scalars.View, scalar);
     }
 
-    private static HintArgs Args(Shape s, ElementLaunch l, HintSettings settings, int threads = 0) =>
+    private static HintArgs Args(Shape s, ElementLaunch l, PropagationSettings settings, int threads = 0) =>
         new(s[3], s[2], l.RunLength, settings.SigmaScale, settings.SigmaFloor, settings.Lambda, threads);
 
     private static Shape Grid(Tensor<float> y)

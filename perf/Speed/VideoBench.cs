@@ -6,7 +6,7 @@ using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Video;
 using ColorKernels.Tests.Support;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Speed;
 
 /// <summary>
 /// Colouring videos end to end (ffmpeg decode, device work, ffmpeg encode, concurrently) at 480p and 720p

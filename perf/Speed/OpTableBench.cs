@@ -2,7 +2,7 @@ using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Launch;
 using ColorKernels.Tests.Ops;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Speed;
 
 /// <summary>
 /// Times the op cases of the test table (tests/Ops/OpCases.cs and tests/Ops/*/*Cases.cs), as ggml's test-backend-ops does in perf

@@ -8,13 +8,15 @@ namespace ColorKernels.Engine.Models;
 
 /// <summary>
 /// The one prediction path of both methods. A model's part is only <see cref="PredictUnlocked"/>: each
-/// picture to logits over its palette of ab colours, on the device. Everything after is shared: the palette
-/// decode (<see cref="SoftmaxOps.PaletteDecode"/>: the
-/// annealed mean at T, the arg-max at 0), ab resized to the picture and joined with its own full-resolution
-/// L, an optional step on that Lab (the frame pipeline's stages), sRGB; and one pixel's distribution for the web
-/// demo. Calls are serialised by one lock (they share the device's stream and the model's buffers).
+/// picture to logits over its codebook of ab colours (ECCV16's 313 bins, a SOM's classes; not to be confused
+/// with a person's <see cref="ColorPalette"/>, which re-weights the decode), on the device. Everything after is
+/// shared: the codebook decode (<see cref="SoftmaxOps.PaletteDecode"/>: the annealed mean at T, the arg-max at
+/// 0), hints spread over the decoded grid (<see cref="HintPropagation"/>), ab resized to the picture and joined
+/// with its own full-resolution L, an optional step on that Lab (the frame pipeline's stages), sRGB; and one
+/// pixel's distribution for the web demo. Calls are serialised by one lock (they share the device's stream and
+/// the model's buffers).
 /// </summary>
-internal abstract class PaletteColorizer : IColorizer
+internal abstract class CodebookColorizer : IColorizer
 {
     private readonly object gate = new();
     private readonly Tensor<float>? palette;
@@ -23,7 +25,7 @@ internal abstract class PaletteColorizer : IColorizer
     /// <param name="device">The device the model runs on.</param>
     /// <param name="palette">The palette's ab colours [Q, 2], a and b interleaved; null for a regression head (the model predicts ab).</param>
     /// <param name="temperature">The decode temperature when a call gives none (already checked by <see cref="DecodeTemperature"/>).</param>
-    protected PaletteColorizer(ComputeDevice device, float[]? palette, float temperature)
+    protected CodebookColorizer(ComputeDevice device, float[]? palette, float temperature)
     {
         Device = device;
         Temperature = temperature;
@@ -43,7 +45,7 @@ internal abstract class PaletteColorizer : IColorizer
     public IReadOnlyList<float> Palette => paletteValues ?? Array.Empty<float>();
 
     /// <summary>How hints spread (perf compares settings through it; callers keep the defaults).</summary>
-    internal HintSettings HintSettings { get; set; } = new();
+    internal PropagationSettings PropagationSettings { get; set; } = new();
 
     /// <summary>The colours decodes steer toward when a call gives none (<see cref="ColorizerOptions.ColorPalette"/>); null: the model's own.</summary>
     internal ColorPalette? ColorPalette
@@ -209,39 +211,12 @@ internal abstract class PaletteColorizer : IColorizer
         using Tensor<float>? decoded = networkAb is not null ? null
             : prediction.Classes > 0 ? DecodeAb(prediction, temperature, colorPalette) : hinted ? Copy(prediction.Values) : null;
         Tensor<float> ab = networkAb ?? decoded ?? prediction.Values;
-        if (!hinted || (networkAb is not null && !HintSettings.PropagateAfterNetwork))
+        if (!hinted || (networkAb is not null && !PropagationSettings.PropagateAfterNetwork))
         {
             ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
             return prediction.Lab;
         }
-        // The corrections spread over the prediction's grid, or for a network that read the hints over a grid
-        // PropagationDivisor times coarser (its own is the input's full resolution, where a correction would
-        // travel a quarter as far as on ECCV16's grid in the same solver steps).
-        int divisor = networkAb is null ? 1 : Math.Max(1, HintSettings.PropagationDivisor);
-        int gridW = Math.Max(1, prediction.Width / divisor), gridH = Math.Max(1, prediction.Height / divisor);
-        using Tensor<float>? coarse = divisor == 1 ? null : Device.Allocate<float>("ab.coarse", Shape.Nchw(1, 2, gridH, gridW));
-        if (coarse is not null)
-            ResampleOps.ResizeBilinear(ab, 0, 2, coarse, 0);
-        var (correction, luminance) = SpreadHints(prediction, coarse ?? ab, gridW, gridH, hints!);
-        using (correction)
-        using (luminance)
-        {
-            // Edge-aware: the model's ab resized as always, the correction brought up guided by the picture's own L.
-            if (!HintSettings.EdgeAware)
-            {
-                if (coarse is null)
-                    BufferOps.Accumulate(correction, ab);
-                else
-                    using (Tensor<float> fine = Device.Allocate<float>("correction.fine", ab.Shape))
-                    {
-                        ResampleOps.ResizeBilinear(correction, 0, 2, fine, 0);
-                        BufferOps.Accumulate(fine, ab);
-                    }
-            }
-            ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
-            if (HintSettings.EdgeAware)
-                HintOps.Upsample(correction, luminance, prediction.Lab, HintSettings);
-        }
+        HintPropagation.Apply(Device, prediction, ab, afterNetwork: networkAb is not null, hints!, PropagationSettings);
         return prediction.Lab;
     }
 
@@ -250,62 +225,6 @@ internal abstract class PaletteColorizer : IColorizer
         Tensor<float> copy = Device.Allocate<float>("ab", values.Shape);
         copy.CopyFrom(values, 0);
         return copy;
-    }
-
-    /// <summary>
-    /// The hints' corrections to <paramref name="ab"/> [1, 2, height, width] (the decoded grid) spread over the
-    /// grid, and the grid's L / 100 they spread along (the picture's L resized down), both new tensors the
-    /// caller disposes: each grid cell under a hint's square holds the hint's ab minus the decoded ab (cells
-    /// under several hints take their mean), and <see cref="HintOps.Propagate"/> carries those corrections to
-    /// the other cells.
-    /// </summary>
-    private (Tensor<float> Correction, Tensor<float> Luminance) SpreadHints(Prediction prediction, Tensor<float> ab, int width, int height,
-        IReadOnlyList<ColorHint> hints)
-    {
-        int cells = width * height;
-        (int X, int Y) CellOf(int x, int y) => Prediction.CellOf(x, y, width, height, prediction.Image.Width, prediction.Image.Height);
-        float[] model = ab.Download();
-        var sum = new double[2 * cells];
-        var count = new int[cells];
-        foreach (ColorHint hint in hints)
-        {
-            var (x0, y0, x1, y1) = hint.Square(prediction.Image.Width, prediction.Image.Height);
-            var (cx0, cy0) = CellOf(x0, y0);
-            var (cx1, cy1) = CellOf(x1, y1);
-            for (int cy = cy0; cy <= cy1; cy++)
-                for (int cx = cx0; cx <= cx1; cx++)
-                {
-                    int r = cy * width + cx;
-                    sum[r] += hint.A;
-                    sum[cells + r] += hint.B;
-                    count[r]++;
-                }
-        }
-        var mask = new float[cells];
-        var correction = new float[2 * cells];
-        for (int r = 0; r < cells; r++)
-            if (count[r] > 0)
-            {
-                mask[r] = 1;
-                correction[r] = (float)(sum[r] / count[r] - model[r]);
-                correction[cells + r] = (float)(sum[cells + r] / count[r] - model[cells + r]);
-            }
-        Tensor<float> y = Device.Allocate<float>("hint.y", Shape.Nchw(1, 1, height, width));
-        Tensor<float>? x = null;
-        try
-        {
-            ResampleOps.ResizeBilinear(prediction.Lab!, 0, 1, y, 0, scale: 0.01f);
-            using Tensor<float> tmask = Device.Upload("hint.mask", y.Shape, mask);
-            x = Device.Upload("hint.correction", ab.Shape, correction);
-            HintOps.Propagate(y, tmask, x, HintSettings);
-            return (x, y);
-        }
-        catch
-        {
-            x?.Dispose();
-            y.Dispose();
-            throw;
-        }
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Som;
 using ColorKernels.Engine.Training;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Quality;
 
 /// <summary>
 /// Palettes on half-photo pairs (#26's measurement): each eval photo's left half is the reference (its ab

@@ -7,7 +7,7 @@ using ColorKernels.Engine.Training;
 using ColorKernels.Engine.Video;
 using ColorKernels.Tests.Support;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Quality;
 
 /// <summary>
 /// Temporal stabilisation on clips with known colours: from each of <c>limit</c> colour photos a 2-second

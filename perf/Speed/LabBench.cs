@@ -4,7 +4,7 @@ using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Color;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Speed;
 
 /// <summary>
 /// sRGB8 -> Lab -> sRGB8 throughput in megapixels/s: the device kernels (data resident on the device, and

@@ -7,7 +7,7 @@ using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Training;
 using ColorKernels.Kernels.Color;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Quality;
 
 /// <summary>
 /// Colour hints on photos with known colours (#26's measurement): each photo is predicted once by the
@@ -30,27 +30,27 @@ internal static class HintQualityBench
         IReadOnlyList<string> photos = PhotoBatches.Scan(data).Take(limit).ToList();
         int[] counts = Environment.GetEnvironmentVariable("PERF_COUNTS") is { } given
             ? given.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray() : AllCounts;
-        var settings = new (string Name, HintSettings Settings)[]
+        var settings = new (string Name, PropagationSettings Settings)[]
         {
-            ("default", new HintSettings()),
-            ("bilinear upsampling", new HintSettings(EdgeAware: false)),
-            ("range sigma 0.05", new HintSettings(SigmaRange: 0.05f)),
-            ("range sigma 0.2", new HintSettings(SigmaRange: 0.2f)),
-            ("iterations 100", new HintSettings(Iterations: 100)),
-            ("iterations 60", new HintSettings(Iterations: 60)),
-            ("space sigma 0.5, radius 1", new HintSettings(SigmaSpace: 0.5f, UpsampleRadius: 1)),
-            ("space sigma 0.5, radius 2", new HintSettings(SigmaSpace: 0.5f)),
-            ("space sigma 0.7, radius 1", new HintSettings(SigmaSpace: 0.7f, UpsampleRadius: 1)),
-            ("lambda 0", new HintSettings(Lambda: 0f)),
-            ("lambda 1e-4", new HintSettings(Lambda: 1e-4f)),
-            ("lambda 0.01", new HintSettings(Lambda: 0.01f)),
-            ("sigma floor 1e-3", new HintSettings(SigmaFloor: 1e-3f)),
-            ("Levin sigma (0.6, 2e-6)", new HintSettings(SigmaScale: 0.6f, SigmaFloor: 2e-6f)),
+            ("default", new PropagationSettings()),
+            ("bilinear upsampling", new PropagationSettings(EdgeAware: false)),
+            ("range sigma 0.05", new PropagationSettings(SigmaRange: 0.05f)),
+            ("range sigma 0.2", new PropagationSettings(SigmaRange: 0.2f)),
+            ("iterations 100", new PropagationSettings(Iterations: 100)),
+            ("iterations 60", new PropagationSettings(Iterations: 60)),
+            ("space sigma 0.5, radius 1", new PropagationSettings(SigmaSpace: 0.5f, UpsampleRadius: 1)),
+            ("space sigma 0.5, radius 2", new PropagationSettings(SigmaSpace: 0.5f)),
+            ("space sigma 0.7, radius 1", new PropagationSettings(SigmaSpace: 0.7f, UpsampleRadius: 1)),
+            ("lambda 0", new PropagationSettings(Lambda: 0f)),
+            ("lambda 1e-4", new PropagationSettings(Lambda: 1e-4f)),
+            ("lambda 0.01", new PropagationSettings(Lambda: 0.01f)),
+            ("sigma floor 1e-3", new PropagationSettings(SigmaFloor: 1e-3f)),
+            ("Levin sigma (0.6, 2e-6)", new PropagationSettings(SigmaScale: 0.6f, SigmaFloor: 2e-6f)),
         };
         settings = Harness.Chosen(settings, v => v.Name).ToArray();
         // Models: the built-in (every setting), and with the default setting the SOM + MLP general model and no model (hints spread from grey).
         string[] models = (Environment.GetEnvironmentVariable("PERF_MODELS") ?? "default").Split(',');
-        var rows = new List<(string Model, string Setting, HintSettings Settings)>();
+        var rows = new List<(string Model, string Setting, PropagationSettings Settings)>();
         foreach (string model in models)
         {
             bool hintNetwork = IsHintNetwork(model);
@@ -58,8 +58,8 @@ internal static class HintQualityBench
                 rows.Add((model, hintNetwork && setting.Name == "default" ? "network + propagation" : setting.Name, setting.Settings));
             if (hintNetwork)
             {
-                rows.Add((model, "network + propagation 1/1", new HintSettings(PropagationDivisor: 1)));
-                rows.Add((model, "network only", new HintSettings(PropagateAfterNetwork: false)));
+                rows.Add((model, "network + propagation 1/1", new PropagationSettings(PropagationDivisor: 1)));
+                rows.Add((model, "network only", new PropagationSettings(PropagateAfterNetwork: false)));
             }
         }
         // scores[row][k] = per photo (PSNR, rebalanced AuC, the share of its hinted patches whose mean ab is within 5 of the hint)
@@ -71,7 +71,7 @@ internal static class HintQualityBench
         foreach (string model in models)
         {
             using IColorizer colorizer = Colorizer.Open(device, model == "default" || model == "none" ? model : Path.GetFullPath(model));
-            var palette = (PaletteColorizer)colorizer;
+            var palette = (CodebookColorizer)colorizer;
             foreach (string path in photos)
             {
                 ImageData truth = ImageIO.Load(path);
@@ -82,7 +82,7 @@ internal static class HintQualityBench
                 {
                     if (rows[r].Model != model)
                         continue;
-                    palette.HintSettings = rows[r].Settings;
+                    palette.PropagationSettings = rows[r].Settings;
                     for (int k = 0; k < counts.Length; k++)
                     {
                         ColorHint[] hints = places.Take(counts[k]).Select(p => TrueHint(truth, p.X, p.Y)).ToArray();
@@ -99,7 +99,7 @@ internal static class HintQualityBench
                     }
                 }
             }
-            palette.HintSettings = new HintSettings();
+            palette.PropagationSettings = new PropagationSettings();
         }
         int half = photos.Count / 2;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,

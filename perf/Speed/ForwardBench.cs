@@ -2,7 +2,7 @@ using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Tensors;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Speed;
 
 /// <summary>
 /// ECCV16 forward pass (logits + annealed mean at SIZE/4) per image at SIZE x SIZE, for several widths, with

@@ -6,7 +6,7 @@ namespace ColorKernels.Kernels.Hints;
 /// <summary>
 /// A hint propagation over a <see cref="Width"/> x <see cref="Height"/> grid of cells (the prediction's grid).
 /// <see cref="SigmaScale"/> and <see cref="SigmaFloor"/> shape the affinity (see
-/// <see cref="HintKernels.HintAffinityKernel"/>), <see cref="Lambda"/> ties every free cell weakly to 0 (a
+/// <see cref="HintPropagationKernels.HintAffinityKernel"/>), <see cref="Lambda"/> ties every free cell weakly to 0 (a
 /// correction fades far from the hints instead of spreading over the whole picture; 0 is Levin et al.'s
 /// plain interpolation), <see cref="Threads"/> is the element launch's thread count (one partial sum each),
 /// <see cref="Mode"/> the scalar kernel's step.
@@ -77,7 +77,7 @@ public readonly struct UpsampleArgs
     public int RunLength { get; }
 }
 
-public static class HintKernels
+public static class HintPropagationKernels
 {
     /// <summary>Neighbour k's row offset.</summary>
     public static int Dy(int k) => k < 3 ? -1 : k < 5 ? 0 : 1;

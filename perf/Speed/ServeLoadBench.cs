@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Speed;
 
 /// <summary>
 /// A load check of the web demo (colorkernels serve) on loopback: the real server (Kestrel at 127.0.0.1,

@@ -3,7 +3,7 @@ using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Kernels.Convolution;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Speed;
 
 /// <summary>
 /// One 3x3 convolution layer on the chosen device (the CPU accelerator runs its im2col + GEMM variant,

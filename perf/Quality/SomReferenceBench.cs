@@ -8,7 +8,7 @@ using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Som;
 using ColorKernels.Engine.Training;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Quality;
 
 /// <summary>
 /// Reference mode measured on pairs of related photos with known colours: each photo of a folder is cut into

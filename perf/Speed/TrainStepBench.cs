@@ -6,7 +6,7 @@ using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Tensors;
 using ColorKernels.Engine.Training;
 
-namespace ColorKernels.Perf.Ops;
+namespace ColorKernels.Perf.Speed;
 
 /// <summary>
 /// One ECCV16 training step (forward, loss, backward, Adam) per image at CROP x CROP, with a per-kernel

@@ -1,0 +1,108 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Tensors;
+
+namespace ColorKernels.Engine.Models;
+
+/// <summary>
+/// A person's hints spread over a decoded grid (Levin, Lischinski and Weiss 2004; <see cref="HintPropagationOps"/>):
+/// each hint's correction (its ab minus the decoded ab) is put on the grid cells under its square and carried to
+/// the other cells along the picture's L, then brought to the picture's resolution with the model's ab. Shared
+/// by every colourizer (<see cref="CodebookColorizer"/>); the hint network's input is <see cref="HintTable"/>.
+/// </summary>
+internal static class HintPropagation
+{
+    /// <summary>
+    /// Writes ab [1, 2, gridH, gridW] (the decoded grid, changed in place) with the hints' corrections into
+    /// <paramref name="prediction"/>'s Lab. The corrections spread over the prediction's grid, or, after a network
+    /// that read the hints itself (<paramref name="afterNetwork"/>), over a grid PropagationDivisor times coarser
+    /// (its own is the input's full resolution, where a correction would travel a quarter as far as on ECCV16's
+    /// grid in the same solver steps).
+    /// </summary>
+    public static void Apply(ComputeDevice device, Prediction prediction, Tensor<float> ab, bool afterNetwork, IReadOnlyList<ColorHint> hints,
+        PropagationSettings settings)
+    {
+        Tensor<float> lab = prediction.Lab ?? throw new InvalidOperationException("the prediction's Lab is made before hints spread");
+        int divisor = !afterNetwork ? 1 : Math.Max(1, settings.PropagationDivisor);
+        int gridW = Math.Max(1, prediction.Width / divisor), gridH = Math.Max(1, prediction.Height / divisor);
+        using Tensor<float>? coarse = divisor == 1 ? null : device.Allocate<float>("ab.coarse", Shape.Nchw(1, 2, gridH, gridW));
+        if (coarse is not null)
+            ResampleOps.ResizeBilinear(ab, 0, 2, coarse, 0);
+        var (correction, luminance) = SpreadHints(device, prediction, coarse ?? ab, gridW, gridH, hints, settings);
+        using (correction)
+        using (luminance)
+        {
+            // Edge-aware: the model's ab resized as always, the correction brought up guided by the picture's own L.
+            if (!settings.EdgeAware)
+            {
+                if (coarse is null)
+                    BufferOps.Accumulate(correction, ab);
+                else
+                    using (Tensor<float> fine = device.Allocate<float>("correction.fine", ab.Shape))
+                    {
+                        ResampleOps.ResizeBilinear(correction, 0, 2, fine, 0);
+                        BufferOps.Accumulate(fine, ab);
+                    }
+            }
+            ResampleOps.ResizeBilinear(ab, 0, 2, lab, 1);
+            if (settings.EdgeAware)
+                HintPropagationOps.Upsample(correction, luminance, lab, settings);
+        }
+    }
+
+    /// <summary>
+    /// The hints' corrections to <paramref name="ab"/> [1, 2, height, width] (the decoded grid) spread over the
+    /// grid, and the grid's L / 100 they spread along (the picture's L resized down), both new tensors the
+    /// caller disposes: each grid cell under a hint's square holds the hint's ab minus the decoded ab (cells
+    /// under several hints take their mean), and <see cref="HintPropagationOps.Propagate"/> carries those corrections to
+    /// the other cells.
+    /// </summary>
+    private static (Tensor<float> Correction, Tensor<float> Luminance) SpreadHints(ComputeDevice device, Prediction prediction, Tensor<float> ab,
+        int width, int height, IReadOnlyList<ColorHint> hints, PropagationSettings settings)
+    {
+        int cells = width * height;
+        (int X, int Y) CellOf(int x, int y) => Prediction.CellOf(x, y, width, height, prediction.Image.Width, prediction.Image.Height);
+        float[] model = ab.Download();
+        var sum = new double[2 * cells];
+        var count = new int[cells];
+        foreach (ColorHint hint in hints)
+        {
+            var (x0, y0, x1, y1) = hint.Square(prediction.Image.Width, prediction.Image.Height);
+            var (cx0, cy0) = CellOf(x0, y0);
+            var (cx1, cy1) = CellOf(x1, y1);
+            for (int cy = cy0; cy <= cy1; cy++)
+                for (int cx = cx0; cx <= cx1; cx++)
+                {
+                    int r = cy * width + cx;
+                    sum[r] += hint.A;
+                    sum[cells + r] += hint.B;
+                    count[r]++;
+                }
+        }
+        var mask = new float[cells];
+        var correction = new float[2 * cells];
+        for (int r = 0; r < cells; r++)
+            if (count[r] > 0)
+            {
+                mask[r] = 1;
+                correction[r] = (float)(sum[r] / count[r] - model[r]);
+                correction[cells + r] = (float)(sum[cells + r] / count[r] - model[cells + r]);
+            }
+        Tensor<float> y = device.Allocate<float>("hint.y", Shape.Nchw(1, 1, height, width));
+        Tensor<float>? x = null;
+        try
+        {
+            ResampleOps.ResizeBilinear(prediction.Lab!, 0, 1, y, 0, scale: 0.01f);
+            using Tensor<float> tmask = device.Upload("hint.mask", y.Shape, mask);
+            x = device.Upload("hint.correction", ab.Shape, correction);
+            HintPropagationOps.Propagate(y, tmask, x, settings);
+            return (x, y);
+        }
+        catch
+        {
+            x?.Dispose();
+            y.Dispose();
+            throw;
+        }
+    }
+}

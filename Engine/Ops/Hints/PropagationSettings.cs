@@ -1,0 +1,28 @@
+using ColorKernels.Kernels.Hints;
+
+namespace ColorKernels.Engine.Ops;
+
+/// <summary>
+/// How hints spread (see <see cref="HintPropagationKernels"/>): the affinity's sigma scale and floor, the pull towards 0,
+/// and the solver's iterations. The defaults were chosen with `perf --filter hints` on the first 20 of 40
+/// held-out photos (perf/NOTES.md): a floor of 1e-2 (L steps under about 10 count as one surface, so
+/// flat but noisy regions conduct) with a small scale (a window's variance does not soften a real edge),
+/// and a pull of 1e-3 towards no correction: on photos it ties with none (24.62 against 24.59 dB at 10
+/// hints), and it keeps a region no hint reaches, behind a strong edge, at the model's colours (with
+/// none, the exact solution carries the one correction there too). Levin's own 0.6 and 2e-6 scored the
+/// same on photos but leak across edges without his per-row normalisation (42% on the two-region test).
+/// 100 solver steps: on 20 photos the same PSNR and AuC as 200 at 10 and 50 hints (-0.03 dB at 2 on one half,
+/// where corrections travel furthest), in half the time; 60 lost 0.1 dB at 2 hints.
+/// Upsampling: <see cref="EdgeAware"/> brings the grid's correction to the picture by joint bilateral
+/// upsampling guided by its full-resolution L (<see cref="HintPropagationKernels.HintUpsampleKernel"/>: a window of
+/// <see cref="UpsampleRadius"/> cells each way, <see cref="SigmaSpace"/> in cells, <see cref="SigmaRange"/>
+/// in L / 100); off, it is resized bilinearly with the model's ab. Chosen on 20 photos: the bilinear
+/// resize's 2 x 2 cells with sigma 0.5 keep 93-94% of the hinted patches within 5 of their hint (bilinear
+/// 94-95%) at equal or better PSNR and AuC; a 4 x 4 window of sigma 1 blurred them to 85-87% (perf/NOTES.md).
+/// After a network that reads hints itself (the hint network), <see cref="PropagateAfterNetwork"/> spreads what
+/// its output leaves off the hints, over its ab grid made <see cref="PropagationDivisor"/> times coarser
+/// (4: ECCV16's grid at the same input size, where the settings above were chosen).
+/// </summary>
+internal sealed record PropagationSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 100,
+    bool EdgeAware = true, int UpsampleRadius = 1, float SigmaSpace = 0.5f, float SigmaRange = 0.1f, bool PropagateAfterNetwork = true,
+    int PropagationDivisor = 4);
