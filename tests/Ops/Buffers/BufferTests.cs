@@ -9,7 +9,7 @@ namespace ColorKernels.Tests.Ops;
 /// <summary>Fill, and the deterministic sum of squares (bit-identical when repeated).</summary>
 public class BufferTests
 {
-    public static IEnumerable<object[]> Devices => TestDevices.All;
+    public static IEnumerable<object[]> Devices => TestDevices.Accelerators;
 
     [Theory]
     [MemberData(nameof(Devices))]

@@ -10,7 +10,7 @@ namespace ColorKernels.Tests.Ops;
 /// <summary>Beyond the op table (LossCases): soft-encoding's exact ties and the grey bin, the fused cross-entropy's summed loss held tighter, and the bin histogram accumulating over launches.</summary>
 public class LossTests
 {
-    public static IEnumerable<object[]> Devices => TestDevices.All;
+    public static IEnumerable<object[]> Devices => TestDevices.Accelerators;
 
     private static float[] Centres() => Eccv16Architecture.CentresPlanar();
 
