@@ -104,6 +104,12 @@ public static class Cli
     }
 
     /// <summary>The name in <paramref name="names"/> nearest to <paramref name="token"/> (an option for an option, a command for a word; help's "/h" aliases left out), when near enough to be a typo.</summary>
+    /// <remarks>
+    /// Kept by hand: System.CommandLine 2.0.15's typo corrections are not an API. Its only public handle is the
+    /// switch ParseErrorAction.ShowTypoCorrections; the search (ParseErrorAction.WriteTypoCorrectionSuggestions
+    /// and its distance functions) is private and writes a localised "Did you mean one of the following?" list
+    /// to the output, so using it would mean scraping that text instead of the CLI's one-line error.
+    /// </remarks>
     public static string? Nearest(string token, IEnumerable<string> names) =>
         names.Where(n => !n.StartsWith('/') && n.StartsWith('-') == token.StartsWith('-'))
             .Select(n => (Name: n, Distance: Distance(n, token))).Where(n => n.Distance <= Math.Max(2, token.Length / 3))

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -150,7 +151,7 @@ public sealed class ModelFile
         }
         int tableEnd = reader.Position;
         uint headerCrc = reader.UInt32("header checksum");
-        if (Crc32.Compute(bytes.AsSpan(0, tableEnd)) != headerCrc)
+        if (Crc32.HashToUInt32(bytes.AsSpan(0, tableEnd)) != headerCrc)
             throw new UserErrorException($"'{path}': header checksum mismatch (the file is corrupt)");
 
         // Past the header checksum every field above is as written; now check it is consistent.
@@ -201,7 +202,7 @@ public sealed class ModelFile
             if (offset + length > (ulong)bytes.Length)
                 throw new UserErrorException($"'{path}': truncated: tensor '{name}' needs bytes {offset}..{offset + length}, the file has {bytes.Length}");
             ReadOnlySpan<byte> data = bytes.AsSpan((int)offset, (int)length);
-            if (Crc32.Compute(data) != crc)
+            if (Crc32.HashToUInt32(data) != crc)
                 throw new UserErrorException($"'{path}': tensor '{name}' checksum mismatch (the file is corrupt)");
             tensors.Add(new StoredTensor(name, shape, Decode(data, storage, (int)elements), storage));
             expectedOffset += length;
@@ -297,13 +298,13 @@ public sealed class ModelFile
                 w.Write(d);
             w.Write(offset);
             w.Write((ulong)encoded[i].Length);
-            w.Write(Crc32.Compute(encoded[i]));
+            w.Write(Crc32.HashToUInt32(encoded[i]));
             offset += (ulong)encoded[i].Length;
         }
         w.Flush();
         if (table.Length != tableEnd)
             throw new InvalidOperationException("model table size miscomputed");
-        w.Write(Crc32.Compute(table.GetBuffer().AsSpan(0, (int)table.Length)));
+        w.Write(Crc32.HashToUInt32(table.GetBuffer().AsSpan(0, (int)table.Length)));
         foreach (byte[] data in encoded)
             w.Write(data);
         w.Flush();

@@ -10,6 +10,15 @@ namespace ColorKernels.Host.Files;
 /// is the picture's), size the side of the square in pixels (default 1, at most 64), at most
 /// <see cref="ColorHint.MaxHints"/> hints. Every problem is one line naming the file and the entry.
 /// </summary>
+/// <remarks>
+/// The document is walked by hand rather than deserialised into records, for the messages: JsonSerializer
+/// stops at its first problem in document order and reports it as a JsonException in its own words ("The
+/// JSON value could not be converted to System.Nullable`1[System.Int32]. Path: $.hints[3].x | LineNumber:
+/// ..."), reads "x": null as a missing x, and finds missing required properties only after the whole object,
+/// all in one sentence; getting "hint 3: \"x\" must be a whole number" back would mean parsing its paths and
+/// messages. The count limit also comes first here, before any entry is looked at. And the web demo passes
+/// its request's "hints" array in as a JsonElement (<see cref="Hints"/>), so the element walk stays either way.
+/// </remarks>
 public static class HintFiles
 {
     /// <summary>Larger hint files are refused unread (10,000 hints take well under 1 MB).</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using System.Text.RegularExpressions;
 using ColorKernels.Tests.Support;
 using Xunit;
 
@@ -59,19 +60,58 @@ public class HelpPageTests
             + actual.Skip(Enumerable.Range(0, Math.Min(expected.Length, actual.Length)).FirstOrDefault(i => expected[i] != actual[i], Math.Min(expected.Length, actual.Length))).Take(200).Aggregate("", (s, c) => s + c));
     }
 
+    /// <summary>
+    /// Defaults are stated in three places: System.CommandLine's "[default: X]" in --help, printed from the
+    /// option's own default (right by construction); prose in an option's description, "(default: the
+    /// model's)", for a default decided at run time; and docs/cli.md, "`--crf` (default 20", written by hand.
+    /// A prose default must not sit beside a fixed one (the help line would state two), and every default
+    /// docs/cli.md states for an option with a fixed default must be that default. Both kinds must be found:
+    /// a pattern that stops matching fails here instead of checking nothing.
+    /// </summary>
     [Fact]
     public void Help_texts_that_name_a_default_name_the_real_one()
     {
-        // "(default: X)" in an option's description must agree with the default System.CommandLine shows.
-        foreach (var (path, command) in Commands(Host.Program.Commands(), ""))
+        var commands = Commands(Host.Program.Commands(), "").ToList();
+        string Shown(Option o) => Convert.ToString(o.GetDefaultValue(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        var wrong = new List<string>();
+
+        int prose = 0;
+        foreach (var (path, command) in commands)
             foreach (Option option in command.Options)
             {
-                var said = System.Text.RegularExpressions.Regex.Match(option.Description ?? "", @"default: ([^;,)]+)");
-                if (!said.Success || !option.HasDefaultValue)
+                var said = Regex.Match(option.Description ?? "", @"\bdefault: ([^;,)]+)");
+                if (!said.Success)
                     continue;
-                string shown = Convert.ToString(option.GetDefaultValue(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
-                Assert.True(said.Groups[1].Value.Trim().StartsWith(shown, StringComparison.OrdinalIgnoreCase) || shown.Length == 0,
-                    $"colorkernels {path} {option.Name}: the help says 'default {said.Groups[1].Value}', the default is '{shown}'");
+                prose++;
+                if (option.HasDefaultValue)
+                    wrong.Add($"colorkernels {path} {option.Name}: the description says 'default: {said.Groups[1].Value}' beside the option's own default '{Shown(option)}'");
             }
+        Assert.True(prose > 0, "no option description states a default in prose ('default: ...'): the pattern no longer matches how help texts say it");
+
+        // docs/cli.md: "`--max-megapixels N` (default 100)", "`--crf` (default 20; ...", under "## `colorkernels COMMAND ...`" headings.
+        string[] doc = File.ReadAllLines(TestData.RepositoryFile("docs", "cli.md"));
+        int verified = 0;
+        Command? section = null;
+        foreach (string line in doc)
+        {
+            var heading = Regex.Match(line, @"^## .*`colorkernels ([a-z-]+)");
+            if (heading.Success)
+                section = commands.Select(c => c.Command).FirstOrDefault(c => c.Name == heading.Groups[1].Value);
+            foreach (Match m in Regex.Matches(line, @"`(--[a-z-]+)[^`]*` \(default:? ([^;,):]+)"))
+            {
+                string name = m.Groups[1].Value, value = m.Groups[2].Value.Trim();
+                Option[] candidates = section?.Options.Where(o => o.Name == name).ToArray() is { Length: > 0 } own ? own
+                    : commands.SelectMany(c => c.Command.Options).Where(o => o.Name == name).ToArray();
+                Assert.True(candidates.Length > 0, $"docs/cli.md states a default for {name}, which no command has");
+                Option[] fixedDefault = candidates.Where(o => o.HasDefaultValue).ToArray();
+                if (fixedDefault.Length == 0)
+                    continue;   // decided at run time ("the input's"): the prose is the only statement of it
+                verified++;
+                if (!fixedDefault.Any(o => string.Equals(Shown(o), value, StringComparison.OrdinalIgnoreCase)))
+                    wrong.Add($"docs/cli.md: {name} (default {value}), but the option's default is '{string.Join("' or '", fixedDefault.Select(Shown).Distinct())}'");
+            }
+        }
+        Assert.True(verified > 0, "docs/cli.md states no default of an option with a fixed default ('`--option N` (default X)'): the pattern no longer matches how it says it");
+        Assert.True(wrong.Count == 0, string.Join("; ", wrong));
     }
 }

@@ -33,6 +33,12 @@ internal sealed record OpCase(string Op, string Shape, Tolerance Tolerance, Acti
     /// <summary>"BatchNorm.Inference 2x4x32x32": how tests and perf name the case.</summary>
     public string Id => $"{Op} {Shape}";
 
+    /// <summary>
+    /// A convolution op (Conv2d.*): the only ops that run through ComputeDevice.ConvAlgorithm's backend, so the
+    /// only ones the tests run on every convolution variant (TestDevices.AllConv); the rest run once per accelerator.
+    /// </summary>
+    public bool Convolves => Op.StartsWith("Conv2d.", StringComparison.Ordinal);
+
     /// <summary>Only perf runs it (too large for the CPU accelerator's test runs; perf validates it before timing).</summary>
     public bool PerfOnly { get; init; }
 

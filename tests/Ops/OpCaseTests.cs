@@ -6,18 +6,25 @@ using Xunit;
 namespace ColorKernels.Tests.Ops;
 
 /// <summary>
-/// Runs the table of op cases (<see cref="OpCases"/>) on every device and variant of
-/// <see cref="TestDevices"/>: each case's outputs against its reference within its tolerance, its
+/// Runs the table of op cases (<see cref="OpCases"/>) on every accelerator of <see cref="TestDevices"/>
+/// (convolutions on every convolution variant too): each case's outputs against its reference within its tolerance, its
 /// gradients against finite differences, and one coverage check that every kernel of the Kernels project
 /// is launched by some case.
 /// </summary>
 public class OpCaseTests
 {
-    /// <summary>Every (device, case): convolution cases also on the 4 x 4-thread CPU device (the large tiled kernel's K step 2).</summary>
+    /// <summary>
+    /// Every (device, case). Convolution cases run on every accelerator and every convolution variant
+    /// (TestDevices.AllConv: "cpu:0/direct", "cpu:0/tiled", ..., and the 4 x 4-thread CPU device for the large
+    /// tiled kernel's K step 2). Every other case runs once per accelerator (TestDevices.Accelerators: the CPU
+    /// accelerator, and CUDA and OpenCL devices when present): the variants differ only in how Conv2dOps
+    /// convolves, so on them a non-convolution case launched the same kernels on the same CPU accelerator
+    /// four times over.
+    /// </summary>
     public static IEnumerable<object[]> Cases =>
         from c in OpCases.All
         where !c.PerfOnly
-        from d in c.Op.StartsWith("Conv2d.", StringComparison.Ordinal) ? TestDevices.AllConv : TestDevices.All
+        from d in c.Convolves ? TestDevices.AllConv : TestDevices.Accelerators
         select new object[] { d[0], c.Id };
 
     public static IEnumerable<object[]> GradientCases =>
@@ -108,7 +115,7 @@ public class OpCaseTests
             using ComputeDevice device = catalog.Open(new DeviceSpec(DeviceKind.Cpu, 0));
             device.ConvAlgorithm = algorithm;
             device.Launcher.Profiling = true;
-            foreach (OpCase c in OpCases.All.Where(c => !c.PerfOnly && (algorithm == ConvAlgorithm.LoweredGemm || c.Op.StartsWith("Conv2d.", StringComparison.Ordinal))))
+            foreach (OpCase c in OpCases.All.Where(c => !c.PerfOnly && (algorithm == ConvAlgorithm.LoweredGemm || c.Convolves)))
             {
                 using OpRun run = c.Start(device);
                 run.Launch!();

@@ -31,10 +31,10 @@ public static class ModelChecksums
                 ulong length = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(pos + 8));
                 if (offset <= (ulong)bytes.Length && length <= (ulong)bytes.Length - offset)
                     BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(pos + 16),
-                        Engine.Models.Crc32.Compute(bytes.AsSpan((int)offset, (int)length)));
+                        System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan((int)offset, (int)length)));
                 pos += 20;
             }
-            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(pos), Engine.Models.Crc32.Compute(bytes.AsSpan(0, pos)));
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(pos), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, pos)));
         }
         catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException or OverflowException)
         {

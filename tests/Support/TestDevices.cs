@@ -4,7 +4,8 @@ namespace ColorKernels.Tests.Support;
 
 /// <summary>
 /// Theory data for kernel tests: every usable accelerator on this machine, the CPU accelerator always,
-/// CUDA and OpenCL devices when present. Devices are opened once per test process and shared; ILGPU
+/// CUDA and OpenCL devices when present (<see cref="Accelerators"/>), and for convolutions every variant too
+/// (<see cref="All"/>, <see cref="AllConv"/>). Devices are opened once per test process and shared; ILGPU
 /// accelerators are safe to use from parallel test classes (measured on this machine kind).
 /// </summary>
 public static class TestDevices
@@ -16,13 +17,23 @@ public static class TestDevices
     private static readonly Dictionary<string, ComputeDevice> Open = new();
 
     /// <summary>
-    /// Ids of every usable device, e.g. "cpu:0", "cuda:0" (each with its own convolution variant), plus the
-    /// CPU accelerator made to run the other variants: "cpu:0/direct" (the plain direct kernels) and
-    /// "cpu:0/tiled" and "cpu:0/tiled-large" (the GPUs' tiled implicit GEMMs, with 2 x 2-thread groups), so
-    /// every variant is checked on every machine.
+    /// Each accelerator once: the ids of every usable device, e.g. "cpu:0", "cuda:0" (each running its own
+    /// convolution variant), plus "KIND:0" for each kind <see cref="RequireVariable"/> requires. For tests of
+    /// ops that never convolve: the convolution variant is the only thing the "cpu:0/..." ids of
+    /// <see cref="All"/> change (ComputeDevice.ConvAlgorithm, read by Conv2dOps alone), so running such a
+    /// test on them repeats the same kernels on the same accelerator. Every accelerator present is still here.
+    /// </summary>
+    public static IEnumerable<object[]> Accelerators =>
+        WithRequired(Environment.GetEnvironmentVariable(RequireVariable), Catalog.Value.Entries).Select(id => new object[] { id });
+
+    /// <summary>
+    /// <see cref="Accelerators"/> plus the CPU accelerator made to run the other convolution variants:
+    /// "cpu:0/direct" (the plain direct kernels) and "cpu:0/tiled" and "cpu:0/tiled-large" (the GPUs' tiled
+    /// implicit GEMMs, with 2 x 2-thread groups), so every variant is checked on every machine. For tests that
+    /// convolve (Conv2dOps, the networks built on it); the others take <see cref="Accelerators"/>.
     /// </summary>
     public static IEnumerable<object[]> All =>
-        WithRequired(Environment.GetEnvironmentVariable(RequireVariable), Catalog.Value.Entries).Select(id => new object[] { id })
+        Accelerators
             .Append(new object[] { "cpu:0/direct" })
             .Append(new object[] { "cpu:0/tiled" })
             .Append(new object[] { "cpu:0/tiled-large" });

@@ -6,14 +6,17 @@ using Xunit;
 
 namespace ColorKernels.Tests.Ops;
 
-/// <summary>Fill, and the deterministic sum of squares (bit-identical when repeated).</summary>
+/// <summary>
+/// The deterministic sum of squares: bit-identical when repeated (fixed-order partial sums, no atomics). Fill and
+/// the sum's value, on 1 to 1,000 elements, are the op table's (BuffersCases).
+/// </summary>
 public class BufferTests
 {
-    public static IEnumerable<object[]> Devices => TestDevices.All;
+    public static IEnumerable<object[]> Devices => TestDevices.Accelerators;
 
     [Theory]
     [MemberData(nameof(Devices))]
-    public void Sum_of_squares_and_fill(string deviceId)
+    public void Sum_of_squares_is_bit_identical_when_repeated(string deviceId)
     {
         ComputeDevice device = TestDevices.Get(deviceId);
         float[] x = TestData.Uniform(1000, -1, 1, 91);
@@ -22,12 +25,9 @@ public class BufferTests
         using var partials = device.Upload("partials", new Shape(device.Launcher.MaxElementThreads), TestData.Filled(device.Launcher.MaxElementThreads, float.NaN));
         BufferOps.Fill(result, 1f);
         BufferOps.AddSumOfSquares(t, partials, result);
-        Assert.Equal(1 + x.Sum(v => (double)v * v), result.Download()[0], 1e-3);
         float first = result.Download()[0];
         BufferOps.Fill(result, 1f);
         BufferOps.AddSumOfSquares(t, partials, result);
         Assert.Equal(first, result.Download()[0]);   // bit-identical: no atomics
-        BufferOps.Fill(t, 2.5f);
-        Assert.All(t.Download(), v => Assert.Equal(2.5f, v));
     }
 }

@@ -40,6 +40,9 @@ internal static partial class OpCases
                 var srgb = r.Out("srgb", input.Shape);
                 r.Launch = () => LabOps.LabToSrgb(input, srgb);
                 r.Check("srgb", srgb, LabReference.LabToSrgb(lab, n, pixels));
+                // Random Lab is mostly out of gamut: the result must lie inside the sRGB cube exactly, not just within
+                // the tolerance of the (clamped) reference. 1 marks a value outside [0, 1].
+                r.Checks.Add(("srgb outside [0, 1]", () => srgb.Download().Select(v => v is >= 0f and <= 1f ? 0f : 1f).ToArray(), new double[n * 3 * pixels]));
             }), perf);
             yield return (new OpCase("Lab.LabToSrgbBytes", shape, new Tolerance(1, 0, "one 8-bit step: float32 and double round differently within 1e-5 of a .5 boundary"), r =>
             {

@@ -10,38 +10,18 @@ namespace ColorKernels.Tests.Ops;
 
 /// <summary>
 /// sRGB &lt;-&gt; CIELAB beyond the op table (ColorCases: every conversion against <see cref="LabReference"/>
-/// on the boundary shapes): float sRGB held inside [0, 1] even out of gamut, bytes off by one only at a
+/// on the boundary shapes, float sRGB held inside [0, 1] even out of gamut): bytes off by one only at a
 /// rounding boundary (two poison patterns), published Lab values, clamping, exact byte round trips (a
 /// sample and all 2^24 colours), and every run length. Outputs are poisoned so an unwritten element fails.
 /// </summary>
 public class LabTests
 {
-    public static IEnumerable<object[]> Shapes => TestData.ImageShapes(TestDevices.All);
-    public static IEnumerable<object[]> Devices => TestDevices.All;
+    public static IEnumerable<object[]> Shapes => TestData.ImageShapes(TestDevices.Accelerators);
+    public static IEnumerable<object[]> Devices => TestDevices.Accelerators;
 
     // Tolerance on L, a, b: 0.01, the accuracy the foundation issue asks for. Measured error is ~1e-4: float32
     // rounding of values up to ~100 through pow() and the cube root (plus approximate exp2/log2 on GPUs).
     private const double LabTolerance = 0.01;
-
-    // Tolerance on float sRGB in [0, 1]: 1e-4, a fifth of an 8-bit step's rounding margin (0.5/255 = 2e-3),
-    // well above float32 error through the inverse companding pow().
-    private const double SrgbTolerance = 1e-4;
-
-    [Theory]
-    [MemberData(nameof(Shapes))]
-    public void LabToSrgb_matches_reference_including_out_of_gamut(string deviceId, int n, int h, int w)
-    {
-        ComputeDevice device = TestDevices.Get(deviceId);
-        float[] lab = RandomLab(n, h * w, seed: h * 13 + w);
-        using Tensor<float> input = device.Upload("lab", Shape.Nchw(n, 3, h, w), lab);
-        using Tensor<float> srgb = device.Upload("srgb", Shape.Nchw(n, 3, h, w), TestData.Filled(lab.Length, float.NaN));
-
-        LabOps.LabToSrgb(input, srgb);
-
-        float[] actual = srgb.Download();
-        AssertClose.All(LabReference.LabToSrgb(lab, n, h * w), actual, SrgbTolerance, what: "sRGB");
-        Assert.All(actual, v => Assert.InRange(v, 0f, 1f));
-    }
 
     [Theory]
     [MemberData(nameof(Shapes))]

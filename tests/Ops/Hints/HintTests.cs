@@ -13,7 +13,7 @@ namespace ColorKernels.Tests.Ops;
 /// </summary>
 public class HintTests
 {
-    public static IEnumerable<object[]> Devices => TestDevices.All;
+    public static IEnumerable<object[]> Devices => TestDevices.Accelerators;
 
     [Theory]
     [MemberData(nameof(Devices))]

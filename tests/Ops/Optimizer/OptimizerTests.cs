@@ -9,7 +9,7 @@ namespace ColorKernels.Tests.Ops;
 /// <summary>Adam and SGD over several steps against their formulas in double.</summary>
 public class OptimizerTests
 {
-    public static IEnumerable<object[]> Devices => TestDevices.All;
+    public static IEnumerable<object[]> Devices => TestDevices.Accelerators;
 
     [Theory]
     [MemberData(nameof(Devices))]

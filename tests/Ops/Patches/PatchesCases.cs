@@ -7,7 +7,13 @@ internal static partial class OpCases
 
     private static IEnumerable<OpCase> Patches()
     {
-        foreach (var (h, w, k, dilation) in new[] { (1, 1, 1, 1), (9, 11, 3, 1), (31, 33, 7, 1), (32, 32, 5, 4) })
+        // A 1 x 1 patch, then pictures of one pixel, a column, odd and non-square sizes, each with plain and
+        // dilated windows larger than the picture (clamped at its edges).
+        var shapes = new[] { (1, 1, 1, 1), (9, 11, 3, 1), (31, 33, 7, 1), (32, 32, 5, 4) }
+            .Concat(from hw in new[] { (1, 1), (31, 1), (32, 33), (9, 17) }
+                    from kd in new[] { (3, 1), (5, 1), (5, 4), (7, 3) }
+                    select (hw.Item1, hw.Item2, kd.Item1, kd.Item2));
+        foreach (var (h, w, k, dilation) in shapes)
         {
             int plane = h * w, n = Math.Min(plane, 40);
             yield return new OpCase("Patches.ExtractPatches", $"{h}x{w} k{k} d{dilation}", new Tolerance(1e-6, 0, "a copy of L times 0.01: float rounding only"), r =>

@@ -11,6 +11,9 @@ internal static partial class OpCases
         var cases = new (int N, int SrcC, int SrcOff, int C, int H, int W, int DstC, int DstOff, int OH, int OW)[]
         {
             (1, 1, 0, 1, 1, 1, 1, 0, 3, 5), (2, 3, 1, 2, 31, 33, 3, 0, 32, 32), (1, 3, 0, 3, 64, 48, 4, 1, 17, 5), (3, 2, 0, 1, 7, 9, 2, 1, 28, 36),
+            // Whole tensors: x4 as ECCV16 upsamples, 1 x 1 sources, a downscale, the same size, odd ratios, to 1 x 1.
+            (1, 2, 0, 2, 8, 8, 2, 0, 32, 32), (2, 2, 0, 2, 1, 1, 2, 0, 4, 4), (1, 1, 0, 1, 33, 31, 1, 0, 8, 8), (1, 3, 0, 3, 31, 33, 3, 0, 31, 33),
+            (1, 2, 0, 2, 5, 7, 2, 0, 17, 3), (1, 1, 0, 1, 64, 64, 1, 0, 1, 1), (1, 2, 0, 2, 16, 9, 2, 0, 64, 36),
         };
         foreach (var a in cases)
         {

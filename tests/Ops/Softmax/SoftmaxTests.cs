@@ -10,7 +10,7 @@ namespace ColorKernels.Tests.Ops;
 /// <summary>The palette decode's limits (mode, mean, overflow); softmax and the decode against their references, at several temperatures, are in the op table (SoftmaxCases).</summary>
 public class SoftmaxTests
 {
-    public static IEnumerable<object[]> Devices => TestDevices.All;
+    public static IEnumerable<object[]> Devices => TestDevices.Accelerators;
 
     [Theory]
     [MemberData(nameof(Devices))]
