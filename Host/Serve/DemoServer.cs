@@ -3,10 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using ColorKernels.Host.Files;
 using ColorKernels.Engine;
-using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
 using Microsoft.AspNetCore.Builder;
@@ -18,11 +15,12 @@ using Microsoft.Extensions.Logging;
 namespace ColorKernels.Host.Serve;
 
 /// <summary>
-/// The web demo: one page (Host/Serve/Page/index.html, served from the assembly) and a JSON API over a
+/// The web demo's HTTP side: one page (Host/Serve/index.html, served from the assembly) and a JSON API over a
 /// <see cref="DemoService"/>. Every API route answers errors as {"error": "..."} with its status: 400 bad
 /// input, 401 missing key, 404 unknown model/picture/route, 405 wrong method, 413 upload too large, 503 queue full (with
 /// Retry-After), 504 waited too long, 500 a bug (one line, no trace). Each response says in X-Elapsed-Ms
-/// how long it took and in X-Device what ran it.
+/// how long it took and in X-Device what ran it. A request's parts are read by <see cref="DemoUpload"/>, <see cref="DemoQuery"/>
+/// and <see cref="SteeringRequest"/>.
 /// </summary>
 internal static class DemoServer
 {
@@ -32,7 +30,7 @@ internal static class DemoServer
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(DemoServer).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(service);
-        builder.Services.Configure<FormOptions>(o => FormLimits(o, service.Options.MaxUploadBytes));
+        builder.Services.Configure<FormOptions>(o => DemoUpload.FormLimits(o, service.Options.MaxUploadBytes));
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         configure(builder);
         WebApplication app = builder.Build();
@@ -112,12 +110,12 @@ internal static class DemoServer
         }
         catch (BadHttpRequestException e)
         {
-            await Fail(context, e.StatusCode, e.StatusCode == 413 ? TooLarge(service.Options.MaxUploadBytes).Message : $"bad request: {e.Message}");
+            await Fail(context, e.StatusCode, e.StatusCode == 413 ? DemoUpload.TooLarge(service.Options.MaxUploadBytes).Message : $"bad request: {e.Message}");
         }
         catch (InvalidDataException e)
         {
             // ASP.NET Core's multipart reader: over one of its limits, or malformed.
-            var (status, message) = MultipartProblem(e.Message, service.Options.MaxUploadBytes);
+            var (status, message) = DemoUpload.MultipartProblem(e.Message, service.Options.MaxUploadBytes);
             await Fail(context, status, message);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -158,34 +156,6 @@ internal static class DemoServer
         return Task.CompletedTask;
     }
 
-    /// <summary>The multipart reader's limits for uploads of at most <paramref name="maxUploadBytes"/>.</summary>
-    internal static FormOptions FormLimits(FormOptions o, long maxUploadBytes)
-    {
-        o.MultipartBodyLengthLimit = maxUploadBytes + 1;
-        // A multipart file is buffered in memory up to the upload limit, never in a temporary file (the
-        // default spills past 64 KiB to ASPNETCORE_TEMP): nothing of an upload reaches the disk.
-        o.MemoryBufferThreshold = (int)Math.Min(int.MaxValue, maxUploadBytes + 1);
-        o.ValueCountLimit = FormParts;
-        return o;
-    }
-
-    /// <summary>Parts (files and fields) a multipart form may have: the page sends one.</summary>
-    internal const int FormParts = 64;
-
-    /// <summary>The status and plain message for the multipart reader's complaint: which limit, or what is malformed.</summary>
-    internal static (int Status, string Message) MultipartProblem(string reason, long maxUploadBytes)
-    {
-        if (reason.Contains("body length limit", StringComparison.OrdinalIgnoreCase))
-            return (413, TooLarge(maxUploadBytes).Message);
-        if (reason.Contains("boundary length limit", StringComparison.OrdinalIgnoreCase))
-            return (400, "the multipart boundary is longer than 70 characters (RFC 2046's limit)");
-        if (reason.Contains("count limit", StringComparison.OrdinalIgnoreCase) && reason.Contains("value", StringComparison.OrdinalIgnoreCase))
-            return (413, $"the multipart form has more than {FormParts} parts: send the picture as one part named 'image'");
-        if (reason.Contains("header", StringComparison.OrdinalIgnoreCase) && reason.Contains("limit", StringComparison.OrdinalIgnoreCase))
-            return (413, "a multipart part's headers are over the limit (16 headers, 16 KiB in all)");
-        return (400, $"the multipart form could not be read: {Cli.OneLine(reason)}");
-    }
-
     private static bool HasKey(HttpRequest request, string key)
     {
         string? given = request.Headers["X-Api-Key"].FirstOrDefault();
@@ -212,23 +182,17 @@ internal static class DemoServer
     /// POST /api/colorize: a picture in (the body, raw or multipart field "image"), the coloured picture out
     /// (PNG, or JPEG with format=jpeg). Parameters: model, temperature, size. Without a body, picture=ID
     /// colours a kept upload again: the temperature re-decodes the kept distribution, the network does not run.
-    /// With picture=ID and a JSON body (Content-Type application/json), the kept prediction is decoded steered:
-    /// {"hints": [{"x", "y", "color", "size"}] (as colorize --hints reads), "palette": "#aa3322,#334455" or
-    /// [{"a", "b", "weight"}] (as POST /api/palette gives), "paletteStrength": 0-10}.
+    /// With picture=ID and a JSON body (Content-Type application/json), the kept prediction is decoded steered
+    /// (<see cref="SteeringRequest"/>: hints, a palette and its strength).
     /// The response's X-Picture names the kept upload; X-Network says whether the network ran.
     /// </summary>
     private static async Task Colorize(HttpContext context, DemoService service)
     {
         var query = context.Request.Query;
         DemoModel model = service.Model(query["model"]);
-        float? temperature = Temperature(query);
-        int? size = (int?)Number(query, "size", 8, 4096);
-        string format = (query["format"].FirstOrDefault() ?? "png").ToLowerInvariant() switch
-        {
-            "png" => "png",
-            "jpeg" or "jpg" => "jpeg",
-            var other => throw new DemoException(400, $"format '{other}': png or jpeg"),
-        };
+        float? temperature = DemoQuery.Temperature(query);
+        int? size = (int?)DemoQuery.Number(query, "size", 8, 4096);
+        string format = DemoQuery.Format(query);
         bool steered = context.Request.ContentType is { } type && type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase);
         byte[]? upload = await ReadUpload(context, service);
         byte[]? steering = steered ? upload ?? throw new DemoException(400, "a JSON body steers a kept picture: send {\"hints\": [...]} or {\"palette\": ...}") : null;
@@ -238,7 +202,7 @@ internal static class DemoServer
         var (picture, image, ran, t) = await service.Queue.Run(() =>
         {
             Picture p = service.Take(upload, query["picture"]);
-            var (hints, palette) = steering is null ? (null, null) : Steering(steering, p.Original.Width, p.Original.Height);
+            var (hints, palette) = steering is null ? (null, null) : SteeringRequest.Parse(steering, p.Original.Width, p.Original.Height);
             var (coloured, networkRan, used) = service.Colorize(p, model, size, temperature, hints, palette);
             return (p, DemoService.Encode(coloured, format), networkRan, used);
         }, context.RequestAborted);
@@ -257,62 +221,14 @@ internal static class DemoServer
     {
         var query = context.Request.Query;
         DemoModel model = service.Model(query["model"]);
-        float? temperature = Temperature(query);
-        int? size = (int?)Number(query, "size", 8, 4096);
-        int x = (int)(Number(query, "x", 0, int.MaxValue) ?? throw new DemoException(400, "x: the pixel's column is needed"));
-        int y = (int)(Number(query, "y", 0, int.MaxValue) ?? throw new DemoException(400, "y: the pixel's row is needed"));
+        float? temperature = DemoQuery.Temperature(query);
+        int? size = (int?)DemoQuery.Number(query, "size", 8, 4096);
+        int x = (int)(DemoQuery.Number(query, "x", 0, int.MaxValue) ?? throw new DemoException(400, "x: the pixel's column is needed"));
+        int y = (int)(DemoQuery.Number(query, "y", 0, int.MaxValue) ?? throw new DemoException(400, "y: the pixel's row is needed"));
         byte[]? upload = await ReadUpload(context, service);
         object result = await service.Queue.Run(() => service.Distribution(service.Take(upload, query["picture"]), model, size, x, y, temperature), context.RequestAborted);
         await context.Response.WriteAsJsonAsync(result);
     }
-
-    /// <summary>The hints and palette of a steering body (see <see cref="Colorize"/>); each problem one line (400).</summary>
-    private static (IReadOnlyList<ColorHint>? Hints, ColorPalette? Palette) Steering(byte[] json, int width, int height)
-    {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
-        }
-        catch (JsonException e)
-        {
-            throw new DemoException(400, $"the steering body is not valid JSON ({e.Message.Split('.')[0]})");
-        }
-        using (document)
-        {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new DemoException(400, "the steering body: expected {\"hints\": [...], \"palette\": ...}");
-            IReadOnlyList<ColorHint>? hints = null;
-            if (root.TryGetProperty("hints", out JsonElement list) && list.ValueKind != JsonValueKind.Null)
-                hints = list.ValueKind == JsonValueKind.Array ? HintFiles.Hints(list, "hints", width, height)
-                    : throw new DemoException(400, "hints: expected a list [{\"x\": 10, \"y\": 20, \"color\": \"#c03020\", \"size\": 3}, ...]");
-            ColorPalette? palette = null;
-            if (root.TryGetProperty("palette", out JsonElement given) && given.ValueKind != JsonValueKind.Null)
-                palette = given.ValueKind switch
-                {
-                    JsonValueKind.String => ColorPalette.Parse(HintFiles.Text(given, "palette")),
-                    JsonValueKind.Array when given.GetArrayLength() <= ColorPalette.MaxColors => ColorPalette.FromColors(given.EnumerateArray().Select((c, i) =>
-                        c.ValueKind == JsonValueKind.Object && Number(c, "a") is { } av && Number(c, "b") is { } bv
-                        && (c.TryGetProperty("weight", out _) ? Number(c, "weight") : 1) is { } wv
-                            ? new PaletteColor((float)av, (float)bv, wv)
-                            : throw new DemoException(400, $"palette colour {i}: expected {{\"a\": 40, \"b\": 30, \"weight\": 0.2}}")).ToList()),
-                    JsonValueKind.Array => throw new DemoException(400, $"palette: {given.GetArrayLength()} colours, at most {ColorPalette.MaxColors}"),
-                    _ => throw new DemoException(400, "palette: expected \"#aa3322,#334455\" or [{\"a\": 40, \"b\": 30, \"weight\": 0.2}, ...]"),
-                };
-            if (root.TryGetProperty("paletteStrength", out JsonElement strength) && strength.ValueKind != JsonValueKind.Null)
-            {
-                if (palette is null)
-                    throw new DemoException(400, "paletteStrength: no palette to steer with");
-                palette = strength.ValueKind == JsonValueKind.Number && strength.TryGetDouble(out double alpha) ? palette with { Strength = alpha } : throw new DemoException(400, "paletteStrength: expected a number from 0 to 10");
-            }
-            return (hints, palette);
-        }
-    }
-
-    /// <summary>A JSON object's number property, or null when it is missing or not a number.</summary>
-    private static double? Number(JsonElement entry, string name) =>
-        entry.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double number) ? number : null;
 
     /// <summary>POST /api/palette: a colour photo in the body (raw or multipart field "image"); JSON, its colours heaviest first: {"colors": [{"a", "b", "weight", "rgb"}]}.</summary>
     private static async Task Palette(HttpContext context, DemoService service)
@@ -326,18 +242,7 @@ internal static class DemoServer
     private static async Task Som(HttpContext context, DemoService service)
     {
         var query = context.Request.Query;
-        string[] names = (query["grids"].FirstOrDefault() ?? "2x2,3x3").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var grids = new List<(int, int)>();
-        foreach (string name in names)
-        {
-            string[] parts = name.Split('x');
-            if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out int w) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out int h)
-                || w is < 1 or > 8 || h is < 1 or > 8)
-                throw new DemoException(400, $"grid '{name}': WxH with sides from 1 to 8, e.g. 2x2,3x3");
-            grids.Add((w, h));
-        }
-        if (grids.Count is 0 or > 4)
-            throw new DemoException(400, "grids: one to four maps, e.g. 2x2,3x3");
+        List<(int, int)> grids = DemoQuery.Grids(query);
         byte[]? upload = await ReadUpload(context, service);
         object result = await service.Queue.Run(() => service.Som(service.Take(upload, query["picture"]), grids), context.RequestAborted);
         await context.Response.WriteAsJsonAsync(result);
@@ -351,63 +256,6 @@ internal static class DemoServer
         await context.Response.Body.WriteAsync(png);
     }
 
-    /// <summary>The request's decode temperature under the engine's one rule (<see cref="DecodeTemperature"/>), or null.</summary>
-    private static float? Temperature(IQueryCollection query)
-    {
-        if (query["temperature"].FirstOrDefault() is not { Length: > 0 } text)
-            return null;
-        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !DecodeTemperature.IsValid(value))
-            throw new DemoException(400, FormattableString.Invariant($"temperature '{text}': expected 0 (each pixel's most likely colour) or a number from {DecodeTemperature.Min} to {DecodeTemperature.Max}"));
-        return value;
-    }
-
-    private static float? Number(IQueryCollection query, string name, float min, float max)
-    {
-        if (query[name].FirstOrDefault() is not { Length: > 0 } text)
-            return null;
-        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !float.IsFinite(value) || value < min || value > max)
-            throw new DemoException(400, FormattableString.Invariant($"{name} '{text}': expected a number from {min} to {max}"));
-        return value;
-    }
-
-    /// <summary>The uploaded picture's bytes (raw body, or the multipart field "image"), or null when the request has none; 413 past the limit.</summary>
-    private static Task<byte[]?> ReadUpload(HttpContext context, DemoService service) => ReadUpload(context, service.Options.MaxUploadBytes);
-
-    /// <summary>
-    /// <see cref="ReadUpload(HttpContext, DemoService)"/> with the limit given: also the fuzz target's way in
-    /// (tests/Fuzz), which feeds it requests with no server around them.
-    /// </summary>
-    internal static async Task<byte[]?> ReadUpload(HttpContext context, long limit)
-    {
-        HttpRequest request = context.Request;
-        if (request.ContentLength > limit)
-            throw TooLarge(limit);
-        // Only a multipart form is read as a form: curl --data-binary @photo.png labels the raw bytes
-        // application/x-www-form-urlencoded, and they are the picture all the same.
-        if (request.HasFormContentType && request.ContentType!.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
-        {
-            IFormCollection form;
-            try
-            {
-                form = await request.ReadFormAsync(context.RequestAborted);
-            }
-            catch (IOException) when (!context.RequestAborted.IsCancellationRequested)
-            {
-                // The reader found the body's end before the boundary it looks for: cut short, or another boundary than the header's.
-                throw new DemoException(400, "the multipart form ends before its closing boundary: the body is cut short, or its boundary is not the one in Content-Type");
-            }
-            IFormFile? file = form.Files["image"] ?? form.Files.FirstOrDefault();
-            if (file is null)
-                throw new DemoException(400, "the form has no file: send the picture as the field 'image', or send its bytes as the body");
-            if (file.Length > limit)
-                throw TooLarge(limit);
-            using var buffer = new MemoryStream();
-            await file.CopyToAsync(buffer, context.RequestAborted);
-            return buffer.ToArray();
-        }
-        byte[] body = await Engine.Files.StreamBytes.ReadAtMostAsync(request.Body, limit, () => TooLarge(limit), context.RequestAborted);
-        return body.Length == 0 ? null : body;
-    }
-
-    private static DemoException TooLarge(long limit) => new(413, $"the upload is over the limit of {limit / (1024.0 * 1024):0.#} MiB (--max-upload-mb)");
+    /// <summary>The uploaded picture's bytes (raw body, or the multipart field "image"), or null when the request has none; 413 past the server's limit.</summary>
+    private static Task<byte[]?> ReadUpload(HttpContext context, DemoService service) => DemoUpload.Read(context, service.Options.MaxUploadBytes);
 }

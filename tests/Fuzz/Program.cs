@@ -30,7 +30,7 @@ Action<byte[]> run = target switch
         }
         ReadModel(ModelChecksums.Fix(bytes));
     },
-    // The web demo's upload reader (DemoServer.ReadUpload, ASP.NET Core's multipart reader behind it): the
+    // The web demo's upload reader (DemoUpload.Read, ASP.NET Core's multipart reader behind it): the
     // input's first line is the Content-Type, the rest the body. Its answers are the upload, a DemoException
     // (its 400/413) or the multipart reader's complaint, which must map to 400 or 413; anything else would be
     // the demo's 500.
@@ -45,15 +45,15 @@ Action<byte[]> run = target switch
         context.Request.ContentLength = body.Length;
         const long Limit = 64 << 10;
         context.Features.Set<Microsoft.AspNetCore.Http.Features.IFormFeature>(new Microsoft.AspNetCore.Http.Features.FormFeature(context.Request,
-            ColorKernels.Host.Serve.DemoServer.FormLimits(new Microsoft.AspNetCore.Http.Features.FormOptions(), Limit)));
+            ColorKernels.Host.Serve.DemoUpload.FormLimits(new Microsoft.AspNetCore.Http.Features.FormOptions(), Limit)));
         try
         {
-            ColorKernels.Host.Serve.DemoServer.ReadUpload(context, Limit).GetAwaiter().GetResult();
+            ColorKernels.Host.Serve.DemoUpload.Read(context, Limit).GetAwaiter().GetResult();
         }
         catch (ColorKernels.Host.Serve.DemoException e) when (e.Status is 400 or 413)
         {
         }
-        catch (InvalidDataException e) when (ColorKernels.Host.Serve.DemoServer.MultipartProblem(e.Message, Limit).Status is 400 or 413)
+        catch (InvalidDataException e) when (ColorKernels.Host.Serve.DemoUpload.MultipartProblem(e.Message, Limit).Status is 400 or 413)
         {
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode is 400 or 413)
