@@ -58,8 +58,8 @@ public static class Cli
     /// <summary>A network input size asked for with --size (null: the model's own): a multiple of 8 within the model format's range.</summary>
     public static void CheckSize(int? size)
     {
-        if (size is { } asked && (asked < 8 || asked > Engine.Models.ModelFile.MaxInputSize || asked % 8 != 0))
-            throw new UsageException($"--size {asked}: must be a multiple of 8 from 8 to {Engine.Models.ModelFile.MaxInputSize}");
+        if (size is { } asked)
+            UsageException.Of(() => Engine.Models.NetworkInputSize.Check(asked));
     }
 
     /// <summary>A decode temperature asked for with --temperature (null: the model's own), by the engine's one rule.</summary>

@@ -75,8 +75,7 @@ public sealed class FramePipeline
         this.colorizer = colorizer;
         device = colorizer.Device;
         Batch = batch ?? Math.Max(1, colorizer.PreferredBatch);
-        if (Batch < 1)
-            throw new UserErrorException($"--batch {Batch}: must be at least 1");
+        BatchSize.Check(Batch);
     }
 
     /// <summary>A pipeline that turns each picture into another with <paramref name="perPicture"/> (desaturation, quantisation) on <paramref name="device"/>.</summary>

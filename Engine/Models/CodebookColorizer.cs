@@ -155,7 +155,7 @@ internal abstract class CodebookColorizer : IColorizer
             CheckOwner(prediction);
             prediction = prediction.ClassHead ?? prediction;   // the hint network: its classification head's distribution
             if (palette is null || prediction.Classes == 0)
-                throw new UserErrorException("this model has a regression head: it predicts ab directly, with no distribution over colours");
+                throw NoDistribution("this model", forPalette: false);
             var (cx, cy) = prediction.CellOf(x, y);
             int cells = prediction.Width * prediction.Height, cell = cy * prediction.Width + cx, chunk = cell / prediction.Plane, q = prediction.Classes;
             int first = chunk * q * prediction.Plane + (cell - chunk * prediction.Plane);
@@ -246,9 +246,17 @@ internal abstract class CodebookColorizer : IColorizer
         if (palette is not null && !DecodesDistribution)
             throw new UserErrorException("the hint network's colours come from its ab head, not from a distribution a palette can re-weight; steer it with hints, or use an eccv16 or som-mlp model for a palette");
         if (palette is null)
-            throw new UserErrorException("this model has a regression head: it predicts ab directly, with no distribution for a palette to re-weight");
+            throw NoDistribution("this model", forPalette: true);
         colorPalette.CheckSettings();
     }
+
+    /// <summary>
+    /// The one refusal of a regression head (a model that predicts ab, with no distribution) where a distribution
+    /// is asked for: a pixel's (<paramref name="forPalette"/> false) or one for a palette to re-weight. Colourizers,
+    /// the command line and the web page all say it this way; <paramref name="model"/> names the model.
+    /// </summary>
+    internal static UserErrorException NoDistribution(string model, bool forPalette) =>
+        new($"{model} has a regression head: it predicts ab directly, with no distribution {(forPalette ? "for a palette to re-weight" : "over colours")}");
 
     private void CheckOwner(Prediction prediction)
     {

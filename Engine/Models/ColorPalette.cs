@@ -54,8 +54,7 @@ public sealed record ColorPalette
         var list = colors.ToList();
         if (list.Count == 0)
             throw new UserErrorException("palette: no colours");
-        if (list.Count > MaxColors)
-            throw new UserErrorException($"palette: {list.Count} colours, at most {MaxColors}");
+        CheckCount(list.Count);
         foreach (PaletteColor c in list)
             if (!(c.A >= -128 && c.A <= 127 && c.B >= -128 && c.B <= 127 && c.Weight > 0 && double.IsFinite(c.Weight)))
                 throw new UserErrorException($"palette colour a = {c.A}, b = {c.B}, weight {c.Weight}: expected a and b from -128 to 127 and a weight above 0");
@@ -69,8 +68,7 @@ public sealed record ColorPalette
         string[] items = colors.Split(new[] { ',', ' ', ';' }, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (items.Length == 0)
             throw new UserErrorException($"palette '{colors}': no colours (expected e.g. '#aa3322,#334455')");
-        if (items.Length > MaxColors)
-            throw new UserErrorException($"palette: {items.Length} colours, at most {MaxColors}");
+        CheckCount(items.Length);
         return FromColors(items.Select(item =>
         {
             ColorHint asHint = ColorHint.FromColor(0, 0, item);
@@ -124,11 +122,19 @@ public sealed record ColorPalette
         return grid;
     }
 
+    /// <summary>The one rule for a palette's strength (colorize --palette-strength, the page's paletteStrength, <see cref="Strength"/>): 0 to 10.</summary>
+    public static double CheckStrength(double strength, string what = "palette strength") =>
+        strength >= 0 && strength <= 10 ? strength
+        : throw new UserErrorException($"{what} {strength.ToString(CultureInfo.InvariantCulture)}: expected 0 to 10");
+
+    /// <summary>The one rule for how many colours a palette holds (--palette, the page's palette, <see cref="FromColors"/>): at most <see cref="MaxColors"/>.</summary>
+    public static int CheckCount(long count) =>
+        count <= MaxColors ? (int)count : throw new UserErrorException($"palette: {count} colours, at most {MaxColors}");
+
     /// <summary>Refuses settings outside their ranges (one line naming the setting).</summary>
     internal void CheckSettings()
     {
-        if (!(Strength >= 0 && Strength <= 10))
-            throw new UserErrorException($"palette strength {Strength.ToString(CultureInfo.InvariantCulture)}: expected 0 to 10");
+        CheckStrength(Strength);
         if (!(Floor > 0 && Floor <= 1))
             throw new UserErrorException($"palette floor {Floor.ToString(CultureInfo.InvariantCulture)}: expected above 0, at most 1");
         if (!(Spread > 0 && Spread <= 100))

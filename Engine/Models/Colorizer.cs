@@ -131,7 +131,7 @@ public static class Colorizer
                 try
                 {
                     network.Fused = !options.Unfused;
-                    float temperature = options.Temperature is { } t ? DecodeTemperature.Check(t) : DecodeTemperature.Check(network.Config.Temperature, $"'{path}': header temperature");
+                    float temperature = options.Temperature is { } t ? DecodeTemperature.Check(t) : network.Config.Temperature;
                     colorizer = network.Config.Architecture.CreateColorizer(network, options.Size ?? PreferredSize(file), temperature, ownsNetwork: true, options.Batch);
                 }
                 catch
@@ -174,7 +174,7 @@ public static class Colorizer
     /// paper's work and memory). A header over it is refused unless the size is given (<see cref="ColorizerOptions.Size"/>,
     /// colorize --size): a file from elsewhere must not make a small picture cost gigabytes.
     /// </summary>
-    public const int MaxHeaderSize = 1024;
+    public const int MaxHeaderSize = NetworkInputSize.MaxFromHeader;
 
     /// <summary>The input size a model file recommends (header "input_size", e.g. the scale it was trained at), else 256; over <see cref="MaxHeaderSize"/> a user error.</summary>
     public static int PreferredSize(ModelFile file)

@@ -214,7 +214,7 @@ public sealed class ModelFile
     }
 
     /// <summary>The largest input size a model may record or colorize may be asked for (a 4096 x 4096 network input).</summary>
-    public const int MaxInputSize = 4096;
+    public const int MaxInputSize = NetworkInputSize.Max;
 
     /// <summary>
     /// A header passes its checksum when a program wrote it; these are the ranges that make sense, so that a
@@ -225,16 +225,22 @@ public sealed class ModelFile
     {
         if (header["architecture"] is { } arch && (arch is not JsonValue a || a.GetValueKind() != JsonValueKind.String))
             throw new UserErrorException($"'{path}': header field 'architecture' is not a string");
-        if (header["input_size"] is { } sizeNode)
+        if (header["input_size"] is not null)
         {
             double size = Number(header, "input_size", path);
-            if (size != Math.Floor(size) || size < 8 || size > MaxInputSize || size % 8 != 0)
-                throw new UserErrorException($"'{path}': header field 'input_size' is {size}; a multiple of 8 from 8 to {MaxInputSize} expected");
+            if (size != Math.Floor(size) || !NetworkInputSize.IsValid((long)Math.Clamp(size, long.MinValue, long.MaxValue)))
+                throw new UserErrorException($"'{path}': header field 'input_size' is {size}; {NetworkInputSize.Range()} expected");
+        }
+        if (header["temperature"] is not null)
+        {
+            double t = Number(header, "temperature", path);
+            if (!DecodeTemperature.IsValid((float)t))
+                throw new UserErrorException($"'{path}': header field 'temperature' is {t.ToString(System.Globalization.CultureInfo.InvariantCulture)}; {DecodeTemperature.Range} expected");
         }
         // (field, lowest, highest, whether the lowest itself is allowed)
         foreach ((string key, double low, double high, bool lowIncluded) in new[]
         {
-            ("temperature", 0.0, 100.0, true), ("ab_scale", 0.0, 1000.0, false), ("l_scale", 0.0, 1000.0, false),
+            ("ab_scale", 0.0, 1000.0, false), ("l_scale", 0.0, 1000.0, false),
             ("l_center", -1000.0, 1000.0, true), ("bn_eps", 0.0, 1.0, false), ("width", 0.0, 64.0, false),
             ("grid_w", 1.0, 1024.0, true), ("grid_h", 1.0, 1024.0, true), ("patch", 1.0, 255.0, true), ("context", 0.0, 64.0, true),
         })

@@ -28,10 +28,8 @@ internal class NetworkColorizer : CodebookColorizer
     internal NetworkColorizer(InferenceNetwork network, int size, float temperature, bool ownsNetwork = false, int? batch = null)
         : base(network.Device, network.HasBins ? network.BinPalette() : null, temperature)
     {
-        if (size < 8 || size % 8 != 0)
-            throw new UserErrorException($"--size {size}: must be a positive multiple of 8 (the network halves the picture three times)");
-        if (batch is < 1)
-            throw new UserErrorException($"--batch {batch}: must be at least 1");
+        NetworkInputSize.Check(size);
+        BatchSize.Check(batch);
         this.network = network;
         this.ownsNetwork = ownsNetwork;
         this.batch = batch;

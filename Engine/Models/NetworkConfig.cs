@@ -65,8 +65,10 @@ internal sealed record NetworkConfig(NetworkArchitecture Architecture, double Wi
         var config = new NetworkConfig(architecture, Number("width"), (float)Number("temperature"), (float)Number("l_center"),
             (float)Number("l_scale"), (float)Number("ab_scale"), (float)Number("bn_eps"), head == "regression");
         config = architecture.ReadHeader(config, header, path);
-        if (!(config.Width > 0) || !(config.Temperature > 0) || config.LScale == 0 || !(config.BnEps > 0))
-            throw new UserErrorException($"'{path}': header values out of range (width {config.Width}, temperature {config.Temperature}, l_scale {config.LScale}, bn_eps {config.BnEps})");
+        if (!(config.Width > 0) || config.LScale == 0 || !(config.BnEps > 0))
+            throw new UserErrorException($"'{path}': header values out of range (width {config.Width}, l_scale {config.LScale}, bn_eps {config.BnEps})");
+        if (!DecodeTemperature.IsValid(config.Temperature))
+            throw new UserErrorException($"'{path}': header field 'temperature' is {config.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}; {DecodeTemperature.Range} expected");
         return config;
     }
 }

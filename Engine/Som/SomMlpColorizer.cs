@@ -30,7 +30,7 @@ internal sealed class SomMlpColorizer : CodebookColorizer
     {
         this.model = model;
         this.chunk = chunk > 0 ? chunk : throw new ArgumentOutOfRangeException(nameof(chunk));
-        batch = options.Batch is < 1 ? throw new UserErrorException($"--batch {options.Batch}: must be at least 1") : options.Batch;
+        batch = BatchSize.Check(options.Batch);
         workingSize = options.Size ?? model.InputSize;
         if (workingSize < 0)
             throw new UserErrorException($"--size {workingSize}: must be 0 (the picture's own size) or more");

@@ -129,11 +129,9 @@ public static class ColorizeCommand
             if (paletteColours is not null && palettePhotoPath is not null)
                 throw new UsageException("--palette and --palette-from: give one of them");
             double strength = result.GetValue(paletteStrength);
-            if (!(strength >= 0 && strength <= 10))
-                throw new UsageException($"--palette-strength {strength.ToString(System.Globalization.CultureInfo.InvariantCulture)}: expected 0 to 10");
+            UsageException.Of(() => ColorPalette.CheckStrength(strength, "--palette-strength"));
             ColorPalette? colorPalette = paletteColours is null ? null : UsageException.Of(() => ColorPalette.Parse(paletteColours)) with { Strength = strength };
-            if (result.GetValue(batch) is < 1)
-                throw new UsageException($"--batch {result.GetValue(batch)}: must be at least 1");
+            UsageException.Of(() => BatchSize.Check(result.GetValue(batch)));
             Cli.CheckTemperature(result.GetValue(temperature));
             Engine.Imaging.ImageData? palettePhoto = palettePhotoPath is null ? null : LoadPalettePhoto(palettePhotoPath, runner.MaxPixels);
             var colorizerOptions = new ColorizerOptions

@@ -37,7 +37,7 @@ public static class ModelCommand
             TensorStorage storage = result.GetValue(half) ? TensorStorage.Float16 : TensorStorage.Float32;
             var header = (System.Text.Json.Nodes.JsonObject)file.Header.DeepClone();
             if (result.GetValue(inputSize) is { } size)
-                header["input_size"] = size >= 8 && size % 8 == 0 ? size : throw new UsageException($"--input-size {size}: must be a positive multiple of 8");
+                header["input_size"] = UsageException.Of(() => NetworkInputSize.Check(size, "--input-size"));
             if (result.GetValue(temperature) is { } t)
             {
                 if (header["temperature"] is null)

@@ -58,8 +58,7 @@ internal sealed class DemoModel : IDisposable
     {
         if (size is null || size == DefaultSize)
             return Default;
-        if (size is < 32 or > 1024 || size % 8 != 0)
-            throw new DemoException(400, $"size {size}: must be a multiple of 8 from 32 to 1024");
+        NetworkInputSize.Check(size.Value, "size", NetworkInputSize.PageMin, NetworkInputSize.PageMax);
         if (bySize.Count >= 4 && !bySize.ContainsKey(size.Value))
             throw new DemoException(400, $"size {size}: this server keeps 4 sizes besides the model's own ({DefaultSize}); use one of {string.Join(", ", bySize.Keys.Append(DefaultSize).Order())}");
         return bySize.GetOrAdd(size.Value, Open);
@@ -178,7 +177,7 @@ internal sealed class DemoService : IDisposable
     {
         IColorizer colorizer = model.At(size);
         if (palette is not null && !model.HasDistribution)
-            throw new DemoException(400, $"model '{model.Id}' has a regression head: it predicts ab directly, with no distribution for a palette to re-weight");
+            throw CodebookColorizer.NoDistribution($"model '{model.Id}'", forPalette: true);
         var (prediction, ran) = Predict(picture, colorizer);
         float t = temperature ?? colorizer.Temperature;
         return (colorizer.Decode(prediction, t, hints, palette), ran, model.Temperature is null ? null : t);
@@ -213,7 +212,7 @@ internal sealed class DemoService : IDisposable
     public object Distribution(Picture picture, DemoModel model, int? size, int x, int y, float? temperature)
     {
         if (!model.HasDistribution)
-            throw new DemoException(400, $"model '{model.Id}' has a regression head: it predicts ab directly, with no distribution");
+            throw CodebookColorizer.NoDistribution($"model '{model.Id}'", forPalette: false);
         if (x < 0 || y < 0 || x >= picture.Original.Width || y >= picture.Original.Height)
             throw new DemoException(400, $"pixel ({x}, {y}): outside the {picture.Original.Width}x{picture.Original.Height} picture");
         IColorizer colorizer = model.At(size);

@@ -51,7 +51,7 @@ internal static class SteeringRequest
             {
                 if (palette is null)
                     throw new DemoException(400, "paletteStrength: no palette to steer with");
-                palette = strength.ValueKind == JsonValueKind.Number && strength.TryGetDouble(out double alpha) ? palette with { Strength = alpha } : throw new DemoException(400, "paletteStrength: expected a number from 0 to 10");
+                palette = strength.ValueKind == JsonValueKind.Number && strength.TryGetDouble(out double alpha) ? palette with { Strength = ColorPalette.CheckStrength(alpha, "paletteStrength") } : throw new DemoException(400, "paletteStrength: expected a number from 0 to 10");
             }
             return (hints, palette);
         }
@@ -61,14 +61,20 @@ internal static class SteeringRequest
     private static ColorPalette Palette(JsonElement given) => given.ValueKind switch
     {
         JsonValueKind.String => ColorPalette.Parse(HintFiles.Text(given, "palette")),
-        JsonValueKind.Array when given.GetArrayLength() <= ColorPalette.MaxColors => ColorPalette.FromColors(given.EnumerateArray().Select((c, i) =>
+        JsonValueKind.Array => ColorPalette.FromColors(Colours(given)),
+        _ => throw new DemoException(400, "palette: expected \"#aa3322,#334455\" or [{\"a\": 40, \"b\": 30, \"weight\": 0.2}, ...]"),
+    };
+
+    /// <summary>A list's {"a", "b", "weight"} entries, its length checked first (ColorPalette's one rule for the count).</summary>
+    private static List<PaletteColor> Colours(JsonElement list)
+    {
+        ColorPalette.CheckCount(list.GetArrayLength());
+        return list.EnumerateArray().Select((c, i) =>
             c.ValueKind == JsonValueKind.Object && Number(c, "a") is { } av && Number(c, "b") is { } bv
             && (c.TryGetProperty("weight", out _) ? Number(c, "weight") : 1) is { } wv
                 ? new PaletteColor((float)av, (float)bv, wv)
-                : throw new DemoException(400, $"palette colour {i}: expected {{\"a\": 40, \"b\": 30, \"weight\": 0.2}}")).ToList()),
-        JsonValueKind.Array => throw new DemoException(400, $"palette: {given.GetArrayLength()} colours, at most {ColorPalette.MaxColors}"),
-        _ => throw new DemoException(400, "palette: expected \"#aa3322,#334455\" or [{\"a\": 40, \"b\": 30, \"weight\": 0.2}, ...]"),
-    };
+                : throw new DemoException(400, $"palette colour {i}: expected {{\"a\": 40, \"b\": 30, \"weight\": 0.2}}")).ToList();
+    }
 
     /// <summary>A JSON object's number property, or null when it is missing or not a number.</summary>
     private static double? Number(JsonElement entry, string name) =>

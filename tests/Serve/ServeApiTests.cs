@@ -208,7 +208,7 @@ public class ServeApiTests
         await Expect("hints: hint 0: hint at (33, 0): outside the 33x31 picture", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"hints": [{"x": 33, "y": 0, "color": "#ff0000"}]}""")));
         await Expect("hint 0: colour 'red'", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"hints": [{"x": 1, "y": 0, "color": "red"}]}""")));
         await Expect("palette colour 0", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"palette": [{"a": "x"}]}""")));
-        await Expect("palette strength 11", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"palette": "#aa3322", "paletteStrength": 11}""")));
+        await Expect("paletteStrength 11: expected 0 to 10", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"palette": "#aa3322", "paletteStrength": 11}""")));
         await Expect("a JSON body steers a kept picture", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("")));
         await Expect("has no colour to take", host.Client.PostAsync("/api/palette", Png(DemoHost.GreyPhoto())));
         await Expect("no photo", host.Client.PostAsync("/api/palette", null));
