@@ -106,9 +106,13 @@ public static class Colorizer
     /// Opens "default" (the built-in model), a model file of either method, or "none" (no model: grey, coloured
     /// only by hints) on <paramref name="device"/>.
     /// </summary>
-    public static IColorizer Open(ComputeDevice device, string model, ColorizerOptions? options = null) =>
-        model == NoModelColorizer.Name ? WithPalette(new NoModelColorizer(device), options)
-        : Open(device, ModelFile.Open(model), ModelFile.DisplayName(model), options);
+    public static IColorizer Open(ComputeDevice device, string model, ColorizerOptions? options = null)
+    {
+        if (model != NoModelColorizer.Name)
+            return Open(device, ModelFile.Open(model), ModelFile.DisplayName(model), options);
+        BatchSize.Check(options?.Batch);   // (no model: nothing else of the options applies but the palette)
+        return WithPalette(new NoModelColorizer(device), options);
+    }
 
     /// <summary>A colourizer for a model file read from <paramref name="model"/> (checksums and header checked as for a file); <paramref name="name"/> names it in messages.</summary>
     public static IColorizer Open(ComputeDevice device, Stream model, string name, ColorizerOptions? options = null)
