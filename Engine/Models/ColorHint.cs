@@ -26,7 +26,7 @@ public sealed record ColorHint(int X, int Y, float A, float B, int Size = 1)
         string hex = color.StartsWith('#') ? color[1..] : color;
         if (hex.Length != 6 || !int.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int rgb))
             throw new UserErrorException($"colour '{color}': expected #rrggbb");
-        var (_, a, b) = Color.SrgbLab.FromSrgb((rgb >> 16 & 255) / 255.0, (rgb >> 8 & 255) / 255.0, (rgb & 255) / 255.0);
+        var (_, a, b) = Kernels.Color.SrgbLab.FromSrgb((rgb >> 16 & 255) / 255.0, (rgb >> 8 & 255) / 255.0, (rgb & 255) / 255.0);
         return new ColorHint(x, y, (float)a, (float)b, size);
     }
 

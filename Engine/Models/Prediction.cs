@@ -16,13 +16,8 @@ public sealed class Prediction : IDisposable
 {
     internal Prediction(IColorizer owner, ImageData image, Tensor<float> values, int width, int height, int classes, int plane)
     {
-        Owner = owner;
-        Image = image;
-        Values = values;
-        Width = width;
-        Height = height;
-        Classes = classes;
-        Plane = plane;
+        (Owner, Image, Values) = (owner, image, values);
+        (Width, Height, Classes, Plane) = (width, height, classes, plane);
     }
 
     /// <summary>The picture it was predicted from: decoding keeps its full-resolution L.</summary>

@@ -85,13 +85,8 @@ public sealed class SomMlpModel
     internal SomMlpModel(SomMap map, int patch, int[] hidden, IReadOnlyList<float[]> weights, int inputSize = 0, float temperature = DefaultTemperature,
         int context = 0)
     {
-        Context = context;
-        Map = map;
-        Patch = patch;
-        Hidden = hidden;
-        Weights = weights;
-        InputSize = inputSize;
-        Temperature = temperature;
+        (Map, Patch, Context, Hidden, Weights) = (map, patch, context, hidden, weights);
+        (InputSize, Temperature) = (inputSize, temperature);
     }
 
     /// <summary>

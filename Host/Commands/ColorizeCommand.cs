@@ -19,7 +19,7 @@ public static class ColorizeCommand
         };
         var temperature = new Option<float?>("--temperature", "-t")
         {
-            Description = "Decode temperature: 0 gives each pixel's most likely colour, 0.01 to 100 the annealed mean (1 the mean colour, lower sharper; default: the model's)",
+            Description = FormattableString.Invariant($"Decode temperature: 0 gives each pixel's most likely colour, {DecodeTemperature.Min} to {DecodeTemperature.Max} the annealed mean (1 the mean colour, lower sharper; default: the model's)"),
         };
         var size = new Option<int?>("--size")
         {

@@ -8,7 +8,7 @@ namespace ColorKernels.Kernels.Color;
 public static class LabReference
 {
     private const double Xn = 0.95047, Yn = 1.0, Zn = 1.08883;
-    private const double Eps = 216.0 / 24389.0, Slope = 24389.0 / 27.0 / 116.0, Delta = 6.0 / 29.0;
+    private const double Slope = 24389.0 / 27.0 / 116.0, Delta = 6.0 / 29.0;
 
     public static double SrgbToLinear(double c) => c <= 0.04045 ? c / 12.92 : Math.Pow((c + 0.055) / 1.055, 2.4);
 
@@ -18,19 +18,9 @@ public static class LabReference
         return c <= 0.0031308 ? 12.92 * c : 1.055 * Math.Pow(c, 1 / 2.4) - 0.055;
     }
 
-    private static double F(double t) => t > Eps ? Math.Cbrt(t) : t * Slope + 4.0 / 29.0;
-
     private static double FInverse(double f) => f > Delta ? f * f * f : (f - 4.0 / 29.0) / Slope;
 
-    public static (double L, double A, double B) SrgbToLab(double r, double g, double b)
-    {
-        double rl = SrgbToLinear(r), gl = SrgbToLinear(g), bl = SrgbToLinear(b);
-        double x = 0.4124564 * rl + 0.3575761 * gl + 0.1804375 * bl;
-        double y = 0.2126729 * rl + 0.7151522 * gl + 0.0721750 * bl;
-        double z = 0.0193339 * rl + 0.1191920 * gl + 0.9503041 * bl;
-        double fx = F(x / Xn), fy = F(y / Yn), fz = F(z / Zn);
-        return (116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz));
-    }
+    public static (double L, double A, double B) SrgbToLab(double r, double g, double b) => SrgbLab.FromSrgb(r, g, b);
 
     /// <summary>As ColorMath.LabToSrgb, neutral colours (a = b = 0) included.</summary>
     public static (double R, double G, double B) LabToSrgb(double l, double a, double b)

@@ -109,18 +109,8 @@ public static class SomKernels
         float inv2s2 = 1f / (2f * a.Sigma * a.Sigma);
         for (int s = 0; s < a.Samples; s++)
         {
-            float x = samples[s], y = samples[a.Samples + s], best = float.PositiveInfinity;
-            int bestJ = 0;
-            for (int j = 0; j < neurons; j++)
-            {
-                float da = x - codebook[2 * j], db = y - codebook[2 * j + 1];
-                float d = da * da + db * db;
-                if (d < best)
-                {
-                    best = d;
-                    bestJ = j;
-                }
-            }
+            float x = samples[s], y = samples[a.Samples + s];
+            int bestJ = Nearest(codebook, neurons, x, y);
             int bx = bestJ % a.GridW, by = bestJ / a.GridW;
             for (int j = 0; j < neurons; j++)
             {
@@ -144,20 +134,28 @@ public static class SomKernels
             for (int p = start, end = Math.Min(start + run, total); p < end; p++)
             {
                 int i = image.PlanarIndex(p, 3);
-                float x = lab[i + plane], y = lab[i + 2 * plane], best = float.PositiveInfinity;
-                int bestJ = 0;
-                for (int j = 0; j < neurons; j++)
-                {
-                    float da = x - codebook[2 * j], db = y - codebook[2 * j + 1];
-                    float d = da * da + db * db;
-                    if (d < best)
-                    {
-                        best = d;
-                        bestJ = j;
-                    }
-                }
+                float x = lab[i + plane], y = lab[i + 2 * plane];
+                int bestJ = Nearest(codebook, neurons, x, y);
                 lab[i + plane] = codebook[2 * bestJ];
                 lab[i + 2 * plane] = codebook[2 * bestJ + 1];
             }
+    }
+
+    /// <summary>The codeword [neurons, 2] nearest (a, b) = (<paramref name="x"/>, <paramref name="y"/>) in squared distance, ties to the lowest index (device code, inlined).</summary>
+    private static int Nearest(ArrayView<float> codebook, int neurons, float x, float y)
+    {
+        float best = float.PositiveInfinity;
+        int bestJ = 0;
+        for (int j = 0; j < neurons; j++)
+        {
+            float da = x - codebook[2 * j], db = y - codebook[2 * j + 1];
+            float d = da * da + db * db;
+            if (d < best)
+            {
+                best = d;
+                bestJ = j;
+            }
+        }
+        return bestJ;
     }
 }

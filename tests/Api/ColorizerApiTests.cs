@@ -67,6 +67,13 @@ public class ColorizerApiTests
         Assert.Throws<OperationCanceledException>(() => colorizer.Colorize(new[] { small }, null, cancel.Token));
     }
 
+    /// <summary>The CPU accelerator, the model's path ("default", or a repository file), and the grey test picture.</summary>
+    private static (ComputeDevice Device, string Path, ImageData Grey) GreyFor(string model)
+    {
+        ComputeDevice device = TestDevices.Get("cpu:0");
+        return (device, model == "default" ? model : TestData.RepositoryFile(model.Split('/')), Grey(device));
+    }
+
     [Theory]
     [InlineData("default")]
     [InlineData("docs/som-mlp/general.ckm")]
@@ -74,9 +81,7 @@ public class ColorizerApiTests
     {
         // The one prediction path, either method: Decode(Predict(x), T) is bit for bit what a colourizer
         // opened at T colours, so a temperature move needs no second run of the model.
-        ComputeDevice device = TestDevices.Get("cpu:0");
-        string path = model == "default" ? model : TestData.RepositoryFile(model.Split('/'));
-        ImageData grey = Grey(device);
+        var (device, path, grey) = GreyFor(model);
         using IColorizer colorizer = Colorizer.Open(device, path);
         using Prediction p = colorizer.Predict(grey);
         Assert.True(p.Classes > 0);
@@ -97,9 +102,7 @@ public class ColorizerApiTests
     [InlineData("docs/som-mlp/general.ckm")]
     public void A_pixels_distribution_sums_to_one_and_its_mean_is_the_decoded_ab(string model)
     {
-        ComputeDevice device = TestDevices.Get("cpu:0");
-        string path = model == "default" ? model : TestData.RepositoryFile(model.Split('/'));
-        ImageData grey = Grey(device);
+        var (device, path, grey) = GreyFor(model);
         using IColorizer colorizer = Colorizer.Open(device, path);
         using Prediction p = colorizer.Predict(grey);
         foreach (var (x, y) in new[] { (0, 0), (grey.Width - 1, grey.Height - 1), (grey.Width / 3, grey.Height / 2) })

@@ -74,11 +74,11 @@ public class ValueRuleTests : CliFolder
     public async Task Decode_temperature_one_rule_from_every_entry_point()
     {
         WritePhoto(P("a.png"));
-        const string rule = "0.01 to 100";
+        string rule = FormattableString.Invariant($"{DecodeTemperature.Min} to {DecodeTemperature.Max}");
         CliRefuses(rule, "colorize", P("a.png"), "-o", P("out.png"), "-t", "0.005");
         CliRefuses(rule, "model", "convert", TestData.Fixture("eccv16-w32.ckm"), "-o", P("out.ckm"), "--temperature", "0.005");
         string edited = Edited("t.ckm", h => h["temperature"] = 0.005);
-        Refused("header field 'temperature' is 0.005; 0 or from 0.01 to 100 expected", () => ModelFile.Read(edited));
+        Refused($"header field 'temperature' is 0.005; {DecodeTemperature.Range} expected", () => ModelFile.Read(edited));
         Refused(rule, () => Colorizer.Open(Cpu, "default", new ColorizerOptions { Temperature = 0.005f }).Dispose());
         using (IColorizer colorizer = Colorizer.Open(Cpu, "default"))
         {

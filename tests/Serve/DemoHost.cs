@@ -10,18 +10,11 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace ColorKernels.Tests.Serve;
 
 /// <summary>The web demo in process on the CPU accelerator: the real ASP.NET Core pipeline on a TestServer (no socket), or on Kestrel at 127.0.0.1 with a free port.</summary>
-internal sealed class DemoHost : IAsyncDisposable
+internal sealed class DemoHost(DemoService service, WebApplication app, HttpClient client) : IAsyncDisposable
 {
-    private DemoHost(DemoService service, WebApplication app, HttpClient client)
-    {
-        Service = service;
-        App = app;
-        Client = client;
-    }
-
-    public DemoService Service { get; }
-    public WebApplication App { get; }
-    public HttpClient Client { get; }
+    public DemoService Service { get; } = service;
+    public WebApplication App { get; } = app;
+    public HttpClient Client { get; } = client;
 
     public static DemoHost InProcess(ServeOptions? options = null)
     {

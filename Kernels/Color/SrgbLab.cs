@@ -1,11 +1,11 @@
-namespace ColorKernels.Engine.Color;
+namespace ColorKernels.Kernels.Color;
 
 /// <summary>
 /// One sRGB colour to CIELAB (D65) in double precision on the host, for a person's colours (a hint's "#rrggbb",
-/// a palette's entries). The same formulas and constants as the device's ColorMath; kept apart from the tests'
-/// LabReference, which checks the kernels and must not be what production code runs.
+/// a palette's entries): the same formulas and constants as the device's <see cref="ColorMath"/>. The tests'
+/// <see cref="LabReference"/> converts through it too (it checks the kernels, which do not use it).
 /// </summary>
-internal static class SrgbLab
+public static class SrgbLab
 {
     private const double Xn = 0.95047, Yn = 1.0, Zn = 1.08883;
     private const double Eps = 216.0 / 24389.0, Slope = 24389.0 / 27.0 / 116.0;
