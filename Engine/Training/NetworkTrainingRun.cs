@@ -69,9 +69,11 @@ public enum RunEnd
 }
 
 /// <summary>
-/// A training run in a folder: model.ckm (the model, a normal model file) and optimizer.ckm (moments,
-/// step, data cursor, settings) written atomically together at every checkpoint, log.csv, loss.png. A
-/// resumed run continues exactly: same parameters, moments, step count, learning rate and data stream.
+/// A training run of a network model (ECCV16, or the hint network with <see cref="TrainRunOptions.Hints"/>; SOM +
+/// MLP has its own, <see cref="Som.SomMlpTrainingRun"/>) in a folder: model.ckm (the model, a normal model
+/// file) and optimizer.ckm (moments, step, data cursor, settings) written atomically together at every
+/// checkpoint, log.csv, loss.png. A resumed run continues exactly: same parameters, moments, step count,
+/// learning rate and data stream.
 /// </summary>
 public sealed class NetworkTrainingRun
 {
