@@ -5,9 +5,11 @@ using ILGPU;
 namespace ColorKernels.Kernels.Metrics;
 
 /// <summary>
-/// Evaluation statistics of a colourized picture against its original, accumulated over all pixels. Each
-/// thread sums its own pixels and adds its partial sums with one atomic per quantity, so the number of
-/// atomics is the number of threads, not of pixels.
+/// Evaluation statistics of a colourized picture against its original, accumulated over all pixels. No
+/// atomics: float additions in whatever order threads finish would make the same evaluation give other digits
+/// on every run. Each thread sums its own pixels (a fixed run) into a slot of its own, and the partials are
+/// added in index order by one thread (BufferKernels.SumPartialsKernel); the histogram sorts pixels into
+/// buckets first and then sums each bucket's pixels in pixel order.
 /// </summary>
 public static class MetricKernels
 {
@@ -15,12 +17,13 @@ public static class MetricKernels
     public const int ErrorBuckets = 152;
 
     /// <summary>
-    /// AbErrorHistogramKernel: per pixel, the Euclidean ab error d between prediction and truth (both Lab
-    /// [N, 3, H, W]); hist[ceil(d)] += 1 (d &gt; 150: bucket 151) and hist[152 + ceil(d)] += inversePrior[q],
-    /// q the truth's nearest bin (the rebalanced AuC of Zhang et al.). centres [2, Q]. Thread: pixels.
+    /// AbErrorBucketKernel: per pixel p, the Euclidean ab error d between prediction and truth (both Lab
+    /// [N, 3, H, W]): bucket[p] = ceil(d) (d &gt; 150: bucket 151), and weight[p] = inversePrior[q], q the truth's
+    /// nearest bin (the rebalanced AuC of Zhang et al.). centres [2, Q]; bucket and weight [N x H x W].
+    /// Thread: pixels.
     /// </summary>
-    public static void AbErrorHistogramKernel(ArrayView<float> prediction, ArrayView<float> truth, ArrayView<float> centres,
-        ArrayView<float> inversePrior, ArrayView<float> histogram, BinArgs a)
+    public static void AbErrorBucketKernel(ArrayView<float> prediction, ArrayView<float> truth, ArrayView<float> centres,
+        ArrayView<float> inversePrior, ArrayView<int> bucket, ArrayView<float> weight, BinArgs a)
     {
         int total = a.Pixels, run = a.RunLength;
         for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
@@ -30,20 +33,42 @@ public static class MetricKernels
                 float ta = truth[i + a.Plane], tb = truth[i + 2 * a.Plane];
                 float da = prediction[i + a.Plane] - ta, db = prediction[i + 2 * a.Plane] - tb;
                 float d = MathF.Sqrt(da * da + db * db);
-                int bucket = d > 150f ? ErrorBuckets - 1 : (int)MathF.Ceiling(d);
-                int q = LossKernels.NearestBin(ta, tb, centres, a.Q);
-                Atomic.Add(ref histogram[bucket], 1f);
-                Atomic.Add(ref histogram[ErrorBuckets + bucket], inversePrior[q]);
+                bucket[p] = d > 150f ? ErrorBuckets - 1 : (int)MathF.Ceiling(d);
+                weight[p] = inversePrior[LossKernels.NearestBin(ta, tb, centres, a.Q)];
+            }
+    }
+
+    /// <summary>
+    /// AbErrorHistogramKernel: for each bucket b, histogram[b] += the pixels in it and histogram[152 + b] += their
+    /// weights, summed in pixel order (bucket, weight [Pixels] from <see cref="AbErrorBucketKernel"/>). Thread:
+    /// buckets, each reading every pixel (152 buckets; the per-pixel work, the nearest bin, is done once before).
+    /// </summary>
+    public static void AbErrorHistogramKernel(ArrayView<int> bucket, ArrayView<float> weight, ArrayView<float> histogram, BinArgs a)
+    {
+        int run = a.RunLength;
+        for (int start = GridStride.First(run); start < ErrorBuckets; start += GridStride.Step(run))
+            for (int b = start, end = Math.Min(start + run, ErrorBuckets); b < end; b++)
+            {
+                float count = 0, weighted = 0;
+                for (int p = 0; p < a.Pixels; p++)
+                    if (bucket[p] == b)
+                    {
+                        count += 1f;
+                        weighted += weight[p];
+                    }
+                histogram[b] += count;
+                histogram[ErrorBuckets + b] += weighted;
             }
     }
 
     /// <summary>
     /// RgbStatsKernel, over the pixels of one picture pair, packed 8-bit sRGB [H, W, 3] each (values 0..255):
-    /// stats[0] += squared error summed over channels; for the prediction stats[1..4] += rg, rg^2, yb, yb^2
-    /// and for the truth stats[5..8] the same, with rg = R - G and yb = (R + G) / 2 - B (Hasler and
-    /// Suesstrunk 2003). Thread: pixels; one atomic per quantity per thread.
+    /// quantity 0 the squared error summed over channels; for the prediction 1..4 rg, rg^2, yb, yb^2
+    /// and for the truth 5..8 the same, with rg = R - G and yb = (R + G) / 2 - B (Hasler and
+    /// Suesstrunk 2003). Thread: pixels; thread t writes its sums to partials[k x threads + t], k the quantity
+    /// (threads = the launch's grid x group), for SumPartialsKernel to add in order.
     /// </summary>
-    public static void RgbStatsKernel(ArrayView<byte> prediction, ArrayView<byte> truth, ArrayView<float> stats, ChannelArgs a)
+    public static void RgbStatsKernel(ArrayView<byte> prediction, ArrayView<byte> truth, ArrayView<float> partials, ChannelArgs a)
     {
         int total = a.Pixels, run = a.RunLength;
         float se = 0, prg = 0, prg2 = 0, pyb = 0, pyb2 = 0, trg = 0, trg2 = 0, tyb = 0, tyb2 = 0;
@@ -59,16 +84,18 @@ public static class MetricKernels
                 yb = 0.5f * (tr + tg) - tb;
                 trg += rg; trg2 += rg * rg; tyb += yb; tyb2 += yb * yb;
             }
-        Atomic.Add(ref stats[0], se);
-        Atomic.Add(ref stats[1], prg); Atomic.Add(ref stats[2], prg2); Atomic.Add(ref stats[3], pyb); Atomic.Add(ref stats[4], pyb2);
-        Atomic.Add(ref stats[5], trg); Atomic.Add(ref stats[6], trg2); Atomic.Add(ref stats[7], tyb); Atomic.Add(ref stats[8], tyb2);
+        int t = Grid.GlobalIndex.X, threads = Grid.DimX * Group.DimX;
+        partials[t] = se;
+        partials[threads + t] = prg; partials[2 * threads + t] = prg2; partials[3 * threads + t] = pyb; partials[4 * threads + t] = pyb2;
+        partials[5 * threads + t] = trg; partials[6 * threads + t] = trg2; partials[7 * threads + t] = tyb; partials[8 * threads + t] = tyb2;
     }
 
     /// <summary>
-    /// ChromaSumKernel: sums[0] += sqrt(a^2 + b^2) over the prediction's pixels and sums[1] over the truth's,
-    /// Lab [N, 3, H, W] each. Thread: pixels; one atomic per quantity per thread.
+    /// ChromaSumKernel: sqrt(a^2 + b^2) summed over the prediction's pixels and over the truth's,
+    /// Lab [N, 3, H, W] each. Thread: pixels; thread t writes its two sums to partials[t] and
+    /// partials[threads + t], for SumPartialsKernel to add in order.
     /// </summary>
-    public static void ChromaSumKernel(ArrayView<float> prediction, ArrayView<float> truth, ArrayView<float> sums, ChannelArgs a)
+    public static void ChromaSumKernel(ArrayView<float> prediction, ArrayView<float> truth, ArrayView<float> partials, ChannelArgs a)
     {
         int total = a.Pixels, run = a.RunLength;
         float sp = 0, st = 0;
@@ -79,7 +106,8 @@ public static class MetricKernels
                 sp += MathF.Sqrt(prediction[i + a.Plane] * prediction[i + a.Plane] + prediction[i + 2 * a.Plane] * prediction[i + 2 * a.Plane]);
                 st += MathF.Sqrt(truth[i + a.Plane] * truth[i + a.Plane] + truth[i + 2 * a.Plane] * truth[i + 2 * a.Plane]);
             }
-        Atomic.Add(ref sums[0], sp);
-        Atomic.Add(ref sums[1], st);
+        int t = Grid.GlobalIndex.X, threads = Grid.DimX * Group.DimX;
+        partials[t] = sp;
+        partials[threads + t] = st;
     }
 }

@@ -20,6 +20,34 @@ public sealed class MetricsTests : IDisposable
 
     public static IEnumerable<object[]> Devices => TestDevices.All;
 
+    /// <summary>
+    /// The same evaluation gives the same digits on every run: the sums are added in a fixed order (per-thread
+    /// partials in thread order, the histogram's buckets in pixel order), where float atomics added them in
+    /// whatever order threads finished (eval's metrics moved in the 7th digit from run to run). A picture large
+    /// enough that every thread of the launch has pixels, scored ten times.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Accelerators))]
+    public void The_same_evaluation_gives_the_same_digits_every_run(string deviceId)
+    {
+        using var metrics = new ImageMetrics(TestDevices.Get(deviceId), Rebalancing.ImageNetPrior());
+        var truth = ImageData.FromRgb8(96, 64, TestData.Bytes(96 * 64 * 3, 5));
+        var prediction = ImageData.FromRgb8(96, 64, TestData.Bytes(96 * 64 * 3, 6));
+        ImageScore first = metrics.Score("x", "m", prediction, truth);
+        for (int run = 0; run < 10; run++)
+        {
+            ImageScore again = metrics.Score("x", "m", prediction, truth);
+            Assert.Equal(first.Psnr, again.Psnr);
+            Assert.Equal(first.AucRebalanced, again.AucRebalanced);
+            Assert.Equal(first.Colourfulness, again.Colourfulness);
+            Assert.Equal(first.Chroma, again.Chroma);
+            Assert.Equal(first.Histogram, again.Histogram);
+            Assert.Equal(first.RebalancedHistogram, again.RebalancedHistogram);
+        }
+    }
+
+    public static IEnumerable<object[]> Accelerators => TestDevices.Accelerators;
+
     [Theory]
     [MemberData(nameof(Devices))]
     public void A_perfect_prediction_scores_100_AuC_and_infinite_PSNR(string deviceId)

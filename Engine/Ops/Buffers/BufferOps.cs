@@ -42,6 +42,16 @@ internal static class BufferOps
     }
 
     /// <summary>
+    /// result[0] += partials[0] + ... + partials[count - 1] in that order, by one thread (views: the metrics'
+    /// per-thread partial sums, one quantity at a time): a sum that gives the same digits on every run.
+    /// </summary>
+    internal static void AddPartials(ComputeDevice d, Floats partials, Floats result, int count)
+    {
+        using (d.Launcher.Time(SumPartialsKernel, count, 4.0 * count))
+            d.Kernels.Load(SumPartialsKernel)(d.Stream, new KernelConfig(1, 1), partials, result, new BufferArgs(count, 1));
+    }
+
+    /// <summary>
     /// result[0] += sum of squares of <paramref name="t"/>, reduced deterministically through
     /// <paramref name="partials"/> (at least <see cref="Launcher.MaxElementThreads"/> floats of scratch).
     /// </summary>
