@@ -10,7 +10,7 @@ public static class Program
 
     private static void OnStopSignal(PosixSignalContext context)
     {
-        if (!Cli.CtrlC.IsActive)
+        if (!CtrlC.IsActive)
             Engine.Imaging.AtomicFile.DeleteTemporaries();
     }
 
@@ -22,7 +22,7 @@ public static class Program
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
-            foreach (string error in Cli.ParseErrors(result))
+            foreach (string error in ParseErrors.Of(result))
                 Cli.Error(error);
             string command = result.CommandResult.Command == root ? "" : " " + result.CommandResult.Command.Name;
             Console.Error.WriteLine($"Run 'colorkernels{command} --help' for usage.");
@@ -30,7 +30,7 @@ public static class Program
         }
         if (result.GetValue(Cli.Verbose))
             Cli.TraceToStderr();
-        // Commands that do not stop gracefully on a signal (those without Cli.CtrlC) still must not leave a
+        // Commands that do not stop gracefully on a signal (those without CtrlC) still must not leave a
         // half-written temporary output behind when the signal stops the process.
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);

@@ -59,7 +59,7 @@ public sealed class BatchOptions
                 if (value.StartsWith('-') && !File.Exists(value) && !Directory.Exists(value))
                 {
                     string? nearest = result.Parent is System.CommandLine.Parsing.CommandResult parent
-                        ? Cli.Nearest(value, parent.Command.Options.SelectMany(o => o.Aliases.Prepend(o.Name))) : null;
+                        ? ParseErrors.Nearest(value, parent.Command.Options.SelectMany(o => o.Aliases.Prepend(o.Name))) : null;
                     result.AddError($"unknown option '{value}'" + (nearest is not null ? $": did you mean '{nearest}'?" : $" (an input whose name starts with '-' must exist; write ./{value} for such a file)"));
                 }
         });

@@ -107,7 +107,7 @@ public sealed class BatchRunner
         var report = new BatchReport(Verb, Manifest);
         report.Planned(plan.Outcomes);
 
-        using var ctrlC = new Cli.CtrlC();
+        using var ctrlC = new CtrlC();
         CancellationToken cancel = ctrlC.Token;
         var clock = Stopwatch.StartNew();
         new BatchProgressView(Verb, report, countCuts: Videos is { Stabilize: true }).Run(pipeline, jobs, plan.Failures, cancel);

@@ -113,7 +113,7 @@ public static class TrainCommand
             };
             var run = new NetworkTrainingRun(options);
             using ComputeDevice device = Cli.OpenDevice(result);
-            using var ctrlC = new Cli.CtrlC();
+            using var ctrlC = new CtrlC();
             {
                 RunEnd end = RunWithProgress(run, device, ctrlC.Token, options);
                 if (end == RunEnd.Interrupted)
@@ -158,7 +158,7 @@ public static class TrainCommand
         IReadOnlyList<string> files = PhotoBatches.Scan(result.GetValue(data)!);
         run.OpenFolder();
         using ComputeDevice device = Cli.OpenDevice(result);
-        using var ctrlC = new Cli.CtrlC();
+        using var ctrlC = new CtrlC();
         int every = Math.Max(1, settings.Steps / 20);
         try
         {
