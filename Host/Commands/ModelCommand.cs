@@ -54,7 +54,7 @@ public static class ModelCommand
 
     private static Option<string> Arch() => new("--arch")
     {
-        Description = "Architecture: eccv16",
+        Description = "Architecture: " + string.Join(" or ", NetworkArchitecture.All.Select(a => a.Name)),
         DefaultValueFactory = _ => Eccv16Architecture.ArchitectureName,
     };
 
@@ -64,11 +64,9 @@ public static class ModelCommand
         DefaultValueFactory = _ => 1.0,
     };
 
-    private static void CheckArch(string arch)
-    {
-        if (arch != Eccv16Architecture.ArchitectureName)
-            throw new UsageException($"--arch '{arch}': unknown architecture (this build knows {Eccv16Architecture.ArchitectureName})");
-    }
+    /// <summary>The architecture --arch names, from the one list this build knows (<see cref="NetworkArchitecture.All"/>).</summary>
+    private static NetworkArchitecture CheckArch(string arch) =>
+        NetworkArchitecture.Find(arch) ?? throw new UsageException($"--arch '{arch}': unknown architecture (this build knows {NetworkArchitecture.KnownNames})");
 
     private static void CheckWidth(double width)
     {
@@ -91,7 +89,7 @@ public static class ModelCommand
         };
         command.SetAction(result => Cli.Guard(() =>
         {
-            CheckArch(result.GetValue(arch)!);
+            NetworkArchitecture architecture = CheckArch(result.GetValue(arch)!);
             double w = result.GetValue(width);
             CheckWidth(w);
             string path = result.GetValue(output)!;
@@ -100,11 +98,13 @@ public static class ModelCommand
             string h = result.GetValue(head)!;
             if (h is not ("classification" or "regression"))
                 throw new UsageException($"--head '{h}': expected classification or regression");
-            ModelFile file = NetworkInit.Create(new NetworkConfig(Eccv16Architecture.Instance, w, Regression: h == "regression"), result.GetValue(seed),
-                result.GetValue(half) ? TensorStorage.Float16 : TensorStorage.Float32);
+            if (h == "regression" && !architecture.HeadNames.Contains(h))
+                throw new UsageException($"--head regression: the {architecture.Name} architecture's head is {string.Join(" or ", architecture.HeadNames)}");
+            var config = new NetworkConfig(architecture, w, Regression: h == "regression");
+            ModelFile file = NetworkInit.Create(config, result.GetValue(seed), result.GetValue(half) ? TensorStorage.Float16 : TensorStorage.Float32);
             file.Write(path);
-            Console.Out.WriteLine($"wrote {path}: eccv16 width {w.ToString(CultureInfo.InvariantCulture)}, " +
-                                  $"{h} head, {Eccv16Architecture.ParameterCount(w, h == "regression"):N0} parameters, {new FileInfo(path).Length:N0} bytes");
+            Console.Out.WriteLine($"wrote {path}: {architecture.Name} width {w.ToString(CultureInfo.InvariantCulture)}, " +
+                                  $"{config.Head} head, {architecture.ParameterCount(config):N0} parameters, {new FileInfo(path).Length:N0} bytes");
             return 0;
         }));
         return command;
@@ -124,8 +124,7 @@ public static class ModelCommand
         {
             string? path = result.GetValue(file);
             int s = result.GetValue(size);
-            if (s < 8 || s % 8 != 0)
-                throw new UsageException($"--size {s}: must be a positive multiple of 8");
+            UsageException.Of(() => NetworkInputSize.Check(s));
             Console.Out.Write(path is null
                 ? Describe(ArchitectureOnly(result.GetValue(arch)!, result.GetValue(width)), s)
                 : Describe(ModelFile.Open(path), s, ModelFile.DisplayName(path), path is ModelFile.DefaultName or ModelFile.HintsName ? null : path));
@@ -136,9 +135,9 @@ public static class ModelCommand
 
     private static NetworkConfig ArchitectureOnly(string arch, double width)
     {
-        CheckArch(arch);
+        NetworkArchitecture architecture = CheckArch(arch);
         CheckWidth(width);
-        return NetworkConfig.Eccv16(width);
+        return new NetworkConfig(architecture, width);
     }
 
     internal static string Describe(NetworkConfig config, int size, ModelFile? file = null, string? name = null, string? path = null)
