@@ -27,6 +27,18 @@ internal static class DemoQuery
         return value;
     }
 
+    /// <summary>
+    /// size: a whole number, or null when it is not given. Its range is the engine's one rule for a network input
+    /// size at the page's limits, applied where the colourizer is chosen (<see cref="DemoModel.At"/>).
+    /// </summary>
+    public static int? Size(IQueryCollection query)
+    {
+        if (query["size"].FirstOrDefault() is not { Length: > 0 } text)
+            return null;
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value
+            : throw new DemoException(400, $"size '{text}': expected a whole number, a multiple of 8 from {NetworkInputSize.PageMin} to {NetworkInputSize.PageMax}");
+    }
+
     /// <summary>format: "png" (the default) or "jpeg" (also "jpg").</summary>
     public static string Format(IQueryCollection query) => (query["format"].FirstOrDefault() ?? "png").ToLowerInvariant() switch
     {

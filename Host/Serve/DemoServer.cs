@@ -191,7 +191,7 @@ internal static class DemoServer
         var query = context.Request.Query;
         DemoModel model = service.Model(query["model"]);
         float? temperature = DemoQuery.Temperature(query);
-        int? size = (int?)DemoQuery.Number(query, "size", Engine.Models.NetworkInputSize.Min, Engine.Models.NetworkInputSize.Max);
+        int? size = DemoQuery.Size(query);
         string format = DemoQuery.Format(query);
         bool steered = context.Request.ContentType is { } type && type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase);
         byte[]? upload = await ReadUpload(context, service);
@@ -222,7 +222,7 @@ internal static class DemoServer
         var query = context.Request.Query;
         DemoModel model = service.Model(query["model"]);
         float? temperature = DemoQuery.Temperature(query);
-        int? size = (int?)DemoQuery.Number(query, "size", Engine.Models.NetworkInputSize.Min, Engine.Models.NetworkInputSize.Max);
+        int? size = DemoQuery.Size(query);
         int x = (int)(DemoQuery.Number(query, "x", 0, int.MaxValue) ?? throw new DemoException(400, "x: the pixel's column is needed"));
         int y = (int)(DemoQuery.Number(query, "y", 0, int.MaxValue) ?? throw new DemoException(400, "y: the pixel's row is needed"));
         byte[]? upload = await ReadUpload(context, service);
