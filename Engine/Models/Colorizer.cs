@@ -99,7 +99,7 @@ public static class Colorizer
         SomMap.ArchitectureName => throw new UserErrorException(
             $"'{path}': a colour map (architecture '{SomMap.ArchitectureName}', from 'som fit') does not colourize; use it with 'som quantize', or train a som-mlp model"),
         var name => NetworkArchitecture.Find(name)?.Method ?? throw new UserErrorException(
-            $"'{path}': architecture '{name}' is not known to this build (it knows {string.Join(", ", NetworkArchitecture.All.Select(a => a.Name))} and {SomMlpModel.ArchitectureName})"),
+            $"'{path}': architecture '{name}' is not known to this build (it knows {NetworkArchitecture.NaturalList(NetworkArchitecture.All.Select(a => a.Name).Append(SomMlpModel.ArchitectureName))})"),
     };
 
     /// <summary>

@@ -221,14 +221,14 @@ public sealed class ModelFile
     /// hand-edited or buggy header is refused here, in one line, rather than giving black pictures later.
     /// Fields are checked where present; which are required is up to each architecture.
     /// </summary>
-    private static void ValidateHeader(JsonObject header, string path)
+    internal static void ValidateHeader(JsonObject header, string path)
     {
         if (header["architecture"] is { } arch && (arch is not JsonValue a || a.GetValueKind() != JsonValueKind.String))
             throw new UserErrorException($"'{path}': header field 'architecture' is not a string");
         if (header["input_size"] is not null)
         {
             double size = Number(header, "input_size", path);
-            if (size != Math.Floor(size) || !NetworkInputSize.IsValid((long)Math.Clamp(size, long.MinValue, long.MaxValue)))
+            if (!NetworkInputSize.IsValid(size))
                 throw new UserErrorException($"'{path}': header field 'input_size' is {size}; {NetworkInputSize.Range()} expected");
         }
         if (header["temperature"] is not null)

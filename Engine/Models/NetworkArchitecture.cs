@@ -19,8 +19,14 @@ internal abstract class NetworkArchitecture
     public static NetworkArchitecture? Find(string name) => All.FirstOrDefault(a => a.Name == name);
 
     /// <summary>"eccv16 and siggraph17": the names, for messages.</summary>
-    public static string KnownNames => All.Count == 1 ? All[0].Name
-        : string.Join(", ", All.Take(All.Count - 1).Select(a => a.Name)) + " and " + All[^1].Name;
+    public static string KnownNames => NaturalList(All.Select(a => a.Name));
+
+    /// <summary>"a, b and c" (one name alone as it is).</summary>
+    public static string NaturalList(IEnumerable<string> names)
+    {
+        var list = names.ToList();
+        return list.Count == 1 ? list[0] : string.Join(", ", list.Take(list.Count - 1)) + " and " + list[^1];
+    }
 
     /// <summary>The model file's "architecture".</summary>
     public abstract string Name { get; }

@@ -52,6 +52,7 @@ internal sealed record NetworkConfig(NetworkArchitecture Architecture, double Wi
         string name = header["architecture"]?.GetValue<string>() ?? "";
         NetworkArchitecture architecture = NetworkArchitecture.Find(name)
             ?? throw new UserErrorException($"'{path}': architecture '{name}' is not known to this build (it knows {NetworkArchitecture.KnownNames})");
+        ModelFile.ValidateHeader(header, path);   // the header's ranges (temperature, width, l_scale, bn_eps, ...), as for a file read
         double Number(string key) => ModelFile.Number(header, key, path);
         int bins = (int)Number("bins");
         if (bins != BinCodebook.Count)
@@ -64,11 +65,6 @@ internal sealed record NetworkConfig(NetworkArchitecture Architecture, double Wi
             throw new UserErrorException($"'{path}': {channels} input channels; the {architecture.Name} architecture reads {architecture.InputChannels}");
         var config = new NetworkConfig(architecture, Number("width"), (float)Number("temperature"), (float)Number("l_center"),
             (float)Number("l_scale"), (float)Number("ab_scale"), (float)Number("bn_eps"), head == "regression");
-        config = architecture.ReadHeader(config, header, path);
-        if (!(config.Width > 0) || config.LScale == 0 || !(config.BnEps > 0))
-            throw new UserErrorException($"'{path}': header values out of range (width {config.Width}, l_scale {config.LScale}, bn_eps {config.BnEps})");
-        if (!DecodeTemperature.IsValid(config.Temperature))
-            throw new UserErrorException($"'{path}': header field 'temperature' is {config.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}; {DecodeTemperature.Range} expected");
-        return config;
+        return architecture.ReadHeader(config, header, path);
     }
 }

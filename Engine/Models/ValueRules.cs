@@ -59,8 +59,8 @@ public static class NetworkInputSize
     /// <summary>The web page's largest size.</summary>
     public const int PageMax = 1024;
 
-    /// <summary>Whether <paramref name="size"/> is a multiple of 8 from <paramref name="min"/> to <paramref name="max"/>.</summary>
-    public static bool IsValid(long size, int min = Min, int max = Max) => size >= min && size <= max && size % 8 == 0;
+    /// <summary>Whether <paramref name="size"/> is a multiple of 8 from <paramref name="min"/> to <paramref name="max"/> (a header's number may be any double).</summary>
+    public static bool IsValid(double size, int min = Min, int max = Max) => size >= min && size <= max && size % 8 == 0;
 
     /// <summary>"a multiple of 8 from 8 to 4096": the rule in words, for messages in other forms (a model file's header).</summary>
     public static string Range(int min = Min, int max = Max) => $"a multiple of 8 from {min} to {max}";

@@ -159,7 +159,7 @@ internal sealed class NetworkTrainer : IDisposable
     public (double Loss, double GradNorm) Step(Tensor<float> lab, float learningRate, int[]? hintSquares = null)
     {
         Forward(lab, training: true, hintSquares);
-        double meanLoss = ComputeLoss(withGradient: true);
+        double meanLoss = ComputeLoss();
         if (!double.IsFinite(meanLoss))
             return (meanLoss, double.NaN);
         foreach (Tensor<float> g in grads.Values)
@@ -195,7 +195,7 @@ internal sealed class NetworkTrainer : IDisposable
     public double Evaluate(Tensor<float> lab, int[]? hintSquares = null)
     {
         Forward(lab, training: false, hintSquares);
-        return ComputeLoss(withGradient: false);
+        return ComputeLoss();
     }
 
     private void Forward(Tensor<float> lab, bool training, int[]? hintSquares)
@@ -215,12 +215,12 @@ internal sealed class NetworkTrainer : IDisposable
     private Tensor<float> Input() => input ??= device.Allocate<float>("input", Shape.Nchw(settings.Batch, Config.InputChannels, size, size));
 
     /// <summary>The batch's classification targets at a quarter of the crop, then the heads' losses (their gradients written).</summary>
-    private double ComputeLoss(bool withGradient)
+    private double ComputeLoss()
     {
         LossOps.ColourfulImages(ab, imageWeight, 5f);
         LossOps.SoftEncode(ab, centres, classWeight, imageWeight, targetIndex, targetWeight, pixelWeight, neighbours, settings.Sigma);
         int pixels = settings.Batch * outSize * outSize;
-        return heads.Loss(new ClassificationTargets(ab, targetIndex, targetWeight, pixelWeight, loss, neighbours, 1f / pixels));
+        return heads.Loss(new ClassificationTargets(ab, targetIndex, targetWeight, pixelWeight, loss, 1f / pixels));
     }
 
     /// <summary>A parameter's values (tests: finite differences through a whole network).</summary>

@@ -14,7 +14,7 @@ internal sealed record TrainingHeadsContext(ComputeDevice Device, NetworkConfig 
 /// loss map for the heads to fill.
 /// </summary>
 internal sealed record ClassificationTargets(Tensor<float> Ab, Tensor<int> TargetIndex, Tensor<float> TargetWeight,
-    Tensor<float> PixelWeight, Tensor<float> Loss, int Neighbours, float Scale);
+    Tensor<float> PixelWeight, Tensor<float> Loss, float Scale);
 
 /// <summary>
 /// The part of training that differs between architectures (<see cref="NetworkArchitecture.CreateHeads"/>): the

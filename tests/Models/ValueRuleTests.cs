@@ -26,15 +26,6 @@ public class ValueRuleTests : CliFolder
 
     private static readonly Engine.Devices.ComputeDevice Cpu = TestDevices.Get("cpu:0");
 
-    private static ByteArrayContent Png(byte[] bytes)
-    {
-        var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        return content;
-    }
-
-    private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
-
     /// <summary>The page's answer is a 400 with one line containing <paramref name="fragment"/>.</summary>
     private static async Task PageRefuses(Task<HttpResponseMessage> request, string fragment)
     {
@@ -86,7 +77,7 @@ public class ValueRuleTests : CliFolder
             Refused(rule, () => colorizer.Decode(prediction, 0.005f));
         }
         await using (var host = DemoHost.InProcess())
-            await PageRefuses(host.Client.PostAsync("/api/colorize?temperature=0.005", Png(DemoHost.Photo())), rule);
+            await PageRefuses(host.Client.PostAsync("/api/colorize?temperature=0.005", DemoHost.Png(DemoHost.Photo())), rule);
 
         // 0 (the arg-max) is allowed by the rule, so a model converted to it is a model that colours.
         CliRunner.Result convert = CliRunner.Run(dir, "model", "convert", TestData.Fixture("eccv16-w32.ckm"), "-o", P("zero.ckm"), "--temperature", "0");
@@ -113,8 +104,8 @@ public class ValueRuleTests : CliFolder
         string large = Edited("large.ckm", h => h["input_size"] = NetworkInputSize.MaxFromHeader + 8);
         Refused($"over the {NetworkInputSize.MaxFromHeader} a header may ask for", () => Colorizer.Open(Cpu, large).Dispose());
         await using var host = DemoHost.InProcess();
-        await PageRefuses(host.Client.PostAsync("/api/colorize?size=12", Png(DemoHost.Photo())), "must be a multiple of 8");
-        await PageRefuses(host.Client.PostAsync("/api/colorize?size=2048", Png(DemoHost.Photo())),
+        await PageRefuses(host.Client.PostAsync("/api/colorize?size=12", DemoHost.Png(DemoHost.Photo())), "must be a multiple of 8");
+        await PageRefuses(host.Client.PostAsync("/api/colorize?size=2048", DemoHost.Png(DemoHost.Photo())),
             $"size 2048: must be a multiple of 8 from {NetworkInputSize.PageMin} to {NetworkInputSize.PageMax}");
     }
 
@@ -148,14 +139,14 @@ public class ValueRuleTests : CliFolder
         Refused($"palette: {ColorPalette.MaxColors + 1} colours", () => ColorPalette.FromColors(Enumerable.Repeat(new PaletteColor(10, 10, 1), ColorPalette.MaxColors + 1)));
 
         await using var host = DemoHost.InProcess();
-        var first = await host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo()));
+        var first = await host.Client.PostAsync("/api/colorize", DemoHost.Png(DemoHost.Photo()));
         string picture = first.Headers.GetValues("X-Picture").Single();
-        await PageRefuses(host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"palette": "#aa3322", "paletteStrength": 11}""")),
+        await PageRefuses(host.Client.PostAsync($"/api/colorize?picture={picture}", DemoHost.Json("""{"palette": "#aa3322", "paletteStrength": 11}""")),
             "paletteStrength 11: expected 0 to 10");
         string list = "[" + string.Join(",", Enumerable.Repeat("""{"a": 10, "b": 10}""", ColorPalette.MaxColors + 1)) + "]";
-        await PageRefuses(host.Client.PostAsync($"/api/colorize?picture={picture}", Json($$"""{"palette": {{list}}}""")),
+        await PageRefuses(host.Client.PostAsync($"/api/colorize?picture={picture}", DemoHost.Json($$"""{"palette": {{list}}}""")),
             $"palette: {ColorPalette.MaxColors + 1} colours, at most {ColorPalette.MaxColors}");
-        await PageRefuses(host.Client.PostAsync($"/api/colorize?picture={picture}", Json($$"""{"palette": "{{many}}"}""")),
+        await PageRefuses(host.Client.PostAsync($"/api/colorize?picture={picture}", DemoHost.Json($$"""{"palette": "{{many}}"}""")),
             $"palette: {ColorPalette.MaxColors + 1} colours, at most {ColorPalette.MaxColors}");
     }
 
@@ -183,10 +174,10 @@ public class ValueRuleTests : CliFolder
         }
 
         await using var host = DemoHost.InProcess(new ServeOptions { Models = new[] { regression } });
-        var first = await host.Client.PostAsync("/api/colorize?model=regression", Png(DemoHost.Photo()));
+        var first = await host.Client.PostAsync("/api/colorize?model=regression", DemoHost.Png(DemoHost.Photo()));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         string picture = first.Headers.GetValues("X-Picture").Single();
-        await PageRefuses(host.Client.PostAsync($"/api/colorize?model=regression&picture={picture}", Json("""{"palette": "#aa3322"}""")), "model 'regression' " + palette);
+        await PageRefuses(host.Client.PostAsync($"/api/colorize?model=regression&picture={picture}", DemoHost.Json("""{"palette": "#aa3322"}""")), "model 'regression' " + palette);
         await PageRefuses(host.Client.PostAsync($"/api/distribution?model=regression&picture={picture}&x=1&y=1", null), "model 'regression' " + pixel);
     }
 }

@@ -43,6 +43,17 @@ internal sealed class DemoHost(DemoService service, WebApplication app, HttpClie
     }
 
     /// <summary>A small colourful PNG (gradients in all three channels, varied by <paramref name="seed"/>).</summary>
+    /// <summary>A PNG request body.</summary>
+    public static ByteArrayContent Png(byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        return content;
+    }
+
+    /// <summary>A JSON request body (the page's steering requests).</summary>
+    public static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
     public static byte[] Photo(int w = 40, int h = 30, int seed = 0) => TestData.ColourfulPng(w, h, seed);
 
     /// <summary>The same photo in greyscale.</summary>

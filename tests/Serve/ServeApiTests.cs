@@ -16,13 +16,6 @@ namespace ColorKernels.Tests.Serve;
 /// </summary>
 public class ServeApiTests
 {
-    private static ByteArrayContent Png(byte[] bytes)
-    {
-        var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        return content;
-    }
-
     private static async Task<string> Error(HttpResponseMessage response)
     {
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -67,7 +60,7 @@ public class ServeApiTests
     {
         await using var host = DemoHost.InProcess();
         byte[] photo = DemoHost.Photo();
-        var first = await host.Client.PostAsync("/api/colorize", Png(photo));
+        var first = await host.Client.PostAsync("/api/colorize", DemoHost.Png(photo));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal("image/png", first.Content.Headers.ContentType?.MediaType);
         Assert.Equal("ran", first.Headers.GetValues("X-Network").Single());
@@ -83,7 +76,7 @@ public class ServeApiTests
         byte[] reDecoded = Pixels(await cold.Content.ReadAsByteArrayAsync());
         Assert.NotEqual(LibraryColours(photo), reDecoded);
         // Re-decoding equals colouring afresh at that temperature.
-        var fresh = await host.Client.PostAsync("/api/colorize?temperature=0.1", Png(photo));
+        var fresh = await host.Client.PostAsync("/api/colorize?temperature=0.1", DemoHost.Png(photo));
         Assert.Equal(reDecoded, Pixels(await fresh.Content.ReadAsByteArrayAsync()));
 
         var jpeg = await host.Client.PostAsync($"/api/colorize?picture={picture}&format=jpeg", null);
@@ -98,7 +91,7 @@ public class ServeApiTests
     {
         await using var host = DemoHost.InProcess();
         byte[] photo = DemoHost.Photo(24, 16);
-        using var form = new MultipartFormDataContent { { Png(photo), "image", "photo.png" } };
+        using var form = new MultipartFormDataContent { { DemoHost.Png(photo), "image", "photo.png" } };
         var response = await host.Client.PostAsync("/api/colorize", form);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(LibraryColours(photo), Pixels(await response.Content.ReadAsByteArrayAsync()));
@@ -108,7 +101,7 @@ public class ServeApiTests
     public async Task The_distribution_is_the_pixels_313_bins_with_the_annealed_mean_and_the_true_colour()
     {
         await using var host = DemoHost.InProcess();
-        var upload = await host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo(33, 31)));
+        var upload = await host.Client.PostAsync("/api/colorize", DemoHost.Png(DemoHost.Photo(33, 31)));
         string picture = upload.Headers.GetValues("X-Picture").Single();
         foreach (float t in new[] { 0.38f, 1f })
         {
@@ -136,7 +129,7 @@ public class ServeApiTests
         using JsonDocument j = JsonDocument.Parse(await again.Content.ReadAsStringAsync());
         Assert.True(j.RootElement.GetProperty("truth").GetProperty("b").GetDouble() > 40);
 
-        var grey = await host.Client.PostAsync("/api/distribution?x=1&y=1", Png(DemoHost.GreyPhoto()));
+        var grey = await host.Client.PostAsync("/api/distribution?x=1&y=1", DemoHost.Png(DemoHost.GreyPhoto()));
         using JsonDocument g = JsonDocument.Parse(await grey.Content.ReadAsStringAsync());
         Assert.Equal(JsonValueKind.Null, g.RootElement.GetProperty("truth").ValueKind);
         Assert.True(g.RootElement.GetProperty("networkRan").GetBoolean());
@@ -150,7 +143,7 @@ public class ServeApiTests
     public async Task The_som_view_fits_maps_of_each_size_to_a_colour_photo_and_refuses_a_grey_one()
     {
         await using var host = DemoHost.InProcess();
-        var response = await host.Client.PostAsync("/api/som?grids=2x2,3x3", Png(DemoHost.Photo()));
+        var response = await host.Client.PostAsync("/api/som?grids=2x2,3x3", DemoHost.Png(DemoHost.Photo()));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var maps = json.RootElement.GetProperty("maps").EnumerateArray().ToList();
@@ -162,24 +155,22 @@ public class ServeApiTests
         ImageData quantised = ImageIO.Decode("som.png", Convert.FromBase64String(image["data:image/png;base64,".Length..]));
         Assert.Equal((40, 30), (quantised.Width, quantised.Height));
 
-        var grey = await host.Client.PostAsync("/api/som", Png(DemoHost.GreyPhoto()));
+        var grey = await host.Client.PostAsync("/api/som", DemoHost.Png(DemoHost.GreyPhoto()));
         Assert.Equal(HttpStatusCode.BadRequest, grey.StatusCode);
         Assert.Contains("needs a colour photo", await Error(grey));
-        var bad = await host.Client.PostAsync("/api/som?grids=2x9", Png(DemoHost.Photo()));
+        var bad = await host.Client.PostAsync("/api/som?grids=2x9", DemoHost.Png(DemoHost.Photo()));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
-
-    private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 
     [Fact]
     public async Task A_json_body_steers_a_kept_picture_with_the_librarys_hints_and_palette_without_the_network()
     {
         await using var host = DemoHost.InProcess();
         byte[] photo = DemoHost.Photo(33, 31);
-        var first = await host.Client.PostAsync("/api/colorize", Png(photo));
+        var first = await host.Client.PostAsync("/api/colorize", DemoHost.Png(photo));
         string picture = first.Headers.GetValues("X-Picture").Single();
         var steered = await host.Client.PostAsync($"/api/colorize?picture={picture}",
-            Json("""{"hints": [{"x": 5, "y": 6, "color": "#507040", "size": 3}], "palette": "#3060c0", "paletteStrength": 2}"""));
+            DemoHost.Json("""{"hints": [{"x": 5, "y": 6, "color": "#507040", "size": 3}], "palette": "#3060c0", "paletteStrength": 2}"""));
         Assert.Equal(HttpStatusCode.OK, steered.StatusCode);
         Assert.Equal("reused", steered.Headers.GetValues("X-Network").Single());
         using IColorizer colorizer = Colorizer.Open(TestDevices.Get("cpu:0"), "default");
@@ -188,14 +179,14 @@ public class ServeApiTests
         Assert.Equal(expected, Pixels(await steered.Content.ReadAsByteArrayAsync()));
 
         // A palette from a photo: its colours heaviest first, usable as the palette of a steering body.
-        var palette = await host.Client.PostAsync("/api/palette", Png(photo));
+        var palette = await host.Client.PostAsync("/api/palette", DemoHost.Png(photo));
         Assert.Equal(HttpStatusCode.OK, palette.StatusCode);
         using JsonDocument colours = JsonDocument.Parse(await palette.Content.ReadAsStringAsync());
         JsonElement list = colours.RootElement.GetProperty("colors");
         Assert.True(list.GetArrayLength() > 0);
         Assert.Equal(1.0, list.EnumerateArray().Sum(c => c.GetProperty("weight").GetDouble()), 6);
         Assert.StartsWith("#", list[0].GetProperty("rgb").GetString());
-        var fromPhoto = await host.Client.PostAsync($"/api/colorize?picture={picture}", Json($$"""{"palette": {{list.GetRawText()}}}"""));
+        var fromPhoto = await host.Client.PostAsync($"/api/colorize?picture={picture}", DemoHost.Json($$"""{"palette": {{list.GetRawText()}}}"""));
         Assert.Equal(HttpStatusCode.OK, fromPhoto.StatusCode);
 
         async Task Expect(string fragment, Task<HttpResponseMessage> call)
@@ -204,13 +195,13 @@ public class ServeApiTests
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.Contains(fragment, await Error(response));
         }
-        await Expect("not valid JSON", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("{\"hints\": [")));
-        await Expect("hints: hint 0: hint at (33, 0): outside the 33x31 picture", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"hints": [{"x": 33, "y": 0, "color": "#ff0000"}]}""")));
-        await Expect("hint 0: colour 'red'", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"hints": [{"x": 1, "y": 0, "color": "red"}]}""")));
-        await Expect("palette colour 0", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"palette": [{"a": "x"}]}""")));
-        await Expect("paletteStrength 11: expected 0 to 10", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("""{"palette": "#aa3322", "paletteStrength": 11}""")));
-        await Expect("a JSON body steers a kept picture", host.Client.PostAsync($"/api/colorize?picture={picture}", Json("")));
-        await Expect("has no colour to take", host.Client.PostAsync("/api/palette", Png(DemoHost.GreyPhoto())));
+        await Expect("not valid JSON", host.Client.PostAsync($"/api/colorize?picture={picture}", DemoHost.Json("{\"hints\": [")));
+        await Expect("hints: hint 0: hint at (33, 0): outside the 33x31 picture", host.Client.PostAsync($"/api/colorize?picture={picture}", DemoHost.Json("""{"hints": [{"x": 33, "y": 0, "color": "#ff0000"}]}""")));
+        await Expect("hint 0: colour 'red'", host.Client.PostAsync($"/api/colorize?picture={picture}", DemoHost.Json("""{"hints": [{"x": 1, "y": 0, "color": "red"}]}""")));
+        await Expect("palette colour 0", host.Client.PostAsync($"/api/colorize?picture={picture}", DemoHost.Json("""{"palette": [{"a": "x"}]}""")));
+        await Expect("paletteStrength 11: expected 0 to 10", host.Client.PostAsync($"/api/colorize?picture={picture}", DemoHost.Json("""{"palette": "#aa3322", "paletteStrength": 11}""")));
+        await Expect("a JSON body steers a kept picture", host.Client.PostAsync($"/api/colorize?picture={picture}", DemoHost.Json("")));
+        await Expect("has no colour to take", host.Client.PostAsync("/api/palette", DemoHost.Png(DemoHost.GreyPhoto())));
         await Expect("no photo", host.Client.PostAsync("/api/palette", null));
     }
 
@@ -269,7 +260,7 @@ public class ServeApiTests
         }
         Assert.True(bomb.Length < 100_000, $"{bomb.Length} bytes");
         await using var host = DemoHost.InProcess();
-        var response = await host.Client.PostAsync("/api/colorize", Png(bomb));
+        var response = await host.Client.PostAsync("/api/colorize", DemoHost.Png(bomb));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("pixels, above", await Error(response));
     }
@@ -301,15 +292,15 @@ public class ServeApiTests
         await Expect(HttpStatusCode.RequestEntityTooLarge, "over the limit of", host.Client.PostAsync("/api/colorize", new ByteArrayContent(new byte[30_000])));
         using (var form = new MultipartFormDataContent { { new ByteArrayContent(new byte[30_000]), "image", "big.png" } })
             await Expect(HttpStatusCode.RequestEntityTooLarge, "over the limit of", host.Client.PostAsync("/api/colorize", form));
-        await Expect(HttpStatusCode.BadRequest, "pixels, above", host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo(50, 50))));
-        await Expect(HttpStatusCode.BadRequest, "temperature 'hot'", host.Client.PostAsync("/api/colorize?temperature=hot", Png(DemoHost.Photo())));
+        await Expect(HttpStatusCode.BadRequest, "pixels, above", host.Client.PostAsync("/api/colorize", DemoHost.Png(DemoHost.Photo(50, 50))));
+        await Expect(HttpStatusCode.BadRequest, "temperature 'hot'", host.Client.PostAsync("/api/colorize?temperature=hot", DemoHost.Png(DemoHost.Photo())));
         // The engine's one temperature rule: 0 (the most likely colour) or 0.01 to 100.
-        await Expect(HttpStatusCode.BadRequest, "temperature '0.001'", host.Client.PostAsync("/api/colorize?temperature=0.001", Png(DemoHost.Photo())));
-        await Expect(HttpStatusCode.BadRequest, "temperature '101'", host.Client.PostAsync("/api/colorize?temperature=101", Png(DemoHost.Photo())));
-        Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync("/api/colorize?temperature=0", Png(DemoHost.Photo()))).StatusCode);
-        await Expect(HttpStatusCode.BadRequest, "size 12", host.Client.PostAsync("/api/colorize?size=12", Png(DemoHost.Photo())));
-        await Expect(HttpStatusCode.BadRequest, "format 'gif'", host.Client.PostAsync("/api/colorize?format=gif", Png(DemoHost.Photo())));
-        await Expect(HttpStatusCode.NotFound, "model 'nope'", host.Client.PostAsync("/api/colorize?model=nope", Png(DemoHost.Photo())));
+        await Expect(HttpStatusCode.BadRequest, "temperature '0.001'", host.Client.PostAsync("/api/colorize?temperature=0.001", DemoHost.Png(DemoHost.Photo())));
+        await Expect(HttpStatusCode.BadRequest, "temperature '101'", host.Client.PostAsync("/api/colorize?temperature=101", DemoHost.Png(DemoHost.Photo())));
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync("/api/colorize?temperature=0", DemoHost.Png(DemoHost.Photo()))).StatusCode);
+        await Expect(HttpStatusCode.BadRequest, "size 12", host.Client.PostAsync("/api/colorize?size=12", DemoHost.Png(DemoHost.Photo())));
+        await Expect(HttpStatusCode.BadRequest, "format 'gif'", host.Client.PostAsync("/api/colorize?format=gif", DemoHost.Png(DemoHost.Photo())));
+        await Expect(HttpStatusCode.NotFound, "model 'nope'", host.Client.PostAsync("/api/colorize?model=nope", DemoHost.Png(DemoHost.Photo())));
         await Expect(HttpStatusCode.NotFound, "picture 'abc'", host.Client.PostAsync("/api/colorize?picture=abc", null));
         // Pictures are named by random ids kept in memory: a path is just an id that is not there.
         await Expect(HttpStatusCode.NotFound, "not kept here", host.Client.GetAsync("/api/pictures/..%2F..%2Fetc%2Fpasswd/grey"));
@@ -318,9 +309,9 @@ public class ServeApiTests
         Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
         Assert.Equal("POST", wrongMethod.Content.Headers.Allow.Single());
         Assert.Contains("use POST", await Error(wrongMethod));
-        await Expect(HttpStatusCode.BadRequest, "x:", host.Client.PostAsync("/api/distribution", Png(DemoHost.Photo())));
+        await Expect(HttpStatusCode.BadRequest, "x:", host.Client.PostAsync("/api/distribution", DemoHost.Png(DemoHost.Photo())));
         // A picture of another size than the model's works: size=64 opens a second colourizer.
-        var sized = await host.Client.PostAsync("/api/colorize?size=64", Png(DemoHost.Photo()));
+        var sized = await host.Client.PostAsync("/api/colorize?size=64", DemoHost.Png(DemoHost.Photo()));
         Assert.Equal(HttpStatusCode.OK, sized.StatusCode);
     }
 
@@ -338,7 +329,7 @@ public class ServeApiTests
         float modelTemperature = som.GetProperty("temperature").GetSingle();
 
         byte[] photo = DemoHost.Photo(48, 32);
-        var response = await host.Client.PostAsync("/api/colorize?model=general", Png(photo));
+        var response = await host.Client.PostAsync("/api/colorize?model=general", DemoHost.Png(photo));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(modelTemperature.ToString(System.Globalization.CultureInfo.InvariantCulture), response.Headers.GetValues("X-Temperature").Single());
         using (IColorizer library = Colorizer.Open(TestDevices.Get("cpu:0"), path))
@@ -373,7 +364,7 @@ public class ServeApiTests
         await using var host = DemoHost.InProcess(new ServeOptions { KeptPictures = 2 });
         var ids = new List<string>();
         for (int i = 0; i < 3; i++)
-            ids.Add((await host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo(16, 16, seed: i)))).Headers.GetValues("X-Picture").Single());
+            ids.Add((await host.Client.PostAsync("/api/colorize", DemoHost.Png(DemoHost.Photo(16, 16, seed: i)))).Headers.GetValues("X-Picture").Single());
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.PostAsync($"/api/colorize?picture={ids[0]}", null)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync($"/api/colorize?picture={ids[2]}", null)).StatusCode);
     }
@@ -411,19 +402,19 @@ public class ServeApiTests
         {
             using var release = new ManualResetEventSlim();
             Task<int> busy = await Occupy(host.Service, release);
-            var response = await host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo()));
+            var response = await host.Client.PostAsync("/api/colorize", DemoHost.Png(DemoHost.Photo()));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             Assert.True(response.Headers.RetryAfter?.Delta?.TotalSeconds >= 1, "no Retry-After");
             Assert.Contains("busy", await Error(response));
             release.Set();
             await busy;
-            Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo()))).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync("/api/colorize", DemoHost.Png(DemoHost.Photo()))).StatusCode);
         }
         await using (var host = DemoHost.InProcess(new ServeOptions { QueueCapacity = 2, RequestTimeout = TimeSpan.FromMilliseconds(300) }))
         {
             using var release = new ManualResetEventSlim();
             Task<int> busy = await Occupy(host.Service, release);
-            var response = await host.Client.PostAsync("/api/colorize", Png(DemoHost.Photo()));
+            var response = await host.Client.PostAsync("/api/colorize", DemoHost.Png(DemoHost.Photo()));
             Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
             Assert.Contains("gave up", await Error(response));
             release.Set();
@@ -438,7 +429,7 @@ public class ServeApiTests
         await using var host = DemoHost.InProcess();
         byte[][] photos = Enumerable.Range(0, 8).Select(i => DemoHost.Photo(20 + 3 * i, 17 + i, seed: i)).ToArray();
         byte[][] expected = photos.Select(LibraryColours).ToArray();
-        HttpResponseMessage[] responses = await Task.WhenAll(photos.Select(p => host.Client.PostAsync("/api/colorize", Png(p))));
+        HttpResponseMessage[] responses = await Task.WhenAll(photos.Select(p => host.Client.PostAsync("/api/colorize", DemoHost.Png(p))));
         for (int i = 0; i < photos.Length; i++)
         {
             Assert.Equal(HttpStatusCode.OK, responses[i].StatusCode);
