@@ -224,9 +224,14 @@ public static class HintPropagationKernels
     }
 
     /// <summary>
-    /// HintScalarKernel, one thread: per channel the partials summed in order to s; then by Mode: Start, rz = s;
-    /// Alpha, alpha = rz / s (s = p.Ap; 0 when s is 0: converged); Beta, beta = s / rz (0 when rz is 0) and
-    /// rz = s. scalars [6] = rz_a, rz_b, alpha_a, alpha_b, beta_a, beta_b. Thread: one.
+    /// HintScalarKernel, one thread: per channel the partials summed in order to s; then by Mode: Start, rz = rz0 =
+    /// s; Alpha, alpha = rz / s (s = p.Ap); Beta, beta = s / rz and rz = s. scalars [8] = rz_a, rz_b, alpha_a,
+    /// alpha_b, beta_a, beta_b, rz0_a, rz0_b. Thread: one.
+    /// A channel whose rz has fallen to <see cref="Converged"/> rz0 or below is solved: alpha and beta are 0 from
+    /// then on, so x and r stay put. Why: float32 conjugate gradient run past convergence divides by an rz in
+    /// the denormal range (1e-40 and below), beta explodes and x with it (seen on CUDA, where FMA contraction
+    /// rounds differently: a 13 x 11 grid solved in 30 steps was off by 0.16 after 192; on the CPU the same
+    /// happens by 400 to 1000 steps, which the op table's long-solve case checks).
     /// </summary>
     public static void HintScalarKernel(ArrayView<float> partials, ArrayView<float> scalars, HintArgs a)
     {
@@ -238,16 +243,28 @@ public static class HintPropagationKernels
             for (int t = 0; t < a.Threads; t++)
                 s += partials[c * a.Threads + t];
             if (a.Mode == HintArgs.Start)
+            {
                 scalars[c] = s;
-            else if (a.Mode == HintArgs.Alpha)
-                scalars[2 + c] = s != 0f ? scalars[c] / s : 0f;
+                scalars[6 + c] = s;
+                continue;
+            }
+            float rz = scalars[c];
+            bool solved = !(rz > Converged * scalars[6 + c]);
+            if (a.Mode == HintArgs.Alpha)
+                scalars[2 + c] = solved || s == 0f ? 0f : rz / s;
             else
             {
-                scalars[4 + c] = scalars[c] != 0f ? s / scalars[c] : 0f;
+                scalars[4 + c] = solved ? 0f : s / rz;
                 scalars[c] = s;
             }
         }
     }
+
+    /// <summary>
+    /// The residual's fall (in r.z, a squared norm) at which a channel counts as solved: 1e-12, a residual a
+    /// million times below where it started, about float32's own precision.
+    /// </summary>
+    public const float Converged = 1e-12f;
 
     /// <summary>HintStepKernel: x += alpha p, r -= alpha q, z = r / diag (0 at hint cells), per channel. Thread: cells.</summary>
     public static void HintStepKernel(ArrayView<float> x, ArrayView<float> residual, ArrayView<float> z, ArrayView<float> p, ArrayView<float> q,

@@ -113,7 +113,7 @@ internal static class HintPropagationOps
         using Tensor<float> z = d.Allocate<float>("hint.z", vector);
         using Tensor<float> p = d.Allocate<float>("hint.p", vector);
         using Tensor<float> q = d.Allocate<float>("hint.q", vector);
-        using Tensor<float> scalars = d.Allocate<float>("hint.scalars", new Shape(6));
+        using Tensor<float> scalars = d.Allocate<float>("hint.scalars", new Shape(8));
         ElementLaunch l = d.Launcher.ForElements(cells);
         int threads = l.Config.GridDim.X * l.Config.GroupDim.X;
         using Tensor<float> partials = d.Allocate<float>("hint.partials", new Shape(2 * threads));
