@@ -114,10 +114,15 @@ public class RequiredDeviceTests
         {
             Signs = new[] { "/usr/bin/nvidia-smi" }, LoadAttempts = new[] { "libcuda.so: cannot open shared object file" },
         });
-        Assert.Equal(new[] { "cpu:0" }, Support.TestDevices.WithRequired(null, catalog.Entries));
-        Assert.Equal(new[] { "cpu:0" }, Support.TestDevices.WithRequired("cpu", catalog.Entries));
-        Assert.Equal(new[] { "cpu:0", "cuda:0" }, Support.TestDevices.WithRequired("cuda", catalog.Entries));
-        Assert.Equal(new[] { "cpu:0", "cuda:0", "opencl:0" }, Support.TestDevices.WithRequired(" CUDA , opencl", catalog.Entries));
+        // The machine's own GPUs left out (on the GPU machine CUDA and OpenCL are usable), a CUDA entry that
+        // failed put in: the rule is what is checked, on any machine.
+        DeviceEntry[] entries = catalog.Entries.Where(e => e.Kind == DeviceKind.Cpu)
+            .Append(new DeviceEntry(DeviceKind.Cuda, 0, "NVIDIA (driver not loadable)", 0, 0, 0, 0, "libcuda.so: cannot open shared object file", null))
+            .ToArray();
+        Assert.Equal(new[] { "cpu:0" }, Support.TestDevices.WithRequired(null, entries));
+        Assert.Equal(new[] { "cpu:0" }, Support.TestDevices.WithRequired("cpu", entries));
+        Assert.Equal(new[] { "cpu:0", "cuda:0" }, Support.TestDevices.WithRequired("cuda", entries));
+        Assert.Equal(new[] { "cpu:0", "cuda:0", "opencl:0" }, Support.TestDevices.WithRequired(" CUDA , opencl", entries));
         var missing = Assert.Throws<InvalidOperationException>(() => Support.TestDevices.Get("cuda:99"));
         Assert.Contains("requires cuda:99, which is not usable here", missing.Message);
     }

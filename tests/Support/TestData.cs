@@ -6,13 +6,24 @@ public static class TestData
     /// <summary>A file of tests/Fixtures (copied beside the test assembly).</summary>
     public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
 
-    /// <summary>A file of the repository (found by walking up from the test assembly to ColorKernels.sln).</summary>
+    /// <summary>
+    /// A file of the repository, found by walking up to ColorKernels.sln from the test assembly, else from
+    /// COLORKERNELS_REPO (the GPU machine runs the published tests from /tmp, outside the repository's copy:
+    /// perf/gpu/device-checks.sh sets it).
+    /// </summary>
     public static string RepositoryFile(params string[] parts)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        string root = Above(AppContext.BaseDirectory) ?? Above(Environment.GetEnvironmentVariable("COLORKERNELS_REPO") ?? "/")
+            ?? throw new InvalidOperationException("ColorKernels.sln not found above the test assembly (or COLORKERNELS_REPO)");
+        return Path.Combine(new[] { root }.Concat(parts).ToArray());
+    }
+
+    private static string? Above(string start)
+    {
+        var dir = new DirectoryInfo(start);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ColorKernels.sln")))
             dir = dir.Parent;
-        return Path.Combine(new[] { dir?.FullName ?? throw new InvalidOperationException("ColorKernels.sln not found above the test assembly") }.Concat(parts).ToArray());
+        return dir?.FullName;
     }
 
     public static byte[] Bytes(int count, int seed)
