@@ -56,7 +56,9 @@ public static class Torch
     public static (double Ms, string Version)? Time(string script, double width, int size, int batch)
     {
         string path = Path.Combine(AppContext.BaseDirectory, "torch", script);
-        if (!File.Exists("/usr/bin/python3") || !File.Exists(path))
+        // COLORKERNELS_PERF_TORCH_CPU=0: no CPU reference (the GPU visit's compare.sh times PyTorch on the card
+        // instead; a CPU run at its shapes would take minutes of the visit).
+        if (!File.Exists("/usr/bin/python3") || !File.Exists(path) || Environment.GetEnvironmentVariable("COLORKERNELS_PERF_TORCH_CPU") == "0")
             return null;
         var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in new[] { path, width.ToString(System.Globalization.CultureInfo.InvariantCulture), size.ToString(), batch.ToString(), Environment.ProcessorCount.ToString() })

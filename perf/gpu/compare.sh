@@ -5,6 +5,7 @@
 # (> 1: ColorKernels faster). Also writes $OUT/compare.txt.
 set -uo pipefail
 source .devrt/env.sh
+export COLORKERNELS_PERF_TORCH_CPU=0   # the CPU reference is not what this compares against
 out=${OUT:-/tmp/colorkernels-device-out}
 mkdir -p "$out"
 ck() {  # mode width size batch -> ms per step on CUDA, from the profiler-free benchmark
