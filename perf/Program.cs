@@ -109,7 +109,7 @@ try
     {
         // The CPU accelerator's default is a small width: width 1 is ~30 GFLOP of convolutions a picture.
         ConvAlgorithm[] variants = conv is { } one ? new[] { one }
-            : device.Kind == DeviceKind.Cpu ? new[] { ConvAlgorithm.LoweredGemm, ConvAlgorithm.Direct } : new[] { ConvAlgorithm.Direct, ConvAlgorithm.TiledGemm, ConvAlgorithm.TiledGemmLarge };
+            : device.Kind == DeviceKind.Cpu ? new[] { ConvAlgorithm.LoweredGemm, ConvAlgorithm.Direct } : new[] { ConvAlgorithm.Direct, ConvAlgorithm.TiledGemm, ConvAlgorithm.TiledGemmLarge, ConvAlgorithm.TiledGemmAuto };
         foreach (double w in netWidths ?? (device.Kind == DeviceKind.Cpu ? new[] { 0.125 } : new[] { 1.0 }))
             ConvShapesBench.Run(device, w, netSize, batch, variants, Console.Out);
     }

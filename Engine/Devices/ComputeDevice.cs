@@ -20,6 +20,26 @@ public enum ConvAlgorithm
 
     /// <summary>The same with 8 x 8 register blocks (128 x 128 tiles on GPUs) and double-buffered shared tiles: for the big layers.</summary>
     TiledGemmLarge,
+
+    /// <summary>
+    /// Per product, the one of the two that was faster on an H200 (perf/NOTES.md, conv-shapes): the large kernel
+    /// where the GEMM has <see cref="TiledConvChoice.LargeFromRows"/> rows or more, the 64 x 64 one below (the GPUs').
+    /// </summary>
+    TiledGemmAuto,
+}
+
+/// <summary>How <see cref="ConvAlgorithm.TiledGemmAuto"/> chooses between the two tiled kernels.</summary>
+public static class TiledConvChoice
+{
+    /// <summary>
+    /// 128: on the H200 the 128 x 128-tile kernel ran every measured product with 128 output rows (channels)
+    /// or more faster (forward 0.40-0.46x of cuDNN against 0.27-0.33x for the 64 x 64 one), and the two with
+    /// 64 slower (half-empty tiles, too few groups for 132 multiprocessors).
+    /// </summary>
+    public const int LargeFromRows = 128;
+
+    /// <summary>Whether a GEMM of <paramref name="rows"/> rows gets the large kernel.</summary>
+    public static bool UsesLarge(int rows) => rows >= LargeFromRows;
 }
 
 /// <summary>The names <c>--conv</c> options, benchmarks and test device ids use for each <see cref="ConvAlgorithm"/>.</summary>
@@ -30,6 +50,7 @@ public static class ConvAlgorithmNames
     {
         ["tiled"] = ConvAlgorithm.TiledGemm,
         ["tiled-large"] = ConvAlgorithm.TiledGemmLarge,
+        ["tiled-auto"] = ConvAlgorithm.TiledGemmAuto,
         ["gemm"] = ConvAlgorithm.LoweredGemm,
         ["direct"] = ConvAlgorithm.Direct,
     };
@@ -59,7 +80,7 @@ public sealed class ComputeDevice : IDisposable
         while (side < 16 && (side * 2) * (side * 2) <= accelerator.MaxNumThreadsPerGroup)
             side *= 2;
         TileGroupSide = side;
-        ConvAlgorithm = entry.Kind == DeviceKind.Cpu ? ConvAlgorithm.LoweredGemm : ConvAlgorithm.TiledGemm;
+        ConvAlgorithm = entry.Kind == DeviceKind.Cpu ? ConvAlgorithm.LoweredGemm : ConvAlgorithm.TiledGemmAuto;
     }
 
     /// <summary>The catalog entry this device was opened from.</summary>

@@ -24,7 +24,7 @@ public static class ProfileCommand
         var trace = new Option<string?>("--trace") { Description = "Write a Chrome/Perfetto trace (JSON) of every profiled launch" };
         var conv = new Option<string?>("--conv")
         {
-            Description = "Convolution variant: tiled (implicit GEMM, 4x4 register blocks: the GPUs' default), tiled-large (8x8 blocks, double-buffered), gemm (im2col + GEMM, the CPU's default) or direct",
+            Description = "Convolution variant: tiled (implicit GEMM, 4x4 register blocks), tiled-large (8x8 blocks, double-buffered), tiled-auto (either, per layer: the GPUs' default), gemm (im2col + GEMM, the CPU's default) or direct",
         };
         conv.AcceptOnlyFromAmong(ConvAlgorithmNames.All.Keys.ToArray());
         var command = new Command("profile", "Time every kernel of an ECCV16 inference or training step: launches, ms, GFLOP/s, GB/s, share of the device's measured peaks.")

@@ -50,6 +50,7 @@ public sealed class ProfilerTests : IDisposable
     [InlineData("direct", "Direct", "Conv2dForwardKernel")]
     [InlineData("tiled", "TiledGemm", "TiledConvKernel")]
     [InlineData("tiled-large", "TiledGemmLarge", "TiledConvLargeKernel")]
+    [InlineData("tiled-auto", "TiledGemmAuto", "TiledConvKernel")]
     [InlineData("gemm", "LoweredGemm", "GemmKernel")]
     public void Profile_conv_picks_the_convolution_variant(string option, string shown, string kernel)
     {

@@ -22,14 +22,19 @@ internal sealed class TiledConv : IConvBackend
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SplitKReduceKernel = new(TiledConvKernels.SplitKReduceKernel);
 
     private readonly int side;
-    private readonly bool large;
+    private readonly bool large, perProduct;
 
-    /// <summary>The tiled backend on square groups of <paramref name="groupSide"/> threads; <paramref name="large"/>: 8 x 8 register blocks.</summary>
-    public TiledConv(ConvAlgorithm algorithm, int groupSide, bool large)
+    /// <summary>
+    /// The tiled backend on square groups of <paramref name="groupSide"/> threads; <paramref name="large"/>: 8 x 8
+    /// register blocks, for every product or, with <paramref name="perProduct"/>, for those
+    /// <see cref="TiledConvChoice.UsesLarge"/> gives them to.
+    /// </summary>
+    public TiledConv(ConvAlgorithm algorithm, int groupSide, bool large, bool perProduct = false)
     {
         Algorithm = algorithm;
         side = groupSide;
         this.large = large;
+        this.perProduct = perProduct;
     }
 
     public ConvAlgorithm Algorithm { get; }
@@ -58,9 +63,10 @@ internal sealed class TiledConv : IConvBackend
         Tensor<float>? bias, Tensor<float>? scale, Tensor<float>? shift)
     {
         ComputeDevice d = c.Device;
+        var (m, n, k) = TiledConvArgs.Sizes(g, op);
+        bool large = this.large && (!perProduct || TiledConvChoice.UsesLarge(m));
         int tile = side * (large ? TiledConvKernels.LargeMicro : TiledConvKernels.Micro);
         int step = large ? side / 2 : TiledConvKernels.TileK;
-        var (m, n, k) = TiledConvArgs.Sizes(g, op);
         int tilesX = (n + tile - 1) / tile, tilesY = (m + tile - 1) / tile;
         int splits = 1, chunk = RoundUp(k, step);
         if (op == TiledConvOp.BackwardWeight)

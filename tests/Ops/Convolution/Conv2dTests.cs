@@ -33,6 +33,31 @@ public class Conv2dTests
 
     public static IEnumerable<object[]> Devices => TestDevices.All;
 
+    /// <summary>
+    /// The GPUs' default, tiled-auto, gives a product of 128 output rows (channels) or more to the 128 x 128-tile
+    /// kernel and one of 127 to the 64 x 64 one (the rule measured on an H200), and either way matches the
+    /// reference; on the CPU accelerator's 2 x 2-thread groups, so the choice itself is tested without a GPU.
+    /// </summary>
+    [Theory]
+    [InlineData(127, "TiledConvKernel", "TiledConvLargeKernel")]
+    [InlineData(128, "TiledConvLargeKernel", "TiledConvKernel")]
+    public void Tiled_auto_picks_the_kernel_by_the_products_rows(int outC, string used, string unused)
+    {
+        using DeviceCatalog catalog = DeviceCatalog.Discover();
+        using ComputeDevice device = catalog.Open(new DeviceSpec(DeviceKind.Cpu, 0));
+        device.ConvAlgorithm = ConvAlgorithm.TiledGemmAuto;
+        device.Launcher.Profiling = true;
+        float[] x = TestData.Uniform(2 * 5 * 3, -1, 1, 31), w = TestData.Uniform(outC * 2 * 9, -1, 1, 32);
+        using var input = device.Upload("x", Shape.Nchw(1, 2, 5, 3), x);
+        using var weight = device.Upload("w", Shape.Nchw(outC, 2, 3, 3), w);
+        using var output = device.Upload("y", Shape.Nchw(1, outC, 5, 3), TestData.Filled(outC * 15, float.NaN));
+        Conv2dOps.Forward(input, weight, null, output, 1, 1);
+        AssertClose.All(Conv2dReference.Forward(x, w, null, null, null, Conv2dArgs.Forward(1, 2, 5, 3, outC, 3, 1, 1, 1)), output.Download(), Atol, Rtol);
+        Assert.Contains(used, device.Launcher.Timings.Keys);
+        Assert.DoesNotContain(unused, device.Launcher.Timings.Keys);
+        Assert.Equal(outC >= TiledConvChoice.LargeFromRows, TiledConvChoice.UsesLarge(outC));
+    }
+
     [Fact]
     public void Mismatched_shapes_are_refused()
     {
