@@ -28,9 +28,7 @@ internal static class HintPropagation
         using Tensor<float>? coarse = divisor == 1 ? null : device.Allocate<float>("ab.coarse", Shape.Nchw(1, 2, gridH, gridW));
         if (coarse is not null)
             ResampleOps.ResizeBilinear(ab, 0, 2, coarse, 0);
-        var (correction, luminance) = SpreadHints(device, prediction, coarse ?? ab, gridW, gridH, hints, settings, null);
-        if (settings.EdgeAware && settings.CellSize > 0)
-            (correction, luminance) = Refine(device, prediction, coarse ?? ab, correction, luminance, hints, settings);
+        var (correction, luminance) = SpreadHints(device, prediction, coarse ?? ab, gridW, gridH, hints, settings);
         using (correction)
         using (luminance)
         {
@@ -60,7 +58,7 @@ internal static class HintPropagation
     /// the other cells.
     /// </summary>
     private static (Tensor<float> Correction, Tensor<float> Luminance) SpreadHints(ComputeDevice device, Prediction prediction, Tensor<float> ab,
-        int width, int height, IReadOnlyList<ColorHint> hints, PropagationSettings settings, float[]? start)
+        int width, int height, IReadOnlyList<ColorHint> hints, PropagationSettings settings)
     {
         int cells = width * height;
         (int X, int Y) CellOf(int x, int y) => Prediction.CellOf(x, y, width, height, prediction.Image.Width, prediction.Image.Height);
@@ -82,7 +80,7 @@ internal static class HintPropagation
                 }
         }
         var mask = new float[cells];
-        var correction = start ?? new float[2 * cells];
+        var correction = new float[2 * cells];
         for (int r = 0; r < cells; r++)
             if (count[r] > 0)
             {
@@ -105,47 +103,6 @@ internal static class HintPropagation
             x?.Dispose();
             y.Dispose();
             throw;
-        }
-    }
-
-    /// <summary>
-    /// The grid of about <see cref="PropagationSettings.CellSize"/> pixels a cell over the picture (its aspect kept,
-    /// at most <see cref="PropagationSettings.MaxGridSide"/> cells a side), or null where that is no finer than the
-    /// <paramref name="gridW"/> x <paramref name="gridH"/> one.
-    /// </summary>
-    internal static (int Width, int Height)? FineGrid(int imageW, int imageH, int gridW, int gridH, PropagationSettings settings)
-    {
-        if (settings.CellSize <= 0)
-            return null;
-        double scale = Math.Min(1.0 / settings.CellSize, (double)settings.MaxGridSide / Math.Max(imageW, imageH));
-        int w = Math.Max(1, (int)Math.Round(imageW * scale)), h = Math.Max(1, (int)Math.Round(imageH * scale));
-        return w > gridW || h > gridH ? (w, h) : null;
-    }
-
-    /// <summary>
-    /// The coarse solve's correction refined on a finer grid (<see cref="FineGrid"/>): brought up bilinearly as the
-    /// starting estimate, the hint cells set again at the fine grid (hint minus the model's ab resized there), and
-    /// solved again along the fine grid's L, where a cell is a few pixels and an edge is where the picture has it.
-    /// The pull towards 0 is scaled by (coarse / fine)^2, so a correction fades over the same share of the picture.
-    /// Takes ownership of the coarse tensors (disposed); returns the fine ones, or the coarse ones where the
-    /// fine grid would be no finer.
-    /// </summary>
-    private static (Tensor<float> Correction, Tensor<float> Luminance) Refine(ComputeDevice device, Prediction prediction, Tensor<float> ab,
-        Tensor<float> correction, Tensor<float> luminance, IReadOnlyList<ColorHint> hints, PropagationSettings settings)
-    {
-        Shape g = ab.Shape;
-        if (FineGrid(prediction.Image.Width, prediction.Image.Height, g[3], g[2], settings) is not var (fineW, fineH))
-            return (correction, luminance);
-        using (correction)
-        using (luminance)
-        {
-            using Tensor<float> abFine = device.Allocate<float>("ab.fine", Shape.Nchw(1, 2, fineH, fineW));
-            using Tensor<float> startFine = device.Allocate<float>("hint.start", abFine.Shape);
-            ResampleOps.ResizeBilinear(ab, 0, 2, abFine, 0);
-            ResampleOps.ResizeBilinear(correction, 0, 2, startFine, 0);
-            double ratio = Math.Max((double)g[3] / fineW, (double)g[2] / fineH);
-            var fine = settings with { Lambda = (float)(settings.Lambda * ratio * ratio) };
-            return SpreadHints(device, prediction, abFine, fineW, fineH, hints, fine, startFine.Download());
         }
     }
 }

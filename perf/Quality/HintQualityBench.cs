@@ -33,9 +33,6 @@ internal static class HintQualityBench
         var settings = new (string Name, PropagationSettings Settings)[]
         {
             ("default", new PropagationSettings()),
-            ("cells of 4 px", new PropagationSettings(CellSize: 4)),
-            ("cells of 8 px", new PropagationSettings(CellSize: 8)),
-            ("cells of 16 px", new PropagationSettings(CellSize: 16)),
             ("bilinear upsampling", new PropagationSettings(EdgeAware: false)),
             ("range sigma 0.05", new PropagationSettings(SigmaRange: 0.05f)),
             ("range sigma 0.2", new PropagationSettings(SigmaRange: 0.2f)),

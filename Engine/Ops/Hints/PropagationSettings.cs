@@ -22,10 +22,7 @@ namespace ColorKernels.Engine.Ops;
 /// After a network that reads hints itself (the hint network), <see cref="PropagateAfterNetwork"/> spreads what
 /// its output leaves off the hints, over its ab grid made <see cref="PropagationDivisor"/> times coarser
 /// (4: ECCV16's grid at the same input size, where the settings above were chosen).
-/// A grid that follows the picture: with <see cref="CellSize"/> N (pixels), edge-aware propagation solves on the
-/// prediction's grid first, then again on a grid of about N x N pixels a cell (at most <see cref="MaxGridSide"/>
-/// a side) started from the first solve (HintPropagation.Refine); 0 keeps the prediction's grid alone.
 /// </summary>
 internal sealed record PropagationSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 100,
     bool EdgeAware = true, int UpsampleRadius = 1, float SigmaSpace = 0.5f, float SigmaRange = 0.1f, bool PropagateAfterNetwork = true,
-    int PropagationDivisor = 4, int CellSize = 0, int MaxGridSide = 256);
+    int PropagationDivisor = 4);
