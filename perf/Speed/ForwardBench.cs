@@ -41,17 +41,7 @@ public static class ForwardBench
             // Where the time goes: one more fused pass with the launcher's profiler on (synchronised per launch,
             // so its total is above the median), the kernels by their share, as the training step prints them.
             network.Fused = true;
-            device.Launcher.ResetTimings();
-            device.Launcher.Profiling = true;
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            network.DecodeAb(network.Forward(input), ab, 0.38f);
-            device.Synchronize();
-            double profiled = clock.Elapsed.TotalMilliseconds;
-            device.Launcher.Profiling = false;
-            double kernels = device.Launcher.Timings.Values.Sum(k => k.TotalMilliseconds);
-            log.WriteLine($"    profiled pass {profiled:F1} ms, kernels {kernels:F1} ms ({kernels / profiled:P0}):");
-            foreach (var (name, timing) in device.Launcher.Timings.OrderByDescending(k => k.Value.TotalMilliseconds).Take(12))
-                log.WriteLine($"      {name,-36} {timing.Launches,5} launches {timing.TotalMilliseconds,10:F1} ms {timing.TotalMilliseconds / kernels,7:P1}");
+            Harness.Profiled(device, log, "pass", () => network.DecodeAb(network.Forward(input), ab, 0.38f));
             if (torch is { } tt)
                 log.WriteLine($"  {width,6} {gflop,10:F2} {"PyTorch " + tt.Version + " CPU",-22} {tt.Ms / batch,10:F1} {gflop / (tt.Ms / batch / 1000),9:F2} {1.0,8:F3}x");
             else

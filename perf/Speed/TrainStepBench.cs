@@ -36,16 +36,7 @@ public static class TrainStepBench
             string ratio = torch is { } t ? $"{t.Ms / batch / ms:F3}x PyTorch {t.Version} CPU ({t.Ms / batch:F1} ms/img)" : "PyTorch not run (needs /usr/bin/python3 with torch)";
             log.WriteLine($"  width {width}: {ms:F1} ms/img, {gflop / (ms / 1000):F2} GFLOP/s (~{gflop:F2} GFLOP/img); {ratio}");
 
-            device.Launcher.ResetTimings();
-            device.Launcher.Profiling = true;
-            var clock = Stopwatch.StartNew();
-            trainer.Step(lab, 1e-4f);
-            double profiled = clock.Elapsed.TotalMilliseconds;
-            device.Launcher.Profiling = false;
-            double kernels = device.Launcher.Timings.Values.Sum(k => k.TotalMilliseconds);
-            log.WriteLine($"    profiled step {profiled:F1} ms, kernels {kernels:F1} ms ({kernels / profiled:P0}):");
-            foreach (var (name, timing) in device.Launcher.Timings.OrderByDescending(k => k.Value.TotalMilliseconds).Take(12))
-                log.WriteLine($"      {name,-36} {timing.Launches,5} launches {timing.TotalMilliseconds,10:F1} ms {timing.TotalMilliseconds / kernels,7:P1}");
+            Harness.Profiled(device, log, "step", () => trainer.Step(lab, 1e-4f));
         }
     }
 }
