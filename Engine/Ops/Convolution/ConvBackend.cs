@@ -40,7 +40,7 @@ internal static class ConvBackends
         ConvAlgorithm.TiledGemm => new TiledConv(ConvAlgorithm.TiledGemm, tileGroupSide, large: false),
         // The large kernel needs an even group side (K step = side / 2); 1-thread groups get the 4 x 4 one.
         ConvAlgorithm.TiledGemmLarge => new TiledConv(ConvAlgorithm.TiledGemmLarge, tileGroupSide, large: tileGroupSide >= 2),
-        ConvAlgorithm.TiledGemmAuto => new TiledConv(ConvAlgorithm.TiledGemmAuto, tileGroupSide, large: tileGroupSide >= 2, perProduct: true),
+        ConvAlgorithm.TiledGemmAuto => new TiledConv(ConvAlgorithm.TiledGemmAuto, tileGroupSide, large: tileGroupSide >= 2),
         _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, null),
     };
 }

@@ -22,19 +22,18 @@ internal sealed class TiledConv : IConvBackend
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ChannelArgs>> SplitKReduceKernel = new(TiledConvKernels.SplitKReduceKernel);
 
     private readonly int side;
-    private readonly bool large, perProduct;
+    private readonly bool large;
 
     /// <summary>
     /// The tiled backend on square groups of <paramref name="groupSide"/> threads; <paramref name="large"/>: 8 x 8
-    /// register blocks, for every product or, with <paramref name="perProduct"/>, for those
+    /// register blocks, for every product or, as <see cref="ConvAlgorithm.TiledGemmAuto"/>, for those
     /// <see cref="TiledConvChoice.UsesLarge"/> gives them to.
     /// </summary>
-    public TiledConv(ConvAlgorithm algorithm, int groupSide, bool large, bool perProduct = false)
+    public TiledConv(ConvAlgorithm algorithm, int groupSide, bool large)
     {
         Algorithm = algorithm;
         side = groupSide;
         this.large = large;
-        this.perProduct = perProduct;
     }
 
     public ConvAlgorithm Algorithm { get; }
@@ -64,7 +63,7 @@ internal sealed class TiledConv : IConvBackend
     {
         ComputeDevice d = c.Device;
         var (m, n, k) = TiledConvArgs.Sizes(g, op);
-        bool large = this.large && (!perProduct || TiledConvChoice.UsesLarge(m));
+        bool large = this.large && (Algorithm != ConvAlgorithm.TiledGemmAuto || TiledConvChoice.UsesLarge(m));
         int tile = side * (large ? TiledConvKernels.LargeMicro : TiledConvKernels.Micro);
         int step = large ? side / 2 : TiledConvKernels.TileK;
         int tilesX = (n + tile - 1) / tile, tilesY = (m + tile - 1) / tile;
