@@ -53,6 +53,46 @@ public abstract class FrameJob
     /// <summary>Whether its frames form one sequence (a film): read in order, stages carry state from frame to frame, one failure fails it all.</summary>
     public bool IsSequence => Kind != FrameJobKind.Picture;
 
+    /// <summary>The keyframes that steer this film (issue #40), placed on their frames; null when none.</summary>
+    private protected IReadOnlyList<PlacedKeyframe>? Placed { get; private set; }
+
+    /// <summary>The keyframes given with <see cref="WithKeyframes"/>, in the order given; null when none.</summary>
+    public IReadOnlyList<FilmKeyframe>? Keyframes { get; private set; }
+
+    /// <summary>
+    /// This film steered by <paramref name="keyframes"/> (hints carried along the motion, palettes per shot:
+    /// <see cref="FilmKeyframe"/>): a new job. Checked now against what is known before decoding (a frame past
+    /// a video's end, a time that falls between frames, a hint outside the frames), each problem a one-line
+    /// <see cref="UserErrorException"/>; what only the frames tell (the end of frames in memory) is checked
+    /// by the pass that carries the hints, which fails the job before anything is written.
+    /// </summary>
+    public FrameJob WithKeyframes(IReadOnlyList<FilmKeyframe> keyframes)
+    {
+        ArgumentNullException.ThrowIfNull(keyframes);
+        if (!IsSequence)
+            throw new UserErrorException($"'{Input}': a picture takes hints, not keyframes");
+        var (width, height, frames, estimated, rate) = Known();
+        var copy = (FrameJob)MemberwiseClone();
+        copy.Placed = KeyframePlacement.Place(keyframes, width, height, frames, estimated, rate);
+        copy.Keyframes = keyframes.ToList().AsReadOnly();
+        return copy;
+    }
+
+    /// <summary>What is known of a sequence before decoding: frame size (0 if not), frames (0 if not; estimated or exact), nominal rate (null: no times).</summary>
+    private protected virtual (int Width, int Height, int Frames, bool Estimated, (double Num, double Den)? Rate) Known() => (0, 0, 0, false, null);
+
+    /// <summary>
+    /// The steering of each frame, from a pass over the frames that carries the keyframes' hints along the
+    /// motion (<see cref="KeyframeCarrier"/>); null without keyframes. Runs on the pipeline's thread (it uses the device).
+    /// </summary>
+    internal FilmSteering? Steer(ComputeDevice device, CancellationToken cancel)
+    {
+        if (Placed is null)
+            return null;
+        using IFrameSource source = OpenSource(cancel);
+        return KeyframeCarrier.Carry(device, source, Placed, Sequence!, cancel);
+    }
+
     /// <summary>Opens the source (on the pipeline's reading thread).</summary>
     internal abstract IFrameSource OpenSource(CancellationToken cancel);
 
@@ -99,7 +139,8 @@ public abstract class FrameJob
 /// <param name="Name">What messages call it (the file of a frame folder; the job's input otherwise).</param>
 /// <param name="Microseconds">Its presentation time from the first frame (videos), else null.</param>
 /// <param name="Hints">A person's colour hints for it, or null.</param>
-internal sealed record SourceFrame(ImageData Image, string Name, long? Microseconds = null, IReadOnlyList<ColorHint>? Hints = null);
+/// <param name="Palette">A palette for it (a film keyframe's, for its shot), or null: the run's own.</param>
+internal sealed record SourceFrame(ImageData Image, string Name, long? Microseconds = null, IReadOnlyList<ColorHint>? Hints = null, ColorPalette? Palette = null);
 
 /// <summary>Where a job's frames come from, read in order on the pipeline's reading thread.</summary>
 internal interface IFrameSource : IDisposable
@@ -229,6 +270,13 @@ internal sealed class FrameFolderJob : FrameJob
     private static string NaturalKey(string name) => System.Text.RegularExpressions.Regex.Replace(name, "[0-9]+", m => m.Value.PadLeft(12, '0'));
 
     internal override IFrameSource OpenSource(CancellationToken cancel) => new Source(this);
+
+    // Numbered frames have no times; the first frame's header gives their size.
+    private protected override (int, int, int, bool, (double, double)?) Known()
+    {
+        var (width, height) = ImageIO.OrientedSize(frames[0], Sequence!.MaxPixels, ImageIO.DefaultMaxMetadataBytes);
+        return (width, height, frames.Count, false, null);
+    }
 
     internal override IFrameSink OpenSink(IFrameSource source) =>
         new EachFrameSink((coloured, frame) => ImageIO.Save(Path.Combine(Output, Path.GetFileName(frame.Name)), coloured));

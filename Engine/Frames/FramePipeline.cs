@@ -159,12 +159,13 @@ public sealed class FramePipeline
             batch.Clear();
             var images = frames.Select(f => f.Frame.Image).ToList();
             var hints = frames.Select(f => f.Frame.Hints).ToList();
+            var palettes = frames.Select(f => f.Frame.Palette).ToList();
             IReadOnlyList<ImageData> coloured;
             var clock = Stopwatch.StartNew();
             try
             {
                 var stages = frames.Select(f => f.Run.StageFor(device, f.Frame.Image)).ToList();
-                coloured = Colour(images, hints, stages);
+                coloured = Colour(images, hints, palettes, stages);
             }
             catch (UserErrorException e)
             {
@@ -232,6 +233,22 @@ public sealed class FramePipeline
                     run.Clock.Restart();
                     open.Add(run);
                     observer?.Started(run.Job, source.EstimatedFrames);
+                    // A steered film's keyframe hints are carried along its motion by a pass of their own over
+                    // its frames (a second source) before the first frame is coloured; a keyframe past the frames
+                    // read fails the job here, before anything is written.
+                    try
+                    {
+                        run.Steering = run.Job.Steer(device, cancel);
+                    }
+                    catch (UserErrorException e)
+                    {
+                        Finish(run, $"'{run.Job.Input}': {e.Message}");
+                        continue;
+                    }
+                    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                    {
+                        break;
+                    }
                     // The sink opens with its source: a video's encoder starts up (a process, probing the
                     // input for its sound) while the first frames are coloured, not after.
                     try
@@ -245,6 +262,9 @@ public sealed class FramePipeline
                 }
                 else if (item.Frame is { } frame)
                 {
+                    if (run.Steering is { } steering)
+                        frame = frame with { Hints = steering.HintsAt(run.Read), Palette = steering.PaletteAt(run.Read) };
+                    run.Read++;
                     batch.Add((run, frame));
                     run.Pending++;
                     if (batch.Count == Batch)
@@ -289,11 +309,14 @@ public sealed class FramePipeline
     /// frame's stage before its one conversion to sRGB; any other colourizer's output goes through the stage
     /// by a round trip of its 8-bit pictures to Lab and back.
     /// </summary>
-    private IReadOnlyList<ImageData> Colour(IReadOnlyList<ImageData> images, IReadOnlyList<IReadOnlyList<ColorHint>?> hints, IReadOnlyList<IFrameStage?> stages)
+    private IReadOnlyList<ImageData> Colour(IReadOnlyList<ImageData> images, IReadOnlyList<IReadOnlyList<ColorHint>?> hints, IReadOnlyList<ColorPalette?> palettes,
+        IReadOnlyList<IFrameStage?> stages)
     {
-        bool staged = stages.Any(s => s is not null), hinted = hints.Any(h => h is { Count: > 0 });
+        bool staged = stages.Any(s => s is not null), hinted = hints.Any(h => h is { Count: > 0 }), steered = palettes.Any(p => p is not null);
         if (colorizer is CodebookColorizer palette)
-            return palette.ColorizeThroughLab(images, staged ? (i, lab) => stages[i]?.Blend(images[i], lab) : null, hinted ? hints : null);
+            return palette.ColorizeThroughLab(images, staged ? (i, lab) => stages[i]?.Blend(images[i], lab) : null, hinted ? hints : null, steered ? palettes : null);
+        if (steered)
+            throw new UserErrorException("a keyframe palette needs a colourizer whose model gives a distribution (eccv16 or som-mlp)");
         if (hinted && colorizer is null)
             throw new UserErrorException("colour hints need a colourizer (this run transforms pictures without one)");
         IReadOnlyList<ImageData> coloured = !hinted ? colorizer?.Colorize(images) ?? images.Select(perPicture!).ToList()
@@ -395,6 +418,12 @@ public sealed class FramePipeline
         public IFrameSink? Sink { get; set; }
 
         public IFrameStage? Stage { get; private set; }
+
+        /// <summary>A steered film's hints and palettes per frame (null: none).</summary>
+        public Video.FilmSteering? Steering { get; set; }
+
+        /// <summary>Frames taken from the queue so far: the index of the next.</summary>
+        public int Read { get; set; }
 
         public Stopwatch Clock { get; } = new();
 

@@ -93,11 +93,14 @@ internal abstract class CodebookColorizer : IColorizer
     /// (the frame pipeline's stages: the stabiliser blends there).
     /// </summary>
     internal IReadOnlyList<ImageData> ColorizeThroughLab(IReadOnlyList<ImageData> images, Action<int, Tensor<float>>? labStep,
-        IReadOnlyList<IReadOnlyList<ColorHint>?>? hints = null)
+        IReadOnlyList<IReadOnlyList<ColorHint>?>? hints = null, IReadOnlyList<ColorPalette?>? palettes = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0)
             return Array.Empty<ImageData>();
+        // A frame's own palette (a film keyframe's, for its shot) in place of the colourizer's.
+        foreach (ColorPalette p in palettes?.OfType<ColorPalette>().Distinct() ?? Enumerable.Empty<ColorPalette>())
+            CheckPalette(p);
         lock (gate)
         {
             IReadOnlyList<Prediction> predictions = PredictUnlocked(images, keepLab: true);
@@ -106,7 +109,7 @@ internal abstract class CodebookColorizer : IColorizer
                 var results = new ImageData[images.Count];
                 for (int i = 0; i < results.Length; i++)
                 {
-                    Tensor<float> lab = DecodeLab(predictions[i], Temperature, hints?[i], colorPalette);
+                    Tensor<float> lab = DecodeLab(predictions[i], Temperature, hints?[i], palettes?[i] ?? colorPalette);
                     labStep?.Invoke(i, lab);
                     results[i] = LabOps.LabToImage(Device, images[i], lab);
                 }

@@ -69,6 +69,9 @@ internal sealed class OpticalFlow : IDisposable
 
     public int FlowHeight { get; }
 
+    /// <summary>The newest frame's L at the flow's resolution [1, 1, FlowHeight, FlowWidth] (the finest level of its pyramid).</summary>
+    public Tensor<float> Grey => current[0];
+
     /// <summary>The newest frame's backward flow [1, 2, FlowHeight, FlowWidth] (zero before a second frame).</summary>
     public Tensor<float> Flow => flows[0];
 
@@ -140,9 +143,9 @@ internal sealed class OpticalFlow : IDisposable
     /// <summary>
     /// The plane <paramref name="plane"/> (w x h) at (x, y) inside it, bilinear: the host's copy of the flow kernels'
     /// sampler (Kernels/Video/FlowKernels.cs), kept apart from the tests' reference (FlowReference.Sample),
-    /// which checks the kernels and must not be what production code runs.
+    /// which checks the kernels and must not be what production code runs. (x, y) must lie inside the plane.
     /// </summary>
-    private static double Bilinear(float[] plane, int w, int h, double x, double y)
+    internal static double Bilinear(float[] plane, int w, int h, double x, double y)
     {
         int x0 = (int)x, y0 = (int)y;
         int x1 = x0 < w - 1 ? x0 + 1 : x0, y1 = y0 < h - 1 ? y0 + 1 : y0;

@@ -43,6 +43,10 @@ internal sealed class VideoJob : FrameJob
 
     internal override IFrameSource OpenSource(CancellationToken cancel) => new Decoder(this, cancel);
 
+    // The container's count when it declares one, else its estimate (a frame or two either way: the carrying pass finds the true end).
+    private protected override (int, int, int, bool, (double, double)?) Known() =>
+        (info.Width, info.Height, info.DeclaredFrames > 0 ? info.DeclaredFrames : info.EstimatedFrames, info.DeclaredFrames == 0, KeyframePlacement.Rate(info.FrameRate));
+
     internal override IFrameSink OpenSink(IFrameSource source) => new Encoder(this);
 
     /// <summary>The decoding ffmpeg: raw frames from its stdout, their times from its log.</summary>

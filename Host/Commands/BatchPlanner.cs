@@ -78,9 +78,8 @@ internal sealed class BatchPlanner(BatchRunner run)
                 }
                 else if (run.Videos is not null && Ffmpeg.IsVideo(input.FullPath))
                 {
-                    if (hintsFile is not null)
-                        hintErrors.Add($"'{hintsFile}': hints for a film are not supported yet; colour its frames as pictures to hint them");
-                    videos.Add(FrameJob.Video(input.FullPath, path, run.Videos));
+                    FrameJob film = FrameJob.Video(input.FullPath, path, run.Videos);
+                    videos.Add(hintsFile is null ? film : Keyframed(film, hintsFile));
                 }
                 else
                 {
@@ -111,6 +110,33 @@ internal sealed class BatchPlanner(BatchRunner run)
         {
             hintErrors.Add(e.Message);
             return null;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="film"/> steered by the keyframes of <paramref name="hintsFile"/> (checked against the film:
+    /// its frames, times and size); a file that cannot be used is a hint error (it stops the run), and the film gets none.
+    /// </summary>
+    private FrameJob Keyframed(FrameJob film, string hintsFile)
+    {
+        IReadOnlyList<Engine.Video.FilmKeyframe> keyframes;
+        try
+        {
+            keyframes = HintFiles.ReadKeyframes(hintsFile, run.MaxPixels);
+        }
+        catch (UserErrorException e)
+        {
+            hintErrors.Add(e.Message);
+            return film;
+        }
+        try
+        {
+            return film.WithKeyframes(keyframes);
+        }
+        catch (UserErrorException e)
+        {
+            hintErrors.Add($"'{hintsFile}': {e.Message}");
+            return film;
         }
     }
 
@@ -148,15 +174,24 @@ internal sealed class BatchPlanner(BatchRunner run)
     {
         IReadOnlyList<string> inputs = run.Inputs;
         var jobs = new List<FrameJob>();
+        string? hintsPath = run.HintsPath;
+        bool hintFolder = hintsPath is not null && Directory.Exists(hintsPath);
+        if (hintsPath is not null && !hintFolder && inputs.Count != 1)
+            hintErrors.Add($"--hints '{hintsPath}': with several sequences give a folder of NAME.json files (one per sequence folder), not one file");
         for (int i = 0; i < inputs.Count; i++)
         {
             if (run.Shard is { } shard && i % shard.Count != shard.Index)
                 continue;
             string folder = inputs[i];
-            string target = inputs.Count == 1 ? run.Output : Path.Combine(run.Output, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))));
+            string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+            string target = inputs.Count == 1 ? run.Output : Path.Combine(run.Output, name);
+            string? hintsFile = hintsPath is null ? null : hintFolder ? Path.Combine(hintsPath, name + ".json") : hintsPath;
+            if (hintsFile is not null && hintFolder && !File.Exists(hintsFile))
+                hintsFile = null;
             try
             {
-                jobs.Add(FrameJob.FrameFolder(folder, target, run.Overwrite, run.Videos));
+                FrameJob sequence = FrameJob.FrameFolder(folder, target, run.Overwrite, run.Videos);
+                jobs.Add(hintsFile is null ? sequence : Keyframed(sequence, hintsFile));
             }
             catch (UserErrorException e)
             {

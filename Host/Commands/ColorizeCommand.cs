@@ -68,7 +68,9 @@ public static class ColorizeCommand
         {
             Description = "Colour hints: a JSON file for one input ({\"hints\": [{\"x\": 120, \"y\": 48, \"color\": \"#c03020\", \"size\": 3}]}: " +
                 "the pixel, the colour whose chroma is used, the square's side 1-64), or a folder of STEM.json files for several inputs; " +
-                "each hint's correction spreads where L is alike and stops at edges. A bad hints file stops the run (exit 2), nothing written",
+                "each hint's correction spreads where L is alike and stops at edges. A film's file gives keyframes " +
+                "({\"keyframes\": [{\"frame\": 0, \"hints\": [...]}, {\"time\": \"00:01:12.500\", \"hints\": [...], \"palette\": \"#aa3322\"}]}): " +
+                "each keyframe's hints are carried along the motion through its shot (docs/hints.md). A bad hints file stops the run (exit 2), nothing written",
         };
         var palette = new Option<string?>("--palette")
         {
@@ -117,8 +119,6 @@ public static class ColorizeCommand
             Cli.CheckSize(result.GetValue(size));
             runner.Sequences = result.GetValue(sequence);
             runner.HintsPath = result.GetValue(hints);
-            if (runner.HintsPath is not null && runner.Sequences)
-                throw new UsageException("--hints with --sequence: hints for a film are not supported yet (give them per picture)");
             string[] references = result.GetValue(reference) ?? Array.Empty<string>();
             if (references.Length > 0 && result.GetValue(model) is not null)
                 throw new UsageException("--reference fits its own model: give --model or --reference, not both");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ColorKernels.Engine;
 using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Video;
 
 namespace ColorKernels.Host.Files;
 
@@ -52,6 +53,130 @@ public static class HintFiles
             if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("hints", out JsonElement list) || list.ValueKind != JsonValueKind.Array)
                 throw new UserErrorException($"{name}: expected {{\"hints\": [{{\"x\": 10, \"y\": 20, \"color\": \"#c03020\", \"size\": 3}}, ...]}}");
             return Hints(list, name, width, height);
+        }
+    }
+
+    /// <summary>
+    /// The keyframes of a film's hints file: <c>{"keyframes": [{"frame": 0, "hints": [...]}, {"time": "00:01:12.500",
+    /// "hints": [...], "palette": "#aa3322,#334455"}]}</c>; each keyframe names a frame by its number from 0 or by
+    /// its start time ("HH:MM:SS.mmm", "MM:SS.mmm" or seconds, a string or a number), gives hints as a picture's
+    /// file does, and may give its shot a palette: "palette" (colours) or "paletteFrom" (a colour photo, its
+    /// path relative to the file's folder), with "paletteStrength" (0 to 10, default 1). A picture's file
+    /// (<c>{"hints": [...]}</c>) is one keyframe on frame 0. Hint places are checked against the film's frames
+    /// when the job takes the keyframes (<see cref="Engine.Frames.FrameJob.WithKeyframes"/>), with the frames and times.
+    /// </summary>
+    public static IReadOnlyList<FilmKeyframe> ReadKeyframes(string path, long maxPixels)
+    {
+        var file = new FileInfo(path);
+        if (!file.Exists)
+            throw new UserErrorException($"'{path}': no such hints file");
+        if (file.Length > MaxBytes)
+            throw new UserErrorException($"'{path}': {file.Length:N0} bytes, over the {MaxBytes:N0} a hints file may have");
+        return ParseKeyframes(File.ReadAllBytes(path), $"'{path}'", Path.GetDirectoryName(Path.GetFullPath(path))!, maxPixels);
+    }
+
+    /// <summary>The keyframes of a JSON document (see <see cref="ReadKeyframes"/>); photos are found from <paramref name="folder"/>.</summary>
+    public static IReadOnlyList<FilmKeyframe> ParseKeyframes(byte[] json, string name, string folder, long maxPixels)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException e)
+        {
+            throw new UserErrorException($"{name}: not valid JSON ({Cli.OneLine(e.Message.Split('.')[0])})");
+        }
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            const string expected = "{\"keyframes\": [{\"frame\": 0, \"hints\": [{\"x\": 10, \"y\": 20, \"color\": \"#c03020\"}]}, {\"time\": \"00:01:12.500\", \"hints\": [...]}]}";
+            if (root.ValueKind == JsonValueKind.Object && !root.TryGetProperty("keyframes", out _) && root.TryGetProperty("hints", out JsonElement only) && only.ValueKind == JsonValueKind.Array)
+                return new[] { new FilmKeyframe { Frame = 0, Hints = Hints(only, name, int.MaxValue, int.MaxValue) } };
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("keyframes", out JsonElement list) || list.ValueKind != JsonValueKind.Array)
+                throw new UserErrorException($"{name}: expected {expected}");
+            int count = list.GetArrayLength();
+            if (count == 0)
+                throw new UserErrorException($"{name}: no keyframes");
+            if (count > FilmKeyframe.MaxKeyframes)
+                throw new UserErrorException($"{name}: {count} keyframes, at most {FilmKeyframe.MaxKeyframes}");
+            var keyframes = new List<FilmKeyframe>(count);
+            int index = 0;
+            foreach (JsonElement entry in list.EnumerateArray())
+            {
+                string where = $"{name}: keyframe {index}";
+                if (entry.ValueKind != JsonValueKind.Object)
+                    throw new UserErrorException($"{where}: expected an object with \"frame\" or \"time\", and \"hints\" or a palette");
+                foreach (JsonProperty property in entry.EnumerateObject())
+                    if (property.Name is not ("frame" or "time" or "hints" or "palette" or "paletteFrom" or "paletteStrength"))
+                        throw new UserErrorException($"{where}: unknown field \"{Cli.OneLine(property.Name)}\" (a keyframe has frame or time, hints, palette or paletteFrom, paletteStrength)");
+                bool hasFrame = entry.TryGetProperty("frame", out _), hasTime = entry.TryGetProperty("time", out JsonElement time);
+                if (hasFrame == hasTime)
+                    throw new UserErrorException($"{where}: give \"frame\" (a number from 0) or \"time\" (\"HH:MM:SS.mmm\"), one of them");
+                var keyframe = new FilmKeyframe();
+                if (hasFrame)
+                    keyframe = keyframe with { Frame = Whole(entry, "frame", where, required: true) };
+                else if (time.ValueKind == JsonValueKind.String)
+                    keyframe = keyframe with { Time = Time(Text(time, "\"time\""), where) };
+                else if (time.ValueKind == JsonValueKind.Number && time.TryGetDouble(out double seconds))
+                    keyframe = keyframe with { Time = Time(time.GetRawText(), where) };
+                else
+                    throw new UserErrorException($"{where}: \"time\" must be a string such as \"00:01:12.500\" or a number of seconds");
+                if (entry.TryGetProperty("hints", out JsonElement hints))
+                {
+                    if (hints.ValueKind != JsonValueKind.Array)
+                        throw new UserErrorException($"{where}: \"hints\" must be an array of hints");
+                    keyframe = keyframe with { Hints = Hints(hints, where, int.MaxValue, int.MaxValue) };
+                }
+                double strength = ColorPalette.DefaultStrength;
+                if (entry.TryGetProperty("paletteStrength", out JsonElement given))
+                {
+                    if (given.ValueKind != JsonValueKind.Number || !given.TryGetDouble(out strength))
+                        throw new UserErrorException($"{where}: \"paletteStrength\" must be a number from 0 to 10");
+                    Guarded(() => ColorPalette.CheckStrength(strength, "\"paletteStrength\""), where);
+                }
+                bool hasPalette = entry.TryGetProperty("palette", out JsonElement palette), hasPhoto = entry.TryGetProperty("paletteFrom", out JsonElement photo);
+                if (hasPalette && hasPhoto)
+                    throw new UserErrorException($"{where}: \"palette\" and \"paletteFrom\": give one of them");
+                if (hasPalette)
+                {
+                    if (palette.ValueKind != JsonValueKind.String)
+                        throw new UserErrorException($"{where}: \"palette\" must be a string such as \"#aa3322,#334455\"");
+                    string colours = Text(palette, "\"palette\"");
+                    keyframe = keyframe with { Palette = Guarded(() => ColorPalette.Parse(colours), where) with { Strength = strength } };
+                }
+                else if (hasPhoto)
+                {
+                    if (photo.ValueKind != JsonValueKind.String)
+                        throw new UserErrorException($"{where}: \"paletteFrom\" must be a photo's path");
+                    string photoPath = Path.Combine(folder, Text(photo, "\"paletteFrom\""));
+                    if (!File.Exists(photoPath))
+                        throw new UserErrorException($"{where}: \"paletteFrom\" '{photoPath}': no such file");
+                    keyframe = keyframe with { PalettePhoto = Guarded(() => Engine.Imaging.ImageIO.Load(photoPath, maxPixels), where), PalettePhotoStrength = strength };
+                }
+                else if (entry.TryGetProperty("paletteStrength", out _))
+                    throw new UserErrorException($"{where}: \"paletteStrength\" without \"palette\" or \"paletteFrom\"");
+                if (keyframe.Hints.Count == 0 && keyframe.Palette is null && keyframe.PalettePhoto is null)
+                    throw new UserErrorException($"{where}: no hints and no palette");
+                keyframes.Add(keyframe);
+                index++;
+            }
+            return keyframes;
+        }
+    }
+
+    private static TimeSpan Time(string text, string where) => Guarded(() => FilmKeyframe.ParseTime(text, "\"time\""), where);
+
+    /// <summary>Runs <paramref name="parse"/>, its user error prefixed with <paramref name="where"/>.</summary>
+    private static T Guarded<T>(Func<T> parse, string where)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (UserErrorException e)
+        {
+            throw new UserErrorException($"{where}: {Cli.OneLine(e.Message)}");
         }
     }
 

@@ -1,0 +1,341 @@
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Frames;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Tensors;
+
+namespace ColorKernels.Engine.Video;
+
+/// <summary>What each frame of a steered film gets: the hints carried to it and its shot's palette (issue #40).</summary>
+internal sealed class FilmSteering
+{
+    private readonly Dictionary<int, ColorHint[]> hints = new();
+    private readonly List<(int First, int Last, ColorPalette Palette)> palettes = new();
+
+    /// <summary>The hints carried to <paramref name="frame"/>, or null.</summary>
+    public IReadOnlyList<ColorHint>? HintsAt(int frame) => hints.TryGetValue(frame, out ColorHint[]? h) ? h : null;
+
+    /// <summary>The palette of <paramref name="frame"/>'s shot from a keyframe, or null (the run's own).</summary>
+    public ColorPalette? PaletteAt(int frame)
+    {
+        foreach (var (first, last, palette) in palettes)
+            if (frame >= first && frame <= last)
+                return palette;
+        return null;
+    }
+
+    /// <summary>Frames the carrying pass read (it stops once nothing more is carried).</summary>
+    public int FramesRead { get; set; }
+
+    internal void SetHints(int frame, ColorHint[] carried)
+    {
+        if (carried.Length > 0)
+            hints[frame] = carried;
+        else
+            hints.Remove(frame);
+    }
+
+    internal void AddPalette(int first, int last, ColorPalette palette) => palettes.Add((first, last, palette));
+}
+
+/// <summary>
+/// Carries a film's keyframe hints along its motion, before the film is coloured (issue #40): one pass over the
+/// frames' L computes the same dense optical flow and the same cut test as the motion stabiliser
+/// (<see cref="OpticalFlow"/>, <see cref="MotionStabilizer"/>), and moves each hint's centre from frame to frame.
+/// Forward (to later frames), the flow is backward (where each pixel of frame t was in t-1), so a point p is
+/// found where x + f(x) = p, by fixed-point steps x = p - f(x) from x = p - f(p); it is dropped where no
+/// such x is found (the residual stays over a pixel: the point was covered), where x leaves the picture, or
+/// where its L (at the flow's resolution) moved more than <see cref="VideoOptions.Threshold"/> from the frame
+/// before, or twice that from the keyframe (it slid onto something else). Backward (to earlier frames of the
+/// shot, from its first keyframe only) the flow is applied directly: p moves to p + f(p), with the same tests.
+/// Nothing crosses a cut; a shot's next keyframe replaces the carried points. The pass keeps the flow and L of
+/// at most <see cref="MaxBackwardFrames"/> frames of the current shot (bounded memory; hints reach no further
+/// back), and stops once past the last keyframe with nothing left to carry. The hint's square keeps its size.
+/// </summary>
+internal static class KeyframeCarrier
+{
+    /// <summary>How far back before its keyframe a shot's first keyframe reaches (8 s at 25 frames/s; ~90 MB at a 16:9 flow).</summary>
+    public const int MaxBackwardFrames = 200;
+
+    /// <summary>The fixed-point steps that invert the backward flow for a forward carry.</summary>
+    private const int InverseSteps = 6;
+
+    /// <summary>Full-resolution pixels the inverted flow may miss its point by (more: the point was covered).</summary>
+    private const double InverseTolerance = 1.0;
+
+    private struct Point
+    {
+        public double X, Y;
+        public float A, B;
+        public int Size;
+        public double KeyL, LastL;
+    }
+
+    private sealed record Shot(float[] Grey, float[]? U, float[]? V);
+
+    /// <summary>
+    /// Reads <paramref name="source"/> to the end of the last keyframe's carrying and returns each frame's
+    /// steering. A keyframe past the frames read, or a hint outside them, is a user error naming it.
+    /// </summary>
+    public static FilmSteering Carry(ComputeDevice device, IFrameSource source, IReadOnlyList<PlacedKeyframe> keyframes, VideoOptions options, CancellationToken cancel)
+    {
+        var steering = new FilmSteering();
+        int last = keyframes.Max(k => k.Frame), next = 0;
+        OpticalFlow? flow = null;
+        Tensor<float>? lab = null;
+        try
+        {
+            var shot = new List<Shot>();   // the current shot's frames, newest last (at most MaxBackwardFrames + 1)
+            int shotStart = 0, shotFirstKept = 0;
+            bool shotHasKeyframe = false, shotHasPalette = false;
+            Point[] active = Array.Empty<Point>();
+            (int First, ColorPalette Palette)? open = null;
+            int width = 0, height = 0;
+            int t = 0;
+            for (; ; t++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                // Past the last keyframe with nothing carried and no palette open: the rest of the film gets nothing.
+                if (t > last && active.Length == 0 && open is null)
+                    break;
+                SourceFrame? frame = source.Next(cancel);
+                if (frame is null)
+                    break;
+                ImageData image = frame.Image;
+                if (flow is null)
+                {
+                    width = image.Width;
+                    height = image.Height;
+                    foreach (PlacedKeyframe k in keyframes)
+                        KeyframePlacement.CheckHints(k.Keyframe, width, height, $"keyframe {k.Index}");
+                    flow = new OpticalFlow(device, width, height);
+                    lab = device.Allocate<float>("keyframes.lab", Shape.Nchw(1, 3, height, width));
+                }
+                LabOps.ImageToLab(device, image, lab!);
+                bool cut = !flow.Next(lab!) || flow.MotionCompensatedDifference() > options.CutThreshold * 100.0 / 255;
+                float[] grey = flow.Grey.Download();
+                int fw = flow.FlowWidth, fh = flow.FlowHeight;
+                var sampler = new Sampler(width, height, fw, fh);
+                if (cut)
+                {
+                    if (open is { } o)
+                        steering.AddPalette(o.First, t - 1, o.Palette);
+                    open = null;
+                    shot.Clear();
+                    shotStart = shotFirstKept = t;
+                    shotHasKeyframe = shotHasPalette = false;
+                    active = Array.Empty<Point>();
+                    shot.Add(new Shot(grey, null, null));
+                }
+                else
+                {
+                    float[] uv = flow.Flow.Download();
+                    int n = fw * fh;
+                    float[] u = uv[..n], v = uv[n..];
+                    shot.Add(new Shot(grey, u, v));
+                    if (shot.Count > MaxBackwardFrames + 1)
+                    {
+                        shot.RemoveAt(0);
+                        shotFirstKept++;
+                    }
+                    active = Forward(active, sampler, u, v, shot[^2].Grey, grey, options.Threshold);
+                }
+                while (next < keyframes.Count && keyframes[next].Frame == t)
+                {
+                    FilmKeyframe k = keyframes[next].Keyframe;
+                    // A keyframe with hints replaces the points carried so far; one with only a palette leaves them.
+                    if (k.Hints.Count > 0)
+                    {
+                        active = k.Hints.Select(h =>
+                        {
+                            double l = sampler.Grey(grey, h.X, h.Y);
+                            return new Point { X = h.X, Y = h.Y, A = h.A, B = h.B, Size = h.Size, KeyL = l, LastL = l };
+                        }).ToArray();
+                        if (!shotHasKeyframe)
+                            Backward(active, shot, shotFirstKept, t, sampler, options.Threshold, steering);
+                        shotHasKeyframe = true;
+                    }
+                    ColorPalette? palette = k.Palette
+                        ?? (k.PalettePhoto is { } photo ? ColorPalette.FromImage(device, photo) with { Strength = k.PalettePhotoStrength } : null);
+                    if (palette is not null)
+                    {
+                        if (open is { } o)
+                            steering.AddPalette(o.First, t - 1, o.Palette);
+                        open = (shotHasPalette ? t : shotStart, palette);
+                        shotHasPalette = true;
+                    }
+                    next++;
+                }
+                steering.SetHints(t, Hints(active, width, height));
+            }
+            if (open is { } end)
+                steering.AddPalette(end.First, int.MaxValue, end.Palette);
+            if (next < keyframes.Count)
+            {
+                PlacedKeyframe missed = keyframes[next];
+                throw new UserErrorException($"keyframe {missed.Index} ({missed.Keyframe}): past the film's end (it has {t} frames, 0 to {t - 1})");
+            }
+            steering.FramesRead = t;
+            return steering;
+        }
+        finally
+        {
+            flow?.Dispose();
+            lab?.Dispose();
+        }
+    }
+
+    /// <summary>The points of frame t-1 (<paramref name="before"/>) moved to frame t (<paramref name="grey"/>; <paramref name="u"/>, <paramref name="v"/>: its backward flow); those the flow loses are dropped.</summary>
+    private static Point[] Forward(Point[] points, Sampler s, float[] u, float[] v, float[] before, float[] grey, float threshold)
+    {
+        var kept = new List<Point>(points.Length);
+        foreach (Point p in points)
+        {
+            var (fu, fv) = s.Flow(u, v, p.X, p.Y);
+            double x = p.X - fu, y = p.Y - fv;
+            for (int i = 0; i < InverseSteps; i++)
+            {
+                (fu, fv) = s.Flow(u, v, x, y);
+                (x, y) = (p.X - fu, p.Y - fv);
+            }
+            (fu, fv) = s.Flow(u, v, x, y);
+            if (Math.Abs(x + fu - p.X) + Math.Abs(y + fv - p.Y) > InverseTolerance)
+                continue;
+            if (Moved(p, x, y, s, before, grey, threshold) is { } q)
+                kept.Add(q);
+        }
+        return kept.ToArray();
+    }
+
+    /// <summary>
+    /// The keyframe's points carried back through the kept frames of its shot (<paramref name="shot"/>, the
+    /// keyframe last, the first at <paramref name="firstKept"/>), each earlier frame's hints set on the way.
+    /// </summary>
+    private static void Backward(Point[] points, List<Shot> shot, int firstKept, int keyframe, Sampler s, float threshold, FilmSteering steering)
+    {
+        for (int t = keyframe; t > firstKept && points.Length > 0; t--)
+        {
+            Shot now = shot[t - firstKept], before = shot[t - 1 - firstKept];
+            var kept = new List<Point>(points.Length);
+            foreach (Point p in points)
+            {
+                var (fu, fv) = s.Flow(now.U!, now.V!, p.X, p.Y);
+                if (Moved(p, p.X + fu, p.Y + fv, s, now.Grey, before.Grey, threshold) is { } q)
+                    kept.Add(q);
+            }
+            points = kept.ToArray();
+            steering.SetHints(t - 1, Hints(points, s.Width, s.Height));
+        }
+    }
+
+    /// <summary>
+    /// The point of <paramref name="from"/> found in <paramref name="to"/> near the flow's guess (x, y): refined by
+    /// Lucas-Kanade on a window around it (<see cref="Refine"/>: the dense flow's 5 x 5 windows and median drift by
+    /// pixels a frame on weak texture; one window of 9 x 9 matched point to point holds), or null where it leaves
+    /// the picture, its window no longer matches (mean |L - L'| over <paramref name="threshold"/> / 2), or its L
+    /// moved more than <paramref name="threshold"/> from the frame before or twice that from the keyframe.
+    /// </summary>
+    private static Point? Moved(Point p, double x, double y, Sampler s, float[] from, float[] to, float threshold)
+    {
+        if (!(x >= 0 && y >= 0 && x <= s.Width - 1 && y <= s.Height - 1))
+            return null;
+        var (q0x, q0y) = s.ToFlow(p.X, p.Y);
+        var (q1x, q1y) = s.ToFlow(x, y);
+        if (Refine(from, to, s.FlowWidth, s.FlowHeight, q0x, q0y, ref q1x, ref q1y) is not { } mismatch || mismatch > threshold / 2)
+            return null;
+        (x, y) = s.FromFlow(q1x, q1y);
+        if (!(x >= 0 && y >= 0 && x <= s.Width - 1 && y <= s.Height - 1))
+            return null;
+        double l = s.Grey(to, x, y);
+        if (Math.Abs(l - p.LastL) > threshold || Math.Abs(l - p.KeyL) > 2 * threshold)
+            return null;
+        return p with { X = x, Y = y, LastL = l };
+    }
+
+    /// <summary>Half side of the window a point is matched on (9 x 9 at the flow's resolution).</summary>
+    private const int Window = 4;
+
+    /// <summary>
+    /// Lucas-Kanade for one point (translation): moves (q1x, q1y) in <paramref name="to"/> so that the window around
+    /// it matches <paramref name="from"/>'s around (q0x, q0y), by Gauss-Newton steps d = -(sum g g^T)^-1 sum g e
+    /// (g the gradient of <paramref name="to"/>, e the difference), at most 8 steps of at most 2 pixels. A flat
+    /// window (the structure tensor's smaller eigenvalue under 1 per pixel, in L units squared) keeps the
+    /// flow's place. Returns the window's mean |e| after, or null when most of the window is outside.
+    /// </summary>
+    private static double? Refine(float[] from, float[] to, int w, int h, double q0x, double q0y, ref double q1x, ref double q1y)
+    {
+        double mismatch = 0;
+        for (int step = 0; step <= 8; step++)
+        {
+            double a = 0, b = 0, c = 0, ex = 0, ey = 0, sum = 0;
+            int n = 0;
+            for (int dy = -Window; dy <= Window; dy++)
+                for (int dx = -Window; dx <= Window; dx++)
+                {
+                    double x0 = q0x + dx, y0 = q0y + dy, x1 = q1x + dx, y1 = q1y + dy;
+                    if (x0 < 0 || y0 < 0 || x0 > w - 1 || y0 > h - 1 || x1 < 0.5 || y1 < 0.5 || x1 > w - 1.5 || y1 > h - 1.5)
+                        continue;
+                    double e = OpticalFlow.Bilinear(to, w, h, x1, y1) - OpticalFlow.Bilinear(from, w, h, x0, y0);
+                    double gx = OpticalFlow.Bilinear(to, w, h, x1 + 0.5, y1) - OpticalFlow.Bilinear(to, w, h, x1 - 0.5, y1);
+                    double gy = OpticalFlow.Bilinear(to, w, h, x1, y1 + 0.5) - OpticalFlow.Bilinear(to, w, h, x1, y1 - 0.5);
+                    a += gx * gx;
+                    b += gx * gy;
+                    c += gy * gy;
+                    ex += gx * e;
+                    ey += gy * e;
+                    sum += Math.Abs(e);
+                    n++;
+                }
+            if (n < (2 * Window + 1) * (2 * Window + 1) / 2)
+                return null;
+            mismatch = sum / n;
+            double smaller = (a + c - Math.Sqrt((a - c) * (a - c) + 4 * b * b)) / 2;
+            if (step == 8 || smaller < n)
+                break;
+            double det = a * c - b * b;
+            double du = Math.Clamp(-(c * ex - b * ey) / det, -2, 2), dv = Math.Clamp(-(a * ey - b * ex) / det, -2, 2);
+            q1x += du;
+            q1y += dv;
+            if (Math.Abs(du) + Math.Abs(dv) < 0.01)
+                break;
+        }
+        return mismatch;
+    }
+
+    private static ColorHint[] Hints(Point[] points, int width, int height) => points
+        .Select(p => new ColorHint(Math.Clamp((int)Math.Round(p.X), 0, width - 1), Math.Clamp((int)Math.Round(p.Y), 0, height - 1), p.A, p.B, p.Size))
+        .ToArray();
+
+    /// <summary>
+    /// Samples flow-resolution planes at full-resolution places, as the stabiliser's kernel does: pixel centres
+    /// line up ((x + 0.5) r - 0.5, r the flow's width over the frame's), flow values are scaled back to full pixels.
+    /// </summary>
+    private readonly record struct Sampler(int Width, int Height, int FlowWidth, int FlowHeight)
+    {
+        private double Rx => (double)FlowWidth / Width;
+
+        private double Ry => (double)FlowHeight / Height;
+
+        private (double X, double Y) At(double x, double y) =>
+            (Math.Clamp((x + 0.5) * Rx - 0.5, 0, FlowWidth - 1), Math.Clamp((y + 0.5) * Ry - 0.5, 0, FlowHeight - 1));
+
+        /// <summary>A full-resolution place at the flow's resolution (unclamped).</summary>
+        public (double X, double Y) ToFlow(double x, double y) => ((x + 0.5) * Rx - 0.5, (y + 0.5) * Ry - 0.5);
+
+        /// <summary>A place at the flow's resolution back at full resolution.</summary>
+        public (double X, double Y) FromFlow(double x, double y) => ((x + 0.5) / Rx - 0.5, (y + 0.5) / Ry - 0.5);
+
+        public double Grey(float[] grey, double x, double y)
+        {
+            var (fx, fy) = At(x, y);
+            return OpticalFlow.Bilinear(grey, FlowWidth, FlowHeight, fx, fy);
+        }
+
+        public (double U, double V) Flow(float[] u, float[] v, double x, double y)
+        {
+            var (fx, fy) = At(x, y);
+            return (OpticalFlow.Bilinear(u, FlowWidth, FlowHeight, fx, fy) / Rx, OpticalFlow.Bilinear(v, FlowWidth, FlowHeight, fx, fy) / Ry);
+        }
+    }
+}

@@ -1,0 +1,245 @@
+using ColorKernels.Engine;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Frames;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Video;
+using ColorKernels.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ColorKernels.Tests.Frames;
+
+/// <summary>
+/// Films a person can steer (issue #40): keyframes placed on frames (numbers, times that must fall on a frame's
+/// start), and their hints carried along the motion (<see cref="KeyframeCarrier"/>) on clips whose motion is known
+/// (tests/Support/MotionClips: a pan, a zoom, an object moving over a still background), checked against the true
+/// place of each hinted point in every frame, forward and back through the shot, and stopped at a cut.
+/// </summary>
+public class FilmKeyframeTests(ITestOutputHelper output)
+{
+    private readonly ComputeDevice device = TestDevices.Get("cpu:0");
+
+    private static FilmKeyframe At(int frame, params ColorHint[] hints) => new() { Frame = frame, Hints = hints };
+
+    /// <summary>A grid of hints over the frame's inside (every 32 pixels, 16 from the edges), each with its own colour so it can be followed.</summary>
+    private static ColorHint[] Grid(int width, int height) =>
+        (from y in Enumerable.Range(0, height / 32) from x in Enumerable.Range(0, width / 32) select new ColorHint(16 + 32 * x, 16 + 32 * y, x - 64, y - 64, 3)).ToArray();
+
+    private FilmSteering Steer(IReadOnlyList<ImageData> frames, params FilmKeyframe[] keyframes)
+    {
+        FrameJob job = FrameJob.Frames("clip", frames, _ => { }).WithKeyframes(keyframes);
+        return job.Steer(device, CancellationToken.None)!;
+    }
+
+    /// <summary>
+    /// Every hint carried to frame t against where its point truly is there (<paramref name="truth"/>: the point keyed
+    /// on frame <paramref name="keyframe"/> to frame t's, or null where it is hidden). What matters for colour is that
+    /// a hint lands on the colour it gives, not on the same pixel: on flat places (a dark tree, a wall) the flow cannot
+    /// know the place, and a carried point may slide there harmlessly. So a carried hint counts as right when the true
+    /// colour frame's chroma at its place is within 10 ab units of the chroma at the keyed point on the keyframe (or
+    /// it is within 1.5 px of its point). Points within 3 px of the picture's edge, inside or out, are not counted
+    /// (the flow's window leaves the picture there). Returns the share right and the share of the visible points carried.
+    /// </summary>
+    private (double Right, double Kept) Check(MotionClip clip, FilmSteering steering, ColorHint[] keyed, int keyframe, Func<ColorHint, int, (double X, double Y)?> truth)
+    {
+        int w = clip.Width, h = clip.Height, n = w * h;
+        int visible = 0, carried = 0, right = 0, outside = 0;
+        double worst = 0;
+        double[][] labs = clip.Colour.Select(c => global::ColorKernels.Kernels.Color.LabReference.SrgbBytesToLab(c, 1, n)).ToArray();
+        (double A, double B) Ab(int t, double x, double y)
+        {
+            int p = Math.Clamp((int)Math.Round(y), 0, h - 1) * w + Math.Clamp((int)Math.Round(x), 0, w - 1);
+            return (labs[t][n + p], labs[t][2 * n + p]);
+        }
+        for (int t = 0; t < clip.Colour.Count; t++)
+        {
+            var got = steering.HintsAt(t) ?? Array.Empty<ColorHint>();
+            foreach (ColorHint key in keyed)
+            {
+                (double X, double Y)? where = truth(key, t);
+                ColorHint? found = got.FirstOrDefault(g => g.A == key.A && g.B == key.B);
+                if (where is { } edge && Math.Min(Math.Min(edge.X, w - 1 - edge.X), Math.Min(edge.Y, h - 1 - edge.Y)) is > -3 and < 3)
+                    continue;
+                bool inside = where is { } at && at.X >= 0 && at.Y >= 0 && at.X <= w - 1 && at.Y <= h - 1;
+                if (inside)
+                    visible++;
+                if (found is null)
+                    continue;
+                carried++;
+                if (!inside)
+                    outside++;
+                double miss = where is { } place ? Math.Max(Math.Abs(found.X - place.X), Math.Abs(found.Y - place.Y)) : double.PositiveInfinity;
+                if (inside)
+                    worst = Math.Max(worst, miss);
+                var (ta, tb) = Ab(keyframe, key.X, key.Y);
+                var (fa, fb) = Ab(t, found.X, found.Y);
+                double chroma = Math.Sqrt((ta - fa) * (ta - fa) + (tb - fb) * (tb - fb));
+                if (miss <= 1.5 || chroma <= 10)
+                    right++;
+                else
+                    output.WriteLine($"frame {t}: the hint keyed at ({key.X}, {key.Y}) carried to ({found.X}, {found.Y}), truly at {(where is { } p ? $"({p.X:0.0}, {p.Y:0.0})" : "a hidden place")}: {chroma:0.0} ab off");
+            }
+        }
+        output.WriteLine($"{right} of {carried} carried hints on their colour (worst miss {worst:0.0} px), {carried - outside} of {visible} visible points carried, {outside} carried that had left the picture");
+        return (right / (double)carried, (carried - outside) / (double)visible);
+    }
+
+    [Theory]
+    [InlineData(6, 2)]
+    [InlineData(-9, 3)]
+    public void Hints_follow_a_pan_forward_and_back_to_the_shots_start(int dx, int dy)
+    {
+        MotionClip clip = MotionClips.Pan("car", dx, dy, frames: 12);
+        ColorHint[] keyed = Grid(clip.Width, clip.Height);
+        FilmSteering steering = Steer(clip.GreyFrames(), At(5, keyed));
+        // The camera moves by (dx, dy) a frame, so a still point moves by minus that.
+        var (right, kept) = Check(clip, steering, keyed, 5, (h, t) => (h.X - (t - 5) * dx, h.Y - (t - 5) * dy));
+        Assert.True(right >= 0.95, $"{right:P0} of the carried hints on their point's colour");
+        Assert.True(kept >= 0.8, $"{kept:P0} of the visible points carried");
+        Assert.Equal(12, steering.FramesRead);
+    }
+
+    [Fact]
+    public void Hints_on_a_moving_object_move_with_it_and_the_backgrounds_stay()
+    {
+        const int vx = 6, vy = 2;
+        MotionClip clip = MotionClips.MovingObject("books", "parrot", vx, vy, frames: 12);
+        // On the disc (centre (60 + 6t, 80 + 2t), radius 44 at frame t): four points 20 from its centre at frame 3;
+        // on the background: four far from its path.
+        var onObject = new[] { (-20, 0), (20, 0), (0, -20), (0, 20) }.Select((d, i) => new ColorHint(78 + d.Item1, 86 + d.Item2, 10 + i, 10, 3)).ToArray();
+        var behind = new[] { (200, 40), (220, 150), (150, 170), (30, 170) }.Select((p, i) => new ColorHint(p.Item1, p.Item2, -10 - i, 10, 3)).ToArray();
+        FilmSteering steering = Steer(clip.GreyFrames(), At(3, onObject.Concat(behind).ToArray()));
+        var (rightObject, keptObject) = Check(clip, steering, onObject, 3, (h, t) => (h.X + (t - 3) * vx, h.Y + (t - 3) * vy));
+        var (rightBehind, keptBehind) = Check(clip, steering, behind, 3, (h, t) =>
+            Math.Pow(h.X - (60 + t * vx), 2) + Math.Pow(h.Y - (80 + t * vy), 2) <= 44 * 44 ? null : (h.X, h.Y));
+        Assert.True(rightObject >= 0.95 && keptObject >= 0.8, $"on the object: {rightObject:P0} on their colour, {keptObject:P0} carried");
+        Assert.True(rightBehind >= 0.95 && keptBehind >= 0.8, $"behind it: {rightBehind:P0} on their colour, {keptBehind:P0} carried");
+    }
+
+    [Fact]
+    public void Hints_follow_a_zoom()
+    {
+        const double rate = 0.97;
+        MotionClip clip = MotionClips.Zoom("parrot", rate, frames: 12);
+        ColorHint[] keyed = Grid(clip.Width, clip.Height);
+        FilmSteering steering = Steer(clip.GreyFrames(), At(0, keyed));
+        // Frame t shows the photo at scale 1.6 rate^t about the centre: a point's offset from the centre grows by 1 / rate a frame.
+        var (right, kept) = Check(clip, steering, keyed, 0, (h, t) =>
+        {
+            double grow = Math.Pow(rate, -t);
+            return ((h.X + 0.5 - clip.Width / 2.0) * grow + clip.Width / 2.0 - 0.5, (h.Y + 0.5 - clip.Height / 2.0) * grow + clip.Height / 2.0 - 0.5);
+        });
+        Assert.True(right >= 0.95, $"{right:P0} of the carried hints on their point's colour");
+        Assert.True(kept >= 0.8, $"{kept:P0} of the visible points carried");
+    }
+
+    [Fact]
+    public void Nothing_crosses_a_cut_and_each_shot_takes_its_own_keyframe_and_palette()
+    {
+        MotionClip first = MotionClips.Pan("car", 2, 1, frames: 8), second = MotionClips.Pan("books", -3, 1, frames: 8);
+        var frames = first.GreyFrames().Concat(second.GreyFrames()).ToList();
+        ColorHint[] early = Grid(first.Width, first.Height), late = early.Select(h => h with { A = h.A + 100 }).ToArray();
+        ColorPalette red = ColorPalette.Parse("#c03020"), blue = ColorPalette.Parse("#2040c0"), green = ColorPalette.Parse("#20a040");
+        FilmSteering steering = Steer(frames, At(3, early) with { Palette = red }, At(12, late), new FilmKeyframe { Frame = 14, Palette = blue },
+            new FilmKeyframe { Frame = 6, Palette = green });
+        for (int t = 0; t < 16; t++)
+        {
+            var hints = steering.HintsAt(t) ?? Array.Empty<ColorHint>();
+            Assert.True(hints.Count > 0, $"frame {t}: no hints");
+            // The first shot's hints reach back to its start and stop at the cut; the second shot's from its own keyframe reach back to the cut.
+            Assert.All(hints, h => Assert.Equal(t < 8, early.Any(e => e.A == h.A)));
+        }
+        // Palettes: the shot's first from the shot's start, the next from its own frame, none across the cut.
+        Assert.Equal(new[] { red, red, red, red, red, red, green, green, blue, blue, blue, blue, blue, blue, blue, blue },
+            Enumerable.Range(0, 16).Select(steering.PaletteAt));
+    }
+
+    [Fact]
+    public void The_pass_stops_once_nothing_more_is_carried()
+    {
+        MotionClip first = MotionClips.Pan("car", 2, 1, frames: 6), second = MotionClips.Pan("books", -3, 1, frames: 6);
+        FilmSteering steering = Steer(first.GreyFrames().Concat(second.GreyFrames()).ToList(), At(1, Grid(first.Width, first.Height)));
+        // The cut at frame 6 drops every point: frame 6 is read (to find the cut), the rest of the film is not.
+        Assert.Equal(7, steering.FramesRead);
+        Assert.Null(steering.HintsAt(6));
+    }
+
+    [Fact]
+    public void A_keyframe_past_the_frames_fails_the_film_before_any_frame_is_written()
+    {
+        MotionClip clip = MotionClips.Pan("car", 2, 1, frames: 4);
+        var written = new List<ImageData>();
+        using IColorizer colorizer = Colorizer.Open(device, "none");
+        FrameJob job = FrameJob.Frames("clip", clip.GreyFrames(), written.Add).WithKeyframes(new[] { At(1, new ColorHint(5, 5, 40, 40)), At(4, new ColorHint(5, 5, 40, 40)) });
+        var e = Assert.Throws<UserErrorException>(() => new FramePipeline(colorizer).Run(job));
+        Assert.Equal("'clip': keyframe 1 (frame 4): past the film's end (it has 4 frames, 0 to 3)", e.Message);
+        Assert.Empty(written);
+    }
+
+    [Fact]
+    public void A_hinted_film_takes_its_carried_hints_colours()
+    {
+        // No model: grey frames coloured only where hints spread, so a carried hint's colour shows at its point.
+        MotionClip clip = MotionClips.Pan("car", 6, 2, frames: 6);
+        var written = new List<ImageData>();
+        using IColorizer colorizer = Colorizer.Open(device, "none");
+        var hint = ColorHint.FromColor(150, 100, "#c03020", size: 9);
+        new FramePipeline(colorizer).Run(FrameJob.Frames("clip", clip.GreyFrames(), written.Add).WithKeyframes(new[] { At(2, hint) }));
+        Assert.Equal(6, written.Count);
+        for (int t = 0; t < 6; t++)
+        {
+            // Where the point is in frame t (the camera moves by (6, 2) a frame), the picture is red (a well above b's 0 and above 20).
+            int x = 150 - 6 * (t - 2), y = 100 - 2 * (t - 2);
+            var lab = global::ColorKernels.Kernels.Color.LabReference.SrgbBytesToLab(written[t].Rgb8![(3 * (y * clip.Width + x))..(3 * (y * clip.Width + x) + 3)], 1, 1);
+            Assert.True(lab[1] > 20, $"frame {t}: a = {lab[1]:0.0} at the hint's point");
+        }
+    }
+
+    [Theory]
+    [InlineData("00:00:01.000", 25.0, 1.0, 25)]
+    [InlineData("1.04", 25.0, 1.0, 26)]
+    [InlineData("00:01:00.040", 25.0, 1.0, 1501)]
+    [InlineData("00:00:01.001", 30000.0, 1001.0, 30)]
+    [InlineData("00:00:01.034", 30000.0, 1001.0, 31)]
+    public void A_time_names_the_frame_that_starts_then(string time, double num, double den, int frame)
+    {
+        var placed = KeyframePlacement.Place(new[] { new FilmKeyframe { Time = FilmKeyframe.ParseTime(time, "time"), Hints = new[] { new ColorHint(1, 1, 0, 0) } } }, 10, 10, 0, false, (num, den));
+        Assert.Equal(frame, placed.Single().Frame);
+    }
+
+    [Theory]
+    [InlineData("00:00:00.013", "keyframe 0 (00:00:00.013): falls between frames 0 (00:00:00.000) and 1 (00:00:00.040) at 25 frames/s; give a frame's start, or its number")]
+    [InlineData("00:00:04.000", "keyframe 0 (00:00:04.000): past the film's end (it has 100 frames, 0 to 99)")]
+    public void A_time_between_frames_or_past_the_end_is_refused(string time, string message)
+    {
+        var e = Assert.Throws<UserErrorException>(() => KeyframePlacement.Place(
+            new[] { new FilmKeyframe { Time = FilmKeyframe.ParseTime(time, "time"), Hints = new[] { new ColorHint(1, 1, 0, 0) } } }, 10, 10, 100, false, (25, 1)));
+        Assert.Equal(message, e.Message);
+    }
+
+    [Theory]
+    [InlineData("00:61:00")]
+    [InlineData("00:00:01.0001")]
+    [InlineData("-1")]
+    [InlineData("1e3")]
+    [InlineData("")]
+    [InlineData("00:00:.5")]
+    public void A_malformed_time_is_refused(string time)
+    {
+        var e = Assert.Throws<UserErrorException>(() => FilmKeyframe.ParseTime(time, "\"time\""));
+        Assert.StartsWith($"\"time\" '{time}': expected HH:MM:SS.mmm", e.Message);
+    }
+
+    [Fact]
+    public void Two_keyframes_on_one_frame_and_times_without_a_rate_are_refused()
+    {
+        var hint = new[] { new ColorHint(1, 1, 0, 0) };
+        var twice = Assert.Throws<UserErrorException>(() => KeyframePlacement.Place(new[] { At(3, hint), new FilmKeyframe { Time = TimeSpan.FromSeconds(0.12), Hints = hint } }, 10, 10, 0, false, (25, 1)));
+        Assert.Equal("keyframes 0 and 1 both name frame 3; give one keyframe a frame", twice.Message);
+        var noTimes = Assert.Throws<UserErrorException>(() => KeyframePlacement.Place(new[] { new FilmKeyframe { Time = TimeSpan.Zero, Hints = hint } }, 10, 10, 5, false, null));
+        Assert.Equal("keyframe 0 (00:00:00.000): these frames have no times; name the frame by its number (\"frame\")", noTimes.Message);
+        var picture = Assert.Throws<UserErrorException>(() => FrameJob.Picture("a.png", "b.png").WithKeyframes(new[] { At(0, hint) }));
+        Assert.Equal("'a.png': a picture takes hints, not keyframes", picture.Message);
+    }
+}
