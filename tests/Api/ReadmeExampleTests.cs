@@ -14,6 +14,16 @@ namespace ColorKernels.Tests.Api;
 /// </summary>
 public class ReadmeExampleTests
 {
+    private static string FilmExample()
+    {
+        string readme = File.ReadAllText(TestData.RepositoryFile("docs/library.md"));
+        int section = readme.IndexOf("## A film, steered by keyframes", StringComparison.Ordinal);
+        Assert.True(section >= 0, "docs/library.md has no '## A film, steered by keyframes' heading");
+        Match block = Regex.Match(readme[section..], "```csharp\n(.*?)```", RegexOptions.Singleline);
+        Assert.True(block.Success, "the film section has no csharp block");
+        return block.Groups[1].Value;
+    }
+
     private static string Example()
     {
         string readme = File.ReadAllText(TestData.RepositoryFile("docs/library.md"));
@@ -28,16 +38,24 @@ public class ReadmeExampleTests
     public void The_library_example_compiles_as_written()
     {
         string source = """
+            using System;
             using System.IO;
             using ColorKernels.Engine.Devices;
+            using ColorKernels.Engine.Frames;
             using ColorKernels.Engine.Imaging;
             using ColorKernels.Engine.Models;
+            using ColorKernels.Engine.Video;
 
             static class Example
             {
                 static void Run(string input, string output)
                 {
             """ + Example() + """
+                }
+
+                static void Film(IColorizer colorizer, string film, string filmOutput)
+                {
+            """ + FilmExample() + """
                 }
             }
             """;
@@ -60,5 +78,8 @@ public class ReadmeExampleTests
         Match between = Regex.Match(program, "// README example begins\n(.*?)// README example ends", RegexOptions.Singleline);
         Assert.True(between.Success, "samples/LibraryDemo/Program.cs lost its README example markers");
         Assert.Equal(Example().Trim(), between.Groups[1].Value.Trim());
+        Match film = Regex.Match(program, "// Film example begins\n(.*?)// Film example ends", RegexOptions.Singleline);
+        Assert.True(film.Success, "samples/LibraryDemo/Program.cs lost its film example markers");
+        Assert.Equal(string.Join("\n", FilmExample().Trim().Split('\n').Select(l => l.Trim())), string.Join("\n", film.Groups[1].Value.Trim().Split('\n').Select(l => l.Trim())));
     }
 }

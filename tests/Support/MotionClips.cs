@@ -39,7 +39,13 @@ public static class MotionClips
         lock (Photos)
         {
             if (!Photos.TryGetValue(name, out ImageData? photo))
-                Photos[name] = photo = ImageIO.Load(TestData.Fixture(Path.Combine("motion", name + ".jpg")));
+            {
+                // Beside the tests' assembly (copied there); from perf/, in the repository.
+                string path = TestData.Fixture(Path.Combine("motion", name + ".jpg"));
+                if (!File.Exists(path))
+                    path = TestData.RepositoryFile("tests", "Fixtures", "motion", name + ".jpg");
+                Photos[name] = photo = ImageIO.Load(path);
+            }
             return photo;
         }
     }
