@@ -75,8 +75,11 @@ public static class HintFiles
         return ParseKeyframes(File.ReadAllBytes(path), $"'{path}'", Path.GetDirectoryName(Path.GetFullPath(path))!, maxPixels);
     }
 
-    /// <summary>The keyframes of a JSON document (see <see cref="ReadKeyframes"/>); photos are found from <paramref name="folder"/>.</summary>
-    public static IReadOnlyList<FilmKeyframe> ParseKeyframes(byte[] json, string name, string folder, long maxPixels)
+    /// <summary>
+    /// The keyframes of a JSON document (see <see cref="ReadKeyframes"/>); photos are found from <paramref name="folder"/>,
+    /// or refused when <paramref name="folder"/> is null (the web page: a client must not name the server's files).
+    /// </summary>
+    public static IReadOnlyList<FilmKeyframe> ParseKeyframes(byte[] json, string name, string? folder, long maxPixels)
     {
         JsonDocument document;
         try
@@ -108,8 +111,20 @@ public static class HintFiles
                 if (entry.ValueKind != JsonValueKind.Object)
                     throw new UserErrorException($"{where}: expected an object with \"frame\" or \"time\", and \"hints\" or a palette");
                 foreach (JsonProperty property in entry.EnumerateObject())
-                    if (property.Name is not ("frame" or "time" or "hints" or "palette" or "paletteFrom" or "paletteStrength"))
-                        throw new UserErrorException($"{where}: unknown field \"{Cli.OneLine(property.Name)}\" (a keyframe has frame or time, hints, palette or paletteFrom, paletteStrength)");
+                {
+                    string field;
+                    try
+                    {
+                        field = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // Found by the mutation test: the reader accepts the bytes and throws only when the name is read.
+                        throw new UserErrorException($"{where}: a field's name is not valid UTF-8");
+                    }
+                    if (field is not ("frame" or "time" or "hints" or "palette" or "paletteFrom" or "paletteStrength"))
+                        throw new UserErrorException($"{where}: unknown field \"{Cli.OneLine(field)}\" (a keyframe has frame or time, hints, palette or paletteFrom, paletteStrength)");
+                }
                 bool hasFrame = entry.TryGetProperty("frame", out _), hasTime = entry.TryGetProperty("time", out JsonElement time);
                 if (hasFrame == hasTime)
                     throw new UserErrorException($"{where}: give \"frame\" (a number from 0) or \"time\" (\"HH:MM:SS.mmm\"), one of them");
@@ -147,6 +162,8 @@ public static class HintFiles
                 }
                 else if (hasPhoto)
                 {
+                    if (folder is null)
+                        throw new UserErrorException($"{where}: \"paletteFrom\" names a file, which only the command line reads; give \"palette\" colours here");
                     if (photo.ValueKind != JsonValueKind.String)
                         throw new UserErrorException($"{where}: \"paletteFrom\" must be a photo's path");
                     string photoPath = Path.Combine(folder, Text(photo, "\"paletteFrom\""));

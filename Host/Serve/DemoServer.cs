@@ -59,16 +59,19 @@ internal static class DemoServer
         app.MapPost("/api/som", Som);
         app.MapPost("/api/palette", Palette);
         app.MapGet("/api/pictures/{id}/grey", Grey);
+        app.MapPost("/api/films", OpenFilm);
+        app.MapGet("/api/films/{id}/frames/{index:int}", FilmFrame);
+        app.MapPost("/api/films/{id}/preview", FilmPreview);
         app.Map("/api/{**rest}", (HttpContext c) => throw (Routes.FirstOrDefault(r => c.Request.Path.Equals(r.Path, StringComparison.OrdinalIgnoreCase)) is { Path: not null } known
             ? new DemoException(405, $"{c.Request.Method} {known.Path}: use {known.Method}") { Allow = known.Method }
-            : new DemoException(404, $"{c.Request.Method} {c.Request.Path}: no such API route ({string.Join(", ", Routes.Select(r => $"{r.Method} {r.Path}"))}, GET /api/pictures/ID/grey)")));
+            : new DemoException(404, $"{c.Request.Method} {c.Request.Path}: no such API route ({string.Join(", ", Routes.Select(r => $"{r.Method} {r.Path}"))}, GET /api/pictures/ID/grey, POST /api/films, GET /api/films/ID/frames/N, POST /api/films/ID/preview)")));
         return app;
     }
 
     /// <summary>The fixed API routes and their methods, for 405 and for the 404 message.</summary>
     private static readonly (string Method, string Path)[] Routes =
     {
-        ("GET", "/api/health"), ("GET", "/api/models"), ("POST", "/api/colorize"), ("POST", "/api/distribution"), ("POST", "/api/som"), ("POST", "/api/palette"),
+        ("GET", "/api/health"), ("GET", "/api/models"), ("POST", "/api/colorize"), ("POST", "/api/distribution"), ("POST", "/api/som"), ("POST", "/api/palette"), ("POST", "/api/films"),
     };
 
     private static readonly Lazy<string> Page = new(() =>
@@ -254,6 +257,46 @@ internal static class DemoServer
         byte[] png = await service.Queue.Run(() => DemoService.Encode(service.Grey(service.Get(id)), "png"), context.RequestAborted);
         context.Response.ContentType = "image/png";
         await context.Response.Body.WriteAsync(png);
+    }
+
+    /// <summary>
+    /// POST /api/films?name=FILE.mp4: a short film in the body (raw or multipart field "image"; its name's extension
+    /// picks the demuxer), decoded and kept; JSON {id, name, frames, width, height, rate} (rate as ffmpeg writes it, "10/1").
+    /// </summary>
+    private static async Task OpenFilm(HttpContext context, DemoService service)
+    {
+        string name = context.Request.Query["name"].FirstOrDefault() ?? "upload.mp4";
+        byte[] upload = await ReadUpload(context, service) ?? throw new DemoException(400, "no film: send a short film in the request body (or as the multipart field 'image'), with ?name=FILE.mp4");
+        Film film = await service.Queue.Run(() => service.Films.Open(upload, name), context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(new { id = film.Id, name = film.Name, frames = film.Frames.Count, width = film.Width, height = film.Height, rate = film.Info.FrameRate });
+    }
+
+    /// <summary>GET /api/films/{id}/frames/{index}: a kept film's frame in greyscale (its L alone), PNG.</summary>
+    private static async Task FilmFrame(HttpContext context, DemoService service, string id, int index)
+    {
+        byte[] png = await service.Queue.Run(() => DemoService.Encode(service.Films.Grey(service.Films.Get(id), index), "png"), context.RequestAborted);
+        context.Response.ContentType = "image/png";
+        await context.Response.Body.WriteAsync(png);
+    }
+
+    /// <summary>
+    /// POST /api/films/{id}/preview?frame=N&amp;count=K&amp;model=M: frames N to N+K-1 of a kept film coloured (stabilised),
+    /// steered by the keyframes document in the body (JSON, the format <c>colorize FILM --hints</c> reads; none: automatic);
+    /// JSON {first, keyframes (how many fell in the window), frames: [PNG data URLs]}.
+    /// </summary>
+    private static async Task FilmPreview(HttpContext context, DemoService service, string id)
+    {
+        var query = context.Request.Query;
+        DemoModel model = service.Model(query["model"]);
+        int first = (int)(DemoQuery.Number(query, "frame", 0, int.MaxValue) ?? 0);
+        int count = (int)(DemoQuery.Number(query, "count", 1, DemoFilms.MaxPreview) ?? 6);
+        byte[]? keyframes = await ReadUpload(context, service);
+        var (start, frames, used) = await service.Queue.Run(() =>
+        {
+            var (s, coloured, k) = service.Films.Preview(service.Films.Get(id), model.Default, first, count, keyframes);
+            return (s, coloured.Select(f => "data:image/png;base64," + Convert.ToBase64String(DemoService.Encode(f, "png"))).ToList(), k);
+        }, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(new { first = start, keyframes = used, frames });
     }
 
     /// <summary>The uploaded picture's bytes (raw body, or the multipart field "image"), or null when the request has none; 413 past the server's limit.</summary>

@@ -103,6 +103,7 @@ internal sealed class DemoService : IDisposable
         Device = device;
         Options = options;
         Queue = new DeviceQueue(options.QueueCapacity, options.RequestTimeout);
+        Films = new DemoFilms(device);
         try
         {
             Add("default", DefaultModel.Name, ModelFile.DefaultName);
@@ -129,6 +130,9 @@ internal sealed class DemoService : IDisposable
     public ServeOptions Options { get; }
     public DeviceQueue Queue { get; }
     public IReadOnlyList<DemoModel> Models => models;
+
+    /// <summary>The films the page opened (issue #40).</summary>
+    public DemoFilms Films { get; }
 
     public DemoModel Model(string? id) =>
         string.IsNullOrEmpty(id) ? models[0]

@@ -149,16 +149,73 @@ public class BrowserTests
         }
     }
 
-    /// <summary>The CIELAB chroma of pixel (x, y) of the page's coloured picture, read through a canvas.</summary>
-    private static async Task<(double A, double B)> AbOnPage(IPage page, int x, int y)
+    /// <summary>
+    /// A film on the page (issue #40): the fixture clip (12 frames of 96 x 64 at 10 frames/s) is opened, scrubbed to
+    /// frame 4, a click there puts a hint on it, the preview colours frames 4 to 9 with the hinted place in the hint's
+    /// chroma on the keyframe and carried to the later frames, the page's keyframes document is the CLI's format, and a
+    /// keyframes file with a time is imported onto its frame.
+    /// </summary>
+    [Fact]
+    public async Task A_film_is_scrubbed_hinted_on_a_keyframe_previewed_and_its_keyframes_exported_and_imported()
     {
-        int[] rgb = await page.EvaluateFunctionAsync<int[]>(@"(x, y) => {
-            const img = document.getElementById('after'), c = document.createElement('canvas');
+        await using var host = DemoHost.OnLoopback(new Host.Serve.ServeOptions());
+        await using IBrowser browser = await Launch();
+        var (page, errors) = await OpenPage(browser, host);
+        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'idle'");
+        string folder = Directory.CreateTempSubdirectory("ck-browser-film-").FullName;
+        try
+        {
+            await (await page.QuerySelectorAsync("#film-file")).UploadFileAsync(TestData.Fixture("clip.mp4"));
+            await page.WaitForFunctionAsync("() => document.getElementById('film-section').dataset.state === 'ready' && document.getElementById('film-image').dataset.frame === '0'");
+            Assert.Equal("clip.mp4: 12 frames of 96 x 64 at 10 frames/s", await page.EvaluateExpressionAsync<string>("document.getElementById('film-info').textContent"));
+
+            await page.EvaluateExpressionAsync("(() => { const f = document.getElementById('film-frame'); f.value = '4'; f.dispatchEvent(new Event('input')); })()");
+            await page.WaitForFunctionAsync("() => document.getElementById('film-image').dataset.frame === '4' && document.getElementById('film-section').dataset.state === 'ready'");
+            await page.EvaluateExpressionAsync("(() => { document.getElementById('film-colour').value = '#507040'; document.getElementById('film-size').value = '9'; })()");
+            BoundingBox box = await (await page.QuerySelectorAsync("#film-image")).BoundingBoxAsync();
+            await page.Mouse.ClickAsync(box.X + box.Width * (48.5m / 96), box.Y + box.Height * (32.5m / 64));
+            await page.WaitForFunctionAsync("() => document.getElementById('film-keyframes').dataset.hints === '1'");
+            Assert.Equal("""{"keyframes":[{"frame":4,"hints":[{"x":48,"y":32,"color":"#507040","size":9}]}]}""",
+                await page.EvaluateExpressionAsync<string>("JSON.stringify(keyframesDocument())"));
+
+            await page.ClickAsync("#film-preview");
+            await page.WaitForFunctionAsync("() => document.getElementById('film-previews').dataset.count === '6' && document.getElementById('film-section').dataset.state === 'ready'");
+            Assert.Equal("4", await page.EvaluateExpressionAsync<string>("document.getElementById('film-previews').dataset.first"));
+            var hint = Engine.Models.ColorHint.FromColor(0, 0, "#507040");
+            foreach (int i in new[] { 0, 5 })
+            {
+                var (a, b) = await AbOf(page, $"#film-previews figure:nth-child({i + 1}) img", 48, 32);
+                Assert.True(Math.Abs(a - hint.A) < 8 && Math.Abs(b - hint.B) < 8, $"preview frame {4 + i} at (48, 32): ab ({a:F1}, {b:F1}), hint ({hint.A:F1}, {hint.B:F1})");
+            }
+
+            string keyframes = Path.Combine(folder, "keyframes.json");
+            File.WriteAllText(keyframes, """{"keyframes": [{"time": "00:00:00.800", "hints": [{"x": 10, "y": 10, "color": "#c03020"}, {"x": 80, "y": 50, "color": "#2040c0", "size": 5}], "palette": "#c8a070"}]}""");
+            await (await page.QuerySelectorAsync("#film-import")).UploadFileAsync(keyframes);
+            await page.WaitForFunctionAsync("() => document.getElementById('film-keyframes').dataset.hints === '2'");
+            Assert.Equal("""{"keyframes":[{"frame":8,"palette":"#c8a070","hints":[{"x":10,"y":10,"color":"#c03020","size":1},{"x":80,"y":50,"color":"#2040c0","size":5}]}]}""",
+                await page.EvaluateExpressionAsync<string>("JSON.stringify(keyframesDocument())"));
+            Assert.Empty(errors);
+            Assert.Equal("", await page.EvaluateExpressionAsync<string>("document.getElementById('error').textContent"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The CIELAB chroma of pixel (x, y) of the image <paramref name="selector"/> names, read through a canvas.</summary>
+    private static async Task<(double A, double B)> AbOf(IPage page, string selector, int x, int y)
+    {
+        int[] rgb = await page.EvaluateFunctionAsync<int[]>(@"(selector, x, y) => {
+            const img = document.querySelector(selector), c = document.createElement('canvas');
             c.width = img.naturalWidth; c.height = img.naturalHeight;
             const g = c.getContext('2d'); g.drawImage(img, 0, 0);
             return Array.from(g.getImageData(x, y, 1, 1).data.slice(0, 3));
-        }", x, y);
+        }", selector, x, y);
         var (_, a, b) = ColorKernels.Kernels.Color.LabReference.SrgbToLab(rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
         return (a, b);
     }
+
+    /// <summary>The CIELAB chroma of pixel (x, y) of the page's coloured picture, read through a canvas.</summary>
+    private static Task<(double A, double B)> AbOnPage(IPage page, int x, int y) => AbOf(page, "#after", x, y);
 }
