@@ -160,12 +160,24 @@ public sealed class FramePipeline
             var images = frames.Select(f => f.Frame.Image).ToList();
             var hints = frames.Select(f => f.Frame.Hints).ToList();
             var palettes = frames.Select(f => f.Frame.Palette).ToList();
+            var colorizers = frames.Select(f => f.Frame.Colorizer ?? colorizer).ToList();
             IReadOnlyList<ImageData> coloured;
             var clock = Stopwatch.StartNew();
             try
             {
                 var stages = frames.Select(f => f.Run.StageFor(device, f.Frame.Image)).ToList();
-                coloured = Colour(images, hints, palettes, stages);
+                // A steered film's shot may have its own colourizer (a reference photo's): each run of frames with one
+                // colourizer is coloured in order, so the stage still sees the frames in order.
+                var all = new List<ImageData>(images.Count);
+                for (int start = 0, end; start < images.Count; start = end)
+                {
+                    for (end = start + 1; end < images.Count && ReferenceEquals(colorizers[end], colorizers[start]); end++)
+                    {
+                    }
+                    all.AddRange(Colour(colorizers[start], images.GetRange(start, end - start), hints.GetRange(start, end - start),
+                        palettes.GetRange(start, end - start), stages.GetRange(start, end - start)));
+                }
+                coloured = all;
             }
             catch (UserErrorException e)
             {
@@ -263,7 +275,7 @@ public sealed class FramePipeline
                 else if (item.Frame is { } frame)
                 {
                     if (run.Steering is { } steering)
-                        frame = frame with { Hints = steering.HintsAt(run.Read), Palette = steering.PaletteAt(run.Read) };
+                        frame = frame with { Hints = steering.HintsAt(run.Read), Palette = steering.PaletteAt(run.Read), Colorizer = steering.ColorizerAt(run.Read) };
                     run.Read++;
                     batch.Add((run, frame));
                     run.Pending++;
@@ -309,7 +321,7 @@ public sealed class FramePipeline
     /// frame's stage before its one conversion to sRGB; any other colourizer's output goes through the stage
     /// by a round trip of its 8-bit pictures to Lab and back.
     /// </summary>
-    private IReadOnlyList<ImageData> Colour(IReadOnlyList<ImageData> images, IReadOnlyList<IReadOnlyList<ColorHint>?> hints, IReadOnlyList<ColorPalette?> palettes,
+    private IReadOnlyList<ImageData> Colour(IColorizer? colorizer, IReadOnlyList<ImageData> images, IReadOnlyList<IReadOnlyList<ColorHint>?> hints, IReadOnlyList<ColorPalette?> palettes,
         IReadOnlyList<IFrameStage?> stages)
     {
         bool staged = stages.Any(s => s is not null), hinted = hints.Any(h => h is { Count: > 0 }), steered = palettes.Any(p => p is not null);
@@ -454,12 +466,13 @@ public sealed class FramePipeline
             return Stage;
         }
 
-        /// <summary>Frees the sink (abandoning its output unless committed) and the stage.</summary>
+        /// <summary>Frees the sink (abandoning its output unless committed), the stage and the steering's fitted colourizers.</summary>
         public void Close()
         {
             // Abort is not disposed: the reading thread may still hold a token linked to it.
             Sink?.Dispose();
             Stage?.Dispose();
+            Steering?.Dispose();
         }
     }
 

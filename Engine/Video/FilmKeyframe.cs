@@ -11,8 +11,8 @@ namespace ColorKernels.Engine.Video;
 /// A keyframe's hints are carried along the optical flow to the later frames of its shot, and from the shot's
 /// first keyframe back to the shot's start; they stop at cuts, and each point is dropped where the flow no
 /// longer holds (it left the picture, or its lightness no longer matches); the shot's next keyframe takes over.
-/// A keyframe's palette holds from it (from the shot's start for the shot's first palette) to the shot's next
-/// palette or its end. Give keyframes to a film job with <see cref="Frames.FrameJob.WithKeyframes"/>.
+/// A keyframe's palette and reference photos hold from it (from the shot's start for the shot's first) to the
+/// shot's next palette (reference) or its end. Give keyframes to a film job with <see cref="Frames.FrameJob.WithKeyframes"/>.
 /// </summary>
 public sealed record FilmKeyframe
 {
@@ -33,6 +33,14 @@ public sealed record FilmKeyframe
 
     /// <summary>A colour photo whose colours become this shot's palette (<see cref="ColorPalette.FromImage"/>, made on the run's device), or null.</summary>
     public ImageData? PalettePhoto { get; init; }
+
+    /// <summary>
+    /// Colour reference photos for this keyframe's shot (files, as <c>colorize --reference</c> takes): a SOM + MLP
+    /// model is fitted to them once (<see cref="Som.ReferenceColorizer.Fit"/>, on the run's device, when the pass that
+    /// carries the hints reaches the keyframe) and colours the shot from this frame on (from the shot's start for its
+    /// first reference) to its next reference or its end; null: the run's model.
+    /// </summary>
+    public IReadOnlyList<string>? ReferencePhotos { get; init; }
 
     /// <summary>The strength of <see cref="PalettePhoto"/>'s palette (0 to 10).</summary>
     public double PalettePhotoStrength { get; init; } = ColorPalette.DefaultStrength;
@@ -129,8 +137,10 @@ internal static class KeyframePlacement
                 throw new UserErrorException($"{where} ({k}): {k.Hints.Count} hints, at most {ColorHint.MaxHints}");
             if (k.Palette is not null && k.PalettePhoto is not null)
                 throw new UserErrorException($"{where} ({k}): a palette and a palette photo; give one of them");
-            if (k.Hints.Count == 0 && k.Palette is null && k.PalettePhoto is null)
-                throw new UserErrorException($"{where} ({k}): no hints and no palette");
+            if (k.ReferencePhotos is { Count: 0 })
+                throw new UserErrorException($"{where} ({k}): no reference photos in its list");
+            if (k.Hints.Count == 0 && k.Palette is null && k.PalettePhoto is null && k.ReferencePhotos is null)
+                throw new UserErrorException($"{where} ({k}): no hints, no palette and no reference");
             if (width > 0)
                 CheckHints(k, width, height, where);
             ColorPalette.CheckStrength(k.PalettePhotoStrength, $"{where} ({k}): palette strength");

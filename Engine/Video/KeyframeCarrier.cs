@@ -3,25 +3,33 @@ using ColorKernels.Engine.Frames;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Som;
 using ColorKernels.Engine.Tensors;
 
 namespace ColorKernels.Engine.Video;
 
-/// <summary>What each frame of a steered film gets: the hints carried to it and its shot's palette (issue #40).</summary>
-internal sealed class FilmSteering
+/// <summary>What each frame of a steered film gets: the hints carried to it, its shot's palette and reference colourizer (issue #40).</summary>
+internal sealed class FilmSteering : IDisposable
 {
     private readonly Dictionary<int, ColorHint[]> hints = new();
     private readonly List<(int First, int Last, ColorPalette Palette)> palettes = new();
+    private readonly List<(int First, int Last, IColorizer Colorizer)> references = new();
+    private readonly List<IColorizer> fitted = new();
 
     /// <summary>The hints carried to <paramref name="frame"/>, or null.</summary>
     public IReadOnlyList<ColorHint>? HintsAt(int frame) => hints.TryGetValue(frame, out ColorHint[]? h) ? h : null;
 
     /// <summary>The palette of <paramref name="frame"/>'s shot from a keyframe, or null (the run's own).</summary>
-    public ColorPalette? PaletteAt(int frame)
+    public ColorPalette? PaletteAt(int frame) => At(palettes, frame);
+
+    /// <summary>The colourizer fitted to <paramref name="frame"/>'s shot's reference photos, or null (the run's own).</summary>
+    public IColorizer? ColorizerAt(int frame) => At(references, frame);
+
+    private static T? At<T>(List<(int First, int Last, T Value)> spans, int frame) where T : class
     {
-        foreach (var (first, last, palette) in palettes)
+        foreach (var (first, last, value) in spans)
             if (frame >= first && frame <= last)
-                return palette;
+                return value;
         return null;
     }
 
@@ -37,6 +45,60 @@ internal sealed class FilmSteering
     }
 
     internal void AddPalette(int first, int last, ColorPalette palette) => palettes.Add((first, last, palette));
+
+    internal void AddReference(int first, int last, IColorizer colorizer) => references.Add((first, last, colorizer));
+
+    /// <summary>Keeps a colourizer fitted for the film, disposed with the steering.</summary>
+    internal IColorizer Own(IColorizer colorizer)
+    {
+        fitted.Add(colorizer);
+        return colorizer;
+    }
+
+    public void Dispose()
+    {
+        foreach (IColorizer c in fitted)
+            c.Dispose();
+        fitted.Clear();
+    }
+}
+
+/// <summary>
+/// A value that holds for spans of a shot (a palette, a reference colourizer): set by a keyframe, it holds from
+/// there (from the shot's start for the shot's first) to the next keyframe that sets one or the shot's end.
+/// </summary>
+internal sealed class ShotSpans<T>(Action<int, int, T> add) where T : class
+{
+    private (int First, T Value)? open;
+    private bool shotHasOne;
+
+    public bool IsOpen => open is not null;
+
+    /// <summary>A keyframe on frame <paramref name="t"/> sets <paramref name="value"/>; the shot started at <paramref name="shotStart"/>.</summary>
+    public void Set(int t, int shotStart, T value)
+    {
+        if (open is { } o)
+            add(o.First, t - 1, o.Value);
+        open = (shotHasOne ? t : shotStart, value);
+        shotHasOne = true;
+    }
+
+    /// <summary>A cut before frame <paramref name="t"/>: the open span ends at t - 1.</summary>
+    public void Cut(int t)
+    {
+        if (open is { } o)
+            add(o.First, t - 1, o.Value);
+        open = null;
+        shotHasOne = false;
+    }
+
+    /// <summary>The film's end: the open span holds to it.</summary>
+    public void End()
+    {
+        if (open is { } o)
+            add(o.First, int.MaxValue, o.Value);
+        open = null;
+    }
 }
 
 /// <summary>
@@ -81,6 +143,9 @@ internal static class KeyframeCarrier
     public static FilmSteering Carry(ComputeDevice device, IFrameSource source, IReadOnlyList<PlacedKeyframe> keyframes, VideoOptions options, CancellationToken cancel)
     {
         var steering = new FilmSteering();
+        var palettes = new ShotSpans<ColorPalette>(steering.AddPalette);
+        var references = new ShotSpans<IColorizer>(steering.AddReference);
+        var fits = new Dictionary<string, IColorizer>(StringComparer.Ordinal);
         int last = keyframes.Max(k => k.Frame), next = 0;
         OpticalFlow? flow = null;
         Tensor<float>? lab = null;
@@ -88,16 +153,15 @@ internal static class KeyframeCarrier
         {
             var shot = new List<Shot>();   // the current shot's frames, newest last (at most MaxBackwardFrames + 1)
             int shotStart = 0, shotFirstKept = 0;
-            bool shotHasKeyframe = false, shotHasPalette = false;
+            bool shotHasKeyframe = false;
             Point[] active = Array.Empty<Point>();
-            (int First, ColorPalette Palette)? open = null;
             int width = 0, height = 0;
             int t = 0;
             for (; ; t++)
             {
                 cancel.ThrowIfCancellationRequested();
                 // Past the last keyframe with nothing carried and no palette open: the rest of the film gets nothing.
-                if (t > last && active.Length == 0 && open is null)
+                if (t > last && active.Length == 0 && !palettes.IsOpen && !references.IsOpen)
                     break;
                 SourceFrame? frame = source.Next(cancel);
                 if (frame is null)
@@ -119,12 +183,11 @@ internal static class KeyframeCarrier
                 var sampler = new Sampler(width, height, fw, fh);
                 if (cut)
                 {
-                    if (open is { } o)
-                        steering.AddPalette(o.First, t - 1, o.Palette);
-                    open = null;
+                    palettes.Cut(t);
+                    references.Cut(t);
                     shot.Clear();
                     shotStart = shotFirstKept = t;
-                    shotHasKeyframe = shotHasPalette = false;
+                    shotHasKeyframe = false;
                     active = Array.Empty<Point>();
                     shot.Add(new Shot(grey, null, null));
                 }
@@ -159,18 +222,25 @@ internal static class KeyframeCarrier
                     ColorPalette? palette = k.Palette
                         ?? (k.PalettePhoto is { } photo ? ColorPalette.FromImage(device, photo) with { Strength = k.PalettePhotoStrength } : null);
                     if (palette is not null)
+                        palettes.Set(t, shotStart, palette);
+                    if (k.ReferencePhotos is { } photos)
                     {
-                        if (open is { } o)
-                            steering.AddPalette(o.First, t - 1, o.Palette);
-                        open = (shotHasPalette ? t : shotStart, palette);
-                        shotHasPalette = true;
+                        // One fit per set of photos per film, on this device.
+                        string key = string.Join("\n", photos);
+                        if (!fits.TryGetValue(key, out IColorizer? reference))
+                        {
+                            var (model, _) = ReferenceColorizer.Fit(device, photos, null, ReferenceColorizer.DefaultSteps, null,
+                                skipped => throw new UserErrorException($"keyframe {keyframes[next].Index} ({k}): reference {skipped}"));
+                            fits[key] = reference = steering.Own(Colorizer.Open(device, model));
+                        }
+                        references.Set(t, shotStart, reference);
                     }
                     next++;
                 }
                 steering.SetHints(t, Hints(active, width, height));
             }
-            if (open is { } end)
-                steering.AddPalette(end.First, int.MaxValue, end.Palette);
+            palettes.End();
+            references.End();
             if (next < keyframes.Count)
             {
                 PlacedKeyframe missed = keyframes[next];
@@ -178,6 +248,11 @@ internal static class KeyframeCarrier
             }
             steering.FramesRead = t;
             return steering;
+        }
+        catch
+        {
+            steering.Dispose();
+            throw;
         }
         finally
         {

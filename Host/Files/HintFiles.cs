@@ -61,7 +61,9 @@ public static class HintFiles
     /// "hints": [...], "palette": "#aa3322,#334455"}]}</c>; each keyframe names a frame by its number from 0 or by
     /// its start time ("HH:MM:SS.mmm", "MM:SS.mmm" or seconds, a string or a number), gives hints as a picture's
     /// file does, and may give its shot a palette: "palette" (colours) or "paletteFrom" (a colour photo, its
-    /// path relative to the file's folder), with "paletteStrength" (0 to 10, default 1). A picture's file
+    /// path relative to the file's folder), with "paletteStrength" (0 to 10, default 1), and reference photos:
+    /// "reference" (a photo's path or a list of them, relative to the file's folder; a SOM + MLP model is fitted to
+    /// them and colours the shot, as <c>colorize --reference</c> colours a whole film). A picture's file
     /// (<c>{"hints": [...]}</c>) is one keyframe on frame 0. Hint places are checked against the film's frames
     /// when the job takes the keyframes (<see cref="Engine.Frames.FrameJob.WithKeyframes"/>), with the frames and times.
     /// </summary>
@@ -122,8 +124,8 @@ public static class HintFiles
                         // Found by the mutation test: the reader accepts the bytes and throws only when the name is read.
                         throw new UserErrorException($"{where}: a field's name is not valid UTF-8");
                     }
-                    if (field is not ("frame" or "time" or "hints" or "palette" or "paletteFrom" or "paletteStrength"))
-                        throw new UserErrorException($"{where}: unknown field \"{Cli.OneLine(field)}\" (a keyframe has frame or time, hints, palette or paletteFrom, paletteStrength)");
+                    if (field is not ("frame" or "time" or "hints" or "palette" or "paletteFrom" or "paletteStrength" or "reference"))
+                        throw new UserErrorException($"{where}: unknown field \"{Cli.OneLine(field)}\" (a keyframe has frame or time, hints, palette or paletteFrom, paletteStrength, reference)");
                 }
                 bool hasFrame = entry.TryGetProperty("frame", out _), hasTime = entry.TryGetProperty("time", out JsonElement time);
                 if (hasFrame == hasTime)
@@ -173,8 +175,26 @@ public static class HintFiles
                 }
                 else if (entry.TryGetProperty("paletteStrength", out _))
                     throw new UserErrorException($"{where}: \"paletteStrength\" without \"palette\" or \"paletteFrom\"");
-                if (keyframe.Hints.Count == 0 && keyframe.Palette is null && keyframe.PalettePhoto is null)
-                    throw new UserErrorException($"{where}: no hints and no palette");
+                if (entry.TryGetProperty("reference", out JsonElement reference))
+                {
+                    if (folder is null)
+                        throw new UserErrorException($"{where}: \"reference\" names files, which only the command line reads");
+                    var names = reference.ValueKind == JsonValueKind.String ? new[] { reference }
+                        : reference.ValueKind == JsonValueKind.Array && reference.GetArrayLength() is > 0 and <= 100 && reference.EnumerateArray().All(r => r.ValueKind == JsonValueKind.String)
+                            ? reference.EnumerateArray().ToArray()
+                            : throw new UserErrorException($"{where}: \"reference\" must be a colour photo's path, or a list of 1 to 100 of them");
+                    var photos = new List<string>();
+                    foreach (JsonElement photoName in names)
+                    {
+                        string photoPath = Path.Combine(folder, Text(photoName, "\"reference\""));
+                        if (!File.Exists(photoPath))
+                            throw new UserErrorException($"{where}: \"reference\" '{Cli.OneLine(photoPath)}': no such file");
+                        photos.Add(Path.GetFullPath(photoPath));
+                    }
+                    keyframe = keyframe with { ReferencePhotos = photos };
+                }
+                if (keyframe.Hints.Count == 0 && keyframe.Palette is null && keyframe.PalettePhoto is null && keyframe.ReferencePhotos is null)
+                    throw new UserErrorException($"{where}: no hints, no palette and no reference");
                 keyframes.Add(keyframe);
                 index++;
             }

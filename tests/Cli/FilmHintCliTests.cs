@@ -59,7 +59,9 @@ public class FilmHintCliTests : CliFolder
     [InlineData("""{"keyframes": [{"time": "0:0:0:1", "hints": []}]}""", "keyframe 0: \"time\" '0:0:0:1': expected HH:MM:SS.mmm")]
     [InlineData("""{"keyframes": [{"frame": 0, "palette": "red"}]}""", "keyframe 0: colour 'red': expected #rrggbb")]
     [InlineData("""{"keyframes": [{"frame": 0, "paletteFrom": "missing.jpg"}]}""", "keyframe 0: \"paletteFrom\"")]
-    [InlineData("""{"keyframes": [{"frame": 0}]}""", "keyframe 0: no hints and no palette")]
+    [InlineData("""{"keyframes": [{"frame": 0}]}""", "keyframe 0: no hints, no palette and no reference")]
+    [InlineData("""{"keyframes": [{"frame": 0, "reference": ["a.jpg", 3]}]}""", "keyframe 0: \"reference\" must be a colour photo's path")]
+    [InlineData("""{"keyframes": [{"frame": 0, "reference": "missing.jpg"}]}""", "keyframe 0: \"reference\"")]
     [InlineData("""{"keyframes": [{"frame": 0, "hints": [{"x": 1, "y": 1, "color": "#ff0000"}]}, 3]}""", "keyframe 1: expected an object")]
     [InlineData("""{"keyframes": []}""", "no keyframes")]
     [InlineData("""{"frames": []}""", "expected {\"keyframes\": [")]
@@ -119,6 +121,23 @@ public class FilmHintCliTests : CliFolder
         // The palette pulls toward blue: b falls on average over the frame.
         double MeanB(ImageData f) => Enumerable.Range(0, f.Width * f.Height).Average(p => AbAt(f, p % f.Width, p / f.Width).B);
         Assert.True(MeanB(Frame(P("palette.mp4"), 6)) < MeanB(Frame(P("auto.mp4"), 6)) - 3, "the blue palette did not make the film bluer");
+    }
+
+    [Fact]
+    public void A_reference_photo_colours_a_whole_film_and_a_keyframe_reference_its_shot()
+    {
+        WritePhoto(P("photo.png"), 48, 32);
+        string clip = TestData.Fixture("clip.mp4");
+        var automatic = CliRunner.Run(dir, "colorize", clip, "-o", P("auto.mp4"));
+        var whole = CliRunner.Run(dir, "colorize", clip, "-o", P("whole.mp4"), "--reference", P("photo.png"), "--reference-steps", "100");
+        File.WriteAllText(P("keys.json"), """{"keyframes": [{"frame": 0, "reference": "photo.png"}]}""");
+        var keyed = CliRunner.Run(dir, "colorize", clip, "-o", P("keyed.mp4"), "--hints", P("keys.json"));
+        foreach (var r in new[] { automatic, whole, keyed })
+            Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Contains("12 frames", whole.Stdout);
+        byte[] auto = Frame(P("auto.mp4"), 6).Rgb8!;
+        Assert.NotEqual(auto, Frame(P("whole.mp4"), 6).Rgb8!);
+        Assert.NotEqual(auto, Frame(P("keyed.mp4"), 6).Rgb8!);
     }
 
     [Fact]

@@ -156,6 +156,37 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_keyframe_reference_photo_colours_its_shot_and_leaves_the_other_alone()
+    {
+        // Two shots (a cut between a pan over the car and one over the books); the second keyed with its own first
+        // colour frame as the reference photo: a SOM + MLP model fitted to it colours that shot. The first shot is
+        // coloured exactly as without keyframes (nothing crosses the cut), the second nearer its truth.
+        MotionClip first = MotionClips.Pan("car", 2, 1, frames: 4), second = MotionClips.Pan("books", -3, 1, frames: 4);
+        var frames = first.GreyFrames().Concat(second.GreyFrames()).ToList();
+        var truth = first.Colour.Concat(second.Colour).ToList();
+        string folder = Directory.CreateTempSubdirectory("ck-reference-shot").FullName;
+        try
+        {
+            string photo = Path.Combine(folder, "books.png");
+            ImageIO.Save(photo, ImageData.FromRgb8(second.Width, second.Height, second.Colour[0]));
+            using IColorizer colorizer = Colorizer.Open(device, "default");
+            var automatic = new List<ImageData>();
+            var steered = new List<ImageData>();
+            new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, automatic.Add));
+            new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, steered.Add).WithKeyframes(new[] { new FilmKeyframe { Frame = 6, ReferencePhotos = new[] { photo } } }));
+            for (int t = 0; t < 4; t++)
+                Assert.Equal(automatic[t].Rgb8, steered[t].Rgb8);
+            double Error(IReadOnlyList<ImageData> got, int t) => got[t].Rgb8!.Zip(truth[t], (g, r) => Math.Abs(g - r)).Average();
+            for (int t = 4; t < 8; t++)
+                Assert.True(Error(steered, t) < Error(automatic, t) - 1, $"frame {t}: mean |RGB error| {Error(steered, t):F2} with the reference, {Error(automatic, t):F2} without");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_pass_stops_once_nothing_more_is_carried()
     {
         MotionClip first = MotionClips.Pan("car", 2, 1, frames: 6), second = MotionClips.Pan("books", -3, 1, frames: 6);
