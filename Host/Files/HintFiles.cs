@@ -26,29 +26,36 @@ public static class HintFiles
     public const long MaxBytes = 4 << 20;
 
     /// <summary>The hints in <paramref name="path"/>, checked against a <paramref name="width"/> x <paramref name="height"/> picture.</summary>
-    public static IReadOnlyList<ColorHint> Read(string path, int width, int height)
+    public static IReadOnlyList<ColorHint> Read(string path, int width, int height) => Parse(Bytes(path), $"'{path}'", width, height);
+
+    /// <summary>A hints file's bytes; a missing file, or one over <see cref="MaxBytes"/> (refused unread), is a user error.</summary>
+    private static byte[] Bytes(string path)
     {
         var file = new FileInfo(path);
         if (!file.Exists)
             throw new UserErrorException($"'{path}': no such hints file");
         if (file.Length > MaxBytes)
             throw new UserErrorException($"'{path}': {file.Length:N0} bytes, over the {MaxBytes:N0} a hints file may have");
-        return Parse(File.ReadAllBytes(path), $"'{path}'", width, height);
+        return File.ReadAllBytes(path);
     }
 
-    /// <summary>The hints of a JSON document (as a hints file holds), checked against the picture; <paramref name="name"/> starts every message.</summary>
-    public static IReadOnlyList<ColorHint> Parse(byte[] json, string name, int width, int height)
+    /// <summary>A JSON document (depth at most 8); bytes that are not JSON are a user error starting with <paramref name="name"/>.</summary>
+    private static JsonDocument Document(byte[] json, string name)
     {
-        JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
+            return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
         }
         catch (JsonException e)
         {
             throw new UserErrorException($"{name}: not valid JSON ({Cli.OneLine(e.Message.Split('.')[0])})");
         }
-        using (document)
+    }
+
+    /// <summary>The hints of a JSON document (as a hints file holds), checked against the picture; <paramref name="name"/> starts every message.</summary>
+    public static IReadOnlyList<ColorHint> Parse(byte[] json, string name, int width, int height)
+    {
+        using (JsonDocument document = Document(json, name))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("hints", out JsonElement list) || list.ValueKind != JsonValueKind.Array)
                 throw new UserErrorException($"{name}: expected {{\"hints\": [{{\"x\": 10, \"y\": 20, \"color\": \"#c03020\", \"size\": 3}}, ...]}}");
@@ -69,12 +76,7 @@ public static class HintFiles
     /// </summary>
     public static IReadOnlyList<FilmKeyframe> ReadKeyframes(string path, long maxPixels)
     {
-        var file = new FileInfo(path);
-        if (!file.Exists)
-            throw new UserErrorException($"'{path}': no such hints file");
-        if (file.Length > MaxBytes)
-            throw new UserErrorException($"'{path}': {file.Length:N0} bytes, over the {MaxBytes:N0} a hints file may have");
-        return ParseKeyframes(File.ReadAllBytes(path), $"'{path}'", Path.GetDirectoryName(Path.GetFullPath(path))!, maxPixels);
+        return ParseKeyframes(Bytes(path), $"'{path}'", Path.GetDirectoryName(Path.GetFullPath(path))!, maxPixels);
     }
 
     /// <summary>
@@ -83,16 +85,7 @@ public static class HintFiles
     /// </summary>
     public static IReadOnlyList<FilmKeyframe> ParseKeyframes(byte[] json, string name, string? folder, long maxPixels)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
-        }
-        catch (JsonException e)
-        {
-            throw new UserErrorException($"{name}: not valid JSON ({Cli.OneLine(e.Message.Split('.')[0])})");
-        }
-        using (document)
+        using (JsonDocument document = Document(json, name))
         {
             JsonElement root = document.RootElement;
             const string expected = "{\"keyframes\": [{\"frame\": 0, \"hints\": [{\"x\": 10, \"y\": 20, \"color\": \"#c03020\"}]}, {\"time\": \"00:01:12.500\", \"hints\": [...]}]}";

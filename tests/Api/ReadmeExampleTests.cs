@@ -14,25 +14,20 @@ namespace ColorKernels.Tests.Api;
 /// </summary>
 public class ReadmeExampleTests
 {
-    private static string FilmExample()
+    /// <summary>The first csharp block under <paramref name="heading"/> in docs/library.md.</summary>
+    private static string Block(string heading)
     {
         string readme = File.ReadAllText(TestData.RepositoryFile("docs/library.md"));
-        int section = readme.IndexOf("## A film, steered by keyframes", StringComparison.Ordinal);
-        Assert.True(section >= 0, "docs/library.md has no '## A film, steered by keyframes' heading");
+        int section = readme.IndexOf(heading, StringComparison.Ordinal);
+        Assert.True(section >= 0, $"docs/library.md has no '{heading}' heading");
         Match block = Regex.Match(readme[section..], "```csharp\n(.*?)```", RegexOptions.Singleline);
-        Assert.True(block.Success, "the film section has no csharp block");
+        Assert.True(block.Success, $"the section '{heading}' has no csharp block");
         return block.Groups[1].Value;
     }
 
-    private static string Example()
-    {
-        string readme = File.ReadAllText(TestData.RepositoryFile("docs/library.md"));
-        int section = readme.IndexOf("# As a .NET library", StringComparison.Ordinal);
-        Assert.True(section >= 0, "docs/library.md has no '# As a .NET library' heading");
-        Match block = Regex.Match(readme[section..], "```csharp\n(.*?)```", RegexOptions.Singleline);
-        Assert.True(block.Success, "the library section has no csharp block");
-        return block.Groups[1].Value;
-    }
+    private static string Example() => Block("# As a .NET library");
+
+    private static string FilmExample() => Block("## A film, steered by keyframes");
 
     [Fact]
     public void The_library_example_compiles_as_written()

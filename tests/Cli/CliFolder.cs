@@ -23,6 +23,23 @@ public abstract class CliFolder : IDisposable
         Xunit.Assert.DoesNotContain("internal error", r.Stderr);
     }
 
+    /// <summary>
+    /// <c>colorize INPUT -o OUTPUT --hints bad.json</c> (bad.json holding <paramref name="json"/>) is refused before
+    /// anything is written: exit 2, one line naming the file and saying <paramref name="message"/>, no output, no temporary file.
+    /// </summary>
+    protected void AssertBadHintsFileRefused(string input, string output, string json, string message)
+    {
+        File.WriteAllText(P("bad.json"), json);
+        var r = CliRunner.Run(dir, "colorize", input, "-o", P(output), "--hints", P("bad.json"));
+        Xunit.Assert.Equal(2, r.ExitCode);
+        Xunit.Assert.Contains("bad.json'", r.Stderr);
+        Xunit.Assert.Contains(message, r.Stderr);
+        Xunit.Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        AssertNoStackTrace(r);
+        Xunit.Assert.False(File.Exists(P(output)));
+        Xunit.Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+    }
+
     /// <summary>A small colourful photo (gradients in all three channels), folders created as needed.</summary>
     protected void WritePhoto(string path, int w = 12, int h = 9)
     {

@@ -67,15 +67,7 @@ public class FilmHintCliTests : CliFolder
     [InlineData("""{"frames": []}""", "expected {\"keyframes\": [")]
     public void A_bad_keyframes_file_is_one_line_naming_the_keyframe_exit_2_and_nothing_written(string json, string message)
     {
-        File.WriteAllText(P("bad.json"), json);
-        var r = CliRunner.Run(dir, "colorize", TestData.Fixture("clip.mp4"), "-o", P("out.mp4"), "--hints", P("bad.json"));
-        Assert.Equal(2, r.ExitCode);
-        Assert.Contains("bad.json'", r.Stderr);
-        Assert.Contains(message, r.Stderr);
-        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        AssertNoStackTrace(r);
-        Assert.False(File.Exists(P("out.mp4")));
-        Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+        AssertBadHintsFileRefused(TestData.Fixture("clip.mp4"), "out.mp4", json, message);
     }
 
     [Fact]

@@ -61,14 +61,7 @@ public class HintCliTests : CliFolder
     public void A_bad_hints_file_is_one_line_naming_the_entry_exit_2_and_nothing_written(string json, string message)
     {
         TwoRegions(P("grey.png"));
-        File.WriteAllText(P("bad.json"), json);
-        var r = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("out.png"), "--hints", P("bad.json"));
-        Assert.Equal(2, r.ExitCode);
-        Assert.Contains("bad.json'", r.Stderr);
-        Assert.Contains(message, r.Stderr);
-        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        AssertNoStackTrace(r);
-        Assert.False(File.Exists(P("out.png")));
+        AssertBadHintsFileRefused(P("grey.png"), "out.png", json, message);
     }
 
     [Fact]
