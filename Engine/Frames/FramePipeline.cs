@@ -431,7 +431,7 @@ public sealed class FramePipeline
 
         public IFrameStage? Stage { get; private set; }
 
-        /// <summary>A steered film's hints and palettes per frame (null: none).</summary>
+        /// <summary>A steered film's hints, palettes and colourizers per frame (null: none).</summary>
         public Video.FilmSteering? Steering { get; set; }
 
         /// <summary>Frames taken from the queue so far: the index of the next.</summary>
