@@ -141,8 +141,9 @@ public abstract class FrameJob
 /// <param name="Hints">A person's colour hints for it, or null.</param>
 /// <param name="Palette">A palette for it (a film keyframe's, for its shot), or null: the run's own.</param>
 /// <param name="Colorizer">A colourizer for it (fitted to a film keyframe's reference photos, for its shot), or null: the run's own.</param>
+/// <param name="Warm">Where its hint solve starts: the last solve of its shot (a steered film), or null: from zero.</param>
 internal sealed record SourceFrame(ImageData Image, string Name, long? Microseconds = null, IReadOnlyList<ColorHint>? Hints = null, ColorPalette? Palette = null,
-    IColorizer? Colorizer = null);
+    IColorizer? Colorizer = null, Models.HintWarmStart? Warm = null);
 
 /// <summary>Where a job's frames come from, read in order on the pipeline's reading thread.</summary>
 internal interface IFrameSource : IDisposable

@@ -61,6 +61,9 @@ public interface IFrameJobObserver
 /// </summary>
 public sealed class FramePipeline
 {
+    /// <summary>Whether a steered film's hint solve starts from its shot's frame before (true), or from zero as a picture's does (tests and measurements).</summary>
+    internal bool WarmStart { get; init; } = true;
+
     /// <summary>Frames read ahead of the one being coloured.</summary>
     public const int Prefetch = 2;
 
@@ -161,6 +164,7 @@ public sealed class FramePipeline
             var hints = frames.Select(f => f.Frame.Hints).ToList();
             var palettes = frames.Select(f => f.Frame.Palette).ToList();
             var colorizers = frames.Select(f => f.Frame.Colorizer ?? colorizer).ToList();
+            var warm = frames.Select(f => WarmStart ? f.Frame.Warm : null).ToList();
             IReadOnlyList<ImageData> coloured;
             var clock = Stopwatch.StartNew();
             try
@@ -175,7 +179,7 @@ public sealed class FramePipeline
                     {
                     }
                     all.AddRange(Colour(colorizers[start], images.GetRange(start, end - start), hints.GetRange(start, end - start),
-                        palettes.GetRange(start, end - start), stages.GetRange(start, end - start)));
+                        palettes.GetRange(start, end - start), stages.GetRange(start, end - start), warm.GetRange(start, end - start)));
                 }
                 coloured = all;
             }
@@ -275,7 +279,15 @@ public sealed class FramePipeline
                 else if (item.Frame is { } frame)
                 {
                     if (run.Steering is { } steering)
-                        frame = frame with { Hints = steering.HintsAt(run.Read), Palette = steering.PaletteAt(run.Read), Colorizer = steering.ColorizerAt(run.Read) };
+                    {
+                        // Each frame's hint solve starts from the frame before's, except across a cut.
+                        if (steering.StartsShot(run.Read))
+                            run.Warm = new HintWarmStart();
+                        frame = frame with
+                        {
+                            Hints = steering.HintsAt(run.Read), Palette = steering.PaletteAt(run.Read), Colorizer = steering.ColorizerAt(run.Read), Warm = run.Warm,
+                        };
+                    }
                     run.Read++;
                     batch.Add((run, frame));
                     run.Pending++;
@@ -322,11 +334,11 @@ public sealed class FramePipeline
     /// by a round trip of its 8-bit pictures to Lab and back.
     /// </summary>
     private IReadOnlyList<ImageData> Colour(IColorizer? colorizer, IReadOnlyList<ImageData> images, IReadOnlyList<IReadOnlyList<ColorHint>?> hints, IReadOnlyList<ColorPalette?> palettes,
-        IReadOnlyList<IFrameStage?> stages)
+        IReadOnlyList<IFrameStage?> stages, IReadOnlyList<HintWarmStart?> warm)
     {
         bool staged = stages.Any(s => s is not null), hinted = hints.Any(h => h is { Count: > 0 }), steered = palettes.Any(p => p is not null);
         if (colorizer is CodebookColorizer palette)
-            return palette.ColorizeThroughLab(images, staged ? (i, lab) => stages[i]?.Blend(images[i], lab) : null, hinted ? hints : null, steered ? palettes : null);
+            return palette.ColorizeThroughLab(images, staged ? (i, lab) => stages[i]?.Blend(images[i], lab) : null, hinted ? hints : null, steered ? palettes : null, hinted ? warm : null);
         if (steered)
             throw new UserErrorException("a keyframe palette needs a colourizer whose model gives a distribution (eccv16 or som-mlp)");
         if (hinted && colorizer is null)
@@ -433,6 +445,9 @@ public sealed class FramePipeline
 
         /// <summary>A steered film's hints, palettes and colourizers per frame (null: none).</summary>
         public Video.FilmSteering? Steering { get; set; }
+
+        /// <summary>A steered film's hint propagation, carried from frame to frame within a shot (each solve starts from the last).</summary>
+        public HintWarmStart Warm { get; set; } = new();
 
         /// <summary>Frames taken from the queue so far: the index of the next.</summary>
         public int Read { get; set; }

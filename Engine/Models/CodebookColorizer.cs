@@ -93,7 +93,7 @@ internal abstract class CodebookColorizer : IColorizer
     /// (the frame pipeline's stages: the stabiliser blends there).
     /// </summary>
     internal IReadOnlyList<ImageData> ColorizeThroughLab(IReadOnlyList<ImageData> images, Action<int, Tensor<float>>? labStep,
-        IReadOnlyList<IReadOnlyList<ColorHint>?>? hints = null, IReadOnlyList<ColorPalette?>? palettes = null)
+        IReadOnlyList<IReadOnlyList<ColorHint>?>? hints = null, IReadOnlyList<ColorPalette?>? palettes = null, IReadOnlyList<HintWarmStart?>? warm = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0)
@@ -109,7 +109,7 @@ internal abstract class CodebookColorizer : IColorizer
                 var results = new ImageData[images.Count];
                 for (int i = 0; i < results.Length; i++)
                 {
-                    Tensor<float> lab = DecodeLab(predictions[i], Temperature, hints?[i], palettes?[i] ?? colorPalette);
+                    Tensor<float> lab = DecodeLab(predictions[i], Temperature, hints?[i], palettes?[i] ?? colorPalette, warm?[i]);
                     labStep?.Invoke(i, lab);
                     results[i] = LabOps.LabToImage(Device, images[i], lab);
                 }
@@ -189,7 +189,7 @@ internal abstract class CodebookColorizer : IColorizer
     /// picture on its first decode and kept, so a decode at another temperature (the demo's slider) does
     /// not upload and convert the picture again; each decode overwrites a and b whole.
     /// </summary>
-    private Tensor<float> DecodeLab(Prediction prediction, float temperature, IReadOnlyList<ColorHint>? hints, ColorPalette? colorPalette)
+    private Tensor<float> DecodeLab(Prediction prediction, float temperature, IReadOnlyList<ColorHint>? hints, ColorPalette? colorPalette, HintWarmStart? warm = null)
     {
         CheckOwner(prediction);
         if (prediction.Lab is null)
@@ -207,6 +207,8 @@ internal abstract class CodebookColorizer : IColorizer
             prediction.Lab = lab;
         }
         bool hinted = hints is { Count: > 0 };
+        if (!hinted && warm is not null)
+            warm.Correction = null;
         // A model that reads hints runs again with them; what its output leaves off the hints is spread after it,
         // as for any model, unless the settings say not to.
         using Tensor<float>? networkAb = hinted ? PredictWithHints(prediction, hints!) : null;
@@ -219,7 +221,7 @@ internal abstract class CodebookColorizer : IColorizer
             ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
             return prediction.Lab;
         }
-        HintPropagation.Apply(Device, prediction, ab, afterNetwork: networkAb is not null, hints!, PropagationSettings);
+        HintPropagation.Apply(Device, prediction, ab, afterNetwork: networkAb is not null, hints!, PropagationSettings, warm);
         return prediction.Lab;
     }
 

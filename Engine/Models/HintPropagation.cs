@@ -20,7 +20,7 @@ internal static class HintPropagation
     /// grid in the same solver steps).
     /// </summary>
     public static void Apply(ComputeDevice device, Prediction prediction, Tensor<float> ab, bool afterNetwork, IReadOnlyList<ColorHint> hints,
-        PropagationSettings settings)
+        PropagationSettings settings, HintWarmStart? warm = null)
     {
         Tensor<float> lab = prediction.Lab ?? throw new InvalidOperationException("the prediction's Lab is made before hints spread");
         int divisor = !afterNetwork ? 1 : Math.Max(1, settings.PropagationDivisor);
@@ -28,7 +28,7 @@ internal static class HintPropagation
         using Tensor<float>? coarse = divisor == 1 ? null : device.Allocate<float>("ab.coarse", Shape.Nchw(1, 2, gridH, gridW));
         if (coarse is not null)
             ResampleOps.ResizeBilinear(ab, 0, 2, coarse, 0);
-        var (correction, luminance) = SpreadHints(device, prediction, coarse ?? ab, gridW, gridH, hints, settings);
+        var (correction, luminance) = SpreadHints(device, prediction, coarse ?? ab, gridW, gridH, hints, settings, warm);
         using (correction)
         using (luminance)
         {
@@ -58,7 +58,7 @@ internal static class HintPropagation
     /// the other cells.
     /// </summary>
     private static (Tensor<float> Correction, Tensor<float> Luminance) SpreadHints(ComputeDevice device, Prediction prediction, Tensor<float> ab,
-        int width, int height, IReadOnlyList<ColorHint> hints, PropagationSettings settings)
+        int width, int height, IReadOnlyList<ColorHint> hints, PropagationSettings settings, HintWarmStart? warm)
     {
         int cells = width * height;
         (int X, int Y) CellOf(int x, int y) => Prediction.CellOf(x, y, width, height, prediction.Image.Width, prediction.Image.Height);
@@ -80,7 +80,11 @@ internal static class HintPropagation
                 }
         }
         var mask = new float[cells];
-        var correction = new float[2 * cells];
+        // A film's frame starts from the previous frame's solved correction (free cells), and needs fewer steps.
+        bool warmed = warm?.Correction is { } previous && previous.Length == 2 * cells;
+        var correction = warmed ? (float[])warm!.Correction!.Clone() : new float[2 * cells];
+        if (warmed)
+            settings = settings with { Iterations = settings.WarmIterations };
         for (int r = 0; r < cells; r++)
             if (count[r] > 0)
             {
@@ -96,6 +100,8 @@ internal static class HintPropagation
             using Tensor<float> tmask = device.Upload("hint.mask", y.Shape, mask);
             x = device.Upload("hint.correction", ab.Shape, correction);
             HintPropagationOps.Propagate(y, tmask, x, settings);
+            if (warm is not null)
+                warm.Correction = x.Download();
             return (x, y);
         }
         catch
@@ -105,4 +111,10 @@ internal static class HintPropagation
             throw;
         }
     }
+}
+
+/// <summary>What one frame's hint propagation leaves for the next frame of a film: its solved correction on the grid (the next solve's start).</summary>
+internal sealed class HintWarmStart
+{
+    public float[]? Correction { get; set; }
 }

@@ -44,6 +44,13 @@ internal sealed class FilmSteering : IDisposable
             hints.Remove(frame);
     }
 
+    private readonly HashSet<int> shotStarts = new();
+
+    /// <summary>Whether a cut comes before <paramref name="frame"/> (among the frames the carrying pass read).</summary>
+    public bool StartsShot(int frame) => shotStarts.Contains(frame);
+
+    internal void MarkCut(int frame) => shotStarts.Add(frame);
+
     internal void AddPalette(int first, int last, ColorPalette palette) => palettes.Add((first, last, palette));
 
     internal void AddReference(int first, int last, IColorizer colorizer) => references.Add((first, last, colorizer));
@@ -183,6 +190,7 @@ internal static class KeyframeCarrier
                 var sampler = new Sampler(width, height, fw, fh);
                 if (cut)
                 {
+                    steering.MarkCut(t);
                     palettes.Cut(t);
                     references.Cut(t);
                     shot.Clear();
