@@ -62,6 +62,7 @@ public static class Program
         root.Subcommands.Add(SomCommand.Create());
         root.Subcommands.Add(OnDevice(ServeCommand.Create()));
         root.Subcommands.Add(ManifestCommand.Create());
+        root.Subcommands.Add(JoinCommand.Create());
         return root;
     }
 }

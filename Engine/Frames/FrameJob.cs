@@ -71,6 +71,8 @@ public abstract class FrameJob
         ArgumentNullException.ThrowIfNull(keyframes);
         if (!IsSequence)
             throw new UserErrorException($"'{Input}': a picture takes hints, not keyframes");
+        if (Sequence?.Segment is { } segment)
+            throw new UserErrorException($"'{Input}': --segment {segment} with keyframes: a segment is coloured without them (colour the whole film, or its parts without hints)");
         var (width, height, frames, estimated, rate) = Known();
         var copy = (FrameJob)MemberwiseClone();
         copy.Placed = KeyframePlacement.Place(keyframes, width, height, frames, estimated, rate);
@@ -141,9 +143,10 @@ public abstract class FrameJob
 /// <param name="Hints">A person's colour hints for it, or null.</param>
 /// <param name="Palette">A palette for it (a film keyframe's, for its shot), or null: the run's own.</param>
 /// <param name="Colorizer">A colourizer for it (fitted to a film keyframe's reference photos, for its shot), or null: the run's own.</param>
+/// <param name="Lead">Coloured only to bring the stabiliser's state to a segment's first frame (<see cref="Video.FilmSegment.LeadFrames"/>): not written.</param>
 /// <param name="Warm">Where its hint solve starts: the last solve of its shot (a steered film), or null: from zero.</param>
 internal sealed record SourceFrame(ImageData Image, string Name, long? Microseconds = null, IReadOnlyList<ColorHint>? Hints = null, ColorPalette? Palette = null,
-    IColorizer? Colorizer = null, Models.HintWarmStart? Warm = null);
+    IColorizer? Colorizer = null, Models.HintWarmStart? Warm = null, bool Lead = false);
 
 /// <summary>Where a job's frames come from, read in order on the pipeline's reading thread.</summary>
 internal interface IFrameSource : IDisposable

@@ -197,6 +197,12 @@ public sealed class FramePipeline
                 run.Colour += share;
                 if (run.Finished)
                     continue;
+                if (frames[i].Frame.Lead)
+                {
+                    // A segment's lead frame: coloured for the stabiliser's state, not written.
+                    run.Pending--;
+                    continue;
+                }
                 var write = Stopwatch.StartNew();
                 try
                 {

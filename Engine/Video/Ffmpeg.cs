@@ -23,6 +23,9 @@ public sealed record VideoInfo(int Width, int Height, string FrameRate, string C
     /// <summary>The stream's time base as ffmpeg writes it ("1/15360"): the unit of its frames' timestamps, which the output keeps.</summary>
     public string TimeBase { get; init; } = "1/1000";
 
+    /// <summary>The file's comment tag (a part written by colorize --segment says its frames there: <see cref="FilmJoin"/>), else null.</summary>
+    internal string? Comment { get; init; }
+
     /// <summary>Frames in the stream as the container says (nb_frames), else duration x frame rate; 0 when neither is known. For progress, not for checks.</summary>
     public int EstimatedFrames { get; init; }
 
@@ -170,6 +173,9 @@ public static class Ffmpeg
             DeclaredFrames = frames,
             DeclaredDuration = declared,
             AudioCodecs = streams.Where(x => Text(x, "codec_type") == "audio").Select(x => Text(x, "codec_name") ?? "?").ToList(),
+            Comment = root.TryGetProperty("format", out JsonElement fmt) && fmt.TryGetProperty("tags", out JsonElement tags)
+                ? tags.EnumerateObject().Where(t => t.Name.Equals("comment", StringComparison.OrdinalIgnoreCase)).Select(t => t.Value.GetString()).FirstOrDefault()
+                : null,
         };
         return frames > 0 || duration <= 0 ? info : info with { EstimatedFrames = (int)Math.Min(int.MaxValue, Math.Round(duration * 1e6 / info.FrameMicroseconds)) };
     }

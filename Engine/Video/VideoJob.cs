@@ -16,12 +16,33 @@ internal sealed class VideoJob : FrameJob
 {
     private readonly VideoInfo info;
     private readonly (string Format, string? Filter, Func<int, string[]> Codec, string? Subtitles) container;
+    private readonly (int Start, int? End, int Lead)? segment;
 
     private VideoJob(string input, string output, VideoInfo info, VideoOptions options, (string, string?, Func<int, string[]>, string?) container)
         : base(FrameJobKind.Video, input, output, options)
     {
         this.info = info;
         this.container = container;
+        // A segment is placed before decoding (one line, nothing written, for a start or end past the film's end).
+        if (options.Segment is { } part)
+        {
+            var (frames, estimated, rate) = (info.DeclaredFrames > 0 ? info.DeclaredFrames : info.EstimatedFrames, info.DeclaredFrames == 0, KeyframePlacement.Rate(info.FrameRate));
+            var (start, end) = part.Resolve(input, frames, estimated, rate);
+            segment = (start, end, Math.Min(FilmSegment.LeadFrames, start));
+        }
+    }
+
+    /// <summary>The frames the output gets: the segment's (its end, or the film's estimated end, less its start), else the film's.</summary>
+    private int OutputFrames => segment is { } s ? Math.Max(0, (s.End ?? info.EstimatedFrames) - s.Start) : info.EstimatedFrames;
+
+    /// <summary>The segment's start in seconds at the nominal rate (where its audio starts), and its length (null: to the end).</summary>
+    private (double Start, double? Length) SegmentSeconds()
+    {
+        var (start, end, _) = segment!.Value;
+        double step = info.FrameMicroseconds / 1e6;
+        if (KeyframePlacement.Rate(info.FrameRate) is { } r)
+            step = r.Den / r.Num;
+        return (start * step, end is { } e ? (e - start) * step : null);
     }
 
     public static VideoJob Create(string input, string output, VideoOptions options)
@@ -65,17 +86,26 @@ internal sealed class VideoJob : FrameJob
             this.job = job;
             previous = -job.info.FrameMicroseconds;
             // showinfo logs each decoded frame's timestamp (DecoderLog reads them); frames come out as decoded, none dropped or repeated.
+            // A segment's frames (its lead first) are selected by their decoded index, so they are counted as a whole run counts them;
+            // the frames before are decoded and dropped inside ffmpeg, and the decoder is stopped at the segment's end.
+            string filter = job.segment is { } s
+                ? FormattableString.Invariant($"select='gte(n,{s.Start - s.Lead}){(s.End is { } e ? $"*lt(n,{e})" : "")}',showinfo")
+                : "showinfo";
             decoder = Ffmpeg.Start(Ffmpeg.FfmpegPath, DecoderLog.Options.Append("-nostdin").Concat(Ffmpeg.Input(job.Input))
-                .Concat(new[] { "-map", "0:v:0", "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-" }), redirectInput: false);
+                .Concat(new[] { "-map", "0:v:0", "-vf", filter, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-" }), redirectInput: false);
             log = new DecoderLog(decoder.StandardError);
             // A stopped run (or a failed job) ends the decoder, which ends a read blocked on its pipe.
             stop = cancel.Register(() => Kill(decoder));
         }
 
-        public int EstimatedFrames => job.info.EstimatedFrames;
+        public int EstimatedFrames => job.OutputFrames;
 
         public SourceFrame? Next(CancellationToken cancel)
         {
+            int lead = job.segment?.Lead ?? 0;
+            // A segment ends at its end frame: the rest of the film is not decoded (the decoder is stopped on Dispose).
+            if (job.segment is { End: { } end } s && frames == end - s.Start + lead)
+                return null;
             byte[]? frame = VideoColorizer.ReadFrame(decoder.StandardOutput.BaseStream, job.info.Width * job.info.Height * 3);
             if (frame is null)
             {
@@ -83,6 +113,10 @@ internal sealed class VideoJob : FrameJob
                 cancel.ThrowIfCancellationRequested();
                 if (decoder.ExitCode != 0)
                     throw new UserErrorException($"'{job.Input}': ffmpeg could not decode it ({log.LastError()})");
+                if (job.segment is { } part && frames <= lead)
+                    throw new UserErrorException($"'{job.Input}': --segment {job.Sequence!.Segment}: the film ends at frame {part.Start - lead + frames}, before the segment's start ({part.Start})");
+                if (job.segment is { End: { } last } cut)
+                    throw new UserErrorException($"'{job.Input}': --segment {job.Sequence!.Segment}: the film ends at frame {cut.Start - lead + frames}, before the segment's end ({last}); leave END off to colour to the end");
                 if (frames == 0)
                     throw new UserErrorException($"'{job.Input}': no frames decoded");
                 if (Shortfall() is { } shortfall)
@@ -93,8 +127,16 @@ internal sealed class VideoJob : FrameJob
                 }
                 return null;
             }
-            // Times count from the first frame (ffmpeg starts each input at zero anyway); a frame without one follows the last at the nominal rate.
-            long time = log.NextMicroseconds(cancel) is { } decoded ? decoded - (first ??= decoded) : previous + job.info.FrameMicroseconds;
+            // Times count from the first frame written (ffmpeg starts each input at zero anyway; a segment's parts
+            // each start at zero, to be joined); a frame without one follows the last at the nominal rate.
+            bool isLead = frames < lead;
+            long? decoded = log.NextMicroseconds(cancel);
+            if (isLead)
+            {
+                frames++;
+                return new SourceFrame(ImageData.FromRgb8(job.info.Width, job.info.Height, frame), job.Input, null, Lead: true);
+            }
+            long time = decoded is { } d ? d - (first ??= d) : previous + job.info.FrameMicroseconds;
             previous = time;
             frames++;
             return new SourceFrame(ImageData.FromRgb8(job.info.Width, job.info.Height, frame), job.Input, time);
@@ -109,9 +151,11 @@ internal sealed class VideoJob : FrameJob
         private string? Shortfall()
         {
             VideoInfo info = job.info;
+            // A segment to the film's end: its frames counted from the film's start (the frames before it at the nominal rate).
+            int before = job.segment is { } s ? s.Start : 0, lead = job.segment?.Lead ?? 0;
             if (info.DeclaredFrames > 0)
-                return frames < info.DeclaredFrames ? $"{frames} of {info.DeclaredFrames} frames could be decoded" : null;
-            double decoded = (previous + info.FrameMicroseconds) / 1e6;
+                return before + frames - lead < info.DeclaredFrames ? $"{before + frames - lead} of {info.DeclaredFrames} frames could be decoded" : null;
+            double decoded = (previous + info.FrameMicroseconds) / 1e6 + before * info.FrameMicroseconds / 1e6;
             // The last frame's own length is not known (it lasts the nominal frame here): a long last frame of a
             // variable-rate film must not look like a loss, so the margin is two frames or 5 %, whichever is more.
             return info.DeclaredDuration > 0 && decoded < info.DeclaredDuration - Math.Max(2 * info.FrameMicroseconds / 1e6, 0.05 * info.DeclaredDuration)
@@ -147,6 +191,15 @@ internal sealed class VideoJob : FrameJob
             {
                 // Frames go in with their own timestamps (RawFrameMatroska) and keep them: a variable frame rate stays variable.
                 var encode = new List<string> { "-v", "error", "-y", "-protocol_whitelist", "pipe", "-f", "matroska", "-i", "-" };
+                // A segment's audio and subtitles are the film's from its start (at the nominal rate) for its length;
+                // its file says which frames it holds (a comment tag FilmJoin checks: the parts meet, none missing).
+                if (job.segment is { } part)
+                {
+                    var (from, length) = job.SegmentSeconds();
+                    encode.AddRange(new[] { "-ss", FormattableString.Invariant($"{from:0.######}") });
+                    if (length is { } l)
+                        encode.AddRange(new[] { "-t", FormattableString.Invariant($"{l:0.######}") });
+                }
                 encode.AddRange(Ffmpeg.Input(job.Input));
                 encode.AddRange(VideoGraph(bands, filter));
                 // An animated GIF has no audio or subtitles to carry.
@@ -161,6 +214,8 @@ internal sealed class VideoJob : FrameJob
                 encode.AddRange(info.ColourOptions);
                 encode.AddRange(Timing(format, info.TimeBase));
                 encode.AddRange(codec(job.Sequence!.Crf));
+                if (job.segment is { } written)
+                    encode.AddRange(new[] { "-metadata", FilmJoin.SegmentTag(written.Start, written.End, job.Input) });
                 encode.AddRange(new[] { "-f", format, file.Temporary });
                 encoder = Ffmpeg.Start(Ffmpeg.FfmpegPath, encode, redirectInput: true);
             }
@@ -273,7 +328,7 @@ internal sealed class VideoJob : FrameJob
     /// WebM, PCM into MP4) they are encoded to the container's usual codec, since a video without its sound
     /// would be worse than re-encoded sound.
     /// </summary>
-    private static IEnumerable<string> AudioCodecs(string format, IReadOnlyList<string> codecs)
+    internal static IEnumerable<string> AudioCodecs(string format, IReadOnlyList<string> codecs)
     {
         (string[] Copied, string Encoder, string Bitrate)? rule = format switch
         {

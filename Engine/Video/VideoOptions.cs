@@ -43,6 +43,12 @@ public sealed record VideoOptions
     /// </summary>
     public bool AllowPartial { get; init; }
 
+    /// <summary>
+    /// Colour only this part of the film (frames or times; <see cref="FilmSegment"/>), its timestamps from 0 and
+    /// its audio from the part's start, for joining parts coloured apart (<see cref="FilmJoin"/>); null: the whole film.
+    /// </summary>
+    public FilmSegment? Segment { get; init; }
+
     /// <summary>Sees every output frame before it is encoded (tests measure flicker without the encoder's noise).</summary>
     internal Action<ImageData>? FrameSink { get; init; }
 }

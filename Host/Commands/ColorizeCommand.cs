@@ -56,6 +56,12 @@ public static class ColorizeCommand
         {
             Description = "Videos: colour every frame on its own (by default colours are kept steady across frames, reset at scene cuts)",
         };
+        var segment = new Option<string?>("--segment")
+        {
+            Description = "Videos: colour only part of one film, to join with others (colorkernels join): START-END in frames (END not included: 0-1000, 1000-2000) " +
+                "or times (00:10:00-00:20:00), END left off for the film's end, or I/N (the I-th of N equal parts, from 0, as a Slurm array task). " +
+                "The stabiliser starts " + Engine.Video.FilmSegment.LeadFrames + " frames early so the seams match a single run",
+        };
         var sequence = new Option<bool>("--sequence")
         {
             Description = "Each input is a folder of numbered frames (film scans): coloured in order as one sequence, with the videos' stabilisation, into -o (one folder) or -o/NAME (several)",
@@ -100,7 +106,7 @@ public static class ColorizeCommand
         };
         var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
         options.AddTo(command);
-        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, sequence, allowPartial, hints, palette, paletteFrom, paletteStrength, manifest, retryFailed })
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, segment, sequence, allowPartial, hints, palette, paletteFrom, paletteStrength, manifest, retryFailed })
             command.Options.Add(option);
         command.SetAction(result => Cli.Guard(() =>
         {
@@ -112,8 +118,20 @@ public static class ColorizeCommand
                 throw new UsageException("no inputs: give picture or video files, folders or globs (or --retry-failed MANIFEST)");
             List<(string Input, string Output)>? retry = retryFrom.Length == 0 ? null : UsageException.Of(() => FailedInputs(retryFrom));
             BatchRunner runner = options.Runner(result, "colorize", retry);
+            Engine.Video.FilmSegment? filmSegment = result.GetValue(segment) is { } segmentText ? UsageException.Of(() => Engine.Video.FilmSegment.Parse(segmentText)) : null;
+            if (filmSegment is not null)
+            {
+                string[] films = result.GetValue(options.Inputs) ?? Array.Empty<string>();
+                if (result.GetValue(sequence) || films.Length != 1 || !Engine.Video.Ffmpeg.HasVideoExtension(films[0]))
+                    throw new UsageException($"--segment {filmSegment}: takes one video file (a part of that film)");
+                if (result.GetValue(hints) is not null)
+                    throw new UsageException($"--segment {filmSegment} with --hints: a segment is coloured without keyframes (colour the whole film to steer it)");
+            }
             // VideoOptions refuses a --crf out of range here, before the device opens.
-            var videoOptions = UsageException.Of(() => new Engine.Video.VideoOptions { Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame), AllowPartial = result.GetValue(allowPartial) });
+            var videoOptions = UsageException.Of(() => new Engine.Video.VideoOptions
+            {
+                Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame), AllowPartial = result.GetValue(allowPartial), Segment = filmSegment,
+            });
             string given = result.GetValue(model) ?? ModelFile.DefaultName;
             string path = ModelFile.DisplayName(given);
             Cli.CheckSize(result.GetValue(size));

@@ -182,6 +182,36 @@ public class SlurmTests : CliFolder, IClassFixture<SlurmCluster>
     }
 
     [Fact]
+    public void A_film_split_across_an_array_joins_into_one_with_the_single_runs_frames_duration_and_sound()
+    {
+        // examples/slurm/film-submit.sh: 4 tasks colour a quarter each (--segment I/4), a dependent job joins them.
+        Assert.True(slurm.Problem is null, slurm.Problem);
+        FilmSegmentCliTests.MakeFilm(P("film.mp4"), 96);
+        var submit = slurm.Shell($"cd '{dir}' && bash '{Script("film-submit.sh")}' '{P("film.mp4")}' '{P("colour.mp4")}' 4", Environment());
+        Assert.True(submit.Code == 0, submit.Output);
+        slurm.WaitForEmptyQueue(300);
+        string Logs() => string.Join("\n", Directory.GetFiles(dir, "colorkernels-*.log").Select(f => Path.GetFileName(f) + ": " + File.ReadAllText(f)));
+        Assert.True(File.Exists(P("colour.mp4")), Logs());
+        Assert.Equal(4, Directory.GetFiles(P("colour-parts"), "part-*.mp4").Length);
+        var single = CliRunner.Run(dir, "colorize", P("film.mp4"), "-o", P("single.mp4"), "--size", "32");
+        Assert.True(single.ExitCode == 0, single.Stderr);
+        Engine.Video.VideoInfo film = Engine.Video.Ffmpeg.Probe(P("film.mp4")), one = Engine.Video.Ffmpeg.Probe(P("single.mp4")), joined = Engine.Video.Ffmpeg.Probe(P("colour.mp4"));
+        Assert.Equal(96, one.DeclaredFrames);
+        Assert.Equal(96, joined.DeclaredFrames);
+        Assert.Equal(one.DeclaredDuration, joined.DeclaredDuration, 3);
+        Assert.True(joined.HasAudio, Logs());
+        Assert.Equal(film.Duration, joined.Duration, 2);
+
+        // The array again: every part exists, so nothing is coloured twice (the parts are untouched).
+        var times = Directory.GetFiles(P("colour-parts")).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+        File.Delete(P("colour.mp4"));
+        Assert.Equal(0, slurm.Shell($"cd '{dir}' && bash '{Script("film-submit.sh")}' '{P("film.mp4")}' '{P("colour.mp4")}' 4", Environment()).Code);
+        slurm.WaitForEmptyQueue(300);
+        Assert.All(times, t => Assert.Equal(t.Value, File.GetLastWriteTimeUtc(t.Key)));
+        Assert.Equal(96, Engine.Video.Ffmpeg.Probe(P("colour.mp4")).DeclaredFrames);
+    }
+
+    [Fact]
     public void A_pre_empted_task_leaves_no_temporary_file_and_logs_every_output_it_wrote()
     {
         Assert.True(slurm.Problem is null, slurm.Problem);

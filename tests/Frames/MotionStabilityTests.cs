@@ -46,8 +46,11 @@ public class MotionStabilityTests(ITestOutputHelper output)
         return (lab[o + y0 * w + x0] * (1 - lx) + lab[o + y0 * w + x1] * lx) * (1 - ly) + (lab[o + y1 * w + x0] * (1 - lx) + lab[o + y1 * w + x1] * lx) * ly;
     }
 
-    /// <summary>Warping error: mean |ab_t(x) - ab_(t-1)(x + f(x))| over the visible pixels of frames 1 on, f the true motion.</summary>
-    public static double WarpingError(MotionClip clip, IReadOnlyList<byte[]> frames)
+    /// <summary>
+    /// Warping error: mean |ab_t(x) - ab_(t-1)(x + f(x))| over the visible pixels of frames 1 on, f the true motion;
+    /// <paramref name="frames"/>[k] is the clip's frame <paramref name="first"/> + k.
+    /// </summary>
+    public static double WarpingError(MotionClip clip, IReadOnlyList<byte[]> frames, int first = 0)
     {
         int w = clip.Width, h = clip.Height, n = w * h;
         double sum = 0;
@@ -56,11 +59,12 @@ public class MotionStabilityTests(ITestOutputHelper output)
         for (int t = 1; t < frames.Count; t++)
         {
             double[] now = LabReference.SrgbBytesToLab(frames[t], 1, n);
+            int c = first + t;
             for (int p = 0; p < n; p++)
             {
-                if (!clip.Visible[t][p])
+                if (!clip.Visible[c][p])
                     continue;
-                double sx = p % w + clip.Flow[t][p], sy = p / w + clip.Flow[t][n + p];
+                double sx = p % w + clip.Flow[c][p], sy = p / w + clip.Flow[c][n + p];
                 sum += Math.Sqrt(Math.Pow(now[n + p] - Sample(before, 1, w, h, sx, sy), 2) + Math.Pow(now[2 * n + p] - Sample(before, 2, w, h, sx, sy), 2));
                 count++;
             }
