@@ -186,7 +186,7 @@ public class SlurmTests : CliFolder, IClassFixture<SlurmCluster>
     {
         // examples/slurm/film-submit.sh: 4 tasks colour a quarter each (--segment I/4), a dependent job joins them.
         Assert.True(slurm.Problem is null, slurm.Problem);
-        FilmSegmentCliTests.MakeFilm(P("film.mp4"), 96);
+        FilmSegmentCliTests.MakeFilm(P("film.mp4"), 48);
         var submit = slurm.Shell($"cd '{dir}' && bash '{Script("film-submit.sh")}' '{P("film.mp4")}' '{P("colour.mp4")}' 4", Environment());
         Assert.True(submit.Code == 0, submit.Output);
         slurm.WaitForEmptyQueue(300);
@@ -196,8 +196,8 @@ public class SlurmTests : CliFolder, IClassFixture<SlurmCluster>
         var single = CliRunner.Run(dir, "colorize", P("film.mp4"), "-o", P("single.mp4"), "--size", "32");
         Assert.True(single.ExitCode == 0, single.Stderr);
         Engine.Video.VideoInfo film = Engine.Video.Ffmpeg.Probe(P("film.mp4")), one = Engine.Video.Ffmpeg.Probe(P("single.mp4")), joined = Engine.Video.Ffmpeg.Probe(P("colour.mp4"));
-        Assert.Equal(96, one.DeclaredFrames);
-        Assert.Equal(96, joined.DeclaredFrames);
+        Assert.Equal(48, one.DeclaredFrames);
+        Assert.Equal(48, joined.DeclaredFrames);
         Assert.Equal(one.DeclaredDuration, joined.DeclaredDuration, 3);
         Assert.True(joined.HasAudio, Logs());
         Assert.Equal(film.Duration, joined.Duration, 2);
@@ -208,7 +208,7 @@ public class SlurmTests : CliFolder, IClassFixture<SlurmCluster>
         Assert.Equal(0, slurm.Shell($"cd '{dir}' && bash '{Script("film-submit.sh")}' '{P("film.mp4")}' '{P("colour.mp4")}' 4", Environment()).Code);
         slurm.WaitForEmptyQueue(300);
         Assert.All(times, t => Assert.Equal(t.Value, File.GetLastWriteTimeUtc(t.Key)));
-        Assert.Equal(96, Engine.Video.Ffmpeg.Probe(P("colour.mp4")).DeclaredFrames);
+        Assert.Equal(48, Engine.Video.Ffmpeg.Probe(P("colour.mp4")).DeclaredFrames);
     }
 
     [Fact]
