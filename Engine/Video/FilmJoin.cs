@@ -73,6 +73,8 @@ public static class FilmJoin
         }
         string? warning = CheckSegments(parts, infos);
         VideoInfo? film = audioFrom is null ? null : Ffmpeg.Probe(audioFrom);
+        // The frames the joined film must hold, where every part's container counts them (mp4, mov); else -1.
+        int expected = infos.All(i => i.DeclaredFrames > 0) ? infos.Sum(i => i.DeclaredFrames) : -1;
 
         string list = Path.Combine(Path.GetTempPath(), $"ck-join-{Guid.NewGuid():N}.ffconcat");
         try
@@ -110,17 +112,7 @@ public static class FilmJoin
             AtomicFile.WriteByPath(output, temporary =>
             {
                 using var process = Ffmpeg.Start(Ffmpeg.FfmpegPath, arguments.Append(temporary), redirectInput: false);
-                using CancellationTokenRegistration stop = cancel.Register(() =>
-                {
-                    try
-                    {
-                        process.Kill(entireProcessTree: true);
-                    }
-                    catch (InvalidOperationException)
-                    {
-                        // It ended in the meantime.
-                    }
-                });
+                using CancellationTokenRegistration stop = cancel.Register(() => VideoJob.Kill(process));
                 Task<string> errors = process.StandardError.ReadToEndAsync();
                 process.StandardOutput.ReadToEnd();
                 process.WaitForExit();
@@ -128,11 +120,10 @@ public static class FilmJoin
                 if (process.ExitCode != 0)
                     throw new UserErrorException($"'{output}': ffmpeg could not join the parts ({Ffmpeg.LastLine(errors.Result)})");
                 VideoInfo joined = Ffmpeg.Probe(temporary, Ffmpeg.Demuxer(output));
-                int expected = infos.All(i => i.DeclaredFrames > 0) ? infos.Sum(i => i.DeclaredFrames) : -1;
                 if (expected > 0 && joined.DeclaredFrames > 0 && joined.DeclaredFrames != expected)
                     throw new UserErrorException($"'{output}': ffmpeg wrote {joined.DeclaredFrames} of the parts' {expected} frames");
             });
-            return (infos.All(i => i.DeclaredFrames > 0) ? infos.Sum(i => i.DeclaredFrames) : -1, warning);
+            return (expected, warning);
         }
         finally
         {

@@ -26,7 +26,7 @@ internal sealed class VideoJob : FrameJob
         // A segment is placed before decoding (one line, nothing written, for a start or end past the film's end).
         if (options.Segment is { } part)
         {
-            var (frames, estimated, rate) = (info.DeclaredFrames > 0 ? info.DeclaredFrames : info.EstimatedFrames, info.DeclaredFrames == 0, KeyframePlacement.Rate(info.FrameRate));
+            var (_, _, frames, estimated, rate) = Known();
             var (start, end) = part.Resolve(input, frames, estimated, rate);
             segment = (start, end, Math.Min(FilmSegment.LeadFrames, start));
         }
@@ -39,9 +39,7 @@ internal sealed class VideoJob : FrameJob
     private (double Start, double? Length) SegmentSeconds()
     {
         var (start, end, _) = segment!.Value;
-        double step = info.FrameMicroseconds / 1e6;
-        if (KeyframePlacement.Rate(info.FrameRate) is { } r)
-            step = r.Den / r.Num;
+        double step = KeyframePlacement.Rate(info.FrameRate) is { } r ? r.Den / r.Num : info.FrameMicroseconds / 1e6;
         return (start * step, end is { } e ? (e - start) * step : null);
     }
 
@@ -365,7 +363,8 @@ internal sealed class VideoJob : FrameJob
         return options;
     }
 
-    private static void Kill(Process process)
+    /// <summary>Stops an ffmpeg process and its children (nothing when it has ended).</summary>
+    internal static void Kill(Process process)
     {
         try
         {
