@@ -64,6 +64,13 @@ internal abstract class CodebookColorizer : IColorizer
     /// <summary>Whether predictions carry distributions over a palette (false for a regression head; the hint network's is its classification head's).</summary>
     public bool HasDistribution => palette is not null;
 
+    /// <summary>
+    /// Whether hints also steer the distribution as a palette of their colours (<see cref="HintPalette"/>): for a
+    /// network's 313 bins (ECCV16) yes; a SOM's few classes give broad distributions that gate it too weakly (on
+    /// the choosing halves it made 2 of 20 and 1 of 10 photos worse than automatic, none before: docs/hints.md).
+    /// </summary>
+    protected virtual bool HintsSteerDistribution => false;
+
     /// <summary>Whether the decoded colours come from the distribution, so a palette can steer them (not for the hint network, whose colours are its ab head's).</summary>
     protected virtual bool DecodesDistribution => palette is not null;
 
@@ -213,6 +220,10 @@ internal abstract class CodebookColorizer : IColorizer
         // as for any model, unless the settings say not to.
         using Tensor<float>? networkAb = hinted ? PredictWithHints(prediction, hints!) : null;
         // The decoded grid; a regression head's is its prediction, copied only when hints will change it.
+        // Hints are also evidence about the colours of the places they do not reach: without a palette of the
+        // person's own, the hints' colours steer the decode as a palette (HintPalette).
+        if (hinted && colorPalette is null && HintsSteerDistribution)
+            colorPalette = HintPalette(hints!, PropagationSettings);
         using Tensor<float>? decoded = networkAb is not null ? null
             : prediction.Classes > 0 ? DecodeAb(prediction, temperature, colorPalette) : hinted ? Copy(prediction.Values) : null;
         Tensor<float> ab = networkAb ?? decoded ?? prediction.Values;
@@ -224,6 +235,18 @@ internal abstract class CodebookColorizer : IColorizer
         HintPropagation.Apply(Device, prediction, ab, afterNetwork: networkAb is not null, hints!, PropagationSettings, warm);
         return prediction.Lab;
     }
+
+    /// <summary>
+    /// The hints' colours as a palette (each hint weighted by its area), at the settings' strength, floor and spread;
+    /// null when the settings turn it off. Gated by the model's own distribution: p_q (h_q + eps)^alpha moves a
+    /// cell only among the colours it already finds likely, so a red hint does not make a sky red.
+    /// </summary>
+    internal static ColorPalette? HintPalette(IReadOnlyList<ColorHint> hints, PropagationSettings settings) =>
+        settings.HintPaletteStrength <= 0 ? null
+        : ColorPalette.FromColors(hints.Select(h => new PaletteColor(h.A, h.B, h.Size * h.Size))) with
+        {
+            Strength = settings.HintPaletteStrength, Floor = settings.HintPaletteFloor, Spread = settings.HintPaletteSpread,
+        };
 
     private Tensor<float> Copy(Tensor<float> values)
     {

@@ -39,6 +39,13 @@ public sealed record ColorizerOptions
 
     /// <summary>Colours to steer every decode toward (<see cref="Models.ColorPalette"/>: from a photo or a list); null: the model's own colours.</summary>
     public ColorPalette? ColorPalette { get; init; }
+
+    /// <summary>
+    /// How strongly hints also steer the places they do not reach, as a palette of their colours (0 to 10, the
+    /// palette strength's rule, <see cref="ColorPalette.CheckStrength"/>; 0: hints only spread; null: 1). Used
+    /// by ECCV16 models when a decode has hints and no palette of its own; gated by the model's distribution (docs/hints.md).
+    /// </summary>
+    public double? HintPaletteStrength { get; init; }
 }
 
 /// <summary>
@@ -151,12 +158,17 @@ public static class Colorizer
     public static IColorizer Open(ComputeDevice device, SomMlpModel model, ColorizerOptions? options = null) =>
         WithPalette(new SomMlpColorizer(device, model, options ?? new ColorizerOptions()), options);
 
-    /// <summary>The options' palette set as the colourizer's default (refused for a regression head); disposed when refused.</summary>
+    /// <summary>The options' palette and hint palette strength set as the colourizer's defaults (a palette refused for a regression head); disposed when refused.</summary>
     private static CodebookColorizer WithPalette(CodebookColorizer colorizer, ColorizerOptions? options)
     {
         try
         {
             colorizer.ColorPalette = options?.ColorPalette;
+            if (options?.HintPaletteStrength is { } strength)
+                colorizer.PropagationSettings = colorizer.PropagationSettings with
+                {
+                    HintPaletteStrength = (float)ColorPalette.CheckStrength(strength, "hint palette strength"),
+                };
             return colorizer;
         }
         catch

@@ -47,6 +47,8 @@ internal class NetworkColorizer : CodebookColorizer
     /// <summary>Whether the network's output is logits to decode over the bins (not ab itself).</summary>
     protected override bool DecodesDistribution => !network.Config.Architecture.OutputsAb(network.Config);
 
+    protected override bool HintsSteerDistribution => DecodesDistribution;
+
     /// <summary>The prediction's grid: a quarter of the input (the ECCV16 output), or the input itself (the hint network's ab).</summary>
     private int Cells => network.Config.Architecture.PredictionCells(Size);
 

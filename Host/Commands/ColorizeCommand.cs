@@ -91,6 +91,11 @@ public static class ColorizeCommand
             Description = "How strongly --palette or --palette-from steers, 0 (not at all) to 10",
             DefaultValueFactory = _ => ColorPalette.DefaultStrength,
         };
+        var hintPaletteStrength = new Option<double>("--hint-palette-strength")
+        {
+            Description = "How strongly hints also steer the places they do not reach, as a palette of their colours gated by the model's own distribution, 0 (hints only spread) to 10; ECCV16 models, not with --palette or --palette-from",
+            DefaultValueFactory = _ => ColorPalette.DefaultStrength,
+        };
         var fused = new Option<bool>("--unfused")
         {
             Description = "Run every layer as its own kernel (the reference path) instead of fused conv+ReLU+batch-norm kernels",
@@ -106,7 +111,7 @@ public static class ColorizeCommand
         };
         var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
         options.AddTo(command);
-        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, segment, sequence, allowPartial, hints, palette, paletteFrom, paletteStrength, manifest, retryFailed })
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, segment, sequence, allowPartial, hints, palette, paletteFrom, paletteStrength, hintPaletteStrength, manifest, retryFailed })
             command.Options.Add(option);
         command.SetAction(result => Cli.Guard(() =>
         {
@@ -148,6 +153,8 @@ public static class ColorizeCommand
                 throw new UsageException("--palette and --palette-from: give one of them");
             double strength = result.GetValue(paletteStrength);
             UsageException.Of(() => ColorPalette.CheckStrength(strength, "--palette-strength"));
+            double hintStrength = result.GetValue(hintPaletteStrength);
+            UsageException.Of(() => ColorPalette.CheckStrength(hintStrength, "--hint-palette-strength"));
             ColorPalette? colorPalette = paletteColours is null ? null : UsageException.Of(() => ColorPalette.Parse(paletteColours)) with { Strength = strength };
             UsageException.Of(() => BatchSize.Check(result.GetValue(batch)));
             Cli.CheckTemperature(result.GetValue(temperature));
@@ -157,6 +164,7 @@ public static class ColorizeCommand
                 Temperature = result.GetValue(temperature),
                 Size = result.GetValue(size),
                 Unfused = result.GetValue(fused),
+                HintPaletteStrength = hintStrength,
             };
             bool noModel = given == Engine.Models.NoModelColorizer.Name;
             if (noModel && runner.HintsPath is null)

@@ -46,6 +46,14 @@ internal static class HintQualityBench
             ("lambda 0.01", new PropagationSettings(Lambda: 0.01f)),
             ("sigma floor 1e-3", new PropagationSettings(SigmaFloor: 1e-3f)),
             ("Levin sigma (0.6, 2e-6)", new PropagationSettings(SigmaScale: 0.6f, SigmaFloor: 2e-6f)),
+            ("no hint palette", new PropagationSettings(HintPaletteStrength: 0f)),
+            ("hint palette 0.5", new PropagationSettings(HintPaletteStrength: 0.5f)),
+            ("hint palette 2", new PropagationSettings(HintPaletteStrength: 2f)),
+            ("hint palette 4", new PropagationSettings(HintPaletteStrength: 4f)),
+            ("hint palette 2, eps 1e-1", new PropagationSettings(HintPaletteStrength: 2f, HintPaletteFloor: 1e-1f)),
+            ("hint palette eps 1e-3", new PropagationSettings(HintPaletteFloor: 1e-3f)),
+            ("hint palette eps 1e-1", new PropagationSettings(HintPaletteFloor: 1e-1f)),
+            ("hint palette sigma 10", new PropagationSettings(HintPaletteSpread: 10f)),
         };
         settings = Harness.Chosen(settings, v => v.Name).ToArray();
         // Models: the built-in (every setting), and with the default setting the SOM + MLP general model and no model (hints spread from grey).

@@ -35,6 +35,33 @@ public class HintCliTests : CliFolder
         }
     }
 
+    /// <summary>
+    /// --hint-palette-strength 0: hints only spread, so the right region (a strong edge from the hint) keeps the
+    /// automatic colours; by default the hints' palette also moves it (the picture is flat grey, where the model is
+    /// unsure); the hinted square takes the hint either way.
+    /// </summary>
+    [Fact]
+    public void Hint_palette_strength_0_keeps_the_unreached_side_and_the_default_moves_it()
+    {
+        TwoRegions(P("grey.png"));
+        File.WriteAllText(P("grey.json"), Olive);
+        var automatic = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("auto.png"));
+        var spread = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("spread.png"), "--hints", P("grey.json"), "--hint-palette-strength", "0");
+        var steered = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("steered.png"), "--hints", P("grey.json"));
+        Assert.True(automatic.ExitCode == 0 && spread.ExitCode == 0 && steered.ExitCode == 0, automatic.Stderr + spread.Stderr + steered.Stderr);
+        var hint = Engine.Models.ColorHint.FromColor(0, 0, "#507040");
+        double Moved(string path) => Distance(AbAt(P("auto.png"), 80, 32), AbAt(P(path), 80, 32));
+        Assert.True(Moved("spread.png") < 2, $"strength 0 moved the far side by {Moved("spread.png"):F1}");
+        Assert.True(Moved("steered.png") > 5, $"the default moved the far side by only {Moved("steered.png"):F1}");
+        foreach (string path in new[] { "spread.png", "steered.png" })
+        {
+            var (a, b) = AbAt(P(path), 20, 32);
+            Assert.True(Math.Abs(a - hint.A) < 5 && Math.Abs(b - hint.B) < 5, $"{path} (20, 32): ab ({a:F1}, {b:F1}), hint ({hint.A:F1}, {hint.B:F1})");
+        }
+    }
+
+    private static double Distance((double A, double B) p, (double A, double B) q) => Math.Sqrt((p.A - q.A) * (p.A - q.A) + (p.B - q.B) * (p.B - q.B));
+
     [Fact]
     public void A_folder_of_hints_steers_the_inputs_that_have_one()
     {

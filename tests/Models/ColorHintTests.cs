@@ -1,6 +1,7 @@
 using ColorKernels.Engine;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Kernels.Color;
 using ColorKernels.Tests.Support;
 using Xunit;
@@ -37,6 +38,10 @@ public class ColorHintTests
     {
         var device = TestDevices.Get("cpu:0");
         using IColorizer colorizer = Colorizer.Open(device, model == "default" ? model : TestData.RepositoryFile(model.Split('/')));
+        // The propagation's own properties, without the hints' palette (which re-weights every cell's
+        // distribution, on both sides of the edge: checked at the end and in ColorPaletteTests).
+        var codebook = (CodebookColorizer)colorizer;
+        codebook.PropagationSettings = new PropagationSettings(HintPaletteStrength: 0f);
         ImageData picture = TwoRegions();
         // A muted olive green: the model says cool greys here, and hint plus model stay inside sRGB (no clipping to confuse the chroma read back).
         ColorHint hint = ColorHint.FromColor(20, 32, "#507040", size: 9);
@@ -86,6 +91,15 @@ public class ColorHintTests
         Assert.Equal(automatic.Rgb8, colorizer.Decode(prediction, null, Array.Empty<ColorHint>()).Rgb8);
         // The one-call form gives the same picture.
         Assert.Equal(hinted.Rgb8, colorizer.Colorize(picture, new[] { hint }).Rgb8);
+        // With the hints' palette (the default) the hinted square still takes the hint's chroma.
+        codebook.PropagationSettings = new PropagationSettings();
+        ImageData steered = colorizer.Decode(prediction, null, new[] { hint });
+        for (int y = 28; y <= 36; y++)
+            for (int x = 16; x <= 24; x++)
+            {
+                var (a, b) = AbAt(steered, x, y);
+                Assert.True(Math.Abs(a - hint.A) < 5 && Math.Abs(b - hint.B) < 5, $"with the hints' palette, ({x}, {y}): ab ({a:F1}, {b:F1}), hint ({hint.A:F1}, {hint.B:F1})");
+            }
     }
 
     [Fact]
@@ -94,6 +108,8 @@ public class ColorHintTests
         var device = TestDevices.Get("cpu:0");
         using IColorizer colorizer = Colorizer.Open(device, "default");
         var palette = (CodebookColorizer)colorizer;
+        // The upsampling alone, without the hints' palette (which moves both sides of the edge alike).
+        palette.PropagationSettings = new Engine.Ops.PropagationSettings(HintPaletteStrength: 0f);
         // 390 x 256: the edge at column 195 falls inside a cell of the 64 x 64 grid (6.1 pixels a cell).
         const int W = 390, H = 256;
         var rgb = new byte[W * H * 3];
@@ -104,7 +120,7 @@ public class ColorHintTests
         using Prediction prediction = colorizer.Predict(picture);
         ImageData automatic = colorizer.Decode(prediction);
         ImageData edgeAware = colorizer.Decode(prediction, null, new[] { hint });
-        palette.PropagationSettings = new Engine.Ops.PropagationSettings(EdgeAware: false);
+        palette.PropagationSettings = new Engine.Ops.PropagationSettings(EdgeAware: false, HintPaletteStrength: 0f);
         ImageData bilinear;
         try
         {

@@ -1,6 +1,8 @@
 using ColorKernels.Engine;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Tensors;
 using ColorKernels.Tests.Support;
 using Xunit;
 
@@ -123,6 +125,51 @@ public class ColorPaletteTests
         // A colour far from every entry of a small palette lands on its nearest.
         double[] few = ColorPalette.FromColors(new[] { new PaletteColor(100, 100, 1) }).ClassWeights(new float[] { 0, 0, -50, 20, 60, 40 });
         Assert.True(few[2] > 0.999, string.Join(", ", few));
+    }
+
+    /// <summary>
+    /// Hints as a palette (issue #43): through the device's decode, a red hint's palette moves a cell the model is
+    /// unsure of (a wide distribution around grey) well toward red, and leaves a cell it is sure of (most of its mass
+    /// on one blue bin) blue: the gate is the model's own distribution. Strength 0 is no palette; each hint weighs
+    /// its area.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestDevices.Accelerators), MemberType = typeof(TestDevices))]
+    public void Hints_as_a_palette_move_a_cell_the_model_is_unsure_of_and_leave_one_it_is_sure_of(string deviceName)
+    {
+        var device = TestDevices.Get(deviceName);
+        float[] bins = BinCodebook.Interleaved();
+        int q = bins.Length / 2, blue = Enumerable.Range(0, q).MinBy(k => Math.Pow(bins[2 * k], 2) + Math.Pow(bins[2 * k + 1] + 40, 2));
+        // Class-major logits over 2 cells (plane 2): cell 0 sure of blue (a 7-nat lead), cell 1 a wide Gaussian around grey.
+        var logits = new float[q * 2];
+        for (int k = 0; k < q; k++)
+        {
+            logits[2 * k] = k == blue ? 7f : 0f;
+            logits[2 * k + 1] = -(bins[2 * k] * bins[2 * k] + bins[2 * k + 1] * bins[2 * k + 1]) / (2f * 30f * 30f);
+        }
+        var red = new ColorHint(5, 5, 50, 40, Size: 3);
+        ColorPalette palette = CodebookColorizer.HintPalette(new[] { red }, new PropagationSettings())!;
+        using Tensor<float> z = device.Upload("logits", Shape.Nchw(1, q, 1, 2), logits);
+        using Tensor<float> colours = device.Upload("palette", new Shape(q, 2), bins);
+        using Tensor<float> bias = device.Upload("bias", new Shape(q), palette.ClassBias(bins));
+        using Tensor<float> plain = device.Upload("ab.plain", Shape.Nchw(1, 2, 1, 2), TestData.Filled(4, float.NaN));
+        using Tensor<float> steered = device.Upload("ab.steered", Shape.Nchw(1, 2, 1, 2), TestData.Filled(4, float.NaN));
+        SoftmaxOps.PaletteDecode(z, colours, plain, 0.38f);
+        SoftmaxOps.PaletteDecode(z, colours, steered, 0.38f, bias);
+        float[] p = plain.Download(), s = steered.Download();
+        // ab [1, 2, 1, 2]: a of cells 0, 1, then b of cells 0, 1.
+        double sureMoved = Math.Sqrt(Math.Pow(s[0] - p[0], 2) + Math.Pow(s[2] - p[2], 2));
+        double unsureBefore = Math.Sqrt(Math.Pow(p[1] - red.A, 2) + Math.Pow(p[3] - red.B, 2));
+        double unsureAfter = Math.Sqrt(Math.Pow(s[1] - red.A, 2) + Math.Pow(s[3] - red.B, 2));
+        Assert.True(p[2] < -25, $"the sure cell decodes to ({p[0]:F1}, {p[2]:F1}), not blue: the test's logits are wrong");
+        Assert.True(sureMoved < 3, $"the sure blue cell moved by {sureMoved:F1} toward the red hint ({p[0]:F1}, {p[2]:F1}) -> ({s[0]:F1}, {s[2]:F1})");
+        Assert.True(unsureAfter < unsureBefore / 2, $"the unsure cell moved from {unsureBefore:F1} to {unsureAfter:F1} from the red hint: ({p[1]:F1}, {p[3]:F1}) -> ({s[1]:F1}, {s[3]:F1})");
+        Assert.Null(CodebookColorizer.HintPalette(new[] { red }, new PropagationSettings(HintPaletteStrength: 0f)));
+        ColorPalette two = CodebookColorizer.HintPalette(new[] { red, new ColorHint(9, 9, -20, 30, Size: 1) }, new PropagationSettings())!;
+        Assert.Equal(new[] { 9.0, 1.0 }, two.Colors.Select(c => c.Weight));
+        Assert.Equal(1.0, two.Strength, 6);
+        Assert.Equal(1e-2, two.Floor, 6);
+        Assert.Equal(5.0, two.Spread, 6);
     }
 
     [Theory]

@@ -125,6 +125,8 @@ public class ValueRuleTests : CliFolder
     {
         WritePhoto(P("a.png"));
         CliRefuses("--palette-strength 11: expected 0 to 10", "colorize", P("a.png"), "-o", P("out.png"), "--palette", "#aa3322", "--palette-strength", "11");
+        CliRefuses("--hint-palette-strength -1: expected 0 to 10", "colorize", P("a.png"), "-o", P("out.png"), "--hint-palette-strength", "-1");
+        Refused("hint palette strength 11: expected 0 to 10", () => Colorizer.Open(Cpu, "default", new ColorizerOptions { HintPaletteStrength = 11 }).Dispose());
         string many = string.Join(",", Enumerable.Repeat("#aa3322", ColorPalette.MaxColors + 1));
         CliRefuses($"palette: {ColorPalette.MaxColors + 1} colours, at most {ColorPalette.MaxColors}", "colorize", P("a.png"), "-o", P("out.png"), "--palette", many);
 
