@@ -219,11 +219,11 @@ internal abstract class CodebookColorizer : IColorizer
         // A model that reads hints runs again with them; what its output leaves off the hints is spread after it,
         // as for any model, unless the settings say not to.
         using Tensor<float>? networkAb = hinted ? PredictWithHints(prediction, hints!) : null;
-        // The decoded grid; a regression head's is its prediction, copied only when hints will change it.
         // Hints are also evidence about the colours of the places they do not reach: without a palette of the
         // person's own, the hints' colours steer the decode as a palette (HintPalette).
         if (hinted && colorPalette is null && HintsSteerDistribution)
             colorPalette = HintPalette(hints!, PropagationSettings);
+        // The decoded grid; a regression head's is its prediction, copied only when hints will change it.
         using Tensor<float>? decoded = networkAb is not null ? null
             : prediction.Classes > 0 ? DecodeAb(prediction, temperature, colorPalette) : hinted ? Copy(prediction.Values) : null;
         Tensor<float> ab = networkAb ?? decoded ?? prediction.Values;

@@ -29,8 +29,8 @@ namespace ColorKernels.Engine.Ops;
 /// <see cref="HintPaletteSpread"/>; <see cref="Models.CodebookColorizer.HintPalette"/>): without a palette of the person's own,
 /// the hints' colours re-weight every cell's distribution, p_q (h_q + eps)^alpha, so places no hint reaches lean
 /// toward the hinted colours among those the model finds likely there. Chosen on the choosing halves (alpha 0.5 or 1,
-/// eps 1e-3, 1e-2 or 1e-1, sigma 5 or 10; docs/hints.md): alpha 1, eps 1e-2, sigma 5 (+0.2 dB at 10 hints and +0.6 at
-/// 2 on imagenet-val's; +0.1 on cc0-photos').
+/// eps 1e-3, 1e-2 or 1e-1, sigma 5 or 10; docs/hints.md): alpha 1, eps 1e-2, sigma 5 (+0.14 dB at 10 hints and +0.59 at
+/// 2 on imagenet-val's; +0.20 at 10 on cc0-photos': docs/hints/runs/hints-palette-*.txt).
 /// </summary>
 internal sealed record PropagationSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 100,
     bool EdgeAware = true, int UpsampleRadius = 1, float SigmaSpace = 0.5f, float SigmaRange = 0.1f, bool PropagateAfterNetwork = true,
