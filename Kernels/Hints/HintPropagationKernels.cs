@@ -13,8 +13,9 @@ namespace ColorKernels.Kernels.Hints;
 /// </summary>
 public readonly struct HintArgs
 {
-    public HintArgs(int width, int height, int runLength, float sigmaScale, float sigmaFloor, float lambda, int threads = 0, int mode = 0)
+    public HintArgs(int width, int height, int runLength, float sigmaScale, float sigmaFloor, float lambda, int threads = 0, int mode = 0, int iterations = 0)
     {
+        Iterations = iterations;
         Width = width;
         Height = height;
         RunLength = runLength;
@@ -35,6 +36,9 @@ public readonly struct HintArgs
 
     /// <summary>HintScalarKernel: 0 start (rz), 1 alpha, 2 beta.</summary>
     public int Mode { get; }
+
+    /// <summary>HintSolveKernel: the conjugate gradient's steps.</summary>
+    public int Iterations { get; }
 
     public int Cells => Width * Height;
 
@@ -295,6 +299,67 @@ public static class HintPropagationKernels
                     int i = c * total + r;
                     p[i] = z[i] + scalars[4 + c] * p[i];
                 }
+    }
+
+    /// <summary>
+    /// HintSolveKernel, one thread: the whole Jacobi-preconditioned conjugate gradient of the kernels above in one
+    /// launch (residual, start, then <see cref="HintArgs.Iterations"/> steps of apply, alpha, step, beta,
+    /// direction), each channel stopping as <see cref="HintScalarKernel"/> stops it (rz at or below
+    /// <see cref="Converged"/> rz0). The same arithmetic; the dot products are summed over the cells in order
+    /// (the steps' kernels sum per-thread partials), so the two agree to float32 rounding, not bit for bit.
+    /// Why: on the CPU accelerator a launch has a fixed cost that a small grid's work does not cover (100 steps
+    /// are 700 launches; perf --filter hint-solve), and one thread there runs the whole solve in less time than
+    /// those launches take. On a GPU one thread is slow: the steps' kernels stay its path.
+    /// weights [8, cells], diag, mask [cells]; x, residual, z, p, q [2, cells] (x holds the hints at hint cells
+    /// and the start elsewhere, as for <see cref="HintResidualKernel"/>). Thread: one.
+    /// </summary>
+    public static void HintSolveKernel(ArrayView<float> weights, ArrayView<float> diag, ArrayView<float> mask, ArrayView<float> x,
+        ArrayView<float> residual, ArrayView<float> z, ArrayView<float> p, ArrayView<float> q, HintArgs a)
+    {
+        if (Grid.GlobalIndex.X != 0)
+            return;
+        int total = a.Cells;
+        for (int c = 0; c < 2; c++)
+        {
+            int o = c * total;
+            float rz = 0f;
+            for (int r = 0; r < total; r++)
+            {
+                float rr = mask[r] != 0f ? 0f : Neighbours(weights, x, o, r, a) - diag[r] * x[o + r];
+                float zz = mask[r] != 0f ? 0f : rr / diag[r];
+                residual[o + r] = rr;
+                z[o + r] = zz;
+                p[o + r] = zz;
+                rz += rr * zz;
+            }
+            float rz0 = rz;
+            for (int i = 0; i < a.Iterations; i++)
+            {
+                if (!(rz > Converged * rz0))
+                    break;   // solved: the steps' kernels would leave x and r as they are from here on
+                float pq = 0f;
+                for (int r = 0; r < total; r++)
+                {
+                    float v = mask[r] != 0f ? 0f : diag[r] * p[o + r] - Neighbours(weights, p, o, r, a);
+                    q[o + r] = v;
+                    pq += p[o + r] * v;
+                }
+                float alpha = pq == 0f ? 0f : rz / pq, next = 0f;
+                for (int r = 0; r < total; r++)
+                {
+                    x[o + r] += alpha * p[o + r];
+                    float rr = residual[o + r] - alpha * q[o + r];
+                    residual[o + r] = rr;
+                    float zz = mask[r] != 0f ? 0f : rr / diag[r];
+                    z[o + r] = zz;
+                    next += rr * zz;
+                }
+                float beta = next / rz;
+                rz = next;
+                for (int r = 0; r < total; r++)
+                    p[o + r] = z[o + r] + beta * p[o + r];
+            }
+        }
     }
 
     /// <summary>n / d rounded toward minus infinity (d &gt; 0).</summary>

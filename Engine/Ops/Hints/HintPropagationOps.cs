@@ -20,6 +20,7 @@ internal static class HintPropagationOps
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, HintArgs>> ScalarKernel = new(HintPropagationKernels.HintScalarKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, Floats, Floats, HintArgs>> StepKernel = new(HintPropagationKernels.HintStepKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, HintArgs>> DirectionKernel = new(HintPropagationKernels.HintDirectionKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, Floats, Floats, HintArgs>> SolveKernel = new(HintPropagationKernels.HintSolveKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, UpsampleArgs>> UpsampleKernel = new(HintPropagationKernels.HintUpsampleKernel);
 
     /// <summary>
@@ -94,7 +95,7 @@ internal static class HintPropagationOps
     /// starting estimate elsewhere (0 when there is none); on return every free cell holds the propagated
     /// values (the hint cells keep theirs).
     /// A Jacobi-preconditioned conjugate gradient, <see cref="PropagationSettings.Iterations"/> steps, all on the
-    /// device (no read-back): 7 launches a step.
+    /// device (no read-back): 7 launches a step, or the whole solve in one launch (<see cref="PropagationSettings.Solve"/>).
     /// </summary>
     public static void Propagate(Tensor<float> y, Tensor<float> mask, Tensor<float> x, PropagationSettings settings)
     {
@@ -120,6 +121,13 @@ internal static class HintPropagationOps
         HintArgs args = Args(s, l, settings, threads);
         Variance(y, variance, settings);
         Affinity(y, variance, weights, diag, settings);
+        if (OneLaunch(d, cells, settings.Solve))
+        {
+            var one = new HintArgs(s[3], s[2], cells, settings.SigmaScale, settings.SigmaFloor, settings.Lambda, iterations: settings.Iterations);
+            using (d.Launcher.Time(SolveKernel, 2.0 * (18 + 18) * cells * (settings.Iterations + 1), 4.0 * 2 * (8 + 2 + 9 + 16) * cells * (settings.Iterations + 1)))
+                d.Kernels.Load(SolveKernel)(d.Stream, new KernelConfig(1, 1), weights.View, diag.View, mask.View, x.View, residual.View, z.View, p.View, q.View, one);
+            return;
+        }
         Residual(weights, diag, mask, x, residual, settings);
         using (d.Launcher.Time(StartKernel, 2.0 * cells, 4.0 * 8 * cells))
             d.Kernels.Load(StartKernel)(d.Stream, l.Config, residual.View, diag.View, mask.View, z.View, p.View, args);
@@ -135,6 +143,20 @@ internal static class HintPropagationOps
                 d.Kernels.Load(DirectionKernel)(d.Stream, l.Config, z.View, p.View, scalars.View, args);
         }
     }
+
+    /// <summary>
+    /// Grids up to this many cells solve in one launch on the CPU accelerator (<see cref="HintSolve.Auto"/>): there
+    /// one launch beat 7 a step from 28 x 28 (the built-in model's grid) to 128 x 128 (perf/NOTES.md, hint-solve).
+    /// </summary>
+    public const int OneLaunchCells = 128 * 128;
+
+    /// <summary>Whether a solve over <paramref name="cells"/> cells on <paramref name="d"/> runs in one launch.</summary>
+    internal static bool OneLaunch(ComputeDevice d, int cells, HintSolve solve) => solve switch
+    {
+        HintSolve.OneLaunch => true,
+        HintSolve.LaunchPerStep => false,
+        _ => d.Kind == DeviceKind.Cpu && cells <= OneLaunchCells,
+    };
 
     /// <summary>Per-channel u . v into the partials, then the scalar step <paramref name="mode"/> (one thread, in order).</summary>
     private static void Dot(ComputeDevice d, ElementLaunch l, Tensor<float> u, Tensor<float> v, Tensor<float> partials, Tensor<float> scalars, HintArgs args, int mode)

@@ -35,4 +35,18 @@ namespace ColorKernels.Engine.Ops;
 internal sealed record PropagationSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 100,
     bool EdgeAware = true, int UpsampleRadius = 1, float SigmaSpace = 0.5f, float SigmaRange = 0.1f, bool PropagateAfterNetwork = true,
     int PropagationDivisor = 4, int WarmIterations = 25, float HintPaletteStrength = 1f, float HintPaletteFloor = 1e-2f,
-    float HintPaletteSpread = 5f);
+    float HintPaletteSpread = 5f, HintSolve Solve = HintSolve.Auto);
+
+/// <summary>
+/// How <see cref="HintPropagationOps.Propagate"/> runs its conjugate gradient: a few launches a step
+/// (<see cref="LaunchPerStep"/>, every cell a thread: a GPU's path), or the whole solve in one launch of one thread
+/// (<see cref="OneLaunch"/>: the CPU accelerator's, where launches cost more than a small grid's work;
+/// perf --filter hint-solve). <see cref="Auto"/> takes one launch on the CPU accelerator up to
+/// <see cref="HintPropagationOps.OneLaunchCells"/> cells, a launch per step otherwise.
+/// </summary>
+internal enum HintSolve
+{
+    Auto,
+    LaunchPerStep,
+    OneLaunch,
+}

@@ -84,22 +84,29 @@ internal static partial class OpCases
         // 1000 steps, far past convergence: float32 CG there divides by residuals in the denormal range unless
         // a solved channel stops (HintPropagationKernels.Converged); found on CUDA (13 x 11 off by 0.16 after
         // 192 steps), and the same solve on the CPU accelerator blew up to 1e15 by 1000 steps before the stop.
-        foreach (var (h, w, every, steps) in new[] { (1, 1, 1, 0), (1, 17, 6, 0), (5, 7, 4, 0), (9, 7, 10, 0), (12, 16, 20, 0), (13, 11, 3, 0), (13, 11, 3, 1000) })
-        {
-            int cells = h * w, seed = 7 * h + w;
-            float[] y = HintLuminance(h, w, seed);
-            var (mask, x0) = HintCells(cells, every, seed);
-            int free = mask.Count(m => m == 0);
-            var settings = HintCaseSettings with { Iterations = steps > 0 ? steps : Math.Max(60, 2 * free) };
-            yield return new OpCase("Hints.Propagate", $"{h}x{w}, {cells - free} hints" + (steps > 0 ? $", {steps} steps" : ""), new Tolerance(1e-2, 1e-4, "a hundredth of an ab unit (a hundred times below a visible step): float32 conjugate gradient against Gaussian elimination in double"), r =>
+        // Both solvers (a few launches a step; the whole solve in one launch, the CPU accelerator's path) on every
+        // device, whichever Auto would pick there. 33 x 31 and 32 x 1: the boundary sizes, in the one-launch form
+        // only (2 x 700 free cells of steps at 7 launches each is most of a minute on the CPU accelerator).
+        foreach (var (h, w, every, steps) in new[] { (1, 1, 1, 0), (1, 17, 6, 0), (5, 7, 4, 0), (9, 7, 10, 0), (12, 16, 20, 0), (13, 11, 3, 0), (13, 11, 3, 1000), (33, 31, 3, 0), (32, 1, 5, 0) })
+            foreach (HintSolve solve in new[] { HintSolve.LaunchPerStep, HintSolve.OneLaunch })
             {
-                var ty = r.In("y", Shape.Nchw(1, 1, h, w), y);
-                var tm = r.In("mask", ty.Shape, mask);
-                var tx = r.In("x", Shape.Nchw(1, 2, h, w), x0);
-                r.Launch = () => HintPropagationOps.Propagate(ty, tm, tx, settings);
-                r.Check("x", tx, HintPropagationReference.Solve(y, mask, x0, w, h, settings.SigmaScale, settings.SigmaFloor, settings.Lambda));
-            });
-        }
+                if (solve == HintSolve.LaunchPerStep && h * w > 300)
+                    continue;
+                int cells = h * w, seed = 7 * h + w;
+                float[] y = HintLuminance(h, w, seed);
+                var (mask, x0) = HintCells(cells, every, seed);
+                int free = mask.Count(m => m == 0);
+                var settings = HintCaseSettings with { Iterations = steps > 0 ? steps : Math.Max(60, 2 * free), Solve = solve };
+                string how = solve == HintSolve.OneLaunch ? ", one launch" : "";
+                yield return new OpCase("Hints.Propagate", $"{h}x{w}, {cells - free} hints" + (steps > 0 ? $", {steps} steps" : "") + how, new Tolerance(1e-2, 1e-4, "a hundredth of an ab unit (a hundred times below a visible step): float32 conjugate gradient against Gaussian elimination in double"), r =>
+                {
+                    var ty = r.In("y", Shape.Nchw(1, 1, h, w), y);
+                    var tm = r.In("mask", ty.Shape, mask);
+                    var tx = r.In("x", Shape.Nchw(1, 2, h, w), x0);
+                    r.Launch = () => HintPropagationOps.Propagate(ty, tm, tx, settings);
+                    r.Check("x", tx, HintPropagationReference.Solve(y, mask, x0, w, h, settings.SigmaScale, settings.SigmaFloor, settings.Lambda));
+                });
+            }
         // Joint bilateral upsampling of a grid's correction into a Lab picture's a and b: up (integer and odd
         // ratios), equal, and down (a 64 x 64 grid over a small picture); L with an edge, the grid's L near it.
         foreach (var (h, w, outH, outW) in new[] { (1, 1, 1, 1), (1, 1, 5, 7), (8, 8, 32, 32), (8, 8, 31, 33), (7, 9, 33, 31), (3, 5, 13, 17), (16, 16, 9, 11), (6, 6, 6, 6) })
