@@ -39,7 +39,7 @@ internal sealed class MotionStabilizer : LabFrameStage
         if (reset && frames > 0)
             cuts++;
         frames++;
-        FlowOps.StabilizeAlongFlow(frameLab, previous, next, flow.Flow, options.Strength, options.Threshold, reset);
+        FlowOps.StabilizeAlongFlow(frameLab, flow.Comparison, previous, next, flow.Flow, options.Strength, options.Threshold, reset, flow.Tone.Gain, flow.Tone.Offset);
         (previous, next) = (next, previous);
     }
 

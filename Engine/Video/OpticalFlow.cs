@@ -21,6 +21,21 @@ internal sealed record FlowSettings
 
     /// <summary>Added to the structure tensor's diagonal (L units squared, summed over the window): flat places keep the coarser flow.</summary>
     public float Damping { get; init; } = 1f;
+
+    /// <summary>
+    /// The comparison L's window half side (<see cref="OpticalFlow.Comparison"/>): 0 compares L itself; 1, a 3 x 3
+    /// mean (grain's spread a third). Measured on the old-film clips (docs/motion.md): 1 took the held-out clips'
+    /// warping error from 0.40 to 0.37 of per-frame's on the pan, the same on the car clips (where grain's floor
+    /// rules), but raised the fixed-pixel flicker of the encoded pan fixture above per-frame's (0.64 against 0.61,
+    /// VideoCliTests): colours that follow a pan change at a fixed pixel. So 0.
+    /// </summary>
+    public int ToneRadius { get; init; } = 0;
+
+    /// <summary>Whether frames are compared after fitting the newest frame's L to the one before's along the flow (a gain and an offset: exposure flicker).</summary>
+    public bool MatchTone { get; init; } = true;
+
+    /// <summary>The fitted gain's bounds (1 / this to this): a frame is taken as at most this much brighter or darker than the one before.</summary>
+    public float MaxToneGain { get; init; } = 2f;
 }
 
 /// <summary>
@@ -38,6 +53,8 @@ internal sealed class OpticalFlow : IDisposable
     private readonly int halvings;
     private Tensor<float>[] current, previous;            // the pyramids of the newest frame and the one before
     private readonly Tensor<float>[] tensors, products, flows, smoothed;
+    private readonly Tensor<float> comparison;
+    private double difference = double.PositiveInfinity;
     private bool hasPrevious;
 
     public OpticalFlow(ComputeDevice device, int width, int height, FlowSettings? settings = null)
@@ -63,6 +80,7 @@ internal sealed class OpticalFlow : IDisposable
         smoothed = Pyramid("flow.smoothed", 2);
         FlowWidth = w;
         FlowHeight = h;
+        comparison = device.Allocate<float>("flow.comparison", Shape.Nchw(1, 1, height, width));
     }
 
     public int FlowWidth { get; }
@@ -71,6 +89,23 @@ internal sealed class OpticalFlow : IDisposable
 
     /// <summary>The newest frame's L at the flow's resolution [1, 1, FlowHeight, FlowWidth] (the finest level of its pyramid).</summary>
     public Tensor<float> Grey => current[0];
+
+    /// <summary>
+    /// The newest frame's comparison L [1, 1, H, W] at full resolution: its L averaged over a
+    /// (2 <see cref="FlowSettings.ToneRadius"/> + 1)^2 window (by default 1 x 1: L itself); the stabiliser's blend
+    /// compares frames by it, the frame before's brought to this one's tone (<see cref="Tone"/>). What a frame shows
+    /// keeps its own L.
+    /// </summary>
+    public Tensor<float> Comparison => comparison;
+
+    /// <summary>
+    /// The newest frame's L against the frame before's along the flow, as a gain and an offset: L_t(x) ~ Gain
+    /// L_(t-1)(x + f(x)) + Offset, least squares at the flow's resolution over the points that stay inside, the gain
+    /// within 1 / <see cref="FlowSettings.MaxToneGain"/> to <see cref="FlowSettings.MaxToneGain"/> (1 and 0 before a
+    /// second frame, or with <see cref="FlowSettings.MatchTone"/> off). Old film's exposure flicker scales and
+    /// shifts a whole frame's L (issue #41); compared after this, a flickering frame still matches the one before.
+    /// </summary>
+    public (float Gain, float Offset) Tone { get; private set; } = (1f, 0f);
 
     /// <summary>The newest frame's backward flow [1, 2, FlowHeight, FlowWidth] (zero before a second frame).</summary>
     public Tensor<float> Flow => flows[0];
@@ -91,6 +126,7 @@ internal sealed class OpticalFlow : IDisposable
             current[0].CopyFrom(lab, 0);   // L is the first plane
         for (int level = 1; level < current.Length; level++)
             FlowOps.Halve(current[level - 1], 0, current[level]);
+        FlowOps.Tone(lab, comparison, settings.ToneRadius, 1f, 0f);
 
         int top = flows.Length - 1;
         BufferOps.Fill(flows[top], 0f);
@@ -99,6 +135,7 @@ internal sealed class OpticalFlow : IDisposable
             for (int level = 0; level < top; level++)
                 BufferOps.Fill(flows[level], 0f);
             hasPrevious = true;
+            (Tone, difference) = ((1f, 0f), double.PositiveInfinity);
             return false;
         }
         for (int level = top; level >= 0; level--)
@@ -114,30 +151,70 @@ internal sealed class OpticalFlow : IDisposable
                 (flows[level], smoothed[level]) = (smoothed[level], flows[level]);
             }
         }
+        CompareAlongFlow();
         return true;
     }
 
     /// <summary>
-    /// How unlike the frame before the newest frame is once the motion is taken out: the mean |L_t(x) - L_(t-1)(x + f(x))|
-    /// (L units, 0-100) at the flow's resolution over the points that stay inside, on every other pixel (control
-    /// logic on a small picture, read back to the host). A moving camera gives a few units, a scene cut tens.
+    /// How unlike the frame before the newest frame is once the motion and the tone are taken out: the mean
+    /// |L_t(x) - (Gain L_(t-1)(x + f(x)) + Offset)| (L units, 0-100) at the flow's resolution over the points that
+    /// stay inside (<see cref="Tone"/>). A moving camera gives a few units, a scene cut tens; a frame that leaves
+    /// little of the one before inside, infinity.
     /// </summary>
-    public double MotionCompensatedDifference()
+    public double MotionCompensatedDifference() => difference;
+
+    /// <summary>
+    /// <see cref="Tone"/> and <see cref="MotionCompensatedDifference"/> of the newest frame, on every other pixel of
+    /// the flow's resolution (control logic on a small picture, read back to the host).
+    /// </summary>
+    private void CompareAlongFlow()
     {
         float[] now = current[0].Download(), before = previous[0].Download(), f = flows[0].Download();
         int w = FlowWidth, h = FlowHeight, n = w * h;
-        double sum = 0;
-        long count = 0;
+        var pairs = new List<(double Now, double Before)>(n / 2);
         for (int p = 0; p < n; p += 2)
         {
             double x = p % w + f[p], y = p / w + f[n + p];
             if (x < 0 || y < 0 || x > w - 1 || y > h - 1)
                 continue;
-            sum += Math.Abs(now[p] - Bilinear(before, w, h, x, y));
-            count++;
+            pairs.Add((now[p], Bilinear(before, w, h, x, y)));
         }
-        // A frame that leaves nothing of the one before inside is as new as a cut.
-        return count < n / 8 ? double.PositiveInfinity : sum / count;
+        if (pairs.Count < n / 8)
+        {
+            (Tone, difference) = ((1f, 0f), double.PositiveInfinity);
+            return;
+        }
+        double gain = 1, offset = 0;
+        if (settings.MatchTone)
+        {
+            // Least squares, then again over the points it fits within twice its mean error: what moves against the
+            // flow (an object over a still background, dust, an uncovered place) must not tilt the fit of the rest.
+            (gain, offset) = Fit(pairs, 1, 0, double.PositiveInfinity);
+            double spread = pairs.Average(q => Math.Abs(q.Now - (gain * q.Before + offset)));
+            (gain, offset) = Fit(pairs, gain, offset, 2 * spread);
+        }
+        Tone = ((float)gain, (float)offset);
+        difference = pairs.Average(q => Math.Abs(q.Now - (gain * q.Before + offset)));
+    }
+
+    /// <summary>The least-squares line Now ~ gain Before + offset over the pairs within <paramref name="within"/> of the line (gain, offset); the gain within the settings' bounds.</summary>
+    private (double Gain, double Offset) Fit(List<(double Now, double Before)> pairs, double gain, double offset, double within)
+    {
+        double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+        foreach (var (y, x) in pairs)
+            if (Math.Abs(y - (gain * x + offset)) <= within)
+            {
+                n++;
+                sx += x;
+                sy += y;
+                sxx += x * x;
+                sxy += x * y;
+            }
+        if (n < 2)
+            return (gain, offset);
+        double mx = sx / n, my = sy / n, vxx = sxx / n - mx * mx, vxy = sxy / n - mx * my;
+        double g = vxx > 1e-6 ? Math.Clamp(vxy / vxx, 1 / settings.MaxToneGain, settings.MaxToneGain) : 1;
+        return (g, my - g * mx);
     }
 
     /// <summary>
@@ -159,5 +236,6 @@ internal sealed class OpticalFlow : IDisposable
     {
         foreach (Tensor<float> t in reduce.Concat(current).Concat(previous).Concat(tensors).Concat(products).Concat(flows).Concat(smoothed))
             t.Dispose();
+        comparison.Dispose();
     }
 }

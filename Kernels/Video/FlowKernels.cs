@@ -49,10 +49,16 @@ public readonly struct WarpArgs
 /// </summary>
 public readonly struct MotionArgs
 {
-    public MotionArgs(int width, int height, int flowW, int flowH, float strength, float threshold, bool reset, int runLength)
+    public MotionArgs(int width, int height, int flowW, int flowH, float strength, float threshold, bool reset, int runLength, float gain = 1f, float offset = 0f)
     {
         Width = width; Height = height; FlowW = flowW; FlowH = flowH; Strength = strength; Threshold = threshold; Reset = reset ? 1 : 0; RunLength = runLength;
+        Gain = gain; Offset = offset;
     }
+
+    /// <summary>The frame before's comparison L is read as Gain L' + Offset (brought to this frame's tone).</summary>
+    public float Gain { get; }
+
+    public float Offset { get; }
 
     public int Width { get; }
     public int Height { get; }
@@ -61,6 +67,22 @@ public readonly struct MotionArgs
     public float Strength { get; }
     public float Threshold { get; }
     public int Reset { get; }
+    public int RunLength { get; }
+}
+
+/// <summary>ToneKernel's shape: a W x H plane, the window's radius, the gain and offset.</summary>
+public readonly struct ToneArgs
+{
+    public ToneArgs(int width, int height, int radius, float gain, float offset, int runLength)
+    {
+        Width = width; Height = height; Radius = radius; Gain = gain; Offset = offset; RunLength = runLength;
+    }
+
+    public int Width { get; }
+    public int Height { get; }
+    public int Radius { get; }
+    public float Gain { get; }
+    public float Offset { get; }
     public int RunLength { get; }
 }
 
@@ -290,16 +312,46 @@ public static class FlowKernels
     }
 
     /// <summary>
+    /// ToneKernel: destination[p] = Gain mean(source over p's (2 Radius + 1)^2 window, clipped to the plane) + Offset,
+    /// on the first W x H plane of each. What old film's frames are compared by (issue #41): L averaged over a
+    /// small window (grain, fresh on every frame, falls by the window's side) and brought to the film's first
+    /// frame's tone (exposure flicker scales and shifts a whole frame's L). Radius 0 reads only its own pixel, so
+    /// it may run in place. Thread: pixels.
+    /// </summary>
+    public static void ToneKernel(ArrayView<float> source, ArrayView<float> destination, ToneArgs a)
+    {
+        int w = a.Width, h = a.Height, total = w * h, run = a.RunLength, r = a.Radius;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int p = start, end = Math.Min(start + run, total); p < end; p++)
+            {
+                int x = p % w, y = p / w;
+                float sum = 0f;
+                int count = 0;
+                for (int yy = Math.Max(0, y - r); yy <= Math.Min(h - 1, y + r); yy++)
+                    for (int xx = Math.Max(0, x - r); xx <= Math.Min(w - 1, x + r); xx++)
+                    {
+                        sum += source[yy * w + xx];
+                        count++;
+                    }
+                destination[p] = a.Gain * (sum / count) + a.Offset;
+            }
+    }
+
+    /// <summary>
     /// StabilizeAlongFlowKernel: frame t's Lab [3, H, W] (<paramref name="lab"/>, ab blended in place) with the
     /// previous output (<paramref name="previous"/>, Lab [3, H, W]) warped along the flow ([2, FlowH, FlowW],
     /// sampled bilinearly at the pixel's place and scaled to full-resolution pixels): of the two places the point
     /// may have been, x + f(x) (when inside the previous frame) and x itself, the one whose L is nearer the
     /// pixel's gives L' and ab'; keep = Strength max(0, 1 - |L - L'| / Threshold), ab = (1 - keep) ab + keep ab'.
-    /// Where the point is new or changed, neither matches and keep = 0 (the new prediction); Reset: keep = 0. The result goes to <paramref name="next"/> (the next frame's
-    /// previous; <paramref name="previous"/> is read by neighbours, so it cannot be written in place).
+    /// L here is the frame's comparison L (<paramref name="comparison"/> [H, W]: <see cref="ToneKernel"/>'s), and the
+    /// previous frame's L plane holds its comparison L too, read as Gain L' + Offset (the flicker between the two
+    /// frames taken out); the frame's own L is left as it is.
+    /// Where the point is new or changed, neither matches and keep = 0 (the new prediction); Reset: keep = 0. The result,
+    /// with the comparison L as its L, goes to <paramref name="next"/> (the next frame's previous; <paramref name="previous"/>
+    /// is read by neighbours, so it cannot be written in place).
     /// Thread: pixels.
     /// </summary>
-    public static void StabilizeAlongFlowKernel(ArrayView<float> lab, ArrayView<float> previous, ArrayView<float> next, ArrayView<float> flow, MotionArgs a)
+    public static void StabilizeAlongFlowKernel(ArrayView<float> lab, ArrayView<float> comparison, ArrayView<float> previous, ArrayView<float> next, ArrayView<float> flow, MotionArgs a)
     {
         int w = a.Width, h = a.Height, total = w * h, run = a.RunLength;
         float rx = (float)a.FlowW / w, ry = (float)a.FlowH / h;
@@ -308,7 +360,7 @@ public static class FlowKernels
             for (int p = start, end = Math.Min(start + run, total); p < end; p++)
             {
                 int x = p % w, y = p / w;
-                float l = lab[p], aa = lab[total + p], bb = lab[2 * total + p];
+                float l = comparison[p], aa = lab[total + p], bb = lab[2 * total + p];
                 if (a.Reset == 0)
                 {
                     // Two candidates for where the point was: moved along the flow, or still; the one whose L
@@ -318,12 +370,12 @@ public static class FlowKernels
                     Corners((x + 0.5f) * rx - 0.5f, (y + 0.5f) * ry - 0.5f, a.FlowW, a.FlowH, out int f00, out int fr, out int fd, out float flx, out float fly);
                     float sx = x + Lerp(flow, 0, f00, fr, fd, flx, fly) / rx;
                     float sy = y + Lerp(flow, flowPlane, f00, fr, fd, flx, fly) / ry;
-                    float lp = previous[p], ap = previous[total + p], bp = previous[2 * total + p];
+                    float lp = a.Gain * previous[p] + a.Offset, ap = previous[total + p], bp = previous[2 * total + p];
                     float difference = MathF.Abs(l - lp);
                     if (sx >= 0f && sy >= 0f && sx <= w - 1 && sy <= h - 1)
                     {
                         Corners(sx, sy, w, h, out int p00, out int pr, out int pd, out float plx, out float ply);
-                        float moved = Lerp(previous, 0, p00, pr, pd, plx, ply);
+                        float moved = a.Gain * Lerp(previous, 0, p00, pr, pd, plx, ply) + a.Offset;
                         if (MathF.Abs(l - moved) < difference)
                         {
                             difference = MathF.Abs(l - moved);

@@ -157,11 +157,12 @@ public static class FlowReference
     }
 
     /// <summary>The stabilised frame and the next frame's previous (both Lab [3, h, w]), as StabilizeAlongFlowKernel.</summary>
-    public static (double[] Frame, double[] Next) StabilizeAlongFlow(float[] lab, float[] previous, float[] flow, int w, int h, int fw, int fh,
-        double strength, double threshold, bool reset)
+    public static (double[] Frame, double[] Next) StabilizeAlongFlow(float[] lab, float[] comparison, float[] previous, float[] flow, int w, int h, int fw, int fh,
+        double strength, double threshold, bool reset, double gain = 1, double offset = 0)
     {
         int n = w * h;
         var frame = lab.Select(v => (double)v).ToArray();
+        double L(int p) => comparison[p];
         double rx = (double)fw / w, ry = (double)fh / h;
         if (!reset)
             for (int y = 0; y < h; y++)
@@ -170,10 +171,11 @@ public static class FlowReference
                     int p = y * w + x;
                     double fx = (x + 0.5) * rx - 0.5, fy = (y + 0.5) * ry - 0.5;
                     double sx = x + Sample(flow, 0, fw, fh, fx, fy) / rx, sy = y + Sample(flow, 1, fw, fh, fx, fy) / ry;
-                    double lp = previous[p], ap = previous[n + p], bp = previous[2 * n + p], difference = Math.Abs(lab[p] - lp);
-                    if (sx >= 0 && sy >= 0 && sx <= w - 1 && sy <= h - 1 && Math.Abs(lab[p] - Sample(previous, 0, w, h, sx, sy)) < difference)
+                    double lp = gain * previous[p] + offset, ap = previous[n + p], bp = previous[2 * n + p], difference = Math.Abs(L(p) - lp);
+                    double moved = gain * Sample(previous, 0, w, h, sx, sy) + offset;
+                    if (sx >= 0 && sy >= 0 && sx <= w - 1 && sy <= h - 1 && Math.Abs(L(p) - moved) < difference)
                     {
-                        difference = Math.Abs(lab[p] - Sample(previous, 0, w, h, sx, sy));
+                        difference = Math.Abs(L(p) - moved);
                         ap = Sample(previous, 1, w, h, sx, sy);
                         bp = Sample(previous, 2, w, h, sx, sy);
                     }
@@ -181,6 +183,29 @@ public static class FlowReference
                     frame[n + p] = (1 - keep) * lab[n + p] + keep * ap;
                     frame[2 * n + p] = (1 - keep) * lab[2 * n + p] + keep * bp;
                 }
-        return (frame, (double[])frame.Clone());
+        var next = (double[])frame.Clone();
+        for (int p = 0; p < n; p++)
+            next[p] = comparison[p];
+        return (frame, next);
+    }
+
+    /// <summary>ToneKernel in double: gain times the mean over each pixel's (2 radius + 1)^2 window (clipped) of the first w x h plane, plus offset.</summary>
+    public static double[] Tone(float[] source, int w, int h, int radius, double gain, double offset)
+    {
+        var result = new double[w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                double sum = 0;
+                int count = 0;
+                for (int yy = Math.Max(0, y - radius); yy <= Math.Min(h - 1, y + radius); yy++)
+                    for (int xx = Math.Max(0, x - radius); xx <= Math.Min(w - 1, x + radius); xx++)
+                    {
+                        sum += source[yy * w + xx];
+                        count++;
+                    }
+                result[y * w + x] = gain * sum / count + offset;
+            }
+        return result;
     }
 }

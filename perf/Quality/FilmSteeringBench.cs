@@ -102,7 +102,7 @@ internal static class FilmSteeringBench
                     var scores = frames.Select((f, t) => metrics.Score($"{t}", mode, ImageData.FromRgb8(w, h, f), ImageData.FromRgb8(w, h, clip.Colour[t]))).ToList();
                     double[] chroma = frames.Select((f, t) => ChromaPsnr(f, clip.Colour[t])).ToArray();
                     double colourfulness = scores.Average(s => s.Colourfulness / s.ColourfulnessOriginal);
-                    var (shortTerm, longTerm) = WarpingErrors(clip, frames);
+                    var (shortTerm, longTerm) = MotionClipMetrics.WarpingErrors(clip, frames);
                     perFrame.Add((mode, scores.Select(s => s.Psnr).ToArray()));
                     log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"    {mode,-30} {scores[^1].Psnr,9:F2} {scores.Average(s => s.Psnr),9:F2} {chroma[^1],11:F2} {chroma.Average(),11:F2} {scores.Average(s => s.AucRebalanced),9:F2} {colourfulness,8:F3} {shortTerm,10:F3} {longTerm,9:F3} {Cdc(frames),7:F4}"));
@@ -207,49 +207,6 @@ internal static class FilmSteeringBench
             sum += Math.Pow(Cb(got) - Cb(truth), 2) + Math.Pow(Cr(got) - Cr(truth), 2);
         }
         return 10 * Math.Log10(255.0 * 255.0 / (sum / (2.0 * n)));
-    }
-
-    /// <summary>
-    /// Warping errors: the mean ab distance between frame t and frame t-1 (short) or frame 0 (long) at the place its
-    /// pixel came from along the true motion (chained for the long one), over the pixels visible all the way.
-    /// </summary>
-    private static (double Short, double Long) WarpingErrors(MotionClip clip, IReadOnlyList<byte[]> frames)
-    {
-        int w = clip.Width, h = clip.Height, n = w * h;
-        double[][] labs = frames.Select(f => LabReference.SrgbBytesToLab(f, 1, n)).ToArray();
-        double Sample(double[] lab, int c, double x, double y)
-        {
-            int x0 = Math.Clamp((int)x, 0, w - 1), y0 = Math.Clamp((int)y, 0, h - 1), x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
-            double lx = Math.Clamp(x - x0, 0, 1), ly = Math.Clamp(y - y0, 0, 1);
-            int o = c * n;
-            return (lab[o + y0 * w + x0] * (1 - lx) + lab[o + y0 * w + x1] * lx) * (1 - ly) + (lab[o + y1 * w + x0] * (1 - lx) + lab[o + y1 * w + x1] * lx) * ly;
-        }
-        double shortSum = 0, longSum = 0;
-        long shortCount = 0, longCount = 0;
-        for (int t = 1; t < frames.Count; t++)
-            for (int p = 0; p < n; p++)
-            {
-                double x = p % w, y = p / w;
-                bool visible = true;
-                for (int s = t; s >= 1 && visible; s--)
-                {
-                    int q = Math.Clamp((int)Math.Round(y), 0, h - 1) * w + Math.Clamp((int)Math.Round(x), 0, w - 1);
-                    visible = clip.Visible[s][q];
-                    (x, y) = (x + clip.Flow[s][q], y + clip.Flow[s][n + q]);
-                    visible &= x >= 0 && y >= 0 && x <= w - 1 && y <= h - 1;
-                    if (s == t && visible)
-                    {
-                        shortSum += Math.Sqrt(Math.Pow(labs[t][n + p] - Sample(labs[t - 1], 1, x, y), 2) + Math.Pow(labs[t][2 * n + p] - Sample(labs[t - 1], 2, x, y), 2));
-                        shortCount++;
-                    }
-                }
-                if (visible)
-                {
-                    longSum += Math.Sqrt(Math.Pow(labs[t][n + p] - Sample(labs[0], 1, x, y), 2) + Math.Pow(labs[t][2 * n + p] - Sample(labs[0], 2, x, y), 2));
-                    longCount++;
-                }
-            }
-        return (shortSum / shortCount, longCount == 0 ? double.NaN : longSum / longCount);
     }
 
     /// <summary>Colour distribution consistency (Liu et al. 2024): mean JS divergence (base 2) of 256-bin per-channel histograms between frames t and t+k, k = 1, 2, 4.</summary>

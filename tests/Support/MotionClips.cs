@@ -74,11 +74,17 @@ public static class MotionClips
         return LabReference.LabToSrgbBytes(grey, 1, pixels);
     }
 
-    private static MotionClip Make(string name, int w, int h, int frames, Func<int, int, int, (double R, double G, double B)> colour,
-        Func<int, int, int, (double U, double V, bool Visible, bool Edge)> truth)
+    private static MotionClip Make(string name, int w, int h, int frames, Func<int, double, double, (double R, double G, double B)> colour,
+        Func<int, double, double, (double U, double V, bool Visible, bool Edge)> truth, OldFilm? old)
     {
-        var clip = new MotionClip { Name = name, Width = w, Height = h };
+        var clip = new MotionClip { Name = old is null ? name : $"{name}, {old}", Width = w, Height = h };
         int n = w * h;
+        // Gate weave: frame t shows the scene shifted by (wx_t, wy_t), so a point's true motion gains the weave's change.
+        var weave = new (double X, double Y)[frames];
+        var random = new Random(old?.Seed ?? 0);
+        if (old is { Weave: true })
+            for (int t = 0; t < frames; t++)
+                weave[t] = (random.NextDouble() * 4 - 2, random.NextDouble() * 4 - 2);
         for (int t = 0; t < frames; t++)
         {
             var rgb = new byte[3 * n];
@@ -89,11 +95,14 @@ public static class MotionClips
                 for (int x = 0; x < w; x++)
                 {
                     int p = y * w + x;
-                    var (r, g, b) = colour(t, x, y);
+                    double sx = x + weave[t].X, sy = y + weave[t].Y;
+                    var (r, g, b) = colour(t, sx, sy);
                     rgb[3 * p] = (byte)Math.Clamp(Math.Round(r), 0, 255);
                     rgb[3 * p + 1] = (byte)Math.Clamp(Math.Round(g), 0, 255);
                     rgb[3 * p + 2] = (byte)Math.Clamp(Math.Round(b), 0, 255);
-                    var (u, v, seen, band) = truth(t, x, y);
+                    var (u, v, seen, band) = truth(t, sx, sy);
+                    if (t > 0)
+                        (u, v) = (u + weave[t].X - weave[t - 1].X, v + weave[t].Y - weave[t - 1].Y);
                     flow[p] = (float)u;
                     flow[n + p] = (float)v;
                     // A point must land inside frame t-1 to have been seen there.
@@ -101,7 +110,10 @@ public static class MotionClips
                     edge[p] = band;
                 }
             clip.Colour.Add(rgb);
-            clip.Grey.Add(Greyscale(rgb, n));
+            byte[] grey = Greyscale(rgb, n);
+            if (old is not null)
+                old.Degrade(grey, w, h, t, random);
+            clip.Grey.Add(grey);
             clip.Flow.Add(flow);
             clip.Visible.Add(visible);
             clip.EdgeBand.Add(edge);
@@ -110,7 +122,7 @@ public static class MotionClips
     }
 
     /// <summary>A camera panning over a photo by (dx, dy) pixels a frame: whole pixels, so frames are exact crops.</summary>
-    public static MotionClip Pan(string photo, int dx, int dy, int frames = 20, int w = 256, int h = 192)
+    public static MotionClip Pan(string photo, int dx, int dy, int frames = 20, int w = 256, int h = 192, OldFilm? old = null)
     {
         ImageData source = Photo(photo);
         int x0 = dx >= 0 ? 0 : source.Width - w, y0 = dy >= 0 ? 0 : source.Height - h;
@@ -118,14 +130,14 @@ public static class MotionClips
             throw new ArgumentException($"a pan of {dx},{dy} over {frames} frames leaves the {source.Width}x{source.Height} photo");
         return Make($"pan {dx},{dy} over {photo}", w, h, frames,
             (t, x, y) => Sample(source, x0 + t * dx + x, y0 + t * dy + y),
-            (t, x, y) => (dx, dy, true, false));
+            (t, x, y) => (dx, dy, true, false), old);
     }
 
     /// <summary>
     /// A camera zooming in on a photo's centre: frame t shows a crop of scale s_t = start * rate^t (photo pixels a
     /// frame pixel) resampled bilinearly; a point of frame t was at its offset from the centre times s_t / s_(t-1).
     /// </summary>
-    public static MotionClip Zoom(string photo, double rate = 0.97, double start = 1.6, int frames = 20, int w = 256, int h = 192)
+    public static MotionClip Zoom(string photo, double rate = 0.97, double start = 1.6, int frames = 20, int w = 256, int h = 192, OldFilm? old = null)
     {
         ImageData source = Photo(photo);
         double cx = source.Width / 2.0, cy = source.Height / 2.0;
@@ -133,7 +145,7 @@ public static class MotionClips
         return Make($"zoom {rate} on {photo}", w, h, frames,
             (t, x, y) => Sample(source, cx + (x + 0.5 - w / 2.0) * Scale(t) - 0.5, cy + (y + 0.5 - h / 2.0) * Scale(t) - 0.5),
             (t, x, y) => t == 0 ? (0, 0, false, false)
-                : ((x + 0.5 - w / 2.0) * (Scale(t) / Scale(t - 1) - 1), (y + 0.5 - h / 2.0) * (Scale(t) / Scale(t - 1) - 1), true, false));
+                : ((x + 0.5 - w / 2.0) * (Scale(t) / Scale(t - 1) - 1), (y + 0.5 - h / 2.0) * (Scale(t) / Scale(t - 1) - 1), true, false), old);
     }
 
     /// <summary>
@@ -141,12 +153,12 @@ public static class MotionClips
     /// <paramref name="radius"/>, the photo at half size) moving by (vx, vy) a frame: the background a disc leaves
     /// is new (not visible in the frame before); the edge band is within 4 pixels of the disc's rim.
     /// </summary>
-    public static MotionClip MovingObject(string background, string objectPhoto, int vx = 6, int vy = 2, double radius = 44, int frames = 20, int w = 256, int h = 192)
+    public static MotionClip MovingObject(string background, string objectPhoto, int vx = 6, int vy = 2, double radius = 44, int frames = 20, int w = 256, int h = 192, OldFilm? old = null)
     {
         ImageData back = Photo(background), thing = Photo(objectPhoto);
         double ox = thing.Width / 2.0, oy = thing.Height / 2.0, scale = 2.0;
         (double X, double Y) Centre(int t) => (60 + t * vx, 80 + t * vy);
-        bool Inside(int t, int x, int y) => Math.Pow(x - Centre(t).X, 2) + Math.Pow(y - Centre(t).Y, 2) <= radius * radius;
+        bool Inside(int t, double x, double y) => Math.Pow(x - Centre(t).X, 2) + Math.Pow(y - Centre(t).Y, 2) <= radius * radius;
         return Make($"{objectPhoto} moving {vx},{vy} over {background}", w, h, frames,
             (t, x, y) => Inside(t, x, y) ? Sample(thing, ox + (x - Centre(t).X) * scale, oy + (y - Centre(t).Y) * scale) : Sample(back, 128 + x, 160 + y),
             (t, x, y) =>
@@ -156,6 +168,138 @@ public static class MotionClips
                     return (-vx, -vy, t > 0, rim <= 4);
                 // Background: still, and seen in frame t-1 unless the disc covered it then.
                 return (0, 0, t > 0 && !Inside(t - 1, x, y), rim <= 4);
-            });
+            }, old);
+    }
+}
+
+/// <summary>
+/// What archive film does to a clip (issue #41), on its greyscale frames (the truth keeps the clean colours):
+/// exposure flicker (on about half the frames, contrast by 0.9-1.0 about the frame's mean grey, then brightness by
+/// 0.8-1.2, as in the degradation recipe of Wan et al., CVPR 2022; on every frame a slow local variation, a gain
+/// of 1 +- 0.06 in a broad wave across the picture drifting from frame to frame), grain (fresh Gaussian noise of
+/// standard deviation 6 grey levels on every frame), gate weave (the whole frame shifted by up to 2 pixels, whole
+/// and sub-pixel, each frame anew; the clip's true motion includes it) and dust (on about a fifth of the frames 15
+/// black or white specks of radius 1-2, on about a sixth a bright vertical scratch). Seeded: the same clip each time.
+/// </summary>
+public sealed record OldFilm(bool Flicker = true, bool Grain = true, bool Weave = true, bool Dust = true, int Seed = 41)
+{
+    public static OldFilm All { get; } = new();
+
+    public override string ToString() =>
+        "old film (" + string.Join(", ", new[] { Flicker ? "flicker" : null, Grain ? "grain" : null, Weave ? "weave" : null, Dust ? "dust" : null }.Where(s => s is not null)) + ")";
+
+    /// <summary>Degrades frame <paramref name="t"/>'s grey sRGB bytes (R = G = B) in place.</summary>
+    internal void Degrade(byte[] grey, int w, int h, int t, Random random)
+    {
+        int n = w * h;
+        var v = new double[n];
+        for (int p = 0; p < n; p++)
+            v[p] = grey[3 * p];
+        if (Flicker)
+        {
+            if (random.NextDouble() < 0.5)
+            {
+                double mean = v.Average(), contrast = 0.9 + 0.1 * random.NextDouble(), brightness = 0.8 + 0.4 * random.NextDouble();
+                for (int p = 0; p < n; p++)
+                    v[p] = ((v[p] - mean) * contrast + mean) * brightness;
+            }
+            for (int p = 0; p < n; p++)
+                v[p] *= 1 + 0.06 * Math.Sin(2 * Math.PI * (0.6 * (p % w) / w + 0.4 * (p / w) / h) + 0.5 * t);
+        }
+        if (Grain)
+            for (int p = 0; p < n; p++)
+                v[p] += 6 * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        if (Dust)
+        {
+            if (random.NextDouble() < 0.2)
+                for (int k = 0; k < 15; k++)
+                {
+                    int cx = random.Next(w), cy = random.Next(h), radius = 1 + random.Next(2);
+                    double value = random.NextDouble() < 0.5 ? 15 : 240;
+                    for (int y = Math.Max(0, cy - radius); y <= Math.Min(h - 1, cy + radius); y++)
+                        for (int x = Math.Max(0, cx - radius); x <= Math.Min(w - 1, cx + radius); x++)
+                            if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= radius * radius)
+                                v[y * w + x] = value;
+                }
+            if (random.NextDouble() < 0.17)
+            {
+                int x = random.Next(w);
+                for (int y = 0; y < h; y++)
+                    v[y * w + x] = 225;
+            }
+        }
+        for (int p = 0; p < n; p++)
+            grey[3 * p] = grey[3 * p + 1] = grey[3 * p + 2] = (byte)Math.Clamp(Math.Round(v[p]), 0, 255);
+    }
+}
+
+/// <summary>Temporal measures of a coloured clip against its known motion.</summary>
+public static class MotionClipMetrics
+{
+    /// <summary>
+    /// Warping errors: the mean ab distance between frame t and frame t-1 (short) or frame 0 (long) at the place its
+    /// pixel came from along the true motion (chained for the long one), over the pixels visible all the way.
+    /// </summary>
+    public static (double Short, double Long) WarpingErrors(MotionClip clip, IReadOnlyList<byte[]> frames)
+    {
+        int w = clip.Width, h = clip.Height, n = w * h;
+        double[][] labs = frames.Select(f => LabReference.SrgbBytesToLab(f, 1, n)).ToArray();
+        double Sample(double[] lab, int c, double x, double y)
+        {
+            int x0 = Math.Clamp((int)x, 0, w - 1), y0 = Math.Clamp((int)y, 0, h - 1), x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
+            double lx = Math.Clamp(x - x0, 0, 1), ly = Math.Clamp(y - y0, 0, 1);
+            int o = c * n;
+            return (lab[o + y0 * w + x0] * (1 - lx) + lab[o + y0 * w + x1] * lx) * (1 - ly) + (lab[o + y1 * w + x0] * (1 - lx) + lab[o + y1 * w + x1] * lx) * ly;
+        }
+        double shortSum = 0, longSum = 0;
+        long shortCount = 0, longCount = 0;
+        for (int t = 1; t < frames.Count; t++)
+            for (int p = 0; p < n; p++)
+            {
+                double x = p % w, y = p / w;
+                bool visible = true;
+                for (int s = t; s >= 1 && visible; s--)
+                {
+                    int q = Math.Clamp((int)Math.Round(y), 0, h - 1) * w + Math.Clamp((int)Math.Round(x), 0, w - 1);
+                    visible = clip.Visible[s][q];
+                    (x, y) = (x + clip.Flow[s][q], y + clip.Flow[s][n + q]);
+                    visible &= x >= 0 && y >= 0 && x <= w - 1 && y <= h - 1;
+                    if (s == t && visible)
+                    {
+                        shortSum += Math.Sqrt(Math.Pow(labs[t][n + p] - Sample(labs[t - 1], 1, x, y), 2) + Math.Pow(labs[t][2 * n + p] - Sample(labs[t - 1], 2, x, y), 2));
+                        shortCount++;
+                    }
+                }
+                if (visible)
+                {
+                    longSum += Math.Sqrt(Math.Pow(labs[t][n + p] - Sample(labs[0], 1, x, y), 2) + Math.Pow(labs[t][2 * n + p] - Sample(labs[0], 2, x, y), 2));
+                    longCount++;
+                }
+            }
+        return (shortSum / shortCount, longCount == 0 ? double.NaN : longSum / longCount);
+    }
+
+    /// <summary>The standard deviations over frames of each frame's mean a and mean b (how much the whole picture's colour flickers).</summary>
+    public static (double A, double B) MeanAbSpread(IReadOnlyList<byte[]> frames)
+    {
+        var means = frames.Select(f =>
+        {
+            int n = f.Length / 3;
+            double[] lab = LabReference.SrgbBytesToLab(f, 1, n);
+            double a = 0, b = 0;
+            for (int p = 0; p < n; p++)
+            {
+                a += lab[n + p];
+                b += lab[2 * n + p];
+            }
+            return (A: a / n, B: b / n);
+        }).ToList();
+        double Spread(IEnumerable<double> values)
+        {
+            var list = values.ToList();
+            double mean = list.Average();
+            return Math.Sqrt(list.Sum(x => (x - mean) * (x - mean)) / list.Count);
+        }
+        return (Spread(means.Select(m => m.A)), Spread(means.Select(m => m.B)));
     }
 }

@@ -22,7 +22,8 @@ internal static class FlowOps
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, FlowArgs>> MedianFlowKernel = new(FlowKernels.MedianFlowKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, WarpArgs>> UpsampleFlowKernel = new(FlowKernels.UpsampleFlowKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, WarpArgs>> WarpBilinearKernel = new(FlowKernels.WarpBilinearKernel);
-    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, MotionArgs>> StabilizeAlongFlowKernel = new(FlowKernels.StabilizeAlongFlowKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, MotionArgs>> StabilizeAlongFlowKernel = new(FlowKernels.StabilizeAlongFlowKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ToneArgs>> ToneKernel = new(FlowKernels.ToneKernel);
 
     private static (int Channels, int H, int W) Planes(Tensor<float> t)
     {
@@ -144,24 +145,46 @@ internal static class FlowOps
 
     /// <summary>
     /// Blends the ab of <paramref name="lab"/> [1, 3, H, W] with <paramref name="previous"/> [1, 3, H, W] warped
-    /// along <paramref name="flow"/> [1, 2, h, w] (any reduced size: sampled and scaled to the frame), and writes
-    /// the result as the next frame's previous into <paramref name="next"/>.
+    /// along <paramref name="flow"/> [1, 2, h, w] (any reduced size: sampled and scaled to the frame), comparing
+    /// L as <paramref name="comparison"/> [1, 1, H, W] gives it (<see cref="Tone"/>'s), and writes the result as the
+    /// next frame's previous into <paramref name="next"/> (its L plane the comparison L); the previous frame's L is
+    /// read as <paramref name="gain"/> L' + <paramref name="offset"/>.
     /// </summary>
-    public static void StabilizeAlongFlow(Tensor<float> lab, Tensor<float> previous, Tensor<float> next, Tensor<float> flow, float strength, float threshold, bool reset)
+    public static void StabilizeAlongFlow(Tensor<float> lab, Tensor<float> comparison, Tensor<float> previous, Tensor<float> next, Tensor<float> flow, float strength, float threshold, bool reset,
+        float gain = 1f, float offset = 0f)
     {
         var (c, h, w) = Planes(lab);
+        Expect(comparison, Shape.Nchw(1, 1, h, w));
         var (fc, fh, fw) = Planes(flow);
         if (c != 3 || fc != 2)
             throw new ArgumentException($"tensor '{lab.Name}' must be Lab [1, 3, H, W] and '{flow.Name}' a flow [1, 2, h, w]");
         Expect(previous, Shape.Nchw(1, 3, h, w));
         Expect(next, Shape.Nchw(1, 3, h, w));
-        if (!(strength >= 0f && strength < 1f) || !(threshold > 0f))
+        if (!(strength >= 0f && strength < 1f) || !(threshold > 0f) || !float.IsFinite(gain) || !float.IsFinite(offset))
             throw new ArgumentException($"stabilisation strength {strength} (0 to below 1) or threshold {threshold} (above 0) out of range");
         ComputeDevice d = SameDevice(lab, previous, next);
-        SameDevice(lab, flow, flow);
+        SameDevice(lab, flow, comparison);
         int n = w * h;
         ElementLaunch l = d.Launcher.ForElements(n);
-        using (d.Launcher.Time(StabilizeAlongFlowKernel, 60.0 * n, 76.0 * n))
-            d.Kernels.Load(StabilizeAlongFlowKernel)(d.Stream, l.Config, lab.View, previous.View, next.View, flow.View, new MotionArgs(w, h, fw, fh, strength, threshold, reset, l.RunLength));
+        using (d.Launcher.Time(StabilizeAlongFlowKernel, 60.0 * n, 80.0 * n))
+            d.Kernels.Load(StabilizeAlongFlowKernel)(d.Stream, l.Config, lab.View, comparison.View, previous.View, next.View, flow.View, new MotionArgs(w, h, fw, fh, strength, threshold, reset, l.RunLength, gain, offset));
+    }
+
+    /// <summary>
+    /// <paramref name="destination"/> [1, 1, H, W] = <paramref name="gain"/> times the mean of <paramref name="source"/>'s
+    /// first plane ([1, C, H, W]) over each pixel's (2 radius + 1)^2 window, plus <paramref name="offset"/>. In place
+    /// (the same tensor) only with radius 0.
+    /// </summary>
+    public static void Tone(Tensor<float> source, Tensor<float> destination, int radius, float gain, float offset)
+    {
+        var (_, h, w) = Planes(source);
+        Expect(destination, Shape.Nchw(1, 1, h, w));
+        if (radius < 0 || (radius > 0 && ReferenceEquals(source, destination)) || !float.IsFinite(gain) || !float.IsFinite(offset))
+            throw new ArgumentException($"tone: radius {radius} (0 or more; 0 in place), gain {gain} and offset {offset} (finite)");
+        ComputeDevice d = SameDevice(source, destination, destination);
+        int n = w * h, window = (2 * radius + 1) * (2 * radius + 1);
+        ElementLaunch l = d.Launcher.ForElements(n);
+        using (d.Launcher.Time(ToneKernel, (window + 2.0) * n, 4.0 * (window + 1) * n))
+            d.Kernels.Load(ToneKernel)(d.Stream, l.Config, source.View, destination.View, new ToneArgs(w, h, radius, gain, offset, l.RunLength));
     }
 }

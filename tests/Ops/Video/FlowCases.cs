@@ -94,19 +94,50 @@ internal static partial class OpCases
                     "the keep weight's slope (0.08 per L unit) times ab differences up to 256 amplifies the float error of the warped L sample (about 4e-4)"), r =>
                 {
                     float[] lab = RandomLab(1, n, 70 + n), previous = RandomLab(1, n, 71 + n), f = RandomFlow(fh * fw, 72 + n);
-                    // Half the pixels see a previous L close to their own (a warp of a still scene keeps them).
+                    // The comparison L: the frame's L moved a little (what the window average does), so that a kernel
+                    // comparing the frame's own L instead would fail, and its L plane must stay the frame's.
+                    float[] comparison = Enumerable.Range(0, n).Select(p => lab[p] + (p % 3 == 0 ? 1.5f : -0.5f)).ToArray();
+                    // Half the pixels see a previous L close to their own once read at the gain and offset (1.1 L' - 4:
+                    // a warp of a still scene under flicker keeps them).
                     for (int p = 0; p < n; p += 2)
-                        previous[p] = lab[p] + (p % 4 == 0 ? 0f : 3f);
+                        previous[p] = (comparison[p] + 4f) / 1.1f + (p % 4 == 0 ? 0f : 3f);
                     var tl = r.In("lab", Shape.Nchw(1, 3, h, w), lab);
+                    var tc = r.In("comparison", Shape.Nchw(1, 1, h, w), comparison);
                     var tp = r.In("previous", Shape.Nchw(1, 3, h, w), previous);
                     var next = r.Out("next", Shape.Nchw(1, 3, h, w));
                     var flow = r.In("flow", Shape.Nchw(1, 2, fh, fw), f);
-                    r.Launch = () => FlowOps.StabilizeAlongFlow(tl, tp, next, flow, 0.8f, 10f, reset);
-                    var (frame, after) = FlowReference.StabilizeAlongFlow(lab, previous, f, w, h, fw, fh, 0.8, 10, reset);
+                    r.Launch = () => FlowOps.StabilizeAlongFlow(tl, tc, tp, next, flow, 0.8f, 10f, reset, 1.1f, -4f);
+                    var (frame, after) = FlowReference.StabilizeAlongFlow(lab, comparison, previous, f, w, h, fw, fh, 0.8, 10, reset, 1.1, -4);
                     r.Check("lab", tl, frame);
                     r.Check("next", next, after);
                 });
             }
         }
+        // Tone (old film's comparison L): a window mean times a gain plus an offset, on boundary shapes, and in
+        // place at radius 0 (the flow's pyramid level is toned where it lies).
+        foreach (var (h, w) in new[] { (1, 1), (1, 7), (31, 33), (32, 32), (33, 31), (5, 9) })
+            foreach (int radius in new[] { 0, 1, 2 })
+            {
+                int n = h * w, seed = 90 + n + radius;
+                yield return new OpCase("Flow.Tone", $"{h}x{w} radius {radius}" + (radius == 0 ? " in place" : ""), new Tolerance(1e-4, 1e-5,
+                    "a mean of up to 25 float32 L values in [0, 100] times a gain near 1: float32 sums against double"), r =>
+                {
+                    float[] lab = RandomLab(1, n, seed);
+                    var tl = r.In("lab", Shape.Nchw(1, 3, h, w), lab);
+                    double[] expected = FlowReference.Tone(lab, w, h, radius, 1.15, -4.5);
+                    if (radius == 0)
+                    {
+                        var plane = r.In("plane", Shape.Nchw(1, 1, h, w), lab.Take(n).ToArray());
+                        r.Launch = () => FlowOps.Tone(plane, plane, 0, 1.15f, -4.5f);
+                        r.Check("plane", plane, expected);
+                    }
+                    else
+                    {
+                        var result = r.Out("tone", Shape.Nchw(1, 1, h, w));
+                        r.Launch = () => FlowOps.Tone(tl, result, radius, 1.15f, -4.5f);
+                        r.Check("tone", result, expected);
+                    }
+                });
+            }
     }
 }
