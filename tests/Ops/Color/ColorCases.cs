@@ -25,6 +25,19 @@ internal static partial class OpCases
                 r.Launch = () => LabOps.SrgbBytesToLab(input, lab);
                 r.Check("lab", lab, LabReference.SrgbBytesToLab(rgb, n, pixels));
             }), perf);
+            // Greys take their own path (ColorMath.SrgbToLab: one cube root, a = b = 0): two pixels in three grey, the
+            // rest coloured, every grey level among them on the larger shapes.
+            yield return (new OpCase("Lab.SrgbBytesToLab", shape + ", greys", LabTolerance, r =>
+            {
+                byte[] rgb = TestData.Bytes(n * pixels * 3, seed + 1);
+                for (int p = 0; p < n * pixels; p++)
+                    if (p % 3 != 2)
+                        rgb[3 * p + 1] = rgb[3 * p + 2] = rgb[3 * p] = (byte)(p % 3 == 0 ? p % 256 : rgb[3 * p]);
+                var input = r.In("rgb", new Shape(n, h, w, 3), rgb);
+                var lab = r.Out("lab", Shape.Nchw(n, 3, h, w));
+                r.Launch = () => LabOps.SrgbBytesToLab(input, lab);
+                r.Check("lab", lab, LabReference.SrgbBytesToLab(rgb, n, pixels));
+            }), perf);
             yield return (new OpCase("Lab.SrgbToLab", shape, LabTolerance, r =>
             {
                 float[] srgb = U(n * 3 * pixels, 0.001f, 1f, seed);

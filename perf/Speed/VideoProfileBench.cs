@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Globalization;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Launch;
+using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Video;
+using ColorKernels.Tests.Support;
+
+namespace ColorKernels.Perf.Speed;
+
+/// <summary>
+/// One stabilised 720p frame's device work, stage by stage (issue #41 item 4): 8 frames of a pan over the bundled
+/// print (greyscale, 1280 x 720, made with ffmpeg), each coloured by the built-in model as the frame pipeline does it
+/// (ColorizeThroughLab: upload, Lab, the network, the decode to ab, the upsampling, then the stabiliser's Blend on
+/// that Lab: the flow, the tone fit, the blend; then one conversion to RGB and the download). Wall ms per frame
+/// (synchronised, median over the frames after a warm-up pass), with the stabiliser's Blend timed apart, then every
+/// kernel of the same step under the profiler (each launch synchronised and timed: where the device time goes, and
+/// how much of the wall time is not kernels). ffmpeg's decoding and encoding are VideoBench's baseline ("ffmpeg
+/// alone"), not here.
+/// </summary>
+internal static class VideoProfileBench
+{
+    public static void Run(ComputeDevice device, TextWriter log, int width = 1280, int height = 720)
+    {
+        string folder = Directory.CreateTempSubdirectory("ck-videoprofile").FullName;
+        try
+        {
+            string clip = Path.Combine(folder, "pan.mp4");
+            VideoMetrics.RunFfmpeg("-loop", "1", "-i", Path.Combine("samples", "demo-bw", "nagasaki-boats.jpg"),
+                "-vf", $"scale={width + 96}:-2,crop={width}:{height}:x='t*40':y=0,format=gray,format=yuv420p", "-r", "24", "-t", "0.5", "-c:v", "libx264", "-crf", "12", clip);
+            List<ImageData> frames = VideoMetrics.DecodeFrames(clip, width, height).Select(f => ImageData.FromRgb8(width, height, f)).ToList();
+            using IColorizer model = Colorizer.Open(device, "default");
+            var codebook = (CodebookColorizer)model;
+            using var stabilizer = new MotionStabilizer(device, width, height, new VideoOptions());
+            var frame = new List<double>();
+            var blend = new List<double>();
+            var blendClock = new Stopwatch();
+            void Step(ImageData picture) => codebook.ColorizeThroughLab(new[] { picture }, (_, lab) =>
+            {
+                device.Synchronize();
+                blendClock.Restart();
+                stabilizer.Blend(picture, lab);
+                device.Synchronize();
+                blendClock.Stop();
+            });
+            for (int pass = 0; pass < 2; pass++)   // the first pass compiles the kernels
+                foreach (ImageData picture in frames)
+                {
+                    var clock = Stopwatch.StartNew();
+                    Step(picture);
+                    device.Synchronize();
+                    if (pass == 1)
+                    {
+                        frame.Add(clock.Elapsed.TotalMilliseconds);
+                        blend.Add(blendClock.Elapsed.TotalMilliseconds);
+                    }
+                }
+            double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"video-profile  {width}x{height}, {frames.Count} frames of a pan, built-in model, stabilised, on {device.Description}"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  a frame {Median(frame),8:F1} ms ({1000 / Median(frame):F2} frames/s of device and host work), of which the stabiliser's blend {Median(blend),8:F1} ms"));
+            int k = 0;
+            ProfileResult profile = Profiler.Run(device, () => Step(frames[k++ % frames.Count]), warmup: 0, iterations: frames.Count);
+            log.Write(Profiler.Table(profile));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
