@@ -13,6 +13,7 @@ namespace ColorKernels.Host.Commands;
 internal sealed class BatchProgressView(string verb, BatchReport report, bool countCuts) : IFrameJobObserver
 {
     private readonly Dictionary<FrameJob, FrameProgress> frames = new();
+    private readonly Dictionary<FrameJob, (int Written, int Estimated)> reached = new();
     private readonly List<string> failures = new();
     private readonly List<string> warnings = new();
     private readonly List<string> lines = new();
@@ -56,6 +57,8 @@ internal sealed class BatchProgressView(string verb, BatchReport report, bool co
     public void Started(FrameJob job, int estimatedFrames)
     {
         if (job.IsSequence)
+            reached[job] = (0, estimatedFrames);
+        if (job.IsSequence)
             frames[job] = context is { } bars ? FrameProgress.Bar(bars, job.Input, estimatedFrames) : FrameProgress.Lines(verb, job.Input, estimatedFrames);
     }
 
@@ -63,11 +66,22 @@ internal sealed class BatchProgressView(string verb, BatchReport report, bool co
     {
         if (frames.TryGetValue(job, out FrameProgress? progress))
             progress.Report(count);
+        if (reached.TryGetValue(job, out var at))
+            reached[job] = (count, at.Estimated);
     }
+
+    /// <summary>
+    /// The films started and not finished, with the frames they had reached: what an interrupted run says of how far
+    /// it got (a film's output is all or nothing, so none of these was written).
+    /// </summary>
+    public string Unfinished() => string.Join("", reached.Select(r => r.Value.Estimated > 0
+        ? $"; {Path.GetFileName(r.Key.Input)} stopped after {r.Value.Written} of about {r.Value.Estimated} frames ({100.0 * r.Value.Written / r.Value.Estimated:0.#}%), nothing of it written"
+        : $"; {Path.GetFileName(r.Key.Input)} stopped after {r.Value.Written} frames, nothing of it written"));
 
     public void Finished(FrameJobReport finished)
     {
         report.Finished(finished);
+        reached.Remove(finished.Job);
         if (frames.Remove(finished.Job, out FrameProgress? progress))
             progress.Dispose();
         overall?.Increment(1);

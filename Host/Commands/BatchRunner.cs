@@ -110,7 +110,8 @@ public sealed class BatchRunner
         using var ctrlC = new CtrlC();
         CancellationToken cancel = ctrlC.Token;
         var clock = Stopwatch.StartNew();
-        new BatchProgressView(Verb, report, countCuts: Videos is { Stabilize: true }).Run(pipeline, jobs, plan.Failures, cancel);
+        var view = new BatchProgressView(Verb, report, countCuts: Videos is { Stabilize: true });
+        view.Run(pipeline, jobs, plan.Failures, cancel);
 
         Summary summary = report.Summary(plan.Skipped, plan.Failures.Count, clock.Elapsed.TotalSeconds);
         Console.Out.WriteLine(report.Describe(summary, deviceDescription));
@@ -118,7 +119,7 @@ public sealed class BatchRunner
         {
             // A frame folder's frames are written one by one (each complete); a video or picture is all or nothing.
             string partial = jobs.Any(j => j.Kind == FrameJobKind.FrameFolder) ? "; frames of a folder written so far are complete" : "";
-            Cli.Error($"{Verb}: interrupted by {ctrlC.SignalName}: {summary.Done} written, {jobs.Count - report.Reports.Count} not processed; no temporary files left{partial}");
+            Cli.Error($"{Verb}: interrupted by {ctrlC.SignalName}: {summary.Done} written, {jobs.Count - report.Reports.Count} not processed{view.Unfinished()}; no temporary files left{partial}");
             return ctrlC.ExitCode;
         }
         return summary.Failed == 0 ? 0 : Cli.Failure;

@@ -152,7 +152,7 @@ public class VideoCliTests : CliFolder
     [Theory]
     [InlineData("INT", 130)]
     [InlineData("TERM", 143)]
-    public void An_interrupted_video_leaves_no_partial_output(string signal, int exitCode)
+    public void An_interrupted_video_leaves_no_partial_output_and_says_how_far_it_got(string signal, int exitCode)
     {
         // 240 frames of 320x240: tens of seconds on the CPU accelerator, so the signal lands mid-video.
         VideoMetrics.RunFfmpeg("-f", "lavfi", "-i", "testsrc=size=320x240:rate=24:duration=10", "-vf", "format=gray", "-c:v", "libx264", P("long.mp4"));
@@ -168,6 +168,8 @@ public class VideoCliTests : CliFolder
         if (r.ExitCode == 0)
             return;   // the machine finished the video before the signal landed: nothing to check
         Assert.Equal(exitCode, r.ExitCode);
+        // How far it got (#41: a feature-length film interrupted must say so): the frames reached, of the container's estimate.
+        Assert.Matches(@"long\.mp4 stopped after [0-9]+ of about 240 frames \([0-9.]+%\), nothing of it written", r.Stderr);
         Assert.Contains("no temporary files left", r.Stderr);
         AssertNoStackTrace(r);
         Assert.False(File.Exists(P("out.mp4")));
