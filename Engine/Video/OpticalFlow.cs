@@ -126,7 +126,11 @@ internal sealed class OpticalFlow : IDisposable
             current[0].CopyFrom(lab, 0);   // L is the first plane
         for (int level = 1; level < current.Length; level++)
             FlowOps.Halve(current[level - 1], 0, current[level]);
-        FlowOps.Tone(lab, comparison, settings.ToneRadius, 1f, 0f);
+        // Radius 0 (the default) is L itself: a plain copy, not a kernel pass (3 ms a 720p frame on the CPU accelerator).
+        if (settings.ToneRadius == 0)
+            comparison.CopyFrom(lab, 0);
+        else
+            FlowOps.Tone(lab, comparison, settings.ToneRadius, 1f, 0f);
 
         int top = flows.Length - 1;
         BufferOps.Fill(flows[top], 0f);
