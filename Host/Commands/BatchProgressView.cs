@@ -56,10 +56,10 @@ internal sealed class BatchProgressView(string verb, BatchReport report, bool co
 
     public void Started(FrameJob job, int estimatedFrames)
     {
-        if (job.IsSequence)
-            reached[job] = (0, estimatedFrames);
-        if (job.IsSequence)
-            frames[job] = context is { } bars ? FrameProgress.Bar(bars, job.Input, estimatedFrames) : FrameProgress.Lines(verb, job.Input, estimatedFrames);
+        if (!job.IsSequence)
+            return;
+        reached[job] = (0, estimatedFrames);
+        frames[job] = context is { } bars ? FrameProgress.Bar(bars, job.Input, estimatedFrames) : FrameProgress.Lines(verb, job.Input, estimatedFrames);
     }
 
     public void Written(FrameJob job, int count)

@@ -114,11 +114,6 @@ internal static class HintPropagationOps
         using Tensor<float> z = d.Allocate<float>("hint.z", vector);
         using Tensor<float> p = d.Allocate<float>("hint.p", vector);
         using Tensor<float> q = d.Allocate<float>("hint.q", vector);
-        using Tensor<float> scalars = d.Allocate<float>("hint.scalars", new Shape(8));
-        ElementLaunch l = d.Launcher.ForElements(cells);
-        int threads = l.Config.GridDim.X * l.Config.GroupDim.X;
-        using Tensor<float> partials = d.Allocate<float>("hint.partials", new Shape(2 * threads));
-        HintArgs args = Args(s, l, settings, threads);
         Variance(y, variance, settings);
         Affinity(y, variance, weights, diag, settings);
         if (OneLaunch(d, cells, settings.Solve))
@@ -128,6 +123,12 @@ internal static class HintPropagationOps
                 d.Kernels.Load(SolveKernel)(d.Stream, new KernelConfig(1, 1), weights.View, diag.View, mask.View, x.View, residual.View, z.View, p.View, q.View, one);
             return;
         }
+        // The steps' own: the scalars and each thread's partial dot products (the one-launch solve keeps its in registers).
+        using Tensor<float> scalars = d.Allocate<float>("hint.scalars", new Shape(8));
+        ElementLaunch l = d.Launcher.ForElements(cells);
+        int threads = l.Config.GridDim.X * l.Config.GroupDim.X;
+        using Tensor<float> partials = d.Allocate<float>("hint.partials", new Shape(2 * threads));
+        HintArgs args = Args(s, l, settings, threads);
         Residual(weights, diag, mask, x, residual, settings);
         using (d.Launcher.Time(StartKernel, 2.0 * cells, 4.0 * 8 * cells))
             d.Kernels.Load(StartKernel)(d.Stream, l.Config, residual.View, diag.View, mask.View, z.View, p.View, args);
