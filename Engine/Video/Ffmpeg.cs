@@ -38,16 +38,19 @@ public sealed record VideoInfo(int Width, int Height, string FrameRate, string C
     /// </summary>
     public double DeclaredDuration { get; init; }
 
-    /// <summary>The nominal frame duration in microseconds (1 / <see cref="FrameRate"/>).</summary>
-    internal long FrameMicroseconds
+    /// <summary><see cref="FrameRate"/> ("30000/1001") as (30000, 1001); null when it is not a positive fraction.</summary>
+    internal (double Num, double Den)? Rate => ParseRate(FrameRate);
+
+    /// <summary>The nominal frame duration in microseconds (1 / <see cref="FrameRate"/>; 40 ms when the rate is unknown).</summary>
+    internal long FrameMicroseconds => Rate is { } r ? Math.Max(1, (long)Math.Round(1e6 * r.Den / r.Num)) : 40_000;
+
+    /// <summary>"30000/1001" as (30000, 1001); null when the rate is not a positive fraction.</summary>
+    internal static (double Num, double Den)? ParseRate(string frameRate)
     {
-        get
-        {
-            string[] parts = FrameRate.Split('/');
-            return parts.Length == 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double num)
-                && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double den) && num > 0 && den > 0
-                ? Math.Max(1, (long)Math.Round(1e6 * den / num)) : 40_000;
-        }
+        string[] parts = frameRate.Split('/');
+        return parts.Length == 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double num)
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double den) && num > 0 && den > 0
+            ? (num, den) : null;
     }
 }
 

@@ -167,13 +167,4 @@ internal static class KeyframePlacement
             }
         }
     }
-
-    /// <summary>"30000/1001" as (30000, 1001); null when the rate is not a positive fraction.</summary>
-    public static (double Num, double Den)? Rate(string frameRate)
-    {
-        string[] parts = frameRate.Split('/');
-        return parts.Length == 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double num)
-            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double den) && num > 0 && den > 0
-            ? (num, den) : null;
-    }
 }

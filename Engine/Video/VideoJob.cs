@@ -39,7 +39,7 @@ internal sealed class VideoJob : FrameJob
     private (double Start, double? Length) SegmentSeconds()
     {
         var (start, end, _) = segment!.Value;
-        double step = KeyframePlacement.Rate(info.FrameRate) is { } r ? r.Den / r.Num : info.FrameMicroseconds / 1e6;
+        double step = info.Rate is { } r ? r.Den / r.Num : info.FrameMicroseconds / 1e6;
         return (start * step, end is { } e ? (e - start) * step : null);
     }
 
@@ -64,7 +64,7 @@ internal sealed class VideoJob : FrameJob
 
     // The container's count when it declares one, else its estimate (a frame or two either way: the carrying pass finds the true end).
     private protected override (int, int, int, bool, (double, double)?) Known() =>
-        (info.Width, info.Height, info.DeclaredFrames > 0 ? info.DeclaredFrames : info.EstimatedFrames, info.DeclaredFrames == 0, KeyframePlacement.Rate(info.FrameRate));
+        (info.Width, info.Height, info.DeclaredFrames > 0 ? info.DeclaredFrames : info.EstimatedFrames, info.DeclaredFrames == 0, info.Rate);
 
     internal override IFrameSink OpenSink(IFrameSource source) => new Encoder(this);
 

@@ -114,7 +114,7 @@ internal sealed class DemoFilms(ComputeDevice device)
         if (keyframesJson is not null)
         {
             IReadOnlyList<FilmKeyframe> keyframes = HintFiles.ParseKeyframes(keyframesJson, "keyframes", null, MaxPixels);
-            IReadOnlyList<PlacedKeyframe> placed = KeyframePlacement.Place(keyframes, film.Width, film.Height, film.Frames.Count, false, KeyframePlacement.Rate(film.Info.FrameRate));
+            IReadOnlyList<PlacedKeyframe> placed = KeyframePlacement.Place(keyframes, film.Width, film.Height, film.Frames.Count, false, film.Info.Rate);
             window.AddRange(placed.Where(p => p.Frame >= first && p.Frame <= last).Select(p => p.Keyframe with { Frame = p.Frame - first, Time = null }));
         }
         var coloured = new List<ImageData>();
