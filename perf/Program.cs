@@ -6,7 +6,7 @@ using ColorKernels.Perf;
 
 // PTX of every kernel, for CUDA's ptxas on the GPU machine: dotnet run --project perf -- ptx --out DIR [--arch 9.0 --driver 13.0]
 // Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu]
-//   [--filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step|ops|video|video-quality|film-steering|film-steering-speed|hints|hint-solve|palette|serve|video-profile] [--size WxH (lab)]
+//   [--filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step|ops|video|video-quality|film-steering|film-steering-speed|hints|hint-solve|palette|serve|video-profile] [--size WxH (lab, video, video-profile)]
 //   [--op PREFIX (ops: the cases of tests/Ops/OpCases.cs whose id starts with it, e.g. BatchNorm. or "Conv2d.Forward 2x")]
 //   [--net-size N --batch N --widths 0.25,1 (forward, train-step, conv-shapes)]
 //   [--conv direct|gemm|tiled|tiled-large: the convolution variant every benchmark uses (conv-shapes: the only one timed)]
@@ -17,6 +17,7 @@ if (args is ["ptx", ..])
 
 string deviceSpec = "auto", filter = "*";
 int width = 2048, height = 2048, netSize = 256, batch = 1;
+bool sizeGiven = false;
 double[]? netWidths = null;
 ConvAlgorithm? conv = null;
 string? data = null, op = null;
@@ -31,6 +32,7 @@ for (int i = 0; i < args.Length; i++)
             string[] parts = args[++i].Split('x');
             width = int.Parse(parts[0]);
             height = int.Parse(parts[1]);
+            sizeGiven = true;
             break;
         case "--net-size": netSize = int.Parse(args[++i]); break;
         case "--data": data = args[++i]; break;
@@ -92,7 +94,7 @@ try
         SomReferenceBench.Run(device, data ?? throw new UserErrorException("som-reference needs --data FOLDER"), limit, variants, Console.Out);
     }
     if (filter == "video")
-        VideoBench.Run(device, Console.Out);
+        VideoBench.Run(device, Console.Out, sizeGiven ? (width, height) : null);
     if (filter is "film-steering" or "film-steering-speed")
         FilmSteeringBench.Run(device, Console.Out, speedOnly: filter == "film-steering-speed");
     if (filter == "serve")
@@ -100,7 +102,7 @@ try
     if (filter == "hints")
         HintQualityBench.Run(device, data ?? throw new UserErrorException("hints needs --data FOLDER (colour photos)"), limit, Console.Out);
     if (filter == "video-profile")
-        ColorKernels.Perf.Speed.VideoProfileBench.Run(device, Console.Out);
+        ColorKernels.Perf.Speed.VideoProfileBench.Run(device, Console.Out, sizeGiven ? width : 1280, sizeGiven ? height : 720);
     if (filter == "hint-solve")
         ColorKernels.Perf.Speed.HintSolveBench.Run(device, Console.Out);
     if (filter == "palette")

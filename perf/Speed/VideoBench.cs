@@ -14,10 +14,11 @@ namespace ColorKernels.Perf.Speed;
 /// fixed-pixel filter, and the optical flow alone (its share), against a baseline in the same run that
 /// runs the same pipeline with a colourizer that returns its input (ffmpeg's share: decoding, encoding and
 /// the pipes). The clips are made with ffmpeg from a bundled print (a pan, greyscale, H.264, 48 frames).
+/// --size WxH times that size alone (the GPU recipe's 1920 x 1080).
 /// </summary>
 internal static class VideoBench
 {
-    public static void Run(ComputeDevice device, TextWriter log)
+    public static void Run(ComputeDevice device, TextWriter log, (int Width, int Height)? size = null)
     {
         string folder = Directory.CreateTempSubdirectory("ck-videobench").FullName;
         try
@@ -36,7 +37,8 @@ internal static class VideoBench
             }
             log.WriteLine($"video  48-frame clips (a pan over samples/demo-bw/nagasaki-boats.jpg), built-in model, on {device.Description}");
             log.WriteLine($"  {"size",-10} {"variant",-22} {"s",7} {"frames/s",9} {"vs ffmpeg alone",16}   where the colouring loop's time went");
-            foreach (var (name, width, height) in new[] { ("480p", 854, 480), ("720p", 1280, 720) })
+            var sizes = size is { } given ? new[] { ($"{given.Height}p", given.Width, given.Height) } : new[] { ("480p", 854, 480), ("720p", 1280, 720) };
+            foreach (var (name, width, height) in sizes)
             {
                 string clip = Path.Combine(folder, name + ".mp4");
                 VideoMetrics.RunFfmpeg("-loop", "1", "-i", Path.Combine("samples", "demo-bw", "nagasaki-boats.jpg"),

@@ -2,7 +2,8 @@
 # One device call that does the GPU issue's first two items in order, within one 10-minute command:
 #   1. correctness: device-checks.sh stages a-d (driver, devices, every kernel's PTX through ptxas, every
 #      test case that runs on cuda:0), benchmarks skipped (CHECKS_BENCHMARKS=0);
-#   2. speed: compare.sh (ColorKernels against PyTorch on the same card), with the time left.
+#   2. speed: compare.sh (ColorKernels against PyTorch on the same card), with the time left;
+#   3. a film's frames/s at 1080p and 720p, device or ffmpeg bound (film.sh), if 90 s are still left.
 # Prepare here with perf/gpu/prepare.sh; run with carry [".devrt"], timeout_s 600:
 #   bash perf/gpu/visit.sh            (or: bash perf/gpu/visit.sh profile, for the per-kernel shares instead)
 # The device tool brings back at most 8 files, so everything is also packed as $OUT/visit.tar.gz; the
@@ -30,6 +31,14 @@ if [ "$left" -gt 60 ] && grep -q "stage b (devices): cuda:0 ok" "$work/checks/su
   else
     OUT="$work/compare" timeout "$left" bash perf/gpu/compare.sh
     echo "compare exit $? after $((SECONDS - start)) s"
+  fi
+  # A film's frames/s at 1080p and 720p (film.sh), with what is left.
+  left=$((budget - (SECONDS - start)))
+  if [ "$left" -gt 90 ]; then
+    mkdir -p "$work/film"
+    OUT="$work/film" timeout "$left" bash perf/gpu/film.sh
+    echo "film exit $? after $((SECONDS - start)) s"
+    cp "$work/film/film.txt" "$final/" 2>/dev/null
   fi
 fi
 tar -C "$work" -czf "$final/visit.tar.gz" .
