@@ -313,10 +313,12 @@ public static class FlowKernels
 
     /// <summary>
     /// ToneKernel: destination[p] = Gain mean(source over p's (2 Radius + 1)^2 window, clipped to the plane) + Offset,
-    /// on the first W x H plane of each. What old film's frames are compared by (issue #41): L averaged over a
-    /// small window (grain, fresh on every frame, falls by the window's side) and brought to the film's first
-    /// frame's tone (exposure flicker scales and shifts a whole frame's L). Radius 0 reads only its own pixel, so
-    /// it may run in place. Thread: pixels.
+    /// on the first W x H plane of each. The comparison L of old film (issue #41) with FlowSettings.ToneRadius above 0:
+    /// L averaged over a small window (grain, fresh on every frame, falls by the window's side). OpticalFlow calls it
+    /// with gain 1 and offset 0 (at the default radius 0 it copies instead): the frame-to-frame tone is fitted along
+    /// the flow and applied in StabilizeAlongFlowKernel. The gain and offset stay for bringing a frame to another's
+    /// tone (tried as matching every frame to the first before the flow: it broke a pan's flow, docs/motion.md).
+    /// Radius 0 reads only its own pixel, so it may run in place. Thread: pixels.
     /// </summary>
     public static void ToneKernel(ArrayView<float> source, ArrayView<float> destination, ToneArgs a)
     {
