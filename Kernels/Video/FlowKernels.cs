@@ -49,11 +49,14 @@ public readonly struct WarpArgs
 /// </summary>
 public readonly struct MotionArgs
 {
-    public MotionArgs(int width, int height, int flowW, int flowH, float strength, float threshold, bool reset, int runLength, float gain = 1f, float offset = 0f)
+    public MotionArgs(int width, int height, int flowW, int flowH, float strength, float threshold, bool reset, int runLength, float gain = 1f, float offset = 0f, float tolerance = 0f)
     {
         Width = width; Height = height; FlowW = flowW; FlowH = flowH; Strength = strength; Threshold = threshold; Reset = reset ? 1 : 0; RunLength = runLength;
-        Gain = gain; Offset = offset;
+        Gain = gain; Offset = offset; Tolerance = tolerance;
     }
+
+    /// <summary>L differences up to this (L units) count as none: the frame's noise (grain), not a change.</summary>
+    public float Tolerance { get; }
 
     /// <summary>The frame before's comparison L is read as Gain L' + Offset (brought to this frame's tone).</summary>
     public float Gain { get; }
@@ -344,7 +347,9 @@ public static class FlowKernels
     /// previous output (<paramref name="previous"/>, Lab [3, H, W]) warped along the flow ([2, FlowH, FlowW],
     /// sampled bilinearly at the pixel's place and scaled to full-resolution pixels): of the two places the point
     /// may have been, x + f(x) (when inside the previous frame) and x itself, the one whose L is nearer the
-    /// pixel's gives L' and ab'; keep = Strength max(0, 1 - |L - L'| / Threshold), ab = (1 - keep) ab + keep ab'.
+    /// pixel's gives L' and ab'; keep = Strength max(0, 1 - max(0, |L - L'| - Tolerance) / Threshold),
+    /// ab = (1 - keep) ab + keep ab'. Tolerance is the frame's noise in L units (grain: two grainy samples of one
+    /// point differ by about 1.1 times the grain's deviation), which would otherwise release colour that stayed.
     /// L here is the frame's comparison L (<paramref name="comparison"/> [H, W]: <see cref="ToneKernel"/>'s), and the
     /// previous frame's L plane holds its comparison L too, read as Gain L' + Offset (the flicker between the two
     /// frames taken out); the frame's own L is left as it is.
@@ -385,7 +390,7 @@ public static class FlowKernels
                             bp = Lerp(previous, 2L * total, p00, pr, pd, plx, ply);
                         }
                     }
-                    float keep = a.Strength * MathF.Max(0f, 1f - difference / a.Threshold);
+                    float keep = a.Strength * MathF.Max(0f, 1f - MathF.Max(0f, difference - a.Tolerance) / a.Threshold);
                     aa = (1f - keep) * aa + keep * ap;
                     bb = (1f - keep) * bb + keep * bp;
                     lab[total + p] = aa;

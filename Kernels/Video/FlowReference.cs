@@ -158,7 +158,7 @@ public static class FlowReference
 
     /// <summary>The stabilised frame and the next frame's previous (both Lab [3, h, w]), as StabilizeAlongFlowKernel.</summary>
     public static (double[] Frame, double[] Next) StabilizeAlongFlow(float[] lab, float[] comparison, float[] previous, float[] flow, int w, int h, int fw, int fh,
-        double strength, double threshold, bool reset, double gain = 1, double offset = 0)
+        double strength, double threshold, bool reset, double gain = 1, double offset = 0, double tolerance = 0)
     {
         int n = w * h;
         var frame = lab.Select(v => (double)v).ToArray();
@@ -179,7 +179,7 @@ public static class FlowReference
                         ap = Sample(previous, 1, w, h, sx, sy);
                         bp = Sample(previous, 2, w, h, sx, sy);
                     }
-                    double keep = strength * Math.Max(0, 1 - difference / threshold);
+                    double keep = strength * Math.Max(0, 1 - Math.Max(0, difference - tolerance) / threshold);
                     frame[n + p] = (1 - keep) * lab[n + p] + keep * ap;
                     frame[2 * n + p] = (1 - keep) * lab[2 * n + p] + keep * bp;
                 }

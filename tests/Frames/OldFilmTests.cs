@@ -14,9 +14,10 @@ namespace ColorKernels.Tests.Frames;
 /// frame, along the chained motion) at most half of per-frame's, rebalanced AuC within 0.5 of per-frame's, and the
 /// spread over frames of each frame's mean a and mean b at most half of per-frame's. Held here, what is met
 /// (docs/motion.md, "Old film"): on every clip rebalanced AuC within 0.5 and the short-term warping error below
-/// per-frame's; on the held-out clips (books, parrot) the short-term warping error at most half of per-frame's.
-/// Not held, not met: the car clips' warping errors (0.87-1.00 of per-frame's: grain at this 256-pixel width, where the
-/// flow runs at full resolution, leaves it 0.5 px off), the long-term errors (0.59-1.00) and most mean-ab spreads.
+/// per-frame's; on the books and parrot clips every target (short- and long-term warping error and the mean-ab
+/// spreads at most half of per-frame's; the blend's tolerance for the frame's noise was chosen looking at the first
+/// three of them, pan5-parrot and zoom-books were added after the choice). Not held, not met: the car clips' warping
+/// errors (short-term 0.93-0.98 of per-frame's, long-term 0.73-1.02) and their mean-ab spreads.
 /// </summary>
 public class OldFilmTests(ITestOutputHelper output)
 {
@@ -24,6 +25,7 @@ public class OldFilmTests(ITestOutputHelper output)
     {
         new object[] { "pan6" }, new object[] { "zoom" }, new object[] { "object" },
         new object[] { "pan6-books" }, new object[] { "zoom-parrot" }, new object[] { "object-books" },
+        new object[] { "pan5-parrot" }, new object[] { "zoom-books" },
     };
 
     public static MotionClip Clip(string name, OldFilm old, int frames = 12) => name switch
@@ -34,6 +36,8 @@ public class OldFilmTests(ITestOutputHelper output)
         "pan6-books" => MotionClips.Pan("books", -6, 2, frames, old: old),
         "zoom-parrot" => MotionClips.Zoom("parrot", frames: frames, old: old),
         "object-books" => MotionClips.MovingObject("books", "parrot", vx: 5, vy: -3, frames: frames, old: old),
+        "pan5-parrot" => MotionClips.Pan("parrot", 5, -2, frames, old: old),
+        "zoom-books" => MotionClips.Zoom("books", frames: frames, old: old),
         _ => throw new ArgumentException(name),
     };
 
@@ -55,5 +59,12 @@ public class OldFilmTests(ITestOutputHelper output)
         double bound = heldOut ? 0.5 : 1.0;
         Assert.True(motion.Warping.Short <= bound * perFrame.Warping.Short, $"short-term warping error {motion.Warping.Short:0.000} against per-frame {perFrame.Warping.Short:0.000} (at most {bound} of it)");
         Assert.True(motion.Scores.AucRebalanced >= perFrame.Scores.AucRebalanced - 0.5, $"rebalanced AuC {motion.Scores.AucRebalanced:0.00} against per-frame {perFrame.Scores.AucRebalanced:0.00}");
+        if (heldOut)
+        {
+            // The other targets, met on these clips since the blend's L test tolerates the frame's noise.
+            Assert.True(motion.Warping.Long <= 0.5 * perFrame.Warping.Long, $"long-term warping error {motion.Warping.Long:0.000} against per-frame {perFrame.Warping.Long:0.000} (at most half)");
+            Assert.True(motion.Spread.A <= 0.5 * perFrame.Spread.A && motion.Spread.B <= 0.5 * perFrame.Spread.B,
+                $"spread of the frames' mean a and b {motion.Spread.A:0.000}, {motion.Spread.B:0.000} against per-frame {perFrame.Spread.A:0.000}, {perFrame.Spread.B:0.000} (at most half)");
+        }
     }
 }

@@ -98,7 +98,8 @@ internal static partial class OpCases
                     // comparing the frame's own L instead would fail, and its L plane must stay the frame's.
                     float[] comparison = Enumerable.Range(0, n).Select(p => lab[p] + (p % 3 == 0 ? 1.5f : -0.5f)).ToArray();
                     // Half the pixels see a previous L close to their own once read at the gain and offset (1.1 L' - 4:
-                    // a warp of a still scene under flicker keeps them).
+                    // a warp of a still scene under flicker keeps them); of those, half within the tolerance (2.5 L units:
+                    // kept at full strength), half 3.3 off (kept less).
                     for (int p = 0; p < n; p += 2)
                         previous[p] = (comparison[p] + 4f) / 1.1f + (p % 4 == 0 ? 0f : 3f);
                     var tl = r.In("lab", Shape.Nchw(1, 3, h, w), lab);
@@ -106,8 +107,8 @@ internal static partial class OpCases
                     var tp = r.In("previous", Shape.Nchw(1, 3, h, w), previous);
                     var next = r.Out("next", Shape.Nchw(1, 3, h, w));
                     var flow = r.In("flow", Shape.Nchw(1, 2, fh, fw), f);
-                    r.Launch = () => FlowOps.StabilizeAlongFlow(tl, tc, tp, next, flow, 0.8f, 10f, reset, 1.1f, -4f);
-                    var (frame, after) = FlowReference.StabilizeAlongFlow(lab, comparison, previous, f, w, h, fw, fh, 0.8, 10, reset, 1.1, -4);
+                    r.Launch = () => FlowOps.StabilizeAlongFlow(tl, tc, tp, next, flow, 0.8f, 10f, reset, 1.1f, -4f, 2.5f);
+                    var (frame, after) = FlowReference.StabilizeAlongFlow(lab, comparison, previous, f, w, h, fw, fh, 0.8, 10, reset, 1.1, -4, 2.5);
                     r.Check("lab", tl, frame);
                     r.Check("next", next, after);
                 });
