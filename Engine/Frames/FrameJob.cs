@@ -109,6 +109,16 @@ public abstract class FrameJob
         _ => null,
     };
 
+    /// <summary>The index in the whole film of the first frame its source gives (a segment's first lead frame), else 0.</summary>
+    internal virtual long FirstFrameIndex => 0;
+
+    /// <summary>
+    /// How often the model runs on this job's frames, with the film's kept output (null when it runs on every
+    /// frame: a picture, an unstabilised film, <see cref="VideoOptions.PredictEvery"/> 1).
+    /// </summary>
+    internal PredictionCadence? CreateCadence() =>
+        Sequence is { Stabilize: true, PredictEvery: > 1 } options ? new PredictionCadence(options.PredictEvery, options.CutThreshold) : null;
+
     /// <summary>
     /// A picture file coloured into <paramref name="output"/> (written atomically; its format by extension),
     /// steered by <paramref name="hints"/> when given (see <see cref="ColorHint"/>).
@@ -145,8 +155,9 @@ public abstract class FrameJob
 /// <param name="Colorizer">A colourizer for it (fitted to a film keyframe's reference photos, for its shot), or null: the run's own.</param>
 /// <param name="Lead">Coloured only to bring the stabiliser's state to a segment's first frame (<see cref="Video.FilmSegment.LeadFrames"/>): not written.</param>
 /// <param name="Warm">Where its hint solve starts: the last solve of its shot (a steered film), or null: from zero.</param>
+/// <param name="Reuse">Its film's kept model output and whether it may decode that instead of running the model (<see cref="VideoOptions.PredictEvery"/>), or null: the model runs.</param>
 internal sealed record SourceFrame(ImageData Image, string Name, long? Microseconds = null, IReadOnlyList<ColorHint>? Hints = null, ColorPalette? Palette = null,
-    IColorizer? Colorizer = null, Models.HintWarmStart? Warm = null, bool Lead = false);
+    IColorizer? Colorizer = null, Models.HintWarmStart? Warm = null, bool Lead = false, FrameReuse? Reuse = null);
 
 /// <summary>Where a job's frames come from, read in order on the pipeline's reading thread.</summary>
 internal interface IFrameSource : IDisposable

@@ -165,6 +165,7 @@ public sealed class FramePipeline
             var palettes = frames.Select(f => f.Frame.Palette).ToList();
             var colorizers = frames.Select(f => f.Frame.Colorizer ?? colorizer).ToList();
             var warm = frames.Select(f => WarmStart ? f.Frame.Warm : null).ToList();
+            var reuse = frames.Select(f => f.Frame.Reuse).ToList();
             IReadOnlyList<ImageData> coloured;
             var clock = Stopwatch.StartNew();
             try
@@ -179,7 +180,7 @@ public sealed class FramePipeline
                     {
                     }
                     all.AddRange(Colour(colorizers[start], images.GetRange(start, end - start), hints.GetRange(start, end - start),
-                        palettes.GetRange(start, end - start), stages.GetRange(start, end - start), warm.GetRange(start, end - start)));
+                        palettes.GetRange(start, end - start), stages.GetRange(start, end - start), warm.GetRange(start, end - start), reuse.GetRange(start, end - start)));
                 }
                 coloured = all;
             }
@@ -284,10 +285,13 @@ public sealed class FramePipeline
                 }
                 else if (item.Frame is { } frame)
                 {
+                    bool startsShot = run.Steering?.StartsShot(run.Read) ?? false;
+                    if (run.Cadence is { } cadence)
+                        frame = frame with { Reuse = cadence.Next(frame.Image, run.Job.FirstFrameIndex + run.Read, startsShot) };
                     if (run.Steering is { } steering)
                     {
                         // Each frame's hint solve starts from the frame before's, except across a cut.
-                        if (steering.StartsShot(run.Read))
+                        if (startsShot)
                             run.Warm = new HintWarmStart();
                         frame = frame with
                         {
@@ -340,11 +344,12 @@ public sealed class FramePipeline
     /// by a round trip of its 8-bit pictures to Lab and back.
     /// </summary>
     private IReadOnlyList<ImageData> Colour(IColorizer? colorizer, IReadOnlyList<ImageData> images, IReadOnlyList<IReadOnlyList<ColorHint>?> hints, IReadOnlyList<ColorPalette?> palettes,
-        IReadOnlyList<IFrameStage?> stages, IReadOnlyList<HintWarmStart?> warm)
+        IReadOnlyList<IFrameStage?> stages, IReadOnlyList<HintWarmStart?> warm, IReadOnlyList<FrameReuse?> reuse)
     {
         bool staged = stages.Any(s => s is not null), hinted = hints.Any(h => h is { Count: > 0 }), steered = palettes.Any(p => p is not null);
         if (colorizer is CodebookColorizer palette)
-            return palette.ColorizeThroughLab(images, staged ? (i, lab) => stages[i]?.Blend(images[i], lab) : null, hinted ? hints : null, steered ? palettes : null, hinted ? warm : null);
+            return palette.ColorizeThroughLab(images, staged ? (i, lab) => stages[i]?.Blend(images[i], lab) : null, hinted ? hints : null, steered ? palettes : null, hinted ? warm : null,
+                reuse.Any(r => r is not null) ? reuse : null);
         if (steered)
             throw new UserErrorException("a keyframe palette needs a colourizer whose model gives a distribution (eccv16 or som-mlp)");
         if (hinted && colorizer is null)
@@ -455,6 +460,9 @@ public sealed class FramePipeline
         /// <summary>A steered film's hint propagation, carried from frame to frame within a shot (each solve starts from the last).</summary>
         public HintWarmStart Warm { get; set; } = new();
 
+        /// <summary>Which frames run the model and the film's kept output (null: the model runs on every frame).</summary>
+        public PredictionCadence? Cadence { get; } = job.CreateCadence();
+
         /// <summary>Frames taken from the queue so far: the index of the next.</summary>
         public int Read { get; set; }
 
@@ -494,6 +502,7 @@ public sealed class FramePipeline
             Sink?.Dispose();
             Stage?.Dispose();
             Steering?.Dispose();
+            Cadence?.Dispose();
         }
     }
 

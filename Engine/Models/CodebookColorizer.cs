@@ -100,7 +100,8 @@ internal abstract class CodebookColorizer : IColorizer
     /// (the frame pipeline's stages: the stabiliser blends there).
     /// </summary>
     internal IReadOnlyList<ImageData> ColorizeThroughLab(IReadOnlyList<ImageData> images, Action<int, Tensor<float>>? labStep,
-        IReadOnlyList<IReadOnlyList<ColorHint>?>? hints = null, IReadOnlyList<ColorPalette?>? palettes = null, IReadOnlyList<HintWarmStart?>? warm = null)
+        IReadOnlyList<IReadOnlyList<ColorHint>?>? hints = null, IReadOnlyList<ColorPalette?>? palettes = null, IReadOnlyList<HintWarmStart?>? warm = null,
+        IReadOnlyList<FrameReuse?>? reuse = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0)
@@ -110,7 +111,7 @@ internal abstract class CodebookColorizer : IColorizer
             CheckPalette(p);
         lock (gate)
         {
-            IReadOnlyList<Prediction> predictions = PredictUnlocked(images, keepLab: true);
+            IReadOnlyList<Prediction> predictions = reuse is null || !ReusesPredictions ? PredictUnlocked(images, keepLab: true) : PredictOrReuse(images, reuse);
             try
             {
                 var results = new ImageData[images.Count];
@@ -127,6 +128,62 @@ internal abstract class CodebookColorizer : IColorizer
                 foreach (Prediction p in predictions)
                     p.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether a film may decode this model's last output on the frames between its runs (<see cref="PredictionReuse"/>):
+    /// not for a model whose output depends on more than the frame (the hint network), nor for one with nothing to save.
+    /// </summary>
+    protected virtual bool ReusesPredictions => true;
+
+    /// <summary>
+    /// Each picture's prediction, the model run only on those that may not reuse their film's last output (in one
+    /// batch): in order, so a frame reuses what the frame before it in the same batch kept. Called under the lock.
+    /// </summary>
+    private IReadOnlyList<Prediction> PredictOrReuse(IReadOnlyList<ImageData> images, IReadOnlyList<FrameReuse?> reuse)
+    {
+        var predictions = new Prediction?[images.Count];
+        try
+        {
+            // A frame that asks to reuse, after one in this batch that runs, reuses that one's output: decided in
+            // order below, so the model runs first for every frame that cannot reuse what is kept before the batch.
+            var run = new List<int>();
+            for (int i = 0; i < images.Count; i++)
+                if (reuse[i] is not { Reuse: true } r || !r.Kept.CanReuse(this, images[i]) && !RunsEarlier(i))
+                    run.Add(i);
+            IReadOnlyList<Prediction> made = run.Count == 0 ? Array.Empty<Prediction>() : PredictUnlocked(run.Select(i => images[i]).ToList(), keepLab: true);
+            for (int k = 0; k < run.Count; k++)
+                predictions[run[k]] = made[k];
+            for (int i = 0; i < images.Count; i++)
+            {
+                if (predictions[i] is { } fresh)
+                    reuse[i]?.Kept.Keep(this, fresh);
+                else
+                {
+                    Prediction p = reuse[i]!.Kept.TryReuse(this, images[i]) ?? throw new InvalidOperationException("a reused prediction was not kept");
+                    predictions[i] = p;
+                    Tensor<float> lab = Device.Allocate<float>("lab", Shape.Nchw(1, 3, images[i].Height, images[i].Width));
+                    p.Lab = lab;
+                    LabOps.ImageToLab(Device, images[i], lab);
+                }
+            }
+            return predictions!;
+        }
+        catch
+        {
+            foreach (Prediction? p in predictions)
+                p?.Dispose();
+            throw;
+        }
+
+        // Whether an earlier frame of the same film in this batch runs the model (and so leaves an output to reuse).
+        bool RunsEarlier(int i)
+        {
+            for (int j = 0; j < i; j++)
+                if (reuse[j] is { } r && ReferenceEquals(r.Kept, reuse[i]!.Kept) && images[j].Width == images[i].Width && images[j].Height == images[i].Height)
+                    return true;
+            return false;
         }
     }
 

@@ -21,6 +21,9 @@ internal sealed class HintNetworkColorizer : NetworkColorizer
     protected override void PrepareOtherInputs(Tensor<float> networkInput) =>
         HintTable.Write(Device, Array.Empty<int>(), Array.Empty<float>(), networkInput, Network.Config);
 
+    /// <summary>Its output depends on the frame's hints too, which the film carries anew each frame: it runs on every frame.</summary>
+    protected override bool ReusesPredictions => false;
+
     /// <summary>The classification head's logits [1, 313, Size/4, Size/4] of picture <paramref name="slot"/>, kept as the prediction's <see cref="Prediction.ClassHead"/>.</summary>
     protected override void KeepOtherHeads(Prediction prediction, int slot)
     {

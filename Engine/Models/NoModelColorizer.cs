@@ -27,6 +27,9 @@ internal sealed class NoModelColorizer : CodebookColorizer
 
     public override int PreferredBatch => 1;
 
+    /// <summary>No model runs: nothing to save by reusing a frame's output.</summary>
+    protected override bool ReusesPredictions => false;
+
     protected override IReadOnlyList<Prediction> PredictUnlocked(IReadOnlyList<ImageData> images, bool keepLab)
     {
         var predictions = new List<Prediction>(images.Count);

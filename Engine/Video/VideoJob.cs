@@ -32,6 +32,8 @@ internal sealed class VideoJob : FrameJob
         }
     }
 
+    internal override long FirstFrameIndex => segment is { } s ? s.Start - s.Lead : 0;
+
     /// <summary>The frames the output gets: the segment's (its end, or the film's estimated end, less its start), else the film's.</summary>
     private int OutputFrames => segment is { } s ? Math.Max(0, (s.End ?? info.EstimatedFrames) - s.Start) : info.EstimatedFrames;
 

@@ -28,6 +28,25 @@ public sealed record VideoOptions
     /// </summary>
     internal bool FixedPixel { get; init; }
 
+    /// <summary>
+    /// Stabilised films: the model runs on every <c>PredictEvery</c>-th frame of a shot (and always on a shot's first
+    /// frame); the frames between decode its last output with their own L, and the stabiliser carries the colour
+    /// along the motion as on every frame. 1 runs the model on every frame. From 1 to 8, 2 by default: on clips of
+    /// known motion (docs/motion.md) 2 and 3 gave the warping errors and rebalanced AuC of 1 to within their noise,
+    /// while 2 colours a 720p film a quarter faster on 2 CPU cores and a 640 x 360 one nearly half as fast again
+    /// (perf/NOTES.md). Ignored when each frame is coloured on its own (<see cref="Stabilize"/> false) and for the
+    /// hint network (its output depends on each frame's hints).
+    /// </summary>
+    public int PredictEvery
+    {
+        get => predictEvery;
+        init => predictEvery = value is >= 1 and <= MaxPredictEvery ? value : throw new UserErrorException($"--predict-every {value}: expected 1 (the model on every frame) to {MaxPredictEvery}");
+    }
+    private readonly int predictEvery = 2;
+
+    /// <summary>The largest <see cref="PredictEvery"/>.</summary>
+    public const int MaxPredictEvery = 8;
+
     /// <summary>Stabilisation: the share of the previous frame's ab a point that stayed visible keeps (0 to below 1).</summary>
     public float Strength { get; init; } = 0.95f;
 

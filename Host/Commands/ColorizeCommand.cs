@@ -56,6 +56,12 @@ public static class ColorizeCommand
         {
             Description = "Videos: colour every frame on its own (by default colours are kept steady across frames, reset at scene cuts)",
         };
+        var predictEvery = new Option<int>("--predict-every")
+        {
+            Description = "Stabilised videos: run the model on every N-th frame of a shot (always on a shot's first), the frames between decoding its last prediction " +
+                "with their own lightness while the stabiliser carries the colour along the motion; 1 runs it on every frame (1 to " + Engine.Video.VideoOptions.MaxPredictEvery + ")",
+            DefaultValueFactory = _ => new Engine.Video.VideoOptions().PredictEvery,
+        };
         var segment = new Option<string?>("--segment")
         {
             Description = "Videos: colour only part of one film, to join with others (colorkernels join): START-END in frames (END not included: 0-1000, 1000-2000) " +
@@ -111,7 +117,7 @@ public static class ColorizeCommand
         };
         var command = new Command("colorize", "Colourize greyscale (or colour) pictures: the full-resolution L is kept and ab is predicted by the model.");
         options.AddTo(command);
-        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, segment, sequence, allowPartial, hints, palette, paletteFrom, paletteStrength, hintPaletteStrength, manifest, retryFailed })
+        foreach (Option option in new Option[] { model, temperature, size, batch, fused, reference, saveModel, referenceSteps, referenceSeconds, crf, perFrame, predictEvery, segment, sequence, allowPartial, hints, palette, paletteFrom, paletteStrength, hintPaletteStrength, manifest, retryFailed })
             command.Options.Add(option);
         command.SetAction(result => Cli.Guard(() =>
         {
@@ -132,10 +138,10 @@ public static class ColorizeCommand
                 if (result.GetValue(hints) is not null)
                     throw new UsageException($"--segment {filmSegment} with --hints: a segment is coloured without keyframes (colour the whole film to steer it)");
             }
-            // VideoOptions refuses a --crf out of range here, before the device opens.
+            // VideoOptions refuses a --crf or --predict-every out of range here, before the device opens.
             var videoOptions = UsageException.Of(() => new Engine.Video.VideoOptions
             {
-                Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame), AllowPartial = result.GetValue(allowPartial), Segment = filmSegment,
+                Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame), PredictEvery = result.GetValue(predictEvery), AllowPartial = result.GetValue(allowPartial), Segment = filmSegment,
             });
             string given = result.GetValue(model) ?? ModelFile.DefaultName;
             string path = ModelFile.DisplayName(given);

@@ -47,7 +47,8 @@ internal static class VideoBench
                 foreach (var (variant, colorizer, options) in new[]
                 {
                     ("ffmpeg alone (baseline)", (IColorizer)identity, new VideoOptions { Stabilize = false }), ("per frame", model, new VideoOptions { Stabilize = false }),
-                    ("fixed-pixel filter", model, new VideoOptions { FixedPixel = true }), ("along the motion", model, new VideoOptions()),
+                    ("fixed-pixel filter", model, new VideoOptions { FixedPixel = true, PredictEvery = 1 }), ("along the motion", model, new VideoOptions { PredictEvery = 1 }),
+                    ("  model every 2nd frame", model, new VideoOptions { PredictEvery = 2 }), ("  model every 3rd frame", model, new VideoOptions { PredictEvery = 3 }),
                 })
                 {
                     FrameJobReport report = variant.StartsWith("ffmpeg", StringComparison.Ordinal) ? baseline : Time(colorizer, clip, folder, options);

@@ -16,6 +16,7 @@ public class UsageExitCodeTests : CliFolder
     [InlineData("colorize IN/a.png -o OUT/a.png -t -1", "--temperature -1")]
     [InlineData("colorize IN/a.png -o OUT/a.png --device tpu", "--device 'tpu'")]
     [InlineData("colorize IN/a.png -o OUT/a.png --crf 99", "--crf 99")]
+    [InlineData("colorize IN/a.png -o OUT/a.png --predict-every 0", "--predict-every 0: expected 1")]
     [InlineData("desaturate IN/a.png -o OUT/ --format xyz", "--format 'xyz'")]
     [InlineData("train IN --out OUT --steps 0", "--steps 0")]
     [InlineData("train IN --out OUT --lr -1", "--lr -1")]
