@@ -155,9 +155,10 @@ public abstract class FrameJob
 /// <param name="Colorizer">A colourizer for it (fitted to a film keyframe's reference photos, for its shot), or null: the run's own.</param>
 /// <param name="Lead">Coloured only to bring the stabiliser's state to a segment's first frame (<see cref="Video.FilmSegment.LeadFrames"/>): not written.</param>
 /// <param name="Warm">Where its hint solve starts: the last solve of its shot (a steered film), or null: from zero.</param>
+/// <param name="ColorFrame">The colours a person gave this frame (a film's colour keyframe: <see cref="FilmKeyframe.ColorFrame"/>), or null.</param>
 /// <param name="Reuse">Its film's kept model output and whether it may decode that instead of running the model (<see cref="VideoOptions.PredictEvery"/>), or null: the model runs.</param>
 internal sealed record SourceFrame(ImageData Image, string Name, long? Microseconds = null, IReadOnlyList<ColorHint>? Hints = null, ColorPalette? Palette = null,
-    IColorizer? Colorizer = null, Models.HintWarmStart? Warm = null, bool Lead = false, FrameReuse? Reuse = null);
+    IColorizer? Colorizer = null, Models.HintWarmStart? Warm = null, bool Lead = false, FrameReuse? Reuse = null, ImageData? ColorFrame = null);
 
 /// <summary>Where a job's frames come from, read in order on the pipeline's reading thread.</summary>
 internal interface IFrameSource : IDisposable
@@ -191,6 +192,13 @@ internal interface IFrameStage : IDisposable
 {
     /// <summary>Works on a frame's Lab [1, 3, H, W] in place, given the greyscale <paramref name="input"/> it was coloured from.</summary>
     void Blend(ImageData input, Tensor<float> lab);
+
+    /// <summary>
+    /// For a frame whose colours a person gave (<see cref="FilmKeyframe.ColorFrame"/>: the Lab's ab are already
+    /// those): keeps them as they are and goes on from them, carrying them on more strongly than a model's colours
+    /// to the next cut (<see cref="VideoOptions.ColorFrameStrength"/>).
+    /// </summary>
+    void Take(ImageData input, Tensor<float> lab);
 
     /// <summary>The stage applied to an already coloured frame, through Lab and back.</summary>
     ImageData Apply(ImageData input, ImageData coloured);

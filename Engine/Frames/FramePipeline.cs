@@ -3,6 +3,8 @@ using System.Diagnostics;
 using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Tensors;
 
 namespace ColorKernels.Engine.Frames;
 
@@ -166,6 +168,7 @@ public sealed class FramePipeline
             var colorizers = frames.Select(f => f.Frame.Colorizer ?? colorizer).ToList();
             var warm = frames.Select(f => WarmStart ? f.Frame.Warm : null).ToList();
             var reuse = frames.Select(f => f.Frame.Reuse).ToList();
+            var colorFrames = frames.Select(f => f.Frame.ColorFrame).ToList();
             IReadOnlyList<ImageData> coloured;
             var clock = Stopwatch.StartNew();
             try
@@ -180,7 +183,8 @@ public sealed class FramePipeline
                     {
                     }
                     all.AddRange(Colour(colorizers[start], images.GetRange(start, end - start), hints.GetRange(start, end - start),
-                        palettes.GetRange(start, end - start), stages.GetRange(start, end - start), warm.GetRange(start, end - start), reuse.GetRange(start, end - start)));
+                        palettes.GetRange(start, end - start), stages.GetRange(start, end - start), warm.GetRange(start, end - start), reuse.GetRange(start, end - start),
+                        colorFrames.GetRange(start, end - start)));
                 }
                 coloured = all;
             }
@@ -296,6 +300,7 @@ public sealed class FramePipeline
                         frame = frame with
                         {
                             Hints = steering.HintsAt(run.Read), Palette = steering.PaletteAt(run.Read), Colorizer = steering.ColorizerAt(run.Read), Warm = run.Warm,
+                            ColorFrame = steering.ColorFrameAt(run.Read),
                         };
                     }
                     run.Read++;
@@ -344,14 +349,30 @@ public sealed class FramePipeline
     /// by a round trip of its 8-bit pictures to Lab and back.
     /// </summary>
     private IReadOnlyList<ImageData> Colour(IColorizer? colorizer, IReadOnlyList<ImageData> images, IReadOnlyList<IReadOnlyList<ColorHint>?> hints, IReadOnlyList<ColorPalette?> palettes,
-        IReadOnlyList<IFrameStage?> stages, IReadOnlyList<HintWarmStart?> warm, IReadOnlyList<FrameReuse?> reuse)
+        IReadOnlyList<IFrameStage?> stages, IReadOnlyList<HintWarmStart?> warm, IReadOnlyList<FrameReuse?> reuse, IReadOnlyList<ImageData?> colorFrames)
     {
-        bool staged = stages.Any(s => s is not null), hinted = hints.Any(h => h is { Count: > 0 }), steered = palettes.Any(p => p is not null);
+        bool staged = stages.Any(s => s is not null), hinted = hints.Any(h => h is { Count: > 0 }), steered = palettes.Any(p => p is not null),
+            keyed = colorFrames.Any(c => c is not null);
         if (colorizer is CodebookColorizer palette)
-            return palette.ColorizeThroughLab(images, staged ? (i, lab) => stages[i]?.Blend(images[i], lab) : null, hinted ? hints : null, steered ? palettes : null, hinted ? warm : null,
+        {
+            // A colour keyframe's frame takes the person's colours (its own L kept), and its stage goes on from them.
+            void Step(int i, Tensor<float> lab)
+            {
+                if (colorFrames[i] is { } colors)
+                {
+                    LabOps.SetAbFrom(palette.Device, colors, lab);
+                    stages[i]?.Take(images[i], lab);
+                }
+                else
+                    stages[i]?.Blend(images[i], lab);
+            }
+            return palette.ColorizeThroughLab(images, staged || keyed ? Step : (Action<int, Tensor<float>>?)null, hinted ? hints : null, steered ? palettes : null, hinted ? warm : null,
                 reuse.Any(r => r is not null) ? reuse : null);
+        }
         if (steered)
             throw new UserErrorException("a keyframe palette needs a colourizer whose model gives a distribution (eccv16 or som-mlp)");
+        if (keyed)
+            throw new UserErrorException("a colour keyframe needs a colourizer that colours through Lab (eccv16, som-mlp or none)");
         if (hinted && colorizer is null)
             throw new UserErrorException("colour hints need a colourizer (this run transforms pictures without one)");
         IReadOnlyList<ImageData> coloured = !hinted ? colorizer?.Colorize(images) ?? images.Select(perPicture!).ToList()

@@ -159,13 +159,18 @@ internal abstract class CodebookColorizer : IColorizer
             {
                 if (predictions[i] is { } fresh)
                     reuse[i]?.Kept.Keep(this, fresh);
-                else
+                else if (reuse[i]!.Kept.TryReuse(this, images[i]) is { } p)
                 {
-                    Prediction p = reuse[i]!.Kept.TryReuse(this, images[i]) ?? throw new InvalidOperationException("a reused prediction was not kept");
                     predictions[i] = p;
                     Tensor<float> lab = Device.Allocate<float>("lab", Shape.Nchw(1, 3, images[i].Height, images[i].Width));
                     p.Lab = lab;
                     LabOps.ImageToLab(Device, images[i], lab);
+                }
+                else
+                {
+                    // What the frame before it in this batch kept cannot serve (its grid is too fine): the model runs.
+                    predictions[i] = PredictUnlocked(new[] { images[i] }, keepLab: true)[0];
+                    reuse[i]!.Kept.Keep(this, predictions[i]!);
                 }
             }
             return predictions!;

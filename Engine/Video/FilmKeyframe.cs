@@ -19,6 +19,9 @@ public sealed record FilmKeyframe
     /// <summary>The most keyframes one film takes.</summary>
     public const int MaxKeyframes = 100_000;
 
+    /// <summary>The most keyframes with a <see cref="ColorFrame"/> one film's file takes (each is held in memory for the run).</summary>
+    public const int MaxColorFrames = 100;
+
     /// <summary>The frame's index from 0; null when <see cref="Time"/> names it.</summary>
     public int? Frame { get; init; }
 
@@ -41,6 +44,16 @@ public sealed record FilmKeyframe
     /// first reference) to its next reference or its end; null: the run's model.
     /// </summary>
     public IReadOnlyList<string>? ReferencePhotos { get; init; }
+
+    /// <summary>
+    /// A colour picture of this very frame (the film's frame size), coloured by a person (a keyframe coloured by
+    /// hand in an image editor), or null. The frame takes its colours: its ab become the picture's (the film's own
+    /// L kept, the picture's L unused), and the stabiliser carries them along the motion to the shot's end,
+    /// keeping <see cref="VideoOptions.ColorFrameStrength"/> of them where a point stayed visible instead of the
+    /// <see cref="VideoOptions.Strength"/> it keeps of a model's guess; what enters the picture takes the model's
+    /// colours (give the same picture as <see cref="ReferencePhotos"/> to colour it like the keyframe).
+    /// </summary>
+    public ImageData? ColorFrame { get; init; }
 
     /// <summary>The strength of <see cref="PalettePhoto"/>'s palette (0 to 10).</summary>
     public double PalettePhotoStrength { get; init; } = ColorPalette.DefaultStrength;
@@ -139,10 +152,13 @@ internal static class KeyframePlacement
                 throw new UserErrorException($"{where} ({k}): a palette and a palette photo; give one of them");
             if (k.ReferencePhotos is { Count: 0 })
                 throw new UserErrorException($"{where} ({k}): no reference photos in its list");
-            if (k.Hints.Count == 0 && k.Palette is null && k.PalettePhoto is null && k.ReferencePhotos is null)
-                throw new UserErrorException($"{where} ({k}): no hints, no palette and no reference");
+            if (k.Hints.Count == 0 && k.Palette is null && k.PalettePhoto is null && k.ReferencePhotos is null && k.ColorFrame is null)
+                throw new UserErrorException($"{where} ({k}): no hints, no palette, no reference and no colour frame");
             if (width > 0)
+            {
                 CheckHints(k, width, height, where);
+                CheckColorFrame(k, width, height, where);
+            }
             ColorPalette.CheckStrength(k.PalettePhotoStrength, $"{where} ({k}): palette strength");
             k.Palette?.CheckSettings();
             placed.Add(new PlacedKeyframe(frame, k, i));
@@ -150,6 +166,13 @@ internal static class KeyframePlacement
         if (placed.GroupBy(p => p.Frame).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new UserErrorException($"keyframes {string.Join(" and ", twice.Select(p => p.Index))} both name frame {twice.Key}; give one keyframe a frame");
         return placed.OrderBy(p => p.Frame).ToList();
+    }
+
+    /// <summary>Refuses a keyframe's colour frame of another size than the film's <paramref name="width"/> x <paramref name="height"/> frames.</summary>
+    public static void CheckColorFrame(FilmKeyframe k, int width, int height, string where)
+    {
+        if (k.ColorFrame is { } c && (c.Width != width || c.Height != height))
+            throw new UserErrorException($"{where} ({k}): its colour frame is {c.Width}x{c.Height}, the film's frames {width}x{height}: give a colour picture of that very frame");
     }
 
     /// <summary>Refuses a keyframe hint outside the film's <paramref name="width"/> x <paramref name="height"/> frames.</summary>

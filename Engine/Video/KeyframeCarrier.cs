@@ -33,6 +33,13 @@ internal sealed class FilmSteering : IDisposable
         return null;
     }
 
+    private readonly Dictionary<int, ImageData> colorFrames = new();
+
+    /// <summary>The colour picture a person gave of <paramref name="frame"/> (its colours taken as they are: <see cref="FilmKeyframe.ColorFrame"/>), or null.</summary>
+    public ImageData? ColorFrameAt(int frame) => colorFrames.TryGetValue(frame, out ImageData? c) ? c : null;
+
+    internal void SetColorFrame(int frame, ImageData colors) => colorFrames[frame] = colors;
+
     /// <summary>Frames the carrying pass read (it stops once nothing more is carried).</summary>
     public int FramesRead { get; set; }
 
@@ -179,7 +186,10 @@ internal static class KeyframeCarrier
                     width = image.Width;
                     height = image.Height;
                     foreach (PlacedKeyframe k in keyframes)
+                    {
                         KeyframePlacement.CheckHints(k.Keyframe, width, height, $"keyframe {k.Index}");
+                        KeyframePlacement.CheckColorFrame(k.Keyframe, width, height, $"keyframe {k.Index}");
+                    }
                     flow = new OpticalFlow(device, width, height);
                     lab = device.Allocate<float>("keyframes.lab", Shape.Nchw(1, 3, height, width));
                 }
@@ -231,6 +241,8 @@ internal static class KeyframeCarrier
                         ?? (k.PalettePhoto is { } photo ? ColorPalette.FromImage(device, photo) with { Strength = k.PalettePhotoStrength } : null);
                     if (palette is not null)
                         palettes.Set(t, shotStart, palette);
+                    if (k.ColorFrame is { } colors)
+                        steering.SetColorFrame(t, colors);
                     if (k.ReferencePhotos is { } photos)
                     {
                         // One fit per set of photos per film, on this device.

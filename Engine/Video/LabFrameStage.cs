@@ -24,6 +24,8 @@ internal abstract class LabFrameStage : Frames.IFrameStage
 
     public abstract void Blend(ImageData input, Tensor<float> frameLab);
 
+    public abstract void Take(ImageData input, Tensor<float> frameLab);
+
     /// <summary>The stage applied to <paramref name="coloured"/>, given the greyscale <paramref name="input"/> it was coloured from.</summary>
     public ImageData Apply(ImageData input, ImageData coloured)
     {

@@ -38,20 +38,31 @@ internal sealed class MotionStabilizer : LabFrameStage
     /// </summary>
     internal const double ToleranceFactor = 2, ToleranceCap = 0.6;
 
-    public override void Blend(ImageData input, Tensor<float> frameLab)
+    public override void Blend(ImageData input, Tensor<float> frameLab) => Step(frameLab, taken: false);
+
+    /// <summary>A frame whose colours a person gave: kept as they are (nothing blended in), then carried at <see cref="VideoOptions.ColorFrameStrength"/> to the next cut.</summary>
+    public override void Take(ImageData input, Tensor<float> frameLab) => Step(frameLab, taken: true);
+
+    /// <summary>Whether the running colour comes from a person's colour keyframe (since the last cut).</summary>
+    private bool keyed;
+
+    private void Step(Tensor<float> frameLab, bool taken)
     {
         // A cut is judged after the motion is taken out: a fast pan changes every pixel's grey, but the frame
         // before, moved along the flow, still matches it. The threshold is VideoOptions.CutThreshold's grey
         // levels (0-255) in L units.
-        bool reset = !flow.Next(frameLab) || flow.MotionCompensatedDifference() > options.CutThreshold * 100.0 / 255;
-        if (reset && frames > 0)
+        bool cut = !flow.Next(frameLab) || flow.MotionCompensatedDifference() > options.CutThreshold * 100.0 / 255;
+        if (cut && frames > 0)
             cuts++;
         frames++;
+        bool reset = cut || taken;
+        keyed = taken || keyed && !cut;
+        float strength = keyed ? options.ColorFrameStrength : options.Strength;
         // Grain makes two samples of one point differ by a few L units on every frame: differences of the frame's own
         // noise level release nothing (issue #41: under grain sd 6 the plain test kept about 0.7 instead of 0.95).
         double difference = flow.MotionCompensatedDifference();
         float tolerance = reset || !double.IsFinite(difference) ? 0f : (float)Math.Min(ToleranceFactor * difference, ToleranceCap * options.Threshold);
-        FlowOps.StabilizeAlongFlow(frameLab, flow.Comparison, previous, next, flow.Flow, options.Strength, options.Threshold, reset, flow.Tone.Gain, flow.Tone.Offset, tolerance);
+        FlowOps.StabilizeAlongFlow(frameLab, flow.Comparison, previous, next, flow.Flow, strength, options.Threshold, reset, flow.Tone.Gain, flow.Tone.Offset, tolerance);
         (previous, next) = (next, previous);
     }
 

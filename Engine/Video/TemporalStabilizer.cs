@@ -26,9 +26,23 @@ internal sealed class TemporalStabilizer : LabFrameStage
 
     public override int Cuts => cuts.Count;
 
+    private bool keyed;
+
     /// <summary>Blends a frame's Lab (in place) with the previous output's, unless the frame starts a new scene.</summary>
-    public override void Blend(ImageData input, Tensor<float> frameLab) =>
-        TemporalOps.StabilizeAb(frameLab, previous, options.Strength, options.Threshold, cuts.Starts(input.Rgb8!));
+    public override void Blend(ImageData input, Tensor<float> frameLab)
+    {
+        bool reset = cuts.Starts(input.Rgb8!);
+        keyed &= !reset;
+        TemporalOps.StabilizeAb(frameLab, previous, keyed ? options.ColorFrameStrength : options.Strength, options.Threshold, reset);
+    }
+
+    /// <summary>A frame whose colours a person gave: kept as they are, and carried more strongly to the next cut.</summary>
+    public override void Take(ImageData input, Tensor<float> frameLab)
+    {
+        cuts.Starts(input.Rgb8!);
+        TemporalOps.StabilizeAb(frameLab, previous, options.Strength, options.Threshold, reset: true);
+        keyed = true;
+    }
 
     public override void Dispose()
     {

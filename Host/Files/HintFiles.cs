@@ -70,7 +70,8 @@ public static class HintFiles
     /// file does, and may give its shot a palette: "palette" (colours) or "paletteFrom" (a colour photo, its
     /// path relative to the file's folder), with "paletteStrength" (0 to 10, default 1), and reference photos:
     /// "reference" (a photo's path or a list of them, relative to the file's folder; a SOM + MLP model is fitted to
-    /// them and colours the shot, as <c>colorize --reference</c> colours a whole film). A picture's file
+    /// them and colours the shot, as <c>colorize --reference</c> colours a whole film), and "colorFrame" (the path of a
+    /// colour picture of that very frame, coloured by a person: <see cref="FilmKeyframe.ColorFrame"/>). A picture's file
     /// (<c>{"hints": [...]}</c>) is one keyframe on frame 0. Hint places are checked against the film's frames
     /// when the job takes the keyframes (<see cref="Engine.Frames.FrameJob.WithKeyframes"/>), with the frames and times.
     /// </summary>
@@ -99,7 +100,7 @@ public static class HintFiles
             if (count > FilmKeyframe.MaxKeyframes)
                 throw new UserErrorException($"{name}: {count} keyframes, at most {FilmKeyframe.MaxKeyframes}");
             var keyframes = new List<FilmKeyframe>(count);
-            int index = 0;
+            int index = 0, colorFrames = 0;
             foreach (JsonElement entry in list.EnumerateArray())
             {
                 string where = $"{name}: keyframe {index}";
@@ -117,8 +118,8 @@ public static class HintFiles
                         // Found by the mutation test: the reader accepts the bytes and throws only when the name is read.
                         throw new UserErrorException($"{where}: a field's name is not valid UTF-8");
                     }
-                    if (field is not ("frame" or "time" or "hints" or "palette" or "paletteFrom" or "paletteStrength" or "reference"))
-                        throw new UserErrorException($"{where}: unknown field \"{Cli.OneLine(field)}\" (a keyframe has frame or time, hints, palette or paletteFrom, paletteStrength, reference)");
+                    if (field is not ("frame" or "time" or "hints" or "palette" or "paletteFrom" or "paletteStrength" or "reference" or "colorFrame"))
+                        throw new UserErrorException($"{where}: unknown field \"{Cli.OneLine(field)}\" (a keyframe has frame or time, hints, palette or paletteFrom, paletteStrength, reference, colorFrame)");
                 }
                 bool hasFrame = entry.TryGetProperty("frame", out _), hasTime = entry.TryGetProperty("time", out JsonElement time);
                 if (hasFrame == hasTime)
@@ -186,8 +187,22 @@ public static class HintFiles
                     }
                     keyframe = keyframe with { ReferencePhotos = photos };
                 }
-                if (keyframe.Hints.Count == 0 && keyframe.Palette is null && keyframe.PalettePhoto is null && keyframe.ReferencePhotos is null)
-                    throw new UserErrorException($"{where}: no hints, no palette and no reference");
+                if (entry.TryGetProperty("colorFrame", out JsonElement colorFrame))
+                {
+                    // Each is held in memory for the run: a bound on how many, as on everything a file can ask for.
+                    if (++colorFrames > FilmKeyframe.MaxColorFrames)
+                        throw new UserErrorException($"{where}: more than {FilmKeyframe.MaxColorFrames} colour frames in one film");
+                    if (folder is null)
+                        throw new UserErrorException($"{where}: \"colorFrame\" names a file, which only the command line reads");
+                    if (colorFrame.ValueKind != JsonValueKind.String)
+                        throw new UserErrorException($"{where}: \"colorFrame\" must be the path of a colour picture of that frame");
+                    string framePath = Path.Combine(folder, Text(colorFrame, "\"colorFrame\""));
+                    if (!File.Exists(framePath))
+                        throw new UserErrorException($"{where}: \"colorFrame\" '{Cli.OneLine(framePath)}': no such file");
+                    keyframe = keyframe with { ColorFrame = Guarded(() => Engine.Imaging.ImageIO.Load(framePath, maxPixels), where) };
+                }
+                if (keyframe.Hints.Count == 0 && keyframe.Palette is null && keyframe.PalettePhoto is null && keyframe.ReferencePhotos is null && keyframe.ColorFrame is null)
+                    throw new UserErrorException($"{where}: no hints, no palette, no reference and no colour frame");
                 keyframes.Add(keyframe);
                 index++;
             }

@@ -59,10 +59,12 @@ public class FilmHintCliTests : CliFolder
     [InlineData("""{"keyframes": [{"time": "0:0:0:1", "hints": []}]}""", "keyframe 0: \"time\" '0:0:0:1': expected HH:MM:SS.mmm")]
     [InlineData("""{"keyframes": [{"frame": 0, "palette": "red"}]}""", "keyframe 0: colour 'red': expected #rrggbb")]
     [InlineData("""{"keyframes": [{"frame": 0, "paletteFrom": "missing.jpg"}]}""", "keyframe 0: \"paletteFrom\"")]
-    [InlineData("""{"keyframes": [{"frame": 0}]}""", "keyframe 0: no hints, no palette and no reference")]
+    [InlineData("""{"keyframes": [{"frame": 0}]}""", "keyframe 0: no hints, no palette, no reference and no colour frame")]
     [InlineData("""{"keyframes": [{"frame": 0, "reference": ["a.jpg", 3]}]}""", "keyframe 0: \"reference\" must be a colour photo's path")]
     [InlineData("""{"keyframes": [{"frame": 0, "reference": "missing.jpg"}]}""", "keyframe 0: \"reference\"")]
     [InlineData("""{"keyframes": [{"frame": 0, "hints": [{"x": 1, "y": 1, "color": "#ff0000"}]}, 3]}""", "keyframe 1: expected an object")]
+    [InlineData("""{"keyframes": [{"frame": 0, "colorFrame": "missing.png"}]}""", "keyframe 0: \"colorFrame\"")]
+    [InlineData("""{"keyframes": [{"frame": 0, "colorFrame": 3}]}""", "keyframe 0: \"colorFrame\" must be the path of a colour picture of that frame")]
     [InlineData("""{"keyframes": []}""", "no keyframes")]
     [InlineData("""{"frames": []}""", "expected {\"keyframes\": [")]
     public void A_bad_keyframes_file_is_one_line_naming_the_keyframe_exit_2_and_nothing_written(string json, string message)
@@ -92,6 +94,33 @@ public class FilmHintCliTests : CliFolder
         Assert.Equal(2, timed.ExitCode);
         Assert.Contains("these frames have no times; name the frame by its number", timed.Stderr);
         Assert.False(Directory.Exists(P("timed")) && Directory.EnumerateFiles(P("timed")).Any());
+    }
+
+    [Fact]
+    public void A_colour_frame_colours_its_keyframe_and_is_carried_through_the_shot()
+    {
+        // The fixture clip (12 frames of 96 x 64, one shot): frame 4 coloured by a person, here all one brick red.
+        ImageIO.Save(P("frame-4.png"), ImageData.FromRgb8(96, 64, Enumerable.Range(0, 96 * 64).SelectMany(_ => new byte[] { 0xc0, 0x30, 0x20 }).ToArray()));
+        File.WriteAllText(P("clip.json"), """{"keyframes": [{"frame": 4, "colorFrame": "frame-4.png"}]}""");
+        var keyed = CliRunner.Run(dir, "colorize", TestData.Fixture("clip.mp4"), "-o", P("keyed.mp4"), "--hints", P("clip.json"));
+        var automatic = CliRunner.Run(dir, "colorize", TestData.Fixture("clip.mp4"), "-o", P("auto.mp4"));
+        Assert.True(keyed.ExitCode == 0 && automatic.ExitCode == 0, keyed.Stdout + keyed.Stderr + automatic.Stderr);
+        var red = ColorHint.FromColor(0, 0, "#c03020");
+        double Away(string film, int t)
+        {
+            var (a, b) = AbAt(Frame(P(film), t), 48, 32);
+            return Math.Sqrt(Math.Pow(a - red.A, 2) + Math.Pow(b - red.B, 2));
+        }
+        // The keyframe takes the given chroma on its own lightness (H.264's 4:2:0 chroma keeps it within a few units);
+        // the shot's later frames keep most of it, the frames before are the automatic film's.
+        Assert.True(Away("keyed.mp4", 4) < 8, $"frame 4: {Away("keyed.mp4", 4):F1} ab from the colour frame's");
+        Assert.True(Away("keyed.mp4", 11) < Away("auto.mp4", 11) / 2, $"frame 11: {Away("keyed.mp4", 11):F1} ab from the colour frame's, the automatic film {Away("auto.mp4", 11):F1}");
+        Assert.True(Math.Abs(Away("keyed.mp4", 2) - Away("auto.mp4", 2)) < 2, $"frame 2: {Away("keyed.mp4", 2):F1} against {Away("auto.mp4", 2):F1}");
+
+        // A colour frame of another size is refused before decoding: one line, exit 2, nothing written.
+        ImageIO.Save(P("small.png"), ImageData.FromRgb8(32, 32, new byte[32 * 32 * 3]));
+        AssertBadHintsFileRefused(TestData.Fixture("clip.mp4"), "small.mp4", """{"keyframes": [{"frame": 4, "colorFrame": "small.png"}]}""",
+            "keyframe 0 (frame 4): its colour frame is 32x32, the film's frames 96x64");
     }
 
     [Fact]

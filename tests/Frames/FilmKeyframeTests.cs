@@ -187,6 +187,31 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_colour_frame_is_taken_on_its_frame_carried_through_its_shot_and_stopped_by_the_cut()
+    {
+        // Two shots (a pan over the books, a cut, a pan over the car); frame 1 of the first given in its true colours.
+        MotionClip first = MotionClips.Pan("books", -3, 1, frames: 6), second = MotionClips.Pan("car", 2, 1, frames: 4);
+        var frames = first.GreyFrames().Concat(second.GreyFrames()).ToList();
+        var truth = first.Colour.Concat(second.Colour).ToList();
+        using IColorizer colorizer = Colorizer.Open(device, "default");
+        var automatic = new List<ImageData>();
+        var keyed = new List<ImageData>();
+        new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, automatic.Add));
+        var colours = ImageData.FromRgb8(first.Width, first.Height, first.Colour[1]);
+        new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, keyed.Add).WithKeyframes(new[] { new FilmKeyframe { Frame = 1, ColorFrame = colours } }));
+        double Error(IReadOnlyList<ImageData> got, int t) => got[t].Rgb8!.Zip(truth[t], (g, r) => Math.Abs(g - r)).Average();
+        // Before the keyframe and from the cut on: the automatic film, byte for byte (nothing goes back, nothing crosses).
+        Assert.Equal(automatic[0].Rgb8, keyed[0].Rgb8);
+        for (int t = 6; t < 10; t++)
+            Assert.Equal(automatic[t].Rgb8, keyed[t].Rgb8);
+        // The keyframe: the true colours on the film's own L (which is the truth's): within rounding of the truth.
+        Assert.True(Error(keyed, 1) < 1, $"frame 1: mean |RGB error| {Error(keyed, 1):F2}");
+        // The rest of the shot keeps most of them where the pan carries them (new content at the edge is the model's).
+        for (int t = 2; t < 6; t++)
+            Assert.True(Error(keyed, t) < Error(automatic, t) / 2, $"frame {t}: mean |RGB error| {Error(keyed, t):F2} keyed, {Error(automatic, t):F2} automatic");
+    }
+
+    [Fact]
     public void Each_frames_hint_solve_starts_from_the_frame_before_within_a_shot_and_ends_near_a_solve_from_zero()
     {
         // Two shots, hints carried through each. Warm-started, a frame's solve takes 25 steps from the last frame's

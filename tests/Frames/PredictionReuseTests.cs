@@ -20,6 +20,9 @@ public sealed class PredictionReuseTests(ITestOutputHelper output)
 {
     private readonly ComputeDevice device = TestDevices.Get("cpu:0");
 
+    // The built-in model's grid is 28 x 28 cells: at 144 x 112 a cell is at least 4 pixels a side, so frames may reuse.
+    private const int W = 144, H = 112;
+
     private static ImageData Flat(byte level) => ImageData.FromRgb8(8, 8, Enumerable.Repeat(level, 8 * 8 * 3).ToArray());
 
     [Fact]
@@ -58,7 +61,7 @@ public sealed class PredictionReuseTests(ITestOutputHelper output)
         // Identical frames: the kept output is exactly what the model would give again, so a frame that decodes it
         // with its own L must come out as the frame whose model ran.
         using IColorizer colorizer = Colorizer.Open(device, "default");
-        IReadOnlyList<ImageData> frames = MotionClips.Pan("car", 0, 0, frames: 6, w: 72, h: 48).GreyFrames();
+        IReadOnlyList<ImageData> frames = MotionClips.Pan("car", 0, 0, frames: 6, w: W, h: H).GreyFrames();
         // In batches of 4 as a GPU takes them, a frame reuses what an earlier frame of its batch kept.
         List<byte[]> every = Colour(colorizer, frames, 1), fourth = Colour(colorizer, frames, 4), batched = Colour(colorizer, frames, 4, batch: 4);
         Assert.Equal(6, fourth.Count);
@@ -70,13 +73,25 @@ public sealed class PredictionReuseTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_film_whose_frames_are_small_beside_the_models_grid_runs_the_model_on_every_frame()
+    {
+        // At 72 x 48 a cell of the 28 x 28 grid is under 4 pixels a side: an older prediction would show a moving edge
+        // a frame late, so no frame reuses one, and the film is the one with the model on every frame.
+        using IColorizer colorizer = Colorizer.Open(device, "default");
+        IReadOnlyList<ImageData> frames = MotionClips.Pan("books", -6, 2, frames: 5, w: 72, h: 48).GreyFrames();
+        List<byte[]> every = Colour(colorizer, frames, 1), fourth = Colour(colorizer, frames, 4);
+        for (int t = 0; t < frames.Count; t++)
+            Assert.Equal(every[t], fourth[t]);
+    }
+
+    [Fact]
     public void Frames_between_the_models_runs_take_their_own_light_and_a_cut_runs_the_model()
     {
         using IColorizer colorizer = Colorizer.Open(device, "default");
         // Five frames of a pan over the car, then a cut to five of a pan over the books (the cut at frame 5, which
         // the cadence of 4 would otherwise skip).
-        var frames = MotionClips.Pan("car", 6, 2, frames: 5, w: 72, h: 48).GreyFrames()
-            .Concat(MotionClips.Pan("books", -6, 2, frames: 5, w: 72, h: 48).GreyFrames()).ToList();
+        var frames = MotionClips.Pan("car", 6, 2, frames: 5, w: W, h: H).GreyFrames()
+            .Concat(MotionClips.Pan("books", -6, 2, frames: 5, w: W, h: H).GreyFrames()).ToList();
         List<byte[]> every = Colour(colorizer, frames, 1), fourth = Colour(colorizer, frames, 4);
         for (int t = 0; t < frames.Count; t++)
         {
@@ -92,7 +107,7 @@ public sealed class PredictionReuseTests(ITestOutputHelper output)
                 // Decoded from an older prediction: a little off the model's own, never a shot's worth.
                 Assert.True(apart is > 0 and < 1.5, $"frame {t}: {apart:F3}");
             // Each frame keeps its own light: the output's grey is the input's (to the rounding of Lab -> sRGB).
-            double grey = Enumerable.Range(0, 72 * 48).Average(i =>
+            double grey = Enumerable.Range(0, W * H).Average(i =>
                 Math.Abs(0.299 * fourth[t][3 * i] + 0.587 * fourth[t][3 * i + 1] + 0.114 * fourth[t][3 * i + 2] - frames[t].Rgb8![3 * i]));
             Assert.True(grey < 3, $"frame {t}: grey {grey:F2} from its own");
         }
