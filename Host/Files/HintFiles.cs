@@ -158,14 +158,7 @@ public static class HintFiles
                 }
                 else if (hasPhoto)
                 {
-                    if (folder is null)
-                        throw new UserErrorException($"{where}: \"paletteFrom\" names a file, which only the command line reads; give \"palette\" colours here");
-                    if (photo.ValueKind != JsonValueKind.String)
-                        throw new UserErrorException($"{where}: \"paletteFrom\" must be a photo's path");
-                    string photoPath = Path.Combine(folder, Text(photo, "\"paletteFrom\""));
-                    if (!File.Exists(photoPath))
-                        throw new UserErrorException($"{where}: \"paletteFrom\" '{photoPath}': no such file");
-                    keyframe = keyframe with { PalettePhoto = Guarded(() => Engine.Imaging.ImageIO.Load(photoPath, maxPixels), where), PalettePhotoStrength = strength };
+                    keyframe = keyframe with { PalettePhoto = Picture(photo, "paletteFrom", "a photo's path", "; give \"palette\" colours here", where, folder, maxPixels), PalettePhotoStrength = strength };
                 }
                 else if (entry.TryGetProperty("paletteStrength", out _))
                     throw new UserErrorException($"{where}: \"paletteStrength\" without \"palette\" or \"paletteFrom\"");
@@ -192,14 +185,7 @@ public static class HintFiles
                     // Each is held in memory for the run: a bound on how many, as on everything a file can ask for.
                     if (++colorFrames > FilmKeyframe.MaxColorFrames)
                         throw new UserErrorException($"{where}: more than {FilmKeyframe.MaxColorFrames} colour frames in one film");
-                    if (folder is null)
-                        throw new UserErrorException($"{where}: \"colorFrame\" names a file, which only the command line reads");
-                    if (colorFrame.ValueKind != JsonValueKind.String)
-                        throw new UserErrorException($"{where}: \"colorFrame\" must be the path of a colour picture of that frame");
-                    string framePath = Path.Combine(folder, Text(colorFrame, "\"colorFrame\""));
-                    if (!File.Exists(framePath))
-                        throw new UserErrorException($"{where}: \"colorFrame\" '{Cli.OneLine(framePath)}': no such file");
-                    keyframe = keyframe with { ColorFrame = Guarded(() => Engine.Imaging.ImageIO.Load(framePath, maxPixels), where) };
+                    keyframe = keyframe with { ColorFrame = Picture(colorFrame, "colorFrame", "the path of a colour picture of that frame", "", where, folder, maxPixels) };
                 }
                 if (keyframe.Hints.Count == 0 && keyframe.Palette is null && keyframe.PalettePhoto is null && keyframe.ReferencePhotos is null && keyframe.ColorFrame is null)
                     throw new UserErrorException($"{where}: no hints, no palette, no reference and no colour frame");
@@ -208,6 +194,22 @@ public static class HintFiles
             }
             return keyframes;
         }
+    }
+
+    /// <summary>
+    /// A picture a keyframe's <paramref name="field"/> names by its path, relative to the file's <paramref name="folder"/>,
+    /// loaded within <paramref name="maxPixels"/>; refused, with <paramref name="pageAdvice"/>, where no folder is given (the page).
+    /// </summary>
+    private static Engine.Imaging.ImageData Picture(JsonElement value, string field, string expected, string pageAdvice, string where, string? folder, long maxPixels)
+    {
+        if (folder is null)
+            throw new UserErrorException($"{where}: \"{field}\" names a file, which only the command line reads{pageAdvice}");
+        if (value.ValueKind != JsonValueKind.String)
+            throw new UserErrorException($"{where}: \"{field}\" must be {expected}");
+        string path = Path.Combine(folder, Text(value, $"\"{field}\""));
+        if (!File.Exists(path))
+            throw new UserErrorException($"{where}: \"{field}\" '{Cli.OneLine(path)}': no such file");
+        return Guarded(() => Engine.Imaging.ImageIO.Load(path, maxPixels), where);
     }
 
     private static TimeSpan Time(string text, string where) => Guarded(() => FilmKeyframe.ParseTime(text, "\"time\""), where);
