@@ -65,6 +65,7 @@ public class FilmHintCliTests : CliFolder
     [InlineData("""{"keyframes": [{"frame": 0, "hints": [{"x": 1, "y": 1, "color": "#ff0000"}]}, 3]}""", "keyframe 1: expected an object")]
     [InlineData("""{"keyframes": [{"frame": 0, "colorFrame": "missing.png"}]}""", "keyframe 0: \"colorFrame\"")]
     [InlineData("""{"keyframes": [{"frame": 0, "colorFrame": 3}]}""", "keyframe 0: \"colorFrame\" must be the path of a colour picture of that frame")]
+    [InlineData("""{"keyframes": [{"frame": 0, "colorFrame": "bad.json"}]}""", "keyframe 0: ")]
     [InlineData("""{"keyframes": []}""", "no keyframes")]
     [InlineData("""{"frames": []}""", "expected {\"keyframes\": [")]
     public void A_bad_keyframes_file_is_one_line_naming_the_keyframe_exit_2_and_nothing_written(string json, string message)
