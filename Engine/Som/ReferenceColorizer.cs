@@ -47,4 +47,12 @@ public static class ReferenceColorizer
         SomMlpSettings settings = Settings(size ?? DefaultWorkingSize, steps, timeLimit);
         return SomMlpTrainer.Train(device, references, settings, (_, _) => { }, skip);
     }
+
+    /// <summary>The same fit to pictures in memory (a film's colour frame), at the default size and steps.</summary>
+    internal static SomMlpModel FitPictures(Devices.ComputeDevice device, IReadOnlyList<Imaging.ImageData> pictures)
+    {
+        var names = pictures.Select((_, i) => $"picture {i}").ToList();
+        return SomMlpTrainer.Train(device, names, Settings(DefaultWorkingSize, DefaultSteps, null), (_, _) => { },
+            skipped => throw new UserErrorException(skipped), load: name => pictures[names.IndexOf(name)]).Model;
+    }
 }

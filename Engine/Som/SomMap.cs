@@ -221,7 +221,11 @@ internal sealed class SomMap
     }
 
     /// <summary>Up to <paramref name="perPhoto"/> random ab pixels of each photo (Lab on the device), as [2, S].</summary>
-    public static float[] SampleColours(ComputeDevice device, IReadOnlyList<string> files, int perPhoto, int seed, Action<string> skip)
+    public static float[] SampleColours(ComputeDevice device, IReadOnlyList<string> files, int perPhoto, int seed, Action<string> skip) =>
+        SampleColours(device, files, perPhoto, seed, skip, file => ImageIO.Load(file));
+
+    /// <summary>As above, each photo read by <paramref name="load"/> (pictures already in memory).</summary>
+    internal static float[] SampleColours(ComputeDevice device, IReadOnlyList<string> files, int perPhoto, int seed, Action<string> skip, Func<string, ImageData> load)
     {
         var random = new Random(seed);
         var a = new List<float>();
@@ -230,7 +234,7 @@ internal sealed class SomMap
         {
             try
             {
-                Sample(device, ImageIO.Load(file), perPhoto, random, a, b);
+                Sample(device, load(file), perPhoto, random, a, b);
             }
             catch (UserErrorException e)
             {

@@ -26,15 +26,17 @@ internal static class SomMlpTrainer
     /// </summary>
     internal static (SomMlpModel Model, SomMlpReport Report) Train(ComputeDevice device, IReadOnlyList<string> files, SomMlpSettings s,
         Action<int, double> progress, Action<string> skip, int checkpointEvery = int.MaxValue,
-        Action<SomMlpModel, ModelFile>? checkpoint = null, Resume? resume = null, CancellationToken cancel = default)
+        Action<SomMlpModel, ModelFile>? checkpoint = null, Resume? resume = null, CancellationToken cancel = default, Func<string, ImageData>? load = null)
     {
+        // Photos are files, read as needed, unless the caller holds them in memory (a film's colour frame).
+        load ??= path => ImageIO.Load(path);
         if (s.Patch is not (3 or 5 or 7 or 11))
             throw new UserErrorException($"--patch {s.Patch}: the paper's patch sizes are 3, 5, 7 and 11");
         SomMap map;
         SomQuality quality = new(0, 0);
         if (resume is null)
         {
-            float[] colours = SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, skip);
+            float[] colours = SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, skip, load);
             map = SomMap.Fit(device, colours, s.GridW, s.GridH, s.SomEpochs, s.Seed, (_, q) => quality = q, s.SomInit, s.SomMode);
         }
         else
@@ -45,7 +47,7 @@ internal static class SomMlpTrainer
                 throw new UserErrorException($"--resume: the run in '{resume.Path}' has a {map.GridW}x{map.GridH} map, patch {resume.Model.Patch}, context {resume.Model.Context}, hidden {string.Join(",", resume.Model.Hidden)}; resume with the same settings");
         }
 
-        var (patches, labels, inputSize) = SamplePatches(device, files, map, s.Patch, s.Context, s.PatchesPerPhoto, s.Seed + 1, skip, s.WorkingSize);
+        var (patches, labels, inputSize) = SamplePatches(device, files, map, s.Patch, s.Context, s.PatchesPerPhoto, s.Seed + 1, skip, s.WorkingSize, load);
         int count = labels.Length, features = SomMlpModel.Features(s.Patch, s.Context);
         if (count < 2 * s.Batch)
             throw new UserErrorException($"only {count} patches from {files.Count} photos; at least {2 * s.Batch} needed for --batch {s.Batch}");
@@ -114,7 +116,7 @@ internal static class SomMlpTrainer
         double majorityShare = heldOut.Count(i => labels[i] == majorityClass) / (double)heldOut.Length;
         var weights = mlp.ToTensors().Select(t => t.Data).ToList();
         if (resume is not null)
-            quality = map.Evaluate(device, SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, _ => { }));
+            quality = map.Evaluate(device, SomMap.SampleColours(device, files, s.ColoursPerPhoto, s.Seed, _ => { }, load));
         var result = (new SomMlpModel(map, s.Patch, s.Hidden, weights, inputSize, s.Temperature, s.Context),
             new SomMlpReport(quality, seen > 0 ? (double)correct / seen : double.NaN, majorityShare, train.Length, heldOut.Length,
                 SomRebalancing.BalancedAccuracy(truth, predicted), 1.0 / Math.Max(1, truth.Distinct().Count())));
@@ -128,7 +130,7 @@ internal static class SomMlpTrainer
     /// works at that scale by default, since a K x K patch means what it meant in training only there).
     /// </summary>
     private static (float[] Patches, int[] Labels, int InputSize) SamplePatches(ComputeDevice device, IReadOnlyList<string> files, SomMap map, int k,
-        int context, int perPhoto, int seed, Action<string> skip, int workingSize)
+        int context, int perPhoto, int seed, Action<string> skip, int workingSize, Func<string, ImageData> load)
     {
         var random = new Random(seed);
         var patches = new List<float>();
@@ -140,7 +142,7 @@ internal static class SomMlpTrainer
             ImageData image;
             try
             {
-                image = ImageIO.Load(file);
+                image = load(file);
             }
             catch (UserErrorException e)
             {

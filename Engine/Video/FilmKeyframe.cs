@@ -50,8 +50,9 @@ public sealed record FilmKeyframe
     /// hand in an image editor), or null. The frame takes its colours: its ab become the picture's (the film's own
     /// L kept, the picture's L unused), and the stabiliser carries them along the motion to the shot's end,
     /// keeping <see cref="VideoOptions.ColorFrameStrength"/> of them where a point stayed visible instead of the
-    /// <see cref="VideoOptions.Strength"/> it keeps of a model's guess; what enters the picture takes the model's
-    /// colours (give the same picture as <see cref="ReferencePhotos"/> to colour it like the keyframe).
+    /// <see cref="VideoOptions.Strength"/> it keeps of a model's guess. What enters the picture, or changes, is
+    /// coloured by a SOM + MLP model fitted to this picture (as <see cref="ReferencePhotos"/> are fitted), from this
+    /// frame to the shot's end, unless the keyframe names its own <see cref="ReferencePhotos"/>.
     /// </summary>
     public ImageData? ColorFrame { get; init; }
 

@@ -242,7 +242,13 @@ internal static class KeyframeCarrier
                     if (palette is not null)
                         palettes.Set(t, shotStart, palette);
                     if (k.ColorFrame is { } colors)
+                    {
                         steering.SetColorFrame(t, colors);
+                        // What enters the picture later in the shot is coloured like the colour frame: a SOM + MLP model
+                        // fitted to it, from this frame on (the frames before keep theirs), unless the keyframe names references.
+                        if (k.ReferencePhotos is null)
+                            references.Set(t, t, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, new[] { colors }))));
+                    }
                     if (k.ReferencePhotos is { } photos)
                     {
                         // One fit per set of photos per film, on this device.

@@ -22,8 +22,8 @@ namespace ColorKernels.Perf.Quality;
 /// <item>10 true-colour hints (3 x 3 patch means at random places) on frame 0 only, carried along the flow;</item>
 /// <item>the same points given on every frame at their true places, with their true colours there (the upper bound);</item>
 /// <item>the field's exemplar protocol: the true colour frame 0 as the reference photo, as a palette (--palette-from)
-/// and as SOM + MLP reference mode (--reference); and the same frame as a colour keyframe (its colours taken on
-/// frame 0 and carried along the motion), with the built-in model and with the reference-mode model for new content.</item>
+/// and as SOM + MLP reference mode (--reference); and the same frame as a colour frame (its colours taken on frame 0
+/// and carried along the motion, a SOM + MLP model fitted to it colouring what enters).</item>
 /// </list>
 /// Per frame: PSNR (RGB, the film's own L), chroma PSNR (Cb and Cr of 8-bit BT.601 YCbCr), rebalanced AuC,
 /// colourfulness over the truth's; for the film: warping error short-term (t against t-1 along the true motion) and
@@ -88,8 +88,7 @@ internal static class FilmSteeringBench
                     ("the hints on every frame", automatic, everyFrame),
                     ("frame 0 as palette", palette, null),
                     ("frame 0 as SOM+MLP reference", reference, null),
-                    ("frame 0 as colour keyframe", automatic, new[] { new FilmKeyframe { Frame = 0, ColorFrame = first } }),
-                    ("  and as SOM+MLP reference", reference, new[] { new FilmKeyframe { Frame = 0, ColorFrame = first } }),
+                    ("frame 0 as colour frame", automatic, new[] { new FilmKeyframe { Frame = 0, ColorFrame = first } }),
                 };
                 log.WriteLine($"  {clip.Name}: 10 hints at {string.Join(" ", places.Select(p => $"({p.X},{p.Y})"))}");
                 log.WriteLine($"    {"mode",-30} {"PSNR last",9} {"PSNR mean",9} {"chroma last",11} {"chroma mean",11} {"rebal AuC",9} {"colourf.",8} {"warp short",10} {"warp long",9} {"CDC",7}");

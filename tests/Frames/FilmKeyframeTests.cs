@@ -206,9 +206,28 @@ public class FilmKeyframeTests(ITestOutputHelper output)
             Assert.Equal(automatic[t].Rgb8, keyed[t].Rgb8);
         // The keyframe: the true colours on the film's own L (which is the truth's): within rounding of the truth.
         Assert.True(Error(keyed, 1) < 1, $"frame 1: mean |RGB error| {Error(keyed, 1):F2}");
-        // The rest of the shot keeps most of them where the pan carries them (new content at the edge is the model's).
+        // The rest of the shot keeps most of them where the pan carries them (new content at the edge is coloured by a
+        // model fitted to the colour frame).
         for (int t = 2; t < 6; t++)
             Assert.True(Error(keyed, t) < Error(automatic, t) / 2, $"frame {t}: mean |RGB error| {Error(keyed, t):F2} keyed, {Error(automatic, t):F2} automatic");
+
+        // That model is the one the same picture named as the keyframe's reference would give (the same fit), from the
+        // keyframe on: the two films agree from frame 1 (a named reference also colours the shot's frames before it).
+        string folder = Directory.CreateTempSubdirectory("ck-colour-frame").FullName;
+        try
+        {
+            string photo = Path.Combine(folder, "frame-1.png");
+            ImageIO.Save(photo, colours);
+            var named = new List<ImageData>();
+            new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, named.Add)
+                .WithKeyframes(new[] { new FilmKeyframe { Frame = 1, ColorFrame = colours, ReferencePhotos = new[] { photo } } }));
+            for (int t = 1; t < 10; t++)
+                Assert.Equal(named[t].Rgb8, keyed[t].Rgb8);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
