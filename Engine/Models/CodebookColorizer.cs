@@ -159,13 +159,9 @@ internal abstract class CodebookColorizer : IColorizer
             {
                 if (predictions[i] is { } fresh)
                     reuse[i]?.Kept.Keep(this, fresh);
+                // A reused prediction's Lab is the frame's own, made by DecodeLab as for any prediction without one.
                 else if (reuse[i]!.Kept.TryReuse(this, images[i]) is { } p)
-                {
                     predictions[i] = p;
-                    Tensor<float> lab = Device.Allocate<float>("lab", Shape.Nchw(1, 3, images[i].Height, images[i].Width));
-                    p.Lab = lab;
-                    LabOps.ImageToLab(Device, images[i], lab);
-                }
                 else
                 {
                     // What the frame before it in this batch kept cannot serve (its grid is too fine): the model runs.

@@ -18,11 +18,6 @@ internal sealed class PredictionReuse : IDisposable
     private object? owner;
     private (int ImageWidth, int ImageHeight, int Width, int Height, int Classes, int Plane) shape;
 
-    /// <summary>Frames whose model ran, and frames that decoded the last run's output instead.</summary>
-    public int Runs { get; private set; }
-
-    public int Reused { get; private set; }
-
     /// <summary>
     /// Whether the kept output is <paramref name="colorizer"/>'s for a picture of <paramref name="image"/>'s size, on a
     /// grid whose cells are at least <see cref="MinCellPixels"/> pixels a side (a fine grid, such as SOM + MLP's at the
@@ -42,14 +37,12 @@ internal sealed class PredictionReuse : IDisposable
             return null;
         Tensor<float> copy = colorizer.Device.Allocate<float>("prediction", values!.Shape);
         copy.CopyFrom(values, 0);
-        Reused++;
         return new Prediction(colorizer, image, copy, shape.Width, shape.Height, shape.Classes, shape.Plane);
     }
 
     /// <summary>Keeps a copy of a prediction the model just made, in place of the last.</summary>
     internal void Keep(CodebookColorizer colorizer, Prediction prediction)
     {
-        Runs++;
         if (values is null || !values.Shape.Equals(prediction.Values.Shape) || !ReferenceEquals(values.Device, colorizer.Device))
         {
             values?.Dispose();

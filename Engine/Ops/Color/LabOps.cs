@@ -21,21 +21,21 @@ internal static class LabOps
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Bytes, ImageBatchArgs>> LabToSrgbBytesKernel = new(LabKernels.LabToSrgbBytesKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, ImageBatchArgs>> ClearChromaKernel = new(LabKernels.ClearChromaKernel);
 
-    /// <summary>Uploads a decoded picture and converts it to Lab [1, 3, H, W] (8-bit or 16-bit path as the picture is).</summary>
     /// <summary>
     /// Sets <paramref name="lab"/>'s a and b planes ([1, 3, H, W]) to those of <paramref name="colors"/> (a picture of the
     /// same size), leaving its L: a film's colour keyframe on the frame's own lightness.
     /// </summary>
     public static void SetAbFrom(ComputeDevice device, Imaging.ImageData colors, Tensor<float> lab)
     {
-        using Tensor<float> given = device.Allocate<float>("colour-frame.lab", lab.Shape);
-        if (given.Shape[2] != colors.Height || given.Shape[3] != colors.Width)
+        if (lab.Shape[2] != colors.Height || lab.Shape[3] != colors.Width)
             throw new ArgumentException($"a {colors.Width}x{colors.Height} colour frame for a {lab.Shape} Lab");
+        using Tensor<float> given = device.Allocate<float>("colour-frame.lab", lab.Shape);
         ImageToLab(device, colors, given);
         int plane = colors.Width * colors.Height;
         given.Range(plane, 2 * plane).CopyTo(device.Stream, lab.Range(plane, 2 * plane));
     }
 
+    /// <summary>Uploads a decoded picture and converts it to Lab [1, 3, H, W] (8-bit or 16-bit path as the picture is).</summary>
     public static void ImageToLab(ComputeDevice device, Imaging.ImageData image, Tensor<float> lab)
     {
         if (image.Rgb8 is { } rgb)
