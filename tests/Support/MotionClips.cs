@@ -244,13 +244,7 @@ public static class MotionClipMetrics
     {
         int w = clip.Width, h = clip.Height, n = w * h;
         double[][] labs = frames.Select(f => LabReference.SrgbBytesToLab(f, 1, n)).ToArray();
-        double Sample(double[] lab, int c, double x, double y)
-        {
-            int x0 = Math.Clamp((int)x, 0, w - 1), y0 = Math.Clamp((int)y, 0, h - 1), x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
-            double lx = Math.Clamp(x - x0, 0, 1), ly = Math.Clamp(y - y0, 0, 1);
-            int o = c * n;
-            return (lab[o + y0 * w + x0] * (1 - lx) + lab[o + y0 * w + x1] * lx) * (1 - ly) + (lab[o + y1 * w + x0] * (1 - lx) + lab[o + y1 * w + x1] * lx) * ly;
-        }
+        double Sample(double[] lab, int c, double x, double y) => SampleClamped(lab, c, w, h, x, y);
         double shortSum = 0, longSum = 0;
         long shortCount = 0, longCount = 0;
         for (int t = 1; t < frames.Count; t++)
@@ -277,6 +271,44 @@ public static class MotionClipMetrics
                 }
             }
         return (shortSum / shortCount, longCount == 0 ? double.NaN : longSum / longCount);
+    }
+
+    /// <summary>
+    /// The floor of <see cref="WarpingErrors"/> for a film in 8-bit sRGB that keeps the clip's own L: the first
+    /// frame's ab (read back from <paramref name="first"/>) carried along the true motion onto every frame's L, as
+    /// 8-bit sRGB again. Its error is what perfect carrying still measures: where grain and flicker move a pixel's L
+    /// from frame to frame, the same ab rounds to a different byte triple (coarsely near black, clipped near white),
+    /// and reads back as a different ab.
+    /// </summary>
+    public static List<byte[]> CarriedAlongTruth(MotionClip clip, byte[] first)
+    {
+        int w = clip.Width, h = clip.Height, n = w * h;
+        double[] ab = LabReference.SrgbBytesToLab(first, 1, n);
+        var frames = new List<byte[]> { first };
+        for (int t = 1; t < clip.Grey.Count; t++)
+        {
+            double[] before = ab;
+            ab = new double[3 * n];
+            for (int p = 0; p < n; p++)
+                for (int c = 1; c <= 2; c++)
+                    ab[c * n + p] = SampleClamped(before, c, w, h, p % w + clip.Flow[t][p], p / w + clip.Flow[t][n + p]);
+            double[] grey = LabReference.SrgbBytesToLab(clip.Grey[t], 1, n);
+            var lab = new float[3 * n];
+            for (int p = 0; p < n; p++)
+                (lab[p], lab[n + p], lab[2 * n + p]) = ((float)grey[p], (float)ab[n + p], (float)ab[2 * n + p]);
+            frames.Add(LabReference.LabToSrgbBytes(lab, 1, n));
+        }
+        return frames;
+    }
+
+    private static double SampleClamped(double[] lab, int c, int w, int h, double x, double y)
+    {
+        x = Math.Clamp(x, 0, w - 1);
+        y = Math.Clamp(y, 0, h - 1);
+        int x0 = (int)x, y0 = (int)y, x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
+        double lx = x - x0, ly = y - y0;
+        int o = c * w * h;
+        return (lab[o + y0 * w + x0] * (1 - lx) + lab[o + y0 * w + x1] * lx) * (1 - ly) + (lab[o + y1 * w + x0] * (1 - lx) + lab[o + y1 * w + x1] * lx) * ly;
     }
 
     /// <summary>The standard deviations over frames of each frame's mean a and mean b (how much the whole picture's colour flickers).</summary>
