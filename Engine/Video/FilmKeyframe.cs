@@ -51,8 +51,9 @@ public sealed record FilmKeyframe
     /// L kept, the picture's L unused), and the stabiliser carries them along the motion to the shot's end,
     /// keeping <see cref="VideoOptions.ColorFrameStrength"/> of them where a point stayed visible instead of the
     /// <see cref="VideoOptions.Strength"/> it keeps of a model's guess. What enters the picture, or changes, is
-    /// coloured by a SOM + MLP model fitted to this picture (as <see cref="ReferencePhotos"/> are fitted), from this
-    /// frame to the shot's end, unless the keyframe names its own <see cref="ReferencePhotos"/>.
+    /// coloured by a SOM + MLP model fitted to this picture (as <see cref="ReferencePhotos"/> are fitted), which holds
+    /// as a keyframe's reference does (from the shot's start for its first, so the frames before the keyframe take it
+    /// too) to the shot's end, unless the keyframe names its own <see cref="ReferencePhotos"/>.
     /// </summary>
     public ImageData? ColorFrame { get; init; }
 

@@ -244,10 +244,11 @@ internal static class KeyframeCarrier
                     if (k.ColorFrame is { } colors)
                     {
                         steering.SetColorFrame(t, colors);
-                        // What enters the picture later in the shot is coloured like the colour frame: a SOM + MLP model
-                        // fitted to it, from this frame on (the frames before keep theirs), unless the keyframe names references.
+                        // The rest of the shot is coloured like the colour frame where its colours do not reach (what
+                        // enters later, and the frames before it): a SOM + MLP model fitted to it, held as a named
+                        // reference is (from the shot's start if no keyframe before set one), unless the keyframe names references.
                         if (k.ReferencePhotos is null)
-                            references.Set(t, t, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, new[] { colors }))));
+                            references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, new[] { colors }))));
                     }
                     if (k.ReferencePhotos is { } photos)
                     {

@@ -109,6 +109,18 @@ internal static class FilmSteeringBench
                     log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"    {mode,-30} {scores[^1].Psnr,9:F2} {scores.Average(s => s.Psnr),9:F2} {chroma[^1],11:F2} {chroma.Average(),11:F2} {scores.Average(s => s.AucRebalanced),9:F2} {colourfulness,8:F3} {shortTerm,10:F3} {longTerm,9:F3} {Cdc(frames),7:F4}"));
                 }
+                {
+                    // The true last frame as a colour frame: the frames before it take the model fitted to it (its
+                    // colours go forward only), where before they were the automatic film's.
+                    var frames = new List<byte[]>();
+                    ImageData last = ImageData.FromRgb8(w, h, clip.Colour[^1]);
+                    new FramePipeline(automatic).Run(FrameJob.Frames(clip.Name, clip.GreyFrames(), f => frames.Add(f.Rgb8!))
+                        .WithKeyframes(new[] { new FilmKeyframe { Frame = Frames - 1, ColorFrame = last } }));
+                    var before = frames.Take(Frames - 1).Select((f, t) => metrics.Score($"{t}", "last", ImageData.FromRgb8(w, h, f), ImageData.FromRgb8(w, h, clip.Colour[t]))).ToList();
+                    var (shortTerm, longTerm) = MotionClipMetrics.WarpingErrors(clip, frames.Take(Frames - 1).ToList());
+                    log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"    frame {Frames - 1} as colour frame, frames 0-{Frames - 2}: PSNR mean {before.Average(s => s.Psnr):F2} (automatic {perFrame[0].Psnr.Take(Frames - 1).Average():F2}), rebal AuC {before.Average(s => s.AucRebalanced):F2}, colourfulness {before.Average(s => s.Colourfulness / s.ColourfulnessOriginal):F3}, warp short {shortTerm:F3} long {longTerm:F3}; frame {Frames - 2} then {Frames - 1}: PSNR {before[^1].Psnr:F2} -> {metrics.Score("l", "last", ImageData.FromRgb8(w, h, frames[^1]), last).Psnr:F2}"));
+                }
                 double auto = perFrame[0].Psnr[^1], carried = perFrame[1].Psnr[^1], bound = perFrame[3].Psnr[^1];
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"    last frame: carried hints keep {(carried - auto) / (bound - auto):P0} of the upper bound's gain over automatic ({carried - auto:+0.00;-0.00} dB of {bound - auto:+0.00;-0.00})"));

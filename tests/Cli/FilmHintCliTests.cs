@@ -113,10 +113,11 @@ public class FilmHintCliTests : CliFolder
             return Math.Sqrt(Math.Pow(a - red.A, 2) + Math.Pow(b - red.B, 2));
         }
         // The keyframe takes the given chroma on its own lightness (H.264's 4:2:0 chroma keeps it within a few units);
-        // the shot's later frames keep most of it, the frames before are the automatic film's.
+        // the shot's later frames keep most of it; the frames before are coloured by the model fitted to the colour frame
+        // (one colour, so that colour), not by the built-in model.
         Assert.True(Away("keyed.mp4", 4) < 8, $"frame 4: {Away("keyed.mp4", 4):F1} ab from the colour frame's");
         Assert.True(Away("keyed.mp4", 11) < Away("auto.mp4", 11) / 2, $"frame 11: {Away("keyed.mp4", 11):F1} ab from the colour frame's, the automatic film {Away("auto.mp4", 11):F1}");
-        Assert.True(Math.Abs(Away("keyed.mp4", 2) - Away("auto.mp4", 2)) < 2, $"frame 2: {Away("keyed.mp4", 2):F1} against {Away("auto.mp4", 2):F1}");
+        Assert.True(Away("keyed.mp4", 2) < Away("auto.mp4", 2) / 2, $"frame 2: {Away("keyed.mp4", 2):F1} ab from the colour frame's, the automatic film {Away("auto.mp4", 2):F1}");
 
         // A colour frame of another size is refused before decoding: one line, exit 2, nothing written.
         ImageIO.Save(P("small.png"), ImageData.FromRgb8(32, 32, new byte[32 * 32 * 3]));
