@@ -156,9 +156,11 @@ public abstract class FrameJob
 /// <param name="Lead">Coloured only to bring the stabiliser's state to a segment's first frame (<see cref="Video.FilmSegment.LeadFrames"/>): not written.</param>
 /// <param name="Warm">Where its hint solve starts: the last solve of its shot (a steered film), or null: from zero.</param>
 /// <param name="ColorFrame">The colours a person gave this frame (a film's colour keyframe: <see cref="FilmKeyframe.ColorFrame"/>), or null.</param>
+/// <param name="CarriedColors">A later colour frame's colours carried back to it along the motion (<see cref="FilmKeyframe.ColorFrame"/>), or null.</param>
 /// <param name="Reuse">Its film's kept model output and whether it may decode that instead of running the model (<see cref="VideoOptions.PredictEvery"/>), or null: the model runs.</param>
 internal sealed record SourceFrame(ImageData Image, string Name, long? Microseconds = null, IReadOnlyList<ColorHint>? Hints = null, ColorPalette? Palette = null,
-    IColorizer? Colorizer = null, Models.HintWarmStart? Warm = null, bool Lead = false, FrameReuse? Reuse = null, ImageData? ColorFrame = null);
+    IColorizer? Colorizer = null, Models.HintWarmStart? Warm = null, bool Lead = false, FrameReuse? Reuse = null, ImageData? ColorFrame = null,
+    Video.CarriedColors? CarriedColors = null);
 
 /// <summary>Where a job's frames come from, read in order on the pipeline's reading thread.</summary>
 internal interface IFrameSource : IDisposable
@@ -199,6 +201,12 @@ internal interface IFrameStage : IDisposable
     /// to the next cut (<see cref="VideoOptions.ColorFrameStrength"/>).
     /// </summary>
     void Take(ImageData input, Tensor<float> lab);
+
+    /// <summary>
+    /// For a frame before a colour frame of its shot: <see cref="Blend"/>, then the result blended toward the colours
+    /// carried back to it (<paramref name="carried"/>), and the stage goes on from that result.
+    /// </summary>
+    void BlendToward(ImageData input, Tensor<float> lab, Video.CarriedColors carried);
 
     /// <summary>The stage applied to an already coloured frame, through Lab and back.</summary>
     ImageData Apply(ImageData input, ImageData coloured);

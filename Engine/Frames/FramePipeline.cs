@@ -5,6 +5,7 @@ using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
 using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Tensors;
+using ColorKernels.Engine.Video;
 
 namespace ColorKernels.Engine.Frames;
 
@@ -168,7 +169,7 @@ public sealed class FramePipeline
             var colorizers = frames.Select(f => f.Frame.Colorizer ?? colorizer).ToList();
             var warm = frames.Select(f => WarmStart ? f.Frame.Warm : null).ToList();
             var reuse = frames.Select(f => f.Frame.Reuse).ToList();
-            var colorFrames = frames.Select(f => f.Frame.ColorFrame).ToList();
+            var colorFrames = frames.Select(f => (Given: f.Frame.ColorFrame, Carried: f.Frame.CarriedColors)).ToList();
             IReadOnlyList<ImageData> coloured;
             var clock = Stopwatch.StartNew();
             try
@@ -300,7 +301,7 @@ public sealed class FramePipeline
                         frame = frame with
                         {
                             Hints = steering.HintsAt(run.Read), Palette = steering.PaletteAt(run.Read), Colorizer = steering.ColorizerAt(run.Read), Warm = run.Warm,
-                            ColorFrame = steering.ColorFrameAt(run.Read),
+                            ColorFrame = steering.ColorFrameAt(run.Read), CarriedColors = steering.CarriedColorsAt(run.Read),
                         };
                     }
                     run.Read++;
@@ -349,20 +350,23 @@ public sealed class FramePipeline
     /// by a round trip of its 8-bit pictures to Lab and back.
     /// </summary>
     private IReadOnlyList<ImageData> Colour(IColorizer? colorizer, IReadOnlyList<ImageData> images, IReadOnlyList<IReadOnlyList<ColorHint>?> hints, IReadOnlyList<ColorPalette?> palettes,
-        IReadOnlyList<IFrameStage?> stages, IReadOnlyList<HintWarmStart?> warm, IReadOnlyList<FrameReuse?> reuse, IReadOnlyList<ImageData?> colorFrames)
+        IReadOnlyList<IFrameStage?> stages, IReadOnlyList<HintWarmStart?> warm, IReadOnlyList<FrameReuse?> reuse,
+        IReadOnlyList<(ImageData? Given, CarriedColors? Carried)> colorFrames)
     {
         bool staged = stages.Any(s => s is not null), hinted = hints.Any(h => h is { Count: > 0 }), steered = palettes.Any(p => p is not null),
-            keyed = colorFrames.Any(c => c is not null);
+            keyed = colorFrames.Any(c => c.Given is not null || c.Carried is not null);
         if (colorizer is CodebookColorizer palette)
         {
             // A colour keyframe's frame takes the person's colours (its own L kept), and its stage goes on from them.
             void Step(int i, Tensor<float> lab)
             {
-                if (colorFrames[i] is { } colors)
+                if (colorFrames[i].Given is { } colors)
                 {
                     LabOps.SetAbFrom(palette.Device, colors, lab);
                     stages[i]?.Take(images[i], lab);
                 }
+                else if (colorFrames[i].Carried is { } carried && stages[i] is { } stage)
+                    stage.BlendToward(images[i], lab, carried);   // before a colour frame of its shot: its colours carried back
                 else
                     stages[i]?.Blend(images[i], lab);
             }

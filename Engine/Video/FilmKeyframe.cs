@@ -53,7 +53,11 @@ public sealed record FilmKeyframe
     /// <see cref="VideoOptions.Strength"/> it keeps of a model's guess. What enters the picture, or changes, is
     /// coloured by a SOM + MLP model fitted to this picture (as <see cref="ReferencePhotos"/> are fitted), which holds
     /// as a keyframe's reference does (from the shot's start for its first, so the frames before the keyframe take it
-    /// too) to the shot's end, unless the keyframe names its own <see cref="ReferencePhotos"/>.
+    /// too) to the shot's end, unless the keyframe names its own <see cref="ReferencePhotos"/>. The shot's first colour
+    /// frame is also carried back along the motion to the frames before it (up to
+    /// <see cref="KeyframeCarrier.MaxBackwardFrames"/>; <see cref="KeyframeCarrier.MaxCarriedBackFrames"/> in a film),
+    /// by the same <see cref="VideoOptions.ColorFrameStrength"/> a frame. Only with the stabiliser: without it a colour
+    /// frame colours its own frame alone.
     /// </summary>
     public ImageData? ColorFrame { get; init; }
 

@@ -40,6 +40,16 @@ internal sealed class FilmSteering : IDisposable
 
     internal void SetColorFrame(int frame, ImageData colors) => colorFrames[frame] = colors;
 
+    private readonly Dictionary<int, CarriedColors> carriedColors = new();
+
+    /// <summary>A colour frame's colours carried back to <paramref name="frame"/> (an earlier frame of its shot), or null.</summary>
+    public CarriedColors? CarriedColorsAt(int frame) => carriedColors.TryGetValue(frame, out CarriedColors? c) ? c : null;
+
+    /// <summary>Frames holding carried colours (bounded by <see cref="KeyframeCarrier.MaxCarriedBackFrames"/>).</summary>
+    public int CarriedColorFrames => carriedColors.Count;
+
+    internal void SetCarriedColors(int frame, CarriedColors colors) => carriedColors[frame] = colors;
+
     /// <summary>Frames the carrying pass read (it stops once nothing more is carried).</summary>
     public int FramesRead { get; set; }
 
@@ -116,6 +126,30 @@ internal sealed class ShotSpans<T>(Action<int, int, T> add) where T : class
 }
 
 /// <summary>
+/// A colour frame's colours carried back to an earlier frame of its shot, at the flow's resolution: per pixel a weight
+/// (how much of them to take: the carry's decay, 0 where the point was lost) and a and b, held as halves (a film may
+/// hold many: <see cref="KeyframeCarrier.MaxCarriedBackFrames"/>).
+/// </summary>
+internal sealed class CarriedColors(int width, int height, Half[] planes)
+{
+    public int Width { get; } = width;
+
+    public int Height { get; } = height;
+
+    /// <summary>Weight, a, b: [3, Height, Width].</summary>
+    public Half[] Planes { get; } = planes;
+
+    /// <summary>Blends a frame's Lab [1, 3, H, W] toward these colours: resized bilinearly to it on the device, then <see cref="TemporalOps.BlendAb"/>.</summary>
+    public void BlendInto(ComputeDevice device, Tensor<float> lab)
+    {
+        using Tensor<float> low = device.Upload("carried.low", Shape.Nchw(1, 3, Height, Width), Planes.Select(h => (float)h).ToArray());
+        using Tensor<float> full = device.Allocate<float>("carried.full", lab.Shape);
+        ResampleOps.ResizeBilinear(low, 0, 3, full, 0);
+        TemporalOps.BlendAb(lab, full, 1f);
+    }
+}
+
+/// <summary>
 /// Carries a film's keyframe hints along its motion, before the film is coloured (issue #40): one pass over the
 /// frames' L computes the same dense optical flow and the same cut test as the motion stabiliser
 /// (<see cref="OpticalFlow"/>, <see cref="MotionStabilizer"/>), and moves each hint's centre from frame to frame.
@@ -134,6 +168,13 @@ internal static class KeyframeCarrier
     /// <summary>How far back before its keyframe a shot's first keyframe reaches (8 s at 25 frames/s; ~90 MB at a 16:9 flow).</summary>
     public const int MaxBackwardFrames = 200;
 
+    /// <summary>
+    /// How many earlier frames a film's colour frames may colour by carrying their colours back, in all (each holds a
+    /// weight and ab at the flow's resolution as halves: ~190 kB at 720p, so ~190 MB at most); colour frames past it
+    /// carry forward only. Each reaches back at most <see cref="MaxBackwardFrames"/> within its shot.
+    /// </summary>
+    public const int MaxCarriedBackFrames = 1000;
+
     /// <summary>The fixed-point steps that invert the backward flow for a forward carry.</summary>
     private const int InverseSteps = 6;
 
@@ -148,7 +189,7 @@ internal static class KeyframeCarrier
         public double KeyL, LastL;
     }
 
-    private sealed record Shot(float[] Grey, float[]? U, float[]? V);
+    private sealed record Shot(float[] Grey, float[]? U, float[]? V, (float Gain, float Offset) Tone = default);
 
     /// <summary>
     /// Reads <paramref name="source"/> to the end of the last keyframe's carrying and returns each frame's
@@ -167,7 +208,7 @@ internal static class KeyframeCarrier
         {
             var shot = new List<Shot>();   // the current shot's frames, newest last (at most MaxBackwardFrames + 1)
             int shotStart = 0, shotFirstKept = 0;
-            bool shotHasKeyframe = false;
+            bool shotHasKeyframe = false, shotHasColorFrame = false;
             Point[] active = Array.Empty<Point>();
             int width = 0, height = 0;
             int t = 0;
@@ -205,7 +246,7 @@ internal static class KeyframeCarrier
                     references.Cut(t);
                     shot.Clear();
                     shotStart = shotFirstKept = t;
-                    shotHasKeyframe = false;
+                    shotHasKeyframe = shotHasColorFrame = false;
                     active = Array.Empty<Point>();
                     shot.Add(new Shot(grey, null, null));
                 }
@@ -214,7 +255,7 @@ internal static class KeyframeCarrier
                     float[] uv = flow.Flow.Download();
                     int n = fw * fh;
                     float[] u = uv[..n], v = uv[n..];
-                    shot.Add(new Shot(grey, u, v));
+                    shot.Add(new Shot(grey, u, v, flow.Tone));
                     if (shot.Count > MaxBackwardFrames + 1)
                     {
                         shot.RemoveAt(0);
@@ -244,6 +285,11 @@ internal static class KeyframeCarrier
                     if (k.ColorFrame is { } colors)
                     {
                         steering.SetColorFrame(t, colors);
+                        // The shot's first colour frame also colours the frames before it, carried back along the motion
+                        // (with the stabiliser only: without it a colour frame colours its own frame alone).
+                        if (!shotHasColorFrame && options.Stabilize)
+                            CarryColorsBack(device, flow, lab!, colors, shot, shotFirstKept, t, options, steering);
+                        shotHasColorFrame = true;
                         // The rest of the shot is coloured like the colour frame where its colours do not reach (what
                         // enters later, and the frames before it): a SOM + MLP model fitted to it, held as a named
                         // reference is (from the shot's start if no keyframe before set one), unless the keyframe names references.
@@ -328,6 +374,57 @@ internal static class KeyframeCarrier
             }
             points = kept.ToArray();
             steering.SetHints(t - 1, Hints(points, s.Width, s.Height));
+        }
+    }
+
+    /// <summary>
+    /// The colour frame of <paramref name="keyframe"/> carried back to the earlier frames of its shot (at most
+    /// <see cref="MaxBackwardFrames"/>, and <see cref="MaxCarriedBackFrames"/> for the film), dense, at the flow's
+    /// resolution: a point y of frame s - 1 is where x of frame s was (x + f_s(x) = y, found by fixed-point steps
+    /// x = y - f_s(x)), and takes x's colour and weight times <see cref="VideoOptions.ColorFrameStrength"/>; its weight
+    /// is 0 where no such x is found (within half a flow pixel: y was covered in frame s), where x leaves the picture,
+    /// or where L moved more than <see cref="VideoOptions.Threshold"/> between them (frame s's L against frame s - 1's
+    /// at the tone the flow fitted, so a flickering frame still matches). Stops where nothing is left.
+    /// </summary>
+    private static void CarryColorsBack(ComputeDevice device, OpticalFlow flow, Tensor<float> lab, ImageData colors, List<Shot> shot, int firstKept, int keyframe, VideoOptions options, FilmSteering steering)
+    {
+        int w = flow.FlowWidth, h = flow.FlowHeight, n = w * h;
+        LabOps.ImageToLab(device, colors, lab);
+        float[] a = flow.Reduce(lab, 1), b = flow.Reduce(lab, 2), weight = new float[n];
+        Array.Fill(weight, 1f);
+        for (int t = keyframe; t > firstKept && steering.CarriedColorFrames < MaxCarriedBackFrames; t--)
+        {
+            Shot now = shot[t - firstKept], before = shot[t - 1 - firstKept];
+            var (gain, offset) = now.Tone;
+            float[] u = now.U!, v = now.V!;
+            float[] na = new float[n], nb = new float[n], nw = new float[n];
+            bool any = false;
+            for (int p = 0; p < n; p++)
+            {
+                double px = p % w, py = p / w, x = px, y = py;
+                for (int i = 0; i < InverseSteps; i++)
+                {
+                    double cx = Math.Clamp(x, 0, w - 1), cy = Math.Clamp(y, 0, h - 1);
+                    (x, y) = (px - OpticalFlow.Bilinear(u, w, h, cx, cy), py - OpticalFlow.Bilinear(v, w, h, cx, cy));
+                }
+                if (!(x >= 0 && y >= 0 && x <= w - 1 && y <= h - 1))
+                    continue;
+                if (Math.Abs(x + OpticalFlow.Bilinear(u, w, h, x, y) - px) + Math.Abs(y + OpticalFlow.Bilinear(v, w, h, x, y) - py) > 0.5)
+                    continue;
+                if (Math.Abs(OpticalFlow.Bilinear(now.Grey, w, h, x, y) - (gain * before.Grey[p] + offset)) > options.Threshold)
+                    continue;
+                nw[p] = (float)(options.ColorFrameStrength * OpticalFlow.Bilinear(weight, w, h, x, y));
+                na[p] = (float)OpticalFlow.Bilinear(a, w, h, x, y);
+                nb[p] = (float)OpticalFlow.Bilinear(b, w, h, x, y);
+                any |= nw[p] > 0;
+            }
+            if (!any)
+                break;
+            (weight, a, b) = (nw, na, nb);
+            var planes = new Half[3 * n];
+            for (int p = 0; p < n; p++)
+                (planes[p], planes[n + p], planes[2 * n + p]) = ((Half)weight[p], (Half)a[p], (Half)b[p]);
+            steering.SetCarriedColors(t - 1, new CarriedColors(w, h, planes));
         }
     }
 

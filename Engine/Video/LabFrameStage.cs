@@ -26,6 +26,17 @@ internal abstract class LabFrameStage : Frames.IFrameStage
 
     public abstract void Take(ImageData input, Tensor<float> frameLab);
 
+    /// <summary>The running colour [1, 3, H, W]: the last frame's output, which the next frame is blended with.</summary>
+    protected abstract Tensor<float> Running { get; }
+
+    public void BlendToward(ImageData input, Tensor<float> frameLab, CarriedColors carried)
+    {
+        Blend(input, frameLab);
+        carried.BlendInto(frameLab.Device, frameLab);
+        // The next frame goes on from what this one shows.
+        Running.CopyFrom(frameLab, 0);
+    }
+
     /// <summary>The stage applied to <paramref name="coloured"/>, given the greyscale <paramref name="input"/> it was coloured from.</summary>
     public ImageData Apply(ImageData input, ImageData coloured)
     {

@@ -43,6 +43,8 @@ internal sealed class MotionStabilizer : LabFrameStage
     /// <summary>A frame whose colours a person gave: kept as they are (nothing blended in), then carried at <see cref="VideoOptions.ColorFrameStrength"/> to the next cut.</summary>
     public override void Take(ImageData input, Tensor<float> frameLab) => Step(frameLab, taken: true);
 
+    protected override Tensor<float> Running => previous;
+
     /// <summary>Whether the running colour comes from a person's colour keyframe (since the last cut).</summary>
     private bool keyed;
 

@@ -107,6 +107,26 @@ internal sealed class OpticalFlow : IDisposable
     /// </summary>
     public (float Gain, float Offset) Tone { get; private set; } = (1f, 0f);
 
+    /// <summary>
+    /// Plane <paramref name="plane"/> of a full-resolution [1, C, H, W] tensor brought to the flow's resolution by the
+    /// same 2 x 2 means as the frames' L (so it lines up with <see cref="Grey"/> and <see cref="Flow"/>), read back.
+    /// </summary>
+    public float[] Reduce(Tensor<float> full, int plane)
+    {
+        using Tensor<float> reduced = full.Device.Allocate<float>("flow.reduced", Shape.Nchw(1, 1, FlowHeight, FlowWidth));
+        Tensor<float> source = full;
+        int channel = plane;
+        if (halvings == 0)
+            reduced.CopyFrom(full, plane * FlowWidth * FlowHeight);
+        for (int i = 0; i < halvings; i++)
+        {
+            Tensor<float> half = i == halvings - 1 ? reduced : reduce[i];
+            FlowOps.Halve(source, channel, half);
+            (source, channel) = (half, 0);
+        }
+        return reduced.Download();
+    }
+
     /// <summary>The newest frame's backward flow [1, 2, FlowHeight, FlowWidth] (zero before a second frame).</summary>
     public Tensor<float> Flow => flows[0];
 

@@ -28,6 +28,8 @@ internal sealed class TemporalStabilizer : LabFrameStage
 
     private bool keyed;
 
+    protected override Tensor<float> Running => previous;
+
     /// <summary>Blends a frame's Lab (in place) with the previous output's, unless the frame starts a new scene.</summary>
     public override void Blend(ImageData input, Tensor<float> frameLab)
     {

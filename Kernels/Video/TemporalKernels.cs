@@ -23,6 +23,22 @@ public readonly struct TemporalArgs
     public int RunLength { get; }
 }
 
+/// <summary>
+/// Geometry of <see cref="TemporalKernels.BlendAbKernel"/>: <see cref="Pixels"/> = H x W of one frame;
+/// <see cref="Strength"/> in [0, 1]: the weight a given colour with weight 1 gets.
+/// </summary>
+public readonly struct BlendAbArgs
+{
+    public BlendAbArgs(int pixels, float strength, int runLength)
+    {
+        Pixels = pixels; Strength = strength; RunLength = runLength;
+    }
+
+    public int Pixels { get; }
+    public float Strength { get; }
+    public int RunLength { get; }
+}
+
 /// <summary>Temporal stabilisation of colourized video frames (Lab [1, 3, H, W]); element-wise, threads take runs of pixels.</summary>
 public static class TemporalKernels
 {
@@ -50,6 +66,23 @@ public static class TemporalKernels
                 previous[p] = l;
                 previous[total + p] = a;
                 previous[2 * total + p] = b;
+            }
+    }
+
+    /// <summary>
+    /// BlendAbKernel: per pixel, keep = Strength clamp(w, 0, 1), with w, a', b' the planes of <paramref name="given"/>
+    /// [1, 3, H, W] (a weight, then colours: a film's colour frame carried back to an earlier frame); ab = (1 - keep)
+    /// ab + keep (a', b'), written into <paramref name="lab"/> [1, 3, H, W]; L untouched. Thread: pixels.
+    /// </summary>
+    public static void BlendAbKernel(ArrayView<float> lab, ArrayView<float> given, BlendAbArgs t)
+    {
+        int total = t.Pixels, run = t.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int p = start, end = Math.Min(start + run, total); p < end; p++)
+            {
+                float keep = t.Strength * MathF.Min(1f, MathF.Max(0f, given[p]));
+                lab[total + p] = (1f - keep) * lab[total + p] + keep * given[total + p];
+                lab[2 * total + p] = (1f - keep) * lab[2 * total + p] + keep * given[2 * total + p];
             }
     }
 }

@@ -17,4 +17,18 @@ public static class TemporalReference
             }
         return (frame, (double[])frame.Clone());
     }
+
+    /// <summary>Lab [1, 3, H, W] with its ab blended toward <paramref name="given"/>'s (planes: weight, a, b) by strength x the weight clamped to [0, 1].</summary>
+    public static double[] BlendAb(float[] lab, float[] given, double strength)
+    {
+        int n = lab.Length / 3;
+        var frame = lab.Select(v => (double)v).ToArray();
+        for (int p = 0; p < n; p++)
+        {
+            double keep = strength * Math.Clamp((double)given[p], 0, 1);
+            frame[n + p] = (1 - keep) * lab[n + p] + keep * given[n + p];
+            frame[2 * n + p] = (1 - keep) * lab[2 * n + p] + keep * given[2 * n + p];
+        }
+        return frame;
+    }
 }

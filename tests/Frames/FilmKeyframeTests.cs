@@ -232,6 +232,50 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_colour_frame_is_carried_back_to_the_frames_before_it_in_its_shot_and_not_across_the_cut()
+    {
+        // Two shots (a pan over the car, a cut, a pan over the books); the books shot's last frame given in its true
+        // colours. Its earlier frames take those colours carried back along the motion, so they are nearer the truth
+        // than the model fitted to the same picture alone gives them (the same picture named as the reference); the
+        // car shot is the automatic film's, byte for byte.
+        MotionClip first = MotionClips.Pan("car", 2, 1, frames: 3), second = MotionClips.Pan("books", -3, 1, frames: 6);
+        var frames = first.GreyFrames().Concat(second.GreyFrames()).ToList();
+        var truth = first.Colour.Concat(second.Colour).ToList();
+        using IColorizer colorizer = Colorizer.Open(device, "default");
+        var colours = ImageData.FromRgb8(second.Width, second.Height, second.Colour[^1]);
+        string folder = Directory.CreateTempSubdirectory("ck-colour-back").FullName;
+        try
+        {
+            string photo = Path.Combine(folder, "last.png");
+            ImageIO.Save(photo, colours);
+            var automatic = new List<ImageData>();
+            var keyed = new List<ImageData>();
+            var reference = new List<ImageData>();
+            new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, automatic.Add));
+            new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, keyed.Add).WithKeyframes(new[] { new FilmKeyframe { Frame = 8, ColorFrame = colours } }));
+            new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, reference.Add).WithKeyframes(new[] { new FilmKeyframe { Frame = 8, ReferencePhotos = new[] { photo } } }));
+            double Error(IReadOnlyList<ImageData> got, int t) => got[t].Rgb8!.Zip(truth[t], (g, r) => Math.Abs(g - r)).Average();
+            for (int t = 0; t < 3; t++)
+                Assert.Equal(automatic[t].Rgb8, keyed[t].Rgb8);
+            for (int t = 3; t < 8; t++)
+                Assert.True(Error(keyed, t) < Error(reference, t) / 2, $"frame {t}: mean |RGB error| {Error(keyed, t):F2} carried back, {Error(reference, t):F2} with the fitted model alone");
+
+            // Without the stabiliser a colour frame colours its own frame only: the frames before are the reference's.
+            var perFrame = new List<ImageData>();
+            var perFrameReference = new List<ImageData>();
+            var options = new VideoOptions { Stabilize = false };
+            new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, perFrame.Add, options).WithKeyframes(new[] { new FilmKeyframe { Frame = 8, ColorFrame = colours } }));
+            new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, perFrameReference.Add, options).WithKeyframes(new[] { new FilmKeyframe { Frame = 8, ReferencePhotos = new[] { photo } } }));
+            for (int t = 0; t < 8; t++)
+                Assert.Equal(perFrameReference[t].Rgb8, perFrame[t].Rgb8);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Each_frames_hint_solve_starts_from_the_frame_before_within_a_shot_and_ends_near_a_solve_from_zero()
     {
         // Two shots, hints carried through each. Warm-started, a frame's solve takes 25 steps from the last frame's

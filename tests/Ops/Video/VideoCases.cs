@@ -24,6 +24,21 @@ internal static partial class OpCases
                 r.Check("previous", tp, next);
             });
         }
+        foreach (var (h, w) in new[] { (1, 1), (31, 33), (32, 32), (17, 5) })
+        {
+            int plane = h * w;
+            yield return new OpCase("Temporal.BlendAb", $"{h}x{w}", new Tolerance(1e-4, 1e-6, "one float32 lerp of ab values up to 128"), r =>
+            {
+                float[] lab = RandomLab(1, plane, plane + 2), given = RandomLab(1, plane, plane + 3);
+                // Weights below 0, in [0, 1] and above 1 (clamped).
+                for (int p = 0; p < plane; p++)
+                    given[p] = (p % 5 - 1) * 0.4f;
+                var tl = r.In("lab", Shape.Nchw(1, 3, h, w), lab);
+                var tg = r.In("given", Shape.Nchw(1, 3, h, w), given);
+                r.Launch = () => TemporalOps.BlendAb(tl, tg, 0.9f);
+                r.Check("lab", tl, TemporalReference.BlendAb(lab, given, 0.9));
+            });
+        }
         foreach (OpCase flow in Flow())
             yield return flow;
     }
