@@ -170,7 +170,7 @@ internal static class KeyframeCarrier
 
     /// <summary>
     /// How many earlier frames a film's colour frames may colour by carrying their colours back, in all (each holds a
-    /// weight and ab at the flow's resolution as halves: ~190 kB at 720p, so ~190 MB at most); colour frames past it
+    /// weight and ab at the flow's resolution as halves: ~86 kB at 720p, ~190 kB at 1080p, so ~190 MB at most there); colour frames past it
     /// carry forward only. Each reaches back at most <see cref="MaxBackwardFrames"/> within its shot.
     /// </summary>
     public const int MaxCarriedBackFrames = 1000;
