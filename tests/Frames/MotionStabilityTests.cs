@@ -35,16 +35,7 @@ public class MotionStabilityTests(ITestOutputHelper output)
         return frames;
     }
 
-    /// <summary>Bilinear sample of plane c of a Lab frame [3, H, W] (double) at (x, y).</summary>
-    private static double Sample(double[] lab, int c, int w, int h, double x, double y)
-    {
-        x = Math.Clamp(x, 0, w - 1);
-        y = Math.Clamp(y, 0, h - 1);
-        int x0 = (int)x, y0 = (int)y, x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
-        double lx = x - x0, ly = y - y0;
-        int o = c * w * h;
-        return (lab[o + y0 * w + x0] * (1 - lx) + lab[o + y0 * w + x1] * lx) * (1 - ly) + (lab[o + y1 * w + x0] * (1 - lx) + lab[o + y1 * w + x1] * lx) * ly;
-    }
+    private static double Sample(double[] lab, int c, int w, int h, double x, double y) => MotionClipMetrics.SampleClamped(lab, c, w, h, x, y);
 
     /// <summary>
     /// Warping error: mean |ab_t(x) - ab_(t-1)(x + f(x))| over the visible pixels of frames 1 on, f the true motion;

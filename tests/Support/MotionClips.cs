@@ -301,7 +301,8 @@ public static class MotionClipMetrics
         return frames;
     }
 
-    private static double SampleClamped(double[] lab, int c, int w, int h, double x, double y)
+    /// <summary>Bilinear sample of plane c of a Lab frame [3, H, W] (double) at (x, y), clamped to the frame.</summary>
+    public static double SampleClamped(double[] lab, int c, int w, int h, double x, double y)
     {
         x = Math.Clamp(x, 0, w - 1);
         y = Math.Clamp(y, 0, h - 1);
