@@ -53,9 +53,10 @@ public sealed record FilmKeyframe
     /// <see cref="VideoOptions.Strength"/> it keeps of a model's guess. What enters the picture, or changes, is
     /// coloured by a SOM + MLP model fitted to this picture (as <see cref="ReferencePhotos"/> are fitted), which holds
     /// as a keyframe's reference does (from the shot's start for its first, so the frames before the keyframe take it
-    /// too) to the shot's end, unless the keyframe names its own <see cref="ReferencePhotos"/>. The shot's first colour
-    /// frame is also carried back along the motion to the frames before it (up to
-    /// <see cref="KeyframeCarrier.MaxBackwardFrames"/>; <see cref="KeyframeCarrier.MaxCarriedBackFrames"/> in a film),
+    /// too) to the shot's end, unless the keyframe names its own <see cref="ReferencePhotos"/>. Each colour frame is also
+    /// carried back along the motion to the frames before it, to the shot's start or its colour frame before (taking
+    /// over from that one's colours gradually), at most <see cref="KeyframeCarrier.MaxBackwardFrames"/> back
+    /// (<see cref="KeyframeCarrier.MaxCarriedBackFrames"/> in a film),
     /// by the same <see cref="VideoOptions.ColorFrameStrength"/> a frame. Only with the stabiliser: without it a colour
     /// frame colours its own frame alone.
     /// </summary>

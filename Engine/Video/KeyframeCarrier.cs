@@ -208,7 +208,8 @@ internal static class KeyframeCarrier
         {
             var shot = new List<Shot>();   // the current shot's frames, newest last (at most MaxBackwardFrames + 1)
             int shotStart = 0, shotFirstKept = 0;
-            bool shotHasKeyframe = false, shotHasColorFrame = false;
+            bool shotHasKeyframe = false;
+            int shotColorFrame = -1;   // the current shot's last colour frame, or -1
             Point[] active = Array.Empty<Point>();
             int width = 0, height = 0;
             int t = 0;
@@ -246,7 +247,8 @@ internal static class KeyframeCarrier
                     references.Cut(t);
                     shot.Clear();
                     shotStart = shotFirstKept = t;
-                    shotHasKeyframe = shotHasColorFrame = false;
+                    shotHasKeyframe = false;
+                    shotColorFrame = -1;
                     active = Array.Empty<Point>();
                     shot.Add(new Shot(grey, null, null));
                 }
@@ -285,11 +287,12 @@ internal static class KeyframeCarrier
                     if (k.ColorFrame is { } colors)
                     {
                         steering.SetColorFrame(t, colors);
-                        // The shot's first colour frame also colours the frames before it, carried back along the motion
-                        // (with the stabiliser only: without it a colour frame colours its own frame alone).
-                        if (!shotHasColorFrame && options.Stabilize)
-                            CarryColorsBack(device, flow, lab!, colors, shot, shotFirstKept, t, options, steering);
-                        shotHasColorFrame = true;
+                        // A colour frame also colours the frames before it, carried back along the motion: to the shot's
+                        // start, or, after another colour frame of the shot, to it, taking over from its forward carry
+                        // gradually (with the stabiliser only: without it a colour frame colours its own frame alone).
+                        if (options.Stabilize)
+                            CarryColorsBack(device, flow, lab!, colors, shot, Math.Max(shotFirstKept, shotColorFrame), shotColorFrame >= 0, t, options, steering);
+                        shotColorFrame = t;
                         // The rest of the shot is coloured like the colour frame where its colours do not reach (what
                         // enters later, and the frames before it): a SOM + MLP model fitted to it, held as a named
                         // reference is (from the shot's start if no keyframe before set one), unless the keyframe names references.
@@ -384,15 +387,23 @@ internal static class KeyframeCarrier
     /// x = y - f_s(x)), and takes x's colour and weight times <see cref="VideoOptions.ColorFrameStrength"/>; its weight
     /// is 0 where no such x is found (within half a flow pixel: y was covered in frame s), where x leaves the picture,
     /// or where L moved more than <see cref="VideoOptions.Threshold"/> between them (frame s's L against frame s - 1's
-    /// at the tone the flow fitted, so a flickering frame still matches). Stops where nothing is left.
+    /// at the tone the flow fitted, so a flickering frame still matches). Stops where nothing is left, and at
+    /// <paramref name="stop"/>: with <paramref name="afterColorFrame"/> that is the shot's colour frame before (or
+    /// the first frame kept, if that one lies further back), whose colours the stabiliser carries forward, and the
+    /// weights stored fall linearly to it ((s - stop) / (keyframe - stop)), so the film passes from the one to the
+    /// other instead of stepping at this keyframe.
     /// </summary>
-    private static void CarryColorsBack(ComputeDevice device, OpticalFlow flow, Tensor<float> lab, ImageData colors, List<Shot> shot, int firstKept, int keyframe, VideoOptions options, FilmSteering steering)
+    private static void CarryColorsBack(ComputeDevice device, OpticalFlow flow, Tensor<float> lab, ImageData colors, List<Shot> shot, int stop, bool afterColorFrame,
+        int keyframe, VideoOptions options, FilmSteering steering)
     {
+        int firstKept = keyframe - (shot.Count - 1), lowest = stop + (afterColorFrame ? 1 : 0);
+        if (keyframe - 1 < lowest)
+            return;
         int w = flow.FlowWidth, h = flow.FlowHeight, n = w * h;
         LabOps.ImageToLab(device, colors, lab);
         float[] a = flow.Reduce(lab, 1), b = flow.Reduce(lab, 2), weight = new float[n];
         Array.Fill(weight, 1f);
-        for (int t = keyframe; t > firstKept && steering.CarriedColorFrames < MaxCarriedBackFrames; t--)
+        for (int t = keyframe; t > lowest && steering.CarriedColorFrames < MaxCarriedBackFrames; t--)
         {
             Shot now = shot[t - firstKept], before = shot[t - 1 - firstKept];
             var (gain, offset) = now.Tone;
@@ -422,8 +433,9 @@ internal static class KeyframeCarrier
                 break;
             (weight, a, b) = (nw, na, nb);
             var planes = new Half[3 * n];
+            double ramp = afterColorFrame ? (t - 1 - stop) / (double)(keyframe - stop) : 1;
             for (int p = 0; p < n; p++)
-                (planes[p], planes[n + p], planes[2 * n + p]) = ((Half)weight[p], (Half)a[p], (Half)b[p]);
+                (planes[p], planes[n + p], planes[2 * n + p]) = ((Half)(ramp * weight[p]), (Half)a[p], (Half)b[p]);
             steering.SetCarriedColors(t - 1, new CarriedColors(w, h, planes));
         }
     }

@@ -276,6 +276,36 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Between_two_colour_frames_of_a_shot_the_film_passes_from_the_first_to_the_second()
+    {
+        // One shot (a pan over the books): frame 1 in its true colours, frame 6 all brick red (a person's second
+        // thought). The frames between go from the first's colours toward the red step by step instead of
+        // stepping at frame 6: each nearer the red than the one before.
+        MotionClip clip = MotionClips.Pan("books", -3, 1, frames: 7);
+        int w = clip.Width, h = clip.Height, n = w * h;
+        using IColorizer colorizer = Colorizer.Open(device, "default");
+        var red = ImageData.FromRgb8(w, h, Enumerable.Range(0, n).SelectMany(_ => new byte[] { 0xc0, 0x30, 0x20 }).ToArray());
+        var hint = ColorHint.FromColor(0, 0, "#c03020");
+        var keyed = new List<ImageData>();
+        new FramePipeline(colorizer).Run(FrameJob.Frames("pan", clip.GreyFrames(), keyed.Add).WithKeyframes(new[]
+        {
+            new FilmKeyframe { Frame = 1, ColorFrame = ImageData.FromRgb8(w, h, clip.Colour[1]) },
+            new FilmKeyframe { Frame = 6, ColorFrame = red },
+        }));
+        double FromRed(int t)
+        {
+            double[] lab = ColorKernels.Kernels.Color.LabReference.SrgbBytesToLab(keyed[t].Rgb8!, 1, n);
+            double sum = 0;
+            for (int p = 0; p < n; p++)
+                sum += Math.Sqrt(Math.Pow(lab[n + p] - hint.A, 2) + Math.Pow(lab[2 * n + p] - hint.B, 2));
+            return sum / n;
+        }
+        var distances = Enumerable.Range(1, 6).Select(FromRed).ToList();
+        for (int t = 2; t <= 6; t++)
+            Assert.True(distances[t - 1] < distances[t - 2] - 1, $"frame {t}: {distances[t - 1]:F1} ab from the red, frame {t - 1} {distances[t - 2]:F1} (frames 1-6: {string.Join(", ", distances.Select(d => d.ToString("F1")))})");
+    }
+
+    [Fact]
     public void Each_frames_hint_solve_starts_from_the_frame_before_within_a_shot_and_ends_near_a_solve_from_zero()
     {
         // Two shots, hints carried through each. Warm-started, a frame's solve takes 25 steps from the last frame's
