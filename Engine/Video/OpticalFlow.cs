@@ -114,17 +114,22 @@ internal sealed class OpticalFlow : IDisposable
     public float[] Reduce(Tensor<float> full, int plane)
     {
         using Tensor<float> reduced = full.Device.Allocate<float>("flow.reduced", Shape.Nchw(1, 1, FlowHeight, FlowWidth));
-        Tensor<float> source = full;
-        int channel = plane;
+        ToFlowResolution(full, plane, reduced);
+        return reduced.Download();
+    }
+
+    /// <summary>Plane <paramref name="plane"/> of a full-resolution [1, C, H, W] tensor halved (2 x 2 means) down to the flow's resolution into <paramref name="into"/> [1, 1, FlowHeight, FlowWidth].</summary>
+    private void ToFlowResolution(Tensor<float> full, int plane, Tensor<float> into)
+    {
         if (halvings == 0)
-            reduced.CopyFrom(full, plane * FlowWidth * FlowHeight);
+            into.CopyFrom(full, plane * FlowWidth * FlowHeight);
+        Tensor<float> source = full;
         for (int i = 0; i < halvings; i++)
         {
-            Tensor<float> half = i == halvings - 1 ? reduced : reduce[i];
-            FlowOps.Halve(source, channel, half);
-            (source, channel) = (half, 0);
+            Tensor<float> half = i == halvings - 1 ? into : reduce[i];
+            FlowOps.Halve(source, i == 0 ? plane : 0, half);
+            source = half;
         }
-        return reduced.Download();
     }
 
     /// <summary>The newest frame's backward flow [1, 2, FlowHeight, FlowWidth] (zero before a second frame).</summary>
@@ -134,16 +139,8 @@ internal sealed class OpticalFlow : IDisposable
     public bool Next(Tensor<float> lab)
     {
         (current, previous) = (previous, current);
-        // The newest frame's pyramid: halvings down to the flow's resolution, then the levels above it.
-        Tensor<float> source = lab;
-        for (int i = 0; i < halvings; i++)
-        {
-            Tensor<float> half = i == halvings - 1 ? current[0] : reduce[i];
-            FlowOps.Halve(source, 0, half);
-            source = half;
-        }
-        if (halvings == 0)
-            current[0].CopyFrom(lab, 0);   // L is the first plane
+        // The newest frame's pyramid: L (the first plane) halved down to the flow's resolution, then the levels above it.
+        ToFlowResolution(lab, 0, current[0]);
         for (int level = 1; level < current.Length; level++)
             FlowOps.Halve(current[level - 1], 0, current[level]);
         // Radius 0 (the default) is L itself: a plain copy, not a kernel pass (3 ms a 720p frame on the CPU accelerator).
