@@ -36,6 +36,9 @@ internal sealed record FlowSettings
 
     /// <summary>The fitted gain's bounds (1 / this to this): a frame is taken as at most this much brighter or darker than the one before.</summary>
     public float MaxToneGain { get; init; } = 2f;
+
+    /// <summary>How each level is solved (<see cref="FlowOps.Level"/>): by default in one launch on the CPU accelerator for small levels; the same flow either way.</summary>
+    public FlowSolve Solve { get; init; } = FlowSolve.Auto;
 }
 
 /// <summary>
@@ -150,27 +153,21 @@ internal sealed class OpticalFlow : IDisposable
             FlowOps.Tone(lab, comparison, settings.ToneRadius, 1f, 0f);
 
         int top = flows.Length - 1;
-        BufferOps.Fill(flows[top], 0f);
         if (!hasPrevious)
         {
-            for (int level = 0; level < top; level++)
+            for (int level = 0; level <= top; level++)
                 BufferOps.Fill(flows[level], 0f);
             hasPrevious = true;
             (Tone, difference) = ((1f, 0f), double.PositiveInfinity);
             return false;
         }
+        // Coarse to fine, each level starting from the one above's flow (zero at the top).
         for (int level = top; level >= 0; level--)
         {
-            if (level < top)
-                FlowOps.UpsampleFlow(flows[level + 1], flows[level]);
-            FlowOps.StructureTensor(current[level], tensors[level], settings.Radius);
-            for (int i = 0; i < settings.Iterations; i++)
-            {
-                FlowOps.Residual(current[level], previous[level], flows[level], products[level]);
-                FlowOps.Update(tensors[level], products[level], flows[level], settings.Radius, settings.Damping);
-                FlowOps.MedianFlow(flows[level], smoothed[level]);
+            Tensor<float> solved = FlowOps.Level(current[level], previous[level], level < top ? flows[level + 1] : null, tensors[level], products[level],
+                flows[level], smoothed[level], settings.Radius, settings.Damping, settings.Iterations, settings.Solve);
+            if (!ReferenceEquals(solved, flows[level]))
                 (flows[level], smoothed[level]) = (smoothed[level], flows[level]);
-            }
         }
         CompareAlongFlow();
         return true;

@@ -24,6 +24,27 @@ public readonly struct FlowArgs
 }
 
 /// <summary>
+/// FlowLevelKernel's shape: a level of <see cref="Width"/> x <see cref="Height"/>, the coarser level's flow
+/// <see cref="CoarseW"/> x <see cref="CoarseH"/> (0 x 0 at the top: the flow starts at zero), the window's
+/// <see cref="Radius"/>, the <see cref="Damping"/>, and the Lucas-Kanade steps (<see cref="Iterations"/>).
+/// </summary>
+public readonly struct FlowLevelArgs
+{
+    public FlowLevelArgs(int width, int height, int coarseW, int coarseH, int radius, float damping, int iterations)
+    {
+        Width = width; Height = height; CoarseW = coarseW; CoarseH = coarseH; Radius = radius; Damping = damping; Iterations = iterations;
+    }
+
+    public int Width { get; }
+    public int Height { get; }
+    public int CoarseW { get; }
+    public int CoarseH { get; }
+    public int Radius { get; }
+    public float Damping { get; }
+    public int Iterations { get; }
+}
+
+/// <summary>
 /// Geometry of a warp or of a resampling between two sizes: the source is <see cref="InW"/> x <see cref="InH"/>,
 /// the output <see cref="OutW"/> x <see cref="OutH"/>; <see cref="Channels"/> planes warped.
 /// </summary>
@@ -164,24 +185,28 @@ public static class FlowKernels
     /// </summary>
     public static void StructureTensorKernel(ArrayView<float> first, ArrayView<float> tensor, FlowArgs a)
     {
-        int w = a.Width, h = a.Height, total = w * h, run = a.RunLength;
+        int total = a.Width * a.Height, run = a.RunLength;
         for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
             for (int p = start, end = Math.Min(start + run, total); p < end; p++)
+                StructureTensorAt(first, tensor, a.Width, a.Height, a.Radius, p);
+    }
+
+    /// <summary>StructureTensorKernel's pixel p (also FlowLevelKernel's).</summary>
+    private static void StructureTensorAt(ArrayView<float> first, ArrayView<float> tensor, int w, int h, int radius, int p)
+    {
+        int total = w * h, x = p % w, y = p / w;
+        float xx = 0f, xy = 0f, yy = 0f;
+        for (int j = Math.Max(0, y - radius); j <= Math.Min(h - 1, y + radius); j++)
+            for (int i = Math.Max(0, x - radius); i <= Math.Min(w - 1, x + radius); i++)
             {
-                int x = p % w, y = p / w;
-                float xx = 0f, xy = 0f, yy = 0f;
-                for (int j = Math.Max(0, y - a.Radius); j <= Math.Min(h - 1, y + a.Radius); j++)
-                    for (int i = Math.Max(0, x - a.Radius); i <= Math.Min(w - 1, x + a.Radius); i++)
-                    {
-                        float gx = GradientX(first, w, i, j), gy = GradientY(first, w, h, i, j);
-                        xx += gx * gx;
-                        xy += gx * gy;
-                        yy += gy * gy;
-                    }
-                tensor[p] = xx;
-                tensor[total + p] = xy;
-                tensor[2 * total + p] = yy;
+                float gx = GradientX(first, w, i, j), gy = GradientY(first, w, h, i, j);
+                xx += gx * gx;
+                xy += gx * gy;
+                yy += gy * gy;
             }
+        tensor[p] = xx;
+        tensor[total + p] = xy;
+        tensor[2 * total + p] = yy;
     }
 
     /// <summary>
@@ -191,15 +216,19 @@ public static class FlowKernels
     /// </summary>
     public static void FlowResidualKernel(ArrayView<float> first, ArrayView<float> second, ArrayView<float> flow, ArrayView<float> products, FlowArgs a)
     {
-        int w = a.Width, h = a.Height, total = w * h, run = a.RunLength;
+        int total = a.Width * a.Height, run = a.RunLength;
         for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
             for (int p = start, end = Math.Min(start + run, total); p < end; p++)
-            {
-                int x = p % w, y = p / w;
-                float r = Sample(second, 0, w, h, x + flow[p], y + flow[total + p]) - first[p];
-                products[p] = GradientX(first, w, x, y) * r;
-                products[total + p] = GradientY(first, w, h, x, y) * r;
-            }
+                ResidualAt(first, second, flow, products, a.Width, a.Height, p);
+    }
+
+    /// <summary>FlowResidualKernel's pixel p (also FlowLevelKernel's).</summary>
+    private static void ResidualAt(ArrayView<float> first, ArrayView<float> second, ArrayView<float> flow, ArrayView<float> products, int w, int h, int p)
+    {
+        int total = w * h, x = p % w, y = p / w;
+        float r = Sample(second, 0, w, h, x + flow[p], y + flow[total + p]) - first[p];
+        products[p] = GradientX(first, w, x, y) * r;
+        products[total + p] = GradientY(first, w, h, x, y) * r;
     }
 
     /// <summary>
@@ -209,31 +238,35 @@ public static class FlowKernels
     /// </summary>
     public static void FlowUpdateKernel(ArrayView<float> tensor, ArrayView<float> products, ArrayView<float> flow, FlowArgs a)
     {
-        int w = a.Width, h = a.Height, total = w * h, run = a.RunLength;
+        int total = a.Width * a.Height, run = a.RunLength;
         for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
             for (int p = start, end = Math.Min(start + run, total); p < end; p++)
+                UpdateAt(tensor, products, flow, a.Width, a.Height, a.Radius, a.Damping, p);
+    }
+
+    /// <summary>FlowUpdateKernel's pixel p (also FlowLevelKernel's).</summary>
+    private static void UpdateAt(ArrayView<float> tensor, ArrayView<float> products, ArrayView<float> flow, int w, int h, int radius, float damping, int p)
+    {
+        int total = w * h, x = p % w, y = p / w;
+        float bx = 0f, by = 0f;
+        for (int j = Math.Max(0, y - radius); j <= Math.Min(h - 1, y + radius); j++)
+            for (int i = Math.Max(0, x - radius); i <= Math.Min(w - 1, x + radius); i++)
             {
-                int x = p % w, y = p / w;
-                float bx = 0f, by = 0f;
-                for (int j = Math.Max(0, y - a.Radius); j <= Math.Min(h - 1, y + a.Radius); j++)
-                    for (int i = Math.Max(0, x - a.Radius); i <= Math.Min(w - 1, x + a.Radius); i++)
-                    {
-                        bx += products[j * w + i];
-                        by += products[total + j * w + i];
-                    }
-                float gxx = tensor[p] + a.Damping, gxy = tensor[total + p], gyy = tensor[2 * total + p] + a.Damping;
-                float det = gxx * gyy - gxy * gxy;
-                if (det > 0f)
-                {
-                    float du = -(gyy * bx - gxy * by) / det, dv = -(gxx * by - gxy * bx) / det;
-                    // A step of at most one pixel: far from the solution the linearisation is wrong, and a long step
-                    // lands on another match.
-                    float length = MathF.Sqrt(du * du + dv * dv);
-                    float shrink = length > 1f ? 1f / length : 1f;
-                    flow[p] += du * shrink;
-                    flow[total + p] += dv * shrink;
-                }
+                bx += products[j * w + i];
+                by += products[total + j * w + i];
             }
+        float gxx = tensor[p] + damping, gxy = tensor[total + p], gyy = tensor[2 * total + p] + damping;
+        float det = gxx * gyy - gxy * gxy;
+        if (det > 0f)
+        {
+            float du = -(gyy * bx - gxy * by) / det, dv = -(gxx * by - gxy * bx) / det;
+            // A step of at most one pixel: far from the solution the linearisation is wrong, and a long step
+            // lands on another match.
+            float length = MathF.Sqrt(du * du + dv * dv);
+            float shrink = length > 1f ? 1f / length : 1f;
+            flow[p] += du * shrink;
+            flow[total + p] += dv * shrink;
+        }
     }
 
     private static void Order(ref float a, ref float b)
@@ -251,28 +284,32 @@ public static class FlowKernels
     /// </summary>
     public static void MedianFlowKernel(ArrayView<float> flow, ArrayView<float> smoothed, FlowArgs a)
     {
-        int w = a.Width, h = a.Height, total = w * h, run = a.RunLength;
+        int total = a.Width * a.Height, run = a.RunLength;
         for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
             for (int p = start, end = Math.Min(start + run, total); p < end; p++)
-            {
-                int x = p % w, y = p / w;
-                int xl = x > 0 ? x - 1 : x, xr = x < w - 1 ? x + 1 : x, yu = y > 0 ? y - 1 : y, yd = y < h - 1 ? y + 1 : y;
-                for (int c = 0; c < 2; c++)
-                {
-                    int o = c * total;
-                    float p0 = flow[o + yu * w + xl], p1 = flow[o + yu * w + x], p2 = flow[o + yu * w + xr];
-                    float p3 = flow[o + y * w + xl], p4 = flow[o + y * w + x], p5 = flow[o + y * w + xr];
-                    float p6 = flow[o + yd * w + xl], p7 = flow[o + yd * w + x], p8 = flow[o + yd * w + xr];
-                    Order(ref p1, ref p2); Order(ref p4, ref p5); Order(ref p7, ref p8);
-                    Order(ref p0, ref p1); Order(ref p3, ref p4); Order(ref p6, ref p7);
-                    Order(ref p1, ref p2); Order(ref p4, ref p5); Order(ref p7, ref p8);
-                    Order(ref p0, ref p3); Order(ref p5, ref p8); Order(ref p4, ref p7);
-                    Order(ref p3, ref p6); Order(ref p1, ref p4); Order(ref p2, ref p5);
-                    Order(ref p4, ref p7); Order(ref p4, ref p2); Order(ref p6, ref p4);
-                    Order(ref p4, ref p2);
-                    smoothed[o + p] = p4;
-                }
-            }
+                MedianAt(flow, smoothed, a.Width, a.Height, p);
+    }
+
+    /// <summary>MedianFlowKernel's pixel p, both planes (also FlowLevelKernel's).</summary>
+    private static void MedianAt(ArrayView<float> flow, ArrayView<float> smoothed, int w, int h, int p)
+    {
+        int total = w * h, x = p % w, y = p / w;
+        int xl = x > 0 ? x - 1 : x, xr = x < w - 1 ? x + 1 : x, yu = y > 0 ? y - 1 : y, yd = y < h - 1 ? y + 1 : y;
+        for (int c = 0; c < 2; c++)
+        {
+            int o = c * total;
+            float p0 = flow[o + yu * w + xl], p1 = flow[o + yu * w + x], p2 = flow[o + yu * w + xr];
+            float p3 = flow[o + y * w + xl], p4 = flow[o + y * w + x], p5 = flow[o + y * w + xr];
+            float p6 = flow[o + yd * w + xl], p7 = flow[o + yd * w + x], p8 = flow[o + yd * w + xr];
+            Order(ref p1, ref p2); Order(ref p4, ref p5); Order(ref p7, ref p8);
+            Order(ref p0, ref p1); Order(ref p3, ref p4); Order(ref p6, ref p7);
+            Order(ref p1, ref p2); Order(ref p4, ref p5); Order(ref p7, ref p8);
+            Order(ref p0, ref p3); Order(ref p5, ref p8); Order(ref p4, ref p7);
+            Order(ref p3, ref p6); Order(ref p1, ref p4); Order(ref p2, ref p5);
+            Order(ref p4, ref p7); Order(ref p4, ref p2); Order(ref p6, ref p4);
+            Order(ref p4, ref p2);
+            smoothed[o + p] = p4;
+        }
     }
 
     /// <summary>
@@ -283,15 +320,98 @@ public static class FlowKernels
     public static void UpsampleFlowKernel(ArrayView<float> coarse, ArrayView<float> fine, WarpArgs a)
     {
         int total = a.OutW * a.OutH, run = a.RunLength;
-        float rx = (float)a.InW / a.OutW, ry = (float)a.InH / a.OutH;
         for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
             for (int o = start, end = Math.Min(start + run, total); o < end; o++)
+                UpsampleFlowAt(coarse, fine, a.InW, a.InH, a.OutW, a.OutH, o);
+    }
+
+    /// <summary>UpsampleFlowKernel's output pixel o (also FlowLevelKernel's).</summary>
+    private static void UpsampleFlowAt(ArrayView<float> coarse, ArrayView<float> fine, int inW, int inH, int outW, int outH, int o)
+    {
+        float rx = (float)inW / outW, ry = (float)inH / outH;
+        int x = o % outW, y = o / outW;
+        float sx = (x + 0.5f) * rx - 0.5f, sy = (y + 0.5f) * ry - 0.5f;
+        fine[o] = Sample(coarse, 0, inW, inH, sx, sy) / rx;
+        fine[outW * outH + o] = Sample(coarse, (long)inW * inH, inW, inH, sx, sy) / ry;
+    }
+
+    /// <summary>
+    /// FlowLevelKernel, one thread: one pyramid level's whole solve in one launch, the same per-pixel arithmetic as
+    /// the kernels above in the same order, so bit for bit what they give on the CPU accelerator (a GPU's compiler may fuse
+    /// a multiply and an add in one and not the other): the flow from the coarser level
+    /// (<see cref="UpsampleFlowKernel"/>; zero at the top level, <see cref="FlowLevelArgs.CoarseW"/> 0), the
+    /// structure tensor, then <see cref="FlowLevelArgs.Iterations"/> times residual, update and 3 x 3 median, the
+    /// median writing into the other of <paramref name="flow"/> and <paramref name="smoothed"/> each time (after an
+    /// odd count the level's flow is in <paramref name="smoothed"/>, as the step launches leave it).
+    /// Why: on the CPU accelerator a launch costs a fixed 0.25-0.9 ms whatever its size, and a pyramid's coarse
+    /// levels (80 x 45 and smaller at 720p) are a few thousand pixels: their 11 launches a level cost more than
+    /// their work (perf --filter video-profile). On a GPU one thread is slow: the step launches stay its path.
+    /// first, second: frame t's and t-1's level [H, W]; coarse: the coarser level's flow [2, CoarseH, CoarseW]
+    /// (not read at the top level); tensor [3, H, W], products, flow, smoothed [2, H, W]. Thread: one.
+    /// </summary>
+    public static void FlowLevelKernel(ArrayView<float> first, ArrayView<float> second, ArrayView<float> coarse, ArrayView<float> tensor,
+        ArrayView<float> products, ArrayView<float> flow, ArrayView<float> smoothed, FlowLevelArgs a)
+    {
+        if (Grid.GlobalIndex.X != 0)
+            return;
+        int w = a.Width, h = a.Height, total = w * h;
+        for (int p = 0; p < total; p++)
+        {
+            if (a.CoarseW > 0)
+                UpsampleFlowAt(coarse, flow, a.CoarseW, a.CoarseH, w, h, p);
+            else
             {
-                int x = o % a.OutW, y = o / a.OutW;
-                float sx = (x + 0.5f) * rx - 0.5f, sy = (y + 0.5f) * ry - 0.5f;
-                fine[o] = Sample(coarse, 0, a.InW, a.InH, sx, sy) / rx;
-                fine[total + o] = Sample(coarse, (long)a.InW * a.InH, a.InW, a.InH, sx, sy) / ry;
+                flow[p] = 0f;
+                flow[total + p] = 0f;
             }
+        }
+        // The structure tensor from each pixel's gradient products computed once (StructureTensorKernel computes each
+        // window pixel's afresh: 25 times over at radius 2, what one thread cannot afford), held in the work space
+        // not yet in use (products' two planes, smoothed's first), then summed over the window in the same order:
+        // the same floats.
+        for (int p = 0; p < total; p++)
+        {
+            int x = p % w, y = p / w;
+            float gx = GradientX(first, w, x, y), gy = GradientY(first, w, h, x, y);
+            products[p] = gx * gx;
+            products[total + p] = gx * gy;
+            smoothed[p] = gy * gy;
+        }
+        for (int p = 0; p < total; p++)
+        {
+            int x = p % w, y = p / w;
+            float xx = 0f, xy = 0f, yy = 0f;
+            for (int j = Math.Max(0, y - a.Radius); j <= Math.Min(h - 1, y + a.Radius); j++)
+                for (int i = Math.Max(0, x - a.Radius); i <= Math.Min(w - 1, x + a.Radius); i++)
+                {
+                    xx += products[j * w + i];
+                    xy += products[total + j * w + i];
+                    yy += smoothed[j * w + i];
+                }
+            tensor[p] = xx;
+            tensor[total + p] = xy;
+            tensor[2 * total + p] = yy;
+        }
+        for (int i = 0; i < a.Iterations; i++)
+        {
+            if ((i & 1) == 0)
+                LevelStep(first, second, tensor, products, flow, smoothed, a);
+            else
+                LevelStep(first, second, tensor, products, smoothed, flow, a);
+        }
+    }
+
+    /// <summary>One Lucas-Kanade step of FlowLevelKernel over the whole level: residual, update in place, median into <paramref name="into"/>.</summary>
+    private static void LevelStep(ArrayView<float> first, ArrayView<float> second, ArrayView<float> tensor, ArrayView<float> products,
+        ArrayView<float> flow, ArrayView<float> into, FlowLevelArgs a)
+    {
+        int w = a.Width, h = a.Height, total = w * h;
+        for (int p = 0; p < total; p++)
+            ResidualAt(first, second, flow, products, w, h, p);
+        for (int p = 0; p < total; p++)
+            UpdateAt(tensor, products, flow, w, h, a.Radius, a.Damping, p);
+        for (int p = 0; p < total; p++)
+            MedianAt(flow, into, w, h, p);
     }
 
     /// <summary>

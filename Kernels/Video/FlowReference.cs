@@ -125,6 +125,27 @@ public static class FlowReference
         return result;
     }
 
+    /// <summary>
+    /// One pyramid level's solve [2, h, w] (FlowKernels.FlowLevelKernel, FlowOps.Level): the coarser flow resampled (zero
+    /// when <paramref name="coarse"/> is null), then <paramref name="iterations"/> times residual, update and median,
+    /// each step in double from its input rounded to float32 as the kernels store it between steps.
+    /// </summary>
+    public static double[] Level(float[] first, float[] second, float[]? coarse, int cw, int ch, int w, int h, int radius, double damping, int iterations)
+    {
+        static float[] Stored(double[] v) => v.Select(x => (float)x).ToArray();
+        float[] flow = coarse is null ? new float[2 * w * h] : Stored(UpsampleFlow(coarse, cw, ch, w, h));
+        float[] tensor = Stored(StructureTensor(first, w, h, radius));
+        double[] result = flow.Select(v => (double)v).ToArray();
+        for (int i = 0; i < iterations; i++)
+        {
+            float[] products = Stored(Residual(first, second, flow, w, h));
+            flow = Stored(Update(tensor, products, flow, w, h, radius, damping));
+            result = MedianFlow(flow, w, h);
+            flow = Stored(result);
+        }
+        return result;
+    }
+
     /// <summary>A coarser level's flow [2, ih, iw] at a finer level's size [2, oh, ow], in the finer level's pixels.</summary>
     public static double[] UpsampleFlow(float[] coarse, int iw, int ih, int ow, int oh)
     {

@@ -95,6 +95,9 @@ internal sealed class OpRun : IDisposable
     /// <summary>Compares <paramref name="output"/> after the launch with <paramref name="expected"/>.</summary>
     public void Check(string name, Tensor<float> output, double[] expected) => Checks.Add((name, output.Download, expected));
 
+    /// <summary>Compares the tensor <paramref name="output"/> names after the launch (an op that says where it left its result) with <paramref name="expected"/>.</summary>
+    public void Check(string name, Func<Tensor<float>> output, double[] expected) => Checks.Add((name, () => output().Download(), expected));
+
     public void Check(string name, Tensor<int> output, int[] expected) =>
         Checks.Add((name, () => output.Download().Select(v => (float)v).ToArray(), expected.Select(v => (double)v).ToArray()));
 

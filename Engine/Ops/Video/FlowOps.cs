@@ -24,6 +24,7 @@ internal static class FlowOps
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, WarpArgs>> WarpBilinearKernel = new(FlowKernels.WarpBilinearKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, MotionArgs>> StabilizeAlongFlowKernel = new(FlowKernels.StabilizeAlongFlowKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, ToneArgs>> ToneKernel = new(FlowKernels.ToneKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, Floats, FlowLevelArgs>> FlowLevelKernel = new(FlowKernels.FlowLevelKernel);
 
     private static (int Channels, int H, int W) Planes(Tensor<float> t)
     {
@@ -127,6 +128,77 @@ internal static class FlowOps
     }
 
     /// <summary>
+    /// One pyramid level's Lucas-Kanade solve: <paramref name="flow"/> [1, 2, H, W] starts as the coarser level's flow
+    /// <paramref name="coarse"/> [1, 2, h, w] resampled (<see cref="UpsampleFlow"/>; zero when it is null: the top
+    /// level), then the structure tensor of <paramref name="first"/> (frame t's level [1, 1, H, W]) and
+    /// <paramref name="iterations"/> times <see cref="Residual"/> against <paramref name="second"/> (frame t-1's),
+    /// <see cref="Update"/> and <see cref="MedianFlow"/>, the median writing into the other of
+    /// <paramref name="flow"/> and <paramref name="smoothed"/> each time. Returns the one holding the level's flow
+    /// (<paramref name="smoothed"/> after an odd count). <paramref name="tensor"/> [1, 3, H, W] and
+    /// <paramref name="products"/> [1, 2, H, W] are work space. Both ways (<see cref="FlowSolve"/>) give the same
+    /// bits on the CPU accelerator: the same per-pixel arithmetic, and no pixel reads what another writes in the same step.
+    /// </summary>
+    public static Tensor<float> Level(Tensor<float> first, Tensor<float> second, Tensor<float>? coarse, Tensor<float> tensor, Tensor<float> products,
+        Tensor<float> flow, Tensor<float> smoothed, int radius, float damping, int iterations, FlowSolve solve = FlowSolve.Auto)
+    {
+        var (_, h, w) = Planes(first);
+        Expect(first, Shape.Nchw(1, 1, h, w));
+        Expect(second, Shape.Nchw(1, 1, h, w));
+        Expect(tensor, Shape.Nchw(1, 3, h, w));
+        Expect(products, Shape.Nchw(1, 2, h, w));
+        Expect(flow, Shape.Nchw(1, 2, h, w));
+        Expect(smoothed, Shape.Nchw(1, 2, h, w));
+        int cw = 0, ch = 0;
+        if (coarse is not null)
+        {
+            var (cc, chh, cww) = Planes(coarse);
+            if (cc != 2)
+                throw new ArgumentException($"flow '{coarse.Name}' must have 2 planes");
+            (cw, ch) = (cww, chh);
+        }
+        if (!(damping > 0f) || radius < 0 || iterations < 0 || ReferenceEquals(flow, smoothed))
+            throw new ArgumentException($"flow level: damping {damping} (above 0), radius {radius} and iterations {iterations} (0 or more), two flow tensors");
+        ComputeDevice d = SameDevice(first, second, tensor);
+        SameDevice(products, flow, smoothed);
+        SameDevice(first, flow, coarse ?? flow);
+        if (!OneLaunch(d, w * h, solve))
+        {
+            if (coarse is null)
+                BufferOps.Fill(flow, 0f);
+            else
+                UpsampleFlow(coarse, flow);
+            StructureTensor(first, tensor, radius);
+            for (int i = 0; i < iterations; i++)
+            {
+                Residual(first, second, flow, products);
+                Update(tensor, products, flow, radius, damping);
+                MedianFlow(flow, smoothed);
+                (flow, smoothed) = (smoothed, flow);
+            }
+            return flow;
+        }
+        int n = w * h, window = (2 * radius + 1) * (2 * radius + 1);
+        using (d.Launcher.Time(FlowLevelKernel, (20.0 + 11.0 * window + iterations * (2.0 * window + 110)) * n, (24.0 + iterations * 84.0) * n))
+            d.Kernels.Load(FlowLevelKernel)(d.Stream, new KernelConfig(1, 1), first.View, second.View, (coarse ?? flow).View, tensor.View, products.View, flow.View, smoothed.View,
+                new FlowLevelArgs(w, h, cw, ch, radius, damping, iterations));
+        return iterations % 2 == 0 ? flow : smoothed;
+    }
+
+    /// <summary>
+    /// Levels up to this many pixels solve in one launch on the CPU accelerator (<see cref="FlowSolve.Auto"/>): there a
+    /// launch costs more than a small level's work (perf --filter video-profile, perf/NOTES.md).
+    /// </summary>
+    public const int OneLaunchPixels = 80 * 45;
+
+    /// <summary>Whether a level of <paramref name="pixels"/> pixels on <paramref name="d"/> is solved in one launch.</summary>
+    internal static bool OneLaunch(ComputeDevice d, int pixels, FlowSolve solve) => solve switch
+    {
+        FlowSolve.OneLaunch => true,
+        FlowSolve.LaunchPerStep => false,
+        _ => d.Kind == DeviceKind.Cpu && pixels <= OneLaunchPixels,
+    };
+
+    /// <summary>
     /// <paramref name="source"/> [1, C, H, W] warped along <paramref name="flow"/> [1, 2, H, W] into
     /// <paramref name="destination"/> [1, C + 1, H, W]: the C planes sampled at x + f(x), then a plane that is 1
     /// where that point is inside the picture and 0 where it is not.
@@ -187,4 +259,17 @@ internal static class FlowOps
         using (d.Launcher.Time(ToneKernel, (window + 2.0) * n, 4.0 * (window + 1) * n))
             d.Kernels.Load(ToneKernel)(d.Stream, l.Config, source.View, destination.View, new ToneArgs(w, h, radius, gain, offset, l.RunLength));
     }
+}
+
+/// <summary>
+/// How <see cref="FlowOps.Level"/> runs a pyramid level: a launch per step (<see cref="LaunchPerStep"/>, every pixel a
+/// thread: a GPU's path), or the whole level in one launch of one thread (<see cref="OneLaunch"/>: the CPU
+/// accelerator's for small levels, where launches cost more than the work). <see cref="Auto"/> takes one launch on the
+/// CPU accelerator up to <see cref="FlowOps.OneLaunchPixels"/> pixels, a launch per step otherwise.
+/// </summary>
+internal enum FlowSolve
+{
+    Auto,
+    LaunchPerStep,
+    OneLaunch,
 }

@@ -15,6 +15,14 @@ internal static partial class OpCases
     /// <summary>A random flow [2, H, W] of up to +-3 pixels: some points leave small pictures.</summary>
     private static float[] RandomFlow(int pixels, int seed) => RandomPlane(2 * pixels, seed, 6f).Select(v => v - 3f).ToArray();
 
+    /// <summary>A smooth level [h, w] in [10, 90]: two crossed waves, read at (x - dx, y - dy) (the picture moved by (dx, dy)).</summary>
+    private static float[] SmoothPlane(int w, int h, float dx, float dy) =>
+        Enumerable.Range(0, w * h).Select(p =>
+        {
+            double x = p % w - dx, y = p / w - dy;
+            return (float)(50 + 25 * Math.Sin(x * 0.45 + 0.3) * Math.Cos(y * 0.35) + 15 * Math.Sin((x + y) * 0.21));
+        }).ToArray();
+
     private static IEnumerable<OpCase> Flow()
     {
         foreach (var (h, w) in FlowShapes)
@@ -114,6 +122,34 @@ internal static partial class OpCases
                 });
             }
         }
+        // A whole pyramid level, both ways (a launch per step; one launch of one thread), on a smooth picture moved by a
+        // known sub-pixel shift (noise would make the 2 x 2 solves ill-conditioned and the medians pick among near ties),
+        // from a coarser flow and from zero (the top level).
+        foreach (var (h, w) in new[] { (1, 1), (31, 33), (32, 32), (17, 5) })
+            foreach (bool top in new[] { false, true })
+                foreach (FlowSolve solve in new[] { FlowSolve.LaunchPerStep, FlowSolve.OneLaunch })
+                {
+                    if (top && w != 32)
+                        continue;
+                    int n = h * w, ch = Math.Max(1, h / 2), cw = Math.Max(1, w / 2);
+                    yield return new OpCase("Flow.Level", $"{h}x{w}{(top ? " top" : $" from {ch}x{cw}")} {solve}", new Tolerance(2e-3, 1e-4,
+                        "three damped 2 x 2 solves of float32 window sums (up to 2e5) against double, each step's input rounded to float32 in both; a median passes its input on"), r =>
+                    {
+                        float[] first = SmoothPlane(w, h, 0f, 0f), second = SmoothPlane(w, h, 0.7f, -0.4f);
+                        float[]? coarse = top ? null : RandomPlane(2 * cw * ch, 80 + n, 1f).Select(v => v - 0.5f).ToArray();
+                        var tf = r.In("first", Shape.Nchw(1, 1, h, w), first);
+                        var ts = r.In("second", Shape.Nchw(1, 1, h, w), second);
+                        var tc = coarse is null ? null : r.In("coarse", Shape.Nchw(1, 2, ch, cw), coarse);
+                        var tensor = r.Out("tensor", Shape.Nchw(1, 3, h, w));
+                        var products = r.Out("products", Shape.Nchw(1, 2, h, w));
+                        var flow = r.Out("flow", Shape.Nchw(1, 2, h, w));
+                        var smoothed = r.Out("smoothed", Shape.Nchw(1, 2, h, w));
+                        Tensor<float>? solved = null;
+                        r.Launch = () => solved = FlowOps.Level(tf, ts, tc, tensor, products, flow, smoothed, 2, 1f, 3, solve);
+                        double[] expected = FlowReference.Level(first, second, coarse, cw, ch, w, h, 2, 1, 3);
+                        r.Check("level's flow", () => solved!, expected);
+                    });
+                }
         // Tone (old film's comparison L): a window mean times a gain plus an offset, on boundary shapes, and in
         // place at radius 0 (the flow's pyramid level is toned where it lies).
         foreach (var (h, w) in new[] { (1, 1), (1, 7), (31, 33), (32, 32), (33, 31), (5, 9) })

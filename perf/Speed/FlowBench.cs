@@ -1,0 +1,69 @@
+using System.Globalization;
+using ColorKernels.Engine.Devices;
+using ColorKernels.Engine.Imaging;
+using ColorKernels.Engine.Ops;
+using ColorKernels.Engine.Tensors;
+using ColorKernels.Engine.Video;
+
+namespace ColorKernels.Perf.Speed;
+
+/// <summary>
+/// The stabiliser's optical flow alone (<see cref="OpticalFlow.Next"/>: the frame's pyramid, every level's Lucas-Kanade
+/// solve, the tone fit), on 12 frames of the video-profile bench's pan over the bundled print, at 640 x 360 and 1280 x 720
+/// (both flows run at 160 x 90 with three levels above it): every level a launch per step (the baseline: 11 launches a
+/// level), the default (small levels in one launch of one thread on the CPU accelerator, <see cref="FlowOps.OneLaunchPixels"/>),
+/// and every level in one launch. Median ms a frame, the ratio to the baseline, and whether the flows are the same bits.
+/// </summary>
+internal static class FlowBench
+{
+    public static void Run(ComputeDevice device, TextWriter log)
+    {
+        ImageData print = ImageIO.Load(Path.Combine("samples", "demo-bw", "nagasaki-boats.jpg"));
+        log.WriteLine($"flow  12 frames of a pan, the flow of each against the one before, on {device.Description}");
+        log.WriteLine($"  {"size",-10} {"solve",-14} {"ms a frame",11} {"vs per step",12} {"same bits",10}");
+        foreach (var (width, height) in new[] { (640, 360), (1280, 720) })
+        {
+            List<ImageData> frames = VideoProfileBench.Pan(print, width, height, count: 12);
+            var labs = new List<Tensor<float>>();
+            try
+            {
+                foreach (ImageData frame in frames)
+                {
+                    using Tensor<byte> rgb = device.Upload("rgb", new Shape(1, height, width, 3), frame.Rgb8!);
+                    Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, height, width));
+                    LabOps.SrgbBytesToLab(rgb, lab);
+                    labs.Add(lab);
+                }
+                double baseline = 0;
+                float[]? baselineFlow = null;
+                foreach (FlowSolve solve in new[] { FlowSolve.LaunchPerStep, FlowSolve.Auto, FlowSolve.OneLaunch })
+                {
+                    using var flow = new OpticalFlow(device, width, height, new FlowSettings { Solve = solve });
+                    var times = new List<double>();
+                    for (int pass = 0; pass < 3; pass++)   // the first pass compiles the kernels
+                        foreach (Tensor<float> lab in labs)
+                        {
+                            var clock = System.Diagnostics.Stopwatch.StartNew();
+                            flow.Next(lab);
+                            device.Synchronize();
+                            if (pass > 0)
+                                times.Add(clock.Elapsed.TotalMilliseconds);
+                        }
+                    double ms = times.Order().ElementAt(times.Count / 2);
+                    float[] result = flow.Flow.Download();
+                    baselineFlow ??= result;
+                    if (solve == FlowSolve.LaunchPerStep)
+                        baseline = ms;
+                    bool same = result.AsSpan().SequenceEqual(baselineFlow);
+                    log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {$"{width}x{height}",-10} {solve,-14} {ms,11:F2} {baseline / ms,11:F2}x {(same ? "yes" : "NO"),10}"));
+                }
+            }
+            finally
+            {
+                foreach (Tensor<float> lab in labs)
+                    lab.Dispose();
+            }
+        }
+    }
+}
