@@ -64,7 +64,8 @@ internal sealed class MotionStabilizer : LabFrameStage
         // noise level release nothing (issue #41: under grain sd 6 the plain test kept about 0.7 instead of 0.95).
         double difference = flow.MotionCompensatedDifference();
         float tolerance = reset || !double.IsFinite(difference) ? 0f : (float)Math.Min(ToleranceFactor * difference, ToleranceCap * options.Threshold);
-        FlowOps.StabilizeAlongFlow(frameLab, flow.Comparison, previous, next, flow.Flow, strength, options.Threshold, reset, flow.Tone.Gain, flow.Tone.Offset, tolerance);
+        FlowOps.StabilizeAlongFlow(frameLab, flow.Comparison, previous, next, flow.Flow, strength, options.Threshold, reset, flow.Tone.Gain, flow.Tone.Offset, tolerance,
+            keyed ? options.ColorFrameStillMargin : 0f);
         (previous, next) = (next, previous);
     }
 

@@ -58,6 +58,15 @@ public sealed record VideoOptions
     /// </summary>
     public float ColorFrameStrength { get; init; } = 0.999f;
 
+    /// <summary>
+    /// Stabilisation in a colour keyframe's shot: a point's colour is taken from where the flow says it was unless
+    /// the same pixel of the frame before matches its L better by more than this many L units (0 for a model's
+    /// colours: the nearer wins). The still place exists for a moving object's smeared background; in a zoom its
+    /// near-ties pinned the carried colours to the screen (docs/hints.md: 1 measured +0.05 to +0.8 dB mean PSNR on the
+    /// colour-frame clips). Internal: measured, not a user's setting.
+    /// </summary>
+    internal float ColorFrameStillMargin { get; init; } = 1f;
+
     /// <summary>Stabilisation: the change of L (0-100) at which a pixel keeps none of the previous frame's colour.</summary>
     public float Threshold { get; init; } = 10f;
 

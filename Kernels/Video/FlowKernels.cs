@@ -70,11 +70,15 @@ public readonly struct WarpArgs
 /// </summary>
 public readonly struct MotionArgs
 {
-    public MotionArgs(int width, int height, int flowW, int flowH, float strength, float threshold, bool reset, int runLength, float gain = 1f, float offset = 0f, float tolerance = 0f)
+    public MotionArgs(int width, int height, int flowW, int flowH, float strength, float threshold, bool reset, int runLength, float gain = 1f, float offset = 0f, float tolerance = 0f,
+        float stillMargin = 0f)
     {
         Width = width; Height = height; FlowW = flowW; FlowH = flowH; Strength = strength; Threshold = threshold; Reset = reset ? 1 : 0; RunLength = runLength;
-        Gain = gain; Offset = offset; Tolerance = tolerance;
+        Gain = gain; Offset = offset; Tolerance = tolerance; StillMargin = stillMargin;
     }
+
+    /// <summary>The point counts as moved along the flow unless staying still matches its L better by more than this (L units).</summary>
+    public float StillMargin { get; }
 
     /// <summary>L differences up to this (L units) count as none: the frame's noise (grain), not a change.</summary>
     public float Tolerance { get; }
@@ -467,7 +471,9 @@ public static class FlowKernels
     /// previous output (<paramref name="previous"/>, Lab [3, H, W]) warped along the flow ([2, FlowH, FlowW],
     /// sampled bilinearly at the pixel's place and scaled to full-resolution pixels): of the two places the point
     /// may have been, x + f(x) (when inside the previous frame) and x itself, the one whose L is nearer the
-    /// pixel's gives L' and ab'; keep = Strength max(0, 1 - max(0, |L - L'| - Tolerance) / Threshold),
+    /// pixel's gives L' and ab' (the moved place unless the still one is better by more than StillMargin: 0 for a
+    /// model's colours, more in a colour frame's shot, where the still place's near-ties would pin carried colour to
+    /// the screen while the picture moves under it); keep = Strength max(0, 1 - max(0, |L - L'| - Tolerance) / Threshold),
     /// ab = (1 - keep) ab + keep ab'. Tolerance is the frame's noise in L units (grain: two grainy samples of one
     /// point differ by about 1.1 times the grain's deviation), which would otherwise release colour that stayed.
     /// L here is the frame's comparison L (<paramref name="comparison"/> [H, W]: <see cref="ToneKernel"/>'s), and the
@@ -503,7 +509,7 @@ public static class FlowKernels
                     {
                         Corners(sx, sy, w, h, out int p00, out int pr, out int pd, out float plx, out float ply);
                         float moved = a.Gain * Lerp(previous, 0, p00, pr, pd, plx, ply) + a.Offset;
-                        if (MathF.Abs(l - moved) < difference)
+                        if (MathF.Abs(l - moved) < difference + a.StillMargin)
                         {
                             difference = MathF.Abs(l - moved);
                             ap = Lerp(previous, total, p00, pr, pd, plx, ply);

@@ -179,7 +179,7 @@ public static class FlowReference
 
     /// <summary>The stabilised frame and the next frame's previous (both Lab [3, h, w]), as StabilizeAlongFlowKernel.</summary>
     public static (double[] Frame, double[] Next) StabilizeAlongFlow(float[] lab, float[] comparison, float[] previous, float[] flow, int w, int h, int fw, int fh,
-        double strength, double threshold, bool reset, double gain = 1, double offset = 0, double tolerance = 0)
+        double strength, double threshold, bool reset, double gain = 1, double offset = 0, double tolerance = 0, double stillMargin = 0)
     {
         int n = w * h;
         var frame = lab.Select(v => (double)v).ToArray();
@@ -194,7 +194,7 @@ public static class FlowReference
                     double sx = x + Sample(flow, 0, fw, fh, fx, fy) / rx, sy = y + Sample(flow, 1, fw, fh, fx, fy) / ry;
                     double lp = gain * previous[p] + offset, ap = previous[n + p], bp = previous[2 * n + p], difference = Math.Abs(L(p) - lp);
                     double moved = gain * Sample(previous, 0, w, h, sx, sy) + offset;
-                    if (sx >= 0 && sy >= 0 && sx <= w - 1 && sy <= h - 1 && Math.Abs(L(p) - moved) < difference)
+                    if (sx >= 0 && sy >= 0 && sx <= w - 1 && sy <= h - 1 && Math.Abs(L(p) - moved) < difference + stillMargin)
                     {
                         difference = Math.Abs(L(p) - moved);
                         ap = Sample(previous, 1, w, h, sx, sy);

@@ -89,6 +89,7 @@ internal static class FilmSteeringBench
                     ("frame 0 as palette", palette, null),
                     ("frame 0 as SOM+MLP reference", reference, null),
                     ("frame 0 as colour frame", automatic, new[] { new FilmKeyframe { Frame = 0, ColorFrame = first } }),
+                    ("  the same, nearer place wins", automatic, new[] { new FilmKeyframe { Frame = 0, ColorFrame = first } }),
                 };
                 log.WriteLine($"  {clip.Name}: 10 hints at {string.Join(" ", places.Select(p => $"({p.X},{p.Y})"))}");
                 log.WriteLine($"    {"mode",-30} {"PSNR last",9} {"PSNR mean",9} {"chroma last",11} {"chroma mean",11} {"rebal AuC",9} {"colourf.",8} {"warp short",10} {"warp long",9} {"CDC",7}");
@@ -96,7 +97,9 @@ internal static class FilmSteeringBench
                 foreach (var (mode, colorizer, keyframes) in modes)
                 {
                     var frames = new List<byte[]>();
-                    FrameJob job = FrameJob.Frames(clip.Name, clip.GreyFrames(), f => frames.Add(f.Rgb8!));
+                    // The colour frame's shot blended as a model's colours are (the still place wins its near-ties): the comparison row.
+                    var options = new VideoOptions { ColorFrameStillMargin = mode.Contains("nearer place", StringComparison.Ordinal) ? 0f : new VideoOptions().ColorFrameStillMargin };
+                    FrameJob job = FrameJob.Frames(clip.Name, clip.GreyFrames(), f => frames.Add(f.Rgb8!), options);
                     if (keyframes is not null)
                         job = job.WithKeyframes(keyframes);
                     // Every frame's hints solved from zero, as a picture's are (before warm starts): the comparison row.

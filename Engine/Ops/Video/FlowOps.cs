@@ -220,10 +220,11 @@ internal static class FlowOps
     /// along <paramref name="flow"/> [1, 2, h, w] (any reduced size: sampled and scaled to the frame), comparing
     /// L as <paramref name="comparison"/> [1, 1, H, W] gives it (<see cref="Tone"/>'s), and writes the result as the
     /// next frame's previous into <paramref name="next"/> (its L plane the comparison L); the previous frame's L is
-    /// read as <paramref name="gain"/> L' + <paramref name="offset"/>.
+    /// read as <paramref name="gain"/> L' + <paramref name="offset"/>; the moved place is taken unless the still one
+    /// matches better by more than <paramref name="stillMargin"/> L units.
     /// </summary>
     public static void StabilizeAlongFlow(Tensor<float> lab, Tensor<float> comparison, Tensor<float> previous, Tensor<float> next, Tensor<float> flow, float strength, float threshold, bool reset,
-        float gain = 1f, float offset = 0f, float tolerance = 0f)
+        float gain = 1f, float offset = 0f, float tolerance = 0f, float stillMargin = 0f)
     {
         var (c, h, w) = Planes(lab);
         Expect(comparison, Shape.Nchw(1, 1, h, w));
@@ -232,14 +233,14 @@ internal static class FlowOps
             throw new ArgumentException($"tensor '{lab.Name}' must be Lab [1, 3, H, W] and '{flow.Name}' a flow [1, 2, h, w]");
         Expect(previous, Shape.Nchw(1, 3, h, w));
         Expect(next, Shape.Nchw(1, 3, h, w));
-        if (!(strength >= 0f && strength < 1f) || !(threshold > 0f) || !float.IsFinite(gain) || !float.IsFinite(offset) || !(tolerance >= 0f && float.IsFinite(tolerance)))
-            throw new ArgumentException($"stabilisation strength {strength} (0 to below 1), threshold {threshold} (above 0) or tolerance {tolerance} (0 or more) out of range");
+        if (!(strength >= 0f && strength < 1f) || !(threshold > 0f) || !float.IsFinite(gain) || !float.IsFinite(offset) || !(tolerance >= 0f && float.IsFinite(tolerance)) || !(stillMargin >= 0f && float.IsFinite(stillMargin)))
+            throw new ArgumentException($"stabilisation strength {strength} (0 to below 1), threshold {threshold} (above 0), tolerance {tolerance} or still margin {stillMargin} (0 or more) out of range");
         ComputeDevice d = SameDevice(lab, previous, next);
         SameDevice(lab, flow, comparison);
         int n = w * h;
         ElementLaunch l = d.Launcher.ForElements(n);
         using (d.Launcher.Time(StabilizeAlongFlowKernel, 60.0 * n, 80.0 * n))
-            d.Kernels.Load(StabilizeAlongFlowKernel)(d.Stream, l.Config, lab.View, comparison.View, previous.View, next.View, flow.View, new MotionArgs(w, h, fw, fh, strength, threshold, reset, l.RunLength, gain, offset, tolerance));
+            d.Kernels.Load(StabilizeAlongFlowKernel)(d.Stream, l.Config, lab.View, comparison.View, previous.View, next.View, flow.View, new MotionArgs(w, h, fw, fh, strength, threshold, reset, l.RunLength, gain, offset, tolerance, stillMargin));
     }
 
     /// <summary>
