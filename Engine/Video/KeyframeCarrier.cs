@@ -35,6 +35,9 @@ internal sealed class FilmSteering : IDisposable
 
     private readonly Dictionary<int, ImageData> colorFrames = new();
 
+    /// <summary>The time the steering pass spent carrying colour frames' colours back (perf --filter film-steering-speed).</summary>
+    public TimeSpan CarryingBack { get; set; }
+
     /// <summary>The colour picture a person gave of <paramref name="frame"/> (its colours taken as they are: <see cref="FilmKeyframe.ColorFrame"/>), or null.</summary>
     public ImageData? ColorFrameAt(int frame) => colorFrames.TryGetValue(frame, out ImageData? c) ? c : null;
 
@@ -291,7 +294,11 @@ internal static class KeyframeCarrier
                         // start, or, after another colour frame of the shot, to it, taking over from its forward carry
                         // gradually (with the stabiliser only: without it a colour frame colours its own frame alone).
                         if (options.Stabilize)
+                        {
+                            long started = System.Diagnostics.Stopwatch.GetTimestamp();
                             CarryColorsBack(device, flow, lab!, colors, shot, Math.Max(shotFirstKept, shotColorFrame), shotColorFrame >= 0, t, options, steering);
+                            steering.CarryingBack += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                        }
                         shotColorFrame = t;
                         // The rest of the shot is coloured like the colour frame where its colours do not reach (what
                         // enters later, and the frames before it): a SOM + MLP model fitted to it, held as a named

@@ -176,6 +176,24 @@ internal static class FilmSteeringBench
         double pass = carry.Elapsed.TotalSeconds / count;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  speed, {count} frames of {w}x{h} (stabilised): automatic {plain * 1000:0} ms a frame, 10 keyframe hints carried {hinted * 1000:0} ms a frame ({hinted / plain:0.00}x); of which the carrying pass {pass * 1000:0} ms, the hints' spreading (the rest) {(hinted - plain - pass) * 1000:0} ms; each frame's hints solved from zero {cold * 1000:0} ms a frame"));
+
+        // A colour frame (the last frame, tinted): its SOM + MLP fit once, its colours carried back over the frames before
+        // (host work at the flow's resolution), then the film. On the first frame it is fitted but carried forward only,
+        // so the two steering passes differ by the backward carry.
+        ImageData Tinted(ImageData grey)
+        {
+            byte[] rgb = (byte[])grey.Rgb8!.Clone();
+            for (int i = 0; i < rgb.Length; i += 3)
+                (rgb[i + 1], rgb[i + 2]) = ((byte)(rgb[i + 1] * 0.8), (byte)(rgb[i + 2] * 0.6));
+            return ImageData.FromRgb8(w, h, rgb);
+        }
+        var colorFirst = new[] { new FilmKeyframe { Frame = 0, ColorFrame = Tinted(frames[0]) } };
+        var colorLast = new[] { new FilmKeyframe { Frame = count - 1, ColorFrame = Tinted(frames[^1]) } };
+        double keyedLast = Time(colorLast), keyedFirst = Time(colorFirst);
+        using FilmSteering? steering = FrameJob.Frames("720p", frames, _ => { }).WithKeyframes(colorLast).Steer(device, CancellationToken.None);
+        double back = steering!.CarryingBack.TotalSeconds / (count - 1);
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  speed, a colour frame among the {count} frames: on the last {keyedLast * 1000:0} ms a frame in all, on the first {keyedFirst * 1000:0} (each with its model's fit once); carrying its colours back {back * 1000:0.0} ms a frame carried to"));
     }
 
     /// <summary>Where a point of frame t-1 is in frame t: the x whose true backward flow leads to it (fixed-point steps on the known flow), or null where it is hidden there.</summary>
