@@ -304,7 +304,7 @@ internal static class KeyframeCarrier
                         // enters later, and the frames before it): a SOM + MLP model fitted to it, held as a named
                         // reference is (from the shot's start if no keyframe before set one), unless the keyframe names references.
                         if (k.ReferencePhotos is null)
-                            references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, new[] { colors }))));
+                            references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, new[] { colors }, options.ReferenceSteps))));
                     }
                     if (k.ReferencePhotos is { } photos)
                     {
@@ -312,7 +312,7 @@ internal static class KeyframeCarrier
                         string key = string.Join("\n", photos);
                         if (!fits.TryGetValue(key, out IColorizer? reference))
                         {
-                            var (model, _) = ReferenceColorizer.Fit(device, photos, null, ReferenceColorizer.DefaultSteps, null,
+                            var (model, _) = ReferenceColorizer.Fit(device, photos, null, options.ReferenceSteps, null,
                                 skipped => throw new UserErrorException($"keyframe {keyframes[next].Index} ({k}): reference {skipped}"));
                             fits[key] = reference = steering.Own(Colorizer.Open(device, model));
                         }

@@ -47,6 +47,18 @@ public sealed record VideoOptions
     /// <summary>The largest <see cref="PredictEvery"/>.</summary>
     public const int MaxPredictEvery = 8;
 
+    /// <summary>
+    /// MLP training steps of the SOM + MLP models a film's keyframes fit: a keyframe's reference photos, and a colour
+    /// frame's model for what its colours do not reach (1 or more; by default <see cref="Som.ReferenceColorizer.FilmSteps"/>:
+    /// fitted once for a shot's frames, where a picture's 400 underfit).
+    /// </summary>
+    public int ReferenceSteps
+    {
+        get => referenceSteps;
+        init => referenceSteps = value >= 1 ? value : throw new UserErrorException($"--reference-steps {value}: must be at least 1");
+    }
+    private readonly int referenceSteps = Som.ReferenceColorizer.FilmSteps;
+
     /// <summary>Stabilisation: the share of the previous frame's ab a point that stayed visible keeps (0 to below 1).</summary>
     public float Strength { get; init; } = 0.95f;
 

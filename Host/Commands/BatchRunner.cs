@@ -65,6 +65,9 @@ public sealed class BatchRunner
 
     private BatchPlan? plan;
 
+    /// <summary>Whether the prepared run colours a film (a video or a frame folder) among its inputs.</summary>
+    public bool HasFilms => plan?.Jobs.Any(j => j.IsSequence) ?? false;
+
     /// <summary>
     /// Plans the run before any device opens or picture is decoded: the inputs, each output (an output plan
     /// that cannot work, such as a file name for several inputs or a folder that cannot be written, and a

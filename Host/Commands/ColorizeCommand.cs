@@ -38,10 +38,10 @@ public static class ColorizeCommand
         {
             Description = "With --reference: also write the fitted model to this file (for colorize --model, eval, export-onnx)",
         };
-        var referenceSteps = new Option<int>("--reference-steps")
+        var referenceSteps = new Option<int?>("--reference-steps")
         {
-            Description = "With --reference: training steps of the MLP (batches of 256 patches)",
-            DefaultValueFactory = _ => Engine.Som.ReferenceColorizer.DefaultSteps,
+            Description = $"With --reference, and for a film's keyframe references and colour frames: training steps of the MLP (batches of 256 patches; " +
+                $"default {Engine.Som.ReferenceColorizer.DefaultSteps} for pictures, {Engine.Som.ReferenceColorizer.FilmSteps} for films: fitted once for all their frames)",
         };
         var referenceSeconds = new Option<double?>("--reference-seconds")
         {
@@ -143,6 +143,7 @@ public static class ColorizeCommand
             var videoOptions = UsageException.Of(() => new Engine.Video.VideoOptions
             {
                 Crf = result.GetValue(crf), MaxPixels = runner.MaxPixels, Stabilize = !result.GetValue(perFrame), PredictEvery = result.GetValue(predictEvery), AllowPartial = result.GetValue(allowPartial), Segment = filmSegment,
+                ReferenceSteps = result.GetValue(referenceSteps) ?? Engine.Som.ReferenceColorizer.FilmSteps,
             });
             string given = result.GetValue(model) ?? ModelFile.DefaultName;
             string path = ModelFile.DisplayName(given);
@@ -202,7 +203,9 @@ public static class ColorizeCommand
                 colorPalette = ColorPalette.FromImage(device, palettePhoto) with { Strength = strength };
             colorizerOptions = colorizerOptions with { ColorPalette = colorPalette };
             using IColorizer colorizer = noModel ? Colorizer.Open(device, given, colorizerOptions)
-                : file is null ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size), result.GetValue(referenceSteps), result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
+                : file is null ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size),
+                    result.GetValue(referenceSteps) ?? (runner.HasFilms ? Engine.Som.ReferenceColorizer.FilmSteps : Engine.Som.ReferenceColorizer.DefaultSteps),
+                    result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
                 : Colorizer.Open(device, file, path, colorizerOptions);
             return runner.Run(new Engine.Frames.FramePipeline(colorizer, result.GetValue(batch)), device.Description);
         }));
@@ -242,7 +245,7 @@ public static class ColorizeCommand
         var (fitted, report) = Engine.Som.ReferenceColorizer.Fit(device, found.Files.Select(f => f.FullPath).ToList(), size, steps,
             seconds is { } limit ? TimeSpan.FromSeconds(limit) : null, skipped => Cli.Warning("reference " + skipped));
         Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"reference: a {fitted.Map.GridW}x{fitted.Map.GridH} map and a patch MLP fitted to {found.Files.Count} photo(s) at {fitted.InputSize} px in {clock.Elapsed.TotalSeconds:F1} s; " +
+            $"reference: a {fitted.Map.GridW}x{fitted.Map.GridH} map and a patch MLP ({steps} steps{(seconds is { } most ? $" or {most:0.#} s" : "")}) fitted to {found.Files.Count} photo(s) at {fitted.InputSize} px in {clock.Elapsed.TotalSeconds:F1} s; " +
             $"held-out patches: balanced accuracy {report.HeldOutBalancedAccuracy:P1} (majority class {report.MajorityBalancedAccuracy:P1})"));
         if (save is not null)
         {

@@ -77,7 +77,7 @@ internal static class FilmSteeringBench
             {
                 string firstPath = Path.Combine(folder, "frame0.png");
                 ImageIO.Save(firstPath, first);
-                var (som, _) = ReferenceColorizer.Fit(device, new[] { firstPath }, null, ReferenceColorizer.DefaultSteps, null, _ => { });
+                var (som, _) = ReferenceColorizer.Fit(device, new[] { firstPath }, null, ReferenceColorizer.FilmSteps, null, _ => { });
                 using IColorizer reference = Colorizer.Open(device, som);
                 using IColorizer palette = Colorizer.Open(device, "default", new ColorizerOptions { ColorPalette = ColorPalette.FromImage(device, first) });
                 var modes = new (string Mode, IColorizer Colorizer, IReadOnlyList<FilmKeyframe>? Keyframes)[]

@@ -103,7 +103,8 @@ public class FilmHintCliTests : CliFolder
         // The fixture clip (12 frames of 96 x 64, one shot): frame 4 coloured by a person, here all one brick red.
         ImageIO.Save(P("frame-4.png"), ImageData.FromRgb8(96, 64, Enumerable.Range(0, 96 * 64).SelectMany(_ => new byte[] { 0xc0, 0x30, 0x20 }).ToArray()));
         File.WriteAllText(P("clip.json"), """{"keyframes": [{"frame": 4, "colorFrame": "frame-4.png"}]}""");
-        var keyed = CliRunner.Run(dir, "colorize", TestData.Fixture("clip.mp4"), "-o", P("keyed.mp4"), "--hints", P("clip.json"));
+        // --reference-steps: a picture's fit steps for the colour frame's model keep the test short (what is tested is the colour frame).
+        var keyed = CliRunner.Run(dir, "colorize", TestData.Fixture("clip.mp4"), "-o", P("keyed.mp4"), "--hints", P("clip.json"), "--reference-steps", "400");
         var automatic = CliRunner.Run(dir, "colorize", TestData.Fixture("clip.mp4"), "-o", P("auto.mp4"));
         Assert.True(keyed.ExitCode == 0 && automatic.ExitCode == 0, keyed.Stdout + keyed.Stderr + automatic.Stderr);
         var red = ColorHint.FromColor(0, 0, "#c03020");
@@ -152,12 +153,14 @@ public class FilmHintCliTests : CliFolder
         WritePhoto(P("photo.png"), 48, 32);
         string clip = TestData.Fixture("clip.mp4");
         var automatic = CliRunner.Run(dir, "colorize", clip, "-o", P("auto.mp4"));
-        var whole = CliRunner.Run(dir, "colorize", clip, "-o", P("whole.mp4"), "--reference", P("photo.png"), "--reference-steps", "100");
+        // A film's reference is fitted with a film's steps unless --reference-steps says otherwise (the time limit keeps this test short).
+        var whole = CliRunner.Run(dir, "colorize", clip, "-o", P("whole.mp4"), "--reference", P("photo.png"), "--reference-seconds", "1");
         File.WriteAllText(P("keys.json"), """{"keyframes": [{"frame": 0, "reference": "photo.png"}]}""");
-        var keyed = CliRunner.Run(dir, "colorize", clip, "-o", P("keyed.mp4"), "--hints", P("keys.json"));
+        var keyed = CliRunner.Run(dir, "colorize", clip, "-o", P("keyed.mp4"), "--hints", P("keys.json"), "--reference-steps", "400");
         foreach (var r in new[] { automatic, whole, keyed })
             Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("12 frames", whole.Stdout);
+        Assert.Contains($"({Engine.Som.ReferenceColorizer.FilmSteps} steps or 1 s)", whole.Stdout);
         byte[] auto = Frame(P("auto.mp4"), 6).Rgb8!;
         Assert.NotEqual(auto, Frame(P("whole.mp4"), 6).Rgb8!);
         Assert.NotEqual(auto, Frame(P("keyed.mp4"), 6).Rgb8!);
