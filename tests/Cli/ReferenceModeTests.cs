@@ -37,6 +37,7 @@ public sealed class ReferenceModeTests : CliFolder
             "--reference-steps", "150", "--save-model", "fitted.ckm");
 
         Assert.Equal(0, r.ExitCode);
+        Assert.Contains("reference: fitting a map and a patch MLP to 1 photo(s), 150 steps ...", r.Stdout);
         Assert.Contains("reference: a 4x4 map and a patch MLP (150 steps) fitted to 1 photo(s)", r.Stdout);
         var device = TestDevices.Get("cpu:0");
         ImageData truth = ImageIO.Load(P("right-colour.png"));
