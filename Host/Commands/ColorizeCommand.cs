@@ -237,17 +237,17 @@ public static class ColorizeCommand
             Cli.Warning(note);
         if (found.Errors.Count > 0)
             throw new UsageException("--reference " + found.Errors[0]);
-        if (steps < 1)
-            throw new UsageException($"--reference-steps {steps}: must be at least 1");
+        // --reference-steps below 1 was refused with the film options (VideoOptions.ReferenceSteps), before the device opened.
         if (seconds is { } s && !(s > 0))
             throw new UsageException($"--reference-seconds {s}: must be above 0");
+        string budget = $"{steps} steps" + (seconds is { } most ? $" or {most:0.#} s" : "");
         // A film's fit takes some seconds more than a picture's (2000 steps): say what is happening before it starts.
-        Console.Out.WriteLine($"reference: fitting a map and a patch MLP to {found.Files.Count} photo(s), {steps} steps{(seconds is { } most ? $" or {most:0.#} s" : "")} ...");
+        Console.Out.WriteLine($"reference: fitting a map and a patch MLP to {found.Files.Count} photo(s), {budget} ...");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (fitted, report) = Engine.Som.ReferenceColorizer.Fit(device, found.Files.Select(f => f.FullPath).ToList(), size, steps,
             seconds is { } limit ? TimeSpan.FromSeconds(limit) : null, skipped => Cli.Warning("reference " + skipped));
         Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"reference: a {fitted.Map.GridW}x{fitted.Map.GridH} map and a patch MLP ({steps} steps{(seconds is { } cap ? $" or {cap:0.#} s" : "")}) fitted to {found.Files.Count} photo(s) at {fitted.InputSize} px in {clock.Elapsed.TotalSeconds:F1} s; " +
+            $"reference: a {fitted.Map.GridW}x{fitted.Map.GridH} map and a patch MLP ({budget}) fitted to {found.Files.Count} photo(s) at {fitted.InputSize} px in {clock.Elapsed.TotalSeconds:F1} s; " +
             $"held-out patches: balanced accuracy {report.HeldOutBalancedAccuracy:P1} (majority class {report.MajorityBalancedAccuracy:P1})"));
         if (save is not null)
         {

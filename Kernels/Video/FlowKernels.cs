@@ -189,28 +189,24 @@ public static class FlowKernels
     /// </summary>
     public static void StructureTensorKernel(ArrayView<float> first, ArrayView<float> tensor, FlowArgs a)
     {
-        int total = a.Width * a.Height, run = a.RunLength;
+        int w = a.Width, h = a.Height, total = w * h, run = a.RunLength;
         for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
             for (int p = start, end = Math.Min(start + run, total); p < end; p++)
-                StructureTensorAt(first, tensor, a.Width, a.Height, a.Radius, p);
-    }
-
-    /// <summary>StructureTensorKernel's pixel p (also FlowLevelKernel's).</summary>
-    private static void StructureTensorAt(ArrayView<float> first, ArrayView<float> tensor, int w, int h, int radius, int p)
-    {
-        int total = w * h, x = p % w, y = p / w;
-        float xx = 0f, xy = 0f, yy = 0f;
-        for (int j = Math.Max(0, y - radius); j <= Math.Min(h - 1, y + radius); j++)
-            for (int i = Math.Max(0, x - radius); i <= Math.Min(w - 1, x + radius); i++)
             {
-                float gx = GradientX(first, w, i, j), gy = GradientY(first, w, h, i, j);
-                xx += gx * gx;
-                xy += gx * gy;
-                yy += gy * gy;
+                int x = p % w, y = p / w;
+                float xx = 0f, xy = 0f, yy = 0f;
+                for (int j = Math.Max(0, y - a.Radius); j <= Math.Min(h - 1, y + a.Radius); j++)
+                    for (int i = Math.Max(0, x - a.Radius); i <= Math.Min(w - 1, x + a.Radius); i++)
+                    {
+                        float gx = GradientX(first, w, i, j), gy = GradientY(first, w, h, i, j);
+                        xx += gx * gx;
+                        xy += gx * gy;
+                        yy += gy * gy;
+                    }
+                tensor[p] = xx;
+                tensor[total + p] = xy;
+                tensor[2 * total + p] = yy;
             }
-        tensor[p] = xx;
-        tensor[total + p] = xy;
-        tensor[2 * total + p] = yy;
     }
 
     /// <summary>

@@ -21,6 +21,9 @@ public class FilmKeyframeTests(ITestOutputHelper output)
 {
     private readonly ComputeDevice device = TestDevices.Get("cpu:0");
 
+    /// <summary>The mean |difference| of a coloured frame's RGB bytes from the true frame's.</summary>
+    private static double MeanRgbError(ImageData got, byte[] truth) => got.Rgb8!.Zip(truth, (g, r) => Math.Abs(g - r)).Average();
+
     /// <summary>For tests of what colour frames and keyframe references do, not of their fits' quality: a picture's fit steps keep them short.</summary>
     private static readonly VideoOptions Quick = new() { ReferenceSteps = ReferenceColorizer.DefaultSteps };
 
@@ -180,7 +183,7 @@ public class FilmKeyframeTests(ITestOutputHelper output)
             new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, steered.Add, Quick).WithKeyframes(new[] { new FilmKeyframe { Frame = 6, ReferencePhotos = new[] { photo } } }));
             for (int t = 0; t < 4; t++)
                 Assert.Equal(automatic[t].Rgb8, steered[t].Rgb8);
-            double Error(IReadOnlyList<ImageData> got, int t) => got[t].Rgb8!.Zip(truth[t], (g, r) => Math.Abs(g - r)).Average();
+            double Error(IReadOnlyList<ImageData> got, int t) => MeanRgbError(got[t], truth[t]);
             for (int t = 4; t < 8; t++)
                 Assert.True(Error(steered, t) < Error(automatic, t) - 1, $"frame {t}: mean |RGB error| {Error(steered, t):F2} with the reference, {Error(automatic, t):F2} without");
         }
@@ -203,7 +206,7 @@ public class FilmKeyframeTests(ITestOutputHelper output)
         new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, automatic.Add));
         var colours = ImageData.FromRgb8(first.Width, first.Height, first.Colour[1]);
         new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, keyed.Add, Quick).WithKeyframes(new[] { new FilmKeyframe { Frame = 1, ColorFrame = colours } }));
-        double Error(IReadOnlyList<ImageData> got, int t) => got[t].Rgb8!.Zip(truth[t], (g, r) => Math.Abs(g - r)).Average();
+        double Error(IReadOnlyList<ImageData> got, int t) => MeanRgbError(got[t], truth[t]);
         // From the cut on: the automatic film, byte for byte (nothing crosses). Before the keyframe: coloured by the model
         // fitted to the colour frame (its colours go forward only), nearer the truth than the built-in model's.
         Assert.True(Error(keyed, 0) < Error(automatic, 0) - 1, $"frame 0: mean |RGB error| {Error(keyed, 0):F2} keyed, {Error(automatic, 0):F2} automatic");
@@ -247,7 +250,7 @@ public class FilmKeyframeTests(ITestOutputHelper output)
             using IColorizer reference = Colorizer.Open(device, ReferenceColorizer.FitPictures(device, new[] { photo }, steps));
             var got = new List<ImageData>();
             new FramePipeline(reference).Run(FrameJob.Frames("zoom", clip.GreyFrames(), got.Add));
-            return Enumerable.Range(0, got.Count).Average(t => got[t].Rgb8!.Zip(clip.Colour[t], (g, r) => Math.Abs(g - r)).Average());
+            return Enumerable.Range(0, got.Count).Average(t => MeanRgbError(got[t], clip.Colour[t]));
         }
         double picture = Error(ReferenceColorizer.DefaultSteps), film = Error(ReferenceColorizer.FilmSteps);
         output.WriteLine($"mean |RGB error| over the clip: {picture:F3} at a picture's {ReferenceColorizer.DefaultSteps} steps, {film:F3} at a film's {ReferenceColorizer.FilmSteps}");
@@ -273,7 +276,7 @@ public class FilmKeyframeTests(ITestOutputHelper output)
             return got;
         }
         List<ImageData> followed = Run(new VideoOptions().ColorFrameStillMargin), nearer = Run(0f);
-        double Error(List<ImageData> got) => Enumerable.Range(1, clip.Colour.Count - 1).Average(t => got[t].Rgb8!.Zip(clip.Colour[t], (g, r) => Math.Abs(g - r)).Average());
+        double Error(List<ImageData> got) => Enumerable.Range(1, clip.Colour.Count - 1).Average(t => MeanRgbError(got[t], clip.Colour[t]));
         output.WriteLine($"{kind}: mean |RGB error| over frames 1-{clip.Colour.Count - 1}: {Error(followed):F3} with the margin, {Error(nearer):F3} the nearer place winning");
         Assert.True(Error(followed) < Error(nearer), $"{Error(followed):F3} with the margin against {Error(nearer):F3}");
     }
@@ -301,7 +304,7 @@ public class FilmKeyframeTests(ITestOutputHelper output)
             new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, automatic.Add));
             new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, keyed.Add, Quick).WithKeyframes(new[] { new FilmKeyframe { Frame = 8, ColorFrame = colours } }));
             new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, reference.Add, Quick).WithKeyframes(new[] { new FilmKeyframe { Frame = 8, ReferencePhotos = new[] { photo } } }));
-            double Error(IReadOnlyList<ImageData> got, int t) => got[t].Rgb8!.Zip(truth[t], (g, r) => Math.Abs(g - r)).Average();
+            double Error(IReadOnlyList<ImageData> got, int t) => MeanRgbError(got[t], truth[t]);
             for (int t = 0; t < 3; t++)
                 Assert.Equal(automatic[t].Rgb8, keyed[t].Rgb8);
             for (int t = 3; t < 8; t++)

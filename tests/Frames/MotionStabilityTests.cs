@@ -170,16 +170,8 @@ public class MotionStabilityTests(ITestOutputHelper output)
         using var device = ComputeDevice.Open("cpu");
         (float[] Flow, (float, float) Tone, double Difference) Run(FlowSolve solve)
         {
-            int w = clip.Width, h = clip.Height;
-            using var flow = new OpticalFlow(device, w, h, new FlowSettings { Solve = solve });
-            using var rgb = device.Allocate<byte>("rgb", new Shape(1, h, w, 3));
-            using var lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, h, w));
-            foreach (byte[] frame in clip.Grey)
-            {
-                rgb.Upload(frame);
-                Engine.Ops.LabOps.SrgbBytesToLab(rgb, lab);
-                flow.Next(lab);
-            }
+            using var flow = new OpticalFlow(device, clip.Width, clip.Height, new FlowSettings { Solve = solve });
+            Feed(device, flow, clip.Grey);
             return (flow.Flow.Download(), flow.Tone, flow.MotionCompensatedDifference());
         }
         var steps = Run(FlowSolve.LaunchPerStep);
@@ -190,19 +182,26 @@ public class MotionStabilityTests(ITestOutputHelper output)
         Assert.Equal(steps.Difference, one.Difference);
     }
 
-    /// <summary>The stabiliser's flow of frame 1 to frame 0 of <paramref name="clip"/>, at full resolution in full-resolution pixels [2, H, W].</summary>
-    public static float[] FlowOf(ComputeDevice device, MotionClip clip)
+    /// <summary>Each greyscale frame (packed RGB) to Lab on the device and into <paramref name="flow"/>, in order.</summary>
+    private static void Feed(ComputeDevice device, OpticalFlow flow, IEnumerable<byte[]> frames)
     {
-        int w = clip.Width, h = clip.Height;
-        using var flow = new OpticalFlow(device, w, h);
+        int w = flow.Comparison.Shape[3], h = flow.Comparison.Shape[2];
         using var rgb = device.Allocate<byte>("rgb", new Shape(1, h, w, 3));
         using var lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, h, w));
-        foreach (byte[] frame in clip.Grey.Take(2))
+        foreach (byte[] frame in frames)
         {
             rgb.Upload(frame);
             Engine.Ops.LabOps.SrgbBytesToLab(rgb, lab);
             flow.Next(lab);
         }
+    }
+
+    /// <summary>The stabiliser's flow of frame 1 to frame 0 of <paramref name="clip"/>, at full resolution in full-resolution pixels [2, H, W].</summary>
+    public static float[] FlowOf(ComputeDevice device, MotionClip clip)
+    {
+        int w = clip.Width, h = clip.Height;
+        using var flow = new OpticalFlow(device, w, h);
+        Feed(device, flow, clip.Grey.Take(2));
         float[] low = flow.Flow.Download();
         int fw = flow.FlowWidth, fh = flow.FlowHeight;
         var full = new float[2 * w * h];
