@@ -82,7 +82,7 @@ public static class ColorizeCommand
                 "the pixel, the colour whose chroma is used, the square's side 1-64), or a folder of STEM.json files for several inputs; " +
                 "each hint's correction spreads where L is alike and stops at edges. A film's file gives keyframes " +
                 "({\"keyframes\": [{\"frame\": 0, \"hints\": [...]}, {\"time\": \"00:01:12.500\", \"hints\": [...], \"palette\": \"#aa3322\"}]}): " +
-                "each keyframe's hints are carried along the motion through its shot; a keyframe's \"colorFrame\" (a colour picture of that frame, coloured by hand) " +
+                "each keyframe's hints are carried along the motion through its shot; a keyframe's \"colorFrame\" (a colour picture of that frame, coloured by hand: a path, or the picture as a data URL) " +
                 "gives the frame its colours, carried through the shot (docs/hints.md). A bad hints file stops the run (exit 2), nothing written",
         };
         var palette = new Option<string?>("--palette")

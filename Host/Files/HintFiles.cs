@@ -22,8 +22,11 @@ namespace ColorKernels.Host.Files;
 /// </remarks>
 public static class HintFiles
 {
-    /// <summary>Larger hint files are refused unread (10,000 hints take well under 1 MB).</summary>
-    public const long MaxBytes = 4 << 20;
+    /// <summary>
+    /// Larger hint files are refused unread: 10,000 hints take well under 1 MB; a film's keyframes file may carry its
+    /// colour frames and palette photos inline as data URLs (the web page's export), a few MB each at full HD.
+    /// </summary>
+    public const long MaxBytes = 64 << 20;
 
     /// <summary>The hints in <paramref name="path"/>, checked against a <paramref name="width"/> x <paramref name="height"/> picture.</summary>
     public static IReadOnlyList<ColorHint> Read(string path, int width, int height) => Parse(Bytes(path), $"'{path}'", width, height);
@@ -197,19 +200,41 @@ public static class HintFiles
     }
 
     /// <summary>
-    /// A picture a keyframe's <paramref name="field"/> names by its path, relative to the file's <paramref name="folder"/>,
-    /// loaded within <paramref name="maxPixels"/>; refused, with <paramref name="pageAdvice"/>, where no folder is given (the page).
+    /// A picture a keyframe's <paramref name="field"/> gives: inline as a data URL (<c>"data:image/png;base64,..."</c>,
+    /// as the web page exports it: a keyframes file that carries its pictures), or by its path, relative to the file's
+    /// <paramref name="folder"/>; loaded within <paramref name="maxPixels"/>. A path is refused, with
+    /// <paramref name="pageAdvice"/>, where no folder is given (the page: a client must not name the server's files).
     /// </summary>
     private static Engine.Imaging.ImageData Picture(JsonElement value, string field, string expected, string pageAdvice, string where, string? folder, long maxPixels)
     {
-        if (folder is null)
-            throw new UserErrorException($"{where}: \"{field}\" names a file, which only the command line reads{pageAdvice}");
         if (value.ValueKind != JsonValueKind.String)
-            throw new UserErrorException($"{where}: \"{field}\" must be {expected}");
-        string path = Path.Combine(folder, Text(value, $"\"{field}\""));
+            throw new UserErrorException($"{where}: \"{field}\" must be {expected} or the picture as a data URL (\"data:image/png;base64,...\")");
+        string text = Text(value, $"\"{field}\"");
+        if (text.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+            return Guarded(() => Engine.Imaging.ImageIO.Decode($"\"{field}\"'s data URL", DataUrl(text, $"\"{field}\""), maxPixels), where);
+        if (folder is null)
+            throw new UserErrorException($"{where}: \"{field}\" names a file, which only the command line reads; give the picture as a data URL (\"data:image/png;base64,...\"){pageAdvice}");
+        string path = Path.Combine(folder, text);
         if (!File.Exists(path))
             throw new UserErrorException($"{where}: \"{field}\" '{Cli.OneLine(path)}': no such file");
         return Guarded(() => Engine.Imaging.ImageIO.Load(path, maxPixels), where);
+    }
+
+    /// <summary>
+    /// The bytes of a base64 data URL holding a picture (<c>data:image/png;base64,...</c>; any image/* type: the decoder
+    /// reads the bytes' own format and refuses what it does not know). Bounded by the document's own size
+    /// (<see cref="MaxBytes"/>); each problem one line.
+    /// </summary>
+    internal static byte[] DataUrl(string text, string field)
+    {
+        int comma = text.IndexOf(',', StringComparison.Ordinal);
+        string header = comma < 0 ? text : text[..comma];
+        if (comma < 0 || !header.StartsWith("data:image/", StringComparison.OrdinalIgnoreCase) || !header.EndsWith(";base64", StringComparison.OrdinalIgnoreCase))
+            throw new UserErrorException($"{field}: a data URL must be a base64 picture, \"data:image/png;base64,...\" (this one starts \"{Cli.OneLine(header.Length > 40 ? header[..40] + "..." : header)}\")");
+        var bytes = new byte[(text.Length - comma - 1) / 4 * 3 + 3];
+        if (!Convert.TryFromBase64String(text[(comma + 1)..], bytes, out int written) || written == 0)
+            throw new UserErrorException($"{field}: the data URL's base64 does not decode");
+        return bytes[..written];
     }
 
     private static TimeSpan Time(string text, string where) => Guarded(() => FilmKeyframe.ParseTime(text, "\"time\""), where);

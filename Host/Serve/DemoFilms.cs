@@ -101,7 +101,8 @@ internal sealed class DemoFilms(ComputeDevice device)
     /// <summary>
     /// Frames <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1 coloured by
     /// <paramref name="colorizer"/>, steered by the keyframes document <paramref name="keyframesJson"/> (the CLI's
-    /// format; "paletteFrom" refused: it names a file): the keyframes in that window, carried along its motion, as
+    /// format; pictures, "colorFrame" and "paletteFrom", inline as data URLs: a path is refused, and so is "reference",
+    /// which takes paths only): the keyframes in that window, carried along its motion, as
     /// <c>colorize --hints</c> colours them when the window starts a shot (earlier keyframes are not carried in).
     /// </summary>
     public (int First, IReadOnlyList<ImageData> Frames, int Keyframes) Preview(Film film, Engine.Models.IColorizer colorizer, int first, int count, byte[]? keyframesJson)
@@ -118,7 +119,10 @@ internal sealed class DemoFilms(ComputeDevice device)
             window.AddRange(placed.Where(p => p.Frame >= first && p.Frame <= last).Select(p => p.Keyframe with { Frame = p.Frame - first, Time = null }));
         }
         var coloured = new List<ImageData>();
-        FrameJob job = FrameJob.Frames(film.Name, film.Frames.Skip(first).Take(last - first + 1).ToList(), coloured.Add);
+        // A colour frame's SOM + MLP fit takes a picture's steps here, not a film's: a preview is
+        // waited for, and colours a few frames (ReferenceColorizer.FilmSteps is for a whole film, some 17 s a fit).
+        var options = new VideoOptions { ReferenceSteps = Engine.Som.ReferenceColorizer.DefaultSteps };
+        FrameJob job = FrameJob.Frames(film.Name, film.Frames.Skip(first).Take(last - first + 1).ToList(), coloured.Add, options);
         if (window.Count > 0)
             job = job.WithKeyframes(window);
         new FramePipeline(colorizer).Run(job);

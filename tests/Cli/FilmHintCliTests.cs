@@ -1,5 +1,7 @@
+using ColorKernels.Engine;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
+using ColorKernels.Host.Files;
 using ColorKernels.Tests.Support;
 using Xunit;
 
@@ -66,6 +68,9 @@ public class FilmHintCliTests : CliFolder
     [InlineData("""{"keyframes": [{"frame": 0, "colorFrame": "missing.png"}]}""", "keyframe 0: \"colorFrame\"")]
     [InlineData("""{"keyframes": [{"frame": 0, "colorFrame": 3}]}""", "keyframe 0: \"colorFrame\" must be the path of a colour picture of that frame")]
     [InlineData("""{"keyframes": [{"frame": 0, "colorFrame": "bad.json"}]}""", "keyframe 0: ")]
+    [InlineData("""{"keyframes": [{"frame": 0, "colorFrame": "data:text/plain;base64,aGVsbG8="}]}""", "keyframe 0: \"colorFrame\": a data URL must be a base64 picture")]
+    [InlineData("""{"keyframes": [{"frame": 0, "colorFrame": "data:image/png;base64,!!!!"}]}""", "keyframe 0: \"colorFrame\": the data URL's base64 does not decode")]
+    [InlineData("""{"keyframes": [{"frame": 0, "paletteFrom": "data:image/png;base64,aGVsbG8="}]}""", "keyframe 0: ")]
     [InlineData("""{"keyframes": []}""", "no keyframes")]
     [InlineData("""{"frames": []}""", "expected {\"keyframes\": [")]
     public void A_bad_keyframes_file_is_one_line_naming_the_keyframe_exit_2_and_nothing_written(string json, string message)
@@ -119,6 +124,15 @@ public class FilmHintCliTests : CliFolder
         Assert.True(Away("keyed.mp4", 4) < 8, $"frame 4: {Away("keyed.mp4", 4):F1} ab from the colour frame's");
         Assert.True(Away("keyed.mp4", 11) < Away("auto.mp4", 11) / 2, $"frame 11: {Away("keyed.mp4", 11):F1} ab from the colour frame's, the automatic film {Away("auto.mp4", 11):F1}");
         Assert.True(Away("keyed.mp4", 2) < Away("auto.mp4", 2) / 2, $"frame 2: {Away("keyed.mp4", 2):F1} ab from the colour frame's, the automatic film {Away("auto.mp4", 2):F1}");
+
+        // The same picture inline, as the web page exports it (a base64 data URL): the same colour frame.
+        string inline = $$"""{"keyframes": [{"frame": 4, "colorFrame": "data:image/png;base64,{{Convert.ToBase64String(File.ReadAllBytes(P("frame-4.png")))}}"}]}""";
+        ImageData fromPath = HintFiles.ReadKeyframes(P("clip.json"), 1 << 20)[0].ColorFrame!;
+        ImageData fromUrl = HintFiles.ParseKeyframes(System.Text.Encoding.UTF8.GetBytes(inline), "inline", null, 1 << 20)[0].ColorFrame!;
+        Assert.Equal(fromPath.Rgb8, fromUrl.Rgb8);
+        // Without a folder (the page) a path is refused, with what to give instead.
+        var refused = Assert.Throws<UserErrorException>(() => HintFiles.ParseKeyframes(System.Text.Encoding.UTF8.GetBytes("""{"keyframes": [{"frame": 4, "colorFrame": "frame-4.png"}]}"""), "page", null, 1 << 20));
+        Assert.Contains("names a file, which only the command line reads; give the picture as a data URL", refused.Message);
 
         // A colour frame of another size is refused before decoding: one line, exit 2, nothing written.
         ImageIO.Save(P("small.png"), ImageData.FromRgb8(32, 32, new byte[32 * 32 * 3]));

@@ -1,3 +1,4 @@
+using ColorKernels.Engine.Imaging;
 using ColorKernels.Tests.Support;
 using PuppeteerSharp;
 using PuppeteerSharp.Input;
@@ -196,6 +197,62 @@ public class BrowserTests
                 await page.EvaluateExpressionAsync<string>("JSON.stringify(keyframesDocument())"));
             Assert.Empty(errors);
             Assert.Equal("", await page.EvaluateExpressionAsync<string>("document.getElementById('error').textContent"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_colour_frame_given_on_the_page_colours_its_shot_in_the_preview_and_is_exported_inline()
+    {
+        await using var host = DemoHost.OnLoopback(new Host.Serve.ServeOptions());
+        await using IBrowser browser = await Launch();
+        var (page, errors) = await OpenPage(browser, host);
+        await page.WaitForFunctionAsync("() => document.body.dataset.state === 'idle'");
+        string folder = Directory.CreateTempSubdirectory("ck-browser-colour-frame-").FullName;
+        try
+        {
+            await (await page.QuerySelectorAsync("#film-file")).UploadFileAsync(TestData.Fixture("clip.mp4"));
+            await page.WaitForFunctionAsync("() => document.getElementById('film-section').dataset.state === 'ready' && document.getElementById('film-image').dataset.frame === '0'");
+            // Frame 0 coloured by hand (here all one brick red), given as a picture of the film's size.
+            string red = Path.Combine(folder, "frame-0.png");
+            ImageIO.Save(red, ImageData.FromRgb8(96, 64, Enumerable.Range(0, 96 * 64).SelectMany(_ => new byte[] { 0xc0, 0x30, 0x20 }).ToArray()));
+            await (await page.QuerySelectorAsync("#film-color-frame")).UploadFileAsync(red);
+            await page.WaitForFunctionAsync("() => document.querySelector('#film-keyframes li')?.dataset.colorFrame === 'yes'");
+            Assert.Equal("1", await page.EvaluateExpressionAsync<string>("document.getElementById('film-keyframes').dataset.count"));
+            string document = await page.EvaluateExpressionAsync<string>("JSON.stringify(keyframesDocument())");
+            Assert.StartsWith("{\"keyframes\":[{\"frame\":0,\"colorFrame\":\"data:image/png;base64,", document);
+
+            // The preview: the keyframe takes the given chroma, and the shot's later frames keep it.
+            await page.ClickAsync("#film-preview");
+            await page.WaitForFunctionAsync("() => document.getElementById('film-previews').dataset.count === '6' && document.getElementById('film-section').dataset.state === 'ready'",
+                new WaitForFunctionOptions { Timeout = 60_000 });
+            Assert.Equal("1", await page.EvaluateExpressionAsync<string>("document.getElementById('film-previews').dataset.keyframes"));
+            var brick = Engine.Models.ColorHint.FromColor(0, 0, "#c03020");
+            foreach (int i in new[] { 0, 5 })
+            {
+                var (a, b) = await AbOf(page, $"#film-previews figure:nth-child({i + 1}) img", 48, 32);
+                Assert.True(Math.Abs(a - brick.A) < 8 && Math.Abs(b - brick.B) < 8, $"preview frame {i} at (48, 32): ab ({a:F1}, {b:F1}), the colour frame's ({brick.A:F1}, {brick.B:F1})");
+            }
+
+            // The exported document is the CLI's keyframes file, its picture inline: the CLI reads it as it is.
+            string keyframes = Path.Combine(folder, "keyframes.json");
+            File.WriteAllText(keyframes, document);
+            ImageData given = Host.Files.HintFiles.ReadKeyframes(keyframes, 1 << 20)[0].ColorFrame!;
+            Assert.Equal(ImageIO.Load(red).Rgb8, given.Rgb8);
+            // Imported back: the same keyframes; a file naming its picture by path is refused with what to give instead.
+            await page.ClickAsync("#film-clear");
+            await (await page.QuerySelectorAsync("#film-import")).UploadFileAsync(keyframes);
+            await page.WaitForFunctionAsync("() => document.getElementById('film-keyframes').dataset.count === '1'");
+            Assert.Equal(document, await page.EvaluateExpressionAsync<string>("JSON.stringify(keyframesDocument())"));
+            Assert.Empty(errors);
+            string byPath = Path.Combine(folder, "by-path.json");
+            File.WriteAllText(byPath, "{\"keyframes\": [{\"frame\": 0, \"colorFrame\": \"frame-0.png\"}]}");
+            await (await page.QuerySelectorAsync("#film-import")).UploadFileAsync(byPath);
+            await page.WaitForFunctionAsync("() => document.getElementById('error').textContent !== ''");
+            Assert.Contains("\"colorFrame\" names files, which only the command line reads", await page.EvaluateExpressionAsync<string>("document.getElementById('error').textContent"));
         }
         finally
         {
