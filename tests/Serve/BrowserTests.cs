@@ -247,6 +247,11 @@ public class BrowserTests
             await (await page.QuerySelectorAsync("#film-import")).UploadFileAsync(keyframes);
             await page.WaitForFunctionAsync("() => document.getElementById('film-keyframes').dataset.count === '1'");
             Assert.Equal(document, await page.EvaluateExpressionAsync<string>("JSON.stringify(keyframesDocument())"));
+            // A palette photo goes on the same keyframe, inline too, and reads back as the CLI's palette photo.
+            await (await page.QuerySelectorAsync("#film-palette-photo")).UploadFileAsync(red);
+            await page.WaitForFunctionAsync("() => JSON.stringify(keyframesDocument()).includes('\"paletteFrom\":\"data:image/png;base64,')");
+            File.WriteAllText(keyframes, await page.EvaluateExpressionAsync<string>("JSON.stringify(keyframesDocument())"));
+            Assert.Equal(ImageIO.Load(red).Rgb8, Host.Files.HintFiles.ReadKeyframes(keyframes, 1 << 20)[0].PalettePhoto!.Rgb8);
             Assert.Empty(errors);
             string byPath = Path.Combine(folder, "by-path.json");
             File.WriteAllText(byPath, "{\"keyframes\": [{\"frame\": 0, \"colorFrame\": \"frame-0.png\"}]}");
