@@ -102,30 +102,34 @@ internal sealed class DemoFilms(ComputeDevice device)
     /// Frames <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1 coloured by
     /// <paramref name="colorizer"/>, steered by the keyframes document <paramref name="keyframesJson"/> (the CLI's
     /// format; pictures, "colorFrame" and "paletteFrom", inline as data URLs: a path is refused, and so is "reference",
-    /// which takes paths only): the keyframes in that window, carried along its motion, as
-    /// <c>colorize --hints</c> colours them when the window starts a shot (earlier keyframes are not carried in).
+    /// which takes paths only): the keyframes in that window, and those up to <see cref="FilmSegment.LeadFrames"/>
+    /// frames before it, carried along its motion as <c>colorize --hints</c> carries them: the colouring starts at the
+    /// earliest of those keyframes (or at the window) and the frames before the window are not returned. Keyframes
+    /// further back are not carried in (the CLI, reading the whole film, carries them); nor are colour frames after
+    /// the window carried back to it.
     /// </summary>
     public (int First, IReadOnlyList<ImageData> Frames, int Keyframes) Preview(Film film, Engine.Models.IColorizer colorizer, int first, int count, byte[]? keyframesJson)
     {
         Frame(film, first);
         if (count is < 1 or > MaxPreview)
             throw new DemoException(400, $"count {count}: 1 to {MaxPreview} frames a preview");
-        int last = Math.Min(film.Frames.Count - 1, first + count - 1);
+        int last = Math.Min(film.Frames.Count - 1, first + count - 1), start = first;
         var window = new List<FilmKeyframe>();
         if (keyframesJson is not null)
         {
             IReadOnlyList<FilmKeyframe> keyframes = HintFiles.ParseKeyframes(keyframesJson, "keyframes", null, MaxPixels);
             IReadOnlyList<PlacedKeyframe> placed = KeyframePlacement.Place(keyframes, film.Width, film.Height, film.Frames.Count, false, film.Info.Rate);
-            window.AddRange(placed.Where(p => p.Frame >= first && p.Frame <= last).Select(p => p.Keyframe with { Frame = p.Frame - first, Time = null }));
+            start = placed.Select(p => p.Frame).Where(f => f < first && f >= first - FilmSegment.LeadFrames).DefaultIfEmpty(first).Min();
+            window.AddRange(placed.Where(p => p.Frame >= start && p.Frame <= last).Select(p => p.Keyframe with { Frame = p.Frame - start, Time = null }));
         }
         var coloured = new List<ImageData>();
         // A colour frame's SOM + MLP fit takes a picture's steps here, not a film's: a preview is
         // waited for, and colours a few frames (ReferenceColorizer.FilmSteps is for a whole film, some 17 s a fit).
         var options = new VideoOptions { ReferenceSteps = Engine.Som.ReferenceColorizer.DefaultSteps };
-        FrameJob job = FrameJob.Frames(film.Name, film.Frames.Skip(first).Take(last - first + 1).ToList(), coloured.Add, options);
+        FrameJob job = FrameJob.Frames(film.Name, film.Frames.Skip(start).Take(last - start + 1).ToList(), coloured.Add, options);
         if (window.Count > 0)
             job = job.WithKeyframes(window);
         new FramePipeline(colorizer).Run(job);
-        return (first, coloured, window.Count);
+        return (first, coloured.Skip(first - start).ToList(), window.Count);
     }
 }

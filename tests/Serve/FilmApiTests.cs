@@ -51,25 +51,35 @@ public class FilmApiTests
         Assert.True(preview.StatusCode == HttpStatusCode.OK, await preview.Content.ReadAsStringAsync());
         using JsonDocument answer = JsonDocument.Parse(await preview.Content.ReadAsStringAsync());
         Assert.Equal(4, answer.RootElement.GetProperty("first").GetInt32());
-        Assert.Equal(2, answer.RootElement.GetProperty("keyframes").GetInt32());   // frame 1 is outside the window
+        // Frame 1 is before the window but within FilmSegment.LeadFrames of it: carried in, the colouring starts there.
+        Assert.Equal(3, answer.RootElement.GetProperty("keyframes").GetInt32());
         var frames = answer.RootElement.GetProperty("frames").EnumerateArray()
             .Select(f => ImageIO.Decode("preview.png", Convert.FromBase64String(f.GetString()!["data:image/png;base64,".Length..])).Rgb8!).ToList();
         Assert.Equal(6, frames.Count);
 
-        // The library on the same decoded frames, with the same keyframes moved to the window: the same pixels.
+        // The library on the same decoded frames from frame 1, with the same keyframes moved there: the same pixels
+        // from frame 4 on; and a preview the frame-1 keyframe did not reach would differ.
         var decoded = new List<ImageData>();
         using (var source = FrameJob.Video(TestData.Fixture("clip.mp4"), Path.Combine(Path.GetTempPath(), "unused.mp4")).OpenSource(CancellationToken.None))
             while (source.Next(CancellationToken.None) is { } f)
                 decoded.Add(f.Image);
         var expected = new List<ImageData>();
         using IColorizer colorizer = Colorizer.Open(TestDevices.Get("cpu:0"), "default");
-        new FramePipeline(colorizer).Run(FrameJob.Frames("clip.mp4", decoded.Skip(4).Take(6).ToList(), expected.Add).WithKeyframes(new[]
+        new FramePipeline(colorizer).Run(FrameJob.Frames("clip.mp4", decoded.Skip(1).Take(9).ToList(), expected.Add).WithKeyframes(new[]
+        {
+            new FilmKeyframe { Frame = 0, Hints = new[] { ColorHint.FromColor(5, 5, "#2040c0") } },
+            new FilmKeyframe { Frame = 3, Hints = new[] { ColorHint.FromColor(48, 32, "#507040", 9) } },
+            new FilmKeyframe { Frame = 5, Hints = new[] { ColorHint.FromColor(20, 20, "#c03020", 5) } },
+        }));
+        for (int i = 0; i < 6; i++)
+            Assert.Equal(expected[3 + i].Rgb8, frames[i]);
+        var windowOnly = new List<ImageData>();
+        new FramePipeline(colorizer).Run(FrameJob.Frames("clip.mp4", decoded.Skip(4).Take(6).ToList(), windowOnly.Add).WithKeyframes(new[]
         {
             new FilmKeyframe { Frame = 0, Hints = new[] { ColorHint.FromColor(48, 32, "#507040", 9) } },
             new FilmKeyframe { Frame = 2, Hints = new[] { ColorHint.FromColor(20, 20, "#c03020", 5) } },
         }));
-        for (int i = 0; i < 6; i++)
-            Assert.Equal(expected[i].Rgb8, frames[i]);
+        Assert.NotEqual(windowOnly[0].Rgb8, frames[0]);
     }
 
     [Fact]
