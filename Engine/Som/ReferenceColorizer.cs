@@ -57,7 +57,7 @@ public static class ReferenceColorizer
         return SomMlpTrainer.Train(device, references, settings, (_, _) => { }, skip);
     }
 
-    /// <summary>The same fit to pictures in memory (a film's colour frame), at the default size and a film's steps.</summary>
+    /// <summary>The same fit to pictures in memory (a film's colour frame, a keyframe's inline references), at the default size and a film's steps.</summary>
     internal static SomMlpModel FitPictures(Devices.ComputeDevice device, IReadOnlyList<Imaging.ImageData> pictures, int steps = FilmSteps)
     {
         var names = pictures.Select((_, i) => $"picture {i}").ToList();

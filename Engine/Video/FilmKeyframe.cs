@@ -46,6 +46,13 @@ public sealed record FilmKeyframe
     public IReadOnlyList<string>? ReferencePhotos { get; init; }
 
     /// <summary>
+    /// Colour reference pictures held in memory (a keyframes file's inline data URLs, the web page's), fitted and held
+    /// as <see cref="ReferencePhotos"/> are (<see cref="Som.ReferenceColorizer.FitPictures"/>); a keyframe gives one of
+    /// the two, or neither.
+    /// </summary>
+    public IReadOnlyList<ImageData>? ReferencePictures { get; init; }
+
+    /// <summary>
     /// A colour picture of this very frame (the film's frame size), coloured by a person (a keyframe coloured by
     /// hand in an image editor), or null. The frame takes its colours: its ab become the picture's (the film's own
     /// L kept, the picture's L unused), and the stabiliser carries them along the motion to the shot's end,
@@ -157,9 +164,11 @@ internal static class KeyframePlacement
                 throw new UserErrorException($"{where} ({k}): {k.Hints.Count} hints, at most {ColorHint.MaxHints}");
             if (k.Palette is not null && k.PalettePhoto is not null)
                 throw new UserErrorException($"{where} ({k}): a palette and a palette photo; give one of them");
-            if (k.ReferencePhotos is { Count: 0 })
+            if (k.ReferencePhotos is { Count: 0 } || k.ReferencePictures is { Count: 0 })
                 throw new UserErrorException($"{where} ({k}): no reference photos in its list");
-            if (k.Hints.Count == 0 && k.Palette is null && k.PalettePhoto is null && k.ReferencePhotos is null && k.ColorFrame is null)
+            if (k.ReferencePhotos is not null && k.ReferencePictures is not null)
+                throw new UserErrorException($"{where} ({k}): reference photos and reference pictures; give one of them");
+            if (k.Hints.Count == 0 && k.Palette is null && k.PalettePhoto is null && k.ReferencePhotos is null && k.ReferencePictures is null && k.ColorFrame is null)
                 throw new UserErrorException($"{where} ({k}): no hints, no palette, no reference and no colour frame");
             if (width > 0)
             {

@@ -303,7 +303,7 @@ internal static class KeyframeCarrier
                         // The rest of the shot is coloured like the colour frame where its colours do not reach (what
                         // enters later, and the frames before it): a SOM + MLP model fitted to it, held as a named
                         // reference is (from the shot's start if no keyframe before set one), unless the keyframe names references.
-                        if (k.ReferencePhotos is null)
+                        if (k.ReferencePhotos is null && k.ReferencePictures is null)
                             references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, new[] { colors }, options.ReferenceSteps))));
                     }
                     if (k.ReferencePhotos is { } photos)
@@ -318,6 +318,8 @@ internal static class KeyframeCarrier
                         }
                         references.Set(t, shotStart, reference);
                     }
+                    else if (k.ReferencePictures is { } pictures)
+                        references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, pictures, options.ReferenceSteps))));
                     next++;
                 }
                 steering.SetHints(t, Hints(active, width, height));

@@ -74,7 +74,8 @@ public static class HintFiles
     /// path relative to the file's folder), with "paletteStrength" (0 to 10, default 1), and reference photos:
     /// "reference" (a photo's path or a list of them, relative to the file's folder; a SOM + MLP model is fitted to
     /// them and colours the shot, as <c>colorize --reference</c> colours a whole film), and "colorFrame" (the path of a
-    /// colour picture of that very frame, coloured by a person: <see cref="FilmKeyframe.ColorFrame"/>). A picture's file
+    /// colour picture of that very frame, coloured by a person: <see cref="FilmKeyframe.ColorFrame"/>). Each picture
+    /// may instead be given inline as a base64 data URL (the web page's export). A picture's file
     /// (<c>{"hints": [...]}</c>) is one keyframe on frame 0. Hint places are checked against the film's frames
     /// when the job takes the keyframes (<see cref="Engine.Frames.FrameJob.WithKeyframes"/>), with the frames and times.
     /// </summary>
@@ -167,21 +168,8 @@ public static class HintFiles
                     throw new UserErrorException($"{where}: \"paletteStrength\" without \"palette\" or \"paletteFrom\"");
                 if (entry.TryGetProperty("reference", out JsonElement reference))
                 {
-                    if (folder is null)
-                        throw new UserErrorException($"{where}: \"reference\" names files, which only the command line reads");
-                    var names = reference.ValueKind == JsonValueKind.String ? new[] { reference }
-                        : reference.ValueKind == JsonValueKind.Array && reference.GetArrayLength() is > 0 and <= 100 && reference.EnumerateArray().All(r => r.ValueKind == JsonValueKind.String)
-                            ? reference.EnumerateArray().ToArray()
-                            : throw new UserErrorException($"{where}: \"reference\" must be a colour photo's path, or a list of 1 to 100 of them");
-                    var photos = new List<string>();
-                    foreach (JsonElement photoName in names)
-                    {
-                        string photoPath = Path.Combine(folder, Text(photoName, "\"reference\""));
-                        if (!File.Exists(photoPath))
-                            throw new UserErrorException($"{where}: \"reference\" '{Cli.OneLine(photoPath)}': no such file");
-                        photos.Add(Path.GetFullPath(photoPath));
-                    }
-                    keyframe = keyframe with { ReferencePhotos = photos };
+                    var (photos, pictures) = References(reference, where, folder, maxPixels);
+                    keyframe = keyframe with { ReferencePhotos = photos, ReferencePictures = pictures };
                 }
                 if (entry.TryGetProperty("colorFrame", out JsonElement colorFrame))
                 {
@@ -190,13 +178,42 @@ public static class HintFiles
                         throw new UserErrorException($"{where}: more than {FilmKeyframe.MaxColorFrames} colour frames in one film");
                     keyframe = keyframe with { ColorFrame = Picture(colorFrame, "colorFrame", "the path of a colour picture of that frame", "", where, folder, maxPixels) };
                 }
-                if (keyframe.Hints.Count == 0 && keyframe.Palette is null && keyframe.PalettePhoto is null && keyframe.ReferencePhotos is null && keyframe.ColorFrame is null)
+                if (keyframe.Hints.Count == 0 && keyframe.Palette is null && keyframe.PalettePhoto is null && keyframe.ReferencePhotos is null && keyframe.ReferencePictures is null && keyframe.ColorFrame is null)
                     throw new UserErrorException($"{where}: no hints, no palette, no reference and no colour frame");
                 keyframes.Add(keyframe);
                 index++;
             }
             return keyframes;
         }
+    }
+
+    /// <summary>
+    /// A keyframe's "reference": a colour photo's path or a list of 1 to 100 (relative to the file's
+    /// <paramref name="folder"/>; refused without one, the page), or of pictures as data URLs (held in memory), one way
+    /// or the other for the whole list.
+    /// </summary>
+    private static (IReadOnlyList<string>? Photos, IReadOnlyList<Engine.Imaging.ImageData>? Pictures) References(JsonElement reference, string where, string? folder, long maxPixels)
+    {
+        JsonElement[] names = reference.ValueKind == JsonValueKind.String ? new[] { reference }
+            : reference.ValueKind == JsonValueKind.Array && reference.GetArrayLength() is > 0 and <= 100 && reference.EnumerateArray().All(r => r.ValueKind == JsonValueKind.String)
+                ? reference.EnumerateArray().ToArray()
+                : throw new UserErrorException($"{where}: \"reference\" must be a colour photo's path, or a list of 1 to 100 of them (or of pictures as data URLs)");
+        int inline = names.Count(n => Text(n, "\"reference\"").StartsWith("data:", StringComparison.OrdinalIgnoreCase));
+        if (inline == names.Length)
+            return (null, names.Select(n => Picture(n, "reference", "a colour photo's path", "", where, folder, maxPixels)).ToList());
+        if (inline > 0)
+            throw new UserErrorException($"{where}: \"reference\" mixes paths and data URLs; give all of them one way");
+        if (folder is null)
+            throw new UserErrorException($"{where}: \"reference\" names files, which only the command line reads; give the photos as data URLs (\"data:image/jpeg;base64,...\")");
+        var photos = new List<string>();
+        foreach (JsonElement photoName in names)
+        {
+            string photoPath = Path.Combine(folder, Text(photoName, "\"reference\""));
+            if (!File.Exists(photoPath))
+                throw new UserErrorException($"{where}: \"reference\" '{Cli.OneLine(photoPath)}': no such file");
+            photos.Add(Path.GetFullPath(photoPath));
+        }
+        return (photos, null);
     }
 
     /// <summary>

@@ -101,8 +101,7 @@ internal sealed class DemoFilms(ComputeDevice device)
     /// <summary>
     /// Frames <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1 coloured by
     /// <paramref name="colorizer"/>, steered by the keyframes document <paramref name="keyframesJson"/> (the CLI's
-    /// format; pictures, "colorFrame" and "paletteFrom", inline as data URLs: a path is refused, and so is "reference",
-    /// which takes paths only): the keyframes in that window, and those up to <see cref="FilmSegment.LeadFrames"/>
+    /// format; its pictures, "colorFrame", "paletteFrom" and "reference", inline as data URLs: a path is refused): the keyframes in that window, and those up to <see cref="FilmSegment.LeadFrames"/>
     /// frames before it, carried along its motion as <c>colorize --hints</c> carries them: the colouring starts at the
     /// earliest of those keyframes (or at the window) and the frames before the window are not returned. Keyframes
     /// further back are not carried in (the CLI, reading the whole film, carries them); nor are colour frames after
@@ -123,7 +122,7 @@ internal sealed class DemoFilms(ComputeDevice device)
             window.AddRange(placed.Where(p => p.Frame >= start && p.Frame <= last).Select(p => p.Keyframe with { Frame = p.Frame - start, Time = null }));
         }
         var coloured = new List<ImageData>();
-        // A colour frame's SOM + MLP fit takes a picture's steps here, not a film's: a preview is
+        // A colour frame's or a reference's SOM + MLP fit takes a picture's steps here, not a film's: a preview is
         // waited for, and colours a few frames (ReferenceColorizer.FilmSteps is for a whole film, some 17 s a fit).
         var options = new VideoOptions { ReferenceSteps = Engine.Som.ReferenceColorizer.DefaultSteps };
         FrameJob job = FrameJob.Frames(film.Name, film.Frames.Skip(start).Take(last - start + 1).ToList(), coloured.Add, options);

@@ -71,6 +71,7 @@ public class FilmHintCliTests : CliFolder
     [InlineData("""{"keyframes": [{"frame": 0, "colorFrame": "data:text/plain;base64,aGVsbG8="}]}""", "keyframe 0: \"colorFrame\": a data URL must be a base64 picture")]
     [InlineData("""{"keyframes": [{"frame": 0, "colorFrame": "data:image/png;base64,!!!!"}]}""", "keyframe 0: \"colorFrame\": the data URL's base64 does not decode")]
     [InlineData("""{"keyframes": [{"frame": 0, "paletteFrom": "data:image/png;base64,aGVsbG8="}]}""", "keyframe 0: ")]
+    [InlineData("""{"keyframes": [{"frame": 0, "reference": ["data:image/png;base64,aGVsbG8=", "a.jpg"]}]}""", "keyframe 0: \"reference\" mixes paths and data URLs")]
     [InlineData("""{"keyframes": []}""", "no keyframes")]
     [InlineData("""{"frames": []}""", "expected {\"keyframes\": [")]
     public void A_bad_keyframes_file_is_one_line_naming_the_keyframe_exit_2_and_nothing_written(string json, string message)

@@ -186,6 +186,11 @@ public class FilmKeyframeTests(ITestOutputHelper output)
             double Error(IReadOnlyList<ImageData> got, int t) => MeanRgbError(got[t], truth[t]);
             for (int t = 4; t < 8; t++)
                 Assert.True(Error(steered, t) < Error(automatic, t) - 1, $"frame {t}: mean |RGB error| {Error(steered, t):F2} with the reference, {Error(automatic, t):F2} without");
+            // The same photo held in memory (a keyframes file's data URL, the web page's) colours the shot the same.
+            var inline = new List<ImageData>();
+            new FramePipeline(colorizer).Run(FrameJob.Frames("two shots", frames, inline.Add, Quick).WithKeyframes(new[] { new FilmKeyframe { Frame = 6, ReferencePictures = new[] { ImageIO.Load(photo) } } }));
+            for (int t = 0; t < 8; t++)
+                Assert.Equal(steered[t].Rgb8, inline[t].Rgb8);
         }
         finally
         {

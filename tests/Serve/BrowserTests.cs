@@ -252,6 +252,14 @@ public class BrowserTests
             await page.WaitForFunctionAsync("() => JSON.stringify(keyframesDocument()).includes('\"paletteFrom\":\"data:image/png;base64,')");
             File.WriteAllText(keyframes, await page.EvaluateExpressionAsync<string>("JSON.stringify(keyframesDocument())"));
             Assert.Equal(ImageIO.Load(red).Rgb8, Host.Files.HintFiles.ReadKeyframes(keyframes, 1 << 20)[0].PalettePhoto!.Rgb8);
+            // Reference photos too (two, one model fitted to both): a list of data URLs, read back as the library's reference pictures.
+            await (await page.QuerySelectorAsync("#film-reference")).UploadFileAsync(red);
+            await (await page.QuerySelectorAsync("#film-reference")).UploadFileAsync(red);
+            await page.WaitForFunctionAsync("() => (keyframesDocument().keyframes[0].reference || []).length === 2");
+            File.WriteAllText(keyframes, await page.EvaluateExpressionAsync<string>("JSON.stringify(keyframesDocument())"));
+            var references = Host.Files.HintFiles.ReadKeyframes(keyframes, 1 << 20)[0].ReferencePictures!;
+            Assert.Equal(2, references.Count);
+            Assert.Equal(ImageIO.Load(red).Rgb8, references[1].Rgb8);
             Assert.Empty(errors);
             string byPath = Path.Combine(folder, "by-path.json");
             File.WriteAllText(byPath, "{\"keyframes\": [{\"frame\": 0, \"colorFrame\": \"frame-0.png\"}]}");

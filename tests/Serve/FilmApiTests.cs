@@ -106,6 +106,7 @@ public class FilmApiTests
             ("""{"keyframes": [{"frame": 12, "hints": [{"x": 1, "y": 1, "color": "#ff0000"}]}]}""", "keyframe 0 (frame 12): past the film's end"),
             ("""{"keyframes": [{"time": "00:00:00.450", "hints": [{"x": 1, "y": 1, "color": "#ff0000"}]}]}""", "falls between frames 4"),
             ("""{"keyframes": [{"frame": 0, "paletteFrom": "/etc/passwd"}]}""", "\"paletteFrom\" names a file, which only the command line reads"),
+            ("""{"keyframes": [{"frame": 0, "reference": ["/etc/passwd"]}]}""", "\"reference\" names files, which only the command line reads"),
             ("""{"keyframes": [{"frame": 0, "hints": [{"x": 96, "y": 1, "color": "#ff0000"}]}]}""", "outside the 96x64 picture"),
         })
         {
