@@ -83,6 +83,36 @@ public class FilmApiTests
     }
 
     [Fact]
+    public async Task A_preview_takes_a_reference_photo_inline_and_colours_as_the_library_does()
+    {
+        await using var host = DemoHost.InProcess();
+        string id = (await Open(host)).GetProperty("id").GetString()!;
+        byte[] photo = File.ReadAllBytes(TestData.Fixture(Path.Combine("motion", "parrot.jpg")));
+        string keyframes = "{\"keyframes\": [{\"frame\": 2, \"reference\": [\"data:image/jpeg;base64," + Convert.ToBase64String(photo) + "\"]}]}";
+        var preview = await host.Client.PostAsync($"/api/films/{id}/preview?frame=2&count=3", DemoHost.Json(keyframes));
+        Assert.True(preview.StatusCode == HttpStatusCode.OK, await preview.Content.ReadAsStringAsync());
+        using JsonDocument answer = JsonDocument.Parse(await preview.Content.ReadAsStringAsync());
+        var frames = answer.RootElement.GetProperty("frames").EnumerateArray()
+            .Select(f => ImageIO.Decode("preview.png", Convert.FromBase64String(f.GetString()!["data:image/png;base64,".Length..])).Rgb8!).ToList();
+
+        // The library: the same frames, the photo as a reference picture, fitted at a picture's steps as the page fits it.
+        var decoded = new List<ImageData>();
+        using (var source = FrameJob.Video(TestData.Fixture("clip.mp4"), Path.Combine(Path.GetTempPath(), "unused.mp4")).OpenSource(CancellationToken.None))
+            while (source.Next(CancellationToken.None) is { } f)
+                decoded.Add(f.Image);
+        using IColorizer colorizer = Colorizer.Open(TestDevices.Get("cpu:0"), "default");
+        var expected = new List<ImageData>();
+        var automatic = new List<ImageData>();
+        var options = new VideoOptions { ReferenceSteps = Engine.Som.ReferenceColorizer.DefaultSteps };
+        new FramePipeline(colorizer).Run(FrameJob.Frames("clip.mp4", decoded.Skip(2).Take(3).ToList(), expected.Add, options)
+            .WithKeyframes(new[] { new FilmKeyframe { Frame = 0, ReferencePictures = new[] { ImageIO.Decode("parrot.jpg", photo) } } }));
+        new FramePipeline(colorizer).Run(FrameJob.Frames("clip.mp4", decoded.Skip(2).Take(3).ToList(), automatic.Add));
+        for (int i = 0; i < 3; i++)
+            Assert.Equal(expected[i].Rgb8, frames[i]);
+        Assert.NotEqual(automatic[0].Rgb8, frames[0]);
+    }
+
+    [Fact]
     public async Task Bad_film_requests_are_one_line_errors()
     {
         await using var host = DemoHost.InProcess();
