@@ -21,19 +21,32 @@ public static class ReferenceColorizer
     /// </summary>
     public const int FilmSteps = 2000;
 
+    /// <summary>The width of the patch MLP's two hidden layers in a picture's reference fit (chosen on photo halves: docs/som-mlp.md).</summary>
+    public const int DefaultHidden = 64;
+
+    /// <summary>
+    /// The width of the patch MLP's two hidden layers in a film's reference fit (the fits <see cref="FilmSteps"/> is
+    /// for): twice a picture's. With the true frame 0 as reference, 2000 steps: mean PSNR +0.3/+0.5/+1.0 dB on the
+    /// film-steering clips and +1.3/+1.8/-0.1 dB on three clips not used for choosing, held-out patches' balanced
+    /// accuracy 47 -> 59 %; the fit some 26 s instead of 15 on 2 cores (docs/hints.md). At 1200 steps (about 64's
+    /// time at 2000) it lost on the zoom.
+    /// </summary>
+    public const int FilmHidden = 128;
+
     /// <summary>The longer side references are scaled to when no size is given (and inputs are coloured at).</summary>
     public const int DefaultWorkingSize = 128;
 
     /// <summary>
-    /// The settings reference mode trains with: a 4x4 map, 7x7 patches, two hidden layers of 64, rebalanced,
-    /// decoded at T = 0.38 (each measured against its alternatives on photo halves: docs/som-mlp.md).
+    /// The settings reference mode trains with: a 4x4 map, 7x7 patches, two hidden layers of 64 (a film's: of
+    /// <see cref="FilmHidden"/>), rebalanced, decoded at T = 0.38 (each measured against its alternatives on photo
+    /// halves: docs/som-mlp.md).
     /// </summary>
-    public static SomMlpSettings Settings(int workingSize, int steps, TimeSpan? timeLimit) => new()
+    public static SomMlpSettings Settings(int workingSize, int steps, TimeSpan? timeLimit, int hidden = DefaultHidden) => new()
     {
         GridW = 4,
         GridH = 4,
         Patch = 7,
-        Hidden = new[] { 64, 64 },
+        Hidden = new[] { hidden, hidden },
         Steps = steps,
         Batch = 256,
         LearningRate = 2e-3f,
@@ -49,19 +62,19 @@ public static class ReferenceColorizer
 
     /// <summary>Fits a SOM + MLP model to colour reference photos in seconds (reference mode): the model and its held-out report.</summary>
     public static (SomMlpModel Model, SomMlpReport Report) Fit(Devices.ComputeDevice device, IReadOnlyList<string> references, int? size,
-        int steps, TimeSpan? timeLimit, Action<string> skip)
+        int steps, TimeSpan? timeLimit, Action<string> skip, int hidden = DefaultHidden)
     {
         if (references.Count == 0)
             throw new UserErrorException("--reference: no reference photos");
-        SomMlpSettings settings = Settings(size ?? DefaultWorkingSize, steps, timeLimit);
+        SomMlpSettings settings = Settings(size ?? DefaultWorkingSize, steps, timeLimit, hidden);
         return SomMlpTrainer.Train(device, references, settings, (_, _) => { }, skip);
     }
 
-    /// <summary>The same fit to pictures in memory (a film's colour frame, a keyframe's inline references), at the default size and a film's steps.</summary>
-    internal static SomMlpModel FitPictures(Devices.ComputeDevice device, IReadOnlyList<Imaging.ImageData> pictures, int steps = FilmSteps)
+    /// <summary>The same fit to pictures in memory (a film's colour frame, a keyframe's inline references), at the default size and a film's steps and width.</summary>
+    internal static SomMlpModel FitPictures(Devices.ComputeDevice device, IReadOnlyList<Imaging.ImageData> pictures, int steps = FilmSteps, int hidden = FilmHidden)
     {
         var names = pictures.Select((_, i) => $"picture {i}").ToList();
-        return SomMlpTrainer.Train(device, names, Settings(DefaultWorkingSize, steps, null), (_, _) => { },
+        return SomMlpTrainer.Train(device, names, Settings(DefaultWorkingSize, steps, null, hidden), (_, _) => { },
             skipped => throw new UserErrorException(skipped), load: name => pictures[names.IndexOf(name)]).Model;
     }
 }

@@ -304,7 +304,7 @@ internal static class KeyframeCarrier
                         // enters later, and the frames before it): a SOM + MLP model fitted to it, held as a named
                         // reference is (from the shot's start if no keyframe before set one), unless the keyframe names references.
                         if (k.ReferencePhotos is null && k.ReferencePictures is null)
-                            references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, new[] { colors }, options.ReferenceSteps))));
+                            references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, new[] { colors }, options.ReferenceSteps, options.ReferenceHidden))));
                     }
                     if (k.ReferencePhotos is { } photos)
                     {
@@ -313,13 +313,13 @@ internal static class KeyframeCarrier
                         if (!fits.TryGetValue(key, out IColorizer? reference))
                         {
                             var (model, _) = ReferenceColorizer.Fit(device, photos, null, options.ReferenceSteps, null,
-                                skipped => throw new UserErrorException($"keyframe {keyframes[next].Index} ({k}): reference {skipped}"));
+                                skipped => throw new UserErrorException($"keyframe {keyframes[next].Index} ({k}): reference {skipped}"), options.ReferenceHidden);
                             fits[key] = reference = steering.Own(Colorizer.Open(device, model));
                         }
                         references.Set(t, shotStart, reference);
                     }
                     else if (k.ReferencePictures is { } pictures)
-                        references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, pictures, options.ReferenceSteps))));
+                        references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, pictures, options.ReferenceSteps, options.ReferenceHidden))));
                     next++;
                 }
                 steering.SetHints(t, Hints(active, width, height));

@@ -59,6 +59,13 @@ public sealed record VideoOptions
     }
     private readonly int referenceSteps = Som.ReferenceColorizer.FilmSteps;
 
+    /// <summary>
+    /// The hidden layers' width of the SOM + MLP models a film's keyframes fit (<see cref="Som.ReferenceColorizer.FilmHidden"/>;
+    /// the web page's previews take a picture's, <see cref="Som.ReferenceColorizer.DefaultHidden"/>, to be quick). Internal:
+    /// measured, not a user's setting.
+    /// </summary>
+    internal int ReferenceHidden { get; init; } = Som.ReferenceColorizer.FilmHidden;
+
     /// <summary>Stabilisation: the share of the previous frame's ab a point that stayed visible keeps (0 to below 1).</summary>
     public float Strength { get; init; } = 0.95f;
 

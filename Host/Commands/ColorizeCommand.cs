@@ -41,7 +41,7 @@ public static class ColorizeCommand
         var referenceSteps = new Option<int?>("--reference-steps")
         {
             Description = $"With --reference, and for a film's keyframe references and colour frames: training steps of the MLP (batches of 256 patches; " +
-                $"default {Engine.Som.ReferenceColorizer.DefaultSteps} for pictures, {Engine.Som.ReferenceColorizer.FilmSteps} for films: fitted once for all their frames)",
+                $"default {Engine.Som.ReferenceColorizer.DefaultSteps} for pictures, {Engine.Som.ReferenceColorizer.FilmSteps} for films, whose MLP is also twice as wide: fitted once for all their frames)",
         };
         var referenceSeconds = new Option<double?>("--reference-seconds")
         {
@@ -205,6 +205,7 @@ public static class ColorizeCommand
             using IColorizer colorizer = noModel ? Colorizer.Open(device, given, colorizerOptions)
                 : file is null ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size),
                     result.GetValue(referenceSteps) ?? (runner.HasFilms ? Engine.Som.ReferenceColorizer.FilmSteps : Engine.Som.ReferenceColorizer.DefaultSteps),
+                    runner.HasFilms ? Engine.Som.ReferenceColorizer.FilmHidden : Engine.Som.ReferenceColorizer.DefaultHidden,
                     result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
                 : Colorizer.Open(device, file, path, colorizerOptions);
             return runner.Run(new Engine.Frames.FramePipeline(colorizer, result.GetValue(batch)), device.Description);
@@ -230,7 +231,7 @@ public static class ColorizeCommand
         return Engine.Imaging.ImageIO.Load(path, maxPixels);
     }
 
-    private static Engine.Som.SomMlpModel FitReference(ComputeDevice device, string[] references, int? size, int steps, double? seconds, string? save)
+    private static Engine.Som.SomMlpModel FitReference(ComputeDevice device, string[] references, int? size, int steps, int hidden, double? seconds, string? save)
     {
         Files.InputFiles.Expansion found = Files.InputFiles.Expand(references);
         foreach (string note in found.Notes)
@@ -241,11 +242,11 @@ public static class ColorizeCommand
         if (seconds is { } s && !(s > 0))
             throw new UsageException($"--reference-seconds {s}: must be above 0");
         string budget = $"{steps} steps" + (seconds is { } most ? $" or {most:0.#} s" : "");
-        // A film's fit takes some seconds more than a picture's (2000 steps): say what is happening before it starts.
+        // A film's fit takes some seconds more than a picture's (2000 steps, a wider MLP): say what is happening before it starts.
         Console.Out.WriteLine($"reference: fitting a map and a patch MLP to {found.Files.Count} photo(s), {budget} ...");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (fitted, report) = Engine.Som.ReferenceColorizer.Fit(device, found.Files.Select(f => f.FullPath).ToList(), size, steps,
-            seconds is { } limit ? TimeSpan.FromSeconds(limit) : null, skipped => Cli.Warning("reference " + skipped));
+            seconds is { } limit ? TimeSpan.FromSeconds(limit) : null, skipped => Cli.Warning("reference " + skipped), hidden);
         Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"reference: a {fitted.Map.GridW}x{fitted.Map.GridH} map and a patch MLP ({budget}) fitted to {found.Files.Count} photo(s) at {fitted.InputSize} px in {clock.Elapsed.TotalSeconds:F1} s; " +
             $"held-out patches: balanced accuracy {report.HeldOutBalancedAccuracy:P1} (majority class {report.MajorityBalancedAccuracy:P1})"));

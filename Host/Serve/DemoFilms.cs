@@ -123,8 +123,8 @@ internal sealed class DemoFilms(ComputeDevice device)
         }
         var coloured = new List<ImageData>();
         // A colour frame's or a reference's SOM + MLP fit takes a picture's steps here, not a film's: a preview is
-        // waited for, and colours a few frames (ReferenceColorizer.FilmSteps is for a whole film, some 17 s a fit).
-        var options = new VideoOptions { ReferenceSteps = Engine.Som.ReferenceColorizer.DefaultSteps };
+        // waited for, and colours a few frames (ReferenceColorizer.FilmSteps and FilmHidden are for a whole film, some 26 s a fit).
+        var options = new VideoOptions { ReferenceSteps = Engine.Som.ReferenceColorizer.DefaultSteps, ReferenceHidden = Engine.Som.ReferenceColorizer.DefaultHidden };
         FrameJob job = FrameJob.Frames(film.Name, film.Frames.Skip(start).Take(last - start + 1).ToList(), coloured.Add, options);
         if (window.Count > 0)
             job = job.WithKeyframes(window);

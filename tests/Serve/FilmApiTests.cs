@@ -95,7 +95,7 @@ public class FilmApiTests
         var frames = answer.RootElement.GetProperty("frames").EnumerateArray()
             .Select(f => ImageIO.Decode("preview.png", Convert.FromBase64String(f.GetString()!["data:image/png;base64,".Length..])).Rgb8!).ToList();
 
-        // The library: the same frames, the photo as a reference picture, fitted at a picture's steps as the page fits it.
+        // The library: the same frames, the photo as a reference picture, fitted at a picture's steps and width as the page fits it.
         var decoded = new List<ImageData>();
         using (var source = FrameJob.Video(TestData.Fixture("clip.mp4"), Path.Combine(Path.GetTempPath(), "unused.mp4")).OpenSource(CancellationToken.None))
             while (source.Next(CancellationToken.None) is { } f)
@@ -103,7 +103,7 @@ public class FilmApiTests
         using IColorizer colorizer = Colorizer.Open(TestDevices.Get("cpu:0"), "default");
         var expected = new List<ImageData>();
         var automatic = new List<ImageData>();
-        var options = new VideoOptions { ReferenceSteps = Engine.Som.ReferenceColorizer.DefaultSteps };
+        var options = new VideoOptions { ReferenceSteps = Engine.Som.ReferenceColorizer.DefaultSteps, ReferenceHidden = Engine.Som.ReferenceColorizer.DefaultHidden };
         new FramePipeline(colorizer).Run(FrameJob.Frames("clip.mp4", decoded.Skip(2).Take(3).ToList(), expected.Add, options)
             .WithKeyframes(new[] { new FilmKeyframe { Frame = 0, ReferencePictures = new[] { ImageIO.Decode("parrot.jpg", photo) } } }));
         new FramePipeline(colorizer).Run(FrameJob.Frames("clip.mp4", decoded.Skip(2).Take(3).ToList(), automatic.Add));
