@@ -17,7 +17,7 @@ public static class ReferenceColorizer
     /// reference photos, a colour frame's model): fitted once for hundreds of frames, where 400 steps underfit. On
     /// the film-steering clips with the true frame 0 as reference, 2000 steps gave +0.4 to +2.4 dB mean PSNR and
     /// colourfulness 0.75-0.86 of the truth against 0.75-0.79 (6000: +0.7 to +3.9 dB, three times the fit's time);
-    /// docs/hints.md. A fit takes about five times 400 steps' time (some 15-20 s on 2 cores).
+    /// docs/hints.md. A fit takes about five times 400 steps' time (some 15 s on 2 cores; 26 s at <see cref="FilmHidden"/>).
     /// </summary>
     public const int FilmSteps = 2000;
 

@@ -77,7 +77,8 @@ internal static class FilmSteeringBench
             {
                 string firstPath = Path.Combine(folder, "frame0.png");
                 ImageIO.Save(firstPath, first);
-                var (som, _) = ReferenceColorizer.Fit(device, new[] { firstPath }, null, ReferenceColorizer.FilmSteps, null, _ => { });
+                // As colorize --reference fits for a film: a film's steps and width.
+                var (som, _) = ReferenceColorizer.Fit(device, new[] { firstPath }, null, ReferenceColorizer.FilmSteps, null, _ => { }, ReferenceColorizer.FilmHidden);
                 using IColorizer reference = Colorizer.Open(device, som);
                 using IColorizer palette = Colorizer.Open(device, "default", new ColorizerOptions { ColorPalette = ColorPalette.FromImage(device, first) });
                 var modes = new (string Mode, IColorizer Colorizer, IReadOnlyList<FilmKeyframe>? Keyframes)[]
