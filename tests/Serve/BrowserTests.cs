@@ -166,8 +166,7 @@ public class BrowserTests
         string folder = Directory.CreateTempSubdirectory("ck-browser-film-").FullName;
         try
         {
-            await (await page.QuerySelectorAsync("#film-file")).UploadFileAsync(TestData.Fixture("clip.mp4"));
-            await page.WaitForFunctionAsync("() => document.getElementById('film-section').dataset.state === 'ready' && document.getElementById('film-image').dataset.frame === '0'");
+            await OpenClip(page);
             Assert.Equal("clip.mp4: 12 frames of 96 x 64 at 10 frames/s", await page.EvaluateExpressionAsync<string>("document.getElementById('film-info').textContent"));
 
             await page.EvaluateExpressionAsync("(() => { const f = document.getElementById('film-frame'); f.value = '4'; f.dispatchEvent(new Event('input')); })()");
@@ -214,8 +213,7 @@ public class BrowserTests
         string folder = Directory.CreateTempSubdirectory("ck-browser-colour-frame-").FullName;
         try
         {
-            await (await page.QuerySelectorAsync("#film-file")).UploadFileAsync(TestData.Fixture("clip.mp4"));
-            await page.WaitForFunctionAsync("() => document.getElementById('film-section').dataset.state === 'ready' && document.getElementById('film-image').dataset.frame === '0'");
+            await OpenClip(page);
             // Frame 0 coloured by hand (here all one brick red), given as a picture of the film's size.
             string red = Path.Combine(folder, "frame-0.png");
             ImageIO.Save(red, ImageData.FromRgb8(96, 64, Enumerable.Range(0, 96 * 64).SelectMany(_ => new byte[] { 0xc0, 0x30, 0x20 }).ToArray()));
@@ -271,6 +269,13 @@ public class BrowserTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>Opens the fixture clip (12 frames of 96 x 64) in the page's film section and waits for its first frame.</summary>
+    private static async Task OpenClip(IPage page)
+    {
+        await (await page.QuerySelectorAsync("#film-file")).UploadFileAsync(TestData.Fixture("clip.mp4"));
+        await page.WaitForFunctionAsync("() => document.getElementById('film-section').dataset.state === 'ready' && document.getElementById('film-image').dataset.frame === '0'");
     }
 
     /// <summary>The CIELAB chroma of pixel (x, y) of the image <paramref name="selector"/> names, read through a canvas.</summary>
