@@ -70,8 +70,8 @@ public static class ReferenceColorizer
         return SomMlpTrainer.Train(device, references, settings, (_, _) => { }, skip);
     }
 
-    /// <summary>The same fit to pictures in memory (a film's colour frame, a keyframe's inline references), at the default size and a film's steps and width.</summary>
-    internal static SomMlpModel FitPictures(Devices.ComputeDevice device, IReadOnlyList<Imaging.ImageData> pictures, int steps = FilmSteps, int hidden = FilmHidden)
+    /// <summary>The same fit to pictures in memory (a film's colour frame, a keyframe's inline references), at the default size.</summary>
+    internal static SomMlpModel FitPictures(Devices.ComputeDevice device, IReadOnlyList<Imaging.ImageData> pictures, int steps, int hidden)
     {
         var names = pictures.Select((_, i) => $"picture {i}").ToList();
         return SomMlpTrainer.Train(device, names, Settings(DefaultWorkingSize, steps, null, hidden), (_, _) => { },

@@ -249,7 +249,7 @@ public static class HintFiles
         if (comma < 0 || !header.StartsWith("data:image/", StringComparison.OrdinalIgnoreCase) || !header.EndsWith(";base64", StringComparison.OrdinalIgnoreCase))
             throw new UserErrorException($"{field}: a data URL must be a base64 picture, \"data:image/png;base64,...\" (this one starts \"{Cli.OneLine(header.Length > 40 ? header[..40] + "..." : header)}\")");
         var bytes = new byte[(text.Length - comma - 1) / 4 * 3 + 3];
-        if (!Convert.TryFromBase64String(text[(comma + 1)..], bytes, out int written) || written == 0)
+        if (!Convert.TryFromBase64Chars(text.AsSpan(comma + 1), bytes, out int written) || written == 0)
             throw new UserErrorException($"{field}: the data URL's base64 does not decode");
         return bytes[..written];
     }

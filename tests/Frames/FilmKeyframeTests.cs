@@ -252,7 +252,7 @@ public class FilmKeyframeTests(ITestOutputHelper output)
         var photo = ImageData.FromRgb8(clip.Width, clip.Height, clip.Colour[0]);
         double Error(int steps)
         {
-            using IColorizer reference = Colorizer.Open(device, ReferenceColorizer.FitPictures(device, new[] { photo }, steps));
+            using IColorizer reference = Colorizer.Open(device, ReferenceColorizer.FitPictures(device, new[] { photo }, steps, ReferenceColorizer.FilmHidden));
             var got = new List<ImageData>();
             new FramePipeline(reference).Run(FrameJob.Frames("zoom", clip.GreyFrames(), got.Add));
             return Enumerable.Range(0, got.Count).Average(t => MeanRgbError(got[t], clip.Colour[t]));
