@@ -105,7 +105,7 @@ public abstract class FrameJob
     internal IFrameStage? CreateStage(ComputeDevice device, int width, int height) => Sequence switch
     {
         { Stabilize: true, FixedPixel: true } options => new TemporalStabilizer(device, width, height, options),
-        { Stabilize: true } options => new MotionStabilizer(device, width, height, options),
+        { Stabilize: true } options => new MotionStabilizer(device, width, height, options, startsFilm: FirstFrameIndex == 0),
         _ => null,
     };
 
@@ -157,10 +157,11 @@ public abstract class FrameJob
 /// <param name="Warm">Where its hint solve starts: the last solve of its shot (a steered film), or null: from zero.</param>
 /// <param name="ColorFrame">The colours a person gave this frame (a film's colour keyframe: <see cref="FilmKeyframe.ColorFrame"/>), or null.</param>
 /// <param name="CarriedColors">A later colour frame's colours carried back to it along the motion (<see cref="FilmKeyframe.ColorFrame"/>), or null.</param>
+/// <param name="AlignTo">Reference pictures of this frame's shot to line up with it (a film keyframe's: <see cref="FilmKeyframe.ReferencePictures"/>), or null.</param>
 /// <param name="Reuse">Its film's kept model output and whether it may decode that instead of running the model (<see cref="VideoOptions.PredictEvery"/>), or null: the model runs.</param>
 internal sealed record SourceFrame(ImageData Image, string Name, long? Microseconds = null, IReadOnlyList<ColorHint>? Hints = null, ColorPalette? Palette = null,
     IColorizer? Colorizer = null, Models.HintWarmStart? Warm = null, bool Lead = false, FrameReuse? Reuse = null, ImageData? ColorFrame = null,
-    Video.CarriedColors? CarriedColors = null);
+    Video.CarriedColors? CarriedColors = null, IReadOnlyList<ImageData>? AlignTo = null);
 
 /// <summary>Where a job's frames come from, read in order on the pipeline's reading thread.</summary>
 internal interface IFrameSource : IDisposable
@@ -211,8 +212,17 @@ internal interface IFrameStage : IDisposable
     /// <summary>The stage applied to an already coloured frame, through Lab and back.</summary>
     ImageData Apply(ImageData input, ImageData coloured);
 
+    /// <summary>
+    /// For a frame with reference pictures to line up with it (a keyframe's): the first that lines up gives its
+    /// colours where its L matches, taken as a colour frame's are; if none does, <see cref="Blend"/>.
+    /// </summary>
+    void BlendAligned(ImageData input, Tensor<float> lab, IReadOnlyList<ImageData> pictures);
+
     /// <summary>Scene cuts it found (0 for stages that look for none).</summary>
     int Cuts { get; }
+
+    /// <summary>Frames that took a reference picture's colours, lined up with them (0 for stages that line none up).</summary>
+    int Aligned => 0;
 }
 
 /// <summary>One picture file to one picture file.</summary>

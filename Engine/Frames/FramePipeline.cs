@@ -37,6 +37,9 @@ public sealed record FrameJobReport(FrameJob Job, int Frames, double Seconds, in
     /// <summary>Whether its output was written whole.</summary>
     public bool Succeeded => Error is null;
 
+    /// <summary>Frames that took a reference picture's colours, lined up with the frame (<see cref="Video.VideoOptions.ReferencePictures"/>, a keyframe's reference): 0 without.</summary>
+    public int AlignedFrames { get; init; }
+
     /// <summary>Written, but from less than the input declared (a film cut short, read with <see cref="Video.VideoOptions.AllowPartial"/>): says how much; null when whole.</summary>
     public string? Warning { get; init; }
 }
@@ -135,7 +138,7 @@ public sealed class FramePipeline
                 batch.RemoveAll(f => f.Run == run);
             }
             var report = new FrameJobReport(run.Job, run.Written, run.Clock.Elapsed.TotalSeconds, run.Stage?.Cuts ?? 0,
-                new FrameTimings(run.ReadWait, run.Colour, run.WriteWait), error) { Warning = error is null ? run.Warning : null };
+                new FrameTimings(run.ReadWait, run.Colour, run.WriteWait), error) { Warning = error is null ? run.Warning : null, AlignedFrames = run.Stage?.Aligned ?? 0 };
             run.Close();
             reports.Add(report);
             observer?.Finished(report);
@@ -169,7 +172,7 @@ public sealed class FramePipeline
             var colorizers = frames.Select(f => f.Frame.Colorizer ?? colorizer).ToList();
             var warm = frames.Select(f => WarmStart ? f.Frame.Warm : null).ToList();
             var reuse = frames.Select(f => f.Frame.Reuse).ToList();
-            var colorFrames = frames.Select(f => (Given: f.Frame.ColorFrame, Carried: f.Frame.CarriedColors)).ToList();
+            var colorFrames = frames.Select(f => (Given: f.Frame.ColorFrame, Carried: f.Frame.CarriedColors, AlignTo: f.Frame.AlignTo)).ToList();
             IReadOnlyList<ImageData> coloured;
             var clock = Stopwatch.StartNew();
             try
@@ -302,6 +305,7 @@ public sealed class FramePipeline
                         {
                             Hints = steering.HintsAt(run.Read), Palette = steering.PaletteAt(run.Read), Colorizer = steering.ColorizerAt(run.Read), Warm = run.Warm,
                             ColorFrame = steering.ColorFrameAt(run.Read), CarriedColors = steering.CarriedColorsAt(run.Read),
+                            AlignTo = steering.AlignAt(run.Read),
                         };
                     }
                     run.Read++;
@@ -351,10 +355,10 @@ public sealed class FramePipeline
     /// </summary>
     private IReadOnlyList<ImageData> Colour(IColorizer? colorizer, IReadOnlyList<ImageData> images, IReadOnlyList<IReadOnlyList<ColorHint>?> hints, IReadOnlyList<ColorPalette?> palettes,
         IReadOnlyList<IFrameStage?> stages, IReadOnlyList<HintWarmStart?> warm, IReadOnlyList<FrameReuse?> reuse,
-        IReadOnlyList<(ImageData? Given, CarriedColors? Carried)> colorFrames)
+        IReadOnlyList<(ImageData? Given, CarriedColors? Carried, IReadOnlyList<ImageData>? AlignTo)> colorFrames)
     {
         bool staged = stages.Any(s => s is not null), hinted = hints.Any(h => h is { Count: > 0 }), steered = palettes.Any(p => p is not null),
-            keyed = colorFrames.Any(c => c.Given is not null || c.Carried is not null);
+            keyed = colorFrames.Any(c => c.Given is not null || c.Carried is not null || c.AlignTo is not null);
         if (colorizer is CodebookColorizer palette)
         {
             // A colour keyframe's frame takes the person's colours (its own L kept), and its stage goes on from them.
@@ -367,6 +371,8 @@ public sealed class FramePipeline
                 }
                 else if (colorFrames[i].Carried is { } carried && stages[i] is { } stage)
                     stage.BlendToward(images[i], lab, carried);   // before a colour frame of its shot: its colours carried back
+                else if (colorFrames[i].AlignTo is { } pictures && stages[i] is { } aligning)
+                    aligning.BlendAligned(images[i], lab, pictures);   // a keyframe's reference pictures, lined up with it
                 else
                     stages[i]?.Blend(images[i], lab);
             }

@@ -309,5 +309,19 @@ public static class ImageIO
         return Image.LoadPixelData(pixels8, image.Width, image.Height);
     }
 
+    /// <summary>
+    /// <paramref name="image"/> resized to <paramref name="width"/> x <paramref name="height"/> (bicubic; 8-bit, alpha
+    /// dropped): a reference picture brought to a film's frame size.
+    /// </summary>
+    public static ImageData Resized(ImageData image, int width, int height)
+    {
+        using Image picture = ToImage(image);
+        using Image<Rgb24> resized = picture.CloneAs<Rgb24>();
+        resized.Mutate(x => x.Resize(width, height, KnownResamplers.Bicubic));
+        var rgb = new byte[width * height * 3];
+        resized.CopyPixelDataTo(rgb);
+        return ImageData.FromRgb8(width, height, rgb);
+    }
+
     private static ushort To16(float v) => (ushort)Math.Clamp(MathF.Round(v * 65535f), 0f, 65535f);
 }

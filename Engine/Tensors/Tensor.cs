@@ -65,6 +65,9 @@ internal sealed class Tensor<T> : IDisposable where T : unmanaged
     /// <summary>Fills this tensor with <paramref name="source"/>'s elements from <paramref name="offset"/> on, on the device (queued on its stream).</summary>
     internal void CopyFrom(Tensor<T> source, int offset) => source.Range(offset, Elements).CopyTo(Device.Stream, View.SubView(0, Elements));
 
+    /// <summary>Copies this tensor's elements into <paramref name="destination"/>'s from <paramref name="offset"/> on, on the device (queued on its stream).</summary>
+    internal void CopyInto(Tensor<T> destination, int offset) => View.SubView(0, Elements).CopyTo(Device.Stream, destination.Range(offset, Elements));
+
     /// <summary>Copies <paramref name="data"/> (exactly <see cref="Elements"/> values) to the device.</summary>
     public void Upload(ReadOnlySpan<T> data)
     {

@@ -34,6 +34,12 @@ internal sealed class FilmSteering : IDisposable
     }
 
     private readonly Dictionary<int, ImageData> colorFrames = new();
+    private readonly Dictionary<int, IReadOnlyList<ImageData>> aligned = new();
+
+    /// <summary>The reference pictures of a keyframe on <paramref name="frame"/>, to line up with it (<see cref="MotionStabilizer"/>), or null.</summary>
+    public IReadOnlyList<ImageData>? AlignAt(int frame) => aligned.TryGetValue(frame, out IReadOnlyList<ImageData>? p) ? p : null;
+
+    internal void SetAlign(int frame, IReadOnlyList<ImageData> pictures) => aligned[frame] = pictures;
 
     /// <summary>The time the steering pass spent carrying colour frames' colours back (perf --filter film-steering-speed).</summary>
     public TimeSpan CarryingBack { get; set; }
@@ -204,6 +210,8 @@ internal static class KeyframeCarrier
         var palettes = new ShotSpans<ColorPalette>(steering.AddPalette);
         var references = new ShotSpans<IColorizer>(steering.AddReference);
         var fits = new Dictionary<string, IColorizer>(StringComparer.Ordinal);
+        // A keyframe's reference photos are also lined up with its frame (MotionStabilizer.BlendAligned): read once per set.
+        var loaded = new Dictionary<string, IReadOnlyList<ImageData>>(StringComparer.Ordinal);
         int last = keyframes.Max(k => k.Frame), next = 0;
         OpticalFlow? flow = null;
         Tensor<float>? lab = null;
@@ -317,9 +325,19 @@ internal static class KeyframeCarrier
                             fits[key] = reference = steering.Own(Colorizer.Open(device, model));
                         }
                         references.Set(t, shotStart, reference);
+                        if (k.ColorFrame is null && options.Stabilize)
+                        {
+                            if (!loaded.TryGetValue(key, out IReadOnlyList<ImageData>? read))
+                                loaded[key] = read = photos.Take(VideoOptions.MaxReferencePictures).Select(p => ImageIO.Load(p, options.MaxPixels)).ToList();
+                            steering.SetAlign(t, read);
+                        }
                     }
                     else if (k.ReferencePictures is { } pictures)
+                    {
                         references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, pictures, options.ReferenceSteps, options.ReferenceHidden))));
+                        if (k.ColorFrame is null && options.Stabilize)
+                            steering.SetAlign(t, pictures);
+                    }
                     next++;
                 }
                 steering.SetHints(t, Hints(active, width, height));

@@ -26,6 +26,12 @@ internal abstract class LabFrameStage : Frames.IFrameStage
 
     public abstract void Take(ImageData input, Tensor<float> frameLab);
 
+    /// <summary>Stages that line no pictures up blend the frame as any other.</summary>
+    public virtual void BlendAligned(ImageData input, Tensor<float> frameLab, IReadOnlyList<ImageData> pictures) => Blend(input, frameLab);
+
+    /// <summary>Frames that took a reference picture's colours.</summary>
+    public virtual int Aligned => 0;
+
     /// <summary>The running colour [1, 3, H, W]: the last frame's output, which the next frame is blended with.</summary>
     protected abstract Tensor<float> Running { get; }
 

@@ -57,7 +57,7 @@ internal sealed class OpticalFlow : IDisposable
     private Tensor<float>[] current, previous;            // the pyramids of the newest frame and the one before
     private readonly Tensor<float>[] tensors, products, flows, smoothed;
     private readonly Tensor<float> comparison;
-    private double difference = double.PositiveInfinity;
+    private double difference = double.PositiveInfinity, relative = double.PositiveInfinity;
     private bool hasPrevious;
 
     public OpticalFlow(ComputeDevice device, int width, int height, FlowSettings? settings = null)
@@ -138,6 +138,12 @@ internal sealed class OpticalFlow : IDisposable
     /// <summary>The newest frame's backward flow [1, 2, FlowHeight, FlowWidth] (zero before a second frame).</summary>
     public Tensor<float> Flow => flows[0];
 
+    /// <summary>
+    /// Forgets the frame before: the next <see cref="Next"/> starts again (its flow zero). For lining a picture up with
+    /// a frame (<see cref="MotionStabilizer"/>'s reference pictures): Restart, Next(picture), Next(frame).
+    /// </summary>
+    public void Restart() => hasPrevious = false;
+
     /// <summary>Takes the next frame's Lab [1, 3, H, W] (its L is used) and computes its flow to the frame before; false when there was none (the flow is zero).</summary>
     public bool Next(Tensor<float> lab)
     {
@@ -158,7 +164,7 @@ internal sealed class OpticalFlow : IDisposable
             for (int level = 0; level <= top; level++)
                 BufferOps.Fill(flows[level], 0f);
             hasPrevious = true;
-            (Tone, difference) = ((1f, 0f), double.PositiveInfinity);
+            (Tone, difference, relative) = ((1f, 0f), double.PositiveInfinity, double.PositiveInfinity);
             return false;
         }
         // Coarse to fine, each level starting from the one above's flow (zero at the top).
@@ -182,6 +188,14 @@ internal sealed class OpticalFlow : IDisposable
     public double MotionCompensatedDifference() => difference;
 
     /// <summary>
+    /// <see cref="MotionCompensatedDifference"/> over the newest frame's own contrast at the same points (the mean
+    /// |L - mean L|): near 0 when the frame before, moved and toned, explains the newest frame; about 1 or more for
+    /// unrelated pictures, whose tone fit only matches their means; infinity for a flat frame (nothing to line up)
+    /// or one that leaves little of the frame before inside.
+    /// </summary>
+    public double RelativeDifference() => relative;
+
+    /// <summary>
     /// <see cref="Tone"/> and <see cref="MotionCompensatedDifference"/> of the newest frame, on every other pixel of
     /// the flow's resolution (control logic on a small picture, read back to the host).
     /// </summary>
@@ -199,7 +213,7 @@ internal sealed class OpticalFlow : IDisposable
         }
         if (pairs.Count < n / 8)
         {
-            (Tone, difference) = ((1f, 0f), double.PositiveInfinity);
+            (Tone, difference, relative) = ((1f, 0f), double.PositiveInfinity, double.PositiveInfinity);
             return;
         }
         double gain = 1, offset = 0;
@@ -213,7 +227,12 @@ internal sealed class OpticalFlow : IDisposable
         }
         Tone = ((float)gain, (float)offset);
         difference = pairs.Average(q => Math.Abs(q.Now - (gain * q.Before + offset)));
+        double mean = pairs.Average(q => q.Now), contrast = pairs.Average(q => Math.Abs(q.Now - mean));
+        relative = contrast > MinContrast ? difference / contrast : double.PositiveInfinity;
     }
+
+    /// <summary>The least contrast (mean |L - mean L|, L units) a frame needs for <see cref="RelativeDifference"/>: below it the frame is flat.</summary>
+    private const double MinContrast = 0.5;
 
     /// <summary>The least-squares line Now ~ gain Before + offset over the pairs within <paramref name="within"/> of the line (gain, offset); the gain within the settings' bounds.</summary>
     private (double Gain, double Offset) Fit(List<(double Now, double Before)> pairs, double gain, double offset, double within)

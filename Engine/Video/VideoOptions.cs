@@ -66,6 +66,22 @@ public sealed record VideoOptions
     /// </summary>
     internal int ReferenceHidden { get; init; } = Som.ReferenceColorizer.FilmHidden;
 
+    /// <summary>
+    /// Colour pictures of the film's shots (the reference photos its colourizer was fitted to, <c>--reference</c>):
+    /// with the stabiliser, each shot's first frame (the film's first, and each after a cut) is lined up with them
+    /// along the optical flow, and the first that matches it (a still of that very shot, the camera moved a few
+    /// pixels at most) gives its colours where its lightness matches the frame's, carried through the shot as a
+    /// colour frame's are (<see cref="ColorFrameStrength"/>); pictures of anything else change nothing. The first
+    /// <see cref="MaxReferencePictures"/> are tried. Null: none.
+    /// </summary>
+    public IReadOnlyList<ImageData>? ReferencePictures { get; init; }
+
+    /// <summary>
+    /// The most reference pictures tried on one frame (<see cref="ReferencePictures"/>, a keyframe's reference photos;
+    /// each costs an optical flow and a Lab conversion): of more, the first are tried.
+    /// </summary>
+    public const int MaxReferencePictures = 8;
+
     /// <summary>Stabilisation: the share of the previous frame's ab a point that stayed visible keeps (0 to below 1).</summary>
     public float Strength { get; init; } = 0.95f;
 

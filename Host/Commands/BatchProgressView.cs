@@ -113,7 +113,8 @@ internal sealed class BatchProgressView(string verb, BatchReport report, bool co
     {
         double seconds = Math.Max(film.Seconds, 1e-9);
         string cuts = countCuts ? $", {film.Cuts} scene cut{(film.Cuts == 1 ? "" : "s")}" : "";
+        string aligned = film.AlignedFrames > 0 ? $", {film.AlignedFrames} frame{(film.AlignedFrames == 1 ? "" : "s")} lined up with a reference photo" : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{film.Job.Output}: {film.Frames} frames in {film.Seconds:0.0} s ({film.Frames / seconds:0.0} frames/s; {film.Timings.Describe(seconds)}){cuts}");
+            $"{film.Job.Output}: {film.Frames} frames in {film.Seconds:0.0} s ({film.Frames / seconds:0.0} frames/s; {film.Timings.Describe(seconds)}){cuts}{aligned}");
     }
 }

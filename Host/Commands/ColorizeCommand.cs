@@ -183,6 +183,10 @@ public static class ColorizeCommand
             ModelFile? file = references.Length > 0 || noModel ? null : ModelFile.Open(given);
             if (file is not null)
                 Colorizer.MethodOf(file, path);
+            // A film lines each shot's first frame up with the reference photos: a still of that shot gives its colours
+            // there (VideoOptions.ReferencePictures); read here since the films' jobs are planned before the fit.
+            if (references.Length > 0 && videoOptions.Stabilize)
+                videoOptions = videoOptions with { ReferencePictures = ReferencePictures(references, runner.MaxPixels) };
             // The inputs, outputs and hints are planned (and a plan that cannot work refused) before the device opens.
             runner.Videos = videoOptions;
             if (runner.Prepare() is { } stopped)
@@ -229,6 +233,31 @@ public static class ColorizeCommand
         if (!File.Exists(path))
             throw new UsageException($"--palette-from '{path}': no such file");
         return Engine.Imaging.ImageIO.Load(path, maxPixels);
+    }
+
+    /// <summary>
+    /// The first <see cref="Engine.Video.VideoOptions.MaxReferencePictures"/> reference photos that can be read, for
+    /// lining up with films' shots (one the fit cannot read is skipped here and named by the fit).
+    /// </summary>
+    private static List<Engine.Imaging.ImageData> ReferencePictures(string[] references, long maxPixels)
+    {
+        Files.InputFiles.Expansion found = Files.InputFiles.Expand(references);
+        if (found.Errors.Count > 0)
+            throw new UsageException("--reference " + found.Errors[0]);
+        var pictures = new List<Engine.Imaging.ImageData>();
+        foreach (var file in found.Files)
+        {
+            if (pictures.Count == Engine.Video.VideoOptions.MaxReferencePictures)
+                break;
+            try
+            {
+                pictures.Add(Engine.Imaging.ImageIO.Load(file.FullPath, maxPixels));
+            }
+            catch (UserErrorException)
+            {
+            }
+        }
+        return pictures;
     }
 
     private static Engine.Som.SomMlpModel FitReference(ComputeDevice device, string[] references, int? size, int steps, int hidden, double? seconds, string? save)

@@ -5,7 +5,9 @@ using ColorKernels.Engine.Evaluation;
 using ColorKernels.Engine.Frames;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Ops;
 using ColorKernels.Engine.Som;
+using ColorKernels.Engine.Tensors;
 using ColorKernels.Engine.Training;
 using ColorKernels.Engine.Video;
 using ColorKernels.Kernels.Color;
@@ -137,6 +139,87 @@ internal static class FilmSteeringBench
             }
         }
         Speed(device, automatic, log);
+    }
+
+    /// <summary>
+    /// A reference photo lined up with the frame it shows (<see cref="VideoOptions.ReferencePictures"/>): on the three
+    /// clips above and three the choice of <see cref="MotionStabilizer.MaxAlignDifference"/> did not see (a pan over
+    /// the parrot, a zoom on the books, the parrot moving over the books), 48 frames, the built-in model, stabilised:
+    /// automatic; the true frame 0 as the SOM + MLP reference (a film's fit), as before; the same lined up with frame 0;
+    /// the true frame 8 as the reference, lined up with frame 0 (a still of the shot a few frames on); and the
+    /// <see cref="OpticalFlow.RelativeDifference"/> of frames 1-47 and of the other photos against frame 0.
+    /// </summary>
+    public static void RunAligned(ComputeDevice device, TextWriter log)
+    {
+        var clips = new (string Name, Func<MotionClip> Make)[]
+        {
+            ("pan", () => MotionClips.Pan("books", -2, 1, Frames)),
+            ("zoom", () => MotionClips.Zoom("parrot", rate: 0.99, frames: Frames)),
+            ("object", () => MotionClips.MovingObject("car", "sunflower", vx: 3, vy: 1, frames: Frames)),
+            ("held-out pan", () => MotionClips.Pan("parrot", 5, -2, Frames)),
+            ("held-out zoom", () => MotionClips.Zoom("books", rate: 0.99, frames: Frames)),
+            ("held-out object", () => MotionClips.MovingObject("books", "parrot", vx: -3, vy: 2, frames: Frames)),
+        };
+        string[] photos = { "books", "parrot", "car", "sunflower" };
+        using var metrics = new ImageMetrics(device, Rebalancing.ImageNetPrior());
+        using IColorizer automatic = Colorizer.Open(device, "default");
+        log.WriteLine($"film-aligned  {Frames} frames of 256x192 per clip, built-in model, stabilised, {device.Description}");
+        log.WriteLine($"    {"clip",-16} {"mode",-34} {"PSNR last",9} {"PSNR mean",9} {"rebal AuC",9} {"colourf.",8} {"warp short",10} {"warp long",9} {"aligned",7}");
+        foreach (var (name, make) in clips)
+        {
+            MotionClip clip = make();
+            int w = clip.Width, h = clip.Height;
+            ImageData Frame(int t) => ImageData.FromRgb8(w, h, clip.Colour[t]);
+            using (var flow = new OpticalFlow(device, w, h))
+            using (Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, h, w)))
+            {
+                double Relative(ImageData picture)
+                {
+                    flow.Restart();
+                    LabOps.ImageToLab(device, picture, lab);
+                    flow.Next(lab);
+                    LabOps.ImageToLab(device, ImageData.FromRgb8(w, h, clip.Grey[0]), lab);
+                    flow.Next(lab);
+                    return flow.RelativeDifference();
+                }
+                string frames = string.Join(" ", new[] { 0, 1, 2, 4, 8, 16, 32, 47 }.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t}:{Relative(Frame(t)):F3}")));
+                string others = string.Join(" ", photos.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p}:{Relative(ImageIO.Resized(MotionClips.Photo(p), w, h)):F3}")));
+                log.WriteLine($"    {clip.Name}: relative difference to frame 0 of frame {frames}; of photo {others}");
+            }
+            string folder = Directory.CreateTempSubdirectory("ck-filmalign").FullName;
+            try
+            {
+                IColorizer Fit(int t)
+                {
+                    string path = Path.Combine(folder, $"frame{t}.png");
+                    ImageIO.Save(path, Frame(t));
+                    var (som, _) = ReferenceColorizer.Fit(device, new[] { path }, null, ReferenceColorizer.FilmSteps, null, _ => { }, ReferenceColorizer.FilmHidden);
+                    return Colorizer.Open(device, som);
+                }
+                using IColorizer first = Fit(0), eighth = Fit(8);
+                var modes = new (string Mode, IColorizer Colorizer, ImageData? Picture)[]
+                {
+                    ("automatic", automatic, null),
+                    ("frame 0 as SOM+MLP reference", first, null),
+                    ("  the same, lined up", first, Frame(0)),
+                    ("frame 8 as reference, lined up", eighth, Frame(8)),
+                };
+                foreach (var (mode, colorizer, picture) in modes)
+                {
+                    var frames = new List<byte[]>();
+                    var options = new VideoOptions { ReferencePictures = picture is null ? null : new[] { picture } };
+                    FrameJobReport report = new FramePipeline(colorizer).Run(FrameJob.Frames(clip.Name, clip.GreyFrames(), f => frames.Add(f.Rgb8!), options));
+                    var scores = frames.Select((f, t) => metrics.Score($"{t}", mode, ImageData.FromRgb8(w, h, f), Frame(t))).ToList();
+                    var (shortTerm, longTerm) = MotionClipMetrics.WarpingErrors(clip, frames);
+                    log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"    {name,-16} {mode,-34} {scores[^1].Psnr,9:F2} {scores.Average(s => s.Psnr),9:F2} {scores.Average(s => s.AucRebalanced),9:F2} {scores.Average(s => s.Colourfulness / s.ColourfulnessOriginal),8:F3} {shortTerm,10:F3} {longTerm,9:F3} {report.AlignedFrames,7}"));
+                }
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
     }
 
     /// <summary>Seconds per frame of a 1280 x 720 pan coloured automatically and with 10 hints keyed on its first frame (stabilised both).</summary>

@@ -2,6 +2,7 @@ using ColorKernels.Engine;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Models;
 using ColorKernels.Host.Files;
+using ColorKernels.Kernels.Color;
 using ColorKernels.Tests.Support;
 using Xunit;
 
@@ -179,6 +180,35 @@ public class FilmHintCliTests : CliFolder
         byte[] auto = Frame(P("auto.mp4"), 6).Rgb8!;
         Assert.NotEqual(auto, Frame(P("whole.mp4"), 6).Rgb8!);
         Assert.NotEqual(auto, Frame(P("keyed.mp4"), 6).Rgb8!);
+    }
+
+    [Fact]
+    public void A_reference_still_of_the_films_first_frame_lines_up_with_it_and_another_photo_does_not()
+    {
+        // The still: the film's frame 0 with its L kept and a and b moved by +20 and +10, as a colour photo of that frame.
+        string clip = TestData.Fixture("clip.mp4");
+        ImageData first = Frame(clip, 0);
+        byte[] rgb = first.Rgb8!.ToArray();
+        for (int p = 0; p < first.Pixels; p++)
+        {
+            var (l, a, b) = LabReference.SrgbToLab(rgb[3 * p] / 255.0, rgb[3 * p + 1] / 255.0, rgb[3 * p + 2] / 255.0);
+            var (r, g, bl) = LabReference.LabToSrgb(l, a + 20, b + 10);
+            (rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]) = (LabReference.ToByte(r), LabReference.ToByte(g), LabReference.ToByte(bl));
+        }
+        ImageIO.Save(P("still.png"), ImageData.FromRgb8(first.Width, first.Height, rgb));
+        WritePhoto(P("other.png"), 48, 32);
+        var still = CliRunner.Run(dir, "colorize", clip, "-o", P("still.mp4"), "--reference", P("still.png"), "--reference-steps", "100");
+        var other = CliRunner.Run(dir, "colorize", clip, "-o", P("other.mp4"), "--reference", P("other.png"), "--reference-steps", "100");
+        Assert.True(still.ExitCode == 0 && other.ExitCode == 0, still.Stdout + still.Stderr + other.Stderr);
+        Assert.Contains("1 frame lined up with a reference photo", still.Stdout);
+        Assert.DoesNotContain("lined up", other.Stdout);
+        // Frame 0 takes the still's colours (within the encoder's loss), and the shot keeps them.
+        var (expectA, expectB) = AbAt(ImageData.FromRgb8(first.Width, first.Height, rgb), 48, 32);
+        foreach (int t in new[] { 0, 6 })
+        {
+            var (ga, gb) = AbAt(Frame(P("still.mp4"), t), 48, 32);
+            Assert.True(Math.Abs(ga - expectA) < 5 && Math.Abs(gb - expectB) < 5, $"frame {t}: ab ({ga:F1}, {gb:F1}), the still's ({expectA:F1}, {expectB:F1})");
+        }
     }
 
     [Fact]
