@@ -157,7 +157,7 @@ public abstract class FrameJob
 /// <param name="Warm">Where its hint solve starts: the last solve of its shot (a steered film), or null: from zero.</param>
 /// <param name="ColorFrame">The colours a person gave this frame (a film's colour keyframe: <see cref="FilmKeyframe.ColorFrame"/>), or null.</param>
 /// <param name="CarriedColors">A later colour frame's colours carried back to it along the motion (<see cref="FilmKeyframe.ColorFrame"/>), or null.</param>
-/// <param name="AlignTo">Reference pictures of this frame's shot to line up with it (a film keyframe's: <see cref="FilmKeyframe.ReferencePictures"/>), or null.</param>
+/// <param name="AlignTo">Reference pictures to line up with this frame (a film keyframe's, on the frame its reference's span starts), or null.</param>
 /// <param name="Reuse">Its film's kept model output and whether it may decode that instead of running the model (<see cref="VideoOptions.PredictEvery"/>), or null: the model runs.</param>
 internal sealed record SourceFrame(ImageData Image, string Name, long? Microseconds = null, IReadOnlyList<ColorHint>? Hints = null, ColorPalette? Palette = null,
     IColorizer? Colorizer = null, Models.HintWarmStart? Warm = null, bool Lead = false, FrameReuse? Reuse = null, ImageData? ColorFrame = null,

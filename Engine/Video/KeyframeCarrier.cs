@@ -36,7 +36,11 @@ internal sealed class FilmSteering : IDisposable
     private readonly Dictionary<int, ImageData> colorFrames = new();
     private readonly Dictionary<int, IReadOnlyList<ImageData>> aligned = new();
 
-    /// <summary>The reference pictures of a keyframe on <paramref name="frame"/>, to line up with it (<see cref="MotionStabilizer"/>), or null.</summary>
+    /// <summary>
+    /// The reference pictures of a keyframe whose span starts on <paramref name="frame"/> (the shot's start for the
+    /// shot's first reference, else the keyframe's own frame: where its model's colours begin, so lining up adds no
+    /// step of its own), to line up with that frame (<see cref="MotionStabilizer"/>), or null.
+    /// </summary>
     public IReadOnlyList<ImageData>? AlignAt(int frame) => aligned.TryGetValue(frame, out IReadOnlyList<ImageData>? p) ? p : null;
 
     internal void SetAlign(int frame, IReadOnlyList<ImageData> pictures) => aligned[frame] = pictures;
@@ -107,13 +111,15 @@ internal sealed class ShotSpans<T>(Action<int, int, T> add) where T : class
 
     public bool IsOpen => open is not null;
 
-    /// <summary>A keyframe on frame <paramref name="t"/> sets <paramref name="value"/>; the shot started at <paramref name="shotStart"/>.</summary>
-    public void Set(int t, int shotStart, T value)
+    /// <summary>A keyframe on frame <paramref name="t"/> sets <paramref name="value"/>; the shot started at <paramref name="shotStart"/>. Returns the frame its span starts on.</summary>
+    public int Set(int t, int shotStart, T value)
     {
         if (open is { } o)
             add(o.First, t - 1, o.Value);
-        open = (shotHasOne ? t : shotStart, value);
+        int first = shotHasOne ? t : shotStart;
+        open = (first, value);
         shotHasOne = true;
+        return first;
     }
 
     /// <summary>A cut before frame <paramref name="t"/>: the open span ends at t - 1.</summary>
@@ -324,19 +330,19 @@ internal static class KeyframeCarrier
                                 skipped => throw new UserErrorException($"keyframe {keyframes[next].Index} ({k}): reference {skipped}"), options.ReferenceHidden);
                             fits[key] = reference = steering.Own(Colorizer.Open(device, model));
                         }
-                        references.Set(t, shotStart, reference);
+                        int first = references.Set(t, shotStart, reference);
                         if (k.ColorFrame is null && options.Stabilize)
                         {
                             if (!loaded.TryGetValue(key, out IReadOnlyList<ImageData>? read))
                                 loaded[key] = read = photos.Take(VideoOptions.MaxReferencePictures).Select(p => ImageIO.Load(p, options.MaxPixels)).ToList();
-                            steering.SetAlign(t, read);
+                            steering.SetAlign(first, read);
                         }
                     }
                     else if (k.ReferencePictures is { } pictures)
                     {
-                        references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, pictures, options.ReferenceSteps, options.ReferenceHidden))));
+                        int first = references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, pictures, options.ReferenceSteps, options.ReferenceHidden))));
                         if (k.ColorFrame is null && options.Stabilize)
-                            steering.SetAlign(t, pictures);
+                            steering.SetAlign(first, pictures);
                     }
                     next++;
                 }

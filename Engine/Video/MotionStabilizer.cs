@@ -75,7 +75,8 @@ internal sealed class MotionStabilizer : LabFrameStage
         if (cut && frames > 0)
             cuts++;
         // The film's reference pictures are tried on each shot's first frame (not on a segment's lead-in, which
-        // starts inside a shot); a keyframe's, on its frame. One that lines up is taken as a colour frame is.
+        // starts inside a shot); a keyframe's, on the frame its span starts (FilmSteering.AlignAt). One that lines
+        // up is taken as a colour frame is.
         pictures ??= options.ReferencePictures is { Count: > 0 } all && cut && (frames > 0 || startsFilm) ? all : null;
         if (!taken && pictures is not null && Align(frameLab, pictures))
         {

@@ -111,19 +111,27 @@ public class ReferenceAlignmentTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_keyframes_reference_picture_lines_up_with_its_own_frame()
+    public void A_keyframes_reference_picture_lines_up_where_its_colours_begin_not_at_a_step_inside_the_shot()
     {
-        // A keyframe on frame 3 of a zoom with that frame's true colours as its reference picture: its fitted model from
-        // the shot's start (as before), and frame 3 lined up with the picture.
+        // A keyframe on frame 3 of a zoom with that frame's true colours as its reference picture: its fitted model
+        // colours the shot from the shot's start (the shot's first reference), so the picture is lined up there, with
+        // frame 0 (3 % of zoom away), not on frame 3, where the film would step from the model's colours to the picture's.
         MotionClip clip = MotionClips.Zoom("parrot", 0.99, frames: 6);
         var third = ImageData.FromRgb8(clip.Width, clip.Height, clip.Colour[3]);
         using IColorizer automatic = Colorizer.Open(device, "default");
         var quick = new VideoOptions { ReferenceSteps = ReferenceColorizer.DefaultSteps };
-        var (lined, report) = Run(automatic, clip.GreyFrames(), quick, new FilmKeyframe { Frame = 3, ReferencePictures = new[] { third } });
+        FilmKeyframe keyframe = new() { Frame = 3, ReferencePictures = new[] { third } };
+        using FilmSteering steering = FrameJob.Frames("clip", clip.GreyFrames(), _ => { }, quick).WithKeyframes(new[] { keyframe }).Steer(device, CancellationToken.None)!;
+        Assert.Same(keyframe.ReferencePictures, steering.AlignAt(0));
+        Assert.Null(steering.AlignAt(3));
+        var (lined, report) = Run(automatic, clip.GreyFrames(), quick, keyframe);
         Assert.Equal(1, report.AlignedFrames);
-        Assert.True(MeanRgbError(lined[3], clip.Colour[3]) < 1, $"frame 3: mean |RGB error| {MeanRgbError(lined[3], clip.Colour[3]):F2}");
-        // Frames before it are the fitted model's, not lined up: further from the truth than frame 3.
-        Assert.True(MeanRgbError(lined[2], clip.Colour[2]) > 2 * MeanRgbError(lined[3], clip.Colour[3]));
+        // Against the picture's fitted model alone (what the keyframe gave before it was lined up): every frame nearer.
+        using IColorizer fitted = Fit(third);
+        var (plain, _) = Run(fitted, clip.GreyFrames());
+        for (int t = 0; t < 6; t++)
+            Assert.True(MeanRgbError(lined[t], clip.Colour[t]) < MeanRgbError(plain[t], clip.Colour[t]) - 0.5,
+                $"frame {t}: mean |RGB error| {MeanRgbError(lined[t], clip.Colour[t]):F2} lined up, {MeanRgbError(plain[t], clip.Colour[t]):F2} the fitted model alone");
     }
 
     [Fact]
