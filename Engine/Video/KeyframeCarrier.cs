@@ -190,6 +190,27 @@ internal static class KeyframeCarrier
     /// </summary>
     public const int MaxCarriedBackFrames = 1000;
 
+    /// <summary>
+    /// A key for <paramref name="pictures"/>' content (sizes and pixels, SHA-256), beside paths in one table: it starts
+    /// with a NUL, which no path holds.
+    /// </summary>
+    internal static string ContentKey(IReadOnlyList<ImageData> pictures)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (ImageData p in pictures)
+        {
+            hash.AppendData(BitConverter.GetBytes(p.Width));
+            hash.AppendData(BitConverter.GetBytes(p.Height));
+            hash.AppendData(BitConverter.GetBytes(p.SixteenBit ? 16 : 8));
+            if (p.Rgb8 is { } rgb)
+                hash.AppendData(rgb);
+            else
+                hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.RgbPlanar.AsSpan()));
+            hash.AppendData(BitConverter.GetBytes(p.Alpha16 is null ? 0 : 1));
+        }
+        return "\0" + Convert.ToHexString(hash.GetHashAndReset());
+    }
+
     /// <summary>The fixed-point steps that invert the backward flow for a forward carry.</summary>
     private const int InverseSteps = 6;
 
@@ -218,6 +239,15 @@ internal static class KeyframeCarrier
         var fits = new Dictionary<string, IColorizer>(StringComparer.Ordinal);
         // A keyframe's reference photos are also lined up with its frame (MotionStabilizer.BlendAligned): read once per set.
         var loaded = new Dictionary<string, IReadOnlyList<ImageData>>(StringComparer.Ordinal);
+        // Pictures in memory (a keyframes file's data URLs: the web page writes the same picture on every keyframe it
+        // was given to) are fitted once per content, as named photos are once per set of paths.
+        IColorizer FitOnce(IReadOnlyList<ImageData> pictures)
+        {
+            string key = ContentKey(pictures);
+            if (!fits.TryGetValue(key, out IColorizer? fitted))
+                fits[key] = fitted = steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, pictures, options.ReferenceSteps, options.ReferenceHidden)));
+            return fitted;
+        }
         int last = keyframes.Max(k => k.Frame), next = 0;
         OpticalFlow? flow = null;
         Tensor<float>? lab = null;
@@ -318,7 +348,7 @@ internal static class KeyframeCarrier
                         // enters later, and the frames before it): a SOM + MLP model fitted to it, held as a named
                         // reference is (from the shot's start if no keyframe before set one), unless the keyframe names references.
                         if (k.ReferencePhotos is null && k.ReferencePictures is null)
-                            references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, new[] { colors }, options.ReferenceSteps, options.ReferenceHidden))));
+                            references.Set(t, shotStart, FitOnce(new[] { colors }));
                     }
                     if (k.ReferencePhotos is { } photos)
                     {
@@ -340,7 +370,7 @@ internal static class KeyframeCarrier
                     }
                     else if (k.ReferencePictures is { } pictures)
                     {
-                        int first = references.Set(t, shotStart, steering.Own(Colorizer.Open(device, ReferenceColorizer.FitPictures(device, pictures, options.ReferenceSteps, options.ReferenceHidden))));
+                        int first = references.Set(t, shotStart, FitOnce(pictures));
                         if (k.ColorFrame is null && options.Stabilize)
                             steering.SetAlign(first, pictures);
                     }

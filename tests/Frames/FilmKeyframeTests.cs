@@ -199,6 +199,32 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_same_picture_given_inline_on_two_keyframes_is_fitted_once()
+    {
+        // Two shots, each keyed with the books photo as a picture in memory, decoded twice (as a keyframes file's two
+        // data URLs of one photo are): one fit serves both; a different picture gets its own.
+        MotionClip first = MotionClips.Pan("car", 2, 1, frames: 3), second = MotionClips.Pan("books", -3, 1, frames: 3);
+        var frames = first.GreyFrames().Concat(second.GreyFrames()).ToList();
+        byte[] png = PngOf(ImageData.FromRgb8(second.Width, second.Height, second.Colour[0]));
+        ImageData Decoded() => ImageIO.Decode("books.png", png);
+        FilmKeyframe Keyed(int frame, ImageData picture) => new() { Frame = frame, ReferencePictures = new[] { picture } };
+        var quick = Quick with { ReferenceSteps = 20 };
+        using (FilmSteering steering = FrameJob.Frames("two shots", frames, _ => { }, quick).WithKeyframes(new[] { Keyed(0, Decoded()), Keyed(3, Decoded()) }).Steer(device, CancellationToken.None)!)
+            Assert.Same(steering.ColorizerAt(0), steering.ColorizerAt(3));
+        var other = ImageData.FromRgb8(first.Width, first.Height, first.Colour[0]);
+        using (FilmSteering steering = FrameJob.Frames("two shots", frames, _ => { }, quick).WithKeyframes(new[] { Keyed(0, other), Keyed(3, Decoded()) }).Steer(device, CancellationToken.None)!)
+            Assert.NotSame(steering.ColorizerAt(0), steering.ColorizerAt(3));
+    }
+
+    private static byte[] PngOf(ImageData picture)
+    {
+        using var image = ImageIO.ToImage(picture);
+        using var stream = new MemoryStream();
+        image.Save(stream, new SixLabors.ImageSharp.Formats.Png.PngEncoder());
+        return stream.ToArray();
+    }
+
+    [Fact]
     public void A_colour_frame_is_taken_on_its_frame_carried_through_its_shot_and_stopped_by_the_cut()
     {
         // Two shots (a pan over the books, a cut, a pan over the car); frame 1 of the first given in its true colours.
