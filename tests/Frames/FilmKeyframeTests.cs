@@ -22,7 +22,7 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     private readonly ComputeDevice device = TestDevices.Get("cpu:0");
 
     /// <summary>The mean |difference| of a coloured frame's RGB bytes from the true frame's.</summary>
-    private static double MeanRgbError(ImageData got, byte[] truth) => got.Rgb8!.Zip(truth, (g, r) => Math.Abs(g - r)).Average();
+    internal static double MeanRgbError(ImageData got, byte[] truth) => got.Rgb8!.Zip(truth, (g, r) => Math.Abs(g - r)).Average();
 
     /// <summary>For tests of what colour frames and keyframe references do, not of their fits' quality: a picture's fit steps keep them short.</summary>
     private static readonly VideoOptions Quick = new() { ReferenceSteps = ReferenceColorizer.DefaultSteps };

@@ -22,7 +22,7 @@ public class ReferenceAlignmentTests(ITestOutputHelper output)
 {
     private readonly ComputeDevice device = TestDevices.Get("cpu:0");
 
-    private static double MeanRgbError(ImageData got, byte[] truth) => got.Rgb8!.Zip(truth, (g, r) => Math.Abs(g - r)).Average();
+    private static double MeanRgbError(ImageData got, byte[] truth) => FilmKeyframeTests.MeanRgbError(got, truth);
 
     /// <summary>A picture's fit (400 steps, hidden 64): these tests are of the lining up, not of the fit's quality.</summary>
     private IColorizer Fit(ImageData picture) =>
@@ -39,16 +39,23 @@ public class ReferenceAlignmentTests(ITestOutputHelper output)
         return (got, report);
     }
 
+    /// <summary><paramref name="frames"/> coloured by a model fitted to <paramref name="fittedTo"/>, without and with <paramref name="pictures"/> to line up; the frames lined up in the second.</summary>
+    private (List<ImageData> Plain, List<ImageData> Lined, int Aligned) WithAndWithout(IReadOnlyList<ImageData> frames, ImageData fittedTo, IReadOnlyList<ImageData> pictures)
+    {
+        using IColorizer reference = Fit(fittedTo);
+        var (plain, plainReport) = Run(reference, frames);
+        Assert.Equal(0, plainReport.AlignedFrames);
+        var (lined, report) = Run(reference, frames, new VideoOptions { ReferencePictures = pictures });
+        return (plain, lined, report.AlignedFrames);
+    }
+
     [Fact]
     public void A_reference_that_is_the_films_first_frame_gives_that_frame_its_colours_and_the_shot_keeps_them()
     {
         MotionClip clip = MotionClips.Zoom("parrot", 0.99, frames: 8);
         var first = ImageData.FromRgb8(clip.Width, clip.Height, clip.Colour[0]);
-        using IColorizer reference = Fit(first);
-        var (plain, plainReport) = Run(reference, clip.GreyFrames());
-        var (lined, report) = Run(reference, clip.GreyFrames(), new VideoOptions { ReferencePictures = new[] { first } });
-        Assert.Equal(0, plainReport.AlignedFrames);
-        Assert.Equal(1, report.AlignedFrames);
+        var (plain, lined, aligned) = WithAndWithout(clip.GreyFrames(), first, new[] { first });
+        Assert.Equal(1, aligned);
         double Error(List<ImageData> got, int t) => MeanRgbError(got[t], clip.Colour[t]);
         output.WriteLine(string.Join(" ", Enumerable.Range(0, 8).Select(t => $"{t}: {Error(plain, t):F2} -> {Error(lined, t):F2}")));
         // Frame 0: its true colours on its own L (the truth's), but for the 0.001 of the model's kept and 8-bit rounding.
@@ -66,10 +73,8 @@ public class ReferenceAlignmentTests(ITestOutputHelper output)
         // and frame 3 has not) is left to the model.
         MotionClip clip = MotionClips.Pan("books", -3, -1, frames: 4);
         var still = ImageData.FromRgb8(clip.Width, clip.Height, clip.Colour[3]);
-        using IColorizer reference = Fit(still);
-        var (plain, _) = Run(reference, clip.GreyFrames());
-        var (lined, report) = Run(reference, clip.GreyFrames(), new VideoOptions { ReferencePictures = new[] { still } });
-        Assert.Equal(1, report.AlignedFrames);
+        var (plain, lined, aligned) = WithAndWithout(clip.GreyFrames(), still, new[] { still });
+        Assert.Equal(1, aligned);
         double plainError = MeanRgbError(plain[0], clip.Colour[0]), linedError = MeanRgbError(lined[0], clip.Colour[0]);
         // Pasted in place (no flow) the still would be 9 pixels off on a textured photo.
         double pasted = MeanRgbError(still, clip.Colour[0]);
@@ -84,11 +89,9 @@ public class ReferenceAlignmentTests(ITestOutputHelper output)
         // The books photo is not the parrot's zoom; its relative difference after lining up is far over the gate.
         MotionClip clip = MotionClips.Zoom("parrot", 0.99, frames: 4);
         var first = ImageData.FromRgb8(clip.Width, clip.Height, clip.Colour[0]);
-        using IColorizer reference = Fit(first);
-        var (plain, _) = Run(reference, clip.GreyFrames());
         var others = new[] { MotionClips.Photo("books"), MotionClips.Photo("car"), MotionClips.Photo("sunflower") };
-        var (lined, report) = Run(reference, clip.GreyFrames(), new VideoOptions { ReferencePictures = others });
-        Assert.Equal(0, report.AlignedFrames);
+        var (plain, lined, aligned) = WithAndWithout(clip.GreyFrames(), first, others);
+        Assert.Equal(0, aligned);
         for (int t = 0; t < plain.Count; t++)
             Assert.Equal(plain[t].Rgb8, lined[t].Rgb8);
     }
@@ -101,10 +104,8 @@ public class ReferenceAlignmentTests(ITestOutputHelper output)
         MotionClip car = MotionClips.Pan("car", 2, 1, frames: 4), books = MotionClips.Pan("books", -3, 1, frames: 4);
         var frames = car.GreyFrames().Concat(books.GreyFrames()).ToList();
         var still = ImageData.FromRgb8(books.Width, books.Height, books.Colour[0]);
-        using IColorizer reference = Fit(still);
-        var (plain, _) = Run(reference, frames);
-        var (lined, report) = Run(reference, frames, new VideoOptions { ReferencePictures = new[] { still } });
-        Assert.Equal(1, report.AlignedFrames);
+        var (plain, lined, aligned) = WithAndWithout(frames, still, new[] { still });
+        Assert.Equal(1, aligned);
         for (int t = 0; t < 4; t++)
             Assert.Equal(plain[t].Rgb8, lined[t].Rgb8);
         Assert.True(MeanRgbError(lined[4], books.Colour[0]) < 1, $"frame 4: mean |RGB error| {MeanRgbError(lined[4], books.Colour[0]):F2}");
