@@ -273,7 +273,7 @@ internal abstract class CodebookColorizer : IColorizer
         }
         bool hinted = hints is { Count: > 0 };
         if (!hinted && warm is not null)
-            warm.Correction = null;
+            (warm.Correction, warm.Reach) = (null, null);
         // A model that reads hints runs again with them; what its output leaves off the hints is spread after it,
         // as for any model, unless the settings say not to.
         using Tensor<float>? networkAb = hinted ? PredictWithHints(prediction, hints!) : null;
@@ -290,7 +290,7 @@ internal abstract class CodebookColorizer : IColorizer
             ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
             return prediction.Lab;
         }
-        HintPropagation.Apply(Device, prediction, ab, afterNetwork: networkAb is not null, hints!, PropagationSettings, warm);
+        HintPropagation.Apply(Device, prediction, ab, afterNetwork: networkAb is not null, hints!, PropagationSettings, warm, nonLocal: HintsSteerDistribution && networkAb is null);
         return prediction.Lab;
     }
 

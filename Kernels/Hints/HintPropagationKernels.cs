@@ -81,8 +81,68 @@ public readonly struct UpsampleArgs
     public int RunLength { get; }
 }
 
+/// <summary>
+/// HintNonLocalKernel's shape: the grid's cells, the hinted cells' table (<see cref="Hinted"/> rows of y, the model's a
+/// and b, the correction's a and b), 1 / sigma for y (L / 100) and for ab, the strength, the element launch's run.
+/// </summary>
+public readonly struct NonLocalArgs
+{
+    public NonLocalArgs(int cells, int hinted, float inverseSigmaY, float inverseSigmaAb, float strength, int runLength)
+    {
+        Cells = cells; Hinted = hinted; InverseSigmaY = inverseSigmaY; InverseSigmaAb = inverseSigmaAb; Strength = strength; RunLength = runLength;
+    }
+
+    public int Cells { get; }
+    public int Hinted { get; }
+    public float InverseSigmaY { get; }
+    public float InverseSigmaAb { get; }
+    public float Strength { get; }
+    public int RunLength { get; }
+
+    /// <summary>Values per row of the hinted cells' table: y, model a, model b, correction a, correction b.</summary>
+    public const int Row = 5;
+}
+
 public static class HintPropagationKernels
 {
+    /// <summary>
+    /// HintNonLocalKernel (issue #43): the solved correction x [2, cells] of each free cell (mask 0) pulled toward the
+    /// corrections of the hinted cells the model coloured alike, however far: with w_h = exp(-((y_r - y_h) / sigma_y)^2 / 2
+    /// - |ab_r - ab_h|^2 / (2 sigma_ab^2)) over the table's rows h (ab the model's decoded grid [2, cells]),
+    /// alpha = min(1, Strength max_h w_h clamp(1 - reach_r, 0, 1)) and x_r = (1 - alpha) x_r + alpha sum_h w_h d_h / sum_h w_h,
+    /// d_h the hint's correction. reach [cells] is the hint mask spread by the same solve (near 1 close to a hint, near 0
+    /// where its local spread did not arrive), so what the local spread reached keeps it. A sum that underflows leaves the
+    /// cell as it is. In place (each thread writes its own cell; the table is apart). Thread: cells.
+    /// </summary>
+    public static void HintNonLocalKernel(ArrayView<float> y, ArrayView<float> ab, ArrayView<float> mask, ArrayView<float> reach, ArrayView<float> table,
+        ArrayView<float> x, NonLocalArgs a)
+    {
+        int total = a.Cells, run = a.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int r = start, end = Math.Min(start + run, total); r < end; r++)
+            {
+                if (mask[r] != 0f)
+                    continue;
+                float yr = y[r], ar = ab[r], br = ab[total + r];
+                float sum = 0f, sumA = 0f, sumB = 0f, best = 0f;
+                for (int h = 0; h < a.Hinted; h++)
+                {
+                    int o = h * NonLocalArgs.Row;
+                    float dy = (yr - table[o]) * a.InverseSigmaY, da = (ar - table[o + 1]) * a.InverseSigmaAb, db = (br - table[o + 2]) * a.InverseSigmaAb;
+                    float w = MathF.Exp(-0.5f * (dy * dy + da * da + db * db));
+                    sum += w;
+                    sumA += w * table[o + 3];
+                    sumB += w * table[o + 4];
+                    best = MathF.Max(best, w);
+                }
+                if (!(sum > 0f))
+                    continue;
+                float alpha = MathF.Min(1f, a.Strength * best * MathF.Min(1f, MathF.Max(0f, 1f - reach[r])));
+                x[r] = (1f - alpha) * x[r] + alpha * (sumA / sum);
+                x[total + r] = (1f - alpha) * x[total + r] + alpha * (sumB / sum);
+            }
+    }
+
     /// <summary>Neighbour k's row offset.</summary>
     public static int Dy(int k) => k < 3 ? -1 : k < 5 ? 0 : 1;
 

@@ -148,6 +148,35 @@ public static class HintPropagationReference
         return x;
     }
 
+    /// <summary>HintNonLocalKernel's definition in double: x [2, cells] after the pull (a new array).</summary>
+    public static double[] NonLocal(float[] y, float[] ab, float[] mask, float[] reach, float[] table, float[] x, int cells, double sigmaY, double sigmaAb, double strength)
+    {
+        double[] result = x.Select(v => (double)v).ToArray();
+        int hinted = table.Length / NonLocalArgs.Row;
+        for (int r = 0; r < cells; r++)
+        {
+            if (mask[r] != 0f)
+                continue;
+            double sum = 0, sumA = 0, sumB = 0, best = 0;
+            for (int h = 0; h < hinted; h++)
+            {
+                int o = h * NonLocalArgs.Row;
+                double dy = (y[r] - table[o]) / sigmaY, da = (ab[r] - table[o + 1]) / sigmaAb, db = (ab[cells + r] - table[o + 2]) / sigmaAb;
+                double w = Math.Exp(-0.5 * (dy * dy + da * da + db * db));
+                sum += w;
+                sumA += w * table[o + 3];
+                sumB += w * table[o + 4];
+                best = Math.Max(best, w);
+            }
+            if (!(sum > 0))
+                continue;
+            double alpha = Math.Min(1, strength * best * Math.Clamp(1 - reach[r], 0, 1));
+            result[r] = (1 - alpha) * x[r] + alpha * sumA / sum;
+            result[cells + r] = (1 - alpha) * x[cells + r] + alpha * sumB / sum;
+        }
+        return result;
+    }
+
     /// <summary>
     /// HintUpsampleKernel's definition in double: lab [3, H, W] with x [2, h, w] joint-bilaterally upsampled
     /// (guided by lab's L / 100 against yGrid) and added to its a and b; a new array.

@@ -54,6 +54,15 @@ internal static class HintQualityBench
             ("hint palette eps 1e-3", new PropagationSettings(HintPaletteFloor: 1e-3f)),
             ("hint palette eps 1e-1", new PropagationSettings(HintPaletteFloor: 1e-1f)),
             ("hint palette sigma 10", new PropagationSettings(HintPaletteSpread: 10f)),
+            ("no alike cells", new PropagationSettings(NonLocalStrength: 0f)),
+            ("alike cells strength 2", new PropagationSettings(NonLocalStrength: 2f)),
+            ("alike cells strength 10", new PropagationSettings(NonLocalStrength: 10f)),
+            ("alike cells sigma L 4", new PropagationSettings(NonLocalSigmaY: 0.04f)),
+            ("alike cells sigma L 10", new PropagationSettings(NonLocalSigmaY: 0.1f)),
+            ("alike cells sigma ab 4", new PropagationSettings(NonLocalSigmaAb: 4f)),
+            ("alike cells sigma ab 12", new PropagationSettings(NonLocalSigmaAb: 12f)),
+            ("alike cells full at 3", new PropagationSettings(NonLocalFullHints: 3)),
+            ("alike cells full at 10", new PropagationSettings(NonLocalFullHints: 10)),
         };
         settings = Harness.Chosen(settings, v => v.Name).ToArray();
         // Models: the built-in (every setting), and with the default setting the SOM + MLP general model and no model (hints spread from grey).

@@ -103,6 +103,46 @@ public class ColorHintTests
     }
 
     [Fact]
+    public void Hints_reach_a_place_the_model_coloured_alike_behind_an_edge_and_not_a_place_of_another_grey()
+    {
+        // 96 x 64 grey: L 35 | L 80 | L 35 in thirds. Five olive hints in the left third (the pull takes its full
+        // strength from 5 hints). The right third, cut off from them by the middle's two strong edges, has the left's
+        // grey and the model's colours there: it takes their correction; the middle (another grey) does not. The hints'
+        // palette is off in both runs, so only the pull differs.
+        var device = TestDevices.Get("cpu:0");
+        using IColorizer colorizer = Colorizer.Open(device, "default");
+        var codebook = (CodebookColorizer)colorizer;
+        var rgb = new byte[96 * 64 * 3];
+        for (int i = 0; i < 96 * 64; i++)
+            rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (byte)(i % 96 is >= 32 and < 64 ? 198 : 84);
+        var picture = ImageData.FromRgb8(96, 64, rgb);
+        var hints = new[] { (8, 12), (20, 20), (12, 32), (24, 44), (8, 52) }.Select(p => ColorHint.FromColor(p.Item1, p.Item2, "#507040", size: 3)).ToArray();
+        using Prediction prediction = colorizer.Predict(picture);
+        codebook.PropagationSettings = new PropagationSettings(HintPaletteStrength: 0f, NonLocalStrength: 0f);
+        ImageData local = colorizer.Decode(prediction, null, hints);
+        codebook.PropagationSettings = new PropagationSettings(HintPaletteStrength: 0f);
+        ImageData pulled = colorizer.Decode(prediction, null, hints);
+        ImageData automatic = colorizer.Decode(prediction);
+        double Distance(ImageData image, int x, int y)
+        {
+            var (a, b) = AbAt(image, x, y);
+            return Math.Sqrt((a - hints[0].A) * (a - hints[0].A) + (b - hints[0].B) * (b - hints[0].B));
+        }
+        foreach (var (x, y) in new[] { (80, 32), (72, 10), (88, 56) })
+        {
+            Assert.True(Distance(local, x, y) > 10, $"({x}, {y}): the local spread alone came within {Distance(local, x, y):F1} of the hint: the edge should stop it");
+            Assert.True(Distance(pulled, x, y) < Distance(local, x, y) / 2, $"({x}, {y}): {Distance(pulled, x, y):F1} from the hint with the pull, {Distance(local, x, y):F1} without");
+        }
+        // The middle keeps the model's colours (within the 8-bit output's rounding): its grey is unlike the hinted cells'.
+        foreach (var (x, y) in new[] { (48, 32), (40, 8), (56, 56) })
+        {
+            var (a0, b0) = AbAt(automatic, x, y);
+            var (a1, b1) = AbAt(pulled, x, y);
+            Assert.True(Math.Abs(a1 - a0) < 2 && Math.Abs(b1 - b0) < 2, $"({x}, {y}): moved by ({a1 - a0:F1}, {b1 - b0:F1})");
+        }
+    }
+
+    [Fact]
     public void Edge_aware_upsampling_keeps_a_correction_off_the_pixels_beside_an_edge_that_bilinear_smears()
     {
         var device = TestDevices.Get("cpu:0");

@@ -22,6 +22,34 @@ internal static class HintPropagationOps
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, HintArgs>> DirectionKernel = new(HintPropagationKernels.HintDirectionKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, Floats, Floats, HintArgs>> SolveKernel = new(HintPropagationKernels.HintSolveKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, UpsampleArgs>> UpsampleKernel = new(HintPropagationKernels.HintUpsampleKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, NonLocalArgs>> NonLocalKernel = new(HintPropagationKernels.HintNonLocalKernel);
+
+    /// <summary>
+    /// The solved correction <paramref name="x"/> [1, 2, H, W] of each free cell pulled toward the corrections of the
+    /// hinted cells the model coloured alike (<see cref="HintPropagationKernels.HintNonLocalKernel"/>): <paramref name="y"/>
+    /// [1, 1, H, W] the grid's L / 100, <paramref name="ab"/> [1, 2, H, W] the model's decoded grid, <paramref name="mask"/>
+    /// [1, 1, H, W] 1 at hinted cells, <paramref name="reach"/> [1, 1, H, W] (or the first plane of a larger tensor) the
+    /// mask spread by the solve, <paramref name="table"/> [hinted, 5] (y, model a, b, correction a, b per hinted cell).
+    /// </summary>
+    public static void NonLocal(Tensor<float> y, Tensor<float> ab, Tensor<float> mask, Tensor<float> reach, Tensor<float> table, Tensor<float> x, PropagationSettings settings)
+    {
+        Shape s = Grid(y);
+        Expect(mask, s);
+        Expect(ab, Shape.Nchw(1, 2, s[2], s[3]));
+        Expect(x, ab.Shape);
+        int cells = s[2] * s[3];
+        if (reach.Elements < cells || table.Elements % NonLocalArgs.Row != 0)
+            throw new ArgumentException($"tensor '{reach.Name}' {reach.Shape} or '{table.Name}' {table.Shape}: expected a reach over {cells} cells and a table of rows of {NonLocalArgs.Row}");
+        if (!(settings.NonLocalSigmaY > 0) || !(settings.NonLocalSigmaAb > 0) || !(settings.NonLocalStrength >= 0))
+            throw new ArgumentException($"non-local hint settings out of range: {settings}");
+        ComputeDevice d = SameDevice(y, ab, x);
+        SameDevice(mask, reach, table);
+        int hinted = table.Elements / NonLocalArgs.Row;
+        ElementLaunch l = d.Launcher.ForElements(cells);
+        using (d.Launcher.Time(NonLocalKernel, 20.0 * hinted * cells, 4.0 * (6 * cells + NonLocalArgs.Row * hinted * cells)))
+            d.Kernels.Load(NonLocalKernel)(d.Stream, l.Config, y.View, ab.View, mask.View, reach.View, table.View, x.View,
+                new NonLocalArgs(cells, hinted, 1f / settings.NonLocalSigmaY, 1f / settings.NonLocalSigmaAb, settings.NonLocalStrength, l.RunLength));
+    }
 
     /// <summary>
     /// lab [1, 3, H, W]'s a and b += the grid's correction <paramref name="x"/> [1, 2, h, w] upsampled jointly

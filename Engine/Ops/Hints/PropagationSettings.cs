@@ -31,11 +31,18 @@ namespace ColorKernels.Engine.Ops;
 /// toward the hinted colours among those the model finds likely there. Chosen on the choosing halves (alpha 0.5 or 1,
 /// eps 1e-3, 1e-2 or 1e-1, sigma 5 or 10; docs/hints.md): alpha 1, eps 1e-2, sigma 5 (+0.14 dB at 10 hints and +0.59 at
 /// 2 on imagenet-val's; +0.20 at 10 on cc0-photos': docs/hints/runs/hints-palette-*.txt).
+/// Hints also reach cells the model coloured alike, however far (<see cref="NonLocalStrength"/>, <see cref="NonLocalSigmaY"/>,
+/// <see cref="NonLocalSigmaAb"/>; <see cref="HintPropagationKernels.HintNonLocalKernel"/>, for a network's 313 bins only, as the
+/// hint palette): where the local spread did not arrive, a cell takes the corrections of hinted cells whose L and decoded
+/// ab are near its own. Chosen on imagenet-val's choosing half (sigma_L 4-10 L units, sigma_ab 4-12, strength 1-30;
+/// docs/hints.md): 6 L units, 8 ab, 5 (+0.15 dB at 10 hints there, rebalanced AuC within 0.03). 0 turns it off. Its strength
+/// grows from none at one hint to all at <see cref="NonLocalFullHints"/> (5; 3 and 10 measured): at full strength one or
+/// two hints lost 0.15 dB, a single hint's correction pulled onto every alike cell.
 /// </summary>
 internal sealed record PropagationSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 100,
     bool EdgeAware = true, int UpsampleRadius = 1, float SigmaSpace = 0.5f, float SigmaRange = 0.1f, bool PropagateAfterNetwork = true,
     int PropagationDivisor = 4, int WarmIterations = 25, float HintPaletteStrength = 1f, float HintPaletteFloor = 1e-2f,
-    float HintPaletteSpread = 5f, HintSolve Solve = HintSolve.Auto);
+    float HintPaletteSpread = 5f, HintSolve Solve = HintSolve.Auto, float NonLocalStrength = 5f, float NonLocalSigmaY = 0.06f, float NonLocalSigmaAb = 8f, int NonLocalFullHints = 5);
 
 /// <summary>
 /// How <see cref="HintPropagationOps.Propagate"/> runs its conjugate gradient: a few launches a step

@@ -107,6 +107,31 @@ internal static partial class OpCases
                     r.Check("x", tx, HintPropagationReference.Solve(y, mask, x0, w, h, settings.SigmaScale, settings.SigmaFloor, settings.Lambda));
                 });
             }
+        // The pull toward alike cells: free cells (mask 0) against a table of hinted cells' L, model ab and corrections.
+        // Shapes at the boundaries (1, 31, 32, 33, odd, non-square), from one hinted row to a hint in every cell; reach over
+        // [-0.2, 1.2] exercises its clamp; sigmas at the scale of the values, so weights are neither all 1 nor all 0.
+        foreach (var (h, w, every) in new[] { (1, 1, 1), (1, 17, 6), (5, 7, 4), (31, 33, 9), (32, 32, 40), (33, 31, 7), (9, 13, 1000) })
+        {
+            int cells = h * w, seed = 11 * h + w;
+            yield return new OpCase("Hints.NonLocal", $"{h}x{w}, a hint every {every}", new Tolerance(1e-3, 1e-4, "corrections up to +-60: float32 exp of arguments down to about -50, sums of up to 200 weighted terms, one blend"), r =>
+            {
+                float[] y = HintLuminance(h, w, seed), ab = U(2 * cells, -20, 20, seed + 1), reach = U(cells, -0.2f, 1.2f, seed + 2), x = U(2 * cells, -60, 60, seed + 3);
+                var (mask, _) = HintCells(cells, every, seed + 4);
+                var table = new List<float>();
+                for (int c = 0; c < cells; c++)
+                    if (mask[c] != 0)
+                        table.AddRange(new[] { y[c], ab[c], ab[cells + c], x[c], x[cells + c] });
+                var ty = r.In("y", Shape.Nchw(1, 1, h, w), y);
+                var tab = r.In("ab", Shape.Nchw(1, 2, h, w), ab);
+                var tm = r.In("mask", ty.Shape, mask);
+                var treach = r.In("reach", ty.Shape, reach);
+                var ttable = r.In("table", new Shape(table.Count / NonLocalArgs.Row, NonLocalArgs.Row), table.ToArray());
+                var tx = r.In("x", tab.Shape, x);
+                var settings = HintCaseSettings with { NonLocalStrength = 3f, NonLocalSigmaY = 0.05f, NonLocalSigmaAb = 10f };
+                r.Launch = () => HintPropagationOps.NonLocal(ty, tab, tm, treach, ttable, tx, settings);
+                r.Check("x", tx, HintPropagationReference.NonLocal(y, ab, mask, reach, table.ToArray(), x, cells, settings.NonLocalSigmaY, settings.NonLocalSigmaAb, settings.NonLocalStrength));
+            });
+        }
         // Joint bilateral upsampling of a grid's correction into a Lab picture's a and b: up (integer and odd
         // ratios), equal, and down (a 64 x 64 grid over a small picture); L with an edge, the grid's L near it.
         foreach (var (h, w, outH, outW) in new[] { (1, 1, 1, 1), (1, 1, 5, 7), (8, 8, 32, 32), (8, 8, 31, 33), (7, 9, 33, 31), (3, 5, 13, 17), (16, 16, 9, 11), (6, 6, 6, 6) })
