@@ -222,7 +222,7 @@ internal interface IFrameStage : IDisposable
     int Cuts { get; }
 
     /// <summary>Frames that took a reference picture's colours, lined up with them (0 for stages that line none up).</summary>
-    int Aligned => 0;
+    int Aligned { get; }
 }
 
 /// <summary>One picture file to one picture file.</summary>

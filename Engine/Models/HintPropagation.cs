@@ -65,20 +65,19 @@ internal static class HintPropagation
     /// (<see cref="HintPropagationOps.NonLocal"/>; issue #43: a sky the model made beige everywhere takes a blue hint's
     /// correction in its other parts too). The reach is the hint mask spread by the same solve (from the frame before's
     /// in a film's shot: <paramref name="warm"/>); the table of hinted cells is built here from the grid's L, the model's
-    /// ab and <paramref name="given"/> (the corrections at the hinted cells, where <paramref name="mask"/> is 1).
+    /// ab (<paramref name="model"/>, the grid <paramref name="ab"/> already read back) and <paramref name="given"/> (the corrections
+    /// at the hinted cells, where <paramref name="mask"/> is 1).
     /// </summary>
-    private static void PullToAlikeCells(ComputeDevice device, Tensor<float> y, Tensor<float> tmask, Tensor<float> ab, Tensor<float> x, float[] mask, float[] given,
+    private static void PullToAlikeCells(ComputeDevice device, Tensor<float> y, Tensor<float> tmask, Tensor<float> ab, float[] model, Tensor<float> x, float[] mask, float[] given,
         PropagationSettings settings, HintWarmStart? warm)
     {
         int cells = mask.Length;
-        float[] grid = y.Download(), model = ab.Download();
+        float[] grid = y.Download();
         var table = new List<float>();
         for (int r = 0; r < cells; r++)
             if (mask[r] > 0)
                 table.AddRange(new[] { grid[r], model[r], model[cells + r], given[r], given[cells + r] });
-        var start = new float[2 * cells];
-        if (warm?.Reach is { } previous && previous.Length == start.Length)
-            start = (float[])previous.Clone();
+        float[] start = warm?.Reach is { } previous && previous.Length == 2 * cells ? (float[])previous.Clone() : new float[2 * cells];
         for (int r = 0; r < cells; r++)
             if (mask[r] > 0)
                 start[r] = start[cells + r] = 1f;
@@ -145,7 +144,7 @@ internal static class HintPropagation
                 warm.Correction = x.Download();
             float strength = nonLocal ? settings.NonLocalStrength * Share(hints.Count, settings) : 0f;
             if (strength > 0)
-                PullToAlikeCells(device, y, tmask, ab, x, mask, correction, settings with { NonLocalStrength = strength }, warm);
+                PullToAlikeCells(device, y, tmask, ab, model, x, mask, correction, settings with { NonLocalStrength = strength }, warm);
             return (x, y);
         }
         catch

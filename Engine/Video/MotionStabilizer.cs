@@ -53,6 +53,10 @@ internal sealed class MotionStabilizer : LabFrameStage
     /// </summary>
     internal const double ToleranceFactor = 2, ToleranceCap = 0.6;
 
+    /// <summary>The blend's L tolerance for a motion-compensated difference (0 when it is not finite: nothing to compare).</summary>
+    private float Tolerance(double difference) =>
+        double.IsFinite(difference) ? (float)Math.Min(ToleranceFactor * difference, ToleranceCap * options.Threshold) : 0f;
+
     public override void Blend(ImageData input, Tensor<float> frameLab) => Step(frameLab, taken: false, null);
 
     /// <summary>A frame whose colours a person gave: kept as they are (nothing blended in), then carried at <see cref="VideoOptions.ColorFrameStrength"/> to the next cut.</summary>
@@ -90,7 +94,7 @@ internal sealed class MotionStabilizer : LabFrameStage
         // Grain makes two samples of one point differ by a few L units on every frame: differences of the frame's own
         // noise level release nothing (issue #41: under grain sd 6 the plain test kept about 0.7 instead of 0.95).
         double difference = flow.MotionCompensatedDifference();
-        float tolerance = reset || !double.IsFinite(difference) ? 0f : (float)Math.Min(ToleranceFactor * difference, ToleranceCap * options.Threshold);
+        float tolerance = reset ? 0f : Tolerance(difference);
         FlowOps.StabilizeAlongFlow(frameLab, flow.Comparison, previous, next, flow.Flow, strength, options.Threshold, reset, flow.Tone.Gain, flow.Tone.Offset, tolerance,
             keyed ? options.ColorFrameStillMargin : 0f);
         (previous, next) = (next, previous);
@@ -135,10 +139,8 @@ internal sealed class MotionStabilizer : LabFrameStage
             aligner.Comparison.CopyInto(pictureLab, 0);
             if (!aligner.Next(frameLab) || !(aligner.RelativeDifference() <= MaxAlignDifference))
                 continue;
-            double difference = aligner.MotionCompensatedDifference();
-            float tolerance = (float)Math.Min(ToleranceFactor * difference, ToleranceCap * options.Threshold);
             FlowOps.StabilizeAlongFlow(frameLab, aligner.Comparison, pictureLab, alignedLab, aligner.Flow, options.ColorFrameStrength, options.Threshold, reset: false,
-                aligner.Tone.Gain, aligner.Tone.Offset, tolerance, options.ColorFrameStillMargin);
+                aligner.Tone.Gain, aligner.Tone.Offset, Tolerance(aligner.MotionCompensatedDifference()), options.ColorFrameStillMargin);
             return true;
         }
         return false;

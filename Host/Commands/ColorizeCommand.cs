@@ -241,11 +241,8 @@ public static class ColorizeCommand
     /// </summary>
     private static List<Engine.Imaging.ImageData> ReferencePictures(string[] references, long maxPixels)
     {
-        Files.InputFiles.Expansion found = Files.InputFiles.Expand(references);
-        if (found.Errors.Count > 0)
-            throw new UsageException("--reference " + found.Errors[0]);
         var pictures = new List<Engine.Imaging.ImageData>();
-        foreach (var file in found.Files)
+        foreach (var file in FindReferences(references).Files)
         {
             if (pictures.Count == Engine.Video.VideoOptions.MaxReferencePictures)
                 break;
@@ -260,13 +257,21 @@ public static class ColorizeCommand
         return pictures;
     }
 
-    private static Engine.Som.SomMlpModel FitReference(ComputeDevice device, string[] references, int? size, int steps, int hidden, double? seconds, string? save)
+    /// <summary>The reference photos <paramref name="references"/> names (files, folders, globs); the first error refused; with <paramref name="warn"/> its notes said.</summary>
+    private static Files.InputFiles.Expansion FindReferences(string[] references, bool warn = false)
     {
         Files.InputFiles.Expansion found = Files.InputFiles.Expand(references);
-        foreach (string note in found.Notes)
-            Cli.Warning(note);
+        if (warn)
+            foreach (string note in found.Notes)
+                Cli.Warning(note);
         if (found.Errors.Count > 0)
             throw new UsageException("--reference " + found.Errors[0]);
+        return found;
+    }
+
+    private static Engine.Som.SomMlpModel FitReference(ComputeDevice device, string[] references, int? size, int steps, int hidden, double? seconds, string? save)
+    {
+        Files.InputFiles.Expansion found = FindReferences(references, warn: true);
         // --reference-steps below 1 was refused with the film options (VideoOptions.ReferenceSteps), before the device opened.
         if (seconds is { } s && !(s > 0))
             throw new UsageException($"--reference-seconds {s}: must be above 0");
