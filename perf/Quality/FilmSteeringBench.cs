@@ -98,9 +98,14 @@ internal static class FilmSteeringBench
                     ("  the same, nearer place wins", automatic, new[] { new FilmKeyframe { Frame = 0, ColorFrame = first } }),
                 };
                 log.WriteLine($"  {clip.Name}: 10 hints at {string.Join(" ", places.Select(p => $"({p.X},{p.Y})"))}");
+                // What an exact colouring measures: the colour frames themselves, and frame 0's true colours carried along the true motion.
+                var (truthShort, truthLong) = MotionClipMetrics.WarpingErrors(clip, clip.Colour);
+                var (carriedShort, carriedLong) = MotionClipMetrics.WarpingErrors(clip, MotionClipMetrics.CarriedAlongTruth(clip, clip.Colour[0]));
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"    the truth's own warping error: short {truthShort:F3} long {truthLong:F3}; frame 0's true colours carried along the true motion: short {carriedShort:F3} long {carriedLong:F3}"));
                 log.WriteLine($"    {"mode",-30} {"PSNR last",9} {"PSNR mean",9} {"chroma last",11} {"chroma mean",11} {"rebal AuC",9} {"colourf.",8} {"warp short",10} {"warp long",9} {"CDC",7}");
                 var perFrame = new List<(string Mode, double[] Psnr)>();
-                foreach (var (mode, colorizer, keyframes) in modes)
+                foreach (var (mode, colorizer, keyframes) in Harness.Chosen(modes, m => m.Mode))
                 {
                     var frames = new List<byte[]>();
                     // The colour frame's shot blended as a model's colours are (the still place wins its near-ties): the comparison row.
@@ -110,14 +115,22 @@ internal static class FilmSteeringBench
                         job = job.WithKeyframes(keyframes);
                     // Every frame's hints solved from zero, as a picture's are (before warm starts): the comparison row.
                     new FramePipeline(colorizer) { WarmStart = !mode.Contains("from zero", StringComparison.Ordinal) }.Run(job);
+                    // How many of the keyframe's hints each frame still carries (a point is dropped where the flow loses it).
+                    if (keyframes is { Count: 1 } && keyframes[0].Hints.Count > 0)
+                        using (var steering = job.Steer(device, default)!)
+                            log.WriteLine($"    {mode}: hints carried to each frame: {string.Join(" ", Enumerable.Range(0, Frames).Select(t => steering.HintsAt(t)?.Count ?? 0))}");
                     var scores = frames.Select((f, t) => metrics.Score($"{t}", mode, ImageData.FromRgb8(w, h, f), ImageData.FromRgb8(w, h, clip.Colour[t]))).ToList();
                     double[] chroma = frames.Select((f, t) => ChromaPsnr(f, clip.Colour[t])).ToArray();
                     double colourfulness = scores.Average(s => s.Colourfulness / s.ColourfulnessOriginal);
                     var (shortTerm, longTerm) = MotionClipMetrics.WarpingErrors(clip, frames);
                     perFrame.Add((mode, scores.Select(s => s.Psnr).ToArray()));
+                    if (Environment.GetEnvironmentVariable("PERF_DIAG") is not null)
+                        StillDrift(clip, frames, mode, log);
+
                     log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"    {mode,-30} {scores[^1].Psnr,9:F2} {scores.Average(s => s.Psnr),9:F2} {chroma[^1],11:F2} {chroma.Average(),11:F2} {scores.Average(s => s.AucRebalanced),9:F2} {colourfulness,8:F3} {shortTerm,10:F3} {longTerm,9:F3} {Cdc(frames),7:F4}"));
                 }
+                if (Harness.Chosen(new[] { "last frame as colour frame" }, n => n).Count > 0)
                 {
                     // The true last frame as a colour frame: the frames before it take the model fitted to it (its
                     // colours go forward only), where before they were the automatic film's.
@@ -130,9 +143,13 @@ internal static class FilmSteeringBench
                     log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"    frame {Frames - 1} as colour frame, frames 0-{Frames - 2}: PSNR mean {before.Average(s => s.Psnr):F2} (automatic {perFrame[0].Psnr.Take(Frames - 1).Average():F2}), rebal AuC {before.Average(s => s.AucRebalanced):F2}, colourfulness {before.Average(s => s.Colourfulness / s.ColourfulnessOriginal):F3}, warp short {shortTerm:F3} long {longTerm:F3}; frame {Frames - 2} then {Frames - 1}: PSNR {before[^1].Psnr:F2} -> {metrics.Score("l", "last", ImageData.FromRgb8(w, h, frames[^1]), last).Psnr:F2}"));
                 }
-                double auto = perFrame[0].Psnr[^1], carried = perFrame[1].Psnr[^1], bound = perFrame[3].Psnr[^1];
-                log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"    last frame: carried hints keep {(carried - auto) / (bound - auto):P0} of the upper bound's gain over automatic ({carried - auto:+0.00;-0.00} dB of {bound - auto:+0.00;-0.00})"));
+                // (PERF_VARIANTS may have left modes out: the gain's share needs the first four.)
+                if (perFrame.Take(4).Select(p => p.Mode).SequenceEqual(modes.Take(4).Select(m => m.Mode)))
+                {
+                    double auto = perFrame[0].Psnr[^1], carried = perFrame[1].Psnr[^1], bound = perFrame[3].Psnr[^1];
+                    log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"    last frame: carried hints keep {(carried - auto) / (bound - auto):P0} of the upper bound's gain over automatic ({carried - auto:+0.00;-0.00} dB of {bound - auto:+0.00;-0.00})"));
+                }
                 foreach (var (mode, psnr) in perFrame)
                     log.WriteLine($"    per-frame PSNR, {mode}: {string.Join(" ", psnr.Select(p => p.ToString("F1", CultureInfo.InvariantCulture)))}");
             }
@@ -316,6 +333,38 @@ internal static class FilmSteeringBench
                 b += pb / 9;
             }
         return new ColorHint(x, y, (float)a, (float)b, Size: 3);
+    }
+
+    /// <summary>
+    /// PERF_DIAG: how far the colours of the pixels that have not moved since frame 0 (zero true motion on every frame
+    /// so far: a still background) have drifted from frame 0's, the mean ab distance, every fourth frame. A film
+    /// whose still places keep their colours measures 0; the long-term warping error counts this drift too.
+    /// </summary>
+    private static void StillDrift(MotionClip clip, List<byte[]> frames, string mode, TextWriter log)
+    {
+        int n = clip.Width * clip.Height;
+        double[][] labs = frames.Select(f => LabReference.SrgbBytesToLab(f, 1, n)).ToArray();
+        var still = Enumerable.Repeat(true, n).ToArray();
+        var line = new System.Text.StringBuilder($"    {mode}: still pixels' ab drift from frame 0 (pixels):");
+        for (int t = 1; t < frames.Count; t++)
+        {
+            double sum = 0;
+            int count = 0;
+            for (int q = 0; q < n; q++)
+            {
+                still[q] &= clip.Flow[t][q] == 0 && clip.Flow[t][n + q] == 0 && clip.Visible[t][q];
+                if (!still[q])
+                    continue;
+                sum += Math.Sqrt(Math.Pow(labs[t][n + q] - labs[0][n + q], 2) + Math.Pow(labs[t][2 * n + q] - labs[0][2 * n + q], 2));
+                count++;
+            }
+            if (count == 0)
+                break;   // nothing still (a pan, a zoom): no line
+            if (t % 4 == 0)
+                line.Append(FormattableString.Invariant($" t{t} {sum / count:F2} ({count})"));
+        }
+        if (still.Any(s => s))
+            log.WriteLine(line.ToString());
     }
 
     /// <summary>PSNR over the Cb and Cr planes of 8-bit BT.601 YCbCr.</summary>
