@@ -62,12 +62,21 @@ public static class ReferenceColorizer
 
     /// <summary>Fits a SOM + MLP model to colour reference photos in seconds (reference mode): the model and its held-out report.</summary>
     public static (SomMlpModel Model, SomMlpReport Report) Fit(Devices.ComputeDevice device, IReadOnlyList<string> references, int? size,
-        int steps, TimeSpan? timeLimit, Action<string> skip, int hidden = DefaultHidden)
+        int steps, TimeSpan? timeLimit, Action<string> skip, int hidden = DefaultHidden) =>
+        FitLoading(device, references, size, steps, timeLimit, skip, hidden, path => Imaging.ImageIO.Load(path));
+
+    /// <summary>The same fit to <paramref name="photos"/>, each read through it (the photos a film also lines up with, read once).</summary>
+    internal static (SomMlpModel Model, SomMlpReport Report) FitPhotos(Devices.ComputeDevice device, ReferencePhotos photos, int? size,
+        int steps, TimeSpan? timeLimit, Action<string> skip, int hidden) =>
+        FitLoading(device, photos.Paths, size, steps, timeLimit, skip, hidden, photos.Load);
+
+    private static (SomMlpModel Model, SomMlpReport Report) FitLoading(Devices.ComputeDevice device, IReadOnlyList<string> references, int? size,
+        int steps, TimeSpan? timeLimit, Action<string> skip, int hidden, Func<string, Imaging.ImageData> load)
     {
         if (references.Count == 0)
             throw new UserErrorException("--reference: no reference photos");
         SomMlpSettings settings = Settings(size ?? DefaultWorkingSize, steps, timeLimit, hidden);
-        return SomMlpTrainer.Train(device, references, settings, (_, _) => { }, skip);
+        return SomMlpTrainer.Train(device, references, settings, (_, _) => { }, skip, load: load);
     }
 
     /// <summary>The same fit to pictures in memory (a film's colour frame, a keyframe's inline references), at the default size.</summary>

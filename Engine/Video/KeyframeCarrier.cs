@@ -237,8 +237,9 @@ internal static class KeyframeCarrier
         var palettes = new ShotSpans<ColorPalette>(steering.AddPalette);
         var references = new ShotSpans<IColorizer>(steering.AddReference);
         var fits = new Dictionary<string, IColorizer>(StringComparer.Ordinal);
-        // A keyframe's reference photos are also lined up with its frame (MotionStabilizer.BlendAligned): read once per set.
-        var loaded = new Dictionary<string, IReadOnlyList<ImageData>>(StringComparer.Ordinal);
+        // A keyframe's reference photos are also lined up with its frame (MotionStabilizer.BlendAligned): read once per
+        // set, for its fit and its lining up alike.
+        var loaded = new Dictionary<string, ReferencePhotos>(StringComparer.Ordinal);
         // Pictures in memory (a keyframes file's data URLs: the web page writes the same picture on every keyframe it
         // was given to) are fitted once per content, as named photos are once per set of paths.
         IColorizer FitOnce(IReadOnlyList<ImageData> pictures)
@@ -354,19 +355,22 @@ internal static class KeyframeCarrier
                     {
                         // One fit per set of photos per film, on this device.
                         string key = string.Join("\n", photos);
+                        bool align = k.ColorFrame is null && options.Stabilize;
+                        if (!loaded.TryGetValue(key, out ReferencePhotos? read))
+                        {
+                            read = new ReferencePhotos(photos, options.MaxPixels);
+                            if (align)
+                                loaded[key] = read;
+                        }
                         if (!fits.TryGetValue(key, out IColorizer? reference))
                         {
-                            var (model, _) = ReferenceColorizer.Fit(device, photos, null, options.ReferenceSteps, null,
+                            var (model, _) = ReferenceColorizer.FitPhotos(device, read, null, options.ReferenceSteps, null,
                                 skipped => throw new UserErrorException($"keyframe {keyframes[next].Index} ({k}): reference {skipped}"), options.ReferenceHidden);
                             fits[key] = reference = steering.Own(Colorizer.Open(device, model));
                         }
                         int first = references.Set(t, shotStart, reference);
-                        if (k.ColorFrame is null && options.Stabilize)
-                        {
-                            if (!loaded.TryGetValue(key, out IReadOnlyList<ImageData>? read))
-                                loaded[key] = read = photos.Take(VideoOptions.MaxReferencePictures).Select(p => ImageIO.Load(p, options.MaxPixels)).ToList();
-                            steering.SetAlign(first, read);
-                        }
+                        if (align)
+                            steering.SetAlign(first, read.Pictures);
                     }
                     else if (k.ReferencePictures is { } pictures)
                     {

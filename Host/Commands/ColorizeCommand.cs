@@ -184,13 +184,19 @@ public static class ColorizeCommand
             if (file is not null)
                 Colorizer.MethodOf(file, path);
             // A film lines each shot's first frame up with the reference photos: a still of that shot gives its colours
-            // there (VideoOptions.ReferencePictures); read here since the films' jobs are planned before the fit.
-            if (references.Length > 0 && videoOptions.Stabilize)
-                videoOptions = videoOptions with { ReferencePictures = ReferencePictures(references, runner.MaxPixels) };
+            // there (VideoOptions.ReferencePictures). The films' jobs are planned before the fit, so they are given here,
+            // as a list read when a film first asks for it; the fit reads the same photos through it, once.
+            Engine.Som.ReferencePhotos? referencePhotos = references.Length > 0
+                ? new Engine.Som.ReferencePhotos(FindReferences(references), runner.MaxPixels) : null;
+            if (referencePhotos is not null && videoOptions.Stabilize)
+                videoOptions = videoOptions with { ReferencePictures = referencePhotos.Pictures };
             // The inputs, outputs and hints are planned (and a plan that cannot work refused) before the device opens.
             runner.Videos = videoOptions;
             if (runner.Prepare() is { } stopped)
                 return stopped;
+            // Without a film to line up with them, the photos are not held in memory (each of the fit's reads reads anew).
+            if (referencePhotos is not null)
+                referencePhotos.Keep = runner.HasFilms && videoOptions.Stabilize;
             using Files.RunManifest? log = result.GetValue(manifest) is { } manifestPath
                 ? Files.RunManifest.Open(manifestPath, new Files.ManifestEntry
                 {
@@ -207,7 +213,7 @@ public static class ColorizeCommand
                 colorPalette = ColorPalette.FromImage(device, palettePhoto) with { Strength = strength };
             colorizerOptions = colorizerOptions with { ColorPalette = colorPalette };
             using IColorizer colorizer = noModel ? Colorizer.Open(device, given, colorizerOptions)
-                : file is null ? Colorizer.Open(device, FitReference(device, references, result.GetValue(size),
+                : file is null ? Colorizer.Open(device, FitReference(device, referencePhotos!, result.GetValue(size),
                     result.GetValue(referenceSteps) ?? (runner.HasFilms ? Engine.Som.ReferenceColorizer.FilmSteps : Engine.Som.ReferenceColorizer.DefaultSteps),
                     runner.HasFilms ? Engine.Som.ReferenceColorizer.FilmHidden : Engine.Som.ReferenceColorizer.DefaultHidden,
                     result.GetValue(referenceSeconds), result.GetValue(saveModel)), colorizerOptions)
@@ -235,54 +241,30 @@ public static class ColorizeCommand
         return Engine.Imaging.ImageIO.Load(path, maxPixels);
     }
 
-    /// <summary>
-    /// The first <see cref="Engine.Video.VideoOptions.MaxReferencePictures"/> reference photos that can be read, for
-    /// lining up with films' shots (one the fit cannot read is skipped here and named by the fit).
-    /// </summary>
-    private static List<Engine.Imaging.ImageData> ReferencePictures(string[] references, long maxPixels)
-    {
-        var pictures = new List<Engine.Imaging.ImageData>();
-        foreach (var file in FindReferences(references).Files)
-        {
-            if (pictures.Count == Engine.Video.VideoOptions.MaxReferencePictures)
-                break;
-            try
-            {
-                pictures.Add(Engine.Imaging.ImageIO.Load(file.FullPath, maxPixels));
-            }
-            catch (UserErrorException)
-            {
-            }
-        }
-        return pictures;
-    }
-
-    /// <summary>The reference photos <paramref name="references"/> names (files, folders, globs); the first error refused; with <paramref name="warn"/> its notes said.</summary>
-    private static Files.InputFiles.Expansion FindReferences(string[] references, bool warn = false)
+    /// <summary>The reference photos <paramref name="references"/> names (files, folders, globs), its notes said; the first error refused.</summary>
+    private static List<string> FindReferences(string[] references)
     {
         Files.InputFiles.Expansion found = Files.InputFiles.Expand(references);
-        if (warn)
-            foreach (string note in found.Notes)
-                Cli.Warning(note);
+        foreach (string note in found.Notes)
+            Cli.Warning(note);
         if (found.Errors.Count > 0)
             throw new UsageException("--reference " + found.Errors[0]);
-        return found;
+        return found.Files.Select(f => f.FullPath).ToList();
     }
 
-    private static Engine.Som.SomMlpModel FitReference(ComputeDevice device, string[] references, int? size, int steps, int hidden, double? seconds, string? save)
+    private static Engine.Som.SomMlpModel FitReference(ComputeDevice device, Engine.Som.ReferencePhotos photos, int? size, int steps, int hidden, double? seconds, string? save)
     {
-        Files.InputFiles.Expansion found = FindReferences(references, warn: true);
         // --reference-steps below 1 was refused with the film options (VideoOptions.ReferenceSteps), before the device opened.
         if (seconds is { } s && !(s > 0))
             throw new UsageException($"--reference-seconds {s}: must be above 0");
         string budget = $"{steps} steps" + (seconds is { } most ? $" or {most:0.#} s" : "");
         // A film's fit takes some seconds more than a picture's (2000 steps, a wider MLP): say what is happening before it starts.
-        Console.Out.WriteLine($"reference: fitting a map and a patch MLP to {found.Files.Count} photo(s), {budget} ...");
+        Console.Out.WriteLine($"reference: fitting a map and a patch MLP to {photos.Paths.Count} photo(s), {budget} ...");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (fitted, report) = Engine.Som.ReferenceColorizer.Fit(device, found.Files.Select(f => f.FullPath).ToList(), size, steps,
+        var (fitted, report) = Engine.Som.ReferenceColorizer.FitPhotos(device, photos, size, steps,
             seconds is { } limit ? TimeSpan.FromSeconds(limit) : null, skipped => Cli.Warning("reference " + skipped), hidden);
         Console.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"reference: a {fitted.Map.GridW}x{fitted.Map.GridH} map and a patch MLP ({budget}) fitted to {found.Files.Count} photo(s) at {fitted.InputSize} px in {clock.Elapsed.TotalSeconds:F1} s; " +
+            $"reference: a {fitted.Map.GridW}x{fitted.Map.GridH} map and a patch MLP ({budget}) fitted to {photos.Paths.Count} photo(s) at {fitted.InputSize} px in {clock.Elapsed.TotalSeconds:F1} s; " +
             $"held-out patches: balanced accuracy {report.HeldOutBalancedAccuracy:P1} (majority class {report.MajorityBalancedAccuracy:P1})"));
         if (save is not null)
         {
