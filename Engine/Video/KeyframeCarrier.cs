@@ -172,7 +172,8 @@ internal sealed class CarriedColors(int width, int height, Half[] planes)
 /// found where x + f(x) = p, by fixed-point steps x = p - f(x) from x = p - f(p); it is dropped where no
 /// such x is found (the residual stays over a pixel: the point was covered), where x leaves the picture, or
 /// where its L (at the flow's resolution) moved more than <see cref="VideoOptions.Threshold"/> from the frame
-/// before, or twice that from the keyframe (it slid onto something else). Backward (to earlier frames of the
+/// before, or twice that from the keyframe (it slid onto something else), each brought to the frame's tone first
+/// (<see cref="OpticalFlow.Tone"/>: old film's exposure flicker moves a whole frame's L, issue #41). Backward (to earlier frames of the
 /// shot, from its first keyframe only) the flow is applied directly: p moves to p + f(p), with the same tests.
 /// Nothing crosses a cut; a shot's next keyframe replaces the carried points. The pass keeps the flow and L of
 /// at most <see cref="MaxBackwardFrames"/> frames of the current shot (bounded memory; hints reach no further
@@ -210,6 +211,9 @@ internal static class KeyframeCarrier
         }
         return "\0" + Convert.ToHexString(hash.GetHashAndReset());
     }
+
+    /// <summary>The carrier's flow: the stabiliser's, but with the frame before brought to each frame's exposure before Lucas-Kanade (<see cref="FlowSettings.MatchToneBeforeFlow"/>).</summary>
+    internal static readonly FlowSettings CarrierFlow = new() { MatchToneBeforeFlow = true };
 
     /// <summary>The fixed-point steps that invert the backward flow for a forward carry.</summary>
     private const int InverseSteps = 6;
@@ -280,7 +284,7 @@ internal static class KeyframeCarrier
                         KeyframePlacement.CheckHints(k.Keyframe, width, height, $"keyframe {k.Index}");
                         KeyframePlacement.CheckColorFrame(k.Keyframe, width, height, $"keyframe {k.Index}");
                     }
-                    flow = new OpticalFlow(device, width, height);
+                    flow = new OpticalFlow(device, width, height, CarrierFlow);
                     lab = device.Allocate<float>("keyframes.lab", Shape.Nchw(1, 3, height, width));
                 }
                 LabOps.ImageToLab(device, image, lab!);
@@ -311,7 +315,7 @@ internal static class KeyframeCarrier
                         shot.RemoveAt(0);
                         shotFirstKept++;
                     }
-                    active = Forward(active, sampler, u, v, shot[^2].Grey, grey, options.Threshold);
+                    active = Forward(active, sampler, u, v, shot[^2].Grey, grey, flow.Tone, options.Threshold);
                 }
                 while (next < keyframes.Count && keyframes[next].Frame == t)
                 {
@@ -404,8 +408,11 @@ internal static class KeyframeCarrier
         }
     }
 
-    /// <summary>The points of frame t-1 (<paramref name="before"/>) moved to frame t (<paramref name="grey"/>; <paramref name="u"/>, <paramref name="v"/>: its backward flow); those the flow loses are dropped.</summary>
-    private static Point[] Forward(Point[] points, Sampler s, float[] u, float[] v, float[] before, float[] grey, float threshold)
+    /// <summary>
+    /// The points of frame t-1 (<paramref name="before"/>) moved to frame t (<paramref name="grey"/>; <paramref name="u"/>, <paramref name="v"/>: its
+    /// backward flow; <paramref name="tone"/>: frame t's L against t-1's along it, <see cref="OpticalFlow.Tone"/>); those the flow loses are dropped.
+    /// </summary>
+    private static Point[] Forward(Point[] points, Sampler s, float[] u, float[] v, float[] before, float[] grey, (float Gain, float Offset) tone, float threshold)
     {
         var kept = new List<Point>(points.Length);
         foreach (Point p in points)
@@ -420,7 +427,7 @@ internal static class KeyframeCarrier
             (fu, fv) = s.Flow(u, v, x, y);
             if (Math.Abs(x + fu - p.X) + Math.Abs(y + fv - p.Y) > InverseTolerance)
                 continue;
-            if (Moved(p, x, y, s, before, grey, threshold) is { } q)
+            if (Moved(p, x, y, s, before, grey, tone, threshold) is { } q)
                 kept.Add(q);
         }
         return kept.ToArray();
@@ -439,7 +446,8 @@ internal static class KeyframeCarrier
             foreach (Point p in points)
             {
                 var (fu, fv) = s.Flow(now.U!, now.V!, p.X, p.Y);
-                if (Moved(p, p.X + fu, p.Y + fv, s, now.Grey, before.Grey, threshold) is { } q)
+                // Frame t's L is Gain x frame t-1's + Offset along the flow, so t-1's is (L - Offset) / Gain of t's.
+                if (Moved(p, p.X + fu, p.Y + fv, s, now.Grey, before.Grey, Inverse(now.Tone), threshold) is { } q)
                     kept.Add(q);
             }
             points = kept.ToArray();
@@ -512,24 +520,30 @@ internal static class KeyframeCarrier
     /// Lucas-Kanade on a window around it (<see cref="Refine"/>: the dense flow's 5 x 5 windows and median drift by
     /// pixels a frame on weak texture; one window of 9 x 9 matched point to point holds), or null where it leaves
     /// the picture, its window no longer matches (mean |L - L'| over <paramref name="threshold"/> / 2), or its L
-    /// moved more than <paramref name="threshold"/> from the frame before or twice that from the keyframe.
+    /// moved more than <paramref name="threshold"/> from the frame before or twice that from the keyframe; L' and the
+    /// earlier L are brought to <paramref name="to"/>'s tone first (<paramref name="tone"/>: to ~ Gain from + Offset).
     /// </summary>
-    private static Point? Moved(Point p, double x, double y, Sampler s, float[] from, float[] to, float threshold)
+    private static Point? Moved(Point p, double x, double y, Sampler s, float[] from, float[] to, (float Gain, float Offset) tone, float threshold)
     {
         if (!(x >= 0 && y >= 0 && x <= s.Width - 1 && y <= s.Height - 1))
             return null;
         var (q0x, q0y) = s.ToFlow(p.X, p.Y);
         var (q1x, q1y) = s.ToFlow(x, y);
-        if (Refine(from, to, s.FlowWidth, s.FlowHeight, q0x, q0y, ref q1x, ref q1y) is not { } mismatch || mismatch > threshold / 2)
+        if (Refine(from, to, tone, s.FlowWidth, s.FlowHeight, q0x, q0y, ref q1x, ref q1y) is not { } mismatch || mismatch > threshold / 2)
             return null;
         (x, y) = s.FromFlow(q1x, q1y);
         if (!(x >= 0 && y >= 0 && x <= s.Width - 1 && y <= s.Height - 1))
             return null;
-        double l = s.Grey(to, x, y);
-        if (Math.Abs(l - p.LastL) > threshold || Math.Abs(l - p.KeyL) > 2 * threshold)
+        // The point's L before and on its keyframe, brought to this frame's tone (exposure flicker scales and shifts
+        // a whole frame's L: compared raw, a fifth of the points were dropped on a flickering pan).
+        double l = s.Grey(to, x, y), last = tone.Gain * p.LastL + tone.Offset, key = tone.Gain * p.KeyL + tone.Offset;
+        if (Math.Abs(l - last) > threshold || Math.Abs(l - key) > 2 * threshold)
             return null;
-        return p with { X = x, Y = y, LastL = l };
+        return p with { X = x, Y = y, LastL = l, KeyL = key };
     }
+
+    /// <summary>The tone map from frame t to frame t-1, given t's against t-1's (L_t = Gain L_(t-1) + Offset).</summary>
+    private static (float Gain, float Offset) Inverse((float Gain, float Offset) tone) => (1f / tone.Gain, -tone.Offset / tone.Gain);
 
     /// <summary>Half side of the window a point is matched on (9 x 9 at the flow's resolution).</summary>
     private const int Window = 4;
@@ -537,11 +551,11 @@ internal static class KeyframeCarrier
     /// <summary>
     /// Lucas-Kanade for one point (translation): moves (q1x, q1y) in <paramref name="to"/> so that the window around
     /// it matches <paramref name="from"/>'s around (q0x, q0y), by Gauss-Newton steps d = -(sum g g^T)^-1 sum g e
-    /// (g the gradient of <paramref name="to"/>, e the difference), at most 8 steps of at most 2 pixels. A flat
+    /// (g the gradient of <paramref name="to"/>, e the difference from <paramref name="from"/> at <paramref name="to"/>'s tone), at most 8 steps of at most 2 pixels. A flat
     /// window (the structure tensor's smaller eigenvalue under 1 per pixel, in L units squared) keeps the
     /// flow's place. Returns the window's mean |e| after, or null when most of the window is outside.
     /// </summary>
-    private static double? Refine(float[] from, float[] to, int w, int h, double q0x, double q0y, ref double q1x, ref double q1y)
+    private static double? Refine(float[] from, float[] to, (float Gain, float Offset) tone, int w, int h, double q0x, double q0y, ref double q1x, ref double q1y)
     {
         double mismatch = 0;
         for (int step = 0; step <= 8; step++)
@@ -554,7 +568,7 @@ internal static class KeyframeCarrier
                     double x0 = q0x + dx, y0 = q0y + dy, x1 = q1x + dx, y1 = q1y + dy;
                     if (x0 < 0 || y0 < 0 || x0 > w - 1 || y0 > h - 1 || x1 < 0.5 || y1 < 0.5 || x1 > w - 1.5 || y1 > h - 1.5)
                         continue;
-                    double e = OpticalFlow.Bilinear(to, w, h, x1, y1) - OpticalFlow.Bilinear(from, w, h, x0, y0);
+                    double e = OpticalFlow.Bilinear(to, w, h, x1, y1) - (tone.Gain * OpticalFlow.Bilinear(from, w, h, x0, y0) + tone.Offset);
                     double gx = OpticalFlow.Bilinear(to, w, h, x1 + 0.5, y1) - OpticalFlow.Bilinear(to, w, h, x1 - 0.5, y1);
                     double gy = OpticalFlow.Bilinear(to, w, h, x1, y1 + 0.5) - OpticalFlow.Bilinear(to, w, h, x1, y1 - 0.5);
                     a += gx * gx;

@@ -107,6 +107,43 @@ public class FilmKeyframeTests(ITestOutputHelper output)
         Assert.Equal(12, steering.FramesRead);
     }
 
+    /// <summary>Old film's conditions one at a time and all together (issue #41's recipe: tests/Support/MotionClips.cs).</summary>
+    internal static OldFilm OldFilmOf(string conditions) => conditions switch
+    {
+        "flicker" => new OldFilm(Flicker: true, Grain: false, Weave: false, Dust: false),
+        "grain" => new OldFilm(Flicker: false, Grain: true, Weave: false, Dust: false),
+        "weave" => new OldFilm(Flicker: false, Grain: false, Weave: true, Dust: false),
+        "dust" => new OldFilm(Flicker: false, Grain: false, Weave: false, Dust: true),
+        _ => OldFilm.All,
+    };
+
+    /// <summary>
+    /// On old film (issue #41: exposure flicker, grain, gate weave, dust) a keyframe's hints are carried as on a clean
+    /// clip: a flickering frame is compared with the one before at the tone the flow fitted between them, not by its
+    /// raw L, which moves by up to a fifth on half the frames, and its flow is solved again against the frame before
+    /// brought to its exposure (<see cref="FlowSettings.MatchToneBeforeFlow"/>). Measured (2026-12-07; the clean pan
+    /// 94 % of the visible points carried): flicker 88 % (72 % before), all four conditions 86 % (62 % before, with
+    /// 93 % of them on their colour, now 99 %), grain 91 %, weave 86 %, dust 86 %.
+    /// </summary>
+    [Theory]
+    [InlineData("flicker")]
+    [InlineData("grain")]
+    [InlineData("weave")]
+    [InlineData("dust")]
+    [InlineData("all")]
+    public void Hints_follow_a_pan_on_old_film(string conditions)
+    {
+        const int dx = 6, dy = 2;
+        MotionClip clip = MotionClips.Pan("car", dx, dy, frames: 12, old: OldFilmOf(conditions));
+        ColorHint[] keyed = Grid(clip.Width, clip.Height);
+        FilmSteering steering = Steer(clip.GreyFrames(), At(5, keyed));
+        // Frame t shows the scene point at pixel + weave_t; the camera moves by (dx, dy) a frame.
+        var (right, kept) = Check(clip, steering, keyed, 5, (h, t) =>
+            (h.X + clip.Weave[5].X - clip.Weave[t].X - (t - 5) * dx, h.Y + clip.Weave[5].Y - clip.Weave[t].Y - (t - 5) * dy));
+        Assert.True(right >= 0.95, $"{right:P0} of the carried hints on their point's colour");
+        Assert.True(kept >= 0.8, $"{kept:P0} of the visible points carried");
+    }
+
     [Fact]
     public void Hints_on_a_moving_object_move_with_it_and_the_backgrounds_stay()
     {
@@ -139,6 +176,50 @@ public class FilmKeyframeTests(ITestOutputHelper output)
         });
         Assert.True(right >= 0.95, $"{right:P0} of the carried hints on their point's colour");
         Assert.True(kept >= 0.8, $"{kept:P0} of the visible points carried");
+    }
+
+    /// <summary>
+    /// A zoom and a moving object under all of old film's conditions at once, as <see cref="Hints_follow_a_pan_on_old_film"/>:
+    /// a keyed point's place in frame t is where the clean clip has it, less that frame's gate weave. Measured
+    /// (2026-12-07): the zoom 85 % of the visible points carried, 94 % of them on their colour (the clean clip keyed on
+    /// the same frame: 98 % and 99.8 %); the object 77 % and 97 % (clean: 94 % and 100 %); before the carrier compared
+    /// frames at their tone and its flow was solved again on a flickering frame, 54 % and 88 %, 48 % and 95 %. The rest
+    /// is grain and weave: the dense flow's inverse no longer found within a pixel, which taken anyway put more hints
+    /// on the wrong colour on the clean clips too. Hence lower bars than a clean clip's.
+    /// </summary>
+    [Theory]
+    [InlineData("zoom")]
+    [InlineData("object")]
+    public void Hints_follow_a_zoom_and_a_moving_object_on_old_film(string kind)
+    {
+        const double rate = 0.97;
+        const int vx = 6, vy = 2, keyframe = 3;
+        MotionClip clip = kind == "zoom"
+            ? MotionClips.Zoom("parrot", rate, frames: 12, old: OldFilm.All)
+            : MotionClips.MovingObject("books", "parrot", vx, vy, frames: 12, old: OldFilm.All);
+        ColorHint[] keyed = Grid(clip.Width, clip.Height);
+        FilmSteering steering = Steer(clip.GreyFrames(), At(keyframe, keyed));
+        var (right, kept) = Check(clip, steering, keyed, keyframe, (h, t) =>
+        {
+            // Where the clean clip shows the keyed point on the keyframe, then in frame t; then frame t's weave taken off.
+            double x = h.X + clip.Weave[keyframe].X, y = h.Y + clip.Weave[keyframe].Y;
+            if (kind == "zoom")
+            {
+                double grow = Math.Pow(rate, keyframe - t);
+                (x, y) = ((x + 0.5 - clip.Width / 2.0) * grow + clip.Width / 2.0 - 0.5, (y + 0.5 - clip.Height / 2.0) * grow + clip.Height / 2.0 - 0.5);
+            }
+            else
+            {
+                bool Covered(int f, double px, double py) => Math.Pow(px - (60 + f * vx), 2) + Math.Pow(py - (80 + f * vy), 2) <= 44 * 44;
+                if (Covered(keyframe, x, y))
+                    (x, y) = (x + (t - keyframe) * vx, y + (t - keyframe) * vy);
+                else if (Covered(t, x, y))
+                    return null;
+            }
+            return (x - clip.Weave[t].X, y - clip.Weave[t].Y);
+        });
+        Assert.True(right >= 0.9, $"{right:P0} of the carried hints on their point's colour");
+        Assert.True(kept >= 0.7, $"{kept:P0} of the visible points carried");
     }
 
     [Fact]

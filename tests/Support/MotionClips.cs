@@ -26,6 +26,9 @@ public sealed class MotionClip
     /// <summary>Per frame: pixels within 4 of the moving object's edge (empty without one).</summary>
     public List<bool[]> EdgeBand { get; } = new();
 
+    /// <summary>Per frame: the gate weave's shift (frame t shows the scene point at pixel (x, y) + the shift); zero without old film's weave.</summary>
+    public List<(double X, double Y)> Weave { get; } = new();
+
     public IReadOnlyList<ImageData> GreyFrames() => Grey.Select(g => ImageData.FromRgb8(Width, Height, g)).ToList();
 }
 
@@ -117,6 +120,7 @@ public static class MotionClips
             clip.Flow.Add(flow);
             clip.Visible.Add(visible);
             clip.EdgeBand.Add(edge);
+            clip.Weave.Add(weave[t]);
         }
         return clip;
     }
