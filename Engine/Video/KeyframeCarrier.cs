@@ -212,9 +212,6 @@ internal static class KeyframeCarrier
         return "\0" + Convert.ToHexString(hash.GetHashAndReset());
     }
 
-    /// <summary>The carrier's flow: the stabiliser's, but with the frame before brought to each frame's exposure before Lucas-Kanade (<see cref="FlowSettings.MatchToneBeforeFlow"/>).</summary>
-    internal static readonly FlowSettings CarrierFlow = new() { MatchToneBeforeFlow = true };
-
     /// <summary>The fixed-point steps that invert the backward flow for a forward carry.</summary>
     private const int InverseSteps = 6;
 
@@ -284,7 +281,7 @@ internal static class KeyframeCarrier
                         KeyframePlacement.CheckHints(k.Keyframe, width, height, $"keyframe {k.Index}");
                         KeyframePlacement.CheckColorFrame(k.Keyframe, width, height, $"keyframe {k.Index}");
                     }
-                    flow = new OpticalFlow(device, width, height, CarrierFlow);
+                    flow = new OpticalFlow(device, width, height);
                     lab = device.Allocate<float>("keyframes.lab", Shape.Nchw(1, 3, height, width));
                 }
                 LabOps.ImageToLab(device, image, lab!);

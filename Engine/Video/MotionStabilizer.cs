@@ -125,7 +125,8 @@ internal sealed class MotionStabilizer : LabFrameStage
     /// </summary>
     private bool Align(Tensor<float> frameLab, IReadOnlyList<ImageData> pictures)
     {
-        aligner ??= new OpticalFlow(device, width, height, flowSettings);
+        // A picture's tone differs from the frame's as a rule: lined up with the flow as it was measured (docs/hints.md), not solved again at the frame's tone.
+        aligner ??= new OpticalFlow(device, width, height, (flowSettings ?? new FlowSettings()) with { MatchToneBeforeFlow = false });
         pictureLab ??= device.Allocate<float>("video.picture", Shape.Nchw(1, 3, height, width));
         alignedLab ??= device.Allocate<float>("video.aligned", Shape.Nchw(1, 3, height, width));
         foreach (ImageData picture in pictures.Take(VideoOptions.MaxReferencePictures))

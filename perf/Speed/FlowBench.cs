@@ -65,5 +65,63 @@ internal static class FlowBench
                     lab.Dispose();
             }
         }
+        RunToneMatch(device, print, log);
+    }
+
+    /// <summary>
+    /// What <see cref="FlowSettings.MatchToneBeforeFlow"/> costs: the 720p pan as it is and with exposure flicker (every
+    /// other frame's grey bytes times 0.85), the flow with it off (the baseline) and on. On a frame whose tone did not move
+    /// nothing more runs (the same bits); a flickering frame's flow is solved a second time.
+    /// </summary>
+    private static void RunToneMatch(ComputeDevice device, ImageData print, TextWriter log)
+    {
+        const int width = 1280, height = 720;
+        log.WriteLine($"flow, solved again on a flickering frame (MatchToneBeforeFlow): 12 frames of the {width}x{height} pan");
+        log.WriteLine($"  {"frames",-10} {"setting",-8} {"ms a frame",11} {"vs off",8} {"same bits",10}");
+        List<ImageData> clean = VideoProfileBench.Pan(print, width, height, count: 12);
+        List<ImageData> flickering = clean.Select((f, i) => i % 2 == 0 ? f : f.WithRgb8(f.Rgb8!.Select(v => (byte)Math.Round(v * 0.85)).ToArray())).ToList();
+        foreach (var (name, frames) in new[] { ("clean", clean), ("flicker", flickering) })
+        {
+            var labs = new List<Tensor<float>>();
+            try
+            {
+                foreach (ImageData frame in frames)
+                {
+                    using Tensor<byte> rgb = device.Upload("rgb", new Shape(1, height, width, 3), frame.Rgb8!);
+                    Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, height, width));
+                    LabOps.SrgbBytesToLab(rgb, lab);
+                    labs.Add(lab);
+                }
+                double baseline = 0;
+                float[]? baselineFlow = null;
+                foreach (bool on in new[] { false, true })
+                {
+                    using var flow = new OpticalFlow(device, width, height, new FlowSettings { MatchToneBeforeFlow = on });
+                    var times = new List<double>();
+                    for (int pass = 0; pass < 3; pass++)   // the first pass compiles the kernels
+                        foreach (Tensor<float> lab in labs)
+                        {
+                            var clock = System.Diagnostics.Stopwatch.StartNew();
+                            flow.Next(lab);
+                            device.Synchronize();
+                            if (pass > 0)
+                                times.Add(clock.Elapsed.TotalMilliseconds);
+                        }
+                    double ms = times.Average();
+                    float[] result = flow.Flow.Download();
+                    baselineFlow ??= result;
+                    if (!on)
+                        baseline = ms;
+                    bool same = result.AsSpan().SequenceEqual(baselineFlow);
+                    log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {name,-10} {(on ? "on" : "off"),-8} {ms,11:F2} {baseline / ms,7:F2}x {(same ? "yes" : "no"),10}"));
+                }
+            }
+            finally
+            {
+                foreach (Tensor<float> lab in labs)
+                    lab.Dispose();
+            }
+        }
     }
 }

@@ -319,7 +319,32 @@ public static class MotionClipMetrics
     /// <summary>The standard deviations over frames of each frame's mean a and mean b (how much the whole picture's colour flickers).</summary>
     public static (double A, double B) MeanAbSpread(IReadOnlyList<byte[]> frames)
     {
-        var means = frames.Select(f =>
+        var means = MeanAb(frames);
+        double Spread(IEnumerable<double> values)
+        {
+            var list = values.ToList();
+            double mean = list.Average();
+            return Math.Sqrt(list.Sum(x => (x - mean) * (x - mean)) / list.Count);
+        }
+        return (Spread(means.Select(m => m.A)), Spread(means.Select(m => m.B)));
+    }
+
+    /// <summary>
+    /// The root mean square of the change of each frame's mean a and mean b from the frame before's: the whole picture's
+    /// colour flickering from frame to frame, without the scene's own steady change (a zoom into a red bird raises the
+    /// true mean a frame after frame, which <see cref="MeanAbSpread"/> counts as spread).
+    /// </summary>
+    public static (double A, double B) MeanAbChange(IReadOnlyList<byte[]> frames)
+    {
+        var means = MeanAb(frames);
+        double Rms(Func<(double A, double B), double> part) =>
+            Math.Sqrt(Enumerable.Range(1, means.Count - 1).Average(t => Math.Pow(part(means[t]) - part(means[t - 1]), 2)));
+        return (Rms(m => m.A), Rms(m => m.B));
+    }
+
+    private static List<(double A, double B)> MeanAb(IReadOnlyList<byte[]> frames)
+    {
+        return frames.Select(f =>
         {
             int n = f.Length / 3;
             double[] lab = LabReference.SrgbBytesToLab(f, 1, n);
@@ -331,12 +356,5 @@ public static class MotionClipMetrics
             }
             return (A: a / n, B: b / n);
         }).ToList();
-        double Spread(IEnumerable<double> values)
-        {
-            var list = values.ToList();
-            double mean = list.Average();
-            return Math.Sqrt(list.Sum(x => (x - mean) * (x - mean)) / list.Count);
-        }
-        return (Spread(means.Select(m => m.A)), Spread(means.Select(m => m.B)));
     }
 }
