@@ -23,47 +23,11 @@ internal static class FlowBench
         log.WriteLine($"  {"size",-10} {"solve",-14} {"ms a frame",11} {"vs per step",12} {"same bits",10}");
         foreach (var (width, height) in new[] { (640, 360), (1280, 720) })
         {
-            List<ImageData> frames = VideoProfileBench.Pan(print, width, height, count: 12);
-            var labs = new List<Tensor<float>>();
-            try
-            {
-                foreach (ImageData frame in frames)
-                {
-                    using Tensor<byte> rgb = device.Upload("rgb", new Shape(1, height, width, 3), frame.Rgb8!);
-                    Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, height, width));
-                    LabOps.SrgbBytesToLab(rgb, lab);
-                    labs.Add(lab);
-                }
-                double baseline = 0;
-                float[]? baselineFlow = null;
-                foreach (FlowSolve solve in new[] { FlowSolve.LaunchPerStep, FlowSolve.Auto, FlowSolve.OneLaunch })
-                {
-                    using var flow = new OpticalFlow(device, width, height, new FlowSettings { Solve = solve });
-                    var times = new List<double>();
-                    for (int pass = 0; pass < 3; pass++)   // the first pass compiles the kernels
-                        foreach (Tensor<float> lab in labs)
-                        {
-                            var clock = System.Diagnostics.Stopwatch.StartNew();
-                            flow.Next(lab);
-                            device.Synchronize();
-                            if (pass > 0)
-                                times.Add(clock.Elapsed.TotalMilliseconds);
-                        }
-                    double ms = times.Order().ElementAt(times.Count / 2);
-                    float[] result = flow.Flow.Download();
-                    baselineFlow ??= result;
-                    if (solve == FlowSolve.LaunchPerStep)
-                        baseline = ms;
-                    bool same = result.AsSpan().SequenceEqual(baselineFlow);
-                    log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  {$"{width}x{height}",-10} {solve,-14} {ms,11:F2} {baseline / ms,11:F2}x {(same ? "yes" : "NO"),10}"));
-                }
-            }
-            finally
-            {
-                foreach (Tensor<float> lab in labs)
-                    lab.Dispose();
-            }
+            var rows = FlowsOf(device, VideoProfileBench.Pan(print, width, height, count: 12), new[] { FlowSolve.LaunchPerStep, FlowSolve.Auto, FlowSolve.OneLaunch },
+                solve => new FlowSettings { Solve = solve }, median: true);
+            foreach (var (solve, ms, ratio, same) in rows)
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {$"{width}x{height}",-10} {solve,-14} {ms,11:F2} {ratio,11:F2}x {(same ? "yes" : "NO"),10}"));
         }
         RunToneMatch(device, print, log);
     }
@@ -81,47 +45,59 @@ internal static class FlowBench
         List<ImageData> clean = VideoProfileBench.Pan(print, width, height, count: 12);
         List<ImageData> flickering = clean.Select((f, i) => i % 2 == 0 ? f : f.WithRgb8(f.Rgb8!.Select(v => (byte)Math.Round(v * 0.85)).ToArray())).ToList();
         foreach (var (name, frames) in new[] { ("clean", clean), ("flicker", flickering) })
+            foreach (var (on, ms, ratio, same) in FlowsOf(device, frames, new[] { false, true }, on => new FlowSettings { MatchToneBeforeFlow = on }, median: false))
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {name,-10} {(on ? "on" : "off"),-8} {ms,11:F2} {ratio,7:F2}x {(same ? "yes" : "no"),10}"));
+    }
+
+    /// <summary>
+    /// The flow of each of <paramref name="frames"/> against the one before, once per setting (the first the baseline):
+    /// ms a frame over two timed passes after one that compiles the kernels (their median, or mean), the baseline's
+    /// over it, and whether the last frame's flow is the baseline's bits.
+    /// </summary>
+    private static List<(T Setting, double Ms, double Ratio, bool Same)> FlowsOf<T>(ComputeDevice device, List<ImageData> frames, T[] settings,
+        Func<T, FlowSettings> flowSettings, bool median)
+    {
+        int width = frames[0].Width, height = frames[0].Height;
+        var labs = new List<Tensor<float>>();
+        var rows = new List<(T, double, double, bool)>();
+        try
         {
-            var labs = new List<Tensor<float>>();
-            try
+            foreach (ImageData frame in frames)
             {
-                foreach (ImageData frame in frames)
-                {
-                    using Tensor<byte> rgb = device.Upload("rgb", new Shape(1, height, width, 3), frame.Rgb8!);
-                    Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, height, width));
-                    LabOps.SrgbBytesToLab(rgb, lab);
-                    labs.Add(lab);
-                }
-                double baseline = 0;
-                float[]? baselineFlow = null;
-                foreach (bool on in new[] { false, true })
-                {
-                    using var flow = new OpticalFlow(device, width, height, new FlowSettings { MatchToneBeforeFlow = on });
-                    var times = new List<double>();
-                    for (int pass = 0; pass < 3; pass++)   // the first pass compiles the kernels
-                        foreach (Tensor<float> lab in labs)
-                        {
-                            var clock = System.Diagnostics.Stopwatch.StartNew();
-                            flow.Next(lab);
-                            device.Synchronize();
-                            if (pass > 0)
-                                times.Add(clock.Elapsed.TotalMilliseconds);
-                        }
-                    double ms = times.Average();
-                    float[] result = flow.Flow.Download();
-                    baselineFlow ??= result;
-                    if (!on)
-                        baseline = ms;
-                    bool same = result.AsSpan().SequenceEqual(baselineFlow);
-                    log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  {name,-10} {(on ? "on" : "off"),-8} {ms,11:F2} {baseline / ms,7:F2}x {(same ? "yes" : "no"),10}"));
-                }
+                using Tensor<byte> rgb = device.Upload("rgb", new Shape(1, height, width, 3), frame.Rgb8!);
+                Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, height, width));
+                LabOps.SrgbBytesToLab(rgb, lab);
+                labs.Add(lab);
             }
-            finally
+            double baseline = 0;
+            float[]? baselineFlow = null;
+            foreach (T setting in settings)
             {
-                foreach (Tensor<float> lab in labs)
-                    lab.Dispose();
+                using var flow = new OpticalFlow(device, width, height, flowSettings(setting));
+                var times = new List<double>();
+                for (int pass = 0; pass < 3; pass++)   // the first pass compiles the kernels
+                    foreach (Tensor<float> lab in labs)
+                    {
+                        var clock = System.Diagnostics.Stopwatch.StartNew();
+                        flow.Next(lab);
+                        device.Synchronize();
+                        if (pass > 0)
+                            times.Add(clock.Elapsed.TotalMilliseconds);
+                    }
+                double ms = median ? times.Order().ElementAt(times.Count / 2) : times.Average();
+                float[] result = flow.Flow.Download();
+                baselineFlow ??= result;
+                if (baseline == 0)
+                    baseline = ms;
+                rows.Add((setting, ms, baseline / ms, result.AsSpan().SequenceEqual(baselineFlow)));
             }
         }
+        finally
+        {
+            foreach (Tensor<float> lab in labs)
+                lab.Dispose();
+        }
+        return rows;
     }
 }
