@@ -34,7 +34,8 @@ namespace ColorKernels.Perf.Quality;
 /// t+k, k = 1, 2, 4, averaged). Then the time per frame of a hinted film against an automatic one at 1280 x 720.
 /// Also, per clip, what an exact colouring measures (the colour frames' own warping errors, and frame 0's true colours
 /// carried along the true motion), and per hinted mode how many hints each frame still carries; PERF_DIAG adds the
-/// drift of the still pixels' colours from frame 0's; PERF_VARIANTS narrows the modes (and "last frame as colour frame").
+/// drift of the still pixels' colours from frame 0's; PERF_VARIANTS narrows the modes (and "last frame as colour frame");
+/// PERF_OLD_FILM makes the clips old film.
 /// </summary>
 internal static class FilmSteeringBench
 {
@@ -56,7 +57,17 @@ internal static class FilmSteeringBench
             Speed(device, colorizer, log);
             return;
         }
-        var clips = BenchClips;
+        // PERF_OLD_FILM: the same clips as old film (issue #41's flicker, grain, gate weave and dust on the grey frames;
+        // the truth, the hints' colours and places stay the clean clip's).
+        bool old = Environment.GetEnvironmentVariable("PERF_OLD_FILM") is not null;
+        var clips = old
+            ? BenchClips.Select(c => (c.Name, (Func<MotionClip>)(() => c.Name switch
+            {
+                "pan" => MotionClips.Pan("books", -2, 1, Frames, old: OldFilm.All),
+                "zoom" => MotionClips.Zoom("parrot", rate: 0.99, frames: Frames, old: OldFilm.All),
+                _ => MotionClips.MovingObject("car", "sunflower", vx: 3, vy: 1, frames: Frames, old: OldFilm.All),
+            }))).ToArray()
+            : BenchClips;
         using var metrics = new ImageMetrics(device, Rebalancing.ImageNetPrior());
         using IColorizer automatic = Colorizer.Open(device, "default");
         log.WriteLine($"film-steering  {Frames} frames of 256x192 per clip, built-in model, stabilised, {device.Description}");
