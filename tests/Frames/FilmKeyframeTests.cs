@@ -121,9 +121,10 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     /// On old film (issue #41: exposure flicker, grain, gate weave, dust) a keyframe's hints are carried as on a clean
     /// clip: a flickering frame is compared with the one before at the tone the flow fitted between them, not by its
     /// raw L, which moves by up to a fifth on half the frames, and its flow is solved again against the frame before
-    /// brought to its exposure (<see cref="FlowSettings.MatchToneBeforeFlow"/>). Measured (2026-12-07; the clean pan
-    /// 94 % of the visible points carried): flicker 88 % (72 % before), all four conditions 86 % (62 % before, with
-    /// 93 % of them on their colour, now 99 %), grain 91 %, weave 86 %, dust 86 %.
+    /// brought to its exposure (<see cref="FlowSettings.MatchToneBeforeFlow"/>), and on a grainy frame a point the dense
+    /// flow's inverse loses is judged by its own window (<see cref="KeyframeCarrier.NoisyFrame"/>). Measured (2026-12-07;
+    /// the clean pan 94 % of the visible points carried): flicker 88 % (72 % before), all four conditions 92 % (62 % before,
+    /// with 93 % of them on their colour, now 98 %), grain 94 %, weave 86 %, dust 86 %.
     /// </summary>
     [Theory]
     [InlineData("flicker")]
@@ -181,11 +182,11 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     /// <summary>
     /// A zoom and a moving object under all of old film's conditions at once, as <see cref="Hints_follow_a_pan_on_old_film"/>:
     /// a keyed point's place in frame t is where the clean clip has it, less that frame's gate weave. Measured
-    /// (2026-12-07): the zoom 85 % of the visible points carried, 94 % of them on their colour (the clean clip keyed on
-    /// the same frame: 98 % and 99.8 %); the object 77 % and 97 % (clean: 94 % and 100 %); before the carrier compared
-    /// frames at their tone and its flow was solved again on a flickering frame, 54 % and 88 %, 48 % and 95 %. The rest
-    /// is grain and weave: the dense flow's inverse no longer found within a pixel, which taken anyway put more hints
-    /// on the wrong colour on the clean clips too. Hence lower bars than a clean clip's.
+    /// (2026-12-07): the zoom 97 % of the visible points carried, 93 % of them on their colour (the clean clip keyed on
+    /// the same frame: 98 % and 99.8 %); the object 88 % and 98 % (clean: 94 % and 100 %); before the carrier compared
+    /// frames at their tone, its flow was solved again on a flickering frame and a grainy frame's points were judged by
+    /// their own window (<see cref="KeyframeCarrier.NoisyFrame"/>), 54 % and 88 %, 48 % and 95 %. Hence lower bars than a
+    /// clean clip's: under grain some points lag their place.
     /// </summary>
     [Theory]
     [InlineData("zoom")]
@@ -220,6 +221,25 @@ public class FilmKeyframeTests(ITestOutputHelper output)
         });
         Assert.True(right >= 0.9, $"{right:P0} of the carried hints on their point's colour");
         Assert.True(kept >= 0.7, $"{kept:P0} of the visible points carried");
+    }
+
+    /// <summary>
+    /// Over a long shot of old film (48 frames of the film-steering bench's pan, all four defects) a keyframe's hints last:
+    /// on a grainy frame a point the dense flow's inverse loses is judged by its own window (<see cref="KeyframeCarrier.NoisyFrame"/>).
+    /// Measured (2026-12-07): 70 % of the visible points carried, 98 % of them on their colour; without it 45 % (10 of the
+    /// grid's 48 hints died out by frame 35). The zoom of the same bench, made old: 68 % carried but 77 % on their colour
+    /// (85 % before; points lag a slow expansion under grain), so not held here; its last frame still gained (docs/hints.md).
+    /// </summary>
+    [Fact]
+    public void Hints_last_through_a_long_shot_of_old_film()
+    {
+        MotionClip clip = MotionClips.Pan("books", -2, 1, 48, old: OldFilm.All);
+        ColorHint[] keyed = Grid(clip.Width, clip.Height);
+        FilmSteering steering = Steer(clip.GreyFrames(), At(0, keyed));
+        // The camera moves by (-2, 1) a frame; frame t shows the scene point at pixel + weave_t.
+        var (right, kept) = Check(clip, steering, keyed, 0, (h, t) => (h.X + clip.Weave[0].X + 2 * t - clip.Weave[t].X, h.Y + clip.Weave[0].Y - t - clip.Weave[t].Y));
+        Assert.True(right >= 0.95, $"{right:P0} of the carried hints on their point's colour");
+        Assert.True(kept >= 0.6, $"{kept:P0} of the visible points carried");
     }
 
     [Fact]
