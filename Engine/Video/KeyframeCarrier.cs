@@ -421,7 +421,7 @@ internal static class KeyframeCarrier
     /// find within <see cref="InverseTolerance"/> is not dropped for that alone: it is taken from the step nearest to it
     /// and kept only if its own window matches there at half the usual mismatch.
     /// </summary>
-    private static Point[] Forward(Point[] points, Sampler s, float[] u, float[] v, float[] before, float[] grey, (float Gain, float Offset) tone, float threshold, bool noisy = false)
+    private static Point[] Forward(Point[] points, Sampler s, float[] u, float[] v, float[] before, float[] grey, (float Gain, float Offset) tone, float threshold, bool noisy)
     {
         var kept = new List<Point>(points.Length);
         foreach (Point p in points)
@@ -466,7 +466,7 @@ internal static class KeyframeCarrier
             {
                 var (fu, fv) = s.Flow(now.U!, now.V!, p.X, p.Y);
                 // Frame t's L is Gain x frame t-1's + Offset along the flow, so t-1's is (L - Offset) / Gain of t's.
-                if (Moved(p, p.X + fu, p.Y + fv, s, now.Grey, before.Grey, Inverse(now.Tone), threshold) is { } q)
+                if (Moved(p, p.X + fu, p.Y + fv, s, now.Grey, before.Grey, Inverse(now.Tone), threshold, threshold / 2) is { } q)
                     kept.Add(q);
             }
             points = kept.ToArray();
@@ -538,17 +538,17 @@ internal static class KeyframeCarrier
     /// The point of <paramref name="from"/> found in <paramref name="to"/> near the flow's guess (x, y): refined by
     /// Lucas-Kanade on a window around it (<see cref="Refine"/>: the dense flow's 5 x 5 windows and median drift by
     /// pixels a frame on weak texture; one window of 9 x 9 matched point to point holds), or null where it leaves
-    /// the picture, its window no longer matches (mean |L - L'| over <paramref name="threshold"/> / 2), or its L
+    /// the picture, its window no longer matches (mean |L - L'| over <paramref name="window"/>: <paramref name="threshold"/> / 2 as a rule), or its L
     /// moved more than <paramref name="threshold"/> from the frame before or twice that from the keyframe; L' and the
     /// earlier L are brought to <paramref name="to"/>'s tone first (<paramref name="tone"/>: to ~ Gain from + Offset).
     /// </summary>
-    private static Point? Moved(Point p, double x, double y, Sampler s, float[] from, float[] to, (float Gain, float Offset) tone, float threshold, double window = double.NaN)
+    private static Point? Moved(Point p, double x, double y, Sampler s, float[] from, float[] to, (float Gain, float Offset) tone, float threshold, double window)
     {
         if (!(x >= 0 && y >= 0 && x <= s.Width - 1 && y <= s.Height - 1))
             return null;
         var (q0x, q0y) = s.ToFlow(p.X, p.Y);
         var (q1x, q1y) = s.ToFlow(x, y);
-        if (Refine(from, to, tone, s.FlowWidth, s.FlowHeight, q0x, q0y, ref q1x, ref q1y) is not { } mismatch || mismatch > (double.IsNaN(window) ? threshold / 2 : window))
+        if (Refine(from, to, tone, s.FlowWidth, s.FlowHeight, q0x, q0y, ref q1x, ref q1y) is not { } mismatch || mismatch > window)
             return null;
         (x, y) = s.FromFlow(q1x, q1y);
         if (!(x >= 0 && y >= 0 && x <= s.Width - 1 && y <= s.Height - 1))

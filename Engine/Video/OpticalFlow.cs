@@ -183,7 +183,9 @@ internal sealed class OpticalFlow : IDisposable
             return false;
         }
         Solve(previous);
-        CompareAlongFlow();
+        // The two frames' L at the flow's resolution, read back once for the tone fit (and for the mean and spread below).
+        float[] now = current[0].Download(), before = previous[0].Download();
+        CompareAlongFlow(now, before);
         // A frame whose exposure moved (the tone fitted along the first flow, which flicker misleads): the flow again,
         // against the frame before brought to this frame's mean and spread of L (known without a flow), and the tone
         // fitted again along it. Measured on the carrier's flickering pan (FilmKeyframeTests): the fitted tone instead
@@ -191,11 +193,11 @@ internal sealed class OpticalFlow : IDisposable
         // after them no more.
         if (matched is not null && (Math.Abs(Tone.Gain - 1) > ToneMoved || Math.Abs(Tone.Offset) > 100 * ToneMoved))
         {
-            var (gain, offset) = MeanAndSpreadMatch(previous[0], current[0]);
+            var (gain, offset) = MeanAndSpreadMatch(before, now);
             for (int level = 0; level <= top; level++)
                 FlowOps.Tone(previous[level], matched[level], 0, gain, offset);
             Solve(matched);
-            CompareAlongFlow();
+            CompareAlongFlow(now, before);
         }
         return true;
     }
@@ -235,9 +237,9 @@ internal sealed class OpticalFlow : IDisposable
     /// <see cref="Tone"/> and <see cref="MotionCompensatedDifference"/> of the newest frame, on every other pixel of
     /// the flow's resolution (control logic on a small picture, read back to the host).
     /// </summary>
-    private void CompareAlongFlow()
+    private void CompareAlongFlow(float[] now, float[] before)
     {
-        float[] now = current[0].Download(), before = previous[0].Download(), f = flows[0].Download();
+        float[] f = flows[0].Download();
         int w = FlowWidth, h = FlowHeight, n = w * h;
         var pairs = new List<(double Now, double Before)>(n / 2);
         for (int p = 0; p < n; p += 2)
@@ -272,7 +274,7 @@ internal sealed class OpticalFlow : IDisposable
     /// (both at the flow's resolution; the gain within the settings' bounds, 1 for a flat frame): a whole frame's exposure
     /// change, known before any flow (<see cref="FlowSettings.MatchToneBeforeFlow"/>).
     /// </summary>
-    private (float Gain, float Offset) MeanAndSpreadMatch(Tensor<float> before, Tensor<float> now)
+    private (float Gain, float Offset) MeanAndSpreadMatch(float[] before, float[] now)
     {
         static (double Mean, double Spread) Moments(float[] v)
         {
@@ -284,8 +286,8 @@ internal sealed class OpticalFlow : IDisposable
                 squares += (x - mean) * (x - mean);
             return (mean, Math.Sqrt(squares / v.Length));
         }
-        var (mb, sb) = Moments(before.Download());
-        var (mn, sn) = Moments(now.Download());
+        var (mb, sb) = Moments(before);
+        var (mn, sn) = Moments(now);
         double gain = sb > MinContrast && sn > MinContrast ? Math.Clamp(sn / sb, 1 / settings.MaxToneGain, settings.MaxToneGain) : 1;
         return ((float)gain, (float)(mn - gain * mb));
     }

@@ -52,7 +52,6 @@ public class OldFilmTests(ITestOutputHelper output)
     [MemberData(nameof(Clips))]
     public void Colours_stay_steady_on_old_film(string name) => Run(Clip(name, OldFilm.All));
 
-
     private void Run(MotionClip clip)
     {
         using var device = ComputeDevice.Open("cpu");
