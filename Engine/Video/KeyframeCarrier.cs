@@ -321,7 +321,10 @@ internal static class KeyframeCarrier
                         shot.RemoveAt(0);
                         shotFirstKept++;
                     }
-                    active = Forward(active, sampler, u, v, shot[^2].Grey, grey, flow.Tone, options.Threshold, flow.MotionCompensatedDifference() > NoisyFrame);
+                    // On a grainy frame the dense flow is noisy where the picture is flat: the frame's motion as a whole
+                    // is fitted to it too, and a point may follow that instead (Forward).
+                    bool noisy = flow.MotionCompensatedDifference() > NoisyFrame;
+                    active = Forward(active, sampler, u, v, shot[^2].Grey, grey, flow.Tone, options.Threshold, noisy, noisy ? GlobalMotion.Fit(u, v, grey, fw, fh) : null);
                 }
                 while (next < keyframes.Count && keyframes[next].Frame == t)
                 {
@@ -419,13 +422,41 @@ internal static class KeyframeCarrier
     /// backward flow; <paramref name="tone"/>: frame t's L against t-1's along it, <see cref="OpticalFlow.Tone"/>); those the flow loses are dropped.
     /// On a <paramref name="noisy"/> frame (grain: <see cref="NoisyFrame"/>) a point whose place the inverted flow does not
     /// find within <see cref="InverseTolerance"/> is not dropped for that alone: it is taken from the step nearest to it
-    /// and kept only if its own window matches there at half the usual mismatch.
+    /// and kept only if its own window matches there at half the usual mismatch. There (<paramref name="motion"/>: the
+    /// frame's motion as a whole, <see cref="GlobalMotion"/>) the point is also placed by that motion, and that place,
+    /// refined by its window, is taken unless the dense flow's matches <see cref="ByFlowBetter"/> times better; a point the
+    /// frame's motion takes out of the picture is dropped. Under grain a flat window's dense flow wanders by pixels a frame
+    /// (on a 48-frame zoom made old, carried points jumped 30 to 50 pixels in one step), and chained over a shot that lost
+    /// or misplaced a third of the points; the frame's motion, fitted to thousands of flow vectors, holds them.
     /// </summary>
-    private static Point[] Forward(Point[] points, Sampler s, float[] u, float[] v, float[] before, float[] grey, (float Gain, float Offset) tone, float threshold, bool noisy)
+    private static Point[] Forward(Point[] points, Sampler s, float[] u, float[] v, float[] before, float[] grey, (float Gain, float Offset) tone, float threshold, bool noisy,
+        GlobalMotion? motion)
     {
         var kept = new List<Point>(points.Length);
         foreach (Point p in points)
         {
+            Point? byMotion = null;
+            double motionMismatch = double.PositiveInfinity;
+            if (motion is { } m)
+            {
+                var (qx, qy) = s.ToFlow(p.X, p.Y);
+                var (x, y) = s.FromFlow(m.Forward(qx, qy));
+                if (!(x >= 0 && y >= 0 && x <= s.Width - 1 && y <= s.Height - 1))
+                    continue;
+                byMotion = Moved(p, x, y, s, before, grey, tone, threshold, threshold / 2, out motionMismatch);
+            }
+            Point? byFlow = AlongFlow(p, out double flowMismatch);
+            if (byMotion is { } q && (byFlow is null || motionMismatch <= flowMismatch * ByFlowBetter))
+                kept.Add(q);
+            else if (byFlow is { } f)
+                kept.Add(f);
+        }
+        return kept.ToArray();
+
+        // The point's place by the dense flow: the backward flow inverted by fixed-point steps.
+        Point? AlongFlow(Point p, out double mismatch)
+        {
+            mismatch = double.PositiveInfinity;
             var (fu, fv) = s.Flow(u, v, p.X, p.Y);
             double x = p.X - fu, y = p.Y - fv;
             double bestX = x, bestY = y, best = double.PositiveInfinity;
@@ -442,15 +473,21 @@ internal static class KeyframeCarrier
             if (Math.Abs(x + fu - p.X) + Math.Abs(y + fv - p.Y) > InverseTolerance)
             {
                 if (!noisy)
-                    continue;
+                    return null;
                 (x, y) = (bestX, bestY);
                 window = threshold / 4;
             }
-            if (Moved(p, x, y, s, before, grey, tone, threshold, window) is { } q)
-                kept.Add(q);
+            return Moved(p, x, y, s, before, grey, tone, threshold, window, out mismatch);
         }
-        return kept.ToArray();
     }
+
+    /// <summary>
+    /// On a grainy frame, how many times better (lower window mismatch) the dense flow's place must match for a point to be
+    /// taken there rather than where the frame's motion puts it: two places on a flat grainy window differ by about a
+    /// tenth by chance. Measured on FilmKeyframeTests' old-film clips (2026-12-07, fourth session): 1.1, 1.2, 1.3 and 1.6
+    /// within 1.5 % of each other in the points on their colour, 1.3 among the best on the 48-frame zoom.
+    /// </summary>
+    private const double ByFlowBetter = 1.3;
 
     /// <summary>
     /// The keyframe's points carried back through the kept frames of its shot (<paramref name="shot"/>, the
@@ -542,13 +579,18 @@ internal static class KeyframeCarrier
     /// moved more than <paramref name="threshold"/> from the frame before or twice that from the keyframe; L' and the
     /// earlier L are brought to <paramref name="to"/>'s tone first (<paramref name="tone"/>: to ~ Gain from + Offset).
     /// </summary>
-    private static Point? Moved(Point p, double x, double y, Sampler s, float[] from, float[] to, (float Gain, float Offset) tone, float threshold, double window)
+    private static Point? Moved(Point p, double x, double y, Sampler s, float[] from, float[] to, (float Gain, float Offset) tone, float threshold, double window) =>
+        Moved(p, x, y, s, from, to, tone, threshold, window, out _);
+
+    /// <summary>As the overload above, also giving the window's mismatch at the place found (infinity where none is).</summary>
+    private static Point? Moved(Point p, double x, double y, Sampler s, float[] from, float[] to, (float Gain, float Offset) tone, float threshold, double window, out double mismatch)
     {
+        mismatch = double.PositiveInfinity;
         if (!(x >= 0 && y >= 0 && x <= s.Width - 1 && y <= s.Height - 1))
             return null;
         var (q0x, q0y) = s.ToFlow(p.X, p.Y);
         var (q1x, q1y) = s.ToFlow(x, y);
-        if (Refine(from, to, tone, s.FlowWidth, s.FlowHeight, q0x, q0y, ref q1x, ref q1y) is not { } mismatch || mismatch > window)
+        if (Refine(from, to, tone, s.FlowWidth, s.FlowHeight, q0x, q0y, ref q1x, ref q1y) is not { } found || found > window)
             return null;
         (x, y) = s.FromFlow(q1x, q1y);
         if (!(x >= 0 && y >= 0 && x <= s.Width - 1 && y <= s.Height - 1))
@@ -558,6 +600,7 @@ internal static class KeyframeCarrier
         double l = s.Grey(to, x, y), last = tone.Gain * p.LastL + tone.Offset, key = tone.Gain * p.KeyL + tone.Offset;
         if (Math.Abs(l - last) > threshold || Math.Abs(l - key) > 2 * threshold)
             return null;
+        mismatch = found;
         return p with { X = x, Y = y, LastL = l, KeyL = key };
     }
 
@@ -636,6 +679,8 @@ internal static class KeyframeCarrier
 
         /// <summary>A place at the flow's resolution back at full resolution.</summary>
         public (double X, double Y) FromFlow(double x, double y) => ((x + 0.5) / Rx - 0.5, (y + 0.5) / Ry - 0.5);
+
+        public (double X, double Y) FromFlow((double X, double Y) place) => FromFlow(place.X, place.Y);
 
         public double Grey(float[] grey, double x, double y)
         {
