@@ -126,7 +126,7 @@ internal sealed class MotionStabilizer : LabFrameStage
     private bool Align(Tensor<float> frameLab, IReadOnlyList<ImageData> pictures)
     {
         // A picture's tone differs from the frame's as a rule: lined up with the flow as it was measured (docs/hints.md), not solved again at the frame's tone.
-        aligner ??= new OpticalFlow(device, width, height, (flowSettings ?? new FlowSettings()) with { MatchToneBeforeFlow = false });
+        aligner ??= new OpticalFlow(device, width, height, (flowSettings ?? new FlowSettings()) with { MatchToneBeforeFlow = false, FrameMotionOnGrain = false });
         pictureLab ??= device.Allocate<float>("video.picture", Shape.Nchw(1, 3, height, width));
         alignedLab ??= device.Allocate<float>("video.aligned", Shape.Nchw(1, 3, height, width));
         foreach (ImageData picture in pictures.Take(VideoOptions.MaxReferencePictures))

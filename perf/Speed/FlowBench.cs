@@ -30,6 +30,49 @@ internal static class FlowBench
                     $"  {$"{width}x{height}",-10} {solve,-14} {ms,11:F2} {ratio,11:F2}x {(same ? "yes" : "NO"),10}"));
         }
         RunToneMatch(device, print, log);
+        RunFrameMotion(device, print, log);
+    }
+
+    /// <summary>
+    /// What <see cref="FlowSettings.FrameMotionOnGrain"/> costs: the pan with fresh grain on every frame (Gaussian, 6 grey
+    /// levels, as the old-film clips' recipe), the flow with it off (the baseline) and on, at 256 x 144 (the flow at full
+    /// resolution, where the grain is at full strength), 640 x 360 and 1280 x 720 (the flow at 160 x 90, each value a mean
+    /// of 4 x 4 or 8 x 8 pixels). On a grainy frame the frame's motion is fitted on the host and the flow compared along it.
+    /// </summary>
+    private static void RunFrameMotion(ComputeDevice device, ImageData print, TextWriter log)
+    {
+        log.WriteLine("flow, the frame's motion on a grainy frame (FrameMotionOnGrain): 12 frames of the pan with grain of 6 grey levels");
+        log.WriteLine($"  {"size",-10} {"setting",-8} {"ms a frame",11} {"vs off",8} {"grainy frames",14} {"following it",13}");
+        foreach (var (width, height) in new[] { (256, 144), (640, 360), (1280, 720) })
+        {
+            var random = new Random(6);
+            double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+            List<ImageData> grainy = VideoProfileBench.Pan(print, width, height, count: 12)
+                .Select(f => f.WithRgb8(f.Rgb8!.Select(v => (byte)Math.Clamp(Math.Round(v + 6 * Gaussian()), 0, 255)).ToArray())).ToList();
+            var rows = FlowsOf(device, grainy, new[] { false, true }, on => new FlowSettings { FrameMotionOnGrain = on }, median: false);
+            var (noisy, follows) = Following(device, grainy);
+            foreach (var (on, ms, ratio, _) in rows)
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {$"{width}x{height}",-10} {(on ? "on" : "off"),-8} {ms,11:F2} {ratio,7:F2}x {noisy,14} {(on ? follows : 0),13}"));
+        }
+    }
+
+    /// <summary>Of <paramref name="frames"/> after the first, how many are grainy to the flow (<see cref="OpticalFlow.NoisyFrame"/>) and how many of those take the frame's motion.</summary>
+    private static (int Noisy, int Follows) Following(ComputeDevice device, List<ImageData> frames)
+    {
+        int width = frames[0].Width, height = frames[0].Height, noisy = 0, follows = 0;
+        using var flow = new OpticalFlow(device, width, height);
+        using Tensor<float> lab = device.Allocate<float>("lab", Shape.Nchw(1, 3, height, width));
+        foreach (ImageData frame in frames)
+        {
+            using Tensor<byte> rgb = device.Upload("rgb", new Shape(1, height, width, 3), frame.Rgb8!);
+            LabOps.SrgbBytesToLab(rgb, lab);
+            if (!flow.Next(lab))
+                continue;
+            noisy += flow.FrameMotion is null ? 0 : 1;
+            follows += flow.FollowsFrameMotion ? 1 : 0;
+        }
+        return (noisy, follows);
     }
 
     /// <summary>

@@ -122,10 +122,11 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     /// clip: a flickering frame is compared with the one before at the tone the flow fitted between them, not by its
     /// raw L, which moves by up to a fifth on half the frames, and its flow is solved again against the frame before
     /// brought to its exposure (<see cref="FlowSettings.MatchToneBeforeFlow"/>), and on a grainy frame a point the dense
-    /// flow's inverse loses is judged by its own window (<see cref="KeyframeCarrier.NoisyFrame"/>) and a point may follow
-    /// the frame's motion as a whole (<see cref="GlobalMotion"/>). Measured (2026-12-07; the clean pan 94 % of the visible
-    /// points carried): flicker 88 % (72 % before), all four conditions 94 % (62 % before, 92 % without the frame's
-    /// motion; on their colour 93 %, 98 %, now 99 %), grain 96 % (94 %; on their colour 97 %, now 99 %), weave 86 %, dust 86 %.
+    /// flow's inverse loses is judged by its own window (<see cref="KeyframeCarrier.NoisyFrame"/>), and the flow is the
+    /// frame's motion as a whole where that explains the frame (<see cref="FlowSettings.FrameMotionOnGrain"/>). Measured
+    /// (2026-12-07; the clean pan 94 % of the visible points carried): flicker 88 % (72 % before), all four conditions
+    /// 98 % (62 % before, 92 % before the frame's motion; on their colour 93 %, 98 %, now 100 %), grain 100 % (94 %; on
+    /// their colour 97 %, now 100 %), weave 86 %, dust 86 %.
     /// </summary>
     [Theory]
     [InlineData("flicker")]
@@ -183,9 +184,9 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     /// <summary>
     /// A zoom and a moving object under all of old film's conditions at once, as <see cref="Hints_follow_a_pan_on_old_film"/>:
     /// a keyed point's place in frame t is where the clean clip has it, less that frame's gate weave. Measured
-    /// (2026-12-07, fourth session): the zoom 98 % of the visible points carried, 96 % of them on their colour (the clean
+    /// (2026-12-07, fourth session): the zoom 99 % of the visible points carried, 99 % of them on their colour (the clean
     /// clip keyed on the same frame: 98 % and 99.8 %); the object 96 % and 96 % (clean: 94 % and 100 %). Before a grainy
-    /// frame's points could follow the frame's motion as a whole (<see cref="GlobalMotion"/>): 97 % and 93 %, 88 % and 98 %;
+    /// frame's points followed the frame's motion as a whole (<see cref="GlobalMotion"/>): 97 % and 93 %, 88 % and 98 %;
     /// before the carrier compared frames at their tone, its flow was solved again on a flickering frame and a grainy
     /// frame's points were judged by their own window (<see cref="KeyframeCarrier.NoisyFrame"/>), 54 % and 88 %, 48 % and
     /// 95 %. Hence lower bars than a clean clip's: under grain some points still lag their place.
@@ -228,8 +229,8 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     /// <summary>
     /// Over a long shot of old film (48 frames of the film-steering bench's pan, all four defects) a keyframe's hints last:
     /// on a grainy frame a point the dense flow's inverse loses is judged by its own window (<see cref="KeyframeCarrier.NoisyFrame"/>),
-    /// and a point may follow the frame's motion as a whole (<see cref="GlobalMotion"/>). Measured (2026-12-07): 85 % of the
-    /// visible points carried, 99 % of them on their colour; without the frame's motion 70 % and 98 %; without either 45 %
+    /// and the flow is the frame's motion as a whole (<see cref="GlobalMotion"/>). Measured (2026-12-07): 78 % of the
+    /// visible points carried, 100 % of them on their colour; before the frame's motion 70 % and 98 %; without either 45 %
     /// (10 of the grid's 48 hints died out by frame 35). The zoom of the same bench: <see cref="Hints_last_through_a_long_zoom"/>.
     /// </summary>
     [Fact]
@@ -241,15 +242,16 @@ public class FilmKeyframeTests(ITestOutputHelper output)
         // The camera moves by (-2, 1) a frame; frame t shows the scene point at pixel + weave_t.
         var (right, kept) = Check(clip, steering, keyed, 0, (h, t) => (h.X + clip.Weave[0].X + 2 * t - clip.Weave[t].X, h.Y + clip.Weave[0].Y - t - clip.Weave[t].Y));
         Assert.True(right >= 0.95, $"{right:P0} of the carried hints on their point's colour");
-        Assert.True(kept >= 0.75, $"{kept:P0} of the visible points carried");
+        Assert.True(kept >= 0.7, $"{kept:P0} of the visible points carried");
     }
 
     /// <summary>
     /// Over a long zoom (48 frames of the film-steering bench's zoom into the parrot, 1 % a frame), clean and made old: a
-    /// grid keyed on frame 0 followed to the end. On a grainy frame a point is also placed by the frame's motion as a
-    /// whole (<see cref="GlobalMotion"/>), since the dense flow on a flat grainy window wanders. Measured (2026-12-07,
-    /// fourth session): clean 98 % of the visible points carried, 98 % of them on their colour; made old 79 % and 89 %,
-    /// where following the dense flow alone gave 68 % and 77 % (points jumped 30 to 50 pixels in a step on flat places).
+    /// grid keyed on frame 0 followed to the end. On a grainy frame the flow is the frame's motion as a whole where that
+    /// explains the frame (<see cref="FlowSettings.FrameMotionOnGrain"/>, <see cref="GlobalMotion"/>), since the dense flow
+    /// on a flat grainy window wanders. Measured (2026-12-07, fourth session): clean 98 % of the visible points carried,
+    /// 98 % of them on their colour; made old 77 % and 96 %, where following the dense flow alone gave 68 % and 77 %
+    /// (points jumped 30 to 50 pixels in a step on flat places), and points placed by the frame's motion beside it 79 % and 89 %.
     /// </summary>
     [Theory]
     [InlineData(false)]
@@ -267,7 +269,7 @@ public class FilmKeyframeTests(ITestOutputHelper output)
             (x, y) = ((x + 0.5 - clip.Width / 2.0) * grow + clip.Width / 2.0 - 0.5, (y + 0.5 - clip.Height / 2.0) * grow + clip.Height / 2.0 - 0.5);
             return (x - clip.Weave[t].X, y - clip.Weave[t].Y);
         });
-        Assert.True(right >= (old ? 0.85 : 0.95), $"{right:P0} of the carried hints on their point's colour");
+        Assert.True(right >= (old ? 0.9 : 0.95), $"{right:P0} of the carried hints on their point's colour");
         Assert.True(kept >= (old ? 0.7 : 0.9), $"{kept:P0} of the visible points carried");
     }
 

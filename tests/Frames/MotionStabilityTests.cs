@@ -228,6 +228,63 @@ public class MotionStabilityTests(ITestOutputHelper output)
         Assert.True(matchedError < 0.8 * plainError, $"mean endpoint error {matchedError:0.000} px against {plainError:0.000} px");
     }
 
+    /// <summary>
+    /// <see cref="FlowSettings.FrameMotionOnGrain"/>: under grain a camera move's flow is the frame's motion as a whole,
+    /// much nearer the true motion than Lucas-Kanade's, which fits the grain on flat places; a moving object, which one
+    /// affine map cannot follow, keeps the dense flow bit for bit; a clean frame is not grainy and fits nothing.
+    /// </summary>
+    [Fact]
+    public void A_grainy_camera_moves_flow_is_the_frames_motion_and_a_moving_object_keeps_its_own()
+    {
+        using var device = ComputeDevice.Open("cpu");
+        var grain = new OldFilm(Flicker: false, Grain: true, Weave: true, Dust: false);
+        (double Dense, double Followed, int Follows) Compare(MotionClip clip)
+        {
+            int w = clip.Width, h = clip.Height, n = w * h;
+            using var dense = new OpticalFlow(device, w, h, new FlowSettings { FrameMotionOnGrain = false });
+            using var followed = new OpticalFlow(device, w, h);
+            double sumDense = 0, sumFollowed = 0;
+            int follows = 0;
+            for (int t = 0; t < clip.Grey.Count; t++)
+            {
+                Feed(device, dense, new[] { clip.Grey[t] });
+                Feed(device, followed, new[] { clip.Grey[t] });
+                if (t == 0)
+                    continue;
+                float[] a = dense.Flow.Download(), b = followed.Flow.Download();
+                // Only the flow is replaced: the tone and the difference (cut test, blend tolerance) are the dense flow's.
+                Assert.Equal(dense.MotionCompensatedDifference(), followed.MotionCompensatedDifference());
+                Assert.Equal(dense.Tone, followed.Tone);
+                if (followed.FollowsFrameMotion)
+                    follows++;
+                else
+                    Assert.Equal(a, b);
+                double Error(float[] f) => Enumerable.Range(0, n).Where(p => clip.Visible[t][p])
+                    .Select(p => Math.Sqrt(Math.Pow(f[p] - clip.Flow[t][p], 2) + Math.Pow(f[n + p] - clip.Flow[t][n + p], 2))).Average();
+                sumDense += Error(a);
+                sumFollowed += Error(b);
+            }
+            int frames = clip.Grey.Count - 1;
+            output.WriteLine($"{clip.Name}: mean endpoint error {sumDense / frames:0.000} px dense, {sumFollowed / frames:0.000} px with the frame's motion on grain ({follows} of {frames} frames follow it)");
+            return (sumDense / frames, sumFollowed / frames, follows);
+        }
+        foreach (MotionClip pan in new[] { MotionClips.Pan("books", -2, 1, frames: 8, old: grain), MotionClips.Zoom("parrot", frames: 8, old: grain) })
+        {
+            var (denseError, followedError, follows) = Compare(pan);
+            Assert.Equal(7, follows);
+            Assert.True(followedError < 0.5 * denseError, $"{pan.Name}: mean endpoint error {followedError:0.000} px against {denseError:0.000} px");
+        }
+        Assert.Equal(0, Compare(MotionClips.MovingObject("books", "parrot", vx: 5, vy: -3, frames: 6, old: grain)).Follows);
+        var clean = MotionClips.Pan("books", -2, 1, frames: 4);
+        using var flow = new OpticalFlow(device, clean.Width, clean.Height);
+        foreach (byte[] frame in clean.Grey)
+        {
+            Feed(device, flow, new[] { frame });
+            Assert.Null(flow.FrameMotion);
+            Assert.False(flow.FollowsFrameMotion);
+        }
+    }
+
     /// <summary>Each greyscale frame (packed RGB) to Lab on the device and into <paramref name="flow"/>, in order.</summary>
     private static void Feed(ComputeDevice device, OpticalFlow flow, IEnumerable<byte[]> frames)
     {
