@@ -9,7 +9,8 @@ namespace ColorKernels.Engine.Video;
 /// its texture (the smaller eigenvalue of the 5 x 5 structure tensor of frame t's L, where Lucas-Kanade's flow is
 /// trustworthy) and reweighted six times by Tukey's biweight of its residual (cut at 4.685 x 1.4826 x the median
 /// residual, at least 0.05 pixels). Host code: a 720p film's flow is 160 x 90, 3,600 samples; a 256-wide one 12,000.
-/// Used by <see cref="KeyframeCarrier"/> on grainy frames, where the dense flow on flat places is noise.
+/// Fitted by <see cref="OpticalFlow"/> on grainy frames, where the dense flow on flat places is noise
+/// (<see cref="FlowSettings.FrameMotionOnGrain"/>), and read by <see cref="KeyframeCarrier"/>.
 /// </summary>
 internal readonly record struct GlobalMotion(double A0, double A1, double A2, double B0, double B1, double B2)
 {
