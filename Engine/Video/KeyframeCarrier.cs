@@ -218,14 +218,6 @@ internal static class KeyframeCarrier
     /// <summary>Full-resolution pixels the inverted flow may miss its point by (more: the point was covered).</summary>
     private const double InverseTolerance = 1.0;
 
-    /// <summary>
-    /// A grainy frame (<see cref="OpticalFlow.NoisyFrame"/>): there the dense flow is noisy too and its inverse often not
-    /// found within a pixel, so a point is judged by its own window instead (<see cref="Forward"/>). Measured on the
-    /// film-steering bench's 48-frame clips made old (docs/hints.md): the hints carried to the last frame 0 / 2 / 1 -> 2 / 4 / 3,
-    /// last-frame PSNR +1.1 / +2.2 / +0.8 dB.
-    /// </summary>
-    internal const double NoisyFrame = OpticalFlow.NoisyFrame;
-
     private struct Point
     {
         public double X, Y;
@@ -322,8 +314,7 @@ internal static class KeyframeCarrier
                     }
                     // On a grainy frame the dense flow is noisy where the picture is flat: a point may follow the frame's
                     // motion as a whole instead (Forward), unless the flow already is that motion (FlowSettings.FrameMotionOnGrain).
-                    bool noisy = flow.MotionCompensatedDifference() > NoisyFrame;
-                    active = Forward(active, sampler, u, v, shot[^2].Grey, grey, flow.Tone, options.Threshold, noisy, flow.FollowsFrameMotion ? null : flow.FrameMotion);
+                    active = Forward(active, sampler, u, v, shot[^2].Grey, grey, flow.Tone, options.Threshold, flow.Grainy, flow.FollowsFrameMotion ? null : flow.FrameMotion);
                 }
                 while (next < keyframes.Count && keyframes[next].Frame == t)
                 {
@@ -419,9 +410,11 @@ internal static class KeyframeCarrier
     /// <summary>
     /// The points of frame t-1 (<paramref name="before"/>) moved to frame t (<paramref name="grey"/>; <paramref name="u"/>, <paramref name="v"/>: its
     /// backward flow; <paramref name="tone"/>: frame t's L against t-1's along it, <see cref="OpticalFlow.Tone"/>); those the flow loses are dropped.
-    /// On a <paramref name="noisy"/> frame (grain: <see cref="NoisyFrame"/>) a point whose place the inverted flow does not
-    /// find within <see cref="InverseTolerance"/> is not dropped for that alone: it is taken from the step nearest to it
-    /// and kept only if its own window matches there at half the usual mismatch. Under grain a flat window's dense flow
+    /// On a <paramref name="noisy"/> frame (grain: <see cref="OpticalFlow.Grainy"/>), where the dense flow is noisy too, a
+    /// point whose place the inverted flow does not find within <see cref="InverseTolerance"/> is not dropped for that
+    /// alone: it is taken from the step nearest to it and kept only if its own window matches there at half the usual
+    /// mismatch (on the film-steering bench's 48-frame clips made old, the hints carried to the last frame 0 / 2 / 1 ->
+    /// 2 / 4 / 3, last-frame PSNR +1.1 / +2.2 / +0.8 dB; docs/hints.md). Under grain a flat window's dense flow
     /// wanders by pixels a frame (on a 48-frame zoom made old, carried points jumped 30 to 50 pixels in one step, and
     /// chained over the shot that lost or misplaced a third of them). Where the frame's motion as a whole explains the
     /// frame, the flow already is that motion (<see cref="FlowSettings.FrameMotionOnGrain"/>); where it does not (a moving

@@ -214,7 +214,8 @@ internal sealed class OpticalFlow : IDisposable
         Solve(previous);
         // The two frames' L at the flow's resolution, read back once for the tone fit (and for the mean and spread below).
         float[] now = current[0].Download(), before = previous[0].Download();
-        CompareAlongFlow(now, before);
+        float[] flow = flows[0].Download();
+        CompareAlongFlow(flow, now, before);
         // A frame whose exposure moved (the tone fitted along the first flow, which flicker misleads): the flow again,
         // against the frame before brought to this frame's mean and spread of L (known without a flow), and the tone
         // fitted again along it. Measured on the carrier's flickering pan (FilmKeyframeTests): the fitted tone instead
@@ -226,23 +227,26 @@ internal sealed class OpticalFlow : IDisposable
             for (int level = 0; level <= top; level++)
                 FlowOps.Tone(previous[level], matched[level], 0, gain, offset);
             Solve(matched);
-            CompareAlongFlow(now, before);
+            flow = flows[0].Download();
+            CompareAlongFlow(flow, now, before);
         }
         FrameMotion = null;
         FollowsFrameMotion = false;
-        if (difference > NoisyFrame && double.IsFinite(difference))
-            FollowFrameMotion(now, before);
+        if (Grainy)
+            FollowFrameMotion(flow, now, before);
         return true;
     }
+
+    /// <summary>Whether the newest frame is grainy to the flow: its <see cref="MotionCompensatedDifference"/> over <see cref="NoisyFrame"/> (and finite).</summary>
+    public bool Grainy => difference > NoisyFrame && double.IsFinite(difference);
 
     /// <summary>
     /// On a grainy frame: the frame's motion as a whole fitted to the dense flow (<see cref="FrameMotion"/>) and, with
     /// <see cref="FlowSettings.FrameMotionOnGrain"/>, put in the flow's place where it explains the frame nearly as well
     /// (<see cref="FrameMotionExplains"/>); else the dense flow kept.
     /// </summary>
-    private void FollowFrameMotion(float[] now, float[] before)
+    private void FollowFrameMotion(float[] dense, float[] now, float[] before)
     {
-        float[] dense = flows[0].Download();
         int w = FlowWidth, h = FlowHeight, n = w * h;
         FrameMotion = GlobalMotion.Fit(dense[..n], dense[n..], now, w, h);
         if (!settings.FrameMotionOnGrain || FrameMotion is not { } m)
@@ -255,11 +259,11 @@ internal sealed class OpticalFlow : IDisposable
                 along[y * w + x] = (float)(m.A0 + m.A1 * x + m.A2 * y);
                 along[n + y * w + x] = (float)(m.B0 + m.B1 * x + m.B2 * y);
             }
-        flows[0].Upload(along);
-        CompareAlongFlow(now, before);
+        // Compared on the host first: the device's flow is only replaced when the frame's motion is taken.
+        CompareAlongFlow(along, now, before);
         FollowsFrameMotion = difference <= FrameMotionExplains * kept.difference;
-        if (!FollowsFrameMotion)
-            flows[0].Upload(dense);
+        if (FollowsFrameMotion)
+            flows[0].Upload(along);
         // The tone and the differences stay the dense flow's, the frame's closest explanation: the cut test and the
         // blend's noise tolerance judge the frame as they did (taken along the frame's motion they were 0.2-4 % better
         // on the old-film clips' warping, and would make a cut of a frame the dense flow explains within the threshold).
@@ -298,12 +302,12 @@ internal sealed class OpticalFlow : IDisposable
     public double RelativeDifference() => relative;
 
     /// <summary>
-    /// <see cref="Tone"/> and <see cref="MotionCompensatedDifference"/> of the newest frame, on every other pixel of
-    /// the flow's resolution (control logic on a small picture, read back to the host).
+    /// <see cref="Tone"/> and <see cref="MotionCompensatedDifference"/> of the newest frame along the flow
+    /// <paramref name="f"/> ([2, h, w], as <see cref="Flow"/>), on every other pixel of the flow's resolution (control logic
+    /// on a small picture, read back to the host).
     /// </summary>
-    private void CompareAlongFlow(float[] now, float[] before)
+    private void CompareAlongFlow(float[] f, float[] now, float[] before)
     {
-        float[] f = flows[0].Download();
         int w = FlowWidth, h = FlowHeight, n = w * h;
         var pairs = new List<(double Now, double Before)>(n / 2);
         for (int p = 0; p < n; p += 2)

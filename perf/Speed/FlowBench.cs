@@ -69,7 +69,7 @@ internal static class FlowBench
             LabOps.SrgbBytesToLab(rgb, lab);
             if (!flow.Next(lab))
                 continue;
-            noisy += flow.FrameMotion is null ? 0 : 1;
+            noisy += flow.Grainy ? 1 : 0;
             follows += flow.FollowsFrameMotion ? 1 : 0;
         }
         return (noisy, follows);

@@ -122,7 +122,7 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     /// clip: a flickering frame is compared with the one before at the tone the flow fitted between them, not by its
     /// raw L, which moves by up to a fifth on half the frames, and its flow is solved again against the frame before
     /// brought to its exposure (<see cref="FlowSettings.MatchToneBeforeFlow"/>), and on a grainy frame a point the dense
-    /// flow's inverse loses is judged by its own window (<see cref="KeyframeCarrier.NoisyFrame"/>), and the flow is the
+    /// flow's inverse loses is judged by its own window (<see cref="OpticalFlow.NoisyFrame"/>), and the flow is the
     /// frame's motion as a whole where that explains the frame (<see cref="FlowSettings.FrameMotionOnGrain"/>). Measured
     /// (2026-12-07; the clean pan 94 % of the visible points carried): flicker 88 % (72 % before), all four conditions
     /// 98 % (62 % before, 92 % before the frame's motion; on their colour 93 %, 98 %, now 100 %), grain 100 % (94 %; on
@@ -188,7 +188,7 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     /// clip keyed on the same frame: 98 % and 99.8 %); the object 96 % and 96 % (clean: 94 % and 100 %). Before a grainy
     /// frame's points followed the frame's motion as a whole (<see cref="GlobalMotion"/>): 97 % and 93 %, 88 % and 98 %;
     /// before the carrier compared frames at their tone, its flow was solved again on a flickering frame and a grainy
-    /// frame's points were judged by their own window (<see cref="KeyframeCarrier.NoisyFrame"/>), 54 % and 88 %, 48 % and
+    /// frame's points were judged by their own window (<see cref="OpticalFlow.NoisyFrame"/>), 54 % and 88 %, 48 % and
     /// 95 %. Hence lower bars than a clean clip's: under grain some points still lag their place.
     /// </summary>
     [Theory]
@@ -228,7 +228,7 @@ public class FilmKeyframeTests(ITestOutputHelper output)
 
     /// <summary>
     /// Over a long shot of old film (48 frames of the film-steering bench's pan, all four defects) a keyframe's hints last:
-    /// on a grainy frame a point the dense flow's inverse loses is judged by its own window (<see cref="KeyframeCarrier.NoisyFrame"/>),
+    /// on a grainy frame a point the dense flow's inverse loses is judged by its own window (<see cref="OpticalFlow.NoisyFrame"/>),
     /// and the flow is the frame's motion as a whole (<see cref="GlobalMotion"/>). Measured (2026-12-07): 78 % of the
     /// visible points carried, 100 % of them on their colour; before the frame's motion 70 % and 98 %; without either 45 %
     /// (10 of the grid's 48 hints died out by frame 35). The zoom of the same bench: <see cref="Hints_last_through_a_long_zoom"/>.
