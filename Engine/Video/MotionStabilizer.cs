@@ -46,9 +46,9 @@ internal sealed class MotionStabilizer : LabFrameStage
     private int aligned;
 
     /// <summary>
-    /// The blend's L tolerance is this many times the frame's motion-compensated difference (<see cref="OpticalFlow.MotionCompensatedDifference"/>,
-    /// the mean |dL| of the frame against the one before once motion and tone are taken out: grain, compression noise,
-    /// what the flow missed), at most <see cref="ToleranceCap"/> of the release threshold. Chosen on the old-film clips
+    /// The blend's L tolerance is this many times the frame's motion-compensated difference along the flow the blend
+    /// reads (<see cref="OpticalFlow.BlendTone"/>, the mean |dL| of the frame against the one before once motion and tone
+    /// are taken out: grain, compression noise, what the flow missed), at most <see cref="ToleranceCap"/> of the release threshold. Chosen on the old-film clips
     /// (docs/motion.md): 2 and 0.6.
     /// </summary>
     internal const double ToleranceFactor = 2, ToleranceCap = 0.6;
@@ -92,10 +92,11 @@ internal sealed class MotionStabilizer : LabFrameStage
         keyed = taken || keyed && !cut;
         float strength = keyed ? options.ColorFrameStrength : options.Strength;
         // Grain makes two samples of one point differ by a few L units on every frame: differences of the frame's own
-        // noise level release nothing (issue #41: under grain sd 6 the plain test kept about 0.7 instead of 0.95).
-        double difference = flow.MotionCompensatedDifference();
+        // noise level release nothing (issue #41: under grain sd 6 the plain test kept about 0.7 instead of 0.95). The
+        // tone and the noise level are those along the flow the colour is carried along (OpticalFlow.BlendTone).
+        var (tone, difference) = flow.BlendTone;
         float tolerance = reset ? 0f : Tolerance(difference);
-        FlowOps.StabilizeAlongFlow(frameLab, flow.Comparison, previous, next, flow.Flow, strength, options.Threshold, reset, flow.Tone.Gain, flow.Tone.Offset, tolerance,
+        FlowOps.StabilizeAlongFlow(frameLab, flow.Comparison, previous, next, flow.Flow, strength, options.Threshold, reset, tone.Gain, tone.Offset, tolerance,
             keyed ? options.ColorFrameStillMargin : 0f);
         (previous, next) = (next, previous);
     }

@@ -57,7 +57,8 @@ internal sealed record FlowSettings
     /// OldFilmTests' clips (docs/motion.md): the stabiliser's short-term warping error down by 8-21 % on every pan and
     /// zoom (2-4 % on the car photo's, at their 8-bit floor), the moving objects unchanged; clean frames are not grainy
     /// and unchanged. Only the flow is replaced: <see cref="OpticalFlow.Tone"/> and the differences stay the dense
-    /// flow's. Lining a reference picture up with a frame (<see cref="MotionStabilizer"/>) leaves it off, as it was measured.
+    /// flow's (the cut test's); the blend compares along the flow it carries colour along (<see cref="OpticalFlow.BlendTone"/>).
+    /// Lining a reference picture up with a frame (<see cref="MotionStabilizer"/>) leaves it off, as it was measured.
     /// </summary>
     public bool FrameMotionOnGrain { get; init; } = true;
 
@@ -102,6 +103,16 @@ internal sealed class OpticalFlow : IDisposable
 
     /// <summary>Whether <see cref="Flow"/> is the newest frame's <see cref="FrameMotion"/> (<see cref="FlowSettings.FrameMotionOnGrain"/>).</summary>
     public bool FollowsFrameMotion { get; private set; }
+
+    /// <summary>
+    /// The tone and the motion-compensated difference along <see cref="Flow"/> as it stands, for the stabiliser's blend,
+    /// which reads the frame before along that flow: the frame's motion's where it replaced the dense flow
+    /// (<see cref="FollowsFrameMotion"/>), else <see cref="Tone"/> and <see cref="MotionCompensatedDifference"/>. Grain
+    /// the dense flow fitted is left in the difference along the frame's motion (up to <see cref="FrameMotionExplains"/>
+    /// times as large), so a blend judged at the dense flow's would release grain as change. Measured on OldFilmTests'
+    /// clips (docs/motion.md): short-term warping 0-4 % lower on the camera moves, the moving objects unchanged.
+    /// </summary>
+    public ((float Gain, float Offset) Tone, double Difference) BlendTone { get; private set; } = ((1f, 0f), double.PositiveInfinity);
 
     public OpticalFlow(ComputeDevice device, int width, int height, FlowSettings? settings = null)
     {
@@ -209,6 +220,7 @@ internal sealed class OpticalFlow : IDisposable
                 BufferOps.Fill(flows[level], 0f);
             hasPrevious = true;
             (Tone, difference, relative) = ((1f, 0f), double.PositiveInfinity, double.PositiveInfinity);
+            (FrameMotion, FollowsFrameMotion, BlendTone) = (null, false, (Tone, difference));
             return false;
         }
         Solve(previous);
@@ -232,6 +244,7 @@ internal sealed class OpticalFlow : IDisposable
         }
         FrameMotion = null;
         FollowsFrameMotion = false;
+        BlendTone = (Tone, difference);
         if (Grainy)
             FollowFrameMotion(flow, now, before);
         return true;
@@ -263,10 +276,13 @@ internal sealed class OpticalFlow : IDisposable
         CompareAlongFlow(along, now, before);
         FollowsFrameMotion = difference <= FrameMotionExplains * kept.difference;
         if (FollowsFrameMotion)
+        {
             flows[0].Upload(along);
-        // The tone and the differences stay the dense flow's, the frame's closest explanation: the cut test and the
-        // blend's noise tolerance judge the frame as they did (taken along the frame's motion they were 0.2-4 % better
-        // on the old-film clips' warping, and would make a cut of a frame the dense flow explains within the threshold).
+            BlendTone = (Tone, difference);
+        }
+        // The tone and the differences stay the dense flow's, the frame's closest explanation: the cut test judges the
+        // frame as it did (along the frame's motion it would make a cut of a frame the dense flow explains within the
+        // threshold). The blend reads BlendTone.
         (Tone, difference, relative) = kept;
     }
 

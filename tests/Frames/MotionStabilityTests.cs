@@ -227,31 +227,42 @@ public class MotionStabilityTests(ITestOutputHelper output)
     {
         using var device = ComputeDevice.Open("cpu");
         var grain = new OldFilm(Flicker: false, Grain: true, Weave: true, Dust: false);
-        (double Dense, double Followed, int Follows) Compare(MotionClip clip)
+        (double Dense, double Followed, int Follows, double BlendRatio) Compare(MotionClip clip)
         {
-            double sumDense = 0, sumFollowed = 0;
+            double sumDense = 0, sumFollowed = 0, sumRatio = 0;
             int follows = 0;
             Paired(device, clip, new FlowSettings { FrameMotionOnGrain = false }, new FlowSettings(), (dense, followed, a, b, error) =>
             {
-                // Only the flow is replaced: the tone and the difference (cut test, blend tolerance) are the dense flow's.
+                // Only the flow is replaced: the tone and the difference the cut test reads are the dense flow's.
                 Assert.Equal(dense.MotionCompensatedDifference(), followed.MotionCompensatedDifference());
                 Assert.Equal(dense.Tone, followed.Tone);
+                // The blend's are measured along the flow it reads: the dense flow's where it was kept; along the frame's
+                // motion, which leaves the grain the dense flow fitted, at most FrameMotionExplains times as much.
+                double denseDifference = dense.MotionCompensatedDifference();
                 if (followed.FollowsFrameMotion)
+                {
                     follows++;
+                    Assert.InRange(followed.BlendTone.Difference, 0.5 * denseDifference, OpticalFlow.FrameMotionExplains * denseDifference);
+                    sumRatio += followed.BlendTone.Difference / denseDifference;
+                }
                 else
+                {
                     Assert.Equal(a, b);
+                    Assert.Equal((dense.Tone, denseDifference), followed.BlendTone);
+                }
                 sumDense += error(a);
                 sumFollowed += error(b);
             });
             int frames = clip.Grey.Count - 1;
-            output.WriteLine($"{clip.Name}: mean endpoint error {sumDense / frames:0.000} px dense, {sumFollowed / frames:0.000} px with the frame's motion on grain ({follows} of {frames} frames follow it)");
-            return (sumDense / frames, sumFollowed / frames, follows);
+            output.WriteLine($"{clip.Name}: mean endpoint error {sumDense / frames:0.000} px dense, {sumFollowed / frames:0.000} px with the frame's motion on grain ({follows} of {frames} frames follow it; the difference along it {sumRatio / Math.Max(follows, 1):0.00} times the dense flow's)");
+            return (sumDense / frames, sumFollowed / frames, follows, sumRatio / Math.Max(follows, 1));
         }
         foreach (MotionClip pan in new[] { MotionClips.Pan("books", -2, 1, frames: 8, old: grain), MotionClips.Zoom("parrot", frames: 8, old: grain) })
         {
-            var (denseError, followedError, follows) = Compare(pan);
+            var (denseError, followedError, follows, blendRatio) = Compare(pan);
             Assert.Equal(7, follows);
             Assert.True(followedError < 0.5 * denseError, $"{pan.Name}: mean endpoint error {followedError:0.000} px against {denseError:0.000} px");
+            Assert.True(blendRatio > 1.02, $"{pan.Name}: the blend's difference along the frame's motion {blendRatio:0.00} times the dense flow's");
         }
         Assert.Equal(0, Compare(MotionClips.MovingObject("books", "parrot", vx: 5, vy: -3, frames: 6, old: grain)).Follows);
         var clean = MotionClips.Pan("books", -2, 1, frames: 4);
@@ -261,6 +272,7 @@ public class MotionStabilityTests(ITestOutputHelper output)
             Feed(device, flow, new[] { frame });
             Assert.Null(flow.FrameMotion);
             Assert.False(flow.FollowsFrameMotion);
+            Assert.Equal((flow.Tone, flow.MotionCompensatedDifference()), flow.BlendTone);
         }
     }
 
