@@ -238,7 +238,7 @@ internal sealed class OpticalFlow : IDisposable
         // The two frames' L at the flow's resolution, read back once for the tone fit (and for the mean and spread below).
         float[] now = current[0].Download(), before = previous[0].Download();
         float[] flow = flows[0].Download();
-        CompareAlongFlow(flow, now, before);
+        (Tone, difference, relative) = CompareAlongFlow(flow, now, before);
         // A frame whose exposure moved (the tone fitted along the first flow, which flicker misleads): the flow again,
         // against the frame before brought to this frame's mean and spread of L (known without a flow), and the tone
         // fitted again along it. Measured on the carrier's flickering pan (FilmKeyframeTests): the fitted tone instead
@@ -251,7 +251,7 @@ internal sealed class OpticalFlow : IDisposable
                 FlowOps.Tone(previous[level], matched[level], 0, gain, offset);
             Solve(matched);
             flow = flows[0].Download();
-            CompareAlongFlow(flow, now, before);
+            (Tone, difference, relative) = CompareAlongFlow(flow, now, before);
         }
         FrameMotion = null;
         FollowsFrameMotion = false;
@@ -276,7 +276,6 @@ internal sealed class OpticalFlow : IDisposable
         FrameMotion = GlobalMotion.Fit(dense[..n], dense[n..], now, w, h);
         if (!settings.FrameMotionOnGrain || FrameMotion is not { } m)
             return;
-        var kept = (Tone, difference, relative);
         var along = new float[2 * n];
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
@@ -284,18 +283,17 @@ internal sealed class OpticalFlow : IDisposable
                 along[y * w + x] = (float)(m.A0 + m.A1 * x + m.A2 * y);
                 along[n + y * w + x] = (float)(m.B0 + m.B1 * x + m.B2 * y);
             }
-        // Compared on the host first: the device's flow is only replaced when the frame's motion is taken.
-        CompareAlongFlow(along, now, before);
-        FollowsFrameMotion = difference <= FrameMotionExplains * kept.difference;
+        // Compared on the host first: the device's flow is only replaced when the frame's motion is taken. The tone and
+        // the differences stay the dense flow's, the frame's closest explanation: the cut test judges the frame as it did
+        // (along the frame's motion it would make a cut of a frame the dense flow explains within the threshold); the
+        // blend reads BlendTone.
+        var (tone, alongDifference, _) = CompareAlongFlow(along, now, before);
+        FollowsFrameMotion = alongDifference <= FrameMotionExplains * difference;
         if (FollowsFrameMotion)
         {
             flows[0].Upload(along);
-            BlendTone = (Tone, difference);
+            BlendTone = (tone, alongDifference);
         }
-        // The tone and the differences stay the dense flow's, the frame's closest explanation: the cut test judges the
-        // frame as it did (along the frame's motion it would make a cut of a frame the dense flow explains within the
-        // threshold). The blend reads BlendTone.
-        (Tone, difference, relative) = kept;
     }
 
     /// <summary>A tone further than this from none (a gain off 1 by more, or an offset of more than 100 times it in L units) makes <see cref="FlowSettings.MatchToneBeforeFlow"/> solve again.</summary>
@@ -330,11 +328,11 @@ internal sealed class OpticalFlow : IDisposable
     public double RelativeDifference() => relative;
 
     /// <summary>
-    /// <see cref="Tone"/> and <see cref="MotionCompensatedDifference"/> of the newest frame along the flow
+    /// The tone, motion-compensated difference and relative difference of the newest frame along the flow
     /// <paramref name="f"/> ([2, h, w], as <see cref="Flow"/>), on every other pixel of the flow's resolution (control logic
     /// on a small picture, read back to the host).
     /// </summary>
-    private void CompareAlongFlow(float[] f, float[] now, float[] before)
+    private ((float Gain, float Offset) Tone, double Difference, double Relative) CompareAlongFlow(float[] f, float[] now, float[] before)
     {
         int w = FlowWidth, h = FlowHeight, n = w * h;
         var pairs = new List<(double Now, double Before)>(n / 2);
@@ -346,10 +344,7 @@ internal sealed class OpticalFlow : IDisposable
             pairs.Add((now[p], Bilinear(before, w, h, x, y)));
         }
         if (pairs.Count < n / 8)
-        {
-            (Tone, difference, relative) = ((1f, 0f), double.PositiveInfinity, double.PositiveInfinity);
-            return;
-        }
+            return ((1f, 0f), double.PositiveInfinity, double.PositiveInfinity);
         double gain = 1, offset = 0;
         if (settings.MatchTone)
         {
@@ -359,10 +354,9 @@ internal sealed class OpticalFlow : IDisposable
             double spread = pairs.Average(q => Math.Abs(q.Now - (gain * q.Before + offset)));
             (gain, offset) = Fit(pairs, gain, offset, 2 * spread);
         }
-        Tone = ((float)gain, (float)offset);
-        difference = pairs.Average(q => Math.Abs(q.Now - (gain * q.Before + offset)));
+        double difference = pairs.Average(q => Math.Abs(q.Now - (gain * q.Before + offset)));
         double mean = pairs.Average(q => q.Now), contrast = pairs.Average(q => Math.Abs(q.Now - mean));
-        relative = contrast > MinContrast ? difference / contrast : double.PositiveInfinity;
+        return (((float)gain, (float)offset), difference, contrast > MinContrast ? difference / contrast : double.PositiveInfinity);
     }
 
     /// <summary>

@@ -51,8 +51,9 @@ internal static class FlowBench
             double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
             List<ImageData> grainy = VideoProfileBench.Pan(print, width, height, count: 12)
                 .Select(f => f.WithRgb8(f.Rgb8!.Select(v => (byte)Math.Clamp(Math.Round(v + 6 * Gaussian()), 0, 255)).ToArray())).ToList();
+            var defaults = new FlowSettings();
             var rows = FlowsOf(device, grainy, new[] { "off", "on", "on, 5x5" },
-                row => new FlowSettings { FrameMotionOnGrain = row != "off", GrainRadius = row == "on, 5x5" ? new FlowSettings().Radius : new FlowSettings().GrainRadius }, median: false);
+                row => defaults with { FrameMotionOnGrain = row != "off", GrainRadius = row == "on, 5x5" ? defaults.Radius : defaults.GrainRadius }, median: false);
             var (noisy, follows) = Following(device, grainy);
             foreach (var (row, ms, ratio, _) in rows)
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture,
