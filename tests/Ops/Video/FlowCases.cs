@@ -1,9 +1,14 @@
+using ColorKernels.Engine.Video;
+
 namespace ColorKernels.Tests.Ops;
 
 /// <summary>The op table's optical-flow cases (Video family; see <see cref="OpCases"/>).</summary>
 internal static partial class OpCases
 {
     private static readonly (int H, int W)[] FlowShapes = { (1, 1), (31, 33), (32, 32), (33, 31), (17, 5) };
+
+    /// <summary>The window half sides the flow runs at: FlowSettings.Radius (5 x 5) and GrainRadius (9 x 9, a grainy film's).</summary>
+    private static readonly int[] FlowRadii = { new FlowSettings().Radius, new FlowSettings().GrainRadius };
 
     /// <summary>A random greyscale level in [0, range): per-pixel noise, so that every index and neighbour matters.</summary>
     private static float[] RandomPlane(int count, int seed, float range = 100f)
@@ -36,14 +41,17 @@ internal static partial class OpCases
                 r.Launch = () => FlowOps.Halve(source, 0, half);
                 r.Check("half", half, FlowReference.Halve(lab[..n], w, h));
             });
-            yield return new OpCase("Flow.StructureTensor", $"{h}x{w} r=2", new Tolerance(1e-3, 1e-5, "float sums of 25 gradient products up to 1e4 (values below 100)"), r =>
-            {
-                float[] plane = RandomPlane(n, 20 + n);
-                var first = r.In("first", Shape.Nchw(1, 1, h, w), plane);
-                var tensor = r.Out("tensor", Shape.Nchw(1, 3, h, w));
-                r.Launch = () => FlowOps.StructureTensor(first, tensor, 2);
-                r.Check("tensor", tensor, FlowReference.StructureTensor(plane, w, h, 2));
-            });
+            // Radius 2 (5 x 5 windows) and FlowSettings.GrainRadius's 4 (9 x 9, a grainy film's).
+            foreach (int radius in FlowRadii)
+                yield return new OpCase("Flow.StructureTensor", $"{h}x{w} r={radius}", new Tolerance(1e-3, 1e-5,
+                    $"float sums of {(2 * radius + 1) * (2 * radius + 1)} gradient products up to 1e4 (values below 100)"), r =>
+                {
+                    float[] plane = RandomPlane(n, 20 + n);
+                    var first = r.In("first", Shape.Nchw(1, 1, h, w), plane);
+                    var tensor = r.Out("tensor", Shape.Nchw(1, 3, h, w));
+                    r.Launch = () => FlowOps.StructureTensor(first, tensor, radius);
+                    r.Check("tensor", tensor, FlowReference.StructureTensor(plane, w, h, radius));
+                });
             yield return new OpCase("Flow.Residual", $"{h}x{w}", new Tolerance(5e-2, 1e-4,
                 "a bilinear sample at a float coordinate (within 4e-6 of a pixel) of noise with slopes up to 100, times a gradient up to 100"), r =>
             {
@@ -55,19 +63,20 @@ internal static partial class OpCases
                 r.Launch = () => FlowOps.Residual(first, second, flow, products);
                 r.Check("products", products, FlowReference.Residual(a, b, f, w, h));
             });
-            yield return new OpCase("Flow.Update", $"{h}x{w} r=2", new Tolerance(1e-4, 1e-4,
-                "a 2 x 2 solve in float: the damping (10) bounds the condition number by about 500 for levels below 10"), r =>
-            {
-                // A real structure tensor (positive semi-definite) of a level in [0, 10), products of that size.
-                float[] level = RandomPlane(n, 40 + n, 10f);
-                float[] g = FlowReference.StructureTensor(level, w, h, 2).Select(v => (float)v).ToArray();
-                float[] p = RandomPlane(2 * n, 41 + n, 200f).Select(v => v - 100f).ToArray(), f = RandomFlow(n, 42 + n);
-                var tensor = r.In("tensor", Shape.Nchw(1, 3, h, w), g);
-                var products = r.In("products", Shape.Nchw(1, 2, h, w), p);
-                var flow = r.In("flow", Shape.Nchw(1, 2, h, w), f);
-                r.Launch = () => FlowOps.Update(tensor, products, flow, 2, 10f);
-                r.Check("flow", flow, FlowReference.Update(g, p, f, w, h, 2, 10));
-            });
+            foreach (int radius in FlowRadii)
+                yield return new OpCase("Flow.Update", $"{h}x{w} r={radius}", new Tolerance(1e-4, 1e-4,
+                    "a 2 x 2 solve in float: the damping (10) bounds the condition number by about 500 for levels below 10"), r =>
+                {
+                    // A real structure tensor (positive semi-definite) of a level in [0, 10), products of that size.
+                    float[] level = RandomPlane(n, 40 + n, 10f);
+                    float[] g = FlowReference.StructureTensor(level, w, h, radius).Select(v => (float)v).ToArray();
+                    float[] p = RandomPlane(2 * n, 41 + n, 200f).Select(v => v - 100f).ToArray(), f = RandomFlow(n, 42 + n);
+                    var tensor = r.In("tensor", Shape.Nchw(1, 3, h, w), g);
+                    var products = r.In("products", Shape.Nchw(1, 2, h, w), p);
+                    var flow = r.In("flow", Shape.Nchw(1, 2, h, w), f);
+                    r.Launch = () => FlowOps.Update(tensor, products, flow, radius, 10f);
+                    r.Check("flow", flow, FlowReference.Update(g, p, f, w, h, radius, 10));
+                });
             yield return new OpCase("Flow.MedianFlow", $"{h}x{w}", Tolerance.Exact("a median is one of its inputs"), r =>
             {
                 float[] f = RandomFlow(n, 45 + n);
@@ -128,12 +137,13 @@ internal static partial class OpCases
         foreach (var (h, w) in new[] { (1, 1), (31, 33), (32, 32), (17, 5) })
             foreach (bool top in new[] { false, true })
                 foreach (FlowSolve solve in new[] { FlowSolve.LaunchPerStep, FlowSolve.OneLaunch })
+                foreach (int radius in FlowRadii)
                 {
                     if (top && w != 32)
                         continue;
                     int n = h * w, ch = Math.Max(1, h / 2), cw = Math.Max(1, w / 2);
-                    yield return new OpCase("Flow.Level", $"{h}x{w}{(top ? " top" : $" from {ch}x{cw}")} {solve}", new Tolerance(2e-3, 1e-4,
-                        "three damped 2 x 2 solves of float32 window sums (up to 2e5) against double, each step's input rounded to float32 in both; a median passes its input on"), r =>
+                    yield return new OpCase("Flow.Level", $"{h}x{w}{(top ? " top" : $" from {ch}x{cw}")} {solve} r={radius}", new Tolerance(2e-3, 1e-4,
+                        "three damped 2 x 2 solves of float32 window sums (up to 2e5 at 5 x 5, 6.5e5 at 9 x 9) against double, each step's input rounded to float32 in both; a median passes its input on"), r =>
                     {
                         float[] first = SmoothPlane(w, h, 0f, 0f), second = SmoothPlane(w, h, 0.7f, -0.4f);
                         float[]? coarse = top ? null : RandomPlane(2 * cw * ch, 80 + n, 1f).Select(v => v - 0.5f).ToArray();
@@ -145,8 +155,8 @@ internal static partial class OpCases
                         var flow = r.Out("flow", Shape.Nchw(1, 2, h, w));
                         var smoothed = r.Out("smoothed", Shape.Nchw(1, 2, h, w));
                         Tensor<float>? solved = null;
-                        r.Launch = () => solved = FlowOps.Level(tf, ts, tc, tensor, products, flow, smoothed, 2, 1f, 3, solve);
-                        double[] expected = FlowReference.Level(first, second, coarse, cw, ch, w, h, 2, 1, 3);
+                        r.Launch = () => solved = FlowOps.Level(tf, ts, tc, tensor, products, flow, smoothed, radius, 1f, 3, solve);
+                        double[] expected = FlowReference.Level(first, second, coarse, cw, ch, w, h, radius, 1, 3);
                         r.Check("level's flow", () => solved!, expected);
                     });
                 }
