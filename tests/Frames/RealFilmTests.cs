@@ -16,8 +16,9 @@ namespace ColorKernels.Tests.Frames;
 /// printed as a 6 x 4 grid, cut into 24 frames at fixed places. What it has that the synthetic clips lack: each
 /// exposure's own density (real flicker), the print's real grain and specks, each frame sitting a little differently in
 /// its cell (real weave), a background that pans from camera to camera and a cat whose legs move non-rigidly. There is
-/// no colour truth, so the measures are the reference-free ones: the frame-to-frame change of each frame's mean a and
-/// b, and the cuts the stabiliser saw.
+/// no colour truth, so the measures are reference-free: the frame-to-frame change of each frame's mean a and b and the
+/// cuts the stabiliser saw (issue #41), and for keyframe hints (issue #40) how far the cat's colour stays from the colour
+/// a person gave it, and where the carried hints land.
 /// </summary>
 public class RealFilmTests(ITestOutputHelper output)
 {
@@ -83,5 +84,115 @@ public class RealFilmTests(ITestOutputHelper output)
         // #41's target for the whole picture's colour under flicker, at most half of per-frame's (0.12 and 0.11 of it here).
         Assert.True(motionChange.A <= 0.5 * perFrameChange.A && motionChange.B <= 0.5 * perFrameChange.B,
             $"frame-to-frame change of the mean a and b {motionChange.A:0.000}, {motionChange.B:0.000} against per-frame {perFrameChange.A:0.000}, {perFrameChange.B:0.000} (at most half)");
+    }
+
+    /// <summary>
+    /// Per frame, the cat's body (dark: L under 40 and its 5 x 5 neighbourhood's mean under 45, which leaves out the wall's
+    /// thin grid lines) and the bare wall (L over 55 and its neighbourhood's mean over 58).
+    /// </summary>
+    private static (bool[] Cat, bool[] Wall) Regions(ImageData frame)
+    {
+        int w = frame.Width, h = frame.Height, n = w * h;
+        double[] lab = LabReference.SrgbBytesToLab(frame.Rgb8!, 1, n);
+        var (cat, wall) = (new bool[n], new bool[n]);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                double sum = 0;
+                int count = 0;
+                for (int dy = -2; dy <= 2; dy++)
+                    for (int dx = -2; dx <= 2; dx++)
+                        if (x + dx >= 0 && x + dx < w && y + dy >= 0 && y + dy < h)
+                        {
+                            sum += lab[(y + dy) * w + x + dx];
+                            count++;
+                        }
+                double l = lab[y * w + x], mean = sum / count;
+                cat[y * w + x] = l < 40 && mean < 45;
+                wall[y * w + x] = l > 55 && mean > 58;
+            }
+        return (cat, wall);
+    }
+
+    [Fact]
+    public void Keyframe_hints_on_a_real_plate_keep_the_cat_the_colour_given()
+    {
+        List<ImageData> frames = HouseCat();
+        using var device = ComputeDevice.Open("cpu");
+        using IColorizer colorizer = Colorizer.Open(device, "default");
+        (float A, float B) ginger = (22, 40), green = (-14, 12);
+        var cat0 = new[] { (55, 45), (85, 44), (115, 48) };
+        var wall0 = new[] { (20, 12), (75, 10), (140, 22) };
+        ColorHint[] Hints(IEnumerable<(int X, int Y)> cat, IEnumerable<(int X, int Y)> wall) =>
+            cat.Select(p => new ColorHint(p.X, p.Y, ginger.A, ginger.B, 3)).Concat(wall.Select(p => new ColorHint(p.X, p.Y, green.A, green.B, 3))).ToArray();
+        var regions = frames.Select(Regions).ToList();
+        // The places given: on frame 0, the cat's and the wall's pixels nearest three places along the body and three on
+        // the wall; for the upper bound, every frame its own hints, the same colours at its cat's and wall's pixels nearest
+        // those places.
+        (int X, int Y)[] Near(bool[] region, (int X, int Y)[] places) => places.Select(p =>
+            Enumerable.Range(0, FrameWidth * FrameHeight).Where(q => region[q]).Select(q => (X: q % FrameWidth, Y: q / FrameWidth))
+                .OrderBy(q => (q.X - p.X) * (q.X - p.X) + (q.Y - p.Y) * (q.Y - p.Y)).First()).ToArray();
+        var modes = new List<(string Mode, FilmKeyframe[] Keyframes)>
+        {
+            ("automatic", Array.Empty<FilmKeyframe>()),
+            ("hints on frame 0, carried", new[] { new FilmKeyframe { Frame = 0, Hints = Hints(Near(regions[0].Cat, cat0), Near(regions[0].Wall, wall0)) } }),
+            ("hints on every frame", Enumerable.Range(0, frames.Count).Select(t => new FilmKeyframe { Frame = t, Hints = Hints(Near(regions[t].Cat, cat0), Near(regions[t].Wall, wall0)) }).ToArray()),
+        };
+        output.WriteLine($"frame 0's hints: cat {string.Join(" ", Near(regions[0].Cat, cat0))}, wall {string.Join(" ", Near(regions[0].Wall, wall0))}; cat pixels {regions[0].Cat.Count(c => c)}, wall {regions[0].Wall.Count(c => c)}");
+        // Where the carried hints land: per frame 1-23, those still carried, and of them those on their own region (within 2 pixels).
+        using (FilmSteering steering = FrameJob.Frames("house-cat", frames, _ => { }).WithKeyframes(modes[1].Keyframes).Steer(device, CancellationToken.None)!)
+        {
+            int carried = 0, right = 0, total = 0;
+            var perFrame = new List<string>();
+            for (int t = 1; t < frames.Count; t++)
+            {
+                var at = steering.HintsAt(t) ?? Array.Empty<ColorHint>();
+                perFrame.Add($"{at.Count(h => h.A > 0)}+{at.Count(h => h.A < 0)}");
+                foreach (ColorHint hint in steering.HintsAt(t) ?? Array.Empty<ColorHint>())
+                {
+                    bool[] region = hint.A > 0 ? regions[t].Cat : regions[t].Wall;
+                    carried++;
+                    bool on = false;
+                    for (int dy = -2; dy <= 2; dy++)
+                        for (int dx = -2; dx <= 2; dx++)
+                        {
+                            int x = hint.X + dx, y = hint.Y + dy;
+                            on |= x >= 0 && y >= 0 && x < FrameWidth && y < FrameHeight && region[y * FrameWidth + x];
+                        }
+                    right += on ? 1 : 0;
+                }
+            }
+            output.WriteLine($"carried (cat+wall) on frames 1-23: {string.Join(" ", perFrame)}");
+            total = 6 * (frames.Count - 1);
+            output.WriteLine($"carried hints: {carried} of {total} still carried on frames 1-23, {right} of them on their region");
+            // Measured: 69 of 138 carried (the wall's leave by frame 6, the cat's by frame 18), 63 of them on their region.
+            Assert.True(right >= 0.85 * carried && carried >= total / 3, $"{carried} of {total} carried, {right} of them on their region");
+        }
+        var catDistance = new Dictionary<string, double>();
+        foreach (var (mode, keyframes) in modes)
+        {
+            var outputs = new List<byte[]>();
+            FrameJob job = FrameJob.Frames("house-cat", frames, f => outputs.Add(f.Rgb8!), new VideoOptions());
+            new FramePipeline(colorizer).Run(keyframes.Length == 0 ? job : job.WithKeyframes(keyframes));
+            double catError = 0, wallError = 0;
+            for (int t = 1; t < frames.Count; t++)
+            {
+                int n = FrameWidth * FrameHeight;
+                double[] lab = LabReference.SrgbBytesToLab(outputs[t], 1, n);
+                var (cat, wall) = regions[t];
+                double Distance(bool[] region, (float A, float B) colour) =>
+                    Enumerable.Range(0, n).Where(q => region[q]).Average(q => Math.Sqrt(Math.Pow(lab[n + q] - colour.A, 2) + Math.Pow(lab[2 * n + q] - colour.B, 2)));
+                catError += Distance(cat, ginger) / (frames.Count - 1);
+                wallError += Distance(wall, green) / (frames.Count - 1);
+            }
+            output.WriteLine($"house cat {mode}: mean ab distance, frames 1-23, of the cat from the ginger hint {catError:0.00}, of the wall from the green hint {wallError:0.00}");
+            catDistance[mode] = catError;
+        }
+        // #40's target on its clips, here with the distance to the person's colour standing in for the truth: carried from
+        // frame 0, the hints keep at least two thirds of what the same hints given on every frame gain over automatic
+        // (measured: 34.98 -> 13.14 against 7.10, 78 %). The colour stays on the cat after its hints are dropped: the
+        // stabiliser carries it.
+        double gained = catDistance["automatic"] - catDistance["hints on frame 0, carried"], bound = catDistance["automatic"] - catDistance["hints on every frame"];
+        Assert.True(gained >= 2.0 / 3 * bound, $"carried hints gain {gained:0.00} of the every-frame hints' {bound:0.00} on the cat");
     }
 }
