@@ -165,8 +165,10 @@ public class RealFilmTests(ITestOutputHelper output)
             output.WriteLine($"carried (cat+wall) on frames 1-23: {string.Join(" ", perFrame)}");
             total = 6 * (frames.Count - 1);
             output.WriteLine($"carried hints: {carried} of {total} still carried on frames 1-23, {right} of them on their region");
-            // Measured: 69 of 138 carried (the wall's leave by frame 6, the cat's by frame 18), 63 of them on their region.
-            Assert.True(right >= 0.85 * carried && carried >= total / 3, $"{carried} of {total} carried, {right} of them on their region");
+            // Measured: 99 of 138 carried, 86 of them on their region (the wall's two leave by frame 6; the cat's stay to
+            // frame 21). With a window mismatch fixed at half the threshold, under this plate's real noise, 69 and 63: the
+            // cat's hints were all dropped by frame 18 (KeyframeCarrier.NoiseFactor).
+            Assert.True(right >= 0.8 * carried && carried >= 0.6 * total, $"{carried} of {total} carried, {right} of them on their region");
         }
         var catDistance = new Dictionary<string, double>();
         foreach (var (mode, keyframes) in modes)
@@ -188,11 +190,11 @@ public class RealFilmTests(ITestOutputHelper output)
             output.WriteLine($"house cat {mode}: mean ab distance, frames 1-23, of the cat from the ginger hint {catError:0.00}, of the wall from the green hint {wallError:0.00}");
             catDistance[mode] = catError;
         }
-        // #40's target on its clips, here with the distance to the person's colour standing in for the truth: carried from
-        // frame 0, the hints keep at least two thirds of what the same hints given on every frame gain over automatic
-        // (measured: 34.98 -> 13.14 against 7.10, 78 %). The colour stays on the cat after its hints are dropped: the
-        // stabiliser carries it.
+        // #40's target on its clips is two thirds, here with the distance to the person's colour standing in for the truth:
+        // carried from frame 0, the hints gain what the same hints given on every frame gain over automatic (measured:
+        // 34.98 -> 6.24 against 7.10, 103 %; 78 % when the cat's hints were dropped by frame 18, the stabiliser carrying
+        // their colour on). Held at 90 %.
         double gained = catDistance["automatic"] - catDistance["hints on frame 0, carried"], bound = catDistance["automatic"] - catDistance["hints on every frame"];
-        Assert.True(gained >= 2.0 / 3 * bound, $"carried hints gain {gained:0.00} of the every-frame hints' {bound:0.00} on the cat");
+        Assert.True(gained >= 0.9 * bound, $"carried hints gain {gained:0.00} of the every-frame hints' {bound:0.00} on the cat");
     }
 }
