@@ -232,7 +232,9 @@ internal static class KeyframeCarrier
     /// <summary>
     /// How many times the frame's motion-compensated difference (<see cref="OpticalFlow.MotionCompensatedDifference"/>:
     /// the mean |dL| left once motion and tone are taken out, the frame's noise) a point's window may mismatch by and
-    /// still be carried, when that is more than half the release threshold (the rule on a clean film). As the
+    /// still be carried, when that is more than half the release threshold (the rule on a clean film), up to the whole
+    /// threshold (a window that differs on average by more than a pixel may before its colour is released is no match,
+    /// however noisy the frame). As the
     /// stabiliser's blend tolerates the frame's noise (<see cref="MotionStabilizer.ToleranceFactor"/>, 2), so does the
     /// carrier: on the house cat plate's real exposures (tests/Frames/RealFilmTests.cs) the frames differ by 2.3-5.6 L
     /// units after motion and tone, and the fixed half threshold (5) dropped the cat's hints one by one at window
@@ -243,7 +245,7 @@ internal static class KeyframeCarrier
 
     /// <summary>The window mismatch a point may have on a frame whose motion-compensated difference is <paramref name="difference"/>.</summary>
     private static double MismatchLimit(float threshold, double difference) =>
-        Math.Max(threshold / 2.0, double.IsFinite(difference) ? NoiseFactor * difference : 0);
+        Math.Max(threshold / 2.0, double.IsFinite(difference) ? Math.Min(NoiseFactor * difference, threshold) : 0);
 
     /// <summary>
     /// Reads <paramref name="source"/> to the end of the last keyframe's carrying and returns each frame's
