@@ -234,12 +234,12 @@ internal static class KeyframeCarrier
     /// the mean |dL| left once motion and tone are taken out, the frame's noise) a point's window may mismatch by and
     /// still be carried, when that is more than half the release threshold (the rule on a clean film), up to the whole
     /// threshold (a window that differs on average by more than a pixel may before its colour is released is no match,
-    /// however noisy the frame). As the
-    /// stabiliser's blend tolerates the frame's noise (<see cref="MotionStabilizer.ToleranceFactor"/>, 2), so does the
-    /// carrier: on the house cat plate's real exposures (tests/Frames/RealFilmTests.cs) the frames differ by 2.3-5.6 L
-    /// units after motion and tone, and the fixed half threshold (5) dropped the cat's hints one by one at window
-    /// mismatches mostly of 5 to 8 (all gone by frame 18; with this, 2 of 3 still carried at frame 23). A clean film's
-    /// frames differ by under 2.5, where the rule is as before.
+    /// however noisy the frame). As the stabiliser's blend tolerates the frame's noise
+    /// (<see cref="MotionStabilizer.ToleranceFactor"/>, 2), so does the carrier: on the house cat plate's real exposures
+    /// (tests/Frames/RealFilmTests.cs) the frames differ by 2.3-5.6 L units after motion and tone, and the fixed half
+    /// threshold (5) dropped the cat's hints one by one at window mismatches mostly of 5 to 8 (all gone by frame 18;
+    /// with this, 2 of 3 still carried at frame 23). Where a frame differs by under 2.5 the rule is as before: the
+    /// film-steering bench's synthetic old film gave the same numbers to the digit (docs/hints.md).
     /// </summary>
     internal const double NoiseFactor = 2;
 
