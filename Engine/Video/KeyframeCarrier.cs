@@ -325,8 +325,8 @@ internal static class KeyframeCarrier
                     float[] uv = flow.Flow.Download();
                     int n = fw * fh;
                     float[] u = uv[..n], v = uv[n..];
-                    double window = MismatchLimit(options.Threshold, flow.MotionCompensatedDifference());
-                    shot.Add(new Shot(grey, u, v, flow.Tone, window));
+                    double mismatchLimit = MismatchLimit(options.Threshold, flow.MotionCompensatedDifference());
+                    shot.Add(new Shot(grey, u, v, flow.Tone, mismatchLimit));
                     if (shot.Count > MaxBackwardFrames + 1)
                     {
                         shot.RemoveAt(0);
@@ -334,7 +334,7 @@ internal static class KeyframeCarrier
                     }
                     // On a grainy frame the dense flow is noisy where the picture is flat: a point may follow the frame's
                     // motion as a whole instead (Forward), unless the flow already is that motion (FlowSettings.FrameMotionOnGrain).
-                    active = Forward(active, sampler, u, v, shot[^2].Grey, grey, flow.Tone, options.Threshold, window, flow.Grainy, flow.FollowsFrameMotion ? null : flow.FrameMotion);
+                    active = Forward(active, sampler, u, v, shot[^2].Grey, grey, flow.Tone, options.Threshold, mismatchLimit, flow.Grainy, flow.FollowsFrameMotion ? null : flow.FrameMotion);
                 }
                 while (next < keyframes.Count && keyframes[next].Frame == t)
                 {
@@ -443,7 +443,7 @@ internal static class KeyframeCarrier
     /// times better; a point the frame's motion takes out of the picture is dropped. On the 12-frame moving object under
     /// grain this carried 96 % of the visible points (88 % without), 96 % of them on their colour (98 %).
     /// </summary>
-    private static Point[] Forward(Point[] points, Sampler s, float[] u, float[] v, float[] before, float[] grey, (float Gain, float Offset) tone, float threshold, double window, bool noisy,
+    private static Point[] Forward(Point[] points, Sampler s, float[] u, float[] v, float[] before, float[] grey, (float Gain, float Offset) tone, float threshold, double mismatchLimit, bool noisy,
         GlobalMotion? motion)
     {
         var kept = new List<Point>(points.Length);
@@ -457,7 +457,7 @@ internal static class KeyframeCarrier
                 var (x, y) = s.FromFlow(m.Forward(qx, qy));
                 if (!(x >= 0 && y >= 0 && x <= s.Width - 1 && y <= s.Height - 1))
                     continue;
-                byMotion = Moved(p, x, y, s, before, grey, tone, threshold, window, out motionMismatch);
+                byMotion = Moved(p, x, y, s, before, grey, tone, threshold, mismatchLimit, out motionMismatch);
             }
             Point? byFlow = AlongFlow(p, out double flowMismatch);
             if (byMotion is { } q && (byFlow is null || motionMismatch <= flowMismatch * ByFlowBetter))
@@ -483,13 +483,13 @@ internal static class KeyframeCarrier
                 if (i < InverseSteps)
                     (x, y) = (p.X - fu, p.Y - fv);
             }
-            double limit = window;
+            double limit = mismatchLimit;
             if (Math.Abs(x + fu - p.X) + Math.Abs(y + fv - p.Y) > InverseTolerance)
             {
                 if (!noisy)
                     return null;
                 (x, y) = (bestX, bestY);
-                limit = window / 2;
+                limit = mismatchLimit / 2;
             }
             return Moved(p, x, y, s, before, grey, tone, threshold, limit, out mismatch);
         }
@@ -590,22 +590,22 @@ internal static class KeyframeCarrier
     /// The point of <paramref name="from"/> found in <paramref name="to"/> near the flow's guess (x, y): refined by
     /// Lucas-Kanade on a window around it (<see cref="Refine"/>: the dense flow's 5 x 5 windows and median drift by
     /// pixels a frame on weak texture; one window of 9 x 9 matched point to point holds), or null where it leaves
-    /// the picture, its window no longer matches (mean |L - L'| over <paramref name="window"/>: <paramref name="threshold"/> / 2 as a rule), or its L
+    /// the picture, its window no longer matches (mean |L - L'| over <paramref name="mismatchLimit"/>: <see cref="MismatchLimit"/>), or its L
     /// moved more than <paramref name="threshold"/> from the frame before or twice that from the keyframe; L' and the
     /// earlier L are brought to <paramref name="to"/>'s tone first (<paramref name="tone"/>: to ~ Gain from + Offset).
     /// </summary>
-    private static Point? Moved(Point p, double x, double y, Sampler s, float[] from, float[] to, (float Gain, float Offset) tone, float threshold, double window) =>
-        Moved(p, x, y, s, from, to, tone, threshold, window, out _);
+    private static Point? Moved(Point p, double x, double y, Sampler s, float[] from, float[] to, (float Gain, float Offset) tone, float threshold, double mismatchLimit) =>
+        Moved(p, x, y, s, from, to, tone, threshold, mismatchLimit, out _);
 
     /// <summary>As the overload above, also giving the window's mismatch at the place found (infinity where none is).</summary>
-    private static Point? Moved(Point p, double x, double y, Sampler s, float[] from, float[] to, (float Gain, float Offset) tone, float threshold, double window, out double mismatch)
+    private static Point? Moved(Point p, double x, double y, Sampler s, float[] from, float[] to, (float Gain, float Offset) tone, float threshold, double mismatchLimit, out double mismatch)
     {
         mismatch = double.PositiveInfinity;
         if (!(x >= 0 && y >= 0 && x <= s.Width - 1 && y <= s.Height - 1))
             return null;
         var (q0x, q0y) = s.ToFlow(p.X, p.Y);
         var (q1x, q1y) = s.ToFlow(x, y);
-        if (Refine(from, to, tone, s.FlowWidth, s.FlowHeight, q0x, q0y, ref q1x, ref q1y) is not { } found || found > window)
+        if (Refine(from, to, tone, s.FlowWidth, s.FlowHeight, q0x, q0y, ref q1x, ref q1y) is not { } found || found > mismatchLimit)
             return null;
         (x, y) = s.FromFlow(q1x, q1y);
         if (!(x >= 0 && y >= 0 && x <= s.Width - 1 && y <= s.Height - 1))

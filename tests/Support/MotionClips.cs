@@ -68,7 +68,7 @@ public static class MotionClips
     }
 
     /// <summary>A frame's greyscale: its L with a = b = 0, back to sRGB (what desaturate gives).</summary>
-    private static byte[] Greyscale(byte[] rgb, int pixels)
+    public static byte[] Greyscale(byte[] rgb, int pixels)
     {
         double[] lab = LabReference.SrgbBytesToLab(rgb, 1, pixels);
         var grey = new float[3 * pixels];
