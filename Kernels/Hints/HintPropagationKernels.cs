@@ -103,6 +103,25 @@ public readonly struct NonLocalArgs
     public const int Row = 5;
 }
 
+/// <summary>
+/// HintPaletteGateKernel's shape: the grid's cells, the hinted cells' table (<see cref="Hinted"/> rows laid out as
+/// <see cref="NonLocalArgs.Row"/>: y, the plain decode's a and b, two values it does not read), 1 / sigma for y (L / 100)
+/// and for ab, the element launch's run.
+/// </summary>
+public readonly struct PaletteGateArgs
+{
+    public PaletteGateArgs(int cells, int hinted, float inverseSigmaY, float inverseSigmaAb, int runLength)
+    {
+        Cells = cells; Hinted = hinted; InverseSigmaY = inverseSigmaY; InverseSigmaAb = inverseSigmaAb; RunLength = runLength;
+    }
+
+    public int Cells { get; }
+    public int Hinted { get; }
+    public float InverseSigmaY { get; }
+    public float InverseSigmaAb { get; }
+    public int RunLength { get; }
+}
+
 public static class HintPropagationKernels
 {
     /// <summary>
@@ -140,6 +159,35 @@ public static class HintPropagationKernels
                 float alpha = MathF.Min(1f, a.Strength * best * MathF.Min(1f, MathF.Max(0f, 1f - reach[r])));
                 x[r] = (1f - alpha) * x[r] + alpha * (sumA / sum);
                 x[total + r] = (1f - alpha) * x[total + r] + alpha * (sumB / sum);
+            }
+    }
+
+    /// <summary>
+    /// HintPaletteGateKernel (issue #43, "gated so that a red shirt hint does not turn the sky red"): the hints' palette
+    /// kept only where the hints speak for the cell. steered [2, cells] (the decode re-weighted by the hints' colours) is
+    /// pulled back to plain [2, cells] (the same cells decoded without them): steered_r = plain_r + g_r (steered_r -
+    /// plain_r), g_r = max(clamp(reach_r, 0, 1), max_h exp(-((y_r - y_h) / sigma_y)^2 / 2 - |plain_r - plain_h|^2 /
+    /// (2 sigma_ab^2))) over the table's hinted cells h: 1 where the hints' local spread arrives (reach [cells], the hint
+    /// mask spread by the solve) or where a cell is alike in L and in the model's own colour to a hinted one (as
+    /// HintNonLocalKernel's weights), near 0 elsewhere. In place (each thread its own cell). Thread: cells.
+    /// </summary>
+    public static void HintPaletteGateKernel(ArrayView<float> y, ArrayView<float> plain, ArrayView<float> reach, ArrayView<float> table,
+        ArrayView<float> steered, PaletteGateArgs a)
+    {
+        int total = a.Cells, run = a.RunLength;
+        for (int start = GridStride.First(run); start < total; start += GridStride.Step(run))
+            for (int r = start, end = Math.Min(start + run, total); r < end; r++)
+            {
+                float yr = y[r], ar = plain[r], br = plain[total + r];
+                float gate = MathF.Min(1f, MathF.Max(0f, reach[r]));
+                for (int h = 0; h < a.Hinted; h++)
+                {
+                    int o = h * NonLocalArgs.Row;
+                    float dy = (yr - table[o]) * a.InverseSigmaY, da = (ar - table[o + 1]) * a.InverseSigmaAb, db = (br - table[o + 2]) * a.InverseSigmaAb;
+                    gate = MathF.Max(gate, MathF.Exp(-0.5f * (dy * dy + da * da + db * db)));
+                }
+                steered[r] = ar + gate * (steered[r] - ar);
+                steered[total + r] = br + gate * (steered[total + r] - br);
             }
     }
 

@@ -148,6 +148,26 @@ public static class HintPropagationReference
         return x;
     }
 
+    /// <summary>HintPaletteGateKernel's definition in double: steered [2, cells] pulled back toward plain by the gate (a new array).</summary>
+    public static double[] PaletteGate(float[] y, float[] plain, float[] reach, float[] table, float[] steered, int cells, double sigmaY, double sigmaAb)
+    {
+        var result = new double[2 * cells];
+        int hinted = table.Length / NonLocalArgs.Row;
+        for (int r = 0; r < cells; r++)
+        {
+            double gate = Math.Clamp(reach[r], 0, 1);
+            for (int h = 0; h < hinted; h++)
+            {
+                int o = h * NonLocalArgs.Row;
+                double dy = (y[r] - table[o]) / sigmaY, da = (plain[r] - table[o + 1]) / sigmaAb, db = (plain[cells + r] - table[o + 2]) / sigmaAb;
+                gate = Math.Max(gate, Math.Exp(-0.5 * (dy * dy + da * da + db * db)));
+            }
+            result[r] = plain[r] + gate * ((double)steered[r] - plain[r]);
+            result[cells + r] = plain[cells + r] + gate * ((double)steered[cells + r] - plain[cells + r]);
+        }
+        return result;
+    }
+
     /// <summary>HintNonLocalKernel's definition in double: x [2, cells] after the pull (a new array).</summary>
     public static double[] NonLocal(float[] y, float[] ab, float[] mask, float[] reach, float[] table, float[] x, int cells, double sigmaY, double sigmaAb, double strength)
     {

@@ -23,6 +23,34 @@ internal static class HintPropagationOps
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, Floats, Floats, HintArgs>> SolveKernel = new(HintPropagationKernels.HintSolveKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, UpsampleArgs>> UpsampleKernel = new(HintPropagationKernels.HintUpsampleKernel);
     private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, Floats, NonLocalArgs>> NonLocalKernel = new(HintPropagationKernels.HintNonLocalKernel);
+    private static readonly Kernel<Action<AcceleratorStream, KernelConfig, Floats, Floats, Floats, Floats, Floats, PaletteGateArgs>> PaletteGateKernel = new(HintPropagationKernels.HintPaletteGateKernel);
+
+    /// <summary>
+    /// The hints' palette kept only where the hints speak for a cell (<see cref="HintPropagationKernels.HintPaletteGateKernel"/>):
+    /// <paramref name="steered"/> [1, 2, H, W] (the grid decoded with the hints' palette) pulled back toward
+    /// <paramref name="plain"/> [1, 2, H, W] (decoded without it) except where <paramref name="reach"/> (the first plane: the
+    /// hint mask spread by the solve) is near 1 or the cell's L (<paramref name="y"/> [1, 1, H, W], L / 100) and plain ab
+    /// are near a hinted cell's (<paramref name="table"/> [hinted, 5]: y, plain a, b and two unread values a row), at the
+    /// alike cells' sigmas.
+    /// </summary>
+    public static void PaletteGate(Tensor<float> y, Tensor<float> plain, Tensor<float> reach, Tensor<float> table, Tensor<float> steered, PropagationSettings settings)
+    {
+        Shape s = Grid(y);
+        Expect(plain, Shape.Nchw(1, 2, s[2], s[3]));
+        Expect(steered, plain.Shape);
+        int cells = s[2] * s[3];
+        if (reach.Elements < cells || table.Elements % NonLocalArgs.Row != 0)
+            throw new ArgumentException($"tensor '{reach.Name}' {reach.Shape} or '{table.Name}' {table.Shape}: expected a reach over {cells} cells and a table of rows of {NonLocalArgs.Row}");
+        if (!(settings.NonLocalSigmaY > 0) || !(settings.NonLocalSigmaAb > 0))
+            throw new ArgumentException($"alike-cell sigmas out of range: {settings}");
+        ComputeDevice d = SameDevice(y, plain, steered);
+        SameDevice(reach, table, table);
+        int hinted = table.Elements / NonLocalArgs.Row;
+        ElementLaunch l = d.Launcher.ForElements(cells);
+        using (d.Launcher.Time(PaletteGateKernel, 12.0 * hinted * cells, 4.0 * (7 * cells + 3 * hinted * cells)))
+            d.Kernels.Load(PaletteGateKernel)(d.Stream, l.Config, y.View, plain.View, reach.View, table.View, steered.View,
+                new PaletteGateArgs(cells, hinted, 1f / settings.NonLocalSigmaY, 1f / settings.NonLocalSigmaAb, l.RunLength));
+    }
 
     /// <summary>
     /// The solved correction <paramref name="x"/> [1, 2, H, W] of each free cell pulled toward the corrections of the

@@ -132,6 +132,30 @@ internal static partial class OpCases
                 r.Check("x", tx, HintPropagationReference.NonLocal(y, ab, mask, reach, table.ToArray(), x, cells, settings.NonLocalSigmaY, settings.NonLocalSigmaAb, settings.NonLocalStrength));
             });
         }
+        // The hint palette's gate: the steered decode pulled back toward the plain one except where the reach (over
+        // [-0.2, 1.2], exercising its clamp) or likeness to a hinted cell says the hints speak for the cell. Shapes at the
+        // boundaries, from one hinted row to every cell hinted.
+        foreach (var (h, w, every) in new[] { (1, 1, 1), (1, 17, 6), (5, 7, 4), (31, 33, 9), (32, 32, 40), (33, 31, 7), (9, 13, 1000) })
+        {
+            int cells = h * w, seed = 13 * h + w;
+            yield return new OpCase("Hints.PaletteGate", $"{h}x{w}, a hint every {every}", new Tolerance(1e-3, 1e-4, "ab up to +-60: float32 exp of arguments down to about -50, one blend"), r =>
+            {
+                float[] y = HintLuminance(h, w, seed), plain = U(2 * cells, -20, 20, seed + 1), reach = U(cells, -0.2f, 1.2f, seed + 2), steered = U(2 * cells, -60, 60, seed + 3);
+                var (mask, _) = HintCells(cells, every, seed + 4);
+                var table = new List<float>();
+                for (int c = 0; c < cells; c++)
+                    if (mask[c] != 0)
+                        table.AddRange(new[] { y[c], plain[c], plain[cells + c], 0f, 0f });
+                var ty = r.In("y", Shape.Nchw(1, 1, h, w), y);
+                var tplain = r.In("plain", Shape.Nchw(1, 2, h, w), plain);
+                var treach = r.In("reach", ty.Shape, reach);
+                var ttable = r.In("table", new Shape(table.Count / NonLocalArgs.Row, NonLocalArgs.Row), table.ToArray());
+                var tsteered = r.In("steered", tplain.Shape, steered);
+                var settings = HintCaseSettings with { NonLocalSigmaY = 0.05f, NonLocalSigmaAb = 10f };
+                r.Launch = () => HintPropagationOps.PaletteGate(ty, tplain, treach, ttable, tsteered, settings);
+                r.Check("steered", tsteered, HintPropagationReference.PaletteGate(y, plain, reach, table.ToArray(), steered, cells, settings.NonLocalSigmaY, settings.NonLocalSigmaAb));
+            });
+        }
         // Joint bilateral upsampling of a grid's correction into a Lab picture's a and b: up (integer and odd
         // ratios), equal, and down (a 64 x 64 grid over a small picture); L with an edge, the grid's L near it.
         foreach (var (h, w, outH, outW) in new[] { (1, 1, 1, 1), (1, 1, 5, 7), (8, 8, 32, 32), (8, 8, 31, 33), (7, 9, 33, 31), (3, 5, 13, 17), (16, 16, 9, 11), (6, 6, 6, 6) })
