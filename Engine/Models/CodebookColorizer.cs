@@ -279,18 +279,28 @@ internal abstract class CodebookColorizer : IColorizer
         using Tensor<float>? networkAb = hinted ? PredictWithHints(prediction, hints!) : null;
         // Hints are also evidence about the colours of the places they do not reach: without a palette of the
         // person's own, the hints' colours steer the decode as a palette (HintPalette).
-        if (hinted && colorPalette is null && HintsSteerDistribution)
-            colorPalette = HintPalette(hints!, PropagationSettings);
+        // Where hints steer the distribution (the hints' palette, the pull toward alike cells), the local spread stops at
+        // weaker edges (PropagationSettings.SteeredSigmaFloor).
+        bool steers = HintsSteerDistribution && networkAb is null;
+        PropagationSettings settings = PropagationSettings.For(steers);
+        bool hintPalette = hinted && colorPalette is null && HintsSteerDistribution;
+        if (hintPalette)
+            colorPalette = HintPalette(hints!, settings);
         // The decoded grid; a regression head's is its prediction, copied only when hints will change it.
         using Tensor<float>? decoded = networkAb is not null ? null
             : prediction.Classes > 0 ? DecodeAb(prediction, temperature, colorPalette) : hinted ? Copy(prediction.Values) : null;
+        // The hints' palette only where the hints speak for a cell (a person's own palette is for the whole picture).
+        float[]? reach = null;
+        if (hintPalette && colorPalette is not null && decoded is not null && settings.HintPaletteGated)
+            using (Tensor<float> plain = DecodeAb(prediction, temperature))
+                reach = HintPropagation.GatePalette(Device, prediction, plain, decoded, hints!, settings, warm);
         Tensor<float> ab = networkAb ?? decoded ?? prediction.Values;
-        if (!hinted || (networkAb is not null && !PropagationSettings.PropagateAfterNetwork))
+        if (!hinted || (networkAb is not null && !settings.PropagateAfterNetwork))
         {
             ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
             return prediction.Lab;
         }
-        HintPropagation.Apply(Device, prediction, ab, afterNetwork: networkAb is not null, hints!, PropagationSettings, warm, nonLocal: HintsSteerDistribution && networkAb is null);
+        HintPropagation.Apply(Device, prediction, ab, afterNetwork: networkAb is not null, hints!, settings, warm, nonLocal: steers, reach);
         return prediction.Lab;
     }
 

@@ -100,7 +100,7 @@ public static class ColorizeCommand
         };
         var hintPaletteStrength = new Option<double>("--hint-palette-strength")
         {
-            Description = "How strongly hints also steer the places they do not reach, as a palette of their colours gated by the model's own distribution, 0 (hints only spread) to 10; ECCV16 models, not with --palette or --palette-from",
+            Description = "How strongly hints also steer the places they do not reach, as a palette of their colours, gated by the model's own distribution and to the places alike to a hinted one, 0 (hints only spread) to 10; ECCV16 models, not with --palette or --palette-from",
             DefaultValueFactory = _ => ColorPalette.DefaultStrength,
         };
         var fused = new Option<bool>("--unfused")

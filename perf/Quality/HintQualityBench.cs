@@ -25,46 +25,51 @@ internal static class HintQualityBench
     /// <summary>The hint counts (the issue's); PERF_COUNTS=0,2,10 narrows them.</summary>
     private static readonly int[] AllCounts = { 0, 1, 2, 5, 10, 20, 50 };
 
+    /// <summary>The propagation settings measured: the default first, then one change each (PERF_VARIANTS picks by name).</summary>
+    internal static (string Name, PropagationSettings Settings)[] Settings => new (string Name, PropagationSettings Settings)[]
+    {
+        ("default", new PropagationSettings()),
+        ("bilinear upsampling", new PropagationSettings(EdgeAware: false)),
+        ("range sigma 0.05", new PropagationSettings(SigmaRange: 0.05f)),
+        ("range sigma 0.2", new PropagationSettings(SigmaRange: 0.2f)),
+        ("iterations 100", new PropagationSettings(Iterations: 100)),
+        ("iterations 60", new PropagationSettings(Iterations: 60)),
+        ("space sigma 0.5, radius 1", new PropagationSettings(SigmaSpace: 0.5f, UpsampleRadius: 1)),
+        ("space sigma 0.5, radius 2", new PropagationSettings(SigmaSpace: 0.5f)),
+        ("space sigma 0.7, radius 1", new PropagationSettings(SigmaSpace: 0.7f, UpsampleRadius: 1)),
+        ("lambda 0", new PropagationSettings(Lambda: 0f)),
+        ("lambda 1e-4", new PropagationSettings(Lambda: 1e-4f)),
+        ("lambda 0.01", new PropagationSettings(Lambda: 0.01f)),
+        ("sigma floor 1e-3", new PropagationSettings(SigmaFloor: 1e-3f, SteeredSigmaFloor: 1e-3f)),
+        ("sigma floor 1e-2", new PropagationSettings(SteeredSigmaFloor: 1e-2f)),
+        ("hint palette ungated", new PropagationSettings(HintPaletteGated: false)),
+        ("before the gate (ungated, sigma floor 1e-2)", new PropagationSettings(HintPaletteGated: false, SteeredSigmaFloor: 1e-2f)),
+        ("Levin sigma (0.6, 2e-6)", new PropagationSettings(SigmaScale: 0.6f, SigmaFloor: 2e-6f, SteeredSigmaFloor: 2e-6f)),
+        ("no hint palette", new PropagationSettings(HintPaletteStrength: 0f)),
+        ("hint palette 0.5", new PropagationSettings(HintPaletteStrength: 0.5f)),
+        ("hint palette 2", new PropagationSettings(HintPaletteStrength: 2f)),
+        ("hint palette 4", new PropagationSettings(HintPaletteStrength: 4f)),
+        ("hint palette 2, eps 1e-1", new PropagationSettings(HintPaletteStrength: 2f, HintPaletteFloor: 1e-1f)),
+        ("hint palette eps 1e-3", new PropagationSettings(HintPaletteFloor: 1e-3f)),
+        ("hint palette eps 1e-1", new PropagationSettings(HintPaletteFloor: 1e-1f)),
+        ("hint palette sigma 10", new PropagationSettings(HintPaletteSpread: 10f)),
+        ("no alike cells", new PropagationSettings(NonLocalStrength: 0f)),
+        ("alike cells strength 2", new PropagationSettings(NonLocalStrength: 2f)),
+        ("alike cells strength 10", new PropagationSettings(NonLocalStrength: 10f)),
+        ("alike cells sigma L 4", new PropagationSettings(NonLocalSigmaY: 0.04f)),
+        ("alike cells sigma L 10", new PropagationSettings(NonLocalSigmaY: 0.1f)),
+        ("alike cells sigma ab 4", new PropagationSettings(NonLocalSigmaAb: 4f)),
+        ("alike cells sigma ab 12", new PropagationSettings(NonLocalSigmaAb: 12f)),
+        ("alike cells full at 3", new PropagationSettings(NonLocalFullHints: 3)),
+        ("alike cells full at 10", new PropagationSettings(NonLocalFullHints: 10)),
+    };
+
     public static void Run(ComputeDevice device, string data, int limit, TextWriter log)
     {
         IReadOnlyList<string> photos = PhotoBatches.Scan(data).Take(limit).ToList();
         int[] counts = Environment.GetEnvironmentVariable("PERF_COUNTS") is { } given
             ? given.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray() : AllCounts;
-        var settings = new (string Name, PropagationSettings Settings)[]
-        {
-            ("default", new PropagationSettings()),
-            ("bilinear upsampling", new PropagationSettings(EdgeAware: false)),
-            ("range sigma 0.05", new PropagationSettings(SigmaRange: 0.05f)),
-            ("range sigma 0.2", new PropagationSettings(SigmaRange: 0.2f)),
-            ("iterations 100", new PropagationSettings(Iterations: 100)),
-            ("iterations 60", new PropagationSettings(Iterations: 60)),
-            ("space sigma 0.5, radius 1", new PropagationSettings(SigmaSpace: 0.5f, UpsampleRadius: 1)),
-            ("space sigma 0.5, radius 2", new PropagationSettings(SigmaSpace: 0.5f)),
-            ("space sigma 0.7, radius 1", new PropagationSettings(SigmaSpace: 0.7f, UpsampleRadius: 1)),
-            ("lambda 0", new PropagationSettings(Lambda: 0f)),
-            ("lambda 1e-4", new PropagationSettings(Lambda: 1e-4f)),
-            ("lambda 0.01", new PropagationSettings(Lambda: 0.01f)),
-            ("sigma floor 1e-3", new PropagationSettings(SigmaFloor: 1e-3f)),
-            ("Levin sigma (0.6, 2e-6)", new PropagationSettings(SigmaScale: 0.6f, SigmaFloor: 2e-6f)),
-            ("no hint palette", new PropagationSettings(HintPaletteStrength: 0f)),
-            ("hint palette 0.5", new PropagationSettings(HintPaletteStrength: 0.5f)),
-            ("hint palette 2", new PropagationSettings(HintPaletteStrength: 2f)),
-            ("hint palette 4", new PropagationSettings(HintPaletteStrength: 4f)),
-            ("hint palette 2, eps 1e-1", new PropagationSettings(HintPaletteStrength: 2f, HintPaletteFloor: 1e-1f)),
-            ("hint palette eps 1e-3", new PropagationSettings(HintPaletteFloor: 1e-3f)),
-            ("hint palette eps 1e-1", new PropagationSettings(HintPaletteFloor: 1e-1f)),
-            ("hint palette sigma 10", new PropagationSettings(HintPaletteSpread: 10f)),
-            ("no alike cells", new PropagationSettings(NonLocalStrength: 0f)),
-            ("alike cells strength 2", new PropagationSettings(NonLocalStrength: 2f)),
-            ("alike cells strength 10", new PropagationSettings(NonLocalStrength: 10f)),
-            ("alike cells sigma L 4", new PropagationSettings(NonLocalSigmaY: 0.04f)),
-            ("alike cells sigma L 10", new PropagationSettings(NonLocalSigmaY: 0.1f)),
-            ("alike cells sigma ab 4", new PropagationSettings(NonLocalSigmaAb: 4f)),
-            ("alike cells sigma ab 12", new PropagationSettings(NonLocalSigmaAb: 12f)),
-            ("alike cells full at 3", new PropagationSettings(NonLocalFullHints: 3)),
-            ("alike cells full at 10", new PropagationSettings(NonLocalFullHints: 10)),
-        };
-        settings = Harness.Chosen(settings, v => v.Name).ToArray();
+        var settings = Harness.Chosen(Settings, v => v.Name).ToArray();
         // Models: the built-in (every setting), and with the default setting the SOM + MLP general model and no model (hints spread from grey).
         string[] models = (Environment.GetEnvironmentVariable("PERF_MODELS") ?? "default").Split(',');
         var rows = new List<(string Model, string Setting, PropagationSettings Settings)>();
@@ -153,7 +158,7 @@ internal static class HintQualityBench
     }
 
     /// <summary>A hint at (x, y) of the 3 x 3 patch's mean true ab.</summary>
-    private static ColorHint TrueHint(ImageData truth, int x, int y)
+    internal static ColorHint TrueHint(ImageData truth, int x, int y)
     {
         double a = 0, b = 0;
         for (int dy = -1; dy <= 1; dy++)

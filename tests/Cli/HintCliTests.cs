@@ -36,25 +36,31 @@ public class HintCliTests : CliFolder
     }
 
     /// <summary>
-    /// --hint-palette-strength 0: hints only spread, so the right region (a strong edge from the hint) keeps the
-    /// automatic colours; by default the hints' palette also moves it (the picture is flat grey, where the model is
-    /// unsure); the hinted square takes the hint either way.
+    /// The hints' palette reaches the places alike to the hinted one and only those (issue #43: "gated so that a red shirt
+    /// hint does not turn the sky red"). Three flat bands, dark | light | dark, one hint on the left band: the right band
+    /// (alike in L and in the model's colour, but behind two strong edges the spread does not cross) takes the hint's
+    /// palette by default and keeps the automatic colours with --hint-palette-strength 0; the light band between them,
+    /// unlike the hinted place, keeps its automatic colours either way. The hinted square takes the hint either way.
     /// </summary>
     [Fact]
-    public void Hint_palette_strength_0_keeps_the_unreached_side_and_the_default_moves_it()
+    public void The_hint_palette_moves_the_alike_places_the_spread_cannot_reach_and_leaves_the_unlike_ones()
     {
-        TwoRegions(P("grey.png"));
-        File.WriteAllText(P("grey.json"), Olive);
-        var automatic = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("auto.png"));
-        var spread = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("spread.png"), "--hints", P("grey.json"), "--hint-palette-strength", "0");
-        var steered = CliRunner.Run(dir, "colorize", P("grey.png"), "-o", P("steered.png"), "--hints", P("grey.json"));
+        var rgb = new byte[144 * 64 * 3];
+        for (int i = 0; i < 144 * 64; i++)
+            rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (byte)(i % 144 is >= 48 and < 96 ? 198 : 84);
+        ImageIO.Save(P("bands.png"), ImageData.FromRgb8(144, 64, rgb));
+        File.WriteAllText(P("bands.json"), Olive);
+        var automatic = CliRunner.Run(dir, "colorize", P("bands.png"), "-o", P("auto.png"));
+        var spread = CliRunner.Run(dir, "colorize", P("bands.png"), "-o", P("spread.png"), "--hints", P("bands.json"), "--hint-palette-strength", "0");
+        var steered = CliRunner.Run(dir, "colorize", P("bands.png"), "-o", P("steered.png"), "--hints", P("bands.json"));
         Assert.True(automatic.ExitCode == 0 && spread.ExitCode == 0 && steered.ExitCode == 0, automatic.Stderr + spread.Stderr + steered.Stderr);
         var hint = Engine.Models.ColorHint.FromColor(0, 0, "#507040");
-        double Moved(string path) => Distance(AbAt(P("auto.png"), 80, 32), AbAt(P(path), 80, 32));
-        Assert.True(Moved("spread.png") < 2, $"strength 0 moved the far side by {Moved("spread.png"):F1}");
-        Assert.True(Moved("steered.png") > 5, $"the default moved the far side by only {Moved("steered.png"):F1}");
+        double Moved(string path, int x) => Distance(AbAt(P("auto.png"), x, 32), AbAt(P(path), x, 32));
+        Assert.True(Moved("spread.png", 120) < 2, $"strength 0 moved the far dark band by {Moved("spread.png", 120):F1}");
+        Assert.True(Moved("steered.png", 120) > 5, $"the default moved the far dark band by only {Moved("steered.png", 120):F1}");
         foreach (string path in new[] { "spread.png", "steered.png" })
         {
+            Assert.True(Moved(path, 72) < 2, $"{path} moved the light band between by {Moved(path, 72):F1}");
             var (a, b) = AbAt(P(path), 20, 32);
             Assert.True(Math.Abs(a - hint.A) < 5 && Math.Abs(b - hint.B) < 5, $"{path} (20, 32): ab ({a:F1}, {b:F1}), hint ({hint.A:F1}, {hint.B:F1})");
         }

@@ -525,7 +525,9 @@ public class FilmKeyframeTests(ITestOutputHelper output)
     {
         // Two shots, hints carried through each. Warm-started, a frame's solve takes 25 steps from the last frame's
         // correction instead of 100 from zero: the first frame of each shot is solved from zero (bit for bit the
-        // cold film's), the others end within a level or two of the cold film's (the start is used: some differ).
+        // cold film's), the others end within a few levels of the cold film's (the start is used: some differ). The
+        // reach, warm-started too, also gates the hints' palette, so a cell whose gate it moves by a little moves a
+        // little more than the correction alone would (worst 4 levels at a few pixels; 3 before the gate).
         MotionClip first = MotionClips.Pan("car", 2, 1, frames: 5), second = MotionClips.Pan("books", -3, 1, frames: 5);
         var frames = first.GreyFrames().Concat(second.GreyFrames()).ToList();
         ColorHint[] early = Grid(first.Width, first.Height), late = early.Select(h => h with { A = -h.A }).ToArray();
@@ -546,7 +548,7 @@ public class FilmKeyframeTests(ITestOutputHelper output)
             else
             {
                 changed += worst > 0 ? 1 : 0;
-                Assert.True(mean < 0.05 && worst <= 3, $"frame {t}: mean |RGB difference| {mean:F4}, worst {worst}");
+                Assert.True(mean < 0.05 && worst <= 4, $"frame {t}: mean |RGB difference| {mean:F4}, worst {worst}");
             }
         }
         Assert.True(changed > 0, "no frame's solve used the frame before's");

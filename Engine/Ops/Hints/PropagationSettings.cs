@@ -38,11 +38,32 @@ namespace ColorKernels.Engine.Ops;
 /// docs/hints.md): 6 L units, 8 ab, 5 (+0.15 dB at 10 hints there, rebalanced AuC within 0.03). 0 turns it off. Its strength
 /// grows from none at one hint to all at <see cref="NonLocalFullHints"/> (5; 3 and 10 measured): at full strength one or
 /// two hints lost 0.15 dB, a single hint's correction pulled onto every alike cell.
+/// The hints' palette is gated by place (<see cref="HintPaletteGated"/>; <see cref="HintPropagationKernels.HintPaletteGateKernel"/>):
+/// a cell keeps it only as far as the hint mask's spread arrives or it is alike to a hinted cell (the alike cells' sigmas), and
+/// where hints steer the distribution the affinity's floor is <see cref="SteeredSigmaFloor"/>. Both chosen on the choosing
+/// halves of two benches (2026-12-08, docs/hints.md "Hints on one object"): the scattered hints above, and hints on one
+/// object of a photo (perf --filter hints-object), where the ungated palette and the 1e-2 floor moved 70-90 % of the rest of
+/// the photo, the places whose true colour is unlike the hints', toward the hints' colour and left the photo as a whole
+/// worse than automatic from 2 hints on. Floors 1e-3, 3e-3 and 1e-2 and gates by likeness alone or with the reach were
+/// measured; 3e-3 with the reach kept the scattered bench at 10 hints (within 0.1 dB, rebalanced AuC up) where 1e-3 lost
+/// up to 0.4 dB. SOM + MLP and no model keep 1e-2: without the palette and the alike cells the spread is all that carries a
+/// hint, and 3e-3 lost them 0.2-0.55 dB at 10 hints.
 /// </summary>
 internal sealed record PropagationSettings(float SigmaScale = 0.05f, float SigmaFloor = 1e-2f, float Lambda = 1e-3f, int Iterations = 100,
     bool EdgeAware = true, int UpsampleRadius = 1, float SigmaSpace = 0.5f, float SigmaRange = 0.1f, bool PropagateAfterNetwork = true,
     int PropagationDivisor = 4, int WarmIterations = 25, float HintPaletteStrength = 1f, float HintPaletteFloor = 1e-2f,
-    float HintPaletteSpread = 5f, HintSolve Solve = HintSolve.Auto, float NonLocalStrength = 5f, float NonLocalSigmaY = 0.06f, float NonLocalSigmaAb = 8f, int NonLocalFullHints = 5);
+    float HintPaletteSpread = 5f, HintSolve Solve = HintSolve.Auto, float NonLocalStrength = 5f, float NonLocalSigmaY = 0.06f, float NonLocalSigmaAb = 8f, int NonLocalFullHints = 5,
+    bool HintPaletteGated = true, float SteeredSigmaFloor = 3e-3f)
+{
+    /// <summary>
+    /// The settings a decode uses: where the hints also steer the model's distribution (<paramref name="steersDistribution"/>:
+    /// the hints' palette and the pull toward alike cells, ECCV16's 313 bins) the affinity's floor is
+    /// <see cref="SteeredSigmaFloor"/>, so the local spread stops at weaker edges and leaves the alike cells beyond them to
+    /// those two; without them (SOM + MLP, no model, after the hint network) the local spread is all that carries a hint,
+    /// and <see cref="SigmaFloor"/> stays.
+    /// </summary>
+    public PropagationSettings For(bool steersDistribution) => steersDistribution ? this with { SigmaFloor = SteeredSigmaFloor } : this;
+}
 
 /// <summary>
 /// How <see cref="HintPropagationOps.Propagate"/> runs its conjugate gradient: a few launches a step
