@@ -289,18 +289,17 @@ internal abstract class CodebookColorizer : IColorizer
         // The decoded grid; a regression head's is its prediction, copied only when hints will change it.
         using Tensor<float>? decoded = networkAb is not null ? null
             : prediction.Classes > 0 ? DecodeAb(prediction, temperature, colorPalette) : hinted ? Copy(prediction.Values) : null;
-        // The hints' palette only where the hints speak for a cell (a person's own palette is for the whole picture).
-        float[]? reach = null;
-        if (hintPalette && colorPalette is not null && decoded is not null && settings.HintPaletteGated)
-            using (Tensor<float> plain = DecodeAb(prediction, temperature))
-                reach = HintPropagation.GatePalette(Device, prediction, plain, decoded, hints!, settings, warm);
+        // The grid decoded without the hints' palette too, so the spread keeps the palette only where the hints speak for
+        // a cell (HintPropagation; a person's own palette is for the whole picture and is not gated).
+        using Tensor<float>? unsteered = hintPalette && colorPalette is not null && decoded is not null && settings.HintPaletteGated
+            ? DecodeAb(prediction, temperature) : null;
         Tensor<float> ab = networkAb ?? decoded ?? prediction.Values;
         if (!hinted || (networkAb is not null && !settings.PropagateAfterNetwork))
         {
             ResampleOps.ResizeBilinear(ab, 0, 2, prediction.Lab, 1);
             return prediction.Lab;
         }
-        HintPropagation.Apply(Device, prediction, ab, afterNetwork: networkAb is not null, hints!, settings, warm, nonLocal: steers, reach);
+        HintPropagation.Apply(Device, prediction, ab, afterNetwork: networkAb is not null, hints!, settings, warm, nonLocal: steers, unsteered);
         return prediction.Lab;
     }
 

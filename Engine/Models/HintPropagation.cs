@@ -18,11 +18,15 @@ internal static class HintPropagation
     /// that read the hints itself (<paramref name="afterNetwork"/>), over a grid PropagationDivisor times coarser
     /// (its own is the input's full resolution, where a correction would travel a quarter as far as on ECCV16's
     /// grid in the same solver steps). With <paramref name="nonLocal"/> (a network's 313 bins: <see cref="CodebookColorizer"/>)
-    /// the hints also reach the cells the model coloured alike (<see cref="PullToAlikeCells"/>).
+    /// the hints also reach the cells the model coloured alike (<see cref="PullToAlikeCells"/>). Where <paramref name="ab"/> was
+    /// decoded with the hints' palette, <paramref name="unsteered"/> is the same grid decoded without it, and the palette is
+    /// first kept only where the hints speak for a cell (<see cref="GatePalette"/>).
     /// </summary>
     public static void Apply(ComputeDevice device, Prediction prediction, Tensor<float> ab, bool afterNetwork, IReadOnlyList<ColorHint> hints,
-        PropagationSettings settings, HintWarmStart? warm = null, bool nonLocal = false, float[]? reach = null)
+        PropagationSettings settings, HintWarmStart? warm = null, bool nonLocal = false, Tensor<float>? unsteered = null)
     {
+        // ab steered by the hints' palette: kept only where the hints speak for a cell, the rest back to the unsteered decode.
+        float[]? reach = unsteered is null ? null : GatePalette(device, prediction, unsteered, ab, hints, settings, warm);
         Tensor<float> lab = prediction.Lab ?? throw new InvalidOperationException("the prediction's Lab is made before hints spread");
         int divisor = !afterNetwork ? 1 : Math.Max(1, settings.PropagationDivisor);
         int gridW = Math.Max(1, prediction.Width / divisor), gridH = Math.Max(1, prediction.Height / divisor);
@@ -61,7 +65,7 @@ internal static class HintPropagation
     /// Returns the reach [2, cells] (both planes the same), which the pull toward alike cells then reads instead of
     /// solving it again.
     /// </summary>
-    public static float[] GatePalette(ComputeDevice device, Prediction prediction, Tensor<float> plain, Tensor<float> steered, IReadOnlyList<ColorHint> hints,
+    private static float[] GatePalette(ComputeDevice device, Prediction prediction, Tensor<float> plain, Tensor<float> steered, IReadOnlyList<ColorHint> hints,
         PropagationSettings settings, HintWarmStart? warm)
     {
         int width = prediction.Width, height = prediction.Height, cells = width * height;
