@@ -20,20 +20,20 @@ internal static class HintPropagation
     /// grid in the same solver steps). With <paramref name="nonLocal"/> (a network's 313 bins: <see cref="CodebookColorizer"/>)
     /// the hints also reach the cells the model coloured alike (<see cref="PullToAlikeCells"/>). Where <paramref name="ab"/> was
     /// decoded with the hints' palette, <paramref name="unsteered"/> is the same grid decoded without it, and the palette is
-    /// first kept only where the hints speak for a cell (<see cref="GatePalette"/>).
+    /// first kept only where the hints speak for a cell (<see cref="HintPropagationOps.PaletteGate"/>; issue #43: "gated so
+    /// that a red shirt hint does not turn the sky red": the model's own distribution alone let one object's hints move
+    /// 70-90 % of the differently coloured rest of a photo toward their colour, perf --filter hints-object).
     /// </summary>
     public static void Apply(ComputeDevice device, Prediction prediction, Tensor<float> ab, bool afterNetwork, IReadOnlyList<ColorHint> hints,
         PropagationSettings settings, HintWarmStart? warm = null, bool nonLocal = false, Tensor<float>? unsteered = null)
     {
-        // ab steered by the hints' palette: kept only where the hints speak for a cell, the rest back to the unsteered decode.
-        float[]? reach = unsteered is null ? null : GatePalette(device, prediction, unsteered, ab, hints, settings, warm);
         Tensor<float> lab = prediction.Lab ?? throw new InvalidOperationException("the prediction's Lab is made before hints spread");
         int divisor = !afterNetwork ? 1 : Math.Max(1, settings.PropagationDivisor);
         int gridW = Math.Max(1, prediction.Width / divisor), gridH = Math.Max(1, prediction.Height / divisor);
         using Tensor<float>? coarse = divisor == 1 ? null : device.Allocate<float>("ab.coarse", Shape.Nchw(1, 2, gridH, gridW));
         if (coarse is not null)
             ResampleOps.ResizeBilinear(ab, 0, 2, coarse, 0);
-        var (correction, luminance) = SpreadHints(device, prediction, coarse ?? ab, gridW, gridH, hints, settings, warm, nonLocal && coarse is null, reach);
+        var (correction, luminance) = SpreadHints(device, prediction, coarse ?? ab, gridW, gridH, hints, settings, warm, nonLocal && coarse is null, unsteered);
         using (correction)
         using (luminance)
         {
@@ -56,42 +56,45 @@ internal static class HintPropagation
     }
 
     /// <summary>
-    /// The hints' palette (<paramref name="steered"/>, the grid decoded with it, changed in place) kept only where the
-    /// hints speak for a cell, <paramref name="plain"/> (decoded without it) elsewhere (<see cref="HintPropagationOps.PaletteGate"/>;
-    /// issue #43: "gated so that a red shirt hint does not turn the sky red"; the model's own distribution alone let one
-    /// object's hints move 70-90 % of the differently coloured rest of a photo toward their colour, perf --filter
-    /// hints-object). A cell keeps the palette where the hint mask's local spread arrives (the reach, solved here from the
-    /// frame before's in a film's shot, <paramref name="warm"/>) or where its L and plain decode are near a hinted cell's.
-    /// Returns the reach [2, cells] (both planes the same), which the pull toward alike cells then reads instead of
-    /// solving it again.
+    /// The hint mask spread by the same solve as the corrections (<see cref="HintPropagationOps.Propagate"/>): near 1 beside a
+    /// hint, near 0 where its spread did not arrive; a new [1, 2, H, W] tensor (both planes the same) the caller disposes.
+    /// In a film's shot it starts from the frame before's (<paramref name="warm"/>), which it then replaces.
     /// </summary>
-    private static float[] GatePalette(ComputeDevice device, Prediction prediction, Tensor<float> plain, Tensor<float> steered, IReadOnlyList<ColorHint> hints,
-        PropagationSettings settings, HintWarmStart? warm)
+    private static Tensor<float> SolveReach(ComputeDevice device, Tensor<float> y, Tensor<float> tmask, float[] mask, PropagationSettings settings, HintWarmStart? warm)
     {
-        int width = prediction.Width, height = prediction.Height, cells = width * height;
-        var (_, count) = HintedCells(prediction, width, height, hints);
-        using Tensor<float> y = device.Allocate<float>("gate.y", Shape.Nchw(1, 1, height, width));
-        ResampleOps.ResizeBilinear(prediction.Lab!, 0, 1, y, 0, scale: 0.01f);
-        var mask = new float[cells];
-        bool warmed = warm?.Reach is { } previous && previous.Length == 2 * cells;
-        float[] start = warmed ? (float[])warm!.Reach!.Clone() : new float[2 * cells];
+        int cells = mask.Length;
+        float[] start = warm?.Reach is { } previous && previous.Length == 2 * cells ? (float[])previous.Clone() : new float[2 * cells];
         for (int r = 0; r < cells; r++)
-            if (count[r] > 0)
-                mask[r] = start[r] = start[cells + r] = 1f;
-        float[] grid = y.Download(), model = plain.Download();
+            if (mask[r] > 0)
+                start[r] = start[cells + r] = 1f;
+        Tensor<float> reach = device.Upload("hint.reach", Shape.Nchw(1, 2, y.Shape[2], y.Shape[3]), start);
+        try
+        {
+            HintPropagationOps.Propagate(y, tmask, reach, settings);
+            if (warm is not null)
+                warm.Reach = reach.Download();
+            return reach;
+        }
+        catch
+        {
+            reach.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The hinted cells' table (<see cref="Kernels.Hints.NonLocalArgs.Row"/> values a row: the grid's L / 100, the decoded
+    /// a and b of <paramref name="model"/>, the correction's a and b of <paramref name="given"/>, 0 without it) of the
+    /// cells where <paramref name="mask"/> is 1, uploaded; the caller disposes it.
+    /// </summary>
+    private static Tensor<float> HintedTable(ComputeDevice device, float[] grid, float[] model, float[] mask, float[]? given)
+    {
+        int cells = mask.Length;
         var table = new List<float>();
         for (int r = 0; r < cells; r++)
             if (mask[r] > 0)
-                table.AddRange(new[] { grid[r], model[r], model[cells + r], 0f, 0f });
-        using Tensor<float> tmask = device.Upload("gate.mask", y.Shape, mask);
-        using Tensor<float> reach = device.Upload("hint.reach", plain.Shape, start);
-        HintPropagationOps.Propagate(y, tmask, reach, warmed ? settings with { Iterations = settings.WarmIterations } : settings);
-        using Tensor<float> rows = device.Upload("gate.table", new Shape(table.Count / Kernels.Hints.NonLocalArgs.Row, Kernels.Hints.NonLocalArgs.Row), table.ToArray());
-        HintPropagationOps.PaletteGate(y, plain, reach, rows, steered, settings);
-        float[] reached = reach.Download();
-        if (warm is not null)
-            warm.Reach = reached;
-        return reached;
+                table.AddRange(new[] { grid[r], model[r], model[cells + r], given?[r] ?? 0f, given?[cells + r] ?? 0f });
+        return device.Upload("hint.table", new Shape(table.Count / Kernels.Hints.NonLocalArgs.Row, Kernels.Hints.NonLocalArgs.Row), table.ToArray());
     }
 
     /// <summary>Per grid cell, the sums of the hints' a and b over the cells under their squares [2, cells], and how many hints cover it [cells].</summary>
@@ -129,37 +132,17 @@ internal static class HintPropagation
     /// Pulls the solved correction <paramref name="x"/> of the cells the local spread did not reach toward the
     /// corrections of the hinted cells whose L and decoded ab (<paramref name="ab"/>) are near their own
     /// (<see cref="HintPropagationOps.NonLocal"/>; issue #43: a sky the model made beige everywhere takes a blue hint's
-    /// correction in its other parts too). The reach is the hint mask spread by the same solve (from the frame before's
-    /// in a film's shot: <paramref name="warm"/>), or <paramref name="reached"/> where the hint palette's gate solved it; the table of hinted cells is built here from the grid's L, the model's
-    /// ab (<paramref name="model"/>, the grid <paramref name="ab"/> already read back) and <paramref name="given"/> (the corrections
-    /// at the hinted cells, where <paramref name="mask"/> is 1).
+    /// correction in its other parts too). The reach is <paramref name="reach"/> where the hints' palette gate solved it,
+    /// else solved here (<see cref="SolveReach"/>); the table of hinted cells is built from the grid's L (<paramref name="grid"/>,
+    /// <paramref name="y"/> read back), the model's ab (<paramref name="model"/>, the grid <paramref name="ab"/> read back) and
+    /// <paramref name="given"/> (the corrections at the hinted cells, where <paramref name="mask"/> is 1).
     /// </summary>
-    private static void PullToAlikeCells(ComputeDevice device, Tensor<float> y, Tensor<float> tmask, Tensor<float> ab, float[] model, Tensor<float> x, float[] mask, float[] given,
-        PropagationSettings settings, HintWarmStart? warm, float[]? reached)
+    private static void PullToAlikeCells(ComputeDevice device, Tensor<float> y, float[] grid, Tensor<float> tmask, Tensor<float> ab, float[] model, Tensor<float> x,
+        float[] mask, float[] given, PropagationSettings settings, HintWarmStart? warm, Tensor<float>? reach)
     {
-        int cells = mask.Length;
-        float[] grid = y.Download();
-        var table = new List<float>();
-        for (int r = 0; r < cells; r++)
-            if (mask[r] > 0)
-                table.AddRange(new[] { grid[r], model[r], model[cells + r], given[r], given[cells + r] });
-        using Tensor<float> rows = device.Upload("hint.table", new Shape(table.Count / Kernels.Hints.NonLocalArgs.Row, Kernels.Hints.NonLocalArgs.Row), table.ToArray());
-        // The reach: the hint palette's gate solved it already (GatePalette), else solved here.
-        if (reached is { Length: var length } && length == 2 * cells)
-        {
-            using Tensor<float> solved = device.Upload("hint.reach", x.Shape, reached);
-            HintPropagationOps.NonLocal(y, ab, tmask, solved, rows, x, settings);
-            return;
-        }
-        float[] start = warm?.Reach is { } previous && previous.Length == 2 * cells ? (float[])previous.Clone() : new float[2 * cells];
-        for (int r = 0; r < cells; r++)
-            if (mask[r] > 0)
-                start[r] = start[cells + r] = 1f;
-        using Tensor<float> reach = device.Upload("hint.reach", x.Shape, start);
-        HintPropagationOps.Propagate(y, tmask, reach, settings);
-        if (warm is not null)
-            warm.Reach = reach.Download();
-        HintPropagationOps.NonLocal(y, ab, tmask, reach, rows, x, settings);
+        using Tensor<float> rows = HintedTable(device, grid, model, mask, given);
+        using Tensor<float>? solved = reach is null ? SolveReach(device, y, tmask, mask, settings, warm) : null;
+        HintPropagationOps.NonLocal(y, ab, tmask, reach ?? solved!, rows, x, settings);
     }
 
     /// <summary>
@@ -170,30 +153,43 @@ internal static class HintPropagation
     /// the other cells.
     /// </summary>
     private static (Tensor<float> Correction, Tensor<float> Luminance) SpreadHints(ComputeDevice device, Prediction prediction, Tensor<float> ab,
-        int width, int height, IReadOnlyList<ColorHint> hints, PropagationSettings settings, HintWarmStart? warm, bool nonLocal, float[]? reach)
+        int width, int height, IReadOnlyList<ColorHint> hints, PropagationSettings settings, HintWarmStart? warm, bool nonLocal, Tensor<float>? unsteered)
     {
         int cells = width * height;
-        float[] model = ab.Download();
         var (sum, count) = HintedCells(prediction, width, height, hints);
         var mask = new float[cells];
-        // A film's frame starts from the previous frame's solved correction (free cells), and needs fewer steps.
-        bool warmed = warm?.Correction is { } previous && previous.Length == 2 * cells;
-        var correction = warmed ? (float[])warm!.Correction!.Clone() : new float[2 * cells];
-        if (warmed)
-            settings = settings with { Iterations = settings.WarmIterations };
         for (int r = 0; r < cells; r++)
             if (count[r] > 0)
-            {
                 mask[r] = 1;
-                correction[r] = (float)(sum[r] / count[r] - model[r]);
-                correction[cells + r] = (float)(sum[cells + r] / count[r] - model[cells + r]);
-            }
         Tensor<float> y = device.Allocate<float>("hint.y", Shape.Nchw(1, 1, height, width));
-        Tensor<float>? x = null;
+        Tensor<float>? x = null, reach = null;
         try
         {
             ResampleOps.ResizeBilinear(prediction.Lab!, 0, 1, y, 0, scale: 0.01f);
             using Tensor<float> tmask = device.Upload("hint.mask", y.Shape, mask);
+            float[]? grid = null;
+            if (unsteered is not null)
+            {
+                // ab was decoded with the hints' palette: kept only where the hints speak for a cell (the reach, from the
+                // frame before's in a film's shot at its fewer steps, or likeness to a hinted cell in L and the unsteered
+                // decode), the unsteered decode elsewhere. The pull toward alike cells then reads the same reach.
+                grid = y.Download();
+                reach = SolveReach(device, y, tmask, mask, warm?.Reach?.Length == 2 * cells ? settings with { Iterations = settings.WarmIterations } : settings, warm);
+                using Tensor<float> rows = HintedTable(device, grid, unsteered.Download(), mask, null);
+                HintPropagationOps.PaletteGate(y, unsteered, reach, rows, ab, settings);
+            }
+            float[] model = ab.Download();
+            // A film's frame starts from the previous frame's solved correction (free cells), and needs fewer steps.
+            bool warmed = warm?.Correction is { } previous && previous.Length == 2 * cells;
+            var correction = warmed ? (float[])warm!.Correction!.Clone() : new float[2 * cells];
+            if (warmed)
+                settings = settings with { Iterations = settings.WarmIterations };
+            for (int r = 0; r < cells; r++)
+                if (count[r] > 0)
+                {
+                    correction[r] = (float)(sum[r] / count[r] - model[r]);
+                    correction[cells + r] = (float)(sum[cells + r] / count[r] - model[cells + r]);
+                }
             x = device.Upload("hint.correction", ab.Shape, correction);
             HintPropagationOps.Propagate(y, tmask, x, settings);
             // The local solve is the next frame's start; the pull toward alike cells is applied to each frame's anew.
@@ -201,7 +197,7 @@ internal static class HintPropagation
                 warm.Correction = x.Download();
             float strength = nonLocal ? settings.NonLocalStrength * Share(hints.Count, settings) : 0f;
             if (strength > 0)
-                PullToAlikeCells(device, y, tmask, ab, model, x, mask, correction, settings with { NonLocalStrength = strength }, warm, reach);
+                PullToAlikeCells(device, y, grid ?? y.Download(), tmask, ab, model, x, mask, correction, settings with { NonLocalStrength = strength }, warm, reach);
             return (x, y);
         }
         catch
@@ -209,6 +205,10 @@ internal static class HintPropagation
             x?.Dispose();
             y.Dispose();
             throw;
+        }
+        finally
+        {
+            reach?.Dispose();
         }
     }
 }

@@ -170,16 +170,12 @@ internal static class HintObjectBench
         return null;
     }
 
+    /// <summary>The picture's a and b planes (LabReference's sRGB to CIELAB, in double).</summary>
     private static (double[] A, double[] B) Ab(ImageData image)
     {
         int n = image.Width * image.Height;
-        var (a, b) = (new double[n], new double[n]);
-        for (int i = 0; i < n; i++)
-        {
-            var (_, pa, pb) = LabReference.SrgbToLab(image.Rgb8![3 * i] / 255.0, image.Rgb8[3 * i + 1] / 255.0, image.Rgb8[3 * i + 2] / 255.0);
-            (a[i], b[i]) = (pa, pb);
-        }
-        return (a, b);
+        double[] lab = LabReference.SrgbBytesToLab(image.Rgb8!, 1, n);
+        return (lab[n..(2 * n)], lab[(2 * n)..]);
     }
 
     private static double Distance(double a0, double b0, double a1, double b1) => Math.Sqrt((a0 - a1) * (a0 - a1) + (b0 - b1) * (b0 - b1));
