@@ -6,7 +6,7 @@ using ColorKernels.Perf;
 
 // PTX of every kernel, for CUDA's ptxas on the GPU machine: dotnet run --project perf -- ptx --out DIR [--arch 9.0 --driver 13.0]
 // Benchmarks: dotnet run -c Release --project perf -- [--device auto|cuda|cpu]
-//   [--filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step|ops|video|video-quality|film-steering|film-steering-speed|film-aligned|hints|hints-object|hint-solve|palette|serve|video-profile|flow] [--size WxH (lab, video, video-profile)]
+//   [--filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step|ops|video|video-quality|film-steering|film-steering-speed|film-aligned|hints|hints-object|old-film|hint-solve|palette|serve|video-profile|flow] [--size WxH (lab, video, video-profile)]
 //   [--op PREFIX (ops: the cases of tests/Ops/OpCases.cs whose id starts with it, e.g. BatchNorm. or "Conv2d.Forward 2x")]
 //   [--net-size N --batch N --widths 0.25,1 (forward, train-step, conv-shapes)]
 //   [--conv direct|gemm|tiled|tiled-large: the convolution variant every benchmark uses (conv-shapes: the only one timed)]
@@ -49,7 +49,7 @@ for (int i = 0; i < args.Length; i++)
             break;
         case "--widths": netWidths = args[++i].Split(',').Select(w => double.Parse(w, System.Globalization.CultureInfo.InvariantCulture)).ToArray(); break;
         default:
-            Console.Error.WriteLine($"perf: unknown argument '{args[i]}' (--device, --filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step|ops|video|video-quality|film-steering|film-steering-speed|film-aligned|hints|hints-object|hint-solve|palette|serve|video-profile|flow|*, --op PREFIX, --size WxH, --net-size N, --batch N, --widths 0.25,1, --conv direct|gemm|tiled|tiled-large)");
+            Console.Error.WriteLine($"perf: unknown argument '{args[i]}' (--device, --filter lab|lab-sweep|som|conv|conv-shapes|forward|train-step|ops|video|video-quality|film-steering|film-steering-speed|film-aligned|hints|hints-object|old-film|hint-solve|palette|serve|video-profile|flow|*, --op PREFIX, --size WxH, --net-size N, --batch N, --widths 0.25,1, --conv direct|gemm|tiled|tiled-large)");
             return 2;
     }
 }
@@ -105,6 +105,8 @@ try
         HintQualityBench.Run(device, data ?? throw new UserErrorException("hints needs --data FOLDER (colour photos)"), limit, Console.Out);
     if (filter == "hints-object")
         HintObjectBench.Run(device, data ?? throw new UserErrorException("hints-object needs --data FOLDER (colour photos)"), limit, Console.Out);
+    if (filter == "old-film")
+        OldFilmBench.Run(device, data ?? throw new UserErrorException("old-film needs --data FOLDER (colour photos of at least the clips' size: perf/large-photos.sh)"), limit, Console.Out);
     if (filter == "video-profile")
         ColorKernels.Perf.Speed.VideoProfileBench.Run(device, Console.Out, sizeGiven ? width : 1280, sizeGiven ? height : 720);
     if (filter == "hint-solve")

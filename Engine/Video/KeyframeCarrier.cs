@@ -300,7 +300,7 @@ internal static class KeyframeCarrier
                         KeyframePlacement.CheckHints(k.Keyframe, width, height, $"keyframe {k.Index}");
                         KeyframePlacement.CheckColorFrame(k.Keyframe, width, height, $"keyframe {k.Index}");
                     }
-                    flow = new OpticalFlow(device, width, height);
+                    flow = new OpticalFlow(device, width, height, new FlowSettings { NoiseAtFrame = false });
                     lab = device.Allocate<float>("keyframes.lab", Shape.Nchw(1, 3, height, width));
                 }
                 LabOps.ImageToLab(device, image, lab!);

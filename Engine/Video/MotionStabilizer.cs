@@ -31,9 +31,9 @@ internal sealed class MotionStabilizer : LabFrameStage
         this.device = device;
         this.width = width;
         this.height = height;
-        this.flowSettings = flowSettings;
+        this.flowSettings = flowSettings ?? options.FlowSettings;
         this.startsFilm = startsFilm;
-        flow = new OpticalFlow(device, width, height, flowSettings);
+        flow = new OpticalFlow(device, width, height, this.flowSettings);
         previous = device.Allocate<float>("video.previous", Shape.Nchw(1, 3, height, width));
         next = device.Allocate<float>("video.next", Shape.Nchw(1, 3, height, width));
     }
@@ -47,8 +47,8 @@ internal sealed class MotionStabilizer : LabFrameStage
 
     /// <summary>
     /// The blend's L tolerance is this many times the frame's motion-compensated difference along the flow the blend
-    /// reads (<see cref="OpticalFlow.BlendTone"/>, the mean |dL| of the frame against the one before once motion and tone
-    /// are taken out: grain, compression noise, what the flow missed), at most <see cref="ToleranceCap"/> of the release threshold. Chosen on the old-film clips
+    /// reads, at the frame's resolution where the blend compares (<see cref="OpticalFlow.BlendNoise"/>, the mean |dL| of the
+    /// frame against the one before once motion and tone are taken out: grain, compression noise, what the flow missed), at most <see cref="ToleranceCap"/> of the release threshold. Chosen on the old-film clips
     /// (docs/motion.md): 2 and 0.6.
     /// </summary>
     internal const double ToleranceFactor = 2, ToleranceCap = 0.6;
@@ -93,9 +93,10 @@ internal sealed class MotionStabilizer : LabFrameStage
         float strength = keyed ? options.ColorFrameStrength : options.Strength;
         // Grain makes two samples of one point differ by a few L units on every frame: differences of the frame's own
         // noise level release nothing (issue #41: under grain sd 6 the plain test kept about 0.7 instead of 0.95). The
-        // tone and the noise level are those along the flow the colour is carried along (OpticalFlow.BlendTone).
-        var (tone, difference) = flow.BlendTone;
-        float tolerance = reset ? 0f : Tolerance(difference);
+        // tone and the noise level are those along the flow the colour is carried along (OpticalFlow.BlendTone), the
+        // noise level measured where the blend compares, at the frame's resolution (OpticalFlow.BlendNoise).
+        var (tone, _) = flow.BlendTone;
+        float tolerance = reset ? 0f : Tolerance(flow.BlendNoise);
         FlowOps.StabilizeAlongFlow(frameLab, flow.Comparison, previous, next, flow.Flow, strength, options.Threshold, reset, tone.Gain, tone.Offset, tolerance,
             keyed ? options.ColorFrameStillMargin : 0f);
         (previous, next) = (next, previous);
@@ -127,7 +128,7 @@ internal sealed class MotionStabilizer : LabFrameStage
     private bool Align(Tensor<float> frameLab, IReadOnlyList<ImageData> pictures)
     {
         // A picture's tone differs from the frame's as a rule: lined up with the flow as it was measured (docs/hints.md), not solved again at the frame's tone.
-        aligner ??= new OpticalFlow(device, width, height, (flowSettings ?? new FlowSettings()) with { MatchToneBeforeFlow = false, FrameMotionOnGrain = false });
+        aligner ??= new OpticalFlow(device, width, height, (flowSettings ?? new FlowSettings()) with { MatchToneBeforeFlow = false, FrameMotionOnGrain = false, NoiseAtFrame = false });
         pictureLab ??= device.Allocate<float>("video.picture", Shape.Nchw(1, 3, height, width));
         alignedLab ??= device.Allocate<float>("video.aligned", Shape.Nchw(1, 3, height, width));
         foreach (ImageData picture in pictures.Take(VideoOptions.MaxReferencePictures))

@@ -76,6 +76,17 @@ internal sealed record FlowSettings
 
     /// <summary>How each level is solved (<see cref="FlowOps.Level"/>): by default in one launch on the CPU accelerator for small levels; the same flow either way.</summary>
     public FlowSolve Solve { get; init; } = FlowSolve.Auto;
+
+    /// <summary>
+    /// Whether the stabiliser's noise level (<see cref="OpticalFlow.BlendNoise"/>) is measured at the frame's own
+    /// resolution, where its blend compares L pixel by pixel, when the flow runs at a reduced one (frames wider than
+    /// <see cref="MaxWidth"/>). At the flow's resolution each value is a mean of 4^k pixels, which averages grain away: on
+    /// a 720p pan made old (the flow at 160 x 90, means of 8 x 8) it measured 1.0-2.5 L units where the blend sees 2.7-4.8
+    /// at a pixel, so its tolerance released grain as change (docs/motion.md, "At a film's own size": warping 2.5-11 %
+    /// lower with it). Frames no wider than MaxWidth are the same bits either way. Only the stabiliser's blend reads it
+    /// (the frame's L read back each frame, two frames' kept on the host): other flows turn it off.
+    /// </summary>
+    public bool NoiseAtFrame { get; init; } = true;
 }
 
 /// <summary>
@@ -123,6 +134,16 @@ internal sealed class OpticalFlow : IDisposable
     /// clips (docs/motion.md): short-term warping 0-4 % lower on the camera moves, the moving objects unchanged.
     /// </summary>
     public ((float Gain, float Offset) Tone, double Difference) BlendTone { get; private set; } = ((1f, 0f), double.PositiveInfinity);
+
+    /// <summary>
+    /// The frame's noise level for the stabiliser's blend: <see cref="BlendTone"/>'s difference, or with
+    /// <see cref="FlowSettings.NoiseAtFrame"/> on a reduced flow the same mean |L_t(x) - (Gain L_(t-1)(x + f(x)) + Offset)|
+    /// along the same flow and tone at the frame's own resolution (<see cref="Comparison"/>, every fourth pixel of every
+    /// fourth row), where the blend compares.
+    /// </summary>
+    public double BlendNoise { get; private set; } = double.PositiveInfinity;
+
+    private float[]? frameNow, frameBefore;   // the newest frame's and the one before's comparison L, read back (FlowSettings.NoiseAtFrame)
 
     public OpticalFlow(ComputeDevice device, int width, int height, FlowSettings? settings = null)
     {
@@ -231,6 +252,8 @@ internal sealed class OpticalFlow : IDisposable
             hasPrevious = true;
             (Tone, difference, relative) = ((1f, 0f), double.PositiveInfinity, double.PositiveInfinity);
             (FrameMotion, FollowsFrameMotion, BlendTone) = (null, false, (Tone, difference));
+            BlendNoise = difference;
+            ReadFrame();
             grainyRun = 0;
             return false;
         }
@@ -259,7 +282,45 @@ internal sealed class OpticalFlow : IDisposable
         grainyRun = Grainy ? grainyRun + 1 : 0;
         if (Grainy)
             FollowFrameMotion(flow, now, before);
+        BlendNoise = BlendTone.Difference;
+        if (ReadFrame() && double.IsFinite(BlendNoise))
+            BlendNoise = DifferenceAtFrame(FollowsFrameMotion ? flows[0].Download() : flow, BlendTone.Tone);
         return true;
+    }
+
+    /// <summary>With <see cref="FlowSettings.NoiseAtFrame"/> on a reduced flow: the newest frame's comparison L read back (the one before's kept); whether both are there.</summary>
+    private bool ReadFrame()
+    {
+        if (!settings.NoiseAtFrame || halvings == 0)
+            return false;
+        (frameNow, frameBefore) = (frameBefore, frameNow);
+        frameNow ??= new float[comparison.Shape.Elements];
+        comparison.Download(frameNow);
+        return frameBefore is not null;
+    }
+
+    /// <summary>
+    /// <see cref="BlendNoise"/> at the frame's resolution: the mean |L_t(x) - (gain L_(t-1)(x + f(x)) + offset)| over every
+    /// fourth pixel of every fourth row whose point lies inside the frame before, the flow <paramref name="f"/> ([2,
+    /// FlowHeight, FlowWidth]) sampled and scaled to the frame as the blend does (StabilizeAlongFlowKernel).
+    /// </summary>
+    private double DifferenceAtFrame(float[] f, (float Gain, float Offset) tone)
+    {
+        int w = comparison.Shape[3], h = comparison.Shape[2], fw = FlowWidth, fh = FlowHeight, plane = fw * fh;
+        double rx = (double)fw / w, ry = (double)fh / h, sum = 0;
+        float[] u = f[..plane], v = f[plane..(2 * plane)];
+        long count = 0;
+        for (int y = 0; y < h; y += 4)
+            for (int x = 0; x < w; x += 4)
+            {
+                double fx = Math.Clamp((x + 0.5) * rx - 0.5, 0, fw - 1), fy = Math.Clamp((y + 0.5) * ry - 0.5, 0, fh - 1);
+                double sx = x + Bilinear(u, fw, fh, fx, fy) / rx, sy = y + Bilinear(v, fw, fh, fx, fy) / ry;
+                if (sx < 0 || sy < 0 || sx > w - 1 || sy > h - 1)
+                    continue;
+                sum += Math.Abs(frameNow![y * w + x] - (tone.Gain * Bilinear(frameBefore!, w, h, sx, sy) + tone.Offset));
+                count++;
+            }
+        return count < w * h / 128 ? double.PositiveInfinity : sum / count;
     }
 
     /// <summary>Whether the newest frame is grainy to the flow: its <see cref="MotionCompensatedDifference"/> over <see cref="NoisyFrame"/> (and finite).</summary>

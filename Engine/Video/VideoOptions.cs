@@ -102,6 +102,9 @@ public sealed record VideoOptions
     /// </summary>
     internal float ColorFrameStillMargin { get; init; } = 1f;
 
+    /// <summary>The stabiliser's optical flow's settings (null: <see cref="ColorKernels.Engine.Video.FlowSettings"/>' defaults). Internal: for benches comparing them in one run.</summary>
+    internal FlowSettings? FlowSettings { get; init; }
+
     /// <summary>Stabilisation: the change of L (0-100) at which a pixel keeps none of the previous frame's colour.</summary>
     public float Threshold { get; init; } = 10f;
 

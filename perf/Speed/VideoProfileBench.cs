@@ -4,6 +4,7 @@ using ColorKernels.Engine.Devices;
 using ColorKernels.Engine.Imaging;
 using ColorKernels.Engine.Launch;
 using ColorKernels.Engine.Models;
+using ColorKernels.Engine.Tensors;
 using ColorKernels.Engine.Video;
 using ColorKernels.Tests.Support;
 
@@ -45,11 +46,26 @@ internal static class VideoProfileBench
             using IColorizer model = Colorizer.Open(device, "default");
             var codebook = (CodebookColorizer)model;
             using var stabilizer = new MotionStabilizer(device, width, height, new VideoOptions());
+            // The baseline blend, on a copy of the same Lab: the noise level at the flow's resolution (FlowSettings.NoiseAtFrame off).
+            using var baseline = new MotionStabilizer(device, width, height, new VideoOptions { FlowSettings = new FlowSettings { NoiseAtFrame = false } });
+            using var copy = device.Allocate<float>("lab.copy", Shape.Nchw(1, 3, height, width));
             var frame = new List<double>();
             var blend = new List<double>();
+            var baselineBlend = new List<double>();
             var blendClock = new Stopwatch();
+            var baselineClock = new Stopwatch();
+            bool timeBaseline = true;
             void Step(ImageData picture) => codebook.ColorizeThroughLab(new[] { picture }, (_, lab) =>
             {
+                if (timeBaseline)
+                {
+                    copy.CopyFrom(lab, 0);
+                    device.Synchronize();
+                    baselineClock.Restart();
+                    baseline.Blend(picture, copy);
+                    device.Synchronize();
+                    baselineClock.Stop();
+                }
                 device.Synchronize();
                 blendClock.Restart();
                 stabilizer.Blend(picture, lab);
@@ -64,15 +80,17 @@ internal static class VideoProfileBench
                     device.Synchronize();
                     if (pass == 1)
                     {
-                        frame.Add(clock.Elapsed.TotalMilliseconds);
+                        frame.Add(clock.Elapsed.TotalMilliseconds - baselineClock.Elapsed.TotalMilliseconds);
                         blend.Add(blendClock.Elapsed.TotalMilliseconds);
+                        baselineBlend.Add(baselineClock.Elapsed.TotalMilliseconds);
                     }
                 }
             double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"video-profile  {width}x{height}, {frames.Count} frames of a pan, built-in model, stabilised, on {device.Description}"));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  a frame {Median(frame),8:F1} ms ({1000 / Median(frame):F2} frames/s of device and host work), of which the stabiliser's blend {Median(blend),8:F1} ms"));
+                $"  a frame {Median(frame),8:F1} ms ({1000 / Median(frame):F2} frames/s of device and host work), of which the stabiliser's blend {Median(blend),8:F1} ms; the blend with its noise level at the flow's resolution (the baseline, on a copy of the same frame) {Median(baselineBlend),8:F1} ms ({Median(blend) / Median(baselineBlend):F2}x)"));
+            timeBaseline = false;
             int k = 0;
             ProfileResult profile = Profiler.Run(device, () => Step(frames[k++ % frames.Count]), warmup: 0, iterations: frames.Count);
             log.Write(Profiler.Table(profile));

@@ -277,6 +277,64 @@ public class MotionStabilityTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The blend's noise level is measured where the blend compares, pixel by pixel (<see cref="FlowSettings.NoiseAtFrame"/>):
+    /// on grainy frames wider than the flow's resolution (a zoom of 512 x 384, the flow at 256 x 192, each value a 2 x 2
+    /// mean, which halves the grain) <see cref="OpticalFlow.BlendNoise"/> is the frames' own difference along the true
+    /// motion at their resolution, within 15 % (the flow and tone are estimated, the reference's are true), where the
+    /// flow's resolution measures far less; with the setting off, and on frames the flow takes whole, it is
+    /// <see cref="OpticalFlow.BlendTone"/>'s difference, the same number.
+    /// </summary>
+    [Fact]
+    public void The_blends_noise_level_is_measured_at_the_frames_resolution()
+    {
+        using var device = ComputeDevice.Open("cpu");
+        var grain = new OldFilm(Flicker: false, Grain: true, Weave: false, Dust: false);
+        MotionClip clip = MotionClips.Zoom("books", rate: 0.99, start: 0.95, frames: 4, w: 512, h: 384, old: grain);
+        int w = clip.Width, h = clip.Height, n = w * h;
+        using var flow = new OpticalFlow(device, w, h);
+        using var off = new OpticalFlow(device, w, h, new FlowSettings { NoiseAtFrame = false });
+        Assert.Equal(256, flow.FlowWidth);
+        for (int t = 0; t < clip.Grey.Count; t++)
+        {
+            Feed(device, flow, new[] { clip.Grey[t] });
+            Feed(device, off, new[] { clip.Grey[t] });
+            Assert.Equal(off.BlendTone.Difference, off.BlendNoise);
+            if (t == 0)
+            {
+                Assert.Equal(double.PositiveInfinity, flow.BlendNoise);
+                continue;
+            }
+            // The reference: mean |L_t(x) - L_(t-1)(x + f(x))| along the true motion, every fourth pixel of every fourth row.
+            double[] now = LabReference.SrgbBytesToLab(clip.Grey[t], 1, n), before = LabReference.SrgbBytesToLab(clip.Grey[t - 1], 1, n);
+            float[] truth = clip.Flow[t];
+            double sum = 0;
+            int count = 0;
+            for (int y = 0; y < h; y += 4)
+                for (int x = 0; x < w; x += 4)
+                {
+                    int p = y * w + x;
+                    double sx = x + truth[p], sy = y + truth[n + p];
+                    if (sx < 0 || sy < 0 || sx > w - 1 || sy > h - 1)
+                        continue;
+                    sum += Math.Abs(now[p] - MotionClipMetrics.SampleClamped(before, 0, w, h, sx, sy));
+                    count++;
+                }
+            double reference = sum / count;
+            output.WriteLine($"frame {t}: noise at the frame's resolution {flow.BlendNoise:0.000} (reference {reference:0.000}), at the flow's {flow.BlendTone.Difference:0.000}");
+            Assert.InRange(flow.BlendNoise, 0.85 * reference, 1.15 * reference);
+            Assert.True(flow.BlendTone.Difference < 0.75 * flow.BlendNoise, $"frame {t}: at the flow's resolution {flow.BlendTone.Difference:0.000}, at the frame's {flow.BlendNoise:0.000}");
+            Assert.Equal(flow.BlendTone, off.BlendTone);
+        }
+        var small = MotionClips.Pan("books", -2, 1, frames: 3, old: grain);
+        using var whole = new OpticalFlow(device, small.Width, small.Height);
+        foreach (byte[] frame in small.Grey)
+        {
+            Feed(device, whole, new[] { frame });
+            Assert.Equal(whole.BlendTone.Difference, whole.BlendNoise);
+        }
+    }
+
+    /// <summary>
     /// A grainy film's flow widens its window (FlowSettings.GrainRadius) once two frames in a row were grainy: nearer the
     /// true motion on a grainy pan and zoom (the dense flow alone, the frame's motion off in both), and on a clean pan the
     /// same bits, since its frames are never grainy.

@@ -32,7 +32,7 @@ public sealed class MotionClip
     public IReadOnlyList<ImageData> GreyFrames() => Grey.Select(g => ImageData.FromRgb8(Width, Height, g)).ToList();
 }
 
-/// <summary>Makes <see cref="MotionClip"/>s from the committed CC0 photos in tests/Fixtures/motion (512 x 512).</summary>
+/// <summary>Makes <see cref="MotionClip"/>s from the committed CC0 photos in tests/Fixtures/motion (512 x 512), or from a photo named by its full path.</summary>
 public static class MotionClips
 {
     private static readonly Dictionary<string, ImageData> Photos = new();
@@ -43,8 +43,8 @@ public static class MotionClips
         {
             if (!Photos.TryGetValue(name, out ImageData? photo))
             {
-                // Beside the tests' assembly (copied there); from perf/, in the repository.
-                string path = TestData.Fixture(Path.Combine("motion", name + ".jpg"));
+                // A photo's own path (perf's larger clips), else beside the tests' assembly (copied there); from perf/, in the repository.
+                string path = Path.IsPathRooted(name) && File.Exists(name) ? name : TestData.Fixture(Path.Combine("motion", name + ".jpg"));
                 if (!File.Exists(path))
                     path = TestData.RepositoryFile("tests", "Fixtures", "motion", name + ".jpg");
                 Photos[name] = photo = ImageIO.Load(path);
@@ -52,6 +52,9 @@ public static class MotionClips
             return photo;
         }
     }
+
+    /// <summary>A photo's name in a clip's name: a fixture's name, or a path's file name without its extension.</summary>
+    private static string Label(string photo) => Path.GetFileNameWithoutExtension(photo);
 
     /// <summary>Bilinear RGB sample of a photo at index coordinates (x, y), clamped to it.</summary>
     private static (double R, double G, double B) Sample(ImageData photo, double x, double y)
@@ -132,7 +135,7 @@ public static class MotionClips
         int x0 = dx >= 0 ? 0 : source.Width - w, y0 = dy >= 0 ? 0 : source.Height - h;
         if (x0 + (frames - 1) * dx + w > source.Width || y0 + (frames - 1) * dy + h > source.Height || x0 + (frames - 1) * dx < 0 || y0 + (frames - 1) * dy < 0)
             throw new ArgumentException($"a pan of {dx},{dy} over {frames} frames leaves the {source.Width}x{source.Height} photo");
-        return Make($"pan {dx},{dy} over {photo}", w, h, frames,
+        return Make($"pan {dx},{dy} over {Label(photo)}", w, h, frames,
             (t, x, y) => Sample(source, x0 + t * dx + x, y0 + t * dy + y),
             (t, x, y) => (dx, dy, true, false), old);
     }
@@ -146,7 +149,7 @@ public static class MotionClips
         ImageData source = Photo(photo);
         double cx = source.Width / 2.0, cy = source.Height / 2.0;
         double Scale(int t) => start * Math.Pow(rate, t);
-        return Make($"zoom {rate} on {photo}", w, h, frames,
+        return Make($"zoom {rate} on {Label(photo)}", w, h, frames,
             (t, x, y) => Sample(source, cx + (x + 0.5 - w / 2.0) * Scale(t) - 0.5, cy + (y + 0.5 - h / 2.0) * Scale(t) - 0.5),
             (t, x, y) => t == 0 ? (0, 0, false, false)
                 : ((x + 0.5 - w / 2.0) * (Scale(t) / Scale(t - 1) - 1), (y + 0.5 - h / 2.0) * (Scale(t) / Scale(t - 1) - 1), true, false), old);
@@ -154,17 +157,19 @@ public static class MotionClips
 
     /// <summary>
     /// A still camera on <paramref name="background"/> and a disc of <paramref name="objectPhoto"/>'s centre (radius
-    /// <paramref name="radius"/>, the photo at half size) moving by (vx, vy) a frame: the background a disc leaves
+    /// <paramref name="radius"/>, the photo at half size) moving by (vx, vy) a frame from (<paramref name="x0"/>, <paramref name="y0"/>), over the background from its
+    /// (<paramref name="backX"/>, <paramref name="backY"/>) on: the background a disc leaves
     /// is new (not visible in the frame before); the edge band is within 4 pixels of the disc's rim.
     /// </summary>
-    public static MotionClip MovingObject(string background, string objectPhoto, int vx = 6, int vy = 2, double radius = 44, int frames = 20, int w = 256, int h = 192, OldFilm? old = null)
+    public static MotionClip MovingObject(string background, string objectPhoto, int vx = 6, int vy = 2, double radius = 44, int frames = 20, int w = 256, int h = 192, OldFilm? old = null,
+        double x0 = 60, double y0 = 80, double backX = 128, double backY = 160)
     {
         ImageData back = Photo(background), thing = Photo(objectPhoto);
         double ox = thing.Width / 2.0, oy = thing.Height / 2.0, scale = 2.0;
-        (double X, double Y) Centre(int t) => (60 + t * vx, 80 + t * vy);
+        (double X, double Y) Centre(int t) => (x0 + t * vx, y0 + t * vy);
         bool Inside(int t, double x, double y) => Math.Pow(x - Centre(t).X, 2) + Math.Pow(y - Centre(t).Y, 2) <= radius * radius;
-        return Make($"{objectPhoto} moving {vx},{vy} over {background}", w, h, frames,
-            (t, x, y) => Inside(t, x, y) ? Sample(thing, ox + (x - Centre(t).X) * scale, oy + (y - Centre(t).Y) * scale) : Sample(back, 128 + x, 160 + y),
+        return Make($"{Label(objectPhoto)} moving {vx},{vy} over {Label(background)}", w, h, frames,
+            (t, x, y) => Inside(t, x, y) ? Sample(thing, ox + (x - Centre(t).X) * scale, oy + (y - Centre(t).Y) * scale) : Sample(back, backX + x, backY + y),
             (t, x, y) =>
             {
                 double rim = Math.Abs(Math.Sqrt(Math.Pow(x - Centre(t).X, 2) + Math.Pow(y - Centre(t).Y, 2)) - radius);
@@ -181,16 +186,16 @@ public static class MotionClips
 /// exposure flicker (on about half the frames, contrast by 0.9-1.0 about the frame's mean grey, then brightness by
 /// 0.8-1.2, as in the degradation recipe of Wan et al., CVPR 2022; on every frame a slow local variation, a gain
 /// of 1 +- 0.06 in a broad wave across the picture drifting from frame to frame), grain (fresh Gaussian noise of
-/// standard deviation 6 grey levels on every frame), gate weave (the whole frame shifted by up to 2 pixels, whole
+/// standard deviation 6 grey levels on every frame, per pixel or, with <see cref="GrainSize"/>, in clumps), gate weave (the whole frame shifted by up to 2 pixels, whole
 /// and sub-pixel, each frame anew; the clip's true motion includes it) and dust (on about a fifth of the frames 15
 /// black or white specks of radius 1-2, on about a sixth a bright vertical scratch). Seeded: the same clip each time.
 /// </summary>
-public sealed record OldFilm(bool Flicker = true, bool Grain = true, bool Weave = true, bool Dust = true, int Seed = 41)
+public sealed record OldFilm(bool Flicker = true, bool Grain = true, bool Weave = true, bool Dust = true, int Seed = 41, int GrainSize = 1)
 {
     public static OldFilm All { get; } = new();
 
     public override string ToString() =>
-        "old film (" + string.Join(", ", new[] { Flicker ? "flicker" : null, Grain ? "grain" : null, Weave ? "weave" : null, Dust ? "dust" : null }.Where(s => s is not null)) + ")";
+        "old film (" + string.Join(", ", new[] { Flicker ? "flicker" : null, Grain ? GrainSize > 1 ? $"grain of {GrainSize} px" : "grain" : null, Weave ? "weave" : null, Dust ? "dust" : null }.Where(s => s is not null)) + ")";
 
     /// <summary>Degrades frame <paramref name="t"/>'s grey sRGB bytes (R = G = B) in place.</summary>
     internal void Degrade(byte[] grey, int w, int h, int t, Random random)
@@ -211,8 +216,15 @@ public sealed record OldFilm(bool Flicker = true, bool Grain = true, bool Weave 
                 v[p] *= 1 + 0.06 * Math.Sin(2 * Math.PI * (0.6 * (p % w) / w + 0.4 * (p / w) / h) + 0.5 * t);
         }
         if (Grain)
+        {
+            var grain = new double[n];
             for (int p = 0; p < n; p++)
-                v[p] += 6 * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                grain[p] = 6 * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+            if (GrainSize > 1)
+                grain = Clumped(grain, w, h, GrainSize);
+            for (int p = 0; p < n; p++)
+                v[p] += grain[p];
+        }
         if (Dust)
         {
             if (random.NextDouble() < 0.2)
@@ -234,6 +246,36 @@ public sealed record OldFilm(bool Flicker = true, bool Grain = true, bool Weave 
         }
         for (int p = 0; p < n; p++)
             grey[3 * p] = grey[3 * p + 1] = grey[3 * p + 2] = (byte)Math.Clamp(Math.Round(v[p]), 0, 255);
+    }
+
+    /// <summary>
+    /// Grain in clumps of <paramref name="size"/> x <paramref name="size"/> pixels, as a film scanned finer than its grain
+    /// shows it: the per-pixel noise averaged over a size x size box about each pixel and scaled by size, so that its
+    /// standard deviation stays the same (an average of size² independent values has 1/size of theirs; the edges, where
+    /// the box is cut, a little more).
+    /// </summary>
+    private static double[] Clumped(double[] noise, int w, int h, int size)
+    {
+        int before = (size - 1) / 2, after = size / 2;
+        var rows = new double[noise.Length];
+        var result = new double[noise.Length];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                double sum = 0;
+                for (int k = Math.Max(0, x - before); k <= Math.Min(w - 1, x + after); k++)
+                    sum += noise[y * w + k];
+                rows[y * w + x] = sum;
+            }
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                double sum = 0;
+                for (int k = Math.Max(0, y - before); k <= Math.Min(h - 1, y + after); k++)
+                    sum += rows[k * w + x];
+                result[y * w + x] = sum / size;
+            }
+        return result;
     }
 }
 
