@@ -19,6 +19,7 @@ namespace ColorKernels.Perf.Quality;
 /// A hint network in PERF_MODELS (#31) is measured twice: its output alone ("network only") and with what
 /// its output leaves off the hints propagated after it over a grid a quarter of its input ("network +
 /// propagation", its default) or over the input's own grid ("1/1").
+/// PERF_PER_PHOTO=1 also prints each photo's PSNR at every count. PERF_PALETTE=own decodes every photo with its own colours as a person's palette too (hints with a palette).
 /// </summary>
 internal static class HintQualityBench
 {
@@ -72,6 +73,9 @@ internal static class HintQualityBench
         var settings = Harness.Chosen(Settings, v => v.Name).ToArray();
         // Models: the built-in (every setting), and with the default setting the SOM + MLP general model and no model (hints spread from grey).
         string[] models = (Environment.GetEnvironmentVariable("PERF_MODELS") ?? "default").Split(',');
+        // PERF_PALETTE=own: every decode also takes a person's palette, the photo's own colours (ColorPalette.FromImage of the
+        // truth: the most a --palette-from of a like photo could give), so hints are measured on top of a palette.
+        bool ownPalette = Environment.GetEnvironmentVariable("PERF_PALETTE") == "own";
         var rows = new List<(string Model, string Setting, PropagationSettings Settings)>();
         foreach (string model in models)
         {
@@ -98,6 +102,7 @@ internal static class HintQualityBench
             {
                 ImageData truth = ImageIO.Load(path);
                 using Prediction prediction = colorizer.Predict(truth);
+                ColorPalette? colorPalette = ownPalette ? ColorPalette.FromImage(device, truth) : null;
                 var random = new Random(path.Length * 7919 + 17);
                 var places = Enumerable.Range(0, counts.Max()).Select(_ => (X: 1 + random.Next(truth.Width - 2), Y: 1 + random.Next(truth.Height - 2))).ToArray();
                 for (int r = 0; r < rows.Count; r++)
@@ -109,7 +114,7 @@ internal static class HintQualityBench
                     {
                         ColorHint[] hints = places.Take(counts[k]).Select(p => TrueHint(truth, p.X, p.Y)).ToArray();
                         var decodeClock = System.Diagnostics.Stopwatch.StartNew();
-                        ImageData coloured = colorizer.Decode(prediction, null, hints);
+                        ImageData coloured = colorizer.Decode(prediction, null, hints, colorPalette);
                         if (counts[k] > 0)
                         {
                             decodeSeconds += decodeClock.Elapsed.TotalSeconds;
@@ -125,7 +130,7 @@ internal static class HintQualityBench
         }
         int half = photos.Count / 2;
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"hints  {photos.Count} photos from {data} (first half to choose, second to report), simulated 3x3 true-colour hints, {device.Description}; {decodes} hinted decodes, {decodeSeconds / Math.Max(1, decodes) * 1000:0} ms each, {clock.Elapsed.TotalSeconds:0} s in all"));
+            $"hints  {photos.Count} photos from {data}{(ownPalette ? ", each with its own colours as the palette" : "")} (first half to choose, second to report), simulated 3x3 true-colour hints, {device.Description}; {decodes} hinted decodes, {decodeSeconds / Math.Max(1, decodes) * 1000:0} ms each, {clock.Elapsed.TotalSeconds:0} s in all"));
         log.WriteLine($"  {"model",-26} {"setting",-24} {"half",-6} " + string.Join(" ", counts.Select(k => $"{$"PSNR k={k}",10} {$"AuC k={k}",9}")) + $" {"worse at 10",12} {"patches within 5",16}");
         int ten = Array.IndexOf(counts, 10) is >= 0 and var i ? i : counts.Length - 1;
         for (int r = 0; r < rows.Count; r++)
@@ -137,6 +142,12 @@ internal static class HintQualityBench
                 string cells = string.Join(" ", row.Select(c => FormattableString.Invariant($"{c.Where(v => double.IsFinite(v.Psnr)).Average(v => v.Psnr),10:F2} {c.Average(v => v.Auc),9:F3}")));
                 log.WriteLine(FormattableString.Invariant($"  {Path.GetFileName(rows[r].Model),-26} {rows[r].Setting,-24} {name,-6} {cells} {worse,8} of {to - from} {patch,15:P1}"));
             }
+        // PERF_PER_PHOTO=1: each photo's PSNR at every count, for each row (where a mean's gain comes from).
+        if (Environment.GetEnvironmentVariable("PERF_PER_PHOTO") == "1")
+            for (int r = 0; r < rows.Count; r++)
+                for (int p = 0; p < photos.Count; p++)
+                    log.WriteLine(FormattableString.Invariant(
+                        $"  per photo  {rows[r].Setting,-24} {(p < half ? "choose" : "report"),-6} {Path.GetFileName(photos[p]),-48} PSNR {string.Join(" ", counts.Select((_, k) => $"{scores[r][k][p].Psnr,6:F2}"))}"));
     }
 
     private static bool IsHintNetwork(string model) =>
