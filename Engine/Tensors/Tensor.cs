@@ -94,6 +94,15 @@ internal sealed class Tensor<T> : IDisposable where T : unmanaged
         Device.Stream.Synchronize();
     }
 
+    /// <summary>Waits for queued work and copies elements [offset, offset + destination.Length) into <paramref name="destination"/>.</summary>
+    internal void Download(int offset, Span<T> destination)
+    {
+        ArrayView<T> range = Range(offset, destination.Length);
+        Device.Stream.Synchronize();
+        range.CopyToCPU(Device.Stream, destination);
+        Device.Stream.Synchronize();
+    }
+
     public override string ToString() => $"{Name} {Shape} {typeof(T).Name}";
 
     public void Dispose()

@@ -84,7 +84,8 @@ internal sealed record FlowSettings
     /// a 720p pan made old (the flow at 160 x 90, means of 8 x 8) it measured 1.0-2.5 L units where the blend sees 2.7-4.8
     /// at a pixel, so its tolerance released grain as change (docs/motion.md, "At a film's own size": warping 2.5-11 %
     /// lower with it). Frames no wider than MaxWidth are the same bits either way. Only the stabiliser's blend reads it
-    /// (the frame's L read back each frame, two frames' kept on the host): other flows turn it off.
+    /// (the frame's L read back each frame, two frames' kept on the host: at most their middle 4 Mi pixels each, all of a
+    /// 1080p frame): other flows turn it off.
     /// </summary>
     public bool NoiseAtFrame { get; init; } = true;
 }
@@ -143,7 +144,18 @@ internal sealed class OpticalFlow : IDisposable
     /// </summary>
     public double BlendNoise { get; private set; } = double.PositiveInfinity;
 
-    private float[]? frameNow, frameBefore;   // the newest frame's and the one before's comparison L, read back (FlowSettings.NoiseAtFrame)
+    private float[]? frameNow, frameBefore;   // the newest frame's and the one before's comparison L in the band, read back (FlowSettings.NoiseAtFrame)
+
+    /// <summary>
+    /// The most pixels of each of the two frames <see cref="BlendNoise"/> keeps on the host: the frame's middle rows up to
+    /// this many (all of a 1080p frame's; 16 MiB a frame), so that a film at the picture limit (90 MP) stays within the
+    /// memory its documentation states.
+    /// </summary>
+    private const int NoiseBandPixels = 4 << 20;
+
+    private int BandRows => Math.Min(comparison.Shape[2], Math.Max(8, NoiseBandPixels / comparison.Shape[3]));
+
+    private int BandTop => (comparison.Shape[2] - BandRows) / 2;
 
     public OpticalFlow(ComputeDevice device, int width, int height, FlowSettings? settings = null)
     {
@@ -294,33 +306,35 @@ internal sealed class OpticalFlow : IDisposable
         if (!settings.NoiseAtFrame || halvings == 0)
             return false;
         (frameNow, frameBefore) = (frameBefore, frameNow);
-        frameNow ??= new float[comparison.Shape.Elements];
-        comparison.Download(frameNow);
+        int w = comparison.Shape[3];
+        frameNow ??= new float[BandRows * w];
+        comparison.Download(BandTop * w, frameNow);
         return frameBefore is not null;
     }
 
     /// <summary>
     /// <see cref="BlendNoise"/> at the frame's resolution: the mean |L_t(x) - (gain L_(t-1)(x + f(x)) + offset)| over every
-    /// fourth pixel of every fourth row whose point lies inside the frame before, the flow <paramref name="f"/> ([2,
-    /// FlowHeight, FlowWidth]) sampled and scaled to the frame as the blend does (StabilizeAlongFlowKernel).
+    /// fourth pixel of every fourth row of the band (<see cref="NoiseBandPixels"/>; the whole frame up to 1080p) whose
+    /// point lies inside the band of the frame before, the flow <paramref name="f"/> ([2, FlowHeight, FlowWidth]) sampled
+    /// and scaled to the frame as the blend does (StabilizeAlongFlowKernel).
     /// </summary>
     private double DifferenceAtFrame(float[] f, (float Gain, float Offset) tone)
     {
-        int w = comparison.Shape[3], h = comparison.Shape[2], fw = FlowWidth, fh = FlowHeight, plane = fw * fh;
+        int w = comparison.Shape[3], h = comparison.Shape[2], rows = BandRows, top = BandTop, fw = FlowWidth, fh = FlowHeight, plane = fw * fh;
         double rx = (double)fw / w, ry = (double)fh / h, sum = 0;
         float[] u = f[..plane], v = f[plane..(2 * plane)];
         long count = 0;
-        for (int y = 0; y < h; y += 4)
+        for (int y = top; y < top + rows; y += 4)
             for (int x = 0; x < w; x += 4)
             {
                 double fx = Math.Clamp((x + 0.5) * rx - 0.5, 0, fw - 1), fy = Math.Clamp((y + 0.5) * ry - 0.5, 0, fh - 1);
-                double sx = x + Bilinear(u, fw, fh, fx, fy) / rx, sy = y + Bilinear(v, fw, fh, fx, fy) / ry;
-                if (sx < 0 || sy < 0 || sx > w - 1 || sy > h - 1)
+                double sx = x + Bilinear(u, fw, fh, fx, fy) / rx, sy = y + Bilinear(v, fw, fh, fx, fy) / ry - top;
+                if (sx < 0 || sy < 0 || sx > w - 1 || sy > rows - 1)
                     continue;
-                sum += Math.Abs(frameNow![y * w + x] - (tone.Gain * Bilinear(frameBefore!, w, h, sx, sy) + tone.Offset));
+                sum += Math.Abs(frameNow![(y - top) * w + x] - (tone.Gain * Bilinear(frameBefore!, w, rows, sx, sy) + tone.Offset));
                 count++;
             }
-        return count < w * h / 128 ? double.PositiveInfinity : sum / count;
+        return count < w * rows / 128 ? double.PositiveInfinity : sum / count;
     }
 
     /// <summary>Whether the newest frame is grainy to the flow: its <see cref="MotionCompensatedDifference"/> over <see cref="NoisyFrame"/> (and finite).</summary>
