@@ -19,21 +19,19 @@ internal sealed class MotionStabilizer : LabFrameStage
     private readonly OpticalFlow flow;
     private readonly ComputeDevice device;
     private readonly int width, height;
-    private readonly FlowSettings? flowSettings;
     private readonly bool startsFilm;
     private int frames, cuts;
     private Tensor<float> previous, next;
 
     /// <summary>A stabiliser for frames of <paramref name="width"/> x <paramref name="height"/>; <paramref name="startsFilm"/>: whether its first frame is the film's (false for a segment's lead-in), only then lined up with <see cref="VideoOptions.ReferencePictures"/>.</summary>
-    public MotionStabilizer(ComputeDevice device, int width, int height, VideoOptions options, FlowSettings? flowSettings = null, bool startsFilm = true) : base(device, width, height)
+    public MotionStabilizer(ComputeDevice device, int width, int height, VideoOptions options, bool startsFilm = true) : base(device, width, height)
     {
         this.options = options;
         this.device = device;
         this.width = width;
         this.height = height;
-        this.flowSettings = flowSettings ?? options.FlowSettings;
         this.startsFilm = startsFilm;
-        flow = new OpticalFlow(device, width, height, this.flowSettings);
+        flow = new OpticalFlow(device, width, height, options.FlowSettings);
         previous = device.Allocate<float>("video.previous", Shape.Nchw(1, 3, height, width));
         next = device.Allocate<float>("video.next", Shape.Nchw(1, 3, height, width));
     }
@@ -128,7 +126,7 @@ internal sealed class MotionStabilizer : LabFrameStage
     private bool Align(Tensor<float> frameLab, IReadOnlyList<ImageData> pictures)
     {
         // A picture's tone differs from the frame's as a rule: lined up with the flow as it was measured (docs/hints.md), not solved again at the frame's tone.
-        aligner ??= new OpticalFlow(device, width, height, (flowSettings ?? new FlowSettings()) with { MatchToneBeforeFlow = false, FrameMotionOnGrain = false, NoiseAtFrame = false });
+        aligner ??= new OpticalFlow(device, width, height, (options.FlowSettings ?? new FlowSettings()) with { MatchToneBeforeFlow = false, FrameMotionOnGrain = false, NoiseAtFrame = false });
         pictureLab ??= device.Allocate<float>("video.picture", Shape.Nchw(1, 3, height, width));
         alignedLab ??= device.Allocate<float>("video.aligned", Shape.Nchw(1, 3, height, width));
         foreach (ImageData picture in pictures.Take(VideoOptions.MaxReferencePictures))

@@ -292,11 +292,10 @@ internal sealed class OpticalFlow : IDisposable
         FollowsFrameMotion = false;
         BlendTone = (Tone, difference);
         grainyRun = Grainy ? grainyRun + 1 : 0;
-        if (Grainy)
-            FollowFrameMotion(flow, now, before);
+        float[] blendFlow = Grainy ? FollowFrameMotion(flow, now, before) : flow;
         BlendNoise = BlendTone.Difference;
         if (ReadFrame() && double.IsFinite(BlendNoise))
-            BlendNoise = DifferenceAtFrame(FollowsFrameMotion ? flows[0].Download() : flow, BlendTone.Tone);
+            BlendNoise = DifferenceAtFrame(blendFlow, BlendTone.Tone);
         return true;
     }
 
@@ -343,14 +342,15 @@ internal sealed class OpticalFlow : IDisposable
     /// <summary>
     /// On a grainy frame: the frame's motion as a whole fitted to the dense flow (<see cref="FrameMotion"/>) and, with
     /// <see cref="FlowSettings.FrameMotionOnGrain"/>, put in the flow's place where it explains the frame nearly as well
-    /// (<see cref="FrameMotionExplains"/>); else the dense flow kept.
+    /// (<see cref="FrameMotionExplains"/>); else the dense flow kept. Returns the flow the blend reads as it now stands
+    /// (<see cref="Flow"/>'s values: the frame's motion where it was taken, else <paramref name="dense"/>).
     /// </summary>
-    private void FollowFrameMotion(float[] dense, float[] now, float[] before)
+    private float[] FollowFrameMotion(float[] dense, float[] now, float[] before)
     {
         int w = FlowWidth, h = FlowHeight, n = w * h;
         FrameMotion = GlobalMotion.Fit(dense[..n], dense[n..], now, w, h);
         if (!settings.FrameMotionOnGrain || FrameMotion is not { } m)
-            return;
+            return dense;
         var along = new float[2 * n];
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
@@ -364,11 +364,11 @@ internal sealed class OpticalFlow : IDisposable
         // blend reads BlendTone.
         var (tone, alongDifference, _) = CompareAlongFlow(along, now, before);
         FollowsFrameMotion = alongDifference <= FrameMotionExplains * difference;
-        if (FollowsFrameMotion)
-        {
-            flows[0].Upload(along);
-            BlendTone = (tone, alongDifference);
-        }
+        if (!FollowsFrameMotion)
+            return dense;
+        flows[0].Upload(along);
+        BlendTone = (tone, alongDifference);
+        return along;
     }
 
     /// <summary>A tone further than this from none (a gain off 1 by more, or an offset of more than 100 times it in L units) makes <see cref="FlowSettings.MatchToneBeforeFlow"/> solve again.</summary>
